@@ -1,0 +1,131 @@
+"""The one REST API, under /api/v1/. Each app's router is mounted here.
+
+Errors have one shape: ``{"code": ..., "detail": ..., "field": ..., "errors": [...]}`` with a 4xx
+status; ``code`` values are stable (see kefu.core.errors.Code).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from kefu.core.api_auth import API_AUTH
+from kefu.core.errors import Code, ServiceError
+
+
+def _refuse_nul(value, field: str = "") -> None:
+    """NUL characters are never meaningful input, and PostgreSQL cannot store or even compare
+    them (a DataError, so a 500): refuse them up front with a 422 naming the field."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ServiceError(Code.INVALID, _("输入不能包含空字符 (\\x00)"), field=field or None)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, field)
+            _refuse_nul(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item, field)
+
+
+class KefuParser(Parser):
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        _refuse_nul(data)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(result)
+        return result
+
+
+api = NinjaAPI(
+    title="Kefu API",
+    version="1",
+    description="客服中心平台接口:受理、工单流转、客户档案、来电弹屏。"
+    "Authenticate with `Authorization: Bearer <token>` (`kefu token create --user NAME`).",
+    urls_namespace="api",
+    auth=API_AUTH,
+    parser=KefuParser(),
+)
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request, exc: ServiceError):
+    body = exc.as_dict()
+    body["errors"] = [{"field": exc.field, "message": exc.detail}] if exc.field else []
+    return api.create_response(request, body, status=exc.status)
+
+
+def _field_name(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    return ".".join(parts)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = [
+        {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors
+    ]
+    first = errors[0]["field"] if errors else None
+    return api.create_response(
+        request,
+        {"code": "invalid", "detail": _("输入有误"), "field": first, "errors": errors},
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return api.create_response(
+        request,
+        {"code": "unauthorized", "detail": _("未登录或令牌无效"), "field": None, "errors": []},
+        status=401,
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(
+        request,
+        {"code": "not_found", "detail": _("不存在"), "field": None, "errors": []},
+        status=404,
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ServiceError):  # ninja wraps what the body parser raises
+        return on_service_error(request, exc.__cause__)
+    return api.create_response(
+        request,
+        {"code": "error", "detail": str(exc), "field": None, "errors": []},
+        status=exc.status_code,
+    )
+
+
+@api.get("/health", auth=None, tags=["system"])
+def health(request):
+    """Liveness and database check for load balancers and monitoring."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor}
+
+
+def _mount() -> None:
+    from kefu.customers.api import router as customers_router
+    from kefu.tickets.api import router as tickets_router
+    from kefu.workforce.api import router as cti_router
+
+    api.add_router("/tickets", tickets_router)
+    api.add_router("/customers", customers_router)
+    api.add_router("/cti", cti_router)
+
+
+_mount()

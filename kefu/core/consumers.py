@@ -1,0 +1,41 @@
+"""The browser's live channel: screen pops and queue refreshes for the logged-in user."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from kefu.accounts.scope import scope_of
+from kefu.core.realtime import AGENTS_GROUP, department_group, user_group
+
+
+@database_sync_to_async
+def _groups_for(user) -> list[str]:
+    scope = scope_of(user)
+    if scope.nothing:
+        return []
+    groups = [user_group(user.id)]
+    if scope.can_intake:
+        groups.append(AGENTS_GROUP)
+    if scope.department_id:
+        groups.append(department_group(scope.department_id))
+    return groups
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.groups_joined = await _groups_for(user)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def push(self, message):
+        await self.send_json(message["payload"])

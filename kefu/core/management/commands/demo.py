@@ -1,0 +1,41 @@
+"""``kefu demo``: migrate the embedded database, load the demo center, print logins, serve."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Set up and run the demo center on http://127.0.0.1:8000/"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="load data and stop")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--customers", type=int, default=300)
+        parser.add_argument("--tickets", type=int, default=400)
+
+    def handle(self, *args, no_serve, port, customers, tickets, **options):
+        from kefu.demo import logins, seed_demo
+
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Loading the demo center (first run takes a minute)…")
+        counts = seed_demo(customers=customers, tickets=tickets)
+        self.stdout.write(
+            f"Demo center: {counts['customers']} customers, {counts['tickets']} tickets."
+        )
+        self.stdout.write("")
+        self.stdout.write("Logins (username / password — role):")
+        for username, password, role in logins():
+            self.stdout.write(f"  {username:<12} / {password}  — {role}")
+        self.stdout.write("")
+        self.stdout.write(
+            f"API docs: http://127.0.0.1:{port}/api/v1/docs   token: kefu token create --user agent"
+        )
+        self.stdout.write(
+            f"CTI endpoint for the PBX: http://127.0.0.1:{port}/api/v1/cti/{settings.CTI_TOKEN}"
+        )
+        self.stdout.write(f"Open http://127.0.0.1:{port}/ and log in.")
+        if not no_serve:
+            call_command("serve", port=port)

@@ -1,0 +1,53 @@
+"""``kefu serve``: the web server (HTTP + websockets) with the background worker in-process."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import autodiscover_modules
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run the Kefu server (uvicorn, ASGI) and, unless --no-worker, its huey worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="run the worker separately (kefu worker), e.g. with Redis",
+        )
+        parser.add_argument("--access-log", action="store_true")
+
+    def handle(self, *args, host, port, no_worker, access_log, **options):
+        import uvicorn
+        from huey.contrib.djhuey import HUEY
+
+        from kefu.tickets.search import tokenize_for_index
+
+        tokenize_for_index("预热分词词典")  # load jieba's dictionary before the first request
+        consumer = None
+        if not no_worker and not settings.HUEY.get("immediate"):
+            autodiscover_modules("tasks")  # register every app's tasks, as run_huey does
+            consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
+            consumer.start()
+        self.stdout.write(f"Kefu is serving on http://{host}:{port}/", ending="\n")
+        self.stdout.flush()
+        try:
+            uvicorn.run(
+                "kefu.asgi:application",
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=access_log,
+                lifespan="off",
+                ws="auto",
+            )
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)

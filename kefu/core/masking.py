@@ -1,0 +1,54 @@
+"""Masking of personal data for roles without the ``core.view_pii`` permission."""
+
+from __future__ import annotations
+
+
+def can_view_pii(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("core.view_pii"))
+
+
+def mask_phone(value: str | None) -> str:
+    """``13812345678`` → ``138****5678``; short numbers keep their last two digits."""
+    if not value:
+        return ""
+    value = str(value)
+    if len(value) >= 7:
+        return value[:3] + "****" + value[-4:]
+    if len(value) > 2:
+        return "*" * (len(value) - 2) + value[-2:]
+    return "*" * len(value)
+
+
+def mask_id_number(value: str | None) -> str:
+    """``110101199003071234`` → ``110***********1234``."""
+    if not value:
+        return ""
+    value = str(value)
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str | None) -> str:
+    """Keep the district, hide the door: ``朝阳区幸福路12号3单元501`` → ``朝阳区幸福路****``."""
+    if not value:
+        return ""
+    value = str(value)
+    keep = min(6, max(len(value) // 2, 1))
+    return value[:keep] + "****"
+
+
+class Masker:
+    """Shows a viewer personal data in full or masked, by the viewer's permission."""
+
+    def __init__(self, user) -> None:
+        self.full = can_view_pii(user)
+
+    def phone(self, value: str | None) -> str:
+        return (value or "") if self.full else mask_phone(value)
+
+    def id_number(self, value: str | None) -> str:
+        return (value or "") if self.full else mask_id_number(value)
+
+    def address(self, value: str | None) -> str:
+        return (value or "") if self.full else mask_address(value)

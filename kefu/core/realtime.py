@@ -1,0 +1,41 @@
+"""Live pushes to browsers (agent screen pop, queue refresh) through the channel layer.
+
+Pushes go out after the transaction commits, so a screen never shows what was rolled back.
+A push that fails (no layer, Redis down) is logged and dropped: live updates are a courtesy,
+the database is the record.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def department_group(department_id: int) -> str:
+    return f"dept.{department_id}"
+
+
+AGENTS_GROUP = "agents"
+
+
+def publish(group: str, payload: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": "push", "payload": payload})
+    except Exception:  # noqa: BLE001 - a lost push must never fail the request
+        logger.exception("live push to %s failed", group)
+
+
+def publish_on_commit(group: str, payload: dict) -> None:
+    transaction.on_commit(lambda: publish(group, payload))

@@ -1,0 +1,36 @@
+// The live channel: a new call pops the caller's profile; ticket changes refresh the queue.
+(function () {
+  if (!window.WebSocket) return;
+  var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  var retry = 1000;
+  function connect() {
+    var ws = new WebSocket(scheme + location.host + "/ws/live");
+    ws.onopen = function () { retry = 1000; document.body.dataset.live = "on"; };
+    ws.onclose = function () { document.body.dataset.live = "off"; setTimeout(connect, retry); retry = Math.min(retry * 2, 30000); };
+    ws.onmessage = function (msg) {
+      var data = JSON.parse(msg.data);
+      if (data.type === "call.ringing" || data.type === "call.answered") { showPop(data); }
+      if (data.type && data.type.indexOf("ticket.") === 0) {
+        document.body.dispatchEvent(new CustomEvent("kefu:ticket-changed", { detail: data }));
+      }
+    };
+  }
+  function showPop(data) {
+    var pop = document.getElementById("call-pop");
+    if (!pop) return;
+    pop.hidden = false;
+    pop.querySelector("[data-phone]").textContent = data.phone || "";
+    pop.querySelector("[data-customer]").textContent = data.customer_name || pop.dataset.unknown;
+    var link = pop.querySelector("a[data-open]");
+    link.href = "/?phone=" + encodeURIComponent(data.phone || "");
+    var input = document.getElementById("phone-lookup");
+    if (input && !input.value) {
+      input.value = data.phone || "";
+      input.dispatchEvent(new Event("lookup"));
+    }
+  }
+  document.addEventListener("click", function (e) {
+    if (e.target.matches("[data-close-pop]")) { document.getElementById("call-pop").hidden = true; }
+  });
+  connect();
+})();

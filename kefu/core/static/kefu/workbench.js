@@ -1,0 +1,25 @@
+// The workbench: a looked-up caller fills the intake form, so the agent only types the matter.
+(function () {
+  function form() { return document.getElementById("intake-form"); }
+  function useCustomer(f, id, number, name) {
+    f.customer_id.value = id || "";
+    if (number) f.caller_number.value = number;
+    if (name && !f.contact_name.value) f.contact_name.value = name;
+  }
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id !== "profile") return;
+    var f = form();
+    var caller = e.target.querySelector("[data-caller]");
+    if (!f || !caller) return;
+    // One customer owns the number: take it; several: the agent picks with the button.
+    useCustomer(f, caller.dataset.single, caller.dataset.caller, caller.dataset.singleName);
+  });
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-use-customer]");
+    var f = form();
+    if (!button || !f) return;
+    f.contact_name.value = "";
+    useCustomer(f, button.dataset.useCustomer, button.dataset.number, button.dataset.name);
+    f.content.focus();
+  });
+})();

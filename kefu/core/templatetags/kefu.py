@@ -1,0 +1,23 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pii_phone(value, masker):
+    return masker.phone(value)
+
+
+@register.filter
+def pii_id(value, masker):
+    return masker.id_number(value)
+
+
+@register.filter
+def pii_address(value, masker):
+    return masker.address(value)
+
+
+@register.filter
+def label(value, labels):
+    return labels.get(value, value)

@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve
+
+from kefu.api import api
+from kefu.customers import views as customer_views
+from kefu.tickets import views as ticket_views
+from kefu.workforce import views as call_views
+
+urlpatterns = [
+    path("", ticket_views.workbench, name="workbench"),
+    path("workbench/lookup", ticket_views.lookup_partial, name="workbench-lookup"),
+    path("tickets/", ticket_views.queue, name="queue"),
+    path("tickets/new", ticket_views.intake, name="intake"),
+    path("tickets/<str:serial>/", ticket_views.detail, name="ticket"),
+    path("tickets/<str:serial>/action", ticket_views.action, name="ticket-action"),
+    path("tickets/<str:serial>/note", ticket_views.note, name="ticket-note"),
+    path("tickets/<str:serial>/assign", ticket_views.assign, name="ticket-assign"),
+    path("tickets/<str:serial>/merge", ticket_views.merge, name="ticket-merge"),
+    path("tickets/<str:serial>/attach", ticket_views.attach, name="ticket-attach"),
+    path("customers/", customer_views.customer_list, name="customers"),
+    path("customers/new", customer_views.customer_edit, name="customer-new"),
+    path("customers/import", customer_views.customer_import, name="customer-import"),
+    path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
+    path("customers/<int:customer_id>/edit", customer_views.customer_edit, name="customer-edit"),
+    path("calls/", call_views.call_log, name="calls"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    # Attachments are served only to logged-in staff who may see the ticket.
+    path("media/<path:path>", ticket_views.media, name="media"),
+]
+
+if settings.DEBUG:
+    urlpatterns.append(
+        path("media-debug/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
+    )

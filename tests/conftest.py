@@ -1,0 +1,78 @@
+"""Shared fixtures: the test center's organization and personas, API clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from kefu.accounts.services import create_api_token
+from tests.accounts.factories import make_org, make_personas
+
+
+@pytest.fixture
+def org(db):
+    return make_org()
+
+
+@pytest.fixture
+def people(org):
+    return make_personas(org)
+
+
+@pytest.fixture
+def agent(people):
+    return people["agent"]
+
+
+@pytest.fixture
+def lead(people):
+    return people["lead"]
+
+
+@pytest.fixture
+def dept_handler(people):
+    return people["dept_handler"]
+
+
+@pytest.fixture
+def other_dept_handler(people):
+    return people["other_dept_handler"]
+
+
+class ApiClient:
+    """Django's test client speaking JSON with a bearer token, as an integrator would."""
+
+    def __init__(self, user):
+        self.token, _ = create_api_token(user=user, name="test")
+        self.client = Client()
+        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+
+    def get(self, path, params=None):
+        return self.client.get("/api/v1" + path, params or {}, **self.auth)
+
+    def post(self, path, body=None):
+        return self.client.post(
+            "/api/v1" + path, body or {}, content_type="application/json", **self.auth
+        )
+
+    def put(self, path, body=None):
+        return self.client.put(
+            "/api/v1" + path, body or {}, content_type="application/json", **self.auth
+        )
+
+    def delete(self, path):
+        return self.client.delete("/api/v1" + path, **self.auth)
+
+
+@pytest.fixture
+def api_as():
+    return ApiClient
+
+
+@pytest.fixture
+def web_as(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
