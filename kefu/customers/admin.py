@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from kefu.customers.models import Contact, Customer, CustomerPhone
+
+
+class PhoneInline(admin.TabularInline):
+    model = CustomerPhone
+    extra = 0
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "account_no", "branch", "area", "is_active"]
+    list_filter = ["branch", "is_active", "kind"]
+    search_fields = ["name", "account_no", "phones__number"]
+    inlines = [ContactInline, PhoneInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

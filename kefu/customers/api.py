@@ -1,0 +1,136 @@
+"""Customer archive API: CRUD (no hard delete), caller-ID lookup, Excel import."""
+
+from __future__ import annotations
+
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from kefu.core.masking import Masker
+from kefu.customers import selectors, services
+from kefu.customers.importer import import_customers
+from kefu.customers.schemas import CustomerInSchema, CustomerOut, ImportResultOut, customer_out
+from kefu.customers.services import CustomerIn, PhoneIn
+
+router = Router(tags=["customers"])
+
+
+class LookupOut(Schema):
+    phone: str
+    customers: list[CustomerOut]
+    recent_tickets: list[dict]
+
+
+class CustomerPageOut(Schema):
+    items: list[CustomerOut]
+    page: int
+    per_page: int
+    count: int
+
+
+class ListQuery(Schema):
+    q: str = ""
+    area: str = ""
+    branch: str = ""
+    active: bool | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+def _to_input(payload: CustomerInSchema) -> CustomerIn:
+    return CustomerIn(
+        name=payload.name,
+        kind=payload.kind,
+        phones=[PhoneIn(p.number, p.label, p.contact) for p in payload.phones],
+        account_no=payload.account_no,
+        id_number=payload.id_number,
+        address=payload.address,
+        branch=payload.branch,
+        area=payload.area,
+        tags=payload.tags,
+        notes=payload.notes,
+        contacts=[c.dict() for c in payload.contacts],
+    )
+
+
+def _reload(request, customer_id: int):
+    return (
+        services.visible_customers(request.user)
+        .select_related("branch", "area")
+        .prefetch_related("phones__contact", "tags", "contacts")
+        .get(pk=customer_id)
+    )
+
+
+@router.get("/lookup", response=LookupOut)
+def lookup(request, phone: str):
+    """Caller identification: the customers with this number (any format) and their last tickets."""
+    from kefu.core.phones import normalize_phone
+    from kefu.tickets.schemas import ticket_brief
+    from kefu.tickets.selectors import recent_tickets_for
+
+    masker = Masker(request.user)
+    number = normalize_phone(phone)
+    customers = selectors.lookup_by_phone(request.user, phone)
+    recent = recent_tickets_for(
+        request.user,
+        customer_id=customers[0].id if customers else None,
+        caller_number=number,
+    )
+    return {
+        "phone": masker.phone(number),
+        "customers": [customer_out(c, masker) for c in customers],
+        "recent_tickets": [ticket_brief(t) for t in recent],
+    }
+
+
+@router.get("", response=CustomerPageOut)
+def list_customers(request, filters: Query[ListQuery]):
+    per_page = max(1, min(filters.per_page, 100))
+    # Bounded like the ticket list: a huge page overflowed the database's OFFSET (a 500).
+    page = max(1, min(filters.page, 100000))
+    qs = selectors.list_customers(
+        request.user, q=filters.q, area=filters.area, branch=filters.branch, active=filters.active
+    )
+    count = qs.order_by()[:10001].count()
+    masker = Masker(request.user)
+    items = qs.prefetch_related("contacts", "phones__contact")[
+        (page - 1) * per_page : page * per_page
+    ]
+    return {
+        "items": [customer_out(c, masker) for c in items],
+        "page": page,
+        "per_page": per_page,
+        "count": count,
+    }
+
+
+@router.post("", response={201: CustomerOut})
+def create(request, payload: CustomerInSchema):
+    customer = services.create_customer(_to_input(payload), actor=request.user)
+    return 201, customer_out(_reload(request, customer.id), Masker(request.user))
+
+
+@router.get("/{int:customer_id}", response=CustomerOut)
+def detail(request, customer_id: int):
+    customer = services.access_customer(request.user, customer_id)
+    return customer_out(_reload(request, customer.id), Masker(request.user))
+
+
+@router.put("/{int:customer_id}", response=CustomerOut)
+def update(request, customer_id: int, payload: CustomerInSchema):
+    services.update_customer(customer_id, _to_input(payload), actor=request.user)
+    return customer_out(_reload(request, customer_id), Masker(request.user))
+
+
+@router.delete("/{int:customer_id}", response=CustomerOut)
+def deactivate(request, customer_id: int):
+    """Customers are never deleted: this marks the customer inactive and keeps its history."""
+    services.deactivate_customer(customer_id, actor=request.user)
+    return customer_out(_reload(request, customer_id), Masker(request.user))
+
+
+@router.post("/import", response=ImportResultOut)
+def import_excel(request, file: File[UploadedFile]):
+    """Import an .xlsx sheet; each row is created whole or rejected with its reason."""
+    result = import_customers(file.read(), actor=request.user)
+    return {"created": result.created, "rejected": result.rejected, "errors": result.errors}

@@ -1,0 +1,27 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kefu.customers.models import Customer
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("姓名/名称"), max_length=80)
+    kind = forms.ChoiceField(label=_("类别"), choices=Customer.Kind.choices)
+    phones = forms.CharField(
+        label=_("电话"),
+        max_length=300,
+        required=False,
+        help_text=_("多个号码用逗号分隔,第一个为主号码"),
+    )
+    account_no = forms.CharField(label=_("户号/账号"), max_length=40, required=False)
+    id_number = forms.CharField(label=_("证件号"), max_length=30, required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    area = forms.CharField(label=_("片区编码"), max_length=30, required=False)
+    tags = forms.CharField(label=_("标签"), max_length=200, required=False)
+    notes = forms.CharField(
+        label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件(.xlsx)"))

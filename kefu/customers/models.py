@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import Branch, ServiceArea
+from kefu.core.models import Tag
+
+
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", _("个人")
+        ORGANIZATION = "organization", _("单位")
+
+    name = models.CharField(_("姓名/名称"), max_length=80)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    account_no = models.CharField(_("户号/账号"), max_length=40, null=True, blank=True, unique=True)
+    id_number = models.CharField(_("证件号"), max_length=30, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, verbose_name=_("分支机构"))
+    area = models.ForeignKey(
+        ServiceArea, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("片区")
+    )
+    tags = models.ManyToManyField(Tag, blank=True, verbose_name=_("标签"))
+    notes = models.TextField(_("备注"), blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person to talk to about a customer: the tenant, the shop manager, a relative."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("联系人"), max_length=40)
+    relation = models.CharField(_("关系/职务"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("联系人")
+        verbose_name_plural = _("联系人")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerPhone(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
+    )
+    number = models.CharField(_("号码"), max_length=24, db_index=True)
+    label = models.CharField(_("说明"), max_length=20, blank=True)
+    is_primary = models.BooleanField(_("主号码"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        verbose_name = _("电话")
+        verbose_name_plural = _("电话")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "number"], name="unique_phone_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return self.number

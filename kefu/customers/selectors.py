@@ -1,0 +1,45 @@
+"""Reads of the customer archive."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q
+
+from kefu.core.phones import normalize_phone
+from kefu.customers.models import Customer, CustomerPhone
+from kefu.customers.services import visible_customers
+
+
+def lookup_by_phone(actor, raw_phone: str, *, limit: int = 5) -> list[Customer]:
+    """Customers with this number, most recently updated first (one indexed equality)."""
+    number = normalize_phone(raw_phone)
+    if not number:
+        return []
+    ids = list(
+        CustomerPhone.objects.filter(number=number).values_list("customer_id", flat=True)[:50]
+    )
+    if not ids:
+        return []
+    return list(
+        visible_customers(actor)
+        .filter(id__in=ids)
+        .select_related("branch", "area")
+        .prefetch_related("tags", Prefetch("phones", queryset=CustomerPhone.objects.all()))
+        .order_by("-is_active", "-updated_at")[:limit]
+    )
+
+
+def list_customers(actor, *, q: str = "", area: str = "", branch: str = "", active=None):
+    qs = visible_customers(actor).select_related("branch", "area")
+    if q:
+        number = normalize_phone(q)
+        cond = Q(name__icontains=q) | Q(account_no=q)
+        if number:
+            cond |= Q(phones__number=number)
+        qs = qs.filter(cond).distinct()
+    if area:
+        qs = qs.filter(area__code=area)
+    if branch:
+        qs = qs.filter(branch__code=branch)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.prefetch_related("phones", "tags").order_by("-id")

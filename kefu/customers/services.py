@@ -1,0 +1,245 @@
+"""Customer archive: create, update, deactivate, caller-ID lookup."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Branch, ServiceArea
+from kefu.accounts.scope import scope_of
+from kefu.core.errors import Code, ServiceError
+from kefu.core.phones import normalize_phone
+from kefu.core.services import get_or_create_tags, record_audit
+from kefu.customers.models import Contact, Customer, CustomerPhone
+
+MAX_PHONES = 10
+# Phones keep their inner spaces ("138 1234 5678"); only list separators split them.
+_PHONE_SEPARATORS = re.compile(r"[,;,;/、\n]+")
+_TAG_SEPARATORS = re.compile(r"[,;,;/、\s]+")
+
+
+def split_phones(text: str) -> list[str]:
+    """``"138 1234 5678, 010-88881234"`` → two numbers (as a form or a spreadsheet cell has them)."""
+    return [n.strip() for n in _PHONE_SEPARATORS.split(text or "") if n.strip()]
+
+
+def split_tags(text: str) -> list[str]:
+    return [t for t in _TAG_SEPARATORS.split(text or "") if t]
+
+
+@dataclass
+class PhoneIn:
+    number: str
+    label: str = ""
+    contact: str = ""
+
+
+@dataclass
+class CustomerIn:
+    """A customer's fields as a form, an API call or an import row gives them."""
+
+    name: str
+    phones: list[PhoneIn] = field(default_factory=list)
+    kind: str = Customer.Kind.PERSON
+    account_no: str = ""
+    id_number: str = ""
+    address: str = ""
+    branch: str = ""
+    area: str = ""
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
+    contacts: list[dict] = field(default_factory=list)
+
+
+def default_branch() -> Branch:
+    branch = Branch.objects.filter(is_default=True, is_active=True).first()
+    if branch is None:
+        branch = Branch.objects.filter(is_active=True).order_by("id").first()
+    if branch is None:
+        raise ServiceError(Code.INVALID, _("尚未设置分支机构"), field="branch")
+    return branch
+
+
+def resolve_branch_area(branch_code: str, area_code: str) -> tuple[Branch, ServiceArea | None]:
+    """The branch and area named by code; an area alone decides the branch."""
+    area = None
+    if area_code:
+        area = ServiceArea.objects.select_related("branch").filter(code=area_code).first()
+        if area is None or not area.is_active:
+            raise ServiceError(Code.INVALID, _("片区不存在:%s") % area_code, field="area")
+    if branch_code:
+        branch = Branch.objects.filter(code=branch_code, is_active=True).first()
+        if branch is None:
+            raise ServiceError(Code.INVALID, _("分支机构不存在:%s") % branch_code, field="branch")
+        if area is not None and area.branch_id != branch.id:
+            raise ServiceError(Code.INVALID, _("片区不属于该分支机构"), field="area")
+    else:
+        branch = area.branch if area is not None else default_branch()
+    return branch, area
+
+
+def _clean(data: CustomerIn) -> tuple[CustomerIn, list[tuple[str, str, str]]]:
+    name = (data.name or "").strip()
+    if not name:
+        raise ServiceError(Code.INVALID, _("请填写客户姓名或名称"), field="name")
+    if len(name) > 80:
+        raise ServiceError(Code.INVALID, _("姓名最长 80 个字符"), field="name")
+    if data.kind not in Customer.Kind.values:
+        raise ServiceError(Code.INVALID, _("客户类别无效"), field="kind")
+    if len(data.phones) > MAX_PHONES:
+        raise ServiceError(Code.INVALID, _("电话最多 %d 个") % MAX_PHONES, field="phones")
+    phones: list[tuple[str, str, str]] = []
+    seen = set()
+    for index, phone in enumerate(data.phones):
+        number = normalize_phone(phone.number)
+        if not number:
+            raise ServiceError(
+                Code.INVALID, _("电话号码无效:%s") % phone.number, field=f"phones.{index}"
+            )
+        if number in seen:
+            continue
+        seen.add(number)
+        phones.append((number, (phone.label or "")[:20], (phone.contact or "").strip()[:40]))
+    for attr, limit, label in (
+        ("account_no", 40, _("户号")),
+        ("id_number", 30, _("证件号")),
+        ("address", 200, _("地址")),
+    ):
+        value = (getattr(data, attr) or "").strip()
+        if len(value) > limit:
+            raise ServiceError(
+                Code.INVALID, _("%(f)s最长 %(n)d 个字符") % {"f": label, "n": limit}, field=attr
+            )
+        setattr(data, attr, value)
+    data.name = name
+    return data, phones
+
+
+def _require_editor(actor) -> None:
+    scope = scope_of(actor)
+    if not scope.can_intake:
+        raise ServiceError(Code.FORBIDDEN, _("无权修改客户档案"))
+
+
+def _write_phones(customer: Customer, phones: list[tuple[str, str, str]]) -> None:
+    contacts = {c.name: c for c in customer.contacts.all()}
+    for index, (number, label, contact_name) in enumerate(phones):
+        contact = None
+        if contact_name:
+            contact = contacts.get(contact_name)
+            if contact is None:
+                contact = Contact.objects.create(customer=customer, name=contact_name)
+                contacts[contact_name] = contact
+        CustomerPhone.objects.create(
+            customer=customer, number=number, label=label, contact=contact, is_primary=index == 0
+        )
+
+
+@transaction.atomic
+def create_customer(data: CustomerIn, *, actor) -> Customer:
+    """Create a customer with phones, contacts and tags. Raises ServiceError; writes nothing then."""
+    _require_editor(actor)
+    data, phones = _clean(data)
+    branch, area = resolve_branch_area(data.branch, data.area)
+    if data.account_no and Customer.objects.filter(account_no=data.account_no).exists():
+        raise ServiceError(Code.CONFLICT, _("户号已存在:%s") % data.account_no, field="account_no")
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(
+                name=data.name,
+                kind=data.kind,
+                account_no=data.account_no or None,
+                id_number=data.id_number,
+                address=data.address,
+                branch=branch,
+                area=area,
+                notes=data.notes or "",
+                created_by=actor if actor.is_authenticated else None,
+            )
+    except IntegrityError:
+        raise ServiceError(Code.CONFLICT, _("户号已存在:%s") % data.account_no, field="account_no")
+    for contact in data.contacts:
+        cname = str(contact.get("name", "")).strip()[:40]
+        if cname:
+            Contact.objects.get_or_create(
+                customer=customer,
+                name=cname,
+                defaults={"relation": str(contact.get("relation", ""))[:40]},
+            )
+    _write_phones(customer, phones)
+    customer.tags.set(get_or_create_tags(data.tags))
+    record_audit(actor=actor, action="customer.create", obj=customer)
+    return customer
+
+
+@transaction.atomic
+def update_customer(customer_id: int, data: CustomerIn, *, actor) -> Customer:
+    """Replace a customer's fields, phones and tags (the archive is updated after each service)."""
+    _require_editor(actor)
+    customer = access_customer(actor, customer_id, for_update=True)
+    data, phones = _clean(data)
+    branch, area = resolve_branch_area(data.branch, data.area)
+    if (
+        data.account_no
+        and Customer.objects.filter(account_no=data.account_no).exclude(pk=customer.pk).exists()
+    ):
+        raise ServiceError(Code.CONFLICT, _("户号已存在:%s") % data.account_no, field="account_no")
+    before = {
+        "name": customer.name,
+        "address": customer.address,
+        "phones": list(customer.phones.values_list("number", flat=True)),
+    }
+    customer.name = data.name
+    customer.kind = data.kind
+    customer.account_no = data.account_no or None
+    customer.id_number = data.id_number
+    customer.address = data.address
+    customer.branch = branch
+    customer.area = area
+    customer.notes = data.notes or ""
+    customer.save()
+    customer.phones.all().delete()
+    _write_phones(customer, phones)
+    customer.tags.set(get_or_create_tags(data.tags))
+    record_audit(actor=actor, action="customer.update", obj=customer, detail={"before": before})
+    return customer
+
+
+@transaction.atomic
+def deactivate_customer(customer_id: int, *, actor, reason: str = "") -> Customer:
+    """Mark a customer inactive; its history and tickets stay."""
+    _require_editor(actor)
+    customer = access_customer(actor, customer_id, for_update=True)
+    if customer.is_active:
+        customer.is_active = False
+        customer.save(update_fields=["is_active", "updated_at"])
+        record_audit(
+            actor=actor, action="customer.deactivate", obj=customer, detail={"reason": reason}
+        )
+    return customer
+
+
+def visible_customers(actor):
+    scope = scope_of(actor)
+    qs = Customer.objects.all()
+    if scope.nothing:
+        return qs.none()
+    if scope.everything:
+        return qs
+    if scope.branch_id is not None:
+        return qs.filter(branch_id=scope.branch_id)
+    return qs.none()
+
+
+def access_customer(actor, customer_id: int, *, for_update: bool = False) -> Customer:
+    """The customer if ``actor`` may see it; ServiceError(NOT_FOUND) otherwise."""
+    qs = visible_customers(actor)
+    if for_update:
+        qs = qs.select_for_update()
+    customer = qs.filter(pk=customer_id).first()
+    if customer is None:
+        raise ServiceError(Code.NOT_FOUND, _("客户不存在"))
+    return customer

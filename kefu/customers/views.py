@@ -1,0 +1,145 @@
+"""Customer archive pages: list, profile, edit, Excel import."""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kefu.accounts.scope import scope_of
+from kefu.core.errors import ServiceError
+from kefu.core.masking import Masker
+from kefu.core.services import record_audit
+from kefu.customers import selectors, services
+from kefu.customers.forms import CustomerForm, ImportForm
+from kefu.customers.importer import ImportResult, error_report, import_customers
+from kefu.customers.services import CustomerIn, PhoneIn, split_phones, split_tags
+from kefu.tickets.selectors import recent_tickets_for
+
+
+@login_required
+@require_GET
+def customer_list(request):
+    q = request.GET.get("q", "")[:80]
+    qs = selectors.list_customers(request.user, q=q)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customers/list.html",
+        {
+            "page": page,
+            "q": q,
+            "masker": Masker(request.user),
+            "can_edit": scope_of(request.user).can_intake,
+        },
+    )
+
+
+@login_required
+@require_GET
+def customer_detail(request, customer_id: int):
+    try:
+        customer = services.access_customer(request.user, customer_id)
+    except ServiceError:
+        raise Http404
+    masker = Masker(request.user)
+    if masker.full:
+        record_audit(actor=request.user, action="customer.view_pii", obj=customer)
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "masker": masker,
+            "recent": recent_tickets_for(
+                request.user, customer_id=customer.id, caller_number="", limit=20
+            ),
+            "can_edit": scope_of(request.user).can_intake,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, customer_id: int | None = None):
+    customer = None
+    if customer_id is not None:
+        try:
+            customer = services.access_customer(request.user, customer_id)
+        except ServiceError:
+            raise Http404
+    if request.method == "GET":
+        initial = {}
+        if customer is not None:
+            initial = {
+                "name": customer.name,
+                "kind": customer.kind,
+                "phones": ", ".join(customer.phones.values_list("number", flat=True)),
+                "account_no": customer.account_no or "",
+                "id_number": customer.id_number,
+                "address": customer.address,
+                "area": customer.area.code if customer.area_id else "",
+                "tags": ", ".join(customer.tags.values_list("name", flat=True)),
+                "notes": customer.notes,
+            }
+        else:
+            initial = {"phones": request.GET.get("phone", "")[:40]}
+        form = CustomerForm(initial=initial)
+        return render(request, "customers/edit.html", {"form": form, "customer": customer})
+    form = CustomerForm(request.POST)
+    if form.is_valid():
+        c = form.cleaned_data
+        data = CustomerIn(
+            name=c["name"],
+            kind=c["kind"],
+            phones=[PhoneIn(n) for n in split_phones(c["phones"])],
+            account_no=c["account_no"],
+            id_number=c["id_number"],
+            address=c["address"],
+            area=c["area"],
+            tags=split_tags(c["tags"]),
+            notes=c["notes"],
+        )
+        try:
+            if customer is None:
+                customer = services.create_customer(data, actor=request.user)
+            else:
+                services.update_customer(customer.id, data, actor=request.user)
+        except ServiceError as exc:
+            field = exc.field.split(".")[0] if exc.field else None
+            form.add_error(field if field in form.fields else None, exc.detail)
+        else:
+            return redirect("customer", customer_id=customer.id)
+    return render(request, "customers/edit.html", {"form": form, "customer": customer}, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_import(request):
+    result: ImportResult | None = None
+    report = ""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = import_customers(upload.read(), actor=request.user)
+            except ServiceError as exc:
+                form.add_error("file", exc.detail)
+                status = 422
+            else:
+                if result.errors:
+                    report = base64.b64encode(error_report(result)).decode()
+        else:
+            status = 422
+    return render(
+        request,
+        "customers/import.html",
+        {"form": form, "result": result, "report": report},
+        status=status,
+    )
