@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from kefu.tickets.models import Ticket, TicketType
+
+
+@admin.register(TicketType)
+class TicketTypeAdmin(admin.ModelAdmin):
+    """Request types are renameable and can be switched off; their code is the API value."""
+
+    list_display = ["code", "label", "label_en", "order", "is_active"]
+    list_editable = ["label", "label_en", "order", "is_active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-only here: tickets change only through the workbench and the API (the timeline)."""
+
+    list_display = ["serial", "type", "channel", "status", "received_at", "branch", "department"]
+    list_filter = ["status", "type", "channel", "branch"]
+    search_fields = ["serial", "caller_number"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

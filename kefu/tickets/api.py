@@ -1,0 +1,140 @@
+"""Ticket API: intake, queues, detail with timeline, transitions, assignment, notes, merging."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from kefu.core.masking import Masker
+from kefu.core.phones import normalize_phone
+from kefu.tickets import selectors, services
+from kefu.tickets.models import Channel, Priority, Status
+from kefu.tickets.schemas import (
+    AssignSchema,
+    MergeSchema,
+    NoteSchema,
+    TicketInSchema,
+    TicketOut,
+    TicketPageOut,
+    TransitionSchema,
+    ticket_out,
+)
+from kefu.tickets.selectors import TicketFilters
+
+router = Router(tags=["tickets"])
+
+
+class ListQuery(Schema):
+    view: Literal["all", "mine", "department", "unassigned", "open"] = "all"
+    type: str = ""
+    status: Status | None = None
+    channel: Channel | None = None
+    priority: Priority | None = None
+    branch: str = ""
+    department: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    q: str = ""
+    # Bounded to the database's integer range: a larger id overflowed SQLite's INTEGER (a 500).
+    customer_id: int | None = Field(None, ge=0, le=2**63 - 1)
+    caller_number: str = ""
+    page: int = 1
+    per_page: int = 20
+
+
+def _detail(request, serial: str) -> dict:
+    ticket = selectors.get_ticket_detail(request.user, serial)
+    return ticket_out(ticket, Masker(request.user), timeline=selectors.get_timeline(ticket))
+
+
+@router.post("", response={201: TicketOut})
+def create(request, payload: TicketInSchema):
+    """Record a request (受理). Returns 201 with the serial number (流水号)."""
+    data = services.TicketIn(**payload.dict(exclude={"accept", "department", "assignee"}))
+    ticket = services.create_ticket(
+        data,
+        actor=request.user,
+        accept=payload.accept,
+        department=payload.department,
+        assignee=payload.assignee,
+    )
+    return 201, _detail(request, ticket.serial)
+
+
+@router.get("", response=TicketPageOut)
+def list_tickets(request, filters: Query[ListQuery]):
+    f = TicketFilters(
+        view=filters.view,
+        type=filters.type,
+        status=filters.status or "",
+        channel=filters.channel or "",
+        priority=filters.priority or "",
+        branch=filters.branch,
+        department=filters.department,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        q=filters.q[:200],
+        customer_id=filters.customer_id,
+        caller_number=normalize_phone(filters.caller_number) if filters.caller_number else "",
+    )
+    page = selectors.list_tickets(
+        request.user, f, page=min(filters.page, 100000), per_page=filters.per_page
+    )
+    masker = Masker(request.user)
+    return {
+        "items": [ticket_out(t, masker, with_relations=False) for t in page.items],
+        "page": page.page,
+        "per_page": page.per_page,
+        "count": page.count,
+        "count_capped": page.count_capped,
+    }
+
+
+@router.get("/{serial}", response=TicketOut)
+def detail(request, serial: str):
+    return _detail(request, serial)
+
+
+@router.post("/{serial}/transitions", response=TicketOut)
+def transition(request, serial: str, payload: TransitionSchema):
+    """Move the ticket: accept, dispatch (department, assignee), start, return, request_confirmation,
+    resolve, follow_up, close, reopen, cancel. 409 when the current state does not allow it."""
+    services.transition_ticket(
+        serial,
+        actor=request.user,
+        action=payload.action,
+        note=payload.note,
+        department=payload.department,
+        assignee=payload.assignee,
+    )
+    return _detail(request, serial)
+
+
+@router.post("/{serial}/assign", response=TicketOut)
+def assign(request, serial: str, payload: AssignSchema):
+    services.assign_ticket(serial, actor=request.user, assignee=payload.assignee, note=payload.note)
+    return _detail(request, serial)
+
+
+@router.post("/{serial}/notes", response={201: TicketOut})
+def add_note(request, serial: str, payload: NoteSchema):
+    services.add_note(serial, actor=request.user, note=payload.note)
+    return 201, _detail(request, serial)
+
+
+@router.post("/{serial}/merge", response=TicketOut)
+def merge(request, serial: str, payload: MergeSchema):
+    """Merge this duplicate into ``into``; returns the surviving ticket with both timelines."""
+    survivor = services.merge_tickets(
+        serial, into=payload.into, actor=request.user, note=payload.note
+    )
+    return _detail(request, survivor.serial)
+
+
+@router.post("/{serial}/attachments", response={201: TicketOut})
+def upload(request, serial: str, file: File[UploadedFile]):
+    services.add_attachment(serial, actor=request.user, upload=file)
+    return 201, _detail(request, serial)

@@ -1,0 +1,115 @@
+"""HTML form shapes for intake and ticket actions (shape only; rules live in services)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import Branch, Department
+from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
+
+
+def _type_choices():
+    return [(t.code, t.label) for t in TicketType.objects.filter(is_active=True)]
+
+
+def _department_choices():
+    return [("", _("— 暂不派工 —"))] + [
+        (d.code, str(d)) for d in Department.objects.filter(is_active=True).select_related("branch")
+    ]
+
+
+class IntakeForm(forms.Form):
+    caller_number = forms.CharField(label=_("来电号码"), max_length=40, required=False)
+    customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    contact_name = forms.CharField(
+        label=_("联系人"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "王先生"}),
+    )
+    type = forms.ChoiceField(label=_("诉求类型"), choices=_type_choices)
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
+    priority = forms.ChoiceField(
+        label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    content = forms.CharField(
+        label=_("诉求内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    desired_result = forms.CharField(
+        label=_("客户期望"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reply_method = forms.ChoiceField(
+        label=_("答复方式"), choices=ReplyMethod.choices, initial=ReplyMethod.PHONE
+    )
+    reply_by = forms.DateTimeField(
+        label=_("要求答复时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    received_at = forms.DateTimeField(
+        label=_("受理时间(来信/补录)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    callback_declined = forms.BooleanField(label=_("客户拒绝回访"), required=False)
+    anonymous = forms.BooleanField(label=_("匿名"), required=False)
+    tags = forms.CharField(
+        label=_("标签"), max_length=200, required=False, help_text=_("多个标签用逗号分隔")
+    )
+    department = forms.ChoiceField(label=_("派工部门"), choices=_department_choices, required=False)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ActionForm(forms.Form):
+    action = forms.CharField(max_length=30)
+    note = forms.CharField(max_length=5000, required=False)
+    department = forms.CharField(max_length=30, required=False)
+    assignee = forms.CharField(max_length=150, required=False)
+
+
+class QueueForm(forms.Form):
+    view = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("all", _("全部")),
+            ("mine", _("我的")),
+            ("department", _("本部门")),
+            ("unassigned", _("未指派")),
+            ("open", _("未办结")),
+        ],
+    )
+    type = forms.ChoiceField(
+        required=False, choices=lambda: [("", _("全部类型"))] + _type_choices()
+    )
+    status = forms.ChoiceField(required=False, choices=[("", _("全部状态"))] + Status.choices)
+    channel = forms.ChoiceField(required=False, choices=[("", _("全部渠道"))] + Channel.choices)
+    branch = forms.ChoiceField(
+        required=False,
+        choices=lambda: (
+            [("", _("全部分支机构"))]
+            + [(b.code, b.name) for b in Branch.objects.filter(is_active=True)]
+        ),
+    )
+    department = forms.ChoiceField(
+        required=False,
+        choices=lambda: (
+            [("", _("全部部门"))]
+            + [
+                (d.code, str(d))
+                for d in Department.objects.filter(is_active=True).select_related("branch")
+            ]
+        ),
+    )
+    priority = forms.ChoiceField(required=False, choices=[("", _("全部优先级"))] + Priority.choices)
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "关键词,如:停水"}),
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=100000)

@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import Branch, Department, ServiceArea
+from kefu.core.models import Tag
+from kefu.customers.models import Customer
+
+
+class TicketType(models.Model):
+    """A request type (报修, 咨询, 投诉, ...). The code is the API value; labels are renameable."""
+
+    code = models.SlugField(_("编码"), max_length=30, unique=True)
+    label = models.CharField(_("名称"), max_length=30)
+    label_en = models.CharField(_("英文名称"), max_length=40, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("诉求类型")
+        verbose_name_plural = _("诉求类型")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def display(self, language: str | None) -> str:
+        return self.label_en if (language or "").startswith("en") and self.label_en else self.label
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    WEB = "web", _("网站")
+    EMAIL = "email", _("邮件")
+    SMS = "sms", _("短信")
+    WALK_IN = "walk_in", _("来访")
+    CHAT = "chat", _("在线客服")
+    LETTER = "letter", _("来信")
+    OUTBOUND = "outbound", _("外呼")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("低")
+    NORMAL = "normal", _("普通")
+    HIGH = "high", _("高")
+    URGENT = "urgent", _("紧急")
+
+
+class ReplyMethod(models.TextChoices):
+    PHONE = "phone", _("电话")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("邮件")
+    LETTER = "letter", _("书面")
+    VISIT = "visit", _("上门")
+    NONE = "none", _("无需答复")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    DISPATCHED = "dispatched", _("已派工")
+    IN_PROGRESS = "in_progress", _("处理中")
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("待客户确认")
+    RESOLVED = "resolved", _("已解决")
+    FOLLOWED_UP = "followed_up", _("已回访")
+    CLOSED = "closed", _("已归档")
+    CANCELLED = "cancelled", _("已撤销")
+    MERGED = "merged", _("已合并")
+
+
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.ACCEPTED,
+    Status.DISPATCHED,
+    Status.IN_PROGRESS,
+    Status.AWAITING_CONFIRMATION,
+)
+FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.MERGED)
+
+
+class Ticket(models.Model):
+    # action → (statuses it may start from, status it leads to). ``reopen`` leads back to
+    # in_progress; ``dispatch`` from dispatched/in_progress is a transfer to another department.
+    ACTIONS: dict[str, tuple[frozenset[str], str]] = {
+        "accept": (frozenset({Status.NEW}), Status.ACCEPTED),
+        "dispatch": (
+            frozenset({Status.NEW, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS}),
+            Status.DISPATCHED,
+        ),
+        "start": (frozenset({Status.ACCEPTED, Status.DISPATCHED}), Status.IN_PROGRESS),
+        "return": (frozenset({Status.DISPATCHED, Status.IN_PROGRESS}), Status.ACCEPTED),
+        "request_confirmation": (
+            frozenset({Status.IN_PROGRESS}),
+            Status.AWAITING_CONFIRMATION,
+        ),
+        "resolve": (
+            frozenset({Status.ACCEPTED, Status.IN_PROGRESS, Status.AWAITING_CONFIRMATION}),
+            Status.RESOLVED,
+        ),
+        "follow_up": (frozenset({Status.RESOLVED}), Status.FOLLOWED_UP),
+        "close": (frozenset({Status.RESOLVED, Status.FOLLOWED_UP}), Status.CLOSED),
+        "reopen": (
+            frozenset({Status.AWAITING_CONFIRMATION, Status.RESOLVED, Status.FOLLOWED_UP}),
+            Status.IN_PROGRESS,
+        ),
+        "cancel": (
+            frozenset({Status.NEW, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS}),
+            Status.CANCELLED,
+        ),
+    }
+    ALLOWED_TRANSITIONS: dict[str, set[str]] = {}
+    for _action, (_sources, _target) in ACTIONS.items():
+        for _source in _sources:
+            ALLOWED_TRANSITIONS.setdefault(_source, set()).add(_target)
+    del _action, _sources, _target, _source
+
+    serial = models.CharField(_("流水号"), max_length=16, unique=True)
+    type = models.ForeignKey(TicketType, on_delete=models.PROTECT, verbose_name=_("类型"))
+    channel = models.CharField(_("渠道"), max_length=12, choices=Channel.choices)
+    status = models.CharField(_("状态"), max_length=24, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(
+        _("优先级"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    received_at = models.DateTimeField(_("受理时间"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, verbose_name=_("分支机构"))
+    area = models.ForeignKey(
+        ServiceArea, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("片区")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("客户"),
+    )
+    contact_name = models.CharField(_("联系人"), max_length=40, blank=True)
+    caller_number = models.CharField(_("来电号码"), max_length=24, blank=True, db_index=True)
+    content = models.TextField(_("诉求内容"))
+    desired_result = models.TextField(_("客户期望"), blank=True)
+    reply_method = models.CharField(
+        _("答复方式"), max_length=10, choices=ReplyMethod.choices, default=ReplyMethod.PHONE
+    )
+    reply_by = models.DateTimeField(_("要求答复时间"), null=True, blank=True)
+    callback_declined = models.BooleanField(_("拒绝回访"), default=False)
+    anonymous = models.BooleanField(_("匿名"), default=False)
+
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("处理部门")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+        verbose_name=_("处理人"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="created_tickets",
+        verbose_name=_("受理人"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, verbose_name=_("标签"))
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_tickets"
+    )
+    # Content cut into words (jieba) and joined by spaces, for the full-text index.
+    search_tokens = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="ticket_recent"),
+            models.Index(fields=["status", "-received_at", "-id"], name="ticket_status_recent"),
+            models.Index(fields=["department", "-received_at", "-id"], name="ticket_dept_recent"),
+            models.Index(fields=["assignee", "-received_at", "-id"], name="ticket_assignee_recent"),
+            models.Index(fields=["branch", "-received_at", "-id"], name="ticket_branch_recent"),
+            models.Index(fields=["customer", "-received_at"], name="ticket_customer_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def allowed_actions(self) -> list[str]:
+        return [a for a, (sources, _t) in self.ACTIONS.items() if self.status in sources]
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's timeline: who did what, when, from which status to which."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("登记")
+        STATUS = "status", _("状态变更")
+        ASSIGNED = "assigned", _("指派")
+        NOTE = "note", _("备注")
+        MERGED = "merged", _("合并")
+        ATTACHMENT = "attachment", _("附件")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    action = models.CharField(max_length=24, blank=True)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("处理记录")
+        verbose_name_plural = _("处理记录")
+        indexes = [models.Index(fields=["ticket", "at"])]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.ticket.serial[:6]}/{instance.ticket.serial}/{filename}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")

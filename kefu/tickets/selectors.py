@@ -1,0 +1,176 @@
+"""Reads of tickets: queues with filters and pagination, the timeline, a caller's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+from kefu.tickets.search import filter_fulltext
+from kefu.tickets.services import visible_tickets
+
+# Counting a million rows on each page view costs more than the page; past this we say "10000+".
+COUNT_CAP = 10_000
+MAX_PER_PAGE = 100
+VIEWS = ("all", "mine", "department", "unassigned", "open")
+
+
+@dataclass
+class TicketFilters:
+    view: str = "all"
+    type: str = ""
+    status: str = ""
+    channel: str = ""
+    branch: str = ""
+    department: str = ""
+    priority: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    q: str = ""
+    customer_id: int | None = None
+    caller_number: str = ""
+
+
+@dataclass
+class TicketPage:
+    items: list[Ticket]
+    page: int
+    per_page: int
+    count: int
+    count_capped: bool
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.count
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def filter_tickets(actor, filters: TicketFilters):
+    qs = visible_tickets(actor)
+    match filters.view:
+        case "mine":
+            qs = qs.filter(assignee_id=actor.id)
+        case "department":
+            department_id = getattr(getattr(actor, "staff", None), "department_id", None)
+            qs = qs.filter(department_id=department_id) if department_id else qs.none()
+        case "unassigned":
+            qs = qs.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+        case "open":
+            qs = qs.filter(status__in=OPEN_STATUSES)
+    if filters.type:
+        qs = qs.filter(type__code=filters.type)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.priority:
+        qs = qs.filter(priority=filters.priority)
+    if filters.branch:
+        qs = qs.filter(branch__code=filters.branch)
+    if filters.department:
+        qs = qs.filter(department__code=filters.department)
+    if filters.date_from:
+        qs = qs.filter(received_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(received_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    if filters.customer_id:
+        qs = qs.filter(customer_id=filters.customer_id)
+    if filters.caller_number:
+        qs = qs.filter(caller_number=filters.caller_number)
+    if filters.q:
+        qs = filter_fulltext(qs, filters.q)
+    return qs
+
+
+def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int = 20) -> TicketPage:
+    """One page of the queue, newest first; three queries whatever the page size."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    qs = filter_tickets(actor, filters)
+    count = qs.order_by()[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    items = list(
+        qs.select_related("type", "customer", "department", "assignee", "branch").order_by(
+            "-received_at", "-id"
+        )[(page - 1) * per_page : page * per_page]
+    )
+    return TicketPage(items, page, per_page, min(count, COUNT_CAP), capped)
+
+
+def get_timeline(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's events with those of the tickets merged into it, in time order."""
+    ids = [ticket.id, *ticket.merged_tickets.values_list("id", flat=True)]
+    return list(
+        TicketEvent.objects.filter(ticket_id__in=ids)
+        .select_related("actor", "actor__staff", "ticket")
+        .order_by("at", "id")
+    )
+
+
+def get_ticket_detail(actor, serial: str) -> Ticket:
+    from kefu.tickets.services import access_ticket
+
+    ticket = access_ticket(actor, serial)
+    return (
+        Ticket.objects.select_related(
+            "type",
+            "customer",
+            "department",
+            "assignee",
+            "branch",
+            "area",
+            "created_by",
+            "merged_into",
+        )
+        .prefetch_related("tags", "attachments", Prefetch("merged_tickets"))
+        .get(pk=ticket.pk)
+    )
+
+
+def recent_tickets_for(actor, *, customer_id: int | None, caller_number: str, limit: int = 5):
+    """A caller's last tickets, by customer or by number (screen pop)."""
+    cond = Q()
+    if customer_id:
+        cond |= Q(customer_id=customer_id)
+    if caller_number:
+        cond |= Q(caller_number=caller_number)
+    if not cond:
+        return []
+    return list(
+        visible_tickets(actor)
+        .filter(cond)
+        .select_related("type", "department")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+def count_open_by_status(actor) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = (
+        visible_tickets(actor)
+        .filter(status__in=OPEN_STATUSES)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {s: 0 for s in OPEN_STATUSES}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts
+
+
+__all__ = ["Status", "TicketFilters", "TicketPage", "list_tickets", "get_timeline"]

@@ -1,0 +1,304 @@
+"""Agent workbench, queues and the ticket page. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.accounts.models import Department, Role, StaffProfile
+from kefu.accounts.scope import scope_of
+from kefu.core.errors import ServiceError
+from kefu.core.masking import Masker
+from kefu.core.phones import normalize_phone
+from kefu.customers.selectors import lookup_by_phone
+from kefu.tickets import selectors, services
+from kefu.tickets.forms import ActionForm, IntakeForm, QueueForm
+from kefu.tickets.models import Attachment, ReplyMethod, Status, Ticket
+from kefu.tickets.selectors import TicketFilters
+
+ACTION_LABELS = {
+    "accept": "受理",
+    "dispatch": "派工",
+    "start": "开始处理",
+    "return": "退回",
+    "request_confirmation": "请客户确认",
+    "resolve": "办结",
+    "follow_up": "已回访",
+    "close": "归档",
+    "reopen": "重新处理",
+    "cancel": "撤销",
+}
+
+
+def _ticket_input(cleaned: dict) -> services.TicketIn:
+    return services.TicketIn(
+        type=cleaned["type"],
+        channel=cleaned["channel"],
+        content=cleaned["content"],
+        received_at=cleaned.get("received_at"),
+        customer_id=cleaned.get("customer_id"),
+        contact_name=cleaned.get("contact_name", ""),
+        caller_number=cleaned.get("caller_number", ""),
+        desired_result=cleaned.get("desired_result", ""),
+        reply_method=cleaned["reply_method"],
+        reply_by=cleaned.get("reply_by"),
+        callback_declined=cleaned.get("callback_declined", False),
+        anonymous=cleaned.get("anonymous", False),
+        priority=cleaned["priority"],
+        tags=[t for t in (cleaned.get("tags") or "").replace(",", ",").split(",") if t.strip()],
+    )
+
+
+@login_required
+@require_GET
+def workbench(request):
+    phone = request.GET.get("phone", "")[:40]
+    form = IntakeForm(initial={"caller_number": phone})
+    return render(
+        request,
+        "tickets/workbench.html",
+        {
+            "form": form,
+            "phone": phone,
+            "open_counts": selectors.count_open_by_status(request.user),
+            "status_labels": dict(Status.choices),
+            "can_intake": scope_of(request.user).can_intake,
+        },
+    )
+
+
+@login_required
+@require_GET
+def lookup_partial(request):
+    """The caller's profile and last tickets (screen pop), as an htmx fragment."""
+    raw = request.GET.get("phone", "")[:40]
+    number = normalize_phone(raw)
+    customers = lookup_by_phone(request.user, raw) if number else []
+    recent = (
+        selectors.recent_tickets_for(
+            request.user, customer_id=customers[0].id if customers else None, caller_number=number
+        )
+        if number
+        else []
+    )
+    return render(
+        request,
+        "tickets/partials/profile.html",
+        {
+            "raw": raw,
+            "number": number,
+            "customers": customers,
+            "recent": recent,
+            "masker": Masker(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def intake(request):
+    """Two steps: the first POST shows the read-back (复述确认), the confirmed one saves."""
+    form = IntakeForm(request.POST)
+    context = {"form": form, "can_intake": scope_of(request.user).can_intake}
+    if not form.is_valid():
+        return render(request, "tickets/partials/intake_form.html", context, status=422)
+    if request.POST.get("edit"):
+        return render(request, "tickets/partials/intake_form.html", context)
+    data = _ticket_input(form.cleaned_data)
+    department = form.cleaned_data.get("department") or ""
+    try:
+        if not form.cleaned_data.get("confirmed"):
+            cleaned = services.validate_intake(data, actor=request.user)
+            dept = Department.objects.filter(code=department).first() if department else None
+            return render(
+                request,
+                "tickets/partials/readback.html",
+                context
+                | {
+                    "cleaned": cleaned,
+                    "department": dept,
+                    "masker": Masker(request.user),
+                    "reply_label": ReplyMethod(cleaned["reply_method"]).label,
+                },
+            )
+        ticket = services.create_ticket(
+            data, actor=request.user, accept=True, department=department
+        )
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        return render(request, "tickets/partials/intake_form.html", context, status=422)
+    url = reverse("ticket", args=[ticket.serial])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@login_required
+@require_GET
+def queue(request):
+    form = QueueForm(request.GET or None)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    filters = TicketFilters(
+        view=cleaned.get("view") or "all",
+        type=cleaned.get("type") or "",
+        status=cleaned.get("status") or "",
+        channel=cleaned.get("channel") or "",
+        branch=cleaned.get("branch") or "",
+        department=cleaned.get("department") or "",
+        priority=cleaned.get("priority") or "",
+        date_from=cleaned.get("date_from"),
+        date_to=cleaned.get("date_to"),
+        q=cleaned.get("q") or "",
+    )
+    page = selectors.list_tickets(request.user, filters, page=cleaned.get("page") or 1)
+    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    template = "tickets/partials/queue_table.html" if request.htmx else "tickets/queue.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "masker": Masker(request.user),
+            "base_query": urlencode(params),
+            "status_labels": dict(Status.choices),
+        },
+    )
+
+
+def _detail_context(request, serial: str, **extra) -> dict:
+    ticket = selectors.get_ticket_detail(request.user, serial)
+    scope = scope_of(request.user)
+    actions = [
+        (a, ACTION_LABELS[a])
+        for a in ticket.allowed_actions()
+        if scope.role in services.ACTION_ROLES[a]
+    ]
+    departments = Department.objects.filter(is_active=True).select_related("branch")
+    people = StaffProfile.objects.filter(user__is_active=True).select_related("department")
+    # A department's ticket goes to its own people; a center ticket to center staff.
+    if ticket.department_id:
+        people = people.filter(department_id=ticket.department_id)
+    else:
+        people = people.exclude(role__in=[Role.DEPT_HANDLER, Role.DEPT_HEAD])
+    return {
+        "ticket": ticket,
+        "timeline": selectors.get_timeline(ticket),
+        "actions": actions,
+        "departments": departments,
+        "people": people,
+        "masker": Masker(request.user),
+        "status_labels": dict(Status.choices),
+        "can_intake": scope.can_intake,
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def detail(request, serial: str):
+    try:
+        context = _detail_context(request, serial)
+    except ServiceError:
+        raise Http404
+    return render(request, "tickets/detail.html", context)
+
+
+def _after_change(request, serial: str, exc: ServiceError | None = None):
+    try:
+        context = _detail_context(request, serial, error=exc.detail if exc else "")
+    except ServiceError:
+        raise Http404
+    if exc is None and not request.htmx:
+        return redirect("ticket", serial=serial)  # a reload must not post the form again
+    template = "tickets/partials/ticket_body.html" if request.htmx else "tickets/detail.html"
+    return render(request, template, context, status=422 if exc else 200)
+
+
+@login_required
+@require_POST
+def action(request, serial: str):
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        return _after_change(request, serial, ServiceError("invalid", "输入有误"))
+    try:
+        services.transition_ticket(serial, actor=request.user, **form.cleaned_data)
+    except ServiceError as exc:
+        return _after_change(request, serial, exc)
+    return _after_change(request, serial)
+
+
+@login_required
+@require_POST
+def note(request, serial: str):
+    try:
+        services.add_note(serial, actor=request.user, note=request.POST.get("note", ""))
+    except ServiceError as exc:
+        return _after_change(request, serial, exc)
+    return _after_change(request, serial)
+
+
+@login_required
+@require_POST
+def assign(request, serial: str):
+    try:
+        services.assign_ticket(
+            serial,
+            actor=request.user,
+            assignee=request.POST.get("assignee", "")[:150],
+            note=request.POST.get("note", ""),
+        )
+    except ServiceError as exc:
+        return _after_change(request, serial, exc)
+    return _after_change(request, serial)
+
+
+@login_required
+@require_POST
+def merge(request, serial: str):
+    try:
+        survivor = services.merge_tickets(
+            serial,
+            into=request.POST.get("into", "")[:16],
+            actor=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except ServiceError as exc:
+        return _after_change(request, serial, exc)
+    url = reverse("ticket", args=[survivor.serial])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def attach(request, serial: str):
+    try:
+        services.add_attachment(serial, actor=request.user, upload=request.FILES.get("file"))
+    except ServiceError as exc:
+        return _after_change(request, serial, exc)
+    return _after_change(request, serial)
+
+
+@login_required
+@require_GET
+def media(request, path: str):
+    """Serve an attachment to someone who may see its ticket."""
+    attachment = Attachment.objects.filter(file=path).select_related("ticket").first()
+    if attachment is None:
+        raise Http404
+    if not services.visible_tickets(request.user).filter(pk=attachment.ticket_id).exists():
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+__all__ = ["Ticket"]

@@ -1,0 +1,114 @@
+import datetime as dt
+
+from kefu.tickets.models import Ticket, TicketEvent
+from tests.tickets.factories import make_ticket
+
+
+def test_integrator_records_and_dispatches_a_repair(agent, api_as):
+    api = api_as(agent)
+    response = api.post(
+        "/tickets",
+        {
+            "type": "repair",
+            "channel": "phone",
+            "content": "水表井盖破损",
+            "caller_number": "138-1234-5678",
+            "contact_name": "王先生",
+            "accept": True,
+            "department": "repair",
+            "tags": ["安全隐患"],
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    serial = body["serial"]
+    assert body["status"] == "dispatched"
+    assert body["department"] == "repair"
+    assert body["caller_number"] == "13812345678"
+    assert body["tags"] == ["安全隐患"]
+    assert [e["to_status"] for e in body["timeline"]] == ["new", "accepted", "dispatched"]
+    assert set(body["allowed_actions"]) == {"dispatch", "start", "return", "cancel"}
+    got = api.get(f"/tickets/{serial}")
+    assert got.status_code == 200
+    assert got.json()["content"] == "水表井盖破损"
+
+
+def test_transitions_over_the_api(agent, dept_handler, api_as):
+    ticket = make_ticket(agent, department="repair")
+    handler_api = api_as(dept_handler)
+    started = handler_api.post(f"/tickets/{ticket.serial}/transitions", {"action": "start"})
+    assert started.status_code == 200
+    assert started.json()["status"] == "in_progress"
+    assert started.json()["assignee"] == "handler"
+    wrong = handler_api.post(f"/tickets/{ticket.serial}/transitions", {"action": "follow_up"})
+    assert wrong.status_code == 403
+    bad_state = api_as(agent).post(f"/tickets/{ticket.serial}/transitions", {"action": "accept"})
+    assert bad_state.status_code == 409
+    assert bad_state.json()["code"] == "invalid_transition"
+    unknown = api_as(agent).post(f"/tickets/{ticket.serial}/transitions", {"action": "explode"})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "action"
+
+
+def test_bad_input_gets_field_errors_and_writes_nothing(agent, api_as):
+    response = api_as(agent).post(
+        "/tickets",
+        {
+            "type": "repair",
+            "channel": "phone",
+            "content": "x",
+            "received_at": "2999-01-01T00:00:00+08:00",
+        },
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "code": "invalid",
+        "detail": "受理时间不能晚于当前时间",
+        "field": "received_at",
+        "errors": [{"field": "received_at", "message": "受理时间不能晚于当前时间"}],
+    }
+    missing = api_as(agent).post("/tickets", {"channel": "phone"})
+    assert missing.status_code == 422
+    assert {e["field"] for e in missing.json()["errors"]} == {"type", "content"}
+    assert Ticket.objects.count() == 0
+    assert TicketEvent.objects.count() == 0
+
+
+def test_other_department_gets_not_found(agent, other_dept_handler, api_as):
+    ticket = make_ticket(agent, department="repair")
+    response = api_as(other_dept_handler).get(f"/tickets/{ticket.serial}")
+    assert response.status_code == 404
+
+
+def test_list_filters_and_search(agent, api_as):
+    make_ticket(agent, type="complaint", content="停水没有提前通知")
+    make_ticket(agent, type="inquiry", channel="web", content="咨询水价")
+    api = api_as(agent)
+    assert api.get("/tickets").json()["count"] == 2
+    assert [t["type"] for t in api.get("/tickets", {"type": "complaint"}).json()["items"]] == [
+        "complaint"
+    ]
+    assert api.get("/tickets", {"channel": "web"}).json()["count"] == 1
+    assert api.get("/tickets", {"q": "停水"}).json()["count"] == 1
+    assert api.get("/tickets", {"status": "closed"}).json()["count"] == 0
+    assert api.get("/tickets", {"status": "bogus"}).status_code == 422
+    assert api.get("/tickets", {"view": "unassigned"}).json()["count"] == 2
+
+
+def test_no_token_no_access(db, client):
+    assert client.get("/api/v1/tickets").status_code == 401
+    assert client.get("/api/v1/tickets", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+
+
+def test_openapi_schema_is_published(db, client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/tickets/{serial}/transitions" in schema["paths"]
+    assert "/api/v1/customers/lookup" in schema["paths"]
+
+
+def test_times_are_given_in_the_center_time_zone(agent, api_as):
+    received = dt.datetime(2025, 11, 20, 2, 0, tzinfo=dt.UTC)
+    ticket = make_ticket(agent, channel="letter", received_at=received)
+    body = api_as(agent).get(f"/tickets/{ticket.serial}").json()
+    assert body["received_at"] == "2025-11-20T10:00:00+08:00"

@@ -1,0 +1,215 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kefu.core.errors import ServiceError
+from kefu.tickets import services
+from kefu.tickets.models import Status, Ticket, TicketEvent
+from kefu.tickets.selectors import TicketFilters, get_timeline, list_tickets
+from tests.customers.factories import make_customer
+from tests.tickets.factories import make_ticket
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _steps(ticket):
+    return [
+        (e.kind, e.action, e.from_status, e.to_status, e.actor.username if e.actor else "")
+        for e in get_timeline(ticket)
+    ]
+
+
+@time_machine.travel(dt.datetime(2025, 11, 22, 9, 30, tzinfo=SHANGHAI), tick=False)
+def test_repair_goes_through_every_state_with_a_timeline(agent, dept_handler, lead):
+    ticket = make_ticket(agent, department="repair")
+    assert ticket.serial == "251122001"
+    assert ticket.status == Status.DISPATCHED
+    services.transition_ticket(ticket.serial, actor=dept_handler, action="start")
+    services.transition_ticket(ticket.serial, actor=dept_handler, action="request_confirmation")
+    services.transition_ticket(ticket.serial, actor=agent, action="resolve", note="客户确认已修好")
+    services.transition_ticket(ticket.serial, actor=lead, action="follow_up", note="满意")
+    services.transition_ticket(ticket.serial, actor=lead, action="close")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert ticket.assignee == dept_handler
+    assert ticket.closed_at is not None
+    assert _steps(ticket) == [
+        ("created", "", "", "new", "agent"),
+        ("status", "accept", "new", "accepted", "agent"),
+        ("status", "dispatch", "accepted", "dispatched", "agent"),
+        ("status", "start", "dispatched", "in_progress", "handler"),
+        ("status", "request_confirmation", "in_progress", "awaiting_confirmation", "handler"),
+        ("status", "resolve", "awaiting_confirmation", "resolved", "agent"),
+        ("status", "follow_up", "resolved", "followed_up", "lead"),
+        ("status", "close", "followed_up", "closed", "lead"),
+    ]
+
+
+def test_unsatisfied_customer_reopens_back_to_the_department(agent, dept_handler):
+    ticket = make_ticket(agent, department="repair")
+    services.transition_ticket(ticket.serial, actor=dept_handler, action="start")
+    services.transition_ticket(ticket.serial, actor=dept_handler, action="resolve")
+    with pytest.raises(ServiceError) as err:
+        services.transition_ticket(ticket.serial, actor=agent, action="reopen")
+    assert err.value.field == "note"
+    services.transition_ticket(
+        ticket.serial, actor=agent, action="reopen", note="客户不满意:仍在漏水"
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.DISPATCHED
+    assert ticket.resolved_at is None
+    assert get_timeline(ticket)[-1].note == "客户不满意:仍在漏水"
+
+
+def test_refused_transition_changes_nothing(agent):
+    ticket = make_ticket(agent)
+    before = TicketEvent.objects.count()
+    with pytest.raises(ServiceError) as err:
+        services.transition_ticket(ticket.serial, actor=agent, action="close")
+    assert err.value.code == "invalid_transition"
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ACCEPTED
+    assert TicketEvent.objects.count() == before
+
+
+def test_department_sees_only_its_own_tickets(agent, dept_handler, other_dept_handler):
+    ticket = make_ticket(agent, department="repair")
+    make_ticket(agent, department="billing", content="水费多收了")
+    mine = list_tickets(dept_handler, TicketFilters())
+    assert [t.serial for t in mine.items] == [ticket.serial]
+    with pytest.raises(ServiceError) as err:
+        services.transition_ticket(ticket.serial, actor=other_dept_handler, action="start")
+    assert err.value.code == "not_found"
+
+
+def test_department_handler_cannot_close_or_cancel(agent, dept_handler):
+    ticket = make_ticket(agent, department="repair")
+    with pytest.raises(ServiceError) as err:
+        services.transition_ticket(ticket.serial, actor=dept_handler, action="cancel", note="x")
+    assert err.value.code == "forbidden"
+
+
+def test_department_head_assigns_within_the_department_only(agent, people):
+    ticket = make_ticket(agent, department="repair")
+    head = people["dept_head"]
+    services.transition_ticket(ticket.serial, actor=head, action="dispatch", assignee="3101")
+    ticket.refresh_from_db()
+    assert ticket.assignee.username == "handler"
+    with pytest.raises(ServiceError) as err:
+        services.transition_ticket(
+            ticket.serial, actor=head, action="dispatch", department="billing"
+        )
+    assert err.value.code == "forbidden"
+    with pytest.raises(ServiceError) as err:
+        services.assign_ticket(ticket.serial, actor=head, assignee="billing")
+    assert err.value.field == "assignee"
+
+
+def test_return_sends_the_ticket_back_to_the_center(agent, dept_handler):
+    ticket = make_ticket(agent, department="repair")
+    services.transition_ticket(
+        ticket.serial, actor=dept_handler, action="return", note="不属于本部门"
+    )
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.department, ticket.assignee) == (Status.ACCEPTED, None, None)
+    assert list_tickets(dept_handler, TicketFilters()).items == []
+
+
+def test_branch_agent_cannot_take_requests_for_another_branch(people):
+    with pytest.raises(ServiceError) as err:
+        make_ticket(people["sz_agent"], area="yhy")
+    assert err.value.code == "forbidden"
+    ticket = make_ticket(people["sz_agent"], area="nsh")
+    assert ticket.branch.code == "sz"
+
+
+def test_intake_identifies_the_caller_and_takes_the_customer_branch(agent):
+    customer = make_customer(agent, phones=["13900001111"], area="nsh", name="深圳客户")
+    ticket = make_ticket(agent, caller_number="+86 139 0000 1111")
+    assert ticket.customer == customer
+    assert ticket.branch.code == "sz"
+    assert ticket.area.code == "nsh"
+    anonymous = make_ticket(agent, caller_number="13900001111", anonymous=True)
+    assert anonymous.customer is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"type": "nonsense"}, "type"),
+        ({"channel": "fax"}, "channel"),
+        ({"content": "   "}, "content"),
+        ({"caller_number": "call me"}, "caller_number"),
+        ({"received_at": dt.datetime(2100, 1, 1, tzinfo=SHANGHAI)}, "received_at"),
+        ({"customer_id": 999999}, "customer_id"),
+        ({"area": "nowhere"}, "area"),
+    ],
+)
+def test_bad_intake_is_refused_and_nothing_written(agent, fields, field):
+    with pytest.raises(ServiceError) as err:
+        make_ticket(agent, **fields)
+    assert err.value.field == field
+    assert Ticket.objects.count() == 0
+    assert TicketEvent.objects.count() == 0
+
+
+def test_letter_may_be_recorded_with_its_received_time(agent):
+    received = dt.datetime(2025, 11, 20, 10, 0, tzinfo=SHANGHAI)
+    ticket = make_ticket(agent, channel="letter", received_at=received)
+    assert ticket.received_at == received
+
+
+def test_merging_keeps_both_histories(agent, lead):
+    first = make_ticket(agent, content="小区停水")
+    duplicate = make_ticket(agent, content="小区又停水了")
+    services.add_note(duplicate.serial, actor=agent, note="同一片区重复来电")
+    survivor = services.merge_tickets(duplicate.serial, into=first.serial, actor=lead, note="重复")
+    duplicate.refresh_from_db()
+    assert survivor == first
+    assert (duplicate.status, duplicate.merged_into) == (Status.MERGED, first)
+    serials = [e.ticket.serial for e in get_timeline(first)]
+    assert serials.count(duplicate.serial) == 4  # created, accepted, note, merged
+    with pytest.raises(ServiceError):
+        services.merge_tickets(duplicate.serial, into=first.serial, actor=lead)
+    with pytest.raises(ServiceError):
+        services.merge_tickets(first.serial, into=first.serial, actor=lead)
+
+
+def test_attachment_is_kept_and_too_large_refused(agent, settings):
+    ticket = make_ticket(agent)
+    attachment = services.add_attachment(
+        ticket.serial,
+        actor=agent,
+        upload=SimpleUploadedFile("现场.jpg", b"\xff\xd8jpeg", "image/jpeg"),
+    )
+    assert (attachment.name, attachment.size) == ("现场.jpg", 6)
+    settings.MAX_UPLOAD_MB = 0
+    with pytest.raises(ServiceError) as err:
+        services.add_attachment(
+            ticket.serial,
+            actor=agent,
+            upload=SimpleUploadedFile("big.bin", b"12", "application/octet-stream"),
+        )
+    assert err.value.code == "too_large"
+    assert ticket.attachments.count() == 1
+
+
+def test_fulltext_search_finds_chinese_words(agent):
+    outage = make_ticket(agent, content="阳光花园小区从早上开始停水,至今未恢复")
+    make_ticket(agent, content="咨询阶梯水价")
+    found = list_tickets(agent, TicketFilters(q="停水"))
+    assert [t.serial for t in found.items] == [outage.serial]
+    assert list_tickets(agent, TicketFilters(q="小区 停水")).count == 1
+    assert list_tickets(agent, TicketFilters(q="燃气")).count == 0
+    assert list_tickets(agent, TicketFilters(q="\"'*)")).count == 2
+
+
+def test_queue_costs_the_same_queries_for_any_page_size(agent, django_assert_num_queries):
+    for n in range(12):
+        make_ticket(agent, content=f"第{n}件")
+    with django_assert_num_queries(2):  # the count and the page
+        page = list_tickets(agent, TicketFilters(view="open"), per_page=10)
+    assert (page.count, len(page.items), page.has_next) == (12, 10, True)
