@@ -1,0 +1,210 @@
+"""CTI: calls reported by the PBX in the format of Zammad's generic CTI API.
+
+A PBX script written for Zammad posts ``event`` (newCall, answer, hangup), ``from``, ``to``,
+``direction`` (in/out), ``callId``, ``user[]``, ``queue``, ``cause`` and ``answeringNumber``,
+form-encoded or as JSON, to ``/api/v1/cti/<token>``. Each call is kept in the caller log; a
+new inbound call pops the caller's profile on the agents' screens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import StaffProfile
+from kefu.core.errors import Code, ServiceError
+from kefu.core.phones import normalize_phone
+from kefu.core.realtime import AGENTS_GROUP, publish_on_commit, user_group
+from kefu.customers.models import CustomerPhone
+from kefu.workforce.models import CallRecord
+
+EVENTS = {"newCall", "answer", "hangup"}
+CAUSES = {
+    "normalClearing",
+    "busy",
+    "cancel",
+    "noAnswer",
+    "congestion",
+    "notFound",
+    "forwarded",
+}
+
+
+def _staff_matching(names: list[str]) -> list[StaffProfile]:
+    names = [n for n in names if n][:20]
+    if not names:
+        return []
+    return list(
+        StaffProfile.objects.select_related("user").filter(
+            Q(user__username__in=names) | Q(display_name__in=names) | Q(employee_no__in=names),
+            user__is_active=True,
+        )
+    )
+
+
+def _identify(number: str):
+    phone = (
+        CustomerPhone.objects.select_related("customer")
+        .filter(number=number, customer__is_active=True)
+        .order_by("-customer__updated_at")
+        .first()
+    )
+    return phone.customer if phone else None
+
+
+def _pop(record: CallRecord, targets: list[int]) -> None:
+    payload = {
+        "type": "call." + ("ringing" if record.state == CallRecord.State.RINGING else record.state),
+        "call_id": record.call_id,
+        "direction": record.direction,
+        "phone": record.customer_number,
+        "customer_id": record.customer_id,
+        "customer_name": record.customer.name if record.customer_id else "",
+        "queue": record.queue,
+    }
+    if targets:
+        for user_id in targets:
+            publish_on_commit(user_group(user_id), payload)
+    else:
+        publish_on_commit(AGENTS_GROUP, payload)
+
+
+def _clean_event(params: dict) -> dict:
+    event = str(params.get("event") or "")
+    if event not in EVENTS:
+        raise ServiceError(Code.INVALID, _("未知事件:%s") % event[:40], field="event")
+    call_id = str(params.get("callId") or "").strip()
+    if not call_id or len(call_id) > 100:
+        raise ServiceError(Code.INVALID, _("缺少 callId"), field="callId")
+    direction = str(params.get("direction") or "")
+    if direction not in ("in", "out"):
+        raise ServiceError(Code.INVALID, _("direction 必须是 in 或 out"), field="direction")
+    cause = str(params.get("cause") or "")
+    if event == "hangup" and cause and cause not in CAUSES:
+        raise ServiceError(Code.INVALID, _("未知挂断原因:%s") % cause[:30], field="cause")
+    users = params.get("user") or []
+    if isinstance(users, (str, int)) and not isinstance(users, bool):
+        users = [users]
+    # A JSON body may hold anything here; iterating a number or true raised TypeError (500).
+    if not isinstance(users, list) or not all(
+        isinstance(u, (str, int)) and not isinstance(u, bool) for u in users
+    ):
+        raise ServiceError(Code.INVALID, _("user 必须是字符串或字符串列表"), field="user")
+    for key in ("from", "to", "queue", "answeringNumber"):
+        # PostgreSQL cannot store or compare NUL characters (a DataError, so a 500).
+        if "\x00" in str(params.get(key) or ""):
+            raise ServiceError(Code.INVALID, _("不能包含空字符 (\\x00)"), field=key)
+    if "\x00" in call_id:
+        raise ServiceError(Code.INVALID, _("不能包含空字符 (\\x00)"), field="callId")
+    if any("\x00" in str(u) for u in users):
+        raise ServiceError(Code.INVALID, _("不能包含空字符 (\\x00)"), field="user")
+    return {
+        "event": event,
+        "call_id": call_id,
+        "direction": direction,
+        "from": str(params.get("from") or "")[:40],
+        "to": str(params.get("to") or "")[:40],
+        "users": [str(u)[:60] for u in users][:20],
+        "queue": str(params.get("queue") or "")[:60],
+        "cause": cause,
+        "answering_number": str(params.get("answeringNumber") or "")[:60],
+    }
+
+
+@transaction.atomic
+def handle_cti_event(params: dict) -> CallRecord:
+    """Apply one CTI event. Events may repeat or come out of order; each is applied once.
+
+    Raises ServiceError(INVALID) for a malformed event; nothing is written then.
+    """
+    ev = _clean_event(params)
+    now = timezone.now()
+    record = CallRecord.objects.select_for_update().filter(call_id=ev["call_id"]).first()
+    if record is None:
+        customer_side = ev["from"] if ev["direction"] == "in" else ev["to"]
+        number = normalize_phone(customer_side)
+        try:
+            with transaction.atomic():
+                record = CallRecord.objects.create(
+                    call_id=ev["call_id"],
+                    direction=ev["direction"],
+                    from_number=ev["from"],
+                    to_number=ev["to"],
+                    customer_number=number,
+                    queue=ev["queue"],
+                    users=ev["users"],
+                    state=CallRecord.State.RINGING,
+                    customer=_identify(number) if number else None,
+                    started_at=now,
+                )
+        except IntegrityError:
+            record = CallRecord.objects.select_for_update().get(call_id=ev["call_id"])
+        else:
+            if ev["event"] == "newCall":
+                if ev["direction"] == "in":
+                    targets = [s.user_id for s in _staff_matching(ev["users"])]
+                    _pop(record, targets)
+                return record
+    match ev["event"]:
+        case "newCall":
+            return record  # a repeated newCall changes nothing
+        case "answer":
+            if record.state == CallRecord.State.RINGING:
+                record.state = CallRecord.State.ANSWERED
+                record.answered_at = now
+                record.answering_number = ev["answering_number"]
+                matched = _staff_matching([ev["answering_number"], *ev["users"]])
+                if not matched and ev["answering_number"]:
+                    matched = list(
+                        StaffProfile.objects.select_related("user").filter(
+                            phone=ev["answering_number"]
+                        )[:1]
+                    )
+                if matched:
+                    record.agent = matched[0].user
+                record.save()
+                if record.direction == "in":
+                    _pop(record, [record.agent_id] if record.agent_id else [])
+        case "hangup":
+            if record.state != CallRecord.State.ENDED:
+                record.state = CallRecord.State.ENDED
+                record.ended_at = now
+                record.cause = ev["cause"]
+                record.save()
+                _pop(record, [record.agent_id] if record.agent_id else [])
+    return record
+
+
+def list_calls(*, number: str = "", limit: int = 50):
+    qs = CallRecord.objects.select_related("customer", "agent")
+    if number:
+        qs = qs.filter(customer_number=normalize_phone(number))
+    return list(qs.order_by("-started_at")[:limit])
+
+
+STALE_AFTER = dt.timedelta(hours=4)
+STALE_BATCH = 500
+
+
+def close_stale_calls(*, now: dt.datetime | None = None) -> int:
+    """End calls the PBX never hung up (a lost hangup event) after STALE_AFTER.
+
+    One conditional UPDATE per batch: two workers running it at once end each call once.
+    """
+    now = now or timezone.now()
+    cutoff = now - STALE_AFTER
+    ids = list(
+        CallRecord.objects.filter(
+            state__in=[CallRecord.State.RINGING, CallRecord.State.ANSWERED],
+            started_at__lt=cutoff,
+        ).values_list("id", flat=True)[:STALE_BATCH]
+    )
+    if not ids:
+        return 0
+    return CallRecord.objects.filter(
+        id__in=ids, state__in=[CallRecord.State.RINGING, CallRecord.State.ANSWERED]
+    ).update(state=CallRecord.State.ENDED, ended_at=now, cause="lost")
