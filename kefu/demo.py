@@ -1,0 +1,234 @@
+"""The demo center: a water utility with a Shenzhen branch, staff of every role, a few hundred
+customers and tickets in every state, all written through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from kefu.accounts.models import Branch, Department, Role, ServiceArea
+from kefu.accounts.services import create_staff
+from kefu.customers.models import Customer
+from kefu.customers.services import CustomerIn, PhoneIn, create_customer
+from kefu.tickets import services as ticket_services
+from kefu.tickets.models import Channel, Priority, Ticket
+
+DEMO_PASSWORD = "kefu-demo-2025"
+
+BRANCHES = [("hq", "总公司", True), ("sz", "深圳分公司", False)]
+AREAS = [
+    ("hq", "hq-yhy", "阳光花园小区"),
+    ("hq", "hq-xfl", "幸福里片区"),
+    ("hq", "hq-dfc", "东风村"),
+    ("sz", "sz-nsh", "南山海岸城"),
+    ("sz", "sz-fty", "福田园岭"),
+]
+DEPARTMENTS = [
+    ("hq", "repair", "维修部"),
+    ("hq", "network", "管网所"),
+    ("hq", "billing", "营业收费部"),
+    ("hq", "quality-dept", "水质检测中心"),
+    ("sz", "sz-repair", "深圳维修站"),
+]
+# username, name, employee no, role, branch, department
+STAFF = [
+    ("admin", "系统管理员", "0001", Role.ADMIN, None, None),
+    ("agent", "李娜", "8011", Role.AGENT, None, None),
+    ("agent2", "张伟", "8012", Role.AGENT, None, None),
+    ("lead", "王芳", "8001", Role.TEAM_LEAD, None, None),
+    ("supervisor", "陈静", "8000", Role.SUPERVISOR, None, None),
+    ("handler", "刘强", "3101", Role.DEPT_HANDLER, "hq", "repair"),
+    ("head", "赵军", "3100", Role.DEPT_HEAD, "hq", "repair"),
+    ("network", "孙涛", "3201", Role.DEPT_HANDLER, "hq", "network"),
+    ("billing", "周敏", "3301", Role.DEPT_HANDLER, "hq", "billing"),
+    ("sz-agent", "黄磊", "8511", Role.AGENT, "sz", None),
+    ("sz-handler", "吴刚", "5101", Role.DEPT_HANDLER, "sz", "sz-repair"),
+    ("gm", "郑总", "0100", Role.GENERAL_MANAGER, None, None),
+    ("quality", "冯丽", "8100", Role.QUALITY, None, None),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+STREETS = ["解放路", "人民路", "建设路", "中山路", "和平街", "朝阳路", "新华路", "滨河路"]
+CONTENTS = {
+    "repair": [
+        "家里水管爆裂,厨房漏水严重",
+        "水表井盖破损,有安全隐患",
+        "小区楼道水管滴漏",
+        "停水后恢复供水,水压很低",
+        "卫生间下水管堵塞反水",
+        "水表不走字",
+    ],
+    "inquiry": [
+        "咨询阶梯水价怎么计算",
+        "咨询过户需要带什么材料",
+        "咨询停水通知什么时候恢复供水",
+        "咨询如何开通自动扣费",
+        "询问营业厅周末是否上班",
+    ],
+    "complaint": [
+        "抄表员态度恶劣,投诉",
+        "维修人员上门迟到两小时",
+        "水费账单金额异常偏高",
+        "停水没有提前通知,影响开店",
+        "自来水有异味发黄",
+    ],
+    "help": ["老人独居家中停水,请求帮助送水", "钥匙丢失无法开水表箱"],
+    "report": ["举报有人私接水管偷水", "举报施工单位挖断管道未上报"],
+    "lookup": ["查询上月水费账单", "查询缴费记录", "查询欠费金额"],
+    "suggestion": ["建议增加微信缴费渠道", "建议停水通知提前一天短信告知"],
+    "order": ["预约上门安装新水表", "申请水表移位"],
+}
+WANTS = ["尽快上门处理", "给个说法", "退还多收的费用", "请电话回复", ""]
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(["138", "139", "150", "186", "177", "135"]) + f"{rng.randrange(10**8):08d}"
+
+
+@transaction.atomic
+def seed_organization() -> None:
+    """Branches, areas, departments and one login per role (idempotent)."""
+    if Department.objects.exists():
+        return
+    branches = {
+        code: Branch.objects.update_or_create(
+            code=code, defaults={"name": name, "is_default": default}
+        )[0]
+        for code, name, default in BRANCHES
+    }
+    for branch, code, name in AREAS:
+        ServiceArea.objects.create(branch=branches[branch], code=code, name=name)
+    departments = {
+        code: Department.objects.create(branch=branches[b], code=code, name=name)
+        for b, code, name in DEPARTMENTS
+    }
+    for username, name, number, role, branch, department in STAFF:
+        create_staff(
+            username=username,
+            password=DEMO_PASSWORD,
+            employee_no=number,
+            display_name=name,
+            role=role,
+            branch=branches[branch] if branch else None,
+            department=departments[department] if department else None,
+            phone="1390000" + number,
+        )
+
+
+def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> dict:
+    """The whole demo center. Idempotent: a second run adds nothing."""
+    seed_organization()
+    User = get_user_model()
+    if Ticket.objects.exists():
+        return {"customers": Customer.objects.count(), "tickets": Ticket.objects.count()}
+    rng = random.Random(seed)
+    agent = User.objects.get(username="agent")
+    lead = User.objects.get(username="lead")
+    areas = list(ServiceArea.objects.select_related("branch"))
+    made = []
+    for index in range(customers):
+        area = rng.choice(areas)
+        surname = rng.choice(SURNAMES)
+        name = (
+            surname + rng.choice(["先生", "女士"])
+            if rng.random() < 0.7
+            else surname + rng.choice("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂")
+        )
+        phones = [PhoneIn(_phone(rng))]
+        if rng.random() < 0.2:
+            phones.append(PhoneIn("0755-" + f"{rng.randrange(10**8):08d}", label="座机"))
+        made.append(
+            create_customer(
+                CustomerIn(
+                    name=name,
+                    phones=phones,
+                    account_no=f"{area.branch.code.upper()}{100000 + index}",
+                    address=f"{area.name}{rng.choice(STREETS)}{rng.randint(1, 200)}号{rng.randint(1, 6)}单元{rng.randint(1, 30)}0{rng.randint(1, 4)}",
+                    area=area.code,
+                    id_number=f"4403{rng.randrange(10**13):013d}{rng.choice('0123456789X')}",
+                    tags=rng.sample(
+                        ["VIP", "老人独居", "商户", "欠费提醒", "多次来电"], k=rng.randint(0, 2)
+                    ),
+                ),
+                actor=agent,
+            )
+        )
+    departments = {d.code: d for d in Department.objects.all()}
+    handler = {
+        "repair": "handler",
+        "network": "network",
+        "billing": "billing",
+        "sz-repair": "sz-handler",
+    }
+    paths = [
+        [],
+        ["accept"],
+        ["accept", "dispatch"],
+        ["accept", "dispatch", "start"],
+        ["accept", "dispatch", "start", "request_confirmation"],
+        ["accept", "dispatch", "start", "resolve"],
+        ["accept", "dispatch", "start", "resolve", "follow_up"],
+        ["accept", "dispatch", "start", "resolve", "follow_up", "close"],
+        ["accept", "resolve", "close"],
+        ["accept", "cancel"],
+    ]
+    now = timezone.now()
+    for _ in range(tickets):
+        customer = rng.choice(made) if rng.random() < 0.85 else None
+        ttype = rng.choice(list(CONTENTS))
+        received = now - dt.timedelta(minutes=rng.randint(5, 60 * 24 * 45))
+        phone = customer.phones.first().number if customer else _phone(rng)
+        ticket = ticket_services.create_ticket(
+            ticket_services.TicketIn(
+                type=ttype,
+                channel=rng.choice([Channel.PHONE] * 6 + list(Channel.values)),
+                content=rng.choice(CONTENTS[ttype]),
+                desired_result=rng.choice(WANTS),
+                received_at=received,
+                customer_id=customer.id if customer else None,
+                contact_name=(customer.name if customer else rng.choice(SURNAMES) + "先生"),
+                caller_number=phone,
+                priority=rng.choice([Priority.NORMAL] * 6 + list(Priority.values)),
+                callback_declined=rng.random() < 0.05,
+            ),
+            actor=agent,
+        )
+        branch_dept = (
+            "sz-repair"
+            if ticket.branch.code == "sz"
+            else rng.choice(["repair", "repair", "network", "billing"])
+        )
+        for action in rng.choice(paths):
+            actor = agent
+            kwargs = {}
+            if action == "dispatch":
+                kwargs = {"department": departments[branch_dept].code}
+            if action in ("start", "request_confirmation") or (
+                action == "resolve" and ticket.department_id
+            ):
+                actor = User.objects.get(username=handler[ticket.department.code])
+            if action == "cancel":
+                kwargs = {"note": "客户来电撤回诉求"}
+            if action == "follow_up":
+                actor = lead
+                kwargs = {"note": "回访:客户表示满意"}
+            ticket = ticket_services.transition_ticket(
+                ticket.serial, actor=actor, action=action, **kwargs
+            )
+    # A few callers phoned twice about the same matter: their second ticket is merged.
+    open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
+    for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
+        ticket_services.merge_tickets(
+            duplicate.serial, into=survivor.serial, actor=lead, note="同一诉求重复来电"
+        )
+    return {"customers": Customer.objects.count(), "tickets": Ticket.objects.count()}
+
+
+def logins() -> list[tuple[str, str, str]]:
+    return [
+        (u, DEMO_PASSWORD, f"{name} · {Role(role).label}" + (f" · {dept}" if dept else ""))
+        for u, name, _n, role, _b, dept in STAFF
+    ]
