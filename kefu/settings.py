@@ -18,6 +18,7 @@ edited in the admin, not settings.
 | KEFU_CTI_TOKEN | (unset) | the secret in the CTI endpoint URL /api/v1/cti/<token>; CTI is off when unset |
 | KEFU_HUEY_IMMEDIATE | 0 | 1 runs background tasks inline (tests) |
 | KEFU_MAX_UPLOAD_MB | 20 | largest attachment accepted |
+| KEFU_DB_POOL_MIN, KEFU_DB_POOL_MAX | 2, 10 | PostgreSQL connections each server process keeps ready / opens at most |
 """
 
 from __future__ import annotations
@@ -158,7 +159,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db.setdefault("OPTIONS", {})
+    # Under ASGI every request runs in a thread of its own, so a persistent connection would
+    # be opened anew for each request; a pool per process hands them out instead.
+    _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = False
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("KEFU_DB_POOL_MIN", 2),
+        "max_size": env_int("KEFU_DB_POOL_MAX", 10),
+        "timeout": 10,
+    }
 else:
     raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgres://")
 DATABASES = {"default": _db}
