@@ -27,15 +27,23 @@ def department_group(department_id: int) -> str:
 AGENTS_GROUP = "agents"
 
 
-def publish(group: str, payload: dict) -> None:
+def publish(groups: str | list[str], payload: dict) -> None:
+    """Send ``payload`` to each of ``groups``, in one hop into the layer's event loop."""
     layer = get_channel_layer()
     if layer is None:
         return
+    names = [groups] if isinstance(groups, str) else list(groups)
+    message = {"type": "push", "payload": payload}
+
+    async def send_all() -> None:
+        for name in names:
+            await layer.group_send(name, message)
+
     try:
-        async_to_sync(layer.group_send)(group, {"type": "push", "payload": payload})
+        async_to_sync(send_all)()
     except Exception:  # noqa: BLE001 - a lost push must never fail the request
-        logger.exception("live push to %s failed", group)
+        logger.exception("live push to %s failed", ", ".join(names))
 
 
-def publish_on_commit(group: str, payload: dict) -> None:
-    transaction.on_commit(lambda: publish(group, payload))
+def publish_on_commit(groups: str | list[str], payload: dict) -> None:
+    transaction.on_commit(lambda: publish(groups, payload))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,7 +30,9 @@ def next_serial(*, at: dt.datetime | None = None) -> str:
     simply reused by the next one. Must be called inside the intake's transaction.
     """
     day = timezone.localtime(at or timezone.now()).date()
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Inside the intake's transaction already: no savepoint needed around one statement.
+    block = nullcontext() if connection.in_atomic_block else transaction.atomic()
+    with block, connection.cursor() as cursor:
         cursor.execute(_NEXT_SERIAL_SQL, [day])
         (number,) = cursor.fetchone()
     return format_serial(day, number)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from kefu.core.masking import Masker
@@ -107,7 +107,7 @@ def list_customers(request, filters: Query[ListQuery]):
 @router.post("", response={201: CustomerOut})
 def create(request, payload: CustomerInSchema):
     customer = services.create_customer(_to_input(payload), actor=request.user)
-    return 201, customer_out(_reload(request, customer.id), Masker(request.user))
+    return Status(201, customer_out(_reload(request, customer.id), Masker(request.user)))
 
 
 @router.get("/{int:customer_id}", response=CustomerOut)

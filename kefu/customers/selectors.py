@@ -14,16 +14,14 @@ def lookup_by_phone(actor, raw_phone: str, *, limit: int = 5) -> list[Customer]:
     number = normalize_phone(raw_phone)
     if not number:
         return []
-    ids = list(
-        CustomerPhone.objects.filter(number=number).values_list("customer_id", flat=True)[:50]
-    )
-    if not ids:
-        return []
+    owners = CustomerPhone.objects.filter(number=number).values("customer_id")[:50]
     return list(
         visible_customers(actor)
-        .filter(id__in=ids)
+        .filter(id__in=owners)
         .select_related("branch", "area")
-        .prefetch_related("tags", Prefetch("phones", queryset=CustomerPhone.objects.all()))
+        .prefetch_related(
+            "tags", "contacts", Prefetch("phones", queryset=CustomerPhone.objects.all())
+        )
         .order_by("-is_active", "-updated_at")[:limit]
     )
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status as Reply
 
 from kefu.core.masking import Masker
 from kefu.core.phones import normalize_phone
@@ -61,7 +62,9 @@ def create(request, payload: TicketInSchema):
         department=payload.department,
         assignee=payload.assignee,
     )
-    return 201, _detail(request, ticket.serial)
+    # The new ticket is in memory with its relations: only its timeline is read back.
+    timeline = selectors.get_timeline(ticket)
+    return Reply(201, ticket_out(ticket, Masker(request.user), timeline=timeline))
 
 
 @router.get("", response=TicketPageOut)
@@ -122,7 +125,7 @@ def assign(request, serial: str, payload: AssignSchema):
 @router.post("/{serial}/notes", response={201: TicketOut})
 def add_note(request, serial: str, payload: NoteSchema):
     services.add_note(serial, actor=request.user, note=payload.note)
-    return 201, _detail(request, serial)
+    return Reply(201, _detail(request, serial))
 
 
 @router.post("/{serial}/merge", response=TicketOut)
@@ -137,4 +140,4 @@ def merge(request, serial: str, payload: MergeSchema):
 @router.post("/{serial}/attachments", response={201: TicketOut})
 def upload(request, serial: str, file: File[UploadedFile]):
     services.add_attachment(serial, actor=request.user, upload=file)
-    return 201, _detail(request, serial)
+    return Reply(201, _detail(request, serial))

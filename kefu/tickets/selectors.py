@@ -96,6 +96,19 @@ def filter_tickets(actor, filters: TicketFilters):
     return qs
 
 
+# Every relation a queue row shows (page or API), fetched in the page's one query.
+LIST_RELATIONS = (
+    "type",
+    "customer",
+    "department",
+    "assignee",
+    "branch",
+    "area",
+    "created_by",
+    "merged_into",
+)
+
+
 def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int = 20) -> TicketPage:
     """One page of the queue, newest first; three queries whatever the page size."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
@@ -104,7 +117,7 @@ def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int 
     count = qs.order_by()[: COUNT_CAP + 1].count()
     capped = count > COUNT_CAP
     items = list(
-        qs.select_related("type", "customer", "department", "assignee", "branch").order_by(
+        qs.select_related(*LIST_RELATIONS).order_by(
             "-received_at", "-id"
         )[(page - 1) * per_page : page * per_page]
     )
@@ -113,7 +126,8 @@ def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int 
 
 def get_timeline(ticket: Ticket) -> list[TicketEvent]:
     """The ticket's events with those of the tickets merged into it, in time order."""
-    ids = [ticket.id, *ticket.merged_tickets.values_list("id", flat=True)]
+    # No ordering: sorted by date, the planner may walk the date index instead of merged_into's.
+    ids = [ticket.id, *ticket.merged_tickets.order_by().values_list("id", flat=True)]
     return list(
         TicketEvent.objects.filter(ticket_id__in=ids)
         .select_related("actor", "actor__staff", "ticket")
@@ -136,7 +150,9 @@ def get_ticket_detail(actor, serial: str) -> Ticket:
             "created_by",
             "merged_into",
         )
-        .prefetch_related("tags", "attachments", Prefetch("merged_tickets"))
+        .prefetch_related(
+            "tags", "attachments", Prefetch("merged_tickets", Ticket.objects.order_by())
+        )
         .get(pk=ticket.pk)
     )
 

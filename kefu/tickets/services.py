@@ -105,8 +105,9 @@ def access_ticket(actor, serial: str, *, for_update: bool = False) -> Ticket:
     return ticket
 
 
-def _record(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
-    return TicketEvent.objects.create(
+def _event(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
+    """A timeline row for ``ticket``, not yet saved."""
+    return TicketEvent(
         ticket=ticket,
         at=timezone.now(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -116,13 +117,20 @@ def _record(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> Ti
     )
 
 
+def _record(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
+    event = _event(ticket, actor=actor, kind=kind, note=note, **fields)
+    event.save()
+    return event
+
+
 def _announce(ticket: Ticket, event: str) -> None:
     payload = {"type": event, "serial": ticket.serial, "status": ticket.status}
-    publish_on_commit(AGENTS_GROUP, payload)
+    groups = [AGENTS_GROUP]
     if ticket.department_id:
-        publish_on_commit(department_group(ticket.department_id), payload)
+        groups.append(department_group(ticket.department_id))
     if ticket.assignee_id:
-        publish_on_commit(user_group(ticket.assignee_id), payload)
+        groups.append(user_group(ticket.assignee_id))
+    publish_on_commit(groups, payload)
 
 
 # ---------------------------------------------------------------------------------- intake
@@ -236,32 +244,40 @@ def create_ticket(
         raise ServiceError(Code.FORBIDDEN, _("无权受理"))
     fields = _clean_intake(data, actor)
     tags = get_or_create_tags(data.tags[:20])
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         serial=next_serial(),
         created_by=actor if actor.is_authenticated else None,
         search_tokens=tokenize_for_index(fields["content"], fields["desired_result"]),
         **fields,
     )
-    if tags:
-        ticket.tags.set(tags)
-    _record(
-        ticket,
-        actor=actor,
-        kind=TicketEvent.Kind.CREATED,
-        to_status=Status.NEW,
-        data={"channel": ticket.channel, "type": ticket.type.code},
-    )
-    if accept or department:
-        _apply(ticket, actor=actor, action="accept", note="")
-    if department:
-        _apply(
+    # Accepting and dispatching at intake are checked and recorded as separate steps, but the
+    # ticket is written once, in its final state, with its timeline rows in one statement.
+    events = [
+        _event(
             ticket,
             actor=actor,
-            action="dispatch",
-            note=note,
-            department=department,
-            assignee=assignee,
+            kind=TicketEvent.Kind.CREATED,
+            to_status=Status.NEW,
+            data={"channel": ticket.channel, "type": ticket.type.code},
         )
+    ]
+    if accept or department:
+        events.append(_change(ticket, actor=actor, action="accept", note=""))
+    if department:
+        events.append(
+            _change(
+                ticket,
+                actor=actor,
+                action="dispatch",
+                note=note,
+                department=department,
+                assignee=assignee,
+            )
+        )
+    ticket.save(force_insert=True)
+    TicketEvent.objects.bulk_create(events)
+    if tags:
+        ticket.tags.set(tags)
     _announce(ticket, "ticket.created")
     return ticket
 
@@ -301,6 +317,23 @@ def _apply(
     assignee: str = "",
 ) -> None:
     """Validate and apply ``action`` to a locked ticket and write its timeline row."""
+    event = _change(
+        ticket, actor=actor, action=action, note=note, department=department, assignee=assignee
+    )
+    ticket.save()
+    event.save()
+
+
+def _change(
+    ticket: Ticket,
+    *,
+    actor,
+    action: str,
+    note: str,
+    department: str = "",
+    assignee: str = "",
+) -> TicketEvent:
+    """Validate ``action`` and make it on ``ticket`` in memory; return its unsaved timeline row."""
     if action not in Ticket.ACTIONS:
         raise ServiceError(Code.INVALID, _("未知操作:%s") % action, field="action")
     sources, target = Ticket.ACTIONS[action]
@@ -354,8 +387,7 @@ def _apply(
         case _:
             pass
     ticket.status = target
-    ticket.save()
-    _record(
+    return _event(
         ticket,
         actor=actor,
         kind=TicketEvent.Kind.STATUS,

@@ -66,11 +66,7 @@ def _pop(record: CallRecord, targets: list[int]) -> None:
         "customer_name": record.customer.name if record.customer_id else "",
         "queue": record.queue,
     }
-    if targets:
-        for user_id in targets:
-            publish_on_commit(user_group(user_id), payload)
-    else:
-        publish_on_commit(AGENTS_GROUP, payload)
+    publish_on_commit([user_group(user_id) for user_id in targets] or AGENTS_GROUP, payload)
 
 
 def _clean_event(params: dict) -> dict:

@@ -112,3 +112,41 @@ def test_times_are_given_in_the_center_time_zone(agent, api_as):
     ticket = make_ticket(agent, channel="letter", received_at=received)
     body = api_as(agent).get(f"/tickets/{ticket.serial}").json()
     assert body["received_at"] == "2025-11-20T10:00:00+08:00"
+
+
+def _api_queries(api, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(path).status_code == 200
+    return len(queries)
+
+
+def test_api_queue_costs_the_same_queries_for_any_number_of_rows(people, api_as):
+    """Each row shows its type, customer, area, department, assignee, creator: no query per row."""
+    api = api_as(people["supervisor"])
+    creators = [people["agent"], people["lead"], people["supervisor"]]
+    make_ticket(creators[0], department="repair", area="yhy")
+    api.get("/tickets")  # the token's last-use stamp is written once a minute, not per request
+    few = _api_queries(api, "/tickets?per_page=50")
+    for i in range(12):
+        make_ticket(creators[i % 3], department="repair" if i % 2 else "", area="yhy")
+    assert _api_queries(api, "/tickets?per_page=50") == few
+    assert few <= 5  # token, count, page, and the viewer's permissions (masking)
+
+
+def test_intake_over_the_api_writes_ticket_and_timeline_in_few_statements(agent, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = api_as(agent)
+    body = {"type": "repair", "channel": "phone", "content": "水管爆裂", "department": "repair"}
+    api.post("/tickets", body)  # warm the token's last-use stamp
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/tickets", body)
+    assert response.status_code == 201
+    writes = [q["sql"].split()[0] for q in queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    # The day's serial counter, the ticket once in its final state, its three timeline rows.
+    assert writes == ["INSERT", "INSERT", "INSERT"]
+    assert [e["to_status"] for e in response.json()["timeline"]] == ["new", "accepted", "dispatched"]
