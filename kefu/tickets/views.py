@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Department, Role, StaffProfile
@@ -21,16 +22,16 @@ from kefu.tickets.models import Attachment, ReplyMethod, Status, Ticket
 from kefu.tickets.selectors import TicketFilters
 
 ACTION_LABELS = {
-    "accept": "受理",
-    "dispatch": "派工",
-    "start": "开始处理",
-    "return": "退回",
-    "request_confirmation": "请客户确认",
-    "resolve": "办结",
-    "follow_up": "已回访",
-    "close": "归档",
-    "reopen": "重新处理",
-    "cancel": "撤销",
+    "accept": _("受理"),
+    "dispatch": _("派工"),
+    "start": _("开始处理"),
+    "return": _("退回"),
+    "request_confirmation": _("请客户确认"),
+    "resolve": _("办结"),
+    "follow_up": _("已回访"),
+    "close": _("归档"),
+    "reopen": _("重新处理"),
+    "cancel": _("撤销"),
 }
 
 

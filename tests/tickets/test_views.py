@@ -124,7 +124,15 @@ def test_other_department_gets_404_page(agent, other_dept_handler, web_as):
 def test_english_is_available(agent, web_as):
     client = web_as(agent)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert client.get("/login/").status_code == 200
+    workbench = client.get("/").content.decode()
+    assert "New ticket" in workbench and "受理登记" not in workbench
+    readback = client.post("/tickets/new", INTAKE, HTTP_HX_REQUEST="true").content.decode()
+    assert "Read back to the customer" in readback
+    assert "王先生, let me confirm: you reported “厨房水管爆裂”" in readback
+    assert "we will reply to you by Phone" in readback
+    ticket = make_ticket(agent, department="repair")
+    page = client.get(f"/tickets/{ticket.serial}/").content.decode()
+    assert ">Dispatch<" in page and ">Cancel<" in page and "派工" not in page
 
 
 def test_caller_log_is_for_center_staff_only(agent, dept_handler, web_as):
