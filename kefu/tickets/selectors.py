@@ -117,9 +117,9 @@ def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int 
     count = qs.order_by()[: COUNT_CAP + 1].count()
     capped = count > COUNT_CAP
     items = list(
-        qs.select_related(*LIST_RELATIONS).order_by(
-            "-received_at", "-id"
-        )[(page - 1) * per_page : page * per_page]
+        qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")[
+            (page - 1) * per_page : page * per_page
+        ]
     )
     return TicketPage(items, page, per_page, min(count, COUNT_CAP), capped)
 

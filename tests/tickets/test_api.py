@@ -149,4 +149,8 @@ def test_intake_over_the_api_writes_ticket_and_timeline_in_few_statements(agent,
     writes = [q["sql"].split()[0] for q in queries if q["sql"].startswith(("INSERT", "UPDATE"))]
     # The day's serial counter, the ticket once in its final state, its three timeline rows.
     assert writes == ["INSERT", "INSERT", "INSERT"]
-    assert [e["to_status"] for e in response.json()["timeline"]] == ["new", "accepted", "dispatched"]
+    assert [e["to_status"] for e in response.json()["timeline"]] == [
+        "new",
+        "accepted",
+        "dispatched",
+    ]
