@@ -66,7 +66,12 @@ def filter_fulltext(queryset, query: str):
         return queryset
     if connection.vendor == "postgresql":
         return queryset.extra(
-            where=[f"{PG_TSVECTOR} @@ to_tsquery('simple'::regconfig, %s)"],
+            # Qualified: the queue joins tickets_ticket again (merged_into); the GIN index on
+            # PG_TSVECTOR still matches, PostgreSQL compares the resolved expression.
+            where=[
+                "to_tsvector('simple'::regconfig, tickets_ticket.search_tokens)"
+                " @@ to_tsquery('simple'::regconfig, %s)"
+            ],
             params=[" & ".join(_pg_quote(w) for w in words)],
         )
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
