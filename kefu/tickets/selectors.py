@@ -96,7 +96,7 @@ def filter_tickets(actor, filters: TicketFilters):
     return qs
 
 
-# Every relation a queue row shows (page or API), fetched in the page's one query.
+# Every relation a ticket row shows (queue page, API, detail), fetched in the row's query.
 LIST_RELATIONS = (
     "type",
     "customer",
@@ -140,16 +140,7 @@ def get_ticket_detail(actor, serial: str) -> Ticket:
 
     ticket = access_ticket(actor, serial)
     return (
-        Ticket.objects.select_related(
-            "type",
-            "customer",
-            "department",
-            "assignee",
-            "branch",
-            "area",
-            "created_by",
-            "merged_into",
-        )
+        Ticket.objects.select_related(*LIST_RELATIONS)
         .prefetch_related(
             "tags", "attachments", Prefetch("merged_tickets", Ticket.objects.order_by())
         )

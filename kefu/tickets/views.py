@@ -132,12 +132,7 @@ def intake(request):
     except ServiceError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return render(request, "tickets/partials/intake_form.html", context, status=422)
-    url = reverse("ticket", args=[ticket.serial])
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return _go_to_ticket(request, ticket.serial)
 
 
 @login_required
@@ -272,7 +267,12 @@ def merge(request, serial: str):
         )
     except ServiceError as exc:
         return _after_change(request, serial, exc)
-    url = reverse("ticket", args=[survivor.serial])
+    return _go_to_ticket(request, survivor.serial)
+
+
+def _go_to_ticket(request, serial: str):
+    """To the ticket's page: a full page load for htmx (HX-Redirect), a redirect otherwise."""
+    url = reverse("ticket", args=[serial])
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
