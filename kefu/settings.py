@@ -163,7 +163,11 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # be opened anew for each request; a pool per process hands them out instead.
     _db["CONN_MAX_AGE"] = 0
     _db["CONN_HEALTH_CHECKS"] = False
-    _db.setdefault("OPTIONS", {})["pool"] = {
+    # Server-side binding lets psycopg prepare the statements a process runs again and again,
+    # so PostgreSQL plans the queue's many-join query once, not on every page view.
+    _db.setdefault("OPTIONS", {})["server_side_binding"] = True
+    _db["OPTIONS"]["prepare_threshold"] = 2
+    _db["OPTIONS"]["pool"] = {
         "min_size": env_int("KEFU_DB_POOL_MIN", 2),
         "max_size": env_int("KEFU_DB_POOL_MAX", 10),
         "timeout": 10,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+from kefu.accounts.models import Branch, Department
+from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketType
 from kefu.tickets.search import filter_fulltext
 from kefu.tickets.services import visible_tickets
 
@@ -59,6 +61,11 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _id_of(model, code: str) -> int:
+    """The id of the row with ``code``; 0 (no row has it) when there is none."""
+    return model.objects.filter(code=code).values_list("id", flat=True).first() or 0
+
+
 def filter_tickets(actor, filters: TicketFilters):
     qs = visible_tickets(actor)
     match filters.view:
@@ -71,8 +78,10 @@ def filter_tickets(actor, filters: TicketFilters):
             qs = qs.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
         case "open":
             qs = qs.filter(status__in=OPEN_STATUSES)
+    # Codes become ids first, so the queue joins nothing to filter and walks its
+    # (x, received_at) index.
     if filters.type:
-        qs = qs.filter(type__code=filters.type)
+        qs = qs.filter(type_id=_id_of(TicketType, filters.type))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.channel:
@@ -80,9 +89,9 @@ def filter_tickets(actor, filters: TicketFilters):
     if filters.priority:
         qs = qs.filter(priority=filters.priority)
     if filters.branch:
-        qs = qs.filter(branch__code=filters.branch)
+        qs = qs.filter(branch_id=_id_of(Branch, filters.branch))
     if filters.department:
-        qs = qs.filter(department__code=filters.department)
+        qs = qs.filter(department_id=_id_of(Department, filters.department))
     if filters.date_from:
         qs = qs.filter(received_at__gte=_day_start(filters.date_from))
     if filters.date_to:
@@ -109,6 +118,20 @@ LIST_RELATIONS = (
 )
 
 
+def _fetch_joined(queryset) -> list:
+    """Rows of a query that joins the ticket to many small tables, in the joins' written order.
+
+    PostgreSQL would otherwise weigh every order of the eight outer joins: some 50 ms of
+    planning for a 1 ms query. Written order (ticket first, then each lookup by primary key) is
+    the best one here.
+    """
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL join_collapse_limit = 1")
+        return list(queryset)
+
+
 def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int = 20) -> TicketPage:
     """One page of the queue, newest first; three queries whatever the page size."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
@@ -116,11 +139,8 @@ def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int 
     qs = filter_tickets(actor, filters)
     count = qs.order_by()[: COUNT_CAP + 1].count()
     capped = count > COUNT_CAP
-    items = list(
-        qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")[
-            (page - 1) * per_page : page * per_page
-        ]
-    )
+    rows = qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")
+    items = _fetch_joined(rows[(page - 1) * per_page : page * per_page])
     return TicketPage(items, page, per_page, min(count, COUNT_CAP), capped)
 
 

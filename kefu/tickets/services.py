@@ -177,7 +177,12 @@ def _clean_intake(data: TicketIn, actor) -> dict:
             raise ServiceError(Code.INVALID, _("来电号码无效"), field="caller_number")
     customer = None
     if data.customer_id is not None:
-        customer = visible_customers(actor).filter(pk=data.customer_id).first()
+        customer = (
+            visible_customers(actor)
+            .select_related("branch", "area")
+            .filter(pk=data.customer_id)
+            .first()
+        )
         if customer is None:
             raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
     elif caller_number and not data.anonymous:
@@ -188,12 +193,11 @@ def _clean_intake(data: TicketIn, actor) -> dict:
             ).values_list("customer_id", flat=True)[:2]
         )
         if len(set(ids)) == 1:
-            customer = Customer.objects.get(pk=ids[0])
-    area_code = data.area or (customer.area.code if customer and customer.area_id else "")
-    branch_code = data.branch or (
-        customer.branch.code if customer and not data.area and not data.branch else ""
-    )
-    branch, area = resolve_branch_area(branch_code, area_code)
+            customer = Customer.objects.select_related("branch", "area").get(pk=ids[0])
+    if customer is not None and not data.area and data.branch in ("", customer.branch.code):
+        branch, area = customer.branch, customer.area  # where the customer lives
+    else:
+        branch, area = resolve_branch_area(data.branch, data.area)
     scope = scope_of(actor)
     if not scope.everything and scope.branch_id not in (None, branch.id):
         raise ServiceError(Code.FORBIDDEN, _("不能为其他分支机构受理"), field="branch")

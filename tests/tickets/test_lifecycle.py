@@ -210,6 +210,9 @@ def test_fulltext_search_finds_chinese_words(agent):
 def test_queue_costs_the_same_queries_for_any_page_size(agent, django_assert_num_queries):
     for n in range(12):
         make_ticket(agent, content=f"第{n}件")
-    with django_assert_num_queries(2):  # the count and the page
+    from django.db import connection
+
+    # The count and the page; on PostgreSQL the page runs in a savepoint with its planner setting.
+    with django_assert_num_queries(2 + (3 if connection.vendor == "postgresql" else 0)):
         page = list_tickets(agent, TicketFilters(view="open"), per_page=10)
     assert (page.count, len(page.items), page.has_next) == (12, 10, True)
