@@ -62,9 +62,8 @@ def create(request, payload: TicketInSchema):
         department=payload.department,
         assignee=payload.assignee,
     )
-    # The new ticket is in memory with its relations: only its timeline is read back.
-    timeline = selectors.get_timeline(ticket)
-    return Reply(201, ticket_out(ticket, Masker(request.user), timeline=timeline))
+    # The new ticket and its timeline are in memory: nothing is read back.
+    return Reply(201, ticket_out(ticket, Masker(request.user), timeline=ticket.written_events))
 
 
 @router.get("", response=TicketPageOut)

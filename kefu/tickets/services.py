@@ -279,7 +279,8 @@ def create_ticket(
             )
         )
     ticket.save(force_insert=True)
-    TicketEvent.objects.bulk_create(events)
+    # What intake wrote, in order: the caller can answer with the timeline without reading it.
+    ticket.written_events = TicketEvent.objects.bulk_create(events)
     if tags:
         ticket.tags.set(tags)
     _announce(ticket, "ticket.created")
