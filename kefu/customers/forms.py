@@ -13,6 +13,13 @@ class CustomerForm(forms.Form):
         required=False,
         help_text=_("多个号码用逗号分隔,第一个为主号码"),
     )
+    contacts = forms.CharField(
+        label=_("联系人"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("每行一人:姓名,关系/职务,如“王小明,儿子”"),
+    )
     account_no = forms.CharField(label=_("户号/账号"), max_length=40, required=False)
     id_number = forms.CharField(label=_("证件号"), max_length=30, required=False)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
@@ -25,3 +32,13 @@ class CustomerForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件(.xlsx)"))
+
+
+def split_contacts(text: str) -> list[dict]:
+    """``王小明,儿子`` per line → [{"name": "王小明", "relation": "儿子"}]."""
+    contacts = []
+    for line in (text or "").splitlines():
+        name, _sep, relation = line.replace("\uff0c", ",").partition(",")
+        if name.strip() or relation.strip():
+            contacts.append({"name": name.strip(), "relation": relation.strip()})
+    return contacts

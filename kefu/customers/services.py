@@ -16,6 +16,7 @@ from kefu.core.services import get_or_create_tags, record_audit
 from kefu.customers.models import Contact, Customer, CustomerPhone
 
 MAX_PHONES = 10
+MAX_CONTACTS = 20
 # Phones keep their inner spaces ("138 1234 5678"); only list separators split them.
 _PHONE_SEPARATORS = re.compile(r"[,;,;/、\n]+")
 _TAG_SEPARATORS = re.compile(r"[,;,;/、\s]+")
@@ -115,7 +116,39 @@ def _clean(data: CustomerIn) -> tuple[CustomerIn, list[tuple[str, str, str]]]:
             )
         setattr(data, attr, value)
     data.name = name
+    data.contacts = _clean_contacts(data.contacts)
     return data, phones
+
+
+def _clean_contacts(contacts: list[dict]) -> list[dict]:
+    if len(contacts) > MAX_CONTACTS:
+        raise ServiceError(Code.INVALID, _("联系人最多 %d 个") % MAX_CONTACTS, field="contacts")
+    cleaned: dict[str, dict] = {}
+    for index, contact in enumerate(contacts):
+        name = str(contact.get("name") or "").strip()
+        relation = str(contact.get("relation") or "").strip()
+        if not name:
+            raise ServiceError(Code.INVALID, _("请填写联系人姓名"), field=f"contacts.{index}")
+        if len(name) > 40 or len(relation) > 40:
+            raise ServiceError(
+                Code.INVALID, _("联系人姓名和关系最长 40 个字符"), field=f"contacts.{index}"
+            )
+        cleaned[name] = {"name": name, "relation": relation}
+    return list(cleaned.values())
+
+
+def _write_contacts(customer: Customer, contacts: list[dict]) -> None:
+    """Make the customer's contacts exactly ``contacts`` (by name), keeping the rows that stay."""
+    existing = {c.name: c for c in customer.contacts.all()}
+    for contact in contacts:
+        row = existing.pop(contact["name"], None)
+        if row is None:
+            Contact.objects.create(customer=customer, **contact)
+        elif row.relation != contact["relation"]:
+            row.relation = contact["relation"]
+            row.save(update_fields=["relation"])
+    for row in existing.values():
+        row.delete()  # the phones are rewritten after the contacts, so none points here
 
 
 def _require_editor(actor) -> None:
@@ -161,14 +194,7 @@ def create_customer(data: CustomerIn, *, actor) -> Customer:
             )
     except IntegrityError:
         raise ServiceError(Code.CONFLICT, _("户号已存在:%s") % data.account_no, field="account_no")
-    for contact in data.contacts:
-        cname = str(contact.get("name", "")).strip()[:40]
-        if cname:
-            Contact.objects.get_or_create(
-                customer=customer,
-                name=cname,
-                defaults={"relation": str(contact.get("relation", ""))[:40]},
-            )
+    _write_contacts(customer, data.contacts)
     _write_phones(customer, phones)
     customer.tags.set(get_or_create_tags(data.tags))
     record_audit(actor=actor, action="customer.create", obj=customer)
@@ -191,6 +217,7 @@ def update_customer(customer_id: int, data: CustomerIn, *, actor) -> Customer:
         "name": customer.name,
         "address": customer.address,
         "phones": list(customer.phones.values_list("number", flat=True)),
+        "contacts": list(customer.contacts.values("name", "relation")),
     }
     customer.name = data.name
     customer.kind = data.kind
@@ -202,6 +229,7 @@ def update_customer(customer_id: int, data: CustomerIn, *, actor) -> Customer:
     customer.notes = data.notes or ""
     customer.save()
     customer.phones.all().delete()
+    _write_contacts(customer, data.contacts)
     _write_phones(customer, phones)
     customer.tags.set(get_or_create_tags(data.tags))
     record_audit(actor=actor, action="customer.update", obj=customer, detail={"before": before})

@@ -15,7 +15,7 @@ from kefu.core.errors import ServiceError
 from kefu.core.masking import Masker
 from kefu.core.services import record_audit
 from kefu.customers import selectors, services
-from kefu.customers.forms import CustomerForm, ImportForm
+from kefu.customers.forms import CustomerForm, ImportForm, split_contacts
 from kefu.customers.importer import ImportResult, error_report, import_customers
 from kefu.customers.services import CustomerIn, PhoneIn, split_phones, split_tags
 from kefu.tickets.selectors import recent_tickets_for
@@ -79,6 +79,10 @@ def customer_edit(request, customer_id: int | None = None):
                 "name": customer.name,
                 "kind": customer.kind,
                 "phones": ", ".join(customer.phones.values_list("number", flat=True)),
+                "contacts": "\n".join(
+                    f"{c.name},{c.relation}" if c.relation else c.name
+                    for c in customer.contacts.all()
+                ),
                 "account_no": customer.account_no or "",
                 "id_number": customer.id_number,
                 "address": customer.address,
@@ -103,6 +107,7 @@ def customer_edit(request, customer_id: int | None = None):
             area=c["area"],
             tags=split_tags(c["tags"]),
             notes=c["notes"],
+            contacts=split_contacts(c["contacts"]),
         )
         try:
             if customer is None:

@@ -183,3 +183,67 @@ def test_phone_inputs_are_accepted_as_dataclass(agent):
         CustomerIn(name="单位客户", kind="organization", phones=[PhoneIn("95598")]), actor=agent
     )
     assert customer.phones.get().number == "95598"
+
+
+def test_api_contacts_are_created_replaced_and_validated(agent, api_as):
+    api = api_as(agent)
+    created = api.post(
+        "/customers",
+        {
+            "name": "幸福里物业",
+            "kind": "organization",
+            "contacts": [{"name": "张经理", "relation": "物业经理"}, {"name": "李师傅"}],
+            "phones": [{"number": "13900001111", "contact": "张经理"}],
+        },
+    )
+    assert created.status_code == 201, created.content
+    cid = created.json()["id"]
+    assert created.json()["contacts"] == [
+        {"name": "张经理", "relation": "物业经理"},
+        {"name": "李师傅", "relation": ""},
+    ]
+    updated = api.put(
+        f"/customers/{cid}",
+        {
+            "name": "幸福里物业",
+            "kind": "organization",
+            "contacts": [{"name": "张经理", "relation": "总经理"}, {"name": "赵会计"}],
+            "phones": [{"number": "13900001111", "contact": "张经理"}],
+        },
+    )
+    assert updated.status_code == 200, updated.content
+    assert sorted((c["name"], c["relation"]) for c in updated.json()["contacts"]) == [
+        ("张经理", "总经理"),
+        ("赵会计", ""),
+    ]
+    phone = CustomerPhone.objects.get(customer_id=cid)
+    assert phone.contact.name == "张经理"
+    audit = AuditLog.objects.get(object_id=str(cid), action="customer.update")
+    assert {"name": "李师傅", "relation": ""} in audit.detail["before"]["contacts"]
+    bad = api.put(
+        f"/customers/{cid}",
+        {"name": "幸福里物业", "contacts": [{"name": "   "}]},
+    )
+    assert bad.status_code == 422
+    assert Customer.objects.get(pk=cid).contacts.count() == 2  # nothing changed
+
+
+def test_customer_form_edits_contacts_one_per_line(agent, web_as):
+    client = web_as(agent)
+    response = client.post(
+        "/customers/new",
+        {
+            "name": "韩梅梅",
+            "kind": "person",
+            "phones": "13812345678",
+            "contacts": "李雷\uff0c丈夫\n韩奶奶",
+        },
+    )
+    customer = Customer.objects.get()
+    assert response.status_code == 302
+    assert sorted(customer.contacts.values_list("name", "relation")) == [
+        ("李雷", "丈夫"),
+        ("韩奶奶", ""),
+    ]
+    form = client.get(f"/customers/{customer.id}/edit").content.decode()
+    assert "李雷,丈夫" in form
