@@ -1095,6 +1095,12 @@ def main() -> None:
         except Exception:  # noqa: BLE001 - no schema yet
             reuse = False
         log("reusing the loaded database" if reuse else "nothing to reuse: loading")
+        if reuse:  # bring its schema up to this tree's migrations (new indexes are built)
+            t0 = time.perf_counter()
+            subprocess.run(
+                [str(VENV_BIN / "kefu"), "migrate", "-v0"], env=ENV, check=True, cwd=ROOT
+            )
+            log(f"kefu migrate: {time.perf_counter() - t0:.1f}s")
     if not reuse:
         fresh_database()
         django_setup()

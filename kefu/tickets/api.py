@@ -62,8 +62,12 @@ def create(request, payload: TicketInSchema):
         department=payload.department,
         assignee=payload.assignee,
     )
-    # The new ticket and its timeline are in memory: nothing is read back.
-    return Reply(201, ticket_out(ticket, Masker(request.user), timeline=ticket.written_events))
+    # The new ticket, its tags and timeline are in memory: nothing is read back.
+    body = ticket_out(
+        ticket, Masker(request.user), timeline=ticket.written_events, with_relations=False
+    )
+    body["tags"] = [tag.name for tag in ticket.written_tags]
+    return Reply(201, body)
 
 
 @router.get("", response=TicketPageOut)

@@ -21,7 +21,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 from kefu.core.services import get_or_create_tags, next_serial
-from kefu.customers.models import Customer, CustomerPhone
+from kefu.customers.models import Customer
 from kefu.customers.services import resolve_branch_area, visible_customers
 from kefu.tickets.models import (
     Attachment,
@@ -187,13 +187,13 @@ def _clean_intake(data: TicketIn, actor) -> dict:
             raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
     elif caller_number and not data.anonymous:
         # The caller is identified when exactly one active customer has this number.
-        ids = list(
-            CustomerPhone.objects.filter(
-                number=caller_number, customer__is_active=True
-            ).values_list("customer_id", flat=True)[:2]
+        owners = list(
+            Customer.objects.filter(is_active=True, phones__number=caller_number)
+            .select_related("branch", "area")
+            .distinct()[:2]
         )
-        if len(set(ids)) == 1:
-            customer = Customer.objects.select_related("branch", "area").get(pk=ids[0])
+        if len(owners) == 1:
+            customer = owners[0]
     if customer is not None and not data.area and data.branch in ("", customer.branch.code):
         branch, area = customer.branch, customer.area  # where the customer lives
     else:
@@ -283,6 +283,7 @@ def create_ticket(
     ticket.written_events = TicketEvent.objects.bulk_create(events)
     if tags:
         ticket.tags.set(tags)
+    ticket.written_tags = tags
     _announce(ticket, "ticket.created")
     return ticket
 

@@ -216,3 +216,28 @@ def test_queue_costs_the_same_queries_for_any_page_size(agent, django_assert_num
     with django_assert_num_queries(2 + (3 if connection.vendor == "postgresql" else 0)):
         page = list_tickets(agent, TicketFilters(view="open"), per_page=10)
     assert (page.count, len(page.items), page.has_next) == (12, 10, True)
+
+
+@pytest.mark.parametrize(
+    ("view", "indexes"),
+    [
+        # PostgreSQL walks only the open tickets; SQLite does not match a partial index to a
+        # bound parameter and walks the department's tickets, still in date order.
+        ("open", {"postgresql": ["ticket_open_dept_recent"], "sqlite": ["ticket_dept_recent"]}),
+        ("mine", {"postgresql": ["ticket_assignee_recent"], "sqlite": ["ticket_assignee_recent"]}),
+    ],
+)
+def test_department_queues_walk_an_index_in_date_order(agent, dept_handler, view, indexes):
+    from django.db import connection
+
+    from kefu.tickets.selectors import filter_tickets
+
+    make_ticket(agent, department="repair")
+    if connection.vendor == "postgresql":  # a handful of rows: make the planner show its index
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    queryset = filter_tickets(dept_handler, TicketFilters(view=view)).order_by(
+        "-received_at", "-id"
+    )[:20]
+    plan = queryset.explain()
+    assert any(index in plan for index in indexes[connection.vendor]), plan
