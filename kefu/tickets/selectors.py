@@ -16,6 +16,9 @@ from kefu.tickets.services import visible_tickets
 
 # Counting a million rows on each page view costs more than the page; past this we say "10000+".
 COUNT_CAP = 10_000
+# A common word matches a fifth of the history; its exact count costs more than the page. A
+# search counts ten pages (at least through the page shown) and says "200+".
+SEARCH_COUNT_CAP = 200
 MAX_PER_PAGE = 100
 VIEWS = ("all", "mine", "department", "unassigned", "open")
 
@@ -46,7 +49,8 @@ class TicketPage:
 
     @property
     def has_next(self) -> bool:
-        return self.page * self.per_page < self.count
+        # A capped count stops at or past this page's end: there is more to see.
+        return self.page * self.per_page < self.count or self.count_capped
 
     @property
     def has_previous(self) -> bool:
@@ -137,11 +141,12 @@ def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int 
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     qs = filter_tickets(actor, filters)
-    count = qs.order_by()[: COUNT_CAP + 1].count()
-    capped = count > COUNT_CAP
+    cap = max(SEARCH_COUNT_CAP if filters.q.strip() else COUNT_CAP, page * per_page)
+    count = qs.order_by()[: cap + 1].count()
+    capped = count > cap
     rows = qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")
     items = _fetch_joined(rows[(page - 1) * per_page : page * per_page])
-    return TicketPage(items, page, per_page, min(count, COUNT_CAP), capped)
+    return TicketPage(items, page, per_page, min(count, cap), capped)
 
 
 def get_timeline(ticket: Ticket) -> list[TicketEvent]:
