@@ -59,7 +59,11 @@ def parse_args(argv=None):
         help="PostgreSQL database (dropped and recreated!)",
     )
     p.add_argument("--data-dir", default=None, help="default /tmp/kefu-bench-<db>")
-    p.add_argument("--servers", default=None, help="comma list: serve,gunicorn (pg default both)")
+    p.add_argument(
+        "--servers",
+        default=None,
+        help="comma list of serve,gunicorn,wsgi (default: all on PostgreSQL, serve on SQLite)",
+    )
     p.add_argument("--reuse", action="store_true", help="keep an already loaded database")
     p.add_argument("--seed", type=int, default=2025)
     p.add_argument("--json", default=None, help="also write the figures to this file")
@@ -71,7 +75,14 @@ if ARGS.customers is None:
     ARGS.customers = max(100, ARGS.tickets // 5)
 DATA_DIR = Path(ARGS.data_dir or f"/tmp/kefu-bench-{ARGS.db}")
 DB_URL = f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}" if ARGS.db == "sqlite" else ARGS.pg_url
-SERVERS = (ARGS.servers or ("serve,gunicorn" if ARGS.db == "postgres" else "serve")).split(",")
+SERVERS = (ARGS.servers or ("serve,gunicorn,wsgi" if ARGS.db == "postgres" else "serve")).split(",")
+SERVER_LABELS = {
+    "serve": "kefu serve (uvicorn, 1 process)",
+    "gunicorn": "gunicorn -w 2 UvicornWorker (ASGI)",
+    "wsgi": "gunicorn -w 2 gthread (WSGI, HTTP only)",
+}
+if unknown := set(SERVERS) - set(SERVER_LABELS):
+    raise SystemExit(f"--servers: unknown {', '.join(sorted(unknown))}")
 
 ENV = dict(os.environ)
 ENV.update(
@@ -890,21 +901,14 @@ def free_port() -> int:
 
 def start_server(kind: str, port: int) -> tuple[subprocess.Popen, object]:
     logf = open(DATA_DIR / f"server-{kind}.log", "wb")  # noqa: SIM115 (closed in stop_server)
+    gunicorn = [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
+    gunicorn += ["--log-level", "warning"]
     if kind == "serve":
         cmd = [str(VENV_BIN / "kefu"), "serve", "--no-worker", "--port", str(port)]
-    else:
-        cmd = [
-            str(VENV_BIN / "gunicorn"),
-            "kefu.asgi:application",
-            "-k",
-            "uvicorn.workers.UvicornWorker",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ]
+    elif kind == "gunicorn":
+        cmd = [*gunicorn, "-k", "uvicorn.workers.UvicornWorker", "kefu.asgi:application"]
+    else:  # wsgi: HTTP only, websockets left to `kefu serve` behind the same proxy
+        cmd = [*gunicorn, "-k", "gthread", "--threads", "4", "kefu.wsgi:application"]
     proc = subprocess.Popen(
         cmd, env=ENV, cwd=ROOT, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -937,7 +941,7 @@ def http_suite(kind: str, token: str, serials, phones, rng: random.Random) -> No
     import httpx
 
     port = ARGS.port or free_port()
-    label = "kefu serve (uvicorn, 1 process)" if kind == "serve" else "gunicorn -w 2 UvicornWorker"
+    label = SERVER_LABELS[kind]
     log(f"starting {label} on port {port}")
     proc, logf = start_server(kind, port)
     base = f"http://127.0.0.1:{port}"

@@ -249,7 +249,6 @@ def create_ticket(
     fields = _clean_intake(data, actor)
     tags = get_or_create_tags(data.tags[:20])
     ticket = Ticket(
-        serial=next_serial(),
         created_by=actor if actor.is_authenticated else None,
         search_tokens=tokenize_for_index(fields["content"], fields["desired_result"]),
         **fields,
@@ -278,6 +277,8 @@ def create_ticket(
                 assignee=assignee,
             )
         )
+    # The day's counter row stays locked until commit: take the number last, write, commit.
+    ticket.serial = next_serial()
     ticket.save(force_insert=True)
     # What intake wrote, in order: the caller can answer with the timeline without reading it.
     ticket.written_events = TicketEvent.objects.bulk_create(events)
