@@ -59,8 +59,13 @@ def query_words(query: str) -> list[str]:
     return seen[:MAX_QUERY_WORDS]
 
 
-def filter_fulltext(queryset, query: str):
-    """Narrow a Ticket queryset to those whose content matches every word of ``query``."""
+def filter_fulltext(queryset, query: str, *, common: bool = False):
+    """Narrow a Ticket queryset to those whose content matches every word of ``query``.
+
+    ``common``: the words match many tickets (the caller counted). SQLite then walks the
+    queue's date index and checks each ticket against the matches, stopping at the page's
+    end, instead of fetching and sorting every match (60 ms for 20,000 matches).
+    """
     words = query_words(query)
     if not words:
         return queryset
@@ -75,8 +80,9 @@ def filter_fulltext(queryset, query: str):
             params=[" & ".join(_pg_quote(w) for w in words)],
         )
     match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    column = "+tickets_ticket.id" if common else "tickets_ticket.id"  # "+": not by rowid
     return queryset.extra(
-        where=[f"tickets_ticket.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],
+        where=[f"{column} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],
         params=[match],
     )
 

@@ -81,7 +81,7 @@ def _id_of(model, code: str) -> int:
     return model.objects.filter(code=code).values_list("id", flat=True).first() or 0
 
 
-def filter_tickets(actor, filters: TicketFilters):
+def filter_tickets(actor, filters: TicketFilters, *, common_words: bool = False):
     qs = visible_tickets(actor)
     match filters.view:
         case "mine":
@@ -116,7 +116,7 @@ def filter_tickets(actor, filters: TicketFilters):
     if filters.caller_number:
         qs = qs.filter(caller_number=filters.caller_number)
     if filters.q:
-        qs = filter_fulltext(qs, filters.q)
+        qs = filter_fulltext(qs, filters.q, common=common_words)
     return qs
 
 
@@ -155,6 +155,8 @@ def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int 
     cap = max(SEARCH_COUNT_CAP if filters.q.strip() else COUNT_CAP, page * per_page)
     count = qs.order_by()[: cap + 1].count()
     capped = count > cap
+    if capped and filters.q.strip():  # more matches than we count: read them in date order
+        qs = filter_tickets(actor, filters, common_words=True)
     rows = qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")
     items = _fetch_joined(rows[(page - 1) * per_page : page * per_page])
     return TicketPage(items, page, per_page, min(count, cap), capped)

@@ -242,13 +242,15 @@ def test_search_counts_only_so_far_and_still_pages_on(agent, monkeypatch):
     from kefu.tickets import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 10)
-    for n in range(25):
-        make_ticket(agent, content=f"停水第{n}户")
+    matching = [make_ticket(agent, content=f"停水第{n}户") for n in range(25)]
+    make_ticket(agent, content="水压低")  # the newest, and no match
     first = list_tickets(agent, TicketFilters(q="停水"), per_page=5)
     assert (first.count, first.count_capped, first.has_next) == (10, True, True)
+    # Many matches are read in date order through the queue's index: newest first, only matches.
+    assert [t.serial for t in first.items] == [t.serial for t in reversed(matching)][:5]
     third = list_tickets(agent, TicketFilters(q="停水"), page=3, per_page=5)
     assert (third.count, third.count_capped, third.has_next) == (15, True, True)
     last = list_tickets(agent, TicketFilters(q="停水"), page=5, per_page=5)
     assert (last.count, last.count_capped, last.has_next, len(last.items)) == (25, False, False, 5)
     plain = list_tickets(agent, TicketFilters(), per_page=5)
-    assert (plain.count, plain.count_capped) == (25, False)
+    assert (plain.count, plain.count_capped) == (26, False)
