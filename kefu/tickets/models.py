@@ -206,6 +206,14 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="ticket_open_assignee_recent",
             ),
+            # Nearly every ticket has no merged_into: the FK's own index then has statistics
+            # that tell SQLite it is useless, and "the tickets merged into this one" became a
+            # table scan. (Dropping that index would make SQLite rebuild the table.)
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="ticket_merged_into",
+            ),
         ]
 
     def __str__(self) -> str:
