@@ -254,3 +254,20 @@ def test_search_counts_only_so_far_and_still_pages_on(agent, monkeypatch):
     assert (last.count, last.count_capped, last.has_next, len(last.items)) == (25, False, False, 5)
     plain = list_tickets(agent, TicketFilters(), per_page=5)
     assert (plain.count, plain.count_capped) == (26, False)
+
+
+def test_merged_tickets_are_found_by_index_even_with_statistics(agent):
+    """With statistics saying merged_into is nearly all NULL, SQLite scanned the table."""
+    from django.db import connection
+
+    survivor = make_ticket(agent)
+    for n in range(30):
+        make_ticket(agent, content=f"第{n}件")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Ticket.objects.filter(merged_into=survivor).order_by().explain()
+    assert "ticket_merged_into" in plan or "merged_into_id_" in plan, plan
+    if connection.vendor == "sqlite":
+        assert "ticket_merged_into" in plan, plan
