@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Department, Role, StaffProfile
 from kefu.accounts.scope import scope_of
-from kefu.core.errors import ServiceError
+from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.phones import normalize_phone
 from kefu.customers.selectors import lookup_by_phone
@@ -222,7 +222,7 @@ def _after_change(request, serial: str, exc: ServiceError | None = None):
 def action(request, serial: str):
     form = ActionForm(request.POST)
     if not form.is_valid():
-        return _after_change(request, serial, ServiceError("invalid", "输入有误"))
+        return _after_change(request, serial, ServiceError(Code.INVALID, _("输入有误")))
     try:
         services.transition_ticket(serial, actor=request.user, **form.cleaned_data)
     except ServiceError as exc:
