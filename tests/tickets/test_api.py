@@ -157,3 +157,24 @@ def test_intake_over_the_api_writes_ticket_and_timeline_in_few_statements(agent,
         "accepted",
         "dispatched",
     ]
+
+
+def test_schema_errors_are_in_the_staff_language(agent, api_as):
+    api = api_as(agent)
+    body = {"type": "repair", "channel": "fax", "content": "x" * 10, "priority": 5}
+    del body["content"]
+    response = api.post("/tickets", body | {"received_at": "昨天"})
+    assert response.status_code == 422
+    errors = {e["field"]: (e["type"], e["message"]) for e in response.json()["errors"]}
+    assert errors["content"] == ("missing", "必填")
+    assert errors["received_at"][1] == "时间格式无效,应如 2025-11-22T08:30:00+08:00"
+    assert errors["channel"][0] == "enum" and errors["channel"][1].startswith("取值无效,可选:")
+    english = api.client.post(
+        "/api/v1/tickets",
+        body,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **api.auth,
+    )
+    assert {e["field"]: e["message"] for e in english.json()["errors"]}["content"] == "Required"
+    assert Ticket.objects.count() == 0
