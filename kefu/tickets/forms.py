@@ -10,7 +10,7 @@ from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketTy
 
 
 def _type_choices():
-    return [(t.code, t.label) for t in TicketType.objects.filter(is_active=True)]
+    return [(t.code, str(t)) for t in TicketType.objects.filter(is_active=True)]
 
 
 def _department_choices():

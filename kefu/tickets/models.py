@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Branch, Department, ServiceArea
@@ -24,7 +25,8 @@ class TicketType(models.Model):
         verbose_name_plural = _("诉求类型")
 
     def __str__(self) -> str:
-        return self.label
+        """The label in the active UI language."""
+        return self.display(get_language())
 
     def display(self, language: str | None) -> str:
         return self.label_en if (language or "").startswith("en") and self.label_en else self.label

@@ -221,3 +221,25 @@ def test_cti_new_call_pops_the_caller_live(server, browser):
     # The call is in the caller log.
     agent.goto(server + "/calls/")
     expect(agent.get_by_test_id("calls")).to_contain_text("韩梅梅")
+
+
+def test_the_workbench_speaks_english_when_asked(server, browser):
+    from playwright.sync_api import expect
+
+    agent = _login(browser, server, "agent")
+    agent.get_by_role("button", name="English").click()
+    expect(agent.get_by_role("heading", name="New ticket")).to_be_visible()
+    agent.get_by_test_id("phone-lookup").fill("13812345678")
+    expect(agent.get_by_test_id("customer-card")).to_contain_text("韩梅梅")
+    agent.select_option("#id_type", label="Repair")
+    agent.fill("#id_content", "Water meter cover is broken")
+    agent.get_by_test_id("readback-button").click()
+    expect(agent.get_by_test_id("readback-text")).to_contain_text(
+        "韩梅梅, let me confirm: you reported “Water meter cover is broken”"
+    )
+    _shot(agent, "6-english-readback")
+    agent.get_by_test_id("confirm-intake").click()
+    agent.wait_for_url("**/tickets/*/")
+    expect(agent.get_by_test_id("status")).to_have_text("Accepted")
+    expect(agent.get_by_test_id("actions")).to_contain_text("Dispatch")
+    _shot(agent, "7-english-ticket")
