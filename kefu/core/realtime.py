@@ -7,6 +7,7 @@ the database is the record.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -35,14 +36,18 @@ def publish(groups: str | list[str], payload: dict) -> None:
     names = [groups] if isinstance(groups, str) else list(groups)
     message = {"type": "push", "payload": payload}
 
-    async def send_all() -> None:
-        for name in names:
-            await layer.group_send(name, message)
+    async def send_all() -> list:
+        sends = (layer.group_send(name, message) for name in names)
+        return await asyncio.gather(*sends, return_exceptions=True)
 
     try:
-        async_to_sync(send_all)()
+        results = async_to_sync(send_all)()
     except Exception:  # noqa: BLE001 - a lost push must never fail the request
         logger.exception("live push to %s failed", ", ".join(names))
+        return
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, BaseException):  # one group's failure spares the others
+            logger.error("live push to %s failed: %r", name, result)
 
 
 def publish_on_commit(groups: str | list[str], payload: dict) -> None:

@@ -18,7 +18,7 @@ from kefu.tickets.services import visible_tickets
 # Counting a million rows on each page view costs more than the page; past this we say "10000+".
 COUNT_CAP = 10_000
 # A common word matches a fifth of the history; its exact count costs more than the page. A
-# search counts ten pages (at least through the page shown) and says "200+".
+# search counts ten pages and says "200+"; paging on past them still works.
 SEARCH_COUNT_CAP = 200
 MAX_PER_PAGE = 100
 VIEWS = ("all", "mine", "department", "unassigned", "open")
@@ -47,11 +47,11 @@ class TicketPage:
     per_page: int
     count: int
     count_capped: bool
+    more: bool = False  # a row exists after this page
 
     @property
     def has_next(self) -> bool:
-        # A capped count stops at or past this page's end: there is more to see.
-        return self.page * self.per_page < self.count or self.count_capped
+        return self.more
 
     @property
     def has_previous(self) -> bool:
@@ -144,7 +144,10 @@ def _fetch_joined(queryset) -> list:
         return list(queryset)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL join_collapse_limit = 1")
-        return list(queryset)
+        try:
+            return list(queryset)
+        finally:  # SET LOCAL outlives a savepoint: give a caller's transaction its default back
+            cursor.execute("SET LOCAL join_collapse_limit TO DEFAULT")
 
 
 def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int = 20) -> TicketPage:
@@ -152,14 +155,16 @@ def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int 
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     qs = filter_tickets(actor, filters)
-    cap = max(SEARCH_COUNT_CAP if filters.q.strip() else COUNT_CAP, page * per_page)
+    cap = SEARCH_COUNT_CAP if filters.q.strip() else COUNT_CAP
     count = qs.order_by()[: cap + 1].count()
     capped = count > cap
     if capped and filters.q.strip():  # more matches than we count: read them in date order
         qs = filter_tickets(actor, filters, common_words=True)
     rows = qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")
-    items = _fetch_joined(rows[(page - 1) * per_page : page * per_page])
-    return TicketPage(items, page, per_page, min(count, cap), capped)
+    # One row past the page tells whether there is a next one, whatever the count says.
+    items = _fetch_joined(rows[(page - 1) * per_page : page * per_page + 1])
+    more = len(items) > per_page
+    return TicketPage(items[:per_page], page, per_page, min(count, cap), capped, more)
 
 
 def get_timeline(ticket: Ticket) -> list[TicketEvent]:
