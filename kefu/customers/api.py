@@ -48,7 +48,7 @@ def _to_input(payload: CustomerInSchema) -> CustomerIn:
         area=payload.area,
         tags=payload.tags,
         notes=payload.notes,
-        contacts=[c.dict() for c in payload.contacts],
+        contacts=None if payload.contacts is None else [c.dict() for c in payload.contacts],
     )
 
 

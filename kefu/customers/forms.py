@@ -35,10 +35,12 @@ class ImportForm(forms.Form):
 
 
 def split_contacts(text: str) -> list[dict]:
-    """``王小明,儿子`` per line → [{"name": "王小明", "relation": "儿子"}]."""
+    """``王小明,儿子`` per line → [{"name": "王小明", "relation": "儿子"}]; a line without a
+    comma is a name alone. The last comma splits, so a name may hold one ("Smith, John")."""
     contacts = []
     for line in (text or "").splitlines():
-        name, _sep, relation = line.replace("\uff0c", ",").partition(",")
+        line = line.replace("\uff0c", ",")
+        name, _sep, relation = line.rpartition(",") if "," in line else (line, "", "")
         if name.strip() or relation.strip():
             contacts.append({"name": name.strip(), "relation": relation.strip()})
     return contacts

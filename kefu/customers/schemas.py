@@ -30,7 +30,9 @@ class CustomerInSchema(Schema):
     area: str = Field("", max_length=30, description="service area code (小区/片区)")
     tags: list[str] = Field(default_factory=list, max_length=20)
     notes: str = Field("", max_length=2000)
-    contacts: list[ContactSchema] = Field(default_factory=list, max_length=20)
+    contacts: list[ContactSchema] | None = Field(
+        None, max_length=20, description="replaces the contacts; left out: they stay as they are"
+    )
 
 
 class PhoneOut(Schema):

@@ -52,7 +52,8 @@ class CustomerIn:
     area: str = ""
     tags: list[str] = field(default_factory=list)
     notes: str = ""
-    contacts: list[dict] = field(default_factory=list)
+    # None on an update: the contacts stay as they are (a client that does not know them).
+    contacts: list[dict] | None = None
 
 
 def default_branch() -> Branch:
@@ -116,7 +117,14 @@ def _clean(data: CustomerIn) -> tuple[CustomerIn, list[tuple[str, str, str]]]:
             )
         setattr(data, attr, value)
     data.name = name
-    data.contacts = _clean_contacts(data.contacts)
+    if data.contacts is not None:
+        data.contacts = _clean_contacts(data.contacts)
+        # Phones may name contacts too: together they keep to the limit.
+        named = {c["name"] for c in data.contacts} | {
+            contact for _, _, contact in phones if contact
+        }
+        if len(named) > MAX_CONTACTS:
+            raise ServiceError(Code.INVALID, _("联系人最多 %d 个") % MAX_CONTACTS, field="contacts")
     return data, phones
 
 
@@ -133,6 +141,8 @@ def _clean_contacts(contacts: list[dict]) -> list[dict]:
             raise ServiceError(
                 Code.INVALID, _("联系人姓名和关系最长 40 个字符"), field=f"contacts.{index}"
             )
+        if name in cleaned:
+            raise ServiceError(Code.INVALID, _("联系人重复:%s") % name, field=f"contacts.{index}")
         cleaned[name] = {"name": name, "relation": relation}
     return list(cleaned.values())
 
@@ -194,7 +204,7 @@ def create_customer(data: CustomerIn, *, actor) -> Customer:
             )
     except IntegrityError:
         raise ServiceError(Code.CONFLICT, _("户号已存在:%s") % data.account_no, field="account_no")
-    _write_contacts(customer, data.contacts)
+    _write_contacts(customer, data.contacts or [])
     _write_phones(customer, phones)
     customer.tags.set(get_or_create_tags(data.tags))
     record_audit(actor=actor, action="customer.create", obj=customer)
@@ -229,7 +239,8 @@ def update_customer(customer_id: int, data: CustomerIn, *, actor) -> Customer:
     customer.notes = data.notes or ""
     customer.save()
     customer.phones.all().delete()
-    _write_contacts(customer, data.contacts)
+    if data.contacts is not None:
+        _write_contacts(customer, data.contacts)
     _write_phones(customer, phones)
     customer.tags.set(get_or_create_tags(data.tags))
     record_audit(actor=actor, action="customer.update", obj=customer, detail={"before": before})

@@ -195,7 +195,10 @@ def _clean_intake(data: TicketIn, actor) -> dict:
         if len(owners) == 1:
             customer = owners[0]
     if customer is not None and not data.area and data.branch in ("", customer.branch.code):
-        branch, area = customer.branch, customer.area  # where the customer lives
+        # Where the customer lives; an area closed since is left out rather than refused.
+        branch, area = customer.branch, customer.area
+        if area is not None and not area.is_active:
+            area = None
     else:
         branch, area = resolve_branch_area(data.branch, data.area)
     scope = scope_of(actor)
@@ -280,6 +283,8 @@ def create_ticket(
     # The day's counter row stays locked until commit: take the number last, write, commit.
     ticket.serial = next_serial()
     ticket.save(force_insert=True)
+    for event in events:  # one moment: the steps sort by id, whatever the clock does between
+        event.at = ticket.created_at
     # What intake wrote, in order: the caller can answer with the timeline without reading it.
     ticket.written_events = TicketEvent.objects.bulk_create(events)
     if tags:

@@ -247,3 +247,41 @@ def test_customer_form_edits_contacts_one_per_line(agent, web_as):
     ]
     form = client.get(f"/customers/{customer.id}/edit").content.decode()
     assert "李雷,丈夫" in form
+
+
+def test_api_update_without_contacts_keeps_them_and_duplicates_are_refused(agent, api_as):
+    api = api_as(agent)
+    cid = api.post(
+        "/customers", {"name": "李雷", "contacts": [{"name": "韩梅梅", "relation": "妻子"}]}
+    ).json()["id"]
+    kept = api.put(f"/customers/{cid}", {"name": "李雷", "phones": [{"number": "13900002222"}]})
+    assert kept.status_code == 200
+    assert kept.json()["contacts"] == [{"name": "韩梅梅", "relation": "妻子"}]
+    twice = api.put(
+        f"/customers/{cid}",
+        {"name": "李雷", "contacts": [{"name": "韩梅梅"}, {"name": "韩梅梅", "relation": "妻子"}]},
+    )
+    assert twice.status_code == 422
+    assert twice.json()["field"] == "contacts.1"
+    many = [{"name": f"联系人{n}"} for n in range(20)]
+    over = api.put(
+        f"/customers/{cid}",
+        {
+            "name": "李雷",
+            "contacts": many,
+            "phones": [{"number": "13900003333", "contact": "新人"}],
+        },
+    )
+    assert over.status_code == 422
+    assert over.json()["field"] == "contacts"
+    assert Customer.objects.get(pk=cid).contacts.count() == 1
+
+
+def test_contact_lines_split_at_the_last_comma():
+    from kefu.customers.forms import split_contacts
+
+    assert split_contacts("Smith, John,landlord\n\n王小明\uff0c儿子\n韩奶奶\n") == [
+        {"name": "Smith, John", "relation": "landlord"},
+        {"name": "王小明", "relation": "儿子"},
+        {"name": "韩奶奶", "relation": ""},
+    ]

@@ -288,3 +288,14 @@ def test_queue_planner_setting_does_not_outlive_the_page(agent):
         list_tickets(agent, TicketFilters())
         cursor.execute("SHOW join_collapse_limit")
         assert cursor.fetchone()[0] == before
+
+
+def test_caller_in_a_closed_area_is_still_taken_under_the_branch(agent):
+    customer = make_customer(agent)  # 阳光花园 (yhy) of the head office
+    customer.area.is_active = False
+    customer.area.save()
+    ticket = make_ticket(agent, caller_number="138 1234 5678")
+    assert (ticket.customer, ticket.branch.code, ticket.area) == (customer, "hq", None)
+    events = list(ticket.events.order_by("at", "id"))
+    assert [e.to_status for e in events] == ["new", "accepted"]
+    assert len({e.at for e in events}) == 1
