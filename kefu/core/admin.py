@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kefu.core.models import AuditLog, Tag
+from kefu.core.models import AuditLog, CalendarDay, CalendarYear, Tag
 
 
 @admin.register(Tag)
@@ -19,3 +19,23 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """A year entered here follows its special dates below, not the packaged calendar;
+    ``kefu calendar --year Y --file F.csv`` enters a whole year at once."""
+
+    list_display = ["year", "source", "entered_by", "entered_at"]
+    readonly_fields = ["entered_by", "entered_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.entered_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"

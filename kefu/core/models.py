@@ -49,3 +49,47 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official schedule (放假安排) an administrator entered or imported.
+
+    Its holidays and make-up working days are the CalendarDay rows of that year; every other day
+    follows the week (Monday–Friday work). Entering a year also overrides the packaged data.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+    entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("年度放假安排")
+        verbose_name_plural = _("年度放假安排")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that is not as its weekday says: a holiday, a make-up working day, a closure."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("法定节假日")
+        MAKEUP = "makeup", _("调休上班")
+        CLOSURE = "closure", _("中心停业")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("特殊日期")
+        verbose_name_plural = _("特殊日期")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}".strip()

@@ -1,4 +1,4 @@
-"""Shared operations: serial numbers, the audit log, tags."""
+"""Shared operations: serial numbers, the audit log, tags, the working calendar."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from contextlib import nullcontext
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from kefu.core.models import AuditLog, SerialCounter, Tag
+from kefu.core.errors import Code, ServiceError
+from kefu.core.models import AuditLog, CalendarDay, CalendarYear, SerialCounter, Tag
 
 _NEXT_SERIAL_SQL = (
     f"INSERT INTO {SerialCounter._meta.db_table} (day, last) VALUES (%s, 1) "
@@ -59,3 +61,76 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
         existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
     return [existing[n] for n in cleaned]
+
+
+@transaction.atomic
+def enter_year_schedule(
+    year: int, days: list[tuple[str, str, str]], *, actor, source: str = ""
+) -> CalendarYear:
+    """Enter a year's official schedule: its holidays and make-up working days.
+
+    ``days`` are (ISO date, "holiday" or "makeup", name) rows. They replace the year's holidays
+    and make-up days (the center's own closures stay); all rows are checked first, and a bad
+    row writes nothing. From then on the year follows what was entered, not the package.
+    """
+    if not 2000 <= year <= 2100:
+        raise ServiceError(Code.INVALID, _("年份无效:%s") % year, field="year")
+    cleaned: dict[dt.date, tuple[str, str]] = {}
+    kinds = {CalendarDay.Kind.HOLIDAY, CalendarDay.Kind.MAKEUP}
+    for index, (raw_date, kind, name) in enumerate(days, start=1):
+        row = f"{index}"
+        try:
+            day = dt.date.fromisoformat(str(raw_date).strip())
+        except ValueError:
+            raise ServiceError(
+                Code.INVALID, _("第 %(row)s 行:日期无效") % {"row": row}, field="days"
+            )
+        if day.year != year:
+            raise ServiceError(
+                Code.INVALID,
+                _("第 %(row)s 行:日期不在 %(year)s 年") % {"row": row, "year": year},
+                field="days",
+            )
+        if str(kind).strip() not in kinds:
+            raise ServiceError(
+                Code.INVALID,
+                _("第 %(row)s 行:类别应为 holiday 或 makeup") % {"row": row},
+                field="days",
+            )
+        if day in cleaned:
+            raise ServiceError(
+                Code.INVALID, _("第 %(row)s 行:日期重复") % {"row": row}, field="days"
+            )
+        cleaned[day] = (str(kind).strip(), str(name or "").strip()[:60])
+    if not any(kind == CalendarDay.Kind.HOLIDAY for kind, _name in cleaned.values()):
+        raise ServiceError(Code.INVALID, _("没有任何法定节假日,请检查文件"), field="days")
+    closures = set(
+        CalendarDay.objects.filter(date__year=year, kind=CalendarDay.Kind.CLOSURE).values_list(
+            "date", flat=True
+        )
+    )
+    before = list(
+        CalendarDay.objects.filter(date__year=year)
+        .exclude(kind=CalendarDay.Kind.CLOSURE)
+        .values_list("date", "kind")
+    )
+    CalendarDay.objects.filter(date__year=year).exclude(kind=CalendarDay.Kind.CLOSURE).delete()
+    CalendarDay.objects.bulk_create(
+        CalendarDay(date=day, kind=kind, name=name)
+        for day, (kind, name) in sorted(cleaned.items())
+        if day not in closures  # the center's own closure of that day stands
+    )
+    entry, _created = CalendarYear.objects.update_or_create(
+        year=year,
+        defaults={
+            "source": source[:200],
+            "entered_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+    )
+    record_audit(
+        actor=actor,
+        action="calendar.enter_year",
+        obj=entry,
+        detail={"days": len(cleaned), "before": [[str(d), k] for d, k in before]},
+    )
+    return entry

@@ -21,3 +21,11 @@ def pii_address(value, masker):
 @register.filter
 def label(value, labels):
     return labels.get(value, value)
+
+
+@register.simple_tag
+def years_without_schedule():
+    """Years deadlines are counted in on weekends only, for lack of an official schedule."""
+    from kefu.core.calendar import years_without_schedule as missing
+
+    return missing()

@@ -1,0 +1,144 @@
+"""The center's working calendar: which days are worked, and deadlines counted on them.
+
+Which days are working days, in this order:
+
+1. a CalendarDay row decides its date: a holiday (法定节假日) or the center's closure is a day
+   off, a make-up day (调休上班) is worked;
+2. in a year an administrator entered (CalendarYear), every other day follows the week;
+3. in a year the ``chinese_calendar`` package knows (2004–2026 in 1.11.0), the package decides;
+4. any other year follows the week (Monday–Friday) and is reported in ``unknown_years``, so the
+   admin dashboard can ask for its schedule. No computation fails because of the year.
+
+Deadlines (all times aware, in the center's zone):
+
+- ``add_business_time``: counts only minutes inside business hours (default 08:30–17:30, no
+  lunch break) on working days; what does not fit carries to the next working day's opening. A
+  start outside business hours counts from the next opening. A deadline that falls exactly on
+  closing time stays there.
+- ``add_working_days``: the event's day does not count; ends at close of business of the N-th
+  working day after it (民法典 arts. 201, 203).
+- ``add_calendar_days``: ends at 23:59:59 of the N-th day after the event, holidays or not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import chinese_calendar
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+OPENING = dt.time(8, 30)
+CLOSING = dt.time(17, 30)
+# A calendar with no working day in a year is a data error; never loop forever on one.
+MAX_DAYS_SEARCHED = 400
+
+
+@dataclass
+class BusinessHours:
+    opening: dt.time = OPENING
+    closing: dt.time = CLOSING
+
+    def __post_init__(self) -> None:
+        if not self.opening < self.closing:
+            raise ValueError("opening must be before closing")
+
+
+def _package_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+@dataclass
+class WorkingCalendar:
+    """Reads the calendar tables a year at a time; keep one for a batch of computations."""
+
+    hours: BusinessHours = field(default_factory=BusinessHours)
+    unknown_years: set[int] = field(default_factory=set)
+    _days: dict[int, dict[dt.date, str]] = field(default_factory=dict, repr=False)
+    _entered: dict[int, bool] = field(default_factory=dict, repr=False)
+
+    def _load(self, year: int) -> dict[dt.date, str]:
+        if year not in self._days:
+            from kefu.core.models import CalendarDay, CalendarYear
+
+            self._days[year] = dict(
+                CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+            )
+            self._entered[year] = CalendarYear.objects.filter(year=year).exists()
+        return self._days[year]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        kind = self._load(day.year).get(day)
+        if kind is not None:
+            return kind == "makeup"
+        if not self._entered[day.year]:
+            try:
+                return chinese_calendar.is_workday(day)
+            except NotImplementedError:
+                if day.year not in self.unknown_years:
+                    logger.warning("no official schedule for %s: weekends only", day.year)
+                    self.unknown_years.add(day.year)
+        return day.weekday() < 5
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day after ``day``."""
+        for _ in range(MAX_DAYS_SEARCHED):
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                return day
+        raise ValueError(f"no working day within {MAX_DAYS_SEARCHED} days after {day}")
+
+    # ------------------------------------------------------------------------------ deadlines
+
+    def _at(self, day: dt.date, time: dt.time) -> dt.datetime:
+        return dt.datetime.combine(day, time, tzinfo=timezone.get_current_timezone())
+
+    def add_business_time(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """``start`` plus ``duration`` counted inside business hours of working days."""
+        local = timezone.localtime(start)
+        day, now = local.date(), local.time().replace(tzinfo=None)
+        if not self.is_working_day(day) or now >= self.hours.closing:
+            day, now = self.next_working_day(day), self.hours.opening
+        now = max(now, self.hours.opening)
+        left = duration
+        while True:
+            cursor = self._at(day, now)
+            room = self._at(day, self.hours.closing) - cursor
+            if left <= room:
+                return cursor + left
+            left -= room
+            day, now = self.next_working_day(day), self.hours.opening
+
+    def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        """Close of business of the ``days``-th working day after ``start``'s day."""
+        day = timezone.localtime(start).date()
+        for _ in range(days):
+            day = self.next_working_day(day)
+        return self._at(day, self.hours.closing)
+
+    @staticmethod
+    def add_calendar_days(start: dt.datetime, days: int) -> dt.datetime:
+        """23:59:59 of the ``days``-th day after ``start``'s day, holidays or not."""
+        day = timezone.localtime(start).date() + dt.timedelta(days=days)
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+
+
+def years_without_schedule(today: dt.date | None = None) -> list[int]:
+    """This year and the next, where neither an administrator nor the package gave a schedule.
+
+    The next year is asked for from November on: the State Council publishes it then, and
+    December deadlines already reach into it.
+    """
+    from kefu.core.models import CalendarYear
+
+    today = today or timezone.localdate()
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    entered = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
+    return [y for y in years if y not in entered and not _package_knows(y)]
