@@ -166,11 +166,13 @@ def health(request):
 
 def _mount() -> None:
     from kefu.customers.api import router as customers_router
+    from kefu.sla.api import router as sla_router
     from kefu.tickets.api import router as tickets_router
     from kefu.workforce.api import router as cti_router
 
     api.add_router("/tickets", tickets_router)
     api.add_router("/customers", customers_router)
+    api.add_router("/sla", sla_router)
     api.add_router("/cti", cti_router)
 
 

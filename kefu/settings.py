@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.workforce",
+    "kefu.sla",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,90 @@
+"""Time limits (时限): policies chosen by request type, severity, complaint class and channel,
+each a list of targets counted on the working calendar (kefu.core.calendar)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.tickets.models import Channel, TicketType
+
+
+class Severity(models.TextChoices):
+    GENERAL = "general", _("一般")
+    MAJOR = "major", _("重大")
+
+
+class ComplaintClass(models.TextChoices):
+    RESPONSIBLE = "responsible", _("责任投诉")
+    NOT_RESPONSIBLE = "not_responsible", _("无责任投诉")
+    ASSIST = "assist", _("协助处理投诉")
+
+
+class Policy(models.Model):
+    """Applies to the requests its filled-in fields match; the most specific one wins."""
+
+    name = models.CharField(_("名称"), max_length=60)
+    ticket_type = models.ForeignKey(
+        TicketType, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("诉求类型")
+    )
+    severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, blank=True)
+    complaint_class = models.CharField(
+        _("投诉性质"), max_length=20, choices=ComplaintClass.choices, blank=True
+    )
+    channel = models.CharField(_("渠道"), max_length=12, choices=Channel.choices, blank=True)
+    opening = models.TimeField(_("上班时间"), default=dt.time(8, 30))
+    closing = models.TimeField(_("下班时间"), default=dt.time(17, 30))
+    warn_percent = models.PositiveSmallIntegerField(
+        _("预警比例(%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("时限策略")
+        verbose_name_plural = _("时限策略")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def specificity(self) -> int:
+        return sum(
+            bool(v)
+            for v in (self.ticket_type_id, self.severity, self.complaint_class, self.channel)
+        )
+
+
+class Target(models.Model):
+    class Clock(models.TextChoices):
+        MINUTES = "minutes", _("自然分钟")
+        BUSINESS_MINUTES = "business_minutes", _("工作时间分钟")
+        WORKING_DAYS = "working_days", _("工作日")
+        CALENDAR_DAYS = "calendar_days", _("自然日")
+
+    class Start(models.TextChoices):
+        RECEIVED = "received", _("受理")
+        DISPATCHED = "dispatched", _("派至部门")
+        RESOLVED = "resolved", _("办结")
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="targets")
+    code = models.SlugField(_("代码"), max_length=30)
+    name = models.CharField(_("名称"), max_length=60)
+    start = models.CharField(_("起算"), max_length=12, choices=Start.choices)
+    clock = models.CharField(_("计时方式"), max_length=20, choices=Clock.choices)
+    amount = models.PositiveIntegerField(_("时长"), validators=[MinValueValidator(1)])
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        ordering = ["policy", "order", "id"]
+        verbose_name = _("时限目标")
+        verbose_name_plural = _("时限目标")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "code"], name="sla_target_code_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.amount} {self.get_clock_display()})"
