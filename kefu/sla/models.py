@@ -88,3 +88,41 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}({self.amount} {self.get_clock_display()})"
+
+
+class Deadline(models.Model):
+    """One target's due time for one ticket, computed at its start and stored (sweeps are
+    indexed range queries)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("计时中")
+        MET = "met", _("按时完成")
+        LATE = "late", _("超时完成")
+        BREACHED = "breached", _("已超时")
+        CANCELLED = "cancelled", _("已撤销")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="deadlines")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(max_length=30)
+    name = models.CharField(max_length=60)
+    start = models.CharField(max_length=12, choices=Target.Start.choices)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("时限")
+        verbose_name_plural = _("时限")
+        constraints = [models.UniqueConstraint(fields=["ticket", "code"], name="sla_deadline_once")]
+        indexes = [
+            models.Index(fields=["state", "warn_at"], name="sla_deadline_warn"),
+            models.Index(fields=["state", "due_at"], name="sla_deadline_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.due_at:%Y-%m-%d %H:%M}"

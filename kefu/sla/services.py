@@ -154,3 +154,146 @@ def preview(
         calendar=calendar,
     )
     return Preview(policy, deadlines, sorted(calendar.unknown_years))
+
+
+# ------------------------------------------------------------------------------ on tickets
+
+# What each ticket action fulfils, and which targets start with it.
+MEETS = {"dispatch": "transmit", "start": "react", "resolve": "result", "follow_up": "callback"}
+STARTS = {"dispatch": Target.Start.DISPATCHED, "resolve": Target.Start.RESOLVED}
+ENDS = {"cancel", "close", "merge"}
+
+
+def _ticket_policy(ticket) -> Policy | None:
+    # Severity and complaint class come with the complaints process; until then a complaint
+    # is general.
+    return choose_policy(ticket.type.code, severity=Severity.GENERAL, channel=ticket.channel)
+
+
+def _open_targets(ticket, policy: Policy, start: str, at: dt.datetime, calendar) -> list:
+    from kefu.sla.models import Deadline
+
+    rows = []
+    for target in policy.targets.all():
+        if target.start != start:
+            continue
+        due = _due(target, at, calendar)
+        warn = at + (due - at) * policy.warn_percent / 100
+        rows.append(
+            Deadline(
+                ticket=ticket,
+                policy=policy,
+                code=target.code,
+                name=target.name,
+                start=start,
+                started_at=at,
+                due_at=due,
+                warn_at=warn,
+            )
+        )
+    return rows
+
+
+def _meet(ticket, code: str, at: dt.datetime) -> None:
+    from kefu.sla.models import Deadline
+
+    pending = Deadline.objects.filter(
+        ticket=ticket, code=code, state__in=[Deadline.State.PENDING, Deadline.State.BREACHED]
+    )
+    pending.filter(due_at__gte=at).update(state=Deadline.State.MET, met_at=at)
+    pending.filter(due_at__lt=at).update(state=Deadline.State.LATE, met_at=at)
+
+
+def on_intake(ticket) -> list:
+    """The deadlines a new ticket starts with (and those its dispatch at intake starts)."""
+    from kefu.sla.models import Deadline
+
+    policy = _ticket_policy(ticket)
+    if policy is None:
+        return []
+    calendar = WorkingCalendar(hours=BusinessHours(policy.opening, policy.closing))
+    at = ticket.received_at
+    rows = _open_targets(ticket, policy, Target.Start.RECEIVED, at, calendar)
+    if ticket.department_id:  # dispatched at intake: the transmit target is met there and then
+        rows += _open_targets(ticket, policy, Target.Start.DISPATCHED, ticket.created_at, calendar)
+        for row in rows:
+            if row.code == MEETS["dispatch"]:
+                row.state, row.met_at = Deadline.State.MET, ticket.created_at
+    return sorted(Deadline.objects.bulk_create(rows), key=lambda row: row.due_at)  # as stored
+
+
+def on_transition(ticket, action: str, at: dt.datetime) -> None:
+    """Mark what ``action`` fulfils and start the targets it starts."""
+    from kefu.sla.models import Deadline
+
+    if action in ENDS:
+        Deadline.objects.filter(ticket=ticket, state=Deadline.State.PENDING).update(
+            state=Deadline.State.CANCELLED
+        )
+        return
+    if action in MEETS:
+        _meet(ticket, MEETS[action], at)
+    if action in STARTS:
+        existing = Deadline.objects.filter(ticket=ticket).select_related("policy").first()
+        policy = existing.policy if existing else _ticket_policy(ticket)
+        if policy is None:
+            return
+        calendar = WorkingCalendar(hours=BusinessHours(policy.opening, policy.closing))
+        known = set(Deadline.objects.filter(ticket=ticket).values_list("code", flat=True))
+        rows = [
+            row
+            for row in _open_targets(ticket, policy, STARTS[action], at, calendar)
+            if row.code not in known  # a second dispatch (transfer) keeps the first clock
+        ]
+        Deadline.objects.bulk_create(rows)
+
+
+def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
+    """Warn about deadlines near their end and mark the passed ones breached, once each.
+
+    Each row is claimed with a conditional update, so two sweeps never report one twice.
+    Returns (warned, breached).
+    """
+    from kefu.sla.models import Deadline
+    from kefu.tickets.models import TicketEvent
+
+    now = now or timezone.now()
+    warned = breached = 0
+    due_soon = Deadline.objects.filter(
+        state=Deadline.State.PENDING, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now
+    ).select_related("ticket")
+    for row in due_soon[:1000]:
+        if Deadline.objects.filter(pk=row.pk, warned_at__isnull=True).update(warned_at=now):
+            _tell(row, TicketEvent.Kind.SLA, "warning", now)
+            warned += 1
+    passed = Deadline.objects.filter(state=Deadline.State.PENDING, due_at__lte=now)
+    for row in passed.select_related("ticket")[:1000]:
+        claimed = Deadline.objects.filter(pk=row.pk, state=Deadline.State.PENDING).update(
+            state=Deadline.State.BREACHED, breached_at=now
+        )
+        if claimed:
+            _tell(row, TicketEvent.Kind.SLA, "breach", now)
+            breached += 1
+    return warned, breached
+
+
+def _tell(row, kind: str, what: str, now: dt.datetime) -> None:
+    from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
+    from kefu.tickets.models import TicketEvent
+
+    ticket = row.ticket
+    note = (
+        _("%(name)s 即将超时(期限 %(due)s)")
+        if what == "warning"
+        else _("%(name)s 已超时(期限 %(due)s)")
+    ) % {"name": row.name, "due": timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M")}
+    TicketEvent.objects.create(
+        ticket=ticket, at=now, kind=kind, action=what, note=note, data={"target": row.code}
+    )
+    groups = [AGENTS_GROUP]
+    if ticket.department_id:
+        groups.append(department_group(ticket.department_id))
+    if ticket.assignee_id:
+        groups.append(user_group(ticket.assignee_id))
+    payload = {"type": f"sla.{what}", "serial": ticket.serial, "target": row.code, "note": note}
+    publish_on_commit(groups, payload)

@@ -21,6 +21,7 @@ from kefu.tickets.schemas import (
     TicketOut,
     TicketPageOut,
     TransitionSchema,
+    deadlines_out,
     ticket_out,
 )
 from kefu.tickets.selectors import TicketFilters
@@ -67,6 +68,7 @@ def create(request, payload: TicketInSchema):
         ticket, Masker(request.user), timeline=ticket.written_events, with_relations=False
     )
     body["tags"] = [tag.name for tag in ticket.written_tags]
+    body["deadlines"] = deadlines_out(ticket.written_deadlines)
     return Reply(201, body)
 
 

@@ -239,6 +239,7 @@ class TicketEvent(models.Model):
         NOTE = "note", _("备注")
         MERGED = "merged", _("合并")
         ATTACHMENT = "attachment", _("附件")
+        SLA = "sla", _("时限")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()

@@ -85,6 +85,14 @@ class EventOut(Schema):
     data: dict
 
 
+class DeadlineOut(Schema):
+    code: str
+    name: str
+    due_at: dt.datetime
+    state: str
+    met_at: dt.datetime | None
+
+
 class TicketOut(Schema):
     serial: str
     type: str
@@ -116,6 +124,7 @@ class TicketOut(Schema):
     merged_into: str | None
     allowed_actions: list[str]
     attachments: list[dict]
+    deadlines: list[DeadlineOut] = []
     timeline: list[EventOut] | None = None
 
 
@@ -134,6 +143,19 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
 
 def _username(user) -> str:
     return user.username if user is not None else ""
+
+
+def deadlines_out(deadlines) -> list[dict]:
+    return [
+        {
+            "code": d.code,
+            "name": d.name,
+            "due_at": _local(d.due_at),
+            "state": d.state,
+            "met_at": _local(d.met_at),
+        }
+        for d in deadlines
+    ]
 
 
 def ticket_out(
@@ -180,6 +202,8 @@ def ticket_out(
         if with_relations
         else [],
     }
+    if with_relations:
+        body["deadlines"] = deadlines_out(ticket.deadlines.all())
     if timeline is not None:
         body["timeline"] = [
             {

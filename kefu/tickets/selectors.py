@@ -185,7 +185,10 @@ def get_ticket_detail(actor, serial: str) -> Ticket:
     return (
         Ticket.objects.select_related(*LIST_RELATIONS)
         .prefetch_related(
-            "tags", "attachments", Prefetch("merged_tickets", Ticket.objects.order_by())
+            "tags",
+            "attachments",
+            "deadlines",
+            Prefetch("merged_tickets", Ticket.objects.order_by()),
         )
         .get(pk=ticket.pk)
     )

@@ -23,6 +23,7 @@ from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit
 from kefu.core.services import get_or_create_tags, next_serial
 from kefu.customers.models import Customer
 from kefu.customers.services import resolve_branch_area, visible_customers
+from kefu.sla import services as sla
 from kefu.tickets.models import (
     Attachment,
     Channel,
@@ -290,6 +291,7 @@ def create_ticket(
     if tags:
         ticket.tags.set(tags)
     ticket.written_tags = tags
+    ticket.written_deadlines = sla.on_intake(ticket)
     _announce(ticket, "ticket.created")
     return ticket
 
@@ -334,6 +336,7 @@ def _apply(
     )
     ticket.save()
     event.save()
+    sla.on_transition(ticket, action, event.at)
 
 
 def _change(
@@ -530,6 +533,7 @@ def merge_tickets(serial: str, *, into: str, actor, note: str = "") -> Ticket:
     duplicate.status = Status.MERGED
     duplicate.merged_into = survivor
     duplicate.save()
+    sla.on_transition(duplicate, "merge", timezone.now())  # the survivor's clocks run on
     _record(
         duplicate,
         actor=actor,
