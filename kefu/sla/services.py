@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,11 +42,12 @@ def choose_policy(
     """The active policy matching the most of type, severity, class and channel."""
     matching = [
         policy
-        for policy in Policy.objects.filter(is_active=True)
+        for policy in Policy.objects.filter(
+            Q(ticket_type__isnull=True) | Q(ticket_type__code=ticket_type), is_active=True
+        )
         .select_related("ticket_type")
         .prefetch_related("targets")
-        if (policy.ticket_type_id is None or policy.ticket_type.code == ticket_type)
-        and policy.severity in ("", severity)
+        if policy.severity in ("", severity)
         and policy.complaint_class in ("", complaint_class)
         and policy.channel in ("", channel)
     ]
