@@ -64,22 +64,15 @@ def _reload(request, customer_id: int):
 @router.get("/lookup", response=LookupOut)
 def lookup(request, phone: str):
     """Caller identification: the customers with this number (any format) and their last tickets."""
-    from kefu.core.phones import normalize_phone
     from kefu.tickets.schemas import ticket_brief
-    from kefu.tickets.selectors import recent_tickets_for
+    from kefu.tickets.selectors import caller_profile
 
     masker = Masker(request.user)
-    number = normalize_phone(phone)
-    customers = selectors.lookup_by_phone(request.user, phone)
-    recent = recent_tickets_for(
-        request.user,
-        customer_id=customers[0].id if customers else None,
-        caller_number=number,
-    )
+    profile = caller_profile(request.user, phone)
     return {
-        "phone": masker.phone(number),
-        "customers": [customer_out(c, masker) for c in customers],
-        "recent_tickets": [ticket_brief(t) for t in recent],
+        "phone": masker.phone(profile.number),
+        "customers": [customer_out(c, masker) for c in profile.customers],
+        "recent_tickets": [ticket_brief(t) for t in profile.recent],
     }
 
 

@@ -49,7 +49,8 @@ class ListQuery(Schema):
 
 def _detail(request, serial: str) -> dict:
     ticket = selectors.get_ticket_detail(request.user, serial)
-    return ticket_out(ticket, Masker(request.user), timeline=selectors.get_timeline(ticket))
+    timeline = selectors.get_timeline(ticket)
+    return ticket_out(ticket, Masker(request.user), actor=request.user, timeline=timeline)
 
 
 @router.post("", response={201: TicketOut})
@@ -65,7 +66,11 @@ def create(request, payload: TicketInSchema):
     )
     # The new ticket, its tags and timeline are in memory: nothing is read back.
     body = ticket_out(
-        ticket, Masker(request.user), timeline=ticket.written_events, with_relations=False
+        ticket,
+        Masker(request.user),
+        actor=request.user,
+        timeline=ticket.written_events,
+        with_relations=False,
     )
     body["tags"] = [tag.name for tag in ticket.written_tags]
     body["deadlines"] = deadlines_out(ticket.written_deadlines)
@@ -93,7 +98,9 @@ def list_tickets(request, filters: Query[ListQuery]):
     )
     masker = Masker(request.user)
     return {
-        "items": [ticket_out(t, masker, with_relations=False) for t in page.items],
+        "items": [
+            ticket_out(t, masker, actor=request.user, with_relations=False) for t in page.items
+        ],
         "page": page.page,
         "per_page": page.per_page,
         "count": page.count,

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from kefu.core.masking import Masker
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, Ticket, TicketEvent
+from kefu.tickets.services import actions_for
 
 ActionName = Literal[
     "accept",
@@ -162,6 +163,7 @@ def ticket_out(
     ticket: Ticket,
     masker: Masker,
     *,
+    actor,
     timeline: list[TicketEvent] | None = None,
     with_relations: bool = True,
 ) -> dict:
@@ -194,7 +196,7 @@ def ticket_out(
         "created_by": _username(ticket.created_by) if ticket.created_by_id else "",
         "tags": [t.name for t in ticket.tags.all()] if with_relations else [],
         "merged_into": ticket.merged_into.serial if ticket.merged_into_id else None,
-        "allowed_actions": ticket.allowed_actions(),
+        "allowed_actions": actions_for(ticket, actor),  # what this caller may do now
         "attachments": [
             {"id": a.id, "name": a.name, "size": a.size, "url": a.file.url}
             for a in ticket.attachments.all()

@@ -227,3 +227,27 @@ def count_open_by_status(actor) -> dict[str, int]:
 
 
 __all__ = ["Status", "TicketFilters", "TicketPage", "list_tickets", "get_timeline"]
+
+
+@dataclass
+class CallerProfile:
+    """What a screen pop shows: the number as stored, its customers, their last tickets."""
+
+    number: str
+    customers: list
+    recent: list
+
+
+def caller_profile(actor, raw_phone: str) -> CallerProfile:
+    """The customers with ``raw_phone`` (any format) and the caller's last tickets."""
+    from kefu.core.phones import normalize_phone
+    from kefu.customers.selectors import lookup_by_phone
+
+    number = normalize_phone(raw_phone)
+    if not number:
+        return CallerProfile("", [], [])
+    customers = lookup_by_phone(actor, number)
+    recent = recent_tickets_for(
+        actor, customer_id=customers[0].id if customers else None, caller_number=number
+    )
+    return CallerProfile(number, customers, recent)

@@ -106,6 +106,29 @@ def access_ticket(actor, serial: str, *, for_update: bool = False) -> Ticket:
     return ticket
 
 
+def actions_for(ticket: Ticket, actor) -> list[str]:
+    """The actions ``actor`` may take on ``ticket`` now: its state allows them, and the role."""
+    role = scope_of(actor).role
+    return [action for action in ticket.allowed_actions() if role in ACTION_ROLES[action]]
+
+
+def assignable_people(ticket: Ticket):
+    """Who the ticket may be assigned to (as ``_resolve_assignee`` checks): the people of its
+    department, or the center's staff while it has none."""
+    people = StaffProfile.objects.filter(user__is_active=True).select_related("user", "department")
+    if ticket.department_id:
+        return people.filter(department_id=ticket.department_id)
+    return people.exclude(role__in=[Role.DEPT_HANDLER, Role.DEPT_HEAD])
+
+
+def open_attachment(actor, path: str) -> Attachment:
+    """The attachment stored at ``path`` if ``actor`` may see its ticket, else NOT_FOUND."""
+    attachment = Attachment.objects.filter(file=path).select_related("ticket").first()
+    if attachment is None or not visible_tickets(actor).filter(pk=attachment.ticket_id).exists():
+        raise ServiceError(Code.NOT_FOUND, _("附件不存在或无权查看"))
+    return attachment
+
+
 def _event(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
     """A timeline row for ``ticket``, not yet saved."""
     return TicketEvent(

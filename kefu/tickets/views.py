@@ -10,15 +10,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kefu.accounts.models import Department, Role, StaffProfile
+from kefu.accounts.models import Department
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
-from kefu.core.phones import normalize_phone
-from kefu.customers.selectors import lookup_by_phone
+from kefu.customers.services import split_tags
 from kefu.tickets import selectors, services
 from kefu.tickets.forms import ActionForm, IntakeForm, QueueForm
-from kefu.tickets.models import Attachment, ReplyMethod, Status, Ticket
+from kefu.tickets.models import ReplyMethod, Status
 from kefu.tickets.selectors import TicketFilters
 
 ACTION_LABELS = {
@@ -50,7 +49,7 @@ def _ticket_input(cleaned: dict) -> services.TicketIn:
         callback_declined=cleaned.get("callback_declined", False),
         anonymous=cleaned.get("anonymous", False),
         priority=cleaned["priority"],
-        tags=[t for t in (cleaned.get("tags") or "").replace(",", ",").split(",") if t.strip()],
+        tags=split_tags(cleaned.get("tags") or ""),
     )
 
 
@@ -77,23 +76,15 @@ def workbench(request):
 def lookup_partial(request):
     """The caller's profile and last tickets (screen pop), as an htmx fragment."""
     raw = request.GET.get("phone", "")[:40]
-    number = normalize_phone(raw)
-    customers = lookup_by_phone(request.user, raw) if number else []
-    recent = (
-        selectors.recent_tickets_for(
-            request.user, customer_id=customers[0].id if customers else None, caller_number=number
-        )
-        if number
-        else []
-    )
+    profile = selectors.caller_profile(request.user, raw)
     return render(
         request,
         "tickets/partials/profile.html",
         {
             "raw": raw,
-            "number": number,
-            "customers": customers,
-            "recent": recent,
+            "number": profile.number,
+            "customers": profile.customers,
+            "recent": profile.recent,
             "masker": Masker(request.user),
         },
     )
@@ -170,28 +161,17 @@ def queue(request):
 
 def _detail_context(request, serial: str, **extra) -> dict:
     ticket = selectors.get_ticket_detail(request.user, serial)
-    scope = scope_of(request.user)
-    actions = [
-        (a, ACTION_LABELS[a])
-        for a in ticket.allowed_actions()
-        if scope.role in services.ACTION_ROLES[a]
-    ]
+    actions = [(a, ACTION_LABELS[a]) for a in services.actions_for(ticket, request.user)]
     departments = Department.objects.filter(is_active=True).select_related("branch")
-    people = StaffProfile.objects.filter(user__is_active=True).select_related("department")
-    # A department's ticket goes to its own people; a center ticket to center staff.
-    if ticket.department_id:
-        people = people.filter(department_id=ticket.department_id)
-    else:
-        people = people.exclude(role__in=[Role.DEPT_HANDLER, Role.DEPT_HEAD])
     return {
         "ticket": ticket,
         "timeline": selectors.get_timeline(ticket),
         "actions": actions,
         "departments": departments,
-        "people": people,
+        "people": services.assignable_people(ticket),
         "masker": Masker(request.user),
         "status_labels": dict(Status.choices),
-        "can_intake": scope.can_intake,
+        "can_intake": scope_of(request.user).can_intake,
         **extra,
     }
 
@@ -294,12 +274,8 @@ def attach(request, serial: str):
 @require_GET
 def media(request, path: str):
     """Serve an attachment to someone who may see its ticket."""
-    attachment = Attachment.objects.filter(file=path).select_related("ticket").first()
-    if attachment is None:
-        raise Http404
-    if not services.visible_tickets(request.user).filter(pk=attachment.ticket_id).exists():
+    try:
+        attachment = services.open_attachment(request.user, path)
+    except ServiceError:
         raise Http404
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
-
-
-__all__ = ["Ticket"]

@@ -178,3 +178,11 @@ def test_schema_errors_are_in_the_staff_language(agent, api_as):
     )
     assert {e["field"]: e["message"] for e in english.json()["errors"]}["content"] == "Required"
     assert Ticket.objects.count() == 0
+
+
+def test_allowed_actions_are_those_of_the_caller(agent, dept_handler, api_as):
+    ticket = make_ticket(agent, department="repair")
+    by_agent = api_as(agent).get(f"/tickets/{ticket.serial}").json()["allowed_actions"]
+    by_handler = api_as(dept_handler).get(f"/tickets/{ticket.serial}").json()["allowed_actions"]
+    assert set(by_agent) == {"dispatch", "start", "return", "cancel"}
+    assert set(by_handler) == {"start", "return"}  # a handler neither re-dispatches nor cancels
