@@ -105,7 +105,7 @@ def create(request, payload: CustomerInSchema):
 
 @router.get("/{int:customer_id}", response=CustomerOut)
 def detail(request, customer_id: int):
-    customer = services.access_customer(request.user, customer_id)
+    customer = services.view_customer(request.user, customer_id)
     return customer_out(_reload(request, customer.id), Masker(request.user))
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Branch, ServiceArea
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
+from kefu.core.masking import can_view_pii
 from kefu.core.phones import normalize_phone
 from kefu.core.services import get_or_create_tags, record_audit
 from kefu.customers.models import Contact, Customer, CustomerPhone
@@ -281,4 +282,12 @@ def access_customer(actor, customer_id: int, *, for_update: bool = False) -> Cus
     customer = qs.filter(pk=customer_id).first()
     if customer is None:
         raise ServiceError(Code.NOT_FOUND, _("客户不存在"))
+    return customer
+
+
+def view_customer(actor, customer_id: int) -> Customer:
+    """The customer as its profile shows it; a view with personal data unmasked is audited."""
+    customer = access_customer(actor, customer_id)
+    if can_view_pii(actor):
+        record_audit(actor=actor, action="customer.view_pii", obj=customer)
     return customer

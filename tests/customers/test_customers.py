@@ -285,3 +285,11 @@ def test_contact_lines_split_at_the_last_comma():
         {"name": "王小明", "relation": "儿子"},
         {"name": "韩奶奶", "relation": ""},
     ]
+
+
+def test_api_profile_audits_unmasked_views_and_not_masked_ones(people, api_as):
+    customer = make_customer(people["agent"])
+    assert api_as(people["agent"]).get(f"/customers/{customer.id}").status_code == 200
+    assert api_as(people["quality"]).get(f"/customers/{customer.id}").status_code == 200
+    views = AuditLog.objects.filter(action="customer.view_pii", object_id=str(customer.id))
+    assert list(views.values_list("actor__username", flat=True)) == ["agent"]
