@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.calendar import BusinessHours, WorkingCalendar
 from kefu.core.errors import Code, ServiceError
-from kefu.sla.models import ComplaintClass, Policy, Severity, Target
+from kefu.sla.models import ComplaintClass, Deadline, Policy, Severity, Target
 from kefu.tickets.models import Channel, TicketType
 
 # The target that says when a ticket must reach its department: the default start of the
@@ -20,7 +20,9 @@ TRANSMIT = "transmit"
 
 
 @dataclass
-class Deadline:
+class DueTime:
+    """A target's due time in a preview (nothing stored)."""
+
     code: str
     name: str
     start: str
@@ -32,7 +34,7 @@ class Deadline:
 @dataclass
 class Preview:
     policy: Policy | None
-    deadlines: list[Deadline]
+    deadlines: list[DueTime]
     unknown_years: list[int]  # counted Monday–Friday for want of an official schedule
 
 
@@ -54,6 +56,10 @@ def choose_policy(
     return max(matching, key=lambda p: (p.specificity, -p.id), default=None)
 
 
+def _calendar(policy: Policy) -> WorkingCalendar:
+    return WorkingCalendar(hours=BusinessHours(policy.opening, policy.closing))
+
+
 def _due(target: Target, start: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
     match target.clock:
         case Target.Clock.MINUTES:
@@ -73,14 +79,14 @@ def compute_deadlines(
     dispatched_at: dt.datetime | None = None,
     resolved_at: dt.datetime | None = None,
     calendar: WorkingCalendar | None = None,
-) -> list[Deadline]:
+) -> list[DueTime]:
     """Every target of ``policy`` whose start is known, with its due time.
 
     Targets counted from dispatch start at ``dispatched_at``, or, before dispatch, at the
     latest moment the ticket may reach the department (the ``transmit`` target's due time).
     Targets counted from resolution appear once ``resolved_at`` is given.
     """
-    calendar = calendar or WorkingCalendar(hours=BusinessHours(policy.opening, policy.closing))
+    calendar = calendar or _calendar(policy)
     targets = list(policy.targets.all())
     starts = {Target.Start.RECEIVED: received_at, Target.Start.RESOLVED: resolved_at}
     if dispatched_at is None:
@@ -94,7 +100,7 @@ def compute_deadlines(
             continue
         due = timezone.localtime(_due(target, start, calendar))
         deadlines.append(
-            Deadline(target.code, target.name, target.start, target.clock, target.amount, due)
+            DueTime(target.code, target.name, target.start, target.clock, target.amount, due)
         )
     return deadlines
 
@@ -147,7 +153,7 @@ def preview(
     )
     if policy is None:
         return Preview(None, [], [])
-    calendar = WorkingCalendar(hours=BusinessHours(policy.opening, policy.closing))
+    calendar = _calendar(policy)
     deadlines = compute_deadlines(
         policy,
         received_at=received_at,
@@ -173,8 +179,6 @@ def _ticket_policy(ticket) -> Policy | None:
 
 
 def _open_targets(ticket, policy: Policy, start: str, at: dt.datetime, calendar) -> list:
-    from kefu.sla.models import Deadline
-
     rows = []
     for target in policy.targets.all():
         if target.start != start:
@@ -196,58 +200,46 @@ def _open_targets(ticket, policy: Policy, start: str, at: dt.datetime, calendar)
     return rows
 
 
-def _meet(ticket, code: str, at: dt.datetime) -> None:
-    from kefu.sla.models import Deadline
-
-    pending = Deadline.objects.filter(
-        ticket=ticket, code=code, state__in=[Deadline.State.PENDING, Deadline.State.BREACHED]
-    )
-    pending.filter(due_at__gte=at).update(state=Deadline.State.MET, met_at=at)
-    pending.filter(due_at__lt=at).update(state=Deadline.State.LATE, met_at=at)
+def _fulfil(row: Deadline, at: dt.datetime) -> None:
+    row.state = Deadline.State.MET if at <= row.due_at else Deadline.State.LATE
+    row.met_at = at
 
 
 def on_intake(ticket) -> list:
     """The deadlines a new ticket starts with (and those its dispatch at intake starts)."""
-    from kefu.sla.models import Deadline
-
     policy = _ticket_policy(ticket)
     if policy is None:
         return []
-    calendar = WorkingCalendar(hours=BusinessHours(policy.opening, policy.closing))
-    at = ticket.received_at
-    rows = _open_targets(ticket, policy, Target.Start.RECEIVED, at, calendar)
+    calendar = _calendar(policy)
+    rows = _open_targets(ticket, policy, Target.Start.RECEIVED, ticket.received_at, calendar)
     if ticket.department_id:  # dispatched at intake: the transmit target is met there and then
         rows += _open_targets(ticket, policy, Target.Start.DISPATCHED, ticket.created_at, calendar)
         for row in rows:
             if row.code == MEETS["dispatch"]:
-                row.state, row.met_at = Deadline.State.MET, ticket.created_at
+                _fulfil(row, ticket.created_at)
     return sorted(Deadline.objects.bulk_create(rows), key=lambda row: row.due_at)  # as stored
 
 
 def on_transition(ticket, action: str, at: dt.datetime) -> None:
-    """Mark what ``action`` fulfils and start the targets it starts."""
-    from kefu.sla.models import Deadline
-
-    if action in ENDS:
-        Deadline.objects.filter(ticket=ticket, state=Deadline.State.PENDING).update(
-            state=Deadline.State.CANCELLED
-        )
+    """Mark what ``action`` fulfils, start the targets it starts, stop all when it ends."""
+    rows = list(Deadline.objects.filter(ticket=ticket).select_related("policy"))
+    running = (Deadline.State.PENDING, Deadline.State.BREACHED)
+    for row in rows:
+        if action in ENDS and row.state == Deadline.State.PENDING:
+            row.state = Deadline.State.CANCELLED
+        elif row.code == MEETS.get(action) and row.state in running:
+            _fulfil(row, at)
+        else:
+            continue
+        row.save(update_fields=["state", "met_at"])
+    if action not in STARTS:
         return
-    if action in MEETS:
-        _meet(ticket, MEETS[action], at)
-    if action in STARTS:
-        existing = Deadline.objects.filter(ticket=ticket).select_related("policy").first()
-        policy = existing.policy if existing else _ticket_policy(ticket)
-        if policy is None:
-            return
-        calendar = WorkingCalendar(hours=BusinessHours(policy.opening, policy.closing))
-        known = set(Deadline.objects.filter(ticket=ticket).values_list("code", flat=True))
-        rows = [
-            row
-            for row in _open_targets(ticket, policy, STARTS[action], at, calendar)
-            if row.code not in known  # a second dispatch (transfer) keeps the first clock
-        ]
-        Deadline.objects.bulk_create(rows)
+    policy = rows[0].policy if rows else _ticket_policy(ticket)
+    if policy is None:
+        return
+    known = {row.code for row in rows}  # a second dispatch (transfer) keeps the first clock
+    new = _open_targets(ticket, policy, STARTS[action], at, _calendar(policy))
+    Deadline.objects.bulk_create([row for row in new if row.code not in known])
 
 
 def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
@@ -256,7 +248,6 @@ def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
     Each row is claimed with a conditional update, so two sweeps never report one twice.
     Returns (warned, breached).
     """
-    from kefu.sla.models import Deadline
     from kefu.tickets.models import TicketEvent
 
     now = now or timezone.now()

@@ -13,10 +13,14 @@ def _type_choices():
     return [(t.code, str(t)) for t in TicketType.objects.filter(is_active=True)]
 
 
-def _department_choices():
-    return [("", _("— 暂不派工 —"))] + [
+def _departments() -> list[tuple[str, str]]:
+    return [
         (d.code, str(d)) for d in Department.objects.filter(is_active=True).select_related("branch")
     ]
+
+
+def _department_choices():
+    return [("", _("— 暂不派工 —")), *_departments()]
 
 
 class IntakeForm(forms.Form):
@@ -26,7 +30,7 @@ class IntakeForm(forms.Form):
         label=_("联系人"),
         max_length=40,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "王先生"}),
+        widget=forms.TextInput(attrs={"placeholder": _("王先生")}),
     )
     type = forms.ChoiceField(label=_("诉求类型"), choices=_type_choices)
     channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
@@ -96,13 +100,7 @@ class QueueForm(forms.Form):
     )
     department = forms.ChoiceField(
         required=False,
-        choices=lambda: (
-            [("", _("全部部门"))]
-            + [
-                (d.code, str(d))
-                for d in Department.objects.filter(is_active=True).select_related("branch")
-            ]
-        ),
+        choices=lambda: [("", _("全部部门")), *_departments()],
     )
     priority = forms.ChoiceField(required=False, choices=[("", _("全部优先级"))] + Priority.choices)
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -110,6 +108,6 @@ class QueueForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "关键词,如:停水"}),
+        widget=forms.TextInput(attrs={"placeholder": _("关键词,如:停水")}),
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=100000)
