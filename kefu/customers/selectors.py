@@ -9,6 +9,18 @@ from kefu.customers.models import Customer, CustomerPhone
 from kefu.customers.services import visible_customers
 
 
+def active_owners(number: str):
+    """Active customers with this (normalized) number, most recently updated first.
+
+    Callers identify by it: the CTI pop takes the first, intake only a single owner.
+    """
+    return (
+        Customer.objects.filter(is_active=True, phones__number=number)
+        .distinct()
+        .order_by("-updated_at", "-id")
+    )
+
+
 def lookup_by_phone(actor, raw_phone: str, *, limit: int = 5) -> list[Customer]:
     """Customers with this number, most recently updated first (one indexed equality)."""
     number = normalize_phone(raw_phone)

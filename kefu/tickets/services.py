@@ -21,7 +21,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 from kefu.core.services import get_or_create_tags, next_serial
-from kefu.customers.models import Customer
+from kefu.customers.selectors import active_owners
 from kefu.customers.services import resolve_branch_area, visible_customers
 from kefu.sla import services as sla
 from kefu.tickets.models import (
@@ -211,11 +211,7 @@ def _clean_intake(data: TicketIn, actor) -> dict:
             raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
     elif caller_number and not data.anonymous:
         # The caller is identified when exactly one active customer has this number.
-        owners = list(
-            Customer.objects.filter(is_active=True, phones__number=caller_number)
-            .select_related("branch", "area")
-            .distinct()[:2]
-        )
+        owners = list(active_owners(caller_number).select_related("branch", "area")[:2])
         if len(owners) == 1:
             customer = owners[0]
     if customer is not None and not data.area and data.branch in ("", customer.branch.code):

@@ -20,7 +20,7 @@ from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit, user_group
-from kefu.customers.models import CustomerPhone
+from kefu.customers.selectors import active_owners
 from kefu.workforce.models import CallRecord
 
 EVENTS = {"newCall", "answer", "hangup"}
@@ -48,13 +48,7 @@ def _staff_matching(names: list[str]) -> list[StaffProfile]:
 
 
 def _identify(number: str):
-    phone = (
-        CustomerPhone.objects.select_related("customer")
-        .filter(number=number, customer__is_active=True)
-        .order_by("-customer__updated_at")
-        .first()
-    )
-    return phone.customer if phone else None
+    return active_owners(number).first()
 
 
 def _pop(record: CallRecord, targets: list[int]) -> None:
