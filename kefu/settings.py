@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "kefu.tickets",
     "kefu.workforce",
     "kefu.sla",
+    "kefu.complaints",
 ]
 
 MIDDLEWARE = [

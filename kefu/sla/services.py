@@ -173,9 +173,18 @@ ENDS = {"cancel", "close", "merge"}
 
 
 def _ticket_policy(ticket) -> Policy | None:
-    # Severity and complaint class come with the complaints process; until then a complaint
-    # is general.
-    return choose_policy(ticket.type.code, severity=Severity.GENERAL, channel=ticket.channel)
+    """The policy for the ticket as it stands: a complaint's severity and class choose too."""
+    severity, complaint_class = Severity.GENERAL, ""
+    # A complaint's own record (kefu.complaints); a missing one reads as None.
+    complaint = getattr(ticket, "complaint", None) if ticket.type.code == "complaint" else None
+    if complaint is not None:
+        severity, complaint_class = complaint.severity, complaint.complaint_class
+    return choose_policy(
+        ticket.type.code,
+        severity=severity,
+        complaint_class=complaint_class,
+        channel=ticket.channel,
+    )
 
 
 def _open_targets(ticket, policy: Policy, start: str, at: dt.datetime, calendar) -> list:
@@ -240,6 +249,64 @@ def on_transition(ticket, action: str, at: dt.datetime) -> None:
     known = {row.code for row in rows}  # a second dispatch (transfer) keeps the first clock
     new = _open_targets(ticket, policy, STARTS[action], at, _calendar(policy))
     Deadline.objects.bulk_create([row for row in new if row.code not in known])
+
+
+def replan(ticket, at: dt.datetime) -> int:
+    """The ticket's severity or complaint class changed: its running clocks move to the policy
+    that applies now, counted from their original starts.
+
+    A running target the new policy lacks is cancelled; one it adds starts from intake (or
+    resolution) if that has happened. A breached target whose new due time is still ahead runs
+    again (its breach stays on the timeline); fulfilled targets keep their record. Returns the
+    number of rows changed or added. Call it inside the transaction that made the change.
+    """
+    policy = _ticket_policy(ticket)
+    rows = list(Deadline.objects.filter(ticket=ticket))
+    running = (Deadline.State.PENDING, Deadline.State.BREACHED)
+    if policy is None:
+        stopped = [row for row in rows if row.state == Deadline.State.PENDING]
+        for row in stopped:
+            row.state = Deadline.State.CANCELLED
+            row.save(update_fields=["state"])
+        return len(stopped)
+    calendar = _calendar(policy)
+    targets = {target.code: target for target in policy.targets.all()}
+    changed = 0
+    for row in rows:
+        if row.state not in running:
+            continue
+        target = targets.get(row.code)
+        if target is None:
+            if row.state == Deadline.State.PENDING:
+                row.state = Deadline.State.CANCELLED
+                row.save(update_fields=["state"])
+                changed += 1
+            continue
+        due = _due(target, row.started_at, calendar)
+        row.policy, row.name, row.due_at = policy, target.name, due
+        row.warn_at = row.started_at + (due - row.started_at) * policy.warn_percent / 100
+        if row.warn_at > at:
+            row.warned_at = None  # warn again before the new due time
+        if row.state == Deadline.State.BREACHED and due > at:
+            row.state, row.breached_at = Deadline.State.PENDING, None
+        row.save(
+            update_fields=[
+                "policy",
+                "name",
+                "due_at",
+                "warn_at",
+                "warned_at",
+                "state",
+                "breached_at",
+            ]
+        )
+        changed += 1
+    known = {row.code for row in rows}
+    new = _open_targets(ticket, policy, Target.Start.RECEIVED, ticket.received_at, calendar)
+    if ticket.resolved_at is not None:
+        new += _open_targets(ticket, policy, Target.Start.RESOLVED, ticket.resolved_at, calendar)
+    added = Deadline.objects.bulk_create([row for row in new if row.code not in known])
+    return changed + len(added)
 
 
 def sweep(now: dt.datetime | None = None) -> tuple[int, int]:

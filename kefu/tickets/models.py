@@ -240,6 +240,7 @@ class TicketEvent(models.Model):
         MERGED = "merged", _("合并")
         ATTACHMENT = "attachment", _("附件")
         SLA = "sla", _("时限")
+        COMPLAINT = "complaint", _("投诉处理")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()

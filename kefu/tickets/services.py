@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Department, Role, StaffProfile
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.complaints import rules as complaint_rules
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
@@ -35,6 +36,7 @@ from kefu.tickets.models import (
     TicketType,
 )
 from kefu.tickets.search import tokenize_for_index
+from kefu.tickets.timeline import new_event, record_event
 
 MAX_CONTENT = 5000
 EARLIEST_RECEIVED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -69,6 +71,11 @@ class TicketIn:
     branch: str = ""
     area: str = ""
     tags: list[str] = field(default_factory=list)
+    # Complaints only (type ``complaint``): category code, source, loss or injury, class.
+    category: str = ""
+    source: str = ""
+    loss_or_injury: bool = False
+    complaint_class: str = ""
 
 
 # ---------------------------------------------------------------------------------- access
@@ -127,24 +134,6 @@ def open_attachment(actor, path: str) -> Attachment:
     if attachment is None or not visible_tickets(actor).filter(pk=attachment.ticket_id).exists():
         raise ServiceError(Code.NOT_FOUND, _("附件不存在或无权查看"))
     return attachment
-
-
-def _event(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
-    """A timeline row for ``ticket``, not yet saved."""
-    return TicketEvent(
-        ticket=ticket,
-        at=timezone.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        kind=kind,
-        note=note,
-        **fields,
-    )
-
-
-def _record(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
-    event = _event(ticket, actor=actor, kind=kind, note=note, **fields)
-    event.save()
-    return event
 
 
 def _announce(ticket: Ticket, event: str) -> None:
@@ -224,7 +213,15 @@ def _clean_intake(data: TicketIn, actor) -> dict:
     scope = scope_of(actor)
     if not scope.everything and scope.branch_id not in (None, branch.id):
         raise ServiceError(Code.FORBIDDEN, _("不能为其他分支机构受理"), field="branch")
+    complaint = complaint_rules.clean_fields(
+        ticket_type.code,
+        category=data.category,
+        source=data.source,
+        loss_or_injury=data.loss_or_injury,
+        complaint_class=data.complaint_class,
+    )
     return {
+        "complaint": complaint,
         "type": ticket_type,
         "channel": data.channel,
         "priority": data.priority,
@@ -270,6 +267,7 @@ def create_ticket(
     if not scope.can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权受理"))
     fields = _clean_intake(data, actor)
+    complaint = fields.pop("complaint")
     tags = get_or_create_tags(data.tags[:20])
     ticket = Ticket(
         created_by=actor if actor.is_authenticated else None,
@@ -279,7 +277,7 @@ def create_ticket(
     # Accepting and dispatching at intake are checked and recorded as separate steps, but the
     # ticket is written once, in its final state, with its timeline rows in one statement.
     events = [
-        _event(
+        new_event(
             ticket,
             actor=actor,
             kind=TicketEvent.Kind.CREATED,
@@ -287,6 +285,11 @@ def create_ticket(
             data={"channel": ticket.channel, "type": ticket.type.code},
         )
     ]
+    if accept and not department:  # the routing table's department, if it names one
+        routed = complaint_rules.route(
+            ticket.type.code, area=ticket.area, category=complaint.category if complaint else None
+        )
+        department = routed.code if routed else ""
     if accept or department:
         events.append(_change(ticket, actor=actor, action="accept", note=""))
     if department:
@@ -310,6 +313,8 @@ def create_ticket(
     if tags:
         ticket.tags.set(tags)
     ticket.written_tags = tags
+    if complaint is not None:  # its severity and class choose the time limits
+        complaint_rules.on_intake(ticket, complaint, actor=actor)
     ticket.written_deadlines = sla.on_intake(ticket)
     _announce(ticket, "ticket.created")
     return ticket
@@ -356,6 +361,8 @@ def _apply(
     ticket.save()
     event.save()
     sla.on_transition(ticket, action, event.at)
+    if complaint_rules.is_complaint(ticket):
+        complaint_rules.on_transition(ticket, action)
 
 
 def _change(
@@ -376,6 +383,8 @@ def _change(
         raise ServiceError(Code.FORBIDDEN, _("无权执行此操作"), field="action")
     if ticket.status not in sources:
         raise ServiceError(Code.INVALID_TRANSITION, _("当前状态不允许此操作"), field="action")
+    if ticket.pk and complaint_rules.is_complaint(ticket):
+        complaint_rules.check_action(ticket, action)
     note = (note or "").strip()
     if action in NOTE_REQUIRED and not note:
         raise ServiceError(Code.INVALID, _("请填写原因"), field="note")
@@ -421,7 +430,7 @@ def _change(
         case _:
             pass
     ticket.status = target
-    return _event(
+    return new_event(
         ticket,
         actor=actor,
         kind=TicketEvent.Kind.STATUS,
@@ -469,7 +478,7 @@ def assign_ticket(serial: str, *, actor, assignee: str, note: str = "") -> Ticke
     previous = ticket.assignee.username if ticket.assignee_id else ""
     ticket.assignee = user
     ticket.save(update_fields=["assignee", "updated_at"])
-    _record(
+    record_event(
         ticket,
         actor=actor,
         kind=TicketEvent.Kind.ASSIGNED,
@@ -491,7 +500,7 @@ def add_note(serial: str, *, actor, note: str) -> TicketEvent:
         raise ServiceError(Code.INVALID, _("请填写备注内容"), field="note")
     if len(note) > MAX_CONTENT:
         raise ServiceError(Code.INVALID, _("备注过长"), field="note")
-    event = _record(ticket, actor=actor, kind=TicketEvent.Kind.NOTE, note=note)
+    event = record_event(ticket, actor=actor, kind=TicketEvent.Kind.NOTE, note=note)
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
     return event
 
@@ -519,7 +528,7 @@ def add_attachment(serial: str, *, actor, upload) -> Attachment:
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()
-    _record(
+    record_event(
         ticket,
         actor=actor,
         kind=TicketEvent.Kind.ATTACHMENT,
@@ -553,7 +562,9 @@ def merge_tickets(serial: str, *, into: str, actor, note: str = "") -> Ticket:
     duplicate.merged_into = survivor
     duplicate.save()
     sla.on_transition(duplicate, "merge", timezone.now())  # the survivor's clocks run on
-    _record(
+    if complaint_rules.is_complaint(duplicate):
+        complaint_rules.on_transition(duplicate, "merge")
+    record_event(
         duplicate,
         actor=actor,
         kind=TicketEvent.Kind.MERGED,
@@ -563,7 +574,7 @@ def merge_tickets(serial: str, *, into: str, actor, note: str = "") -> Ticket:
         note=note.strip(),
         data={"into": survivor.serial},
     )
-    _record(
+    record_event(
         survivor,
         actor=actor,
         kind=TicketEvent.Kind.MERGED,

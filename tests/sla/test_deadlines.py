@@ -4,6 +4,7 @@ breaches exactly once."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from kefu.complaints import services as complaints
 from kefu.sla.models import Deadline
 from kefu.sla.services import sweep
 from kefu.tickets import services
@@ -35,6 +36,10 @@ def test_a_complaint_gets_its_deadlines_and_actions_fulfil_them(agent, dept_hand
     assert states(ticket) == {"transmit": "met", "result": "pending", "react": "pending"}
     time_machine.move_to(at("2025-03-17 10:30"), tick=False)  # the department is late
     services.transition_ticket(ticket.serial, actor=dept_handler, action="start")
+    complaints.classify_complaint(
+        ticket.serial, actor=dept_handler, complaint_class="not_responsible"
+    )
+    complaints.record_explanation(ticket.serial, actor=dept_handler, text="抄表员按规定上门")
     services.transition_ticket(ticket.serial, actor=dept_handler, action="resolve")
     assert states(ticket) == {
         "transmit": "met",

@@ -1,0 +1,306 @@
+"""The complaint rules the tickets app applies at intake and on each action: the complaint
+fields of an intake, routing, severity and its reasons, collective and repeat complaints, and
+what must be recorded before a complaint may be resolved or closed.
+
+Called explicitly by kefu.tickets.services (no signals); user operations on complaints are in
+kefu.complaints.services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Department, ServiceArea
+from kefu.complaints.matching import features, similarity
+from kefu.complaints.models import (
+    COMPLAINT_TYPE,
+    Category,
+    CollectiveGroup,
+    Complaint,
+    Plan,
+    Reason,
+    RoutingRule,
+    Settings,
+    Source,
+)
+from kefu.core.errors import Code, ServiceError
+from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
+from kefu.sla import services as sla
+from kefu.sla.models import ComplaintClass, Severity
+from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+from kefu.tickets.timeline import record_event
+
+# The reasons that follow from the complaint's own fields; the others are found or decided.
+FIELD_REASONS = {Reason.LOSS_INJURY, Reason.GOVERNMENT, Reason.MEDIA}
+CLOSED_TO_MATCHING = (Status.CANCELLED, Status.MERGED)
+
+
+@dataclass
+class ComplaintFields:
+    """The complaint part of an intake, checked."""
+
+    category: Category | None = None
+    source: str = Source.CUSTOMER
+    loss_or_injury: bool = False
+    complaint_class: str = ""
+
+
+def clean_fields(
+    type_code: str, *, category: str, source: str, loss_or_injury: bool, complaint_class: str
+) -> ComplaintFields | None:
+    """The complaint fields of an intake; None for other types. Raises ServiceError(INVALID)
+    for an unknown category, source or class, or complaint fields on another type."""
+    if type_code != COMPLAINT_TYPE:
+        if category or (source and source != Source.CUSTOMER) or loss_or_injury or complaint_class:
+            raise ServiceError(Code.INVALID, _("只有投诉可填写投诉信息"), field="category")
+        return None
+    found = None
+    if category:
+        found = Category.objects.filter(code=category, is_active=True).first()
+        if found is None:
+            raise ServiceError(Code.INVALID, _("投诉类别无效:%s") % category[:30], field="category")
+    if source and source not in Source.values:
+        raise ServiceError(Code.INVALID, _("投诉来源无效"), field="source")
+    if complaint_class and complaint_class not in ComplaintClass.values:
+        raise ServiceError(Code.INVALID, _("投诉性质无效"), field="complaint_class")
+    return ComplaintFields(found, source or Source.CUSTOMER, bool(loss_or_injury), complaint_class)
+
+
+def route(type_code: str, *, area: ServiceArea | None, category: Category | None):
+    """The department the routing table sends such a request to, or None."""
+    rules = RoutingRule.objects.filter(
+        Q(ticket_type__isnull=True) | Q(ticket_type__code=type_code),
+        Q(area__isnull=True) | Q(area=area),
+        Q(category__isnull=True) | Q(category=category),
+        is_active=True,
+        department__is_active=True,
+    ).select_related("department")
+    best = max(rules, key=lambda r: (r.specificity, -r.id), default=None)
+    return best.department if best else None
+
+
+def suggest_department(ticket: Ticket) -> Department | None:
+    complaint = getattr(ticket, "complaint", None) if is_complaint(ticket) else None
+    return route(
+        ticket.type.code, area=ticket.area, category=complaint.category if complaint else None
+    )
+
+
+def is_complaint(ticket: Ticket) -> bool:
+    return ticket.type.code == COMPLAINT_TYPE
+
+
+# ---------------------------------------------------------------------------------- severity
+
+
+def field_reasons(complaint: Complaint) -> set[str]:
+    reasons = set()
+    if complaint.loss_or_injury:
+        reasons.add(Reason.LOSS_INJURY)
+    if complaint.source == Source.GOVERNMENT:
+        reasons.add(Reason.GOVERNMENT)
+    if complaint.source == Source.MEDIA:
+        reasons.add(Reason.MEDIA)
+    return reasons
+
+
+def set_reasons(complaint: Complaint, reasons: set[str], *, actor, at: dt.datetime) -> bool:
+    """Store the complaint's reasons and the severity they give, and move its clocks when the
+    severity changes. A new reason makes it major even over a supervisor's earlier decision
+    (that decision was made without it). Returns whether the severity changed."""
+    old_reasons = set(complaint.reasons)
+    ordered = [r for r in Reason.values if r in reasons]
+    added = set(ordered) - old_reasons
+    severity = complaint.severity
+    if added - {Reason.OVERRIDE}:
+        severity = Severity.MAJOR
+        complaint.severity_overridden = False
+    elif not complaint.severity_overridden:
+        severity = Severity.MAJOR if set(ordered) - {Reason.OVERRIDE} else Severity.GENERAL
+    changed = severity != complaint.severity
+    complaint.reasons, complaint.severity = ordered, severity
+    complaint.save(update_fields=["reasons", "severity", "severity_overridden"])
+    if changed and complaint.pk:
+        ticket = complaint.ticket
+        sla.replan(ticket, at)
+        labels = "、".join(Reason(r).label for r in ordered if r in added) or "—"
+        record_event(
+            ticket,
+            actor=actor,
+            kind=TicketEvent.Kind.COMPLAINT,
+            action="severity",
+            note=_("严重程度:%(severity)s(%(reasons)s)")
+            % {"severity": Severity(severity).label, "reasons": labels},
+            data={"severity": severity, "reasons": ordered},
+        )
+        publish_on_commit(
+            AGENTS_GROUP,
+            {"type": "complaint.severity", "serial": ticket.serial, "severity": severity},
+        )
+    return changed
+
+
+# ---------------------------------------------------------------------------------- matching
+
+
+def _identity(complaint: Complaint) -> tuple:
+    """Who complained: the customer, else the number, else only this ticket (a letter)."""
+    ticket = complaint.ticket
+    if ticket.customer_id:
+        return ("customer", ticket.customer_id)
+    if ticket.caller_number:
+        return ("phone", ticket.caller_number)
+    return ("ticket", ticket.id)
+
+
+def _similar(complaint: Complaint, candidates, threshold: float) -> list[Complaint]:
+    mine = features(complaint.ticket.content)
+    return [c for c in candidates if similarity(mine, features(c.ticket.content)) >= threshold]
+
+
+def find_repeat(complaint: Complaint, settings: Settings) -> Ticket | None:
+    """The same customer's earlier complaint about the same matter that is still unresolved."""
+    ticket = complaint.ticket
+    who = Q()
+    if ticket.customer_id:
+        who |= Q(ticket__customer_id=ticket.customer_id)
+    if ticket.caller_number:
+        who |= Q(ticket__caller_number=ticket.caller_number)
+    if not who:
+        return None
+    earlier = (
+        Complaint.objects.filter(who, is_open=True, received_at__lte=complaint.received_at)
+        .exclude(pk=complaint.pk)
+        .select_related("ticket")
+        .order_by("received_at", "id")[:20]
+    )
+    similar = _similar(complaint, earlier, settings.similarity)
+    return similar[0].ticket if similar else None
+
+
+def find_collective(complaint: Complaint, settings: Settings, *, actor) -> CollectiveGroup | None:
+    """Join or form a collective complaint: enough distinct customers of the same area about
+    the same matter within the window. Every member becomes major (reason: collective)."""
+    if complaint.area_id is None:
+        return None
+    window = dt.timedelta(hours=settings.collective_window_hours)
+    nearby = (
+        Complaint.objects.filter(
+            area_id=complaint.area_id,
+            received_at__gte=complaint.received_at - window,
+            received_at__lte=complaint.received_at + window,
+        )
+        .exclude(pk=complaint.pk)
+        .exclude(ticket__status__in=CLOSED_TO_MATCHING)
+        .select_related("ticket", "group")
+        .order_by("received_at", "id")[:500]
+    )
+    similar = _similar(complaint, nearby, settings.similarity)
+    group = next((c.group for c in similar if c.group_id), None)
+    members = [c for c in similar if c.group_id is None] + [complaint]
+    if group is None:
+        if len({_identity(c) for c in members}) < settings.collective_customers:
+            return None
+        first = members[0]
+        group = CollectiveGroup.objects.create(
+            area_id=complaint.area_id,
+            title=first.ticket.content[:120],
+            detected_at=timezone.now(),
+        )
+    now = timezone.now()
+    for member in members:
+        member.group = group
+        member.save(update_fields=["group"])
+        record_event(
+            member.ticket,
+            actor=actor,
+            kind=TicketEvent.Kind.COMPLAINT,
+            action="collective",
+            note=_("列入集体投诉 #%(id)s:%(title)s") % {"id": group.id, "title": group.title},
+            data={"group": group.id},
+        )
+        if member is not complaint:  # the new one's reasons are set by its intake
+            set_reasons(member, set(member.reasons) | {Reason.COLLECTIVE}, actor=actor, at=now)
+    return group
+
+
+# ---------------------------------------------------------------------------------- tickets
+
+
+def on_intake(ticket: Ticket, fields: ComplaintFields, *, actor) -> Complaint:
+    """Record the complaint part of a new complaint ticket: before its deadlines are computed,
+    since its severity and class choose the policy."""
+    settings = Settings.current()
+    complaint = Complaint(
+        ticket=ticket,
+        area=ticket.area,
+        received_at=ticket.received_at,
+        is_open=ticket.status in OPEN_STATUSES,
+        category=fields.category,
+        source=fields.source,
+        loss_or_injury=fields.loss_or_injury,
+        complaint_class=fields.complaint_class,
+        determination="decided" if fields.complaint_class else "pending",
+    )
+    complaint.save()
+    reasons = field_reasons(complaint)
+    repeat = find_repeat(complaint, settings)
+    if repeat is not None:
+        complaint.repeat_of = repeat
+        complaint.save(update_fields=["repeat_of"])
+        reasons.add(Reason.REPEAT)
+    if find_collective(complaint, settings, actor=actor) is not None:
+        reasons.add(Reason.COLLECTIVE)
+    # Not through set_reasons: the new ticket has no clocks yet to move.
+    complaint.reasons = [r for r in Reason.values if r in reasons]
+    complaint.severity = Severity.MAJOR if reasons else Severity.GENERAL
+    complaint.save(update_fields=["reasons", "severity"])
+    return complaint
+
+
+def check_action(ticket: Ticket, action: str) -> None:
+    """Refuse an action the complaint is not ready for, saying what is missing.
+
+    Resolving needs the responsibility decided and, by class: an approved plan and the
+    customer's confirmation (责任投诉), the explanation (无责任投诉), the hotline or reply given
+    (协助处理). Asking the customer to confirm needs the approved plan; closing needs the cause
+    and corrective action (总结改进).
+    """
+    if action not in ("request_confirmation", "resolve", "close"):
+        return
+    complaint = getattr(ticket, "complaint", None)
+    if complaint is None:
+        return
+    klass = complaint.complaint_class
+    approved = complaint.plans.filter(state=Plan.State.APPROVED).exists()
+    missing = ""
+    if action == "close":
+        if not (complaint.cause.strip() and complaint.corrective_action.strip()):
+            missing = _("请先填写原因分析和整改措施")
+    elif not klass:
+        missing = _("请先界定投诉责任")
+    elif klass == ComplaintClass.RESPONSIBLE and not approved:
+        missing = _("处理方案尚未批准")
+    elif action == "resolve" and klass == ComplaintClass.RESPONSIBLE and not complaint.confirmed_at:
+        missing = _("请先记录客户确认")
+    elif (
+        action == "resolve"
+        and klass == ComplaintClass.NOT_RESPONSIBLE
+        and not complaint.explanation
+    ):
+        missing = _("请先记录向客户所作的解释")
+    elif action == "resolve" and klass == ComplaintClass.ASSIST and not complaint.reply_text:
+        missing = _("请先告知客户相关单位热线")
+    if missing:
+        raise ServiceError(Code.INVALID_TRANSITION, missing, field="action")
+
+
+def on_transition(ticket: Ticket, action: str) -> None:
+    """Keep the complaint's open flag with its ticket (the overdue sweep reads it)."""
+    is_open = ticket.status in OPEN_STATUSES
+    Complaint.objects.filter(ticket=ticket).exclude(is_open=is_open).update(is_open=is_open)

@@ -1,0 +1,500 @@
+"""Complaint operations (DOMAIN §2): decide responsibility (or book an on-site
+determination), correct the intake's facts, override severity, propose and approve the
+handling plan, record the customer's confirmation, the explanation or the hotline given, the
+customer's dissatisfaction, and the lessons at closing; collective complaints' owner; the
+monthly sweep of unresolved responsibility complaints.
+
+Each function locks the ticket, checks the actor, writes, and records the timeline, in one
+transaction; a refused call changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Role, StaffProfile
+from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.complaints import rules
+from kefu.complaints.models import (
+    Category,
+    CollectiveGroup,
+    Complaint,
+    Confirmation,
+    Determination,
+    MunicipalHotline,
+    Plan,
+    Reason,
+    Settings,
+    Source,
+)
+from kefu.core.errors import Code, ServiceError
+from kefu.sla import services as sla
+from kefu.sla.models import ComplaintClass, Severity
+from kefu.tickets import services as tickets
+from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+from kefu.tickets.timeline import record_event
+
+MAX_TEXT = 5000
+OVERRIDE_ROLES = {Role.SUPERVISOR, Role.GENERAL_MANAGER, Role.ADMIN}
+GROUP_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+DEPT_ROLES = {Role.DEPT_HANDLER, Role.DEPT_HEAD}
+
+
+def access_complaint(actor, serial: str, *, for_update: bool = False) -> Complaint:
+    """The complaint of ticket ``serial`` if ``actor`` may see the ticket. With ``for_update``
+    the ticket row is locked (every complaint change locks its ticket). NOT_FOUND otherwise,
+    and INVALID when the ticket is not a complaint."""
+    ticket = tickets.access_ticket(actor, serial, for_update=for_update)
+    complaint = getattr(ticket, "complaint", None) if rules.is_complaint(ticket) else None
+    if complaint is None:
+        raise ServiceError(Code.INVALID, _("该工单不是投诉"))
+    complaint.ticket = ticket  # the locked instance
+    return complaint
+
+
+def _text(value: str, field: str, *, required: bool = True, message: str = "") -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(Code.INVALID, message or _("请填写内容"), field=field)
+    if len(value) > MAX_TEXT:
+        raise ServiceError(Code.INVALID, _("最多 %d 个字符") % MAX_TEXT, field=field)
+    return value
+
+
+def _require(actor, complaint: Complaint, roles: set[str], *, department: bool = False) -> str:
+    """The actor's role if it is one of ``roles``, or department staff of the ticket's
+    department when ``department``; FORBIDDEN otherwise."""
+    scope = scope_of(actor)
+    if scope.role in roles:
+        return scope.role
+    if department and scope.is_department and scope.department_id == complaint.ticket.department_id:
+        return scope.role
+    raise ServiceError(Code.FORBIDDEN, _("无权执行此操作"))
+
+
+def _require_open(complaint: Complaint) -> None:
+    if complaint.ticket.status not in OPEN_STATUSES:
+        raise ServiceError(Code.INVALID_TRANSITION, _("工单已办结或已结束"))
+
+
+def _log(complaint: Complaint, *, actor, action: str, note: str = "", **data) -> None:
+    record_event(
+        complaint.ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.COMPLAINT,
+        action=action,
+        note=note,
+        data=data,
+    )
+
+
+# ---------------------------------------------------------------------------------- facts
+
+
+@transaction.atomic
+def classify_complaint(serial: str, *, actor, complaint_class: str, note: str = "") -> Complaint:
+    """Decide the responsibility class (界定责任). The center or the ticket's department may;
+    the time limits follow the class (assist complaints have their own callback)."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, INTAKE_ROLES, department=True)
+    _require_open(complaint)
+    if complaint_class not in ComplaintClass.values:
+        raise ServiceError(Code.INVALID, _("投诉性质无效"), field="complaint_class")
+    note = _text(note, "note", required=False)
+    previous = complaint.complaint_class
+    complaint.complaint_class = complaint_class
+    complaint.determination = Determination.DECIDED
+    complaint.save(update_fields=["complaint_class", "determination"])
+    if previous != complaint_class:
+        sla.replan(complaint.ticket, timezone.now())
+    _log(
+        complaint,
+        actor=actor,
+        action="classify",
+        note=note,
+        old=previous,
+        new=complaint_class,
+    )
+    return complaint
+
+
+@transaction.atomic
+def book_onsite_determination(serial: str, *, actor, at: dt.datetime, note: str = "") -> Complaint:
+    """Responsibility cannot be decided on the phone: book an on-site determination with the
+    customer (现场界定). The class is set later from the finding."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, INTAKE_ROLES, department=True)
+    _require_open(complaint)
+    if complaint.determination == Determination.DECIDED:
+        raise ServiceError(Code.INVALID_TRANSITION, _("责任已界定"))
+    if at is None:
+        raise ServiceError(Code.INVALID, _("请填写约定时间"), field="at")
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at < complaint.ticket.received_at:
+        raise ServiceError(Code.INVALID, _("约定时间不能早于受理时间"), field="at")
+    complaint.determination = Determination.ONSITE
+    complaint.onsite_at = at
+    complaint.save(update_fields=["determination", "onsite_at"])
+    when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+    _log(
+        complaint,
+        actor=actor,
+        action="onsite",
+        note=_text(note, "note", required=False),
+        at=when,
+    )
+    return complaint
+
+
+@transaction.atomic
+def update_facts(
+    serial: str,
+    *,
+    actor,
+    category: str | None = None,
+    source: str | None = None,
+    loss_or_injury: bool | None = None,
+) -> Complaint:
+    """Correct what intake recorded; the severity follows (a government source, loss or
+    injury make it major). ``None`` leaves a field as it is."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, INTAKE_ROLES)
+    _require_open(complaint)
+    changes = {}
+    if category is not None:
+        found = None
+        if category:
+            found = Category.objects.filter(code=category, is_active=True).first()
+            if found is None:
+                raise ServiceError(
+                    Code.INVALID, _("投诉类别无效:%s") % category[:30], field="category"
+                )
+        if found != complaint.category:
+            changes["category"] = found.code if found else ""
+            complaint.category = found
+    if source is not None and source != complaint.source:
+        if source not in Source.values:
+            raise ServiceError(Code.INVALID, _("投诉来源无效"), field="source")
+        changes["source"] = complaint.source = source
+    if loss_or_injury is not None and loss_or_injury != complaint.loss_or_injury:
+        changes["loss_or_injury"] = complaint.loss_or_injury = bool(loss_or_injury)
+    if not changes:
+        return complaint
+    complaint.save(update_fields=["category", "source", "loss_or_injury"])
+    _log(complaint, actor=actor, action="facts", **changes)
+    kept = set(complaint.reasons) - rules.FIELD_REASONS
+    rules.set_reasons(
+        complaint, kept | rules.field_reasons(complaint), actor=actor, at=timezone.now()
+    )
+    return complaint
+
+
+@transaction.atomic
+def override_severity(serial: str, *, actor, severity: str, reason: str) -> Complaint:
+    """A supervisor decides the severity against the rules, with a reason (kept on the
+    timeline). A reason found later (e.g. a collective complaint) makes it major again."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, OVERRIDE_ROLES)
+    _require_open(complaint)
+    if severity not in Severity.values:
+        raise ServiceError(Code.INVALID, _("严重程度无效"), field="severity")
+    reason = _text(reason, "reason", message=_("请填写原因"))
+    if severity == complaint.severity:
+        raise ServiceError(Code.INVALID, _("严重程度未改变"), field="severity")
+    previous = complaint.severity
+    complaint.severity = severity
+    complaint.severity_overridden = True
+    reasons = [r for r in complaint.reasons if r != Reason.OVERRIDE]
+    if severity == Severity.MAJOR:
+        reasons.append(Reason.OVERRIDE)
+    complaint.reasons = reasons
+    complaint.save(update_fields=["severity", "severity_overridden", "reasons"])
+    sla.replan(complaint.ticket, timezone.now())
+    _log(complaint, actor=actor, action="override", note=reason, old=previous, new=severity)
+    return complaint
+
+
+# ---------------------------------------------------------------------------------- plan
+
+
+@transaction.atomic
+def propose_plan(serial: str, *, actor, text: str) -> Plan:
+    """The department proposes a handling plan (提出处理方案); its head must approve it. A new
+    proposal replaces one still waiting or rejected."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, set(), department=True)
+    if complaint.ticket.status not in (Status.DISPATCHED, Status.IN_PROGRESS):
+        raise ServiceError(Code.INVALID_TRANSITION, _("工单须在部门处理中"))
+    text = _text(text, "text", message=_("请填写处理方案"))
+    current = complaint.current_plan()
+    if current is not None and current.state == Plan.State.APPROVED:
+        raise ServiceError(Code.CONFLICT, _("已有批准的方案;客户不满意时方案才重新制定"))
+    if current is not None and current.state in (Plan.State.PENDING_HEAD, Plan.State.PENDING_GM):
+        current.state = Plan.State.SUPERSEDED
+        current.save(update_fields=["state"])
+    plan = Plan.objects.create(
+        complaint=complaint,
+        version=(current.version + 1) if current else 1,
+        text=text,
+        proposed_by=actor,
+        proposed_at=timezone.now(),
+    )
+    _log(complaint, actor=actor, action="plan_proposed", note=text, version=plan.version)
+    return plan
+
+
+@transaction.atomic
+def decide_plan(serial: str, *, actor, approve: bool, note: str = "") -> Plan:
+    """The department head approves or rejects the waiting plan; a major complaint's plan then
+    goes to the general manager (总经理) as well. A rejection needs a reason."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    plan = complaint.current_plan()
+    if plan is None or plan.state not in (Plan.State.PENDING_HEAD, Plan.State.PENDING_GM):
+        raise ServiceError(Code.INVALID_TRANSITION, _("没有待审批的处理方案"))
+    scope = scope_of(actor)
+    if plan.state == Plan.State.PENDING_HEAD:
+        if not (
+            scope.role == Role.DEPT_HEAD and scope.department_id == complaint.ticket.department_id
+        ):
+            raise ServiceError(Code.FORBIDDEN, _("须由本部门负责人审批"))
+    elif scope.role != Role.GENERAL_MANAGER:
+        raise ServiceError(Code.FORBIDDEN, _("重大投诉的方案须由总经理审批"))
+    note = _text(note, "note", required=not approve, message=_("请填写退回原因"))
+    now = timezone.now()
+    stage = plan.state
+    if stage == Plan.State.PENDING_HEAD:
+        plan.head_decided_by, plan.head_decided_at = actor, now
+    else:
+        plan.gm_decided_by, plan.gm_decided_at = actor, now
+    if not approve:
+        plan.state = Plan.State.REJECTED
+    elif stage == Plan.State.PENDING_HEAD and complaint.severity == Severity.MAJOR:
+        plan.state = Plan.State.PENDING_GM
+    else:
+        plan.state = Plan.State.APPROVED
+    plan.decision_note = note
+    plan.save()
+    _log(
+        complaint,
+        actor=actor,
+        action="plan_approved" if approve else "plan_rejected",
+        note=note,
+        version=plan.version,
+        state=plan.state,
+    )
+    return plan
+
+
+# ---------------------------------------------------------------------------------- result
+
+
+@transaction.atomic
+def record_confirmation(serial: str, *, actor, method: str, note: str = "") -> Complaint:
+    """The customer agreed to the implemented plan (签字确认): how, and the agent's note. A
+    signature scan is uploaded as an attachment of the ticket and named in the note."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, INTAKE_ROLES, department=True)
+    _require_open(complaint)
+    if method not in Confirmation.values:
+        raise ServiceError(Code.INVALID, _("确认方式无效"), field="method")
+    if not complaint.plans.filter(state=Plan.State.APPROVED).exists():
+        raise ServiceError(Code.INVALID_TRANSITION, _("处理方案尚未批准"))
+    note = _text(note, "note", required=method == Confirmation.PHONE, message=_("请记录通话要点"))
+    complaint.confirmation, complaint.confirmation_note = method, note
+    complaint.confirmed_at = timezone.now()
+    complaint.save(update_fields=["confirmation", "confirmation_note", "confirmed_at"])
+    _log(complaint, actor=actor, action="confirmed", note=note, method=method)
+    return complaint
+
+
+@transaction.atomic
+def record_explanation(serial: str, *, actor, text: str) -> Complaint:
+    """What the agent explained to the customer of a complaint outside the company's
+    responsibility (无责任投诉)."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, INTAKE_ROLES, department=True)
+    _require_open(complaint)
+    if complaint.complaint_class != ComplaintClass.NOT_RESPONSIBLE:
+        raise ServiceError(Code.INVALID_TRANSITION, _("仅无责任投诉需要解释说明"))
+    complaint.explanation = _text(text, "text", message=_("请填写解释内容"))
+    complaint.save(update_fields=["explanation"])
+    _log(complaint, actor=actor, action="explained", note=complaint.explanation)
+    return complaint
+
+
+def hotline_reply(hotline: MunicipalHotline) -> str:
+    return _("您反映的问题属于%(name)s负责,请拨打 %(number)s,我们会跟进处理结果。") % {
+        "name": hotline.name,
+        "number": hotline.number,
+    }
+
+
+@transaction.atomic
+def give_hotline(serial: str, *, actor, hotline_id: int, note: str = "") -> Complaint:
+    """An assist complaint (协助处理): the utility's hotline goes to the customer and into the
+    reply; the center follows the result."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, INTAKE_ROLES)
+    _require_open(complaint)
+    if complaint.complaint_class != ComplaintClass.ASSIST:
+        raise ServiceError(Code.INVALID_TRANSITION, _("仅协助处理投诉需告知相关单位热线"))
+    hotline = MunicipalHotline.objects.filter(pk=hotline_id, is_active=True).first()
+    if hotline is None:
+        raise ServiceError(Code.INVALID, _("热线不存在"), field="hotline_id")
+    complaint.hotline = hotline
+    complaint.reply_text = hotline_reply(hotline)
+    complaint.save(update_fields=["hotline", "reply_text"])
+    _log(
+        complaint,
+        actor=actor,
+        action="hotline",
+        note=_text(note, "note", required=False) or complaint.reply_text,
+        hotline=f"{hotline.name} {hotline.number}",
+    )
+    return complaint
+
+
+@transaction.atomic
+def record_unsatisfied(serial: str, *, actor, words: str) -> Ticket:
+    """The customer is not satisfied (at confirmation or at the callback): the complaint goes
+    back to its department with the customer's words, and the department revises the plan,
+    until the customer is satisfied."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, INTAKE_ROLES)
+    words = _text(words, "words", message=_("请记录客户的原话"))
+    ticket = complaint.ticket
+    if ticket.status in OPEN_STATUSES and ticket.status != Status.AWAITING_CONFIRMATION:
+        raise ServiceError(Code.INVALID_TRANSITION, _("工单仍在处理中"))
+    for plan in complaint.plans.filter(state=Plan.State.APPROVED):
+        plan.state = Plan.State.SUPERSEDED
+        plan.save(update_fields=["state"])
+    complaint.unsatisfied_count += 1
+    complaint.confirmation, complaint.confirmed_at = "", None
+    complaint.save(update_fields=["unsatisfied_count", "confirmation", "confirmed_at"])
+    _log(complaint, actor=actor, action="unsatisfied", note=words)
+    return tickets.transition_ticket(
+        ticket.serial, actor=actor, action="reopen", note=_("客户不满意:%s") % words
+    )
+
+
+@transaction.atomic
+def record_lessons(serial: str, *, actor, cause: str, corrective_action: str) -> Complaint:
+    """Cause analysis and corrective action (总结改进), needed before the complaint is archived."""
+    complaint = access_complaint(actor, serial, for_update=True)
+    _require(actor, complaint, INTAKE_ROLES | {Role.GENERAL_MANAGER}, department=True)
+    if complaint.ticket.status in (Status.CLOSED, Status.CANCELLED, Status.MERGED):
+        raise ServiceError(Code.INVALID_TRANSITION, _("工单已结束"))
+    complaint.cause = _text(cause, "cause", message=_("请填写原因分析"))
+    complaint.corrective_action = _text(
+        corrective_action, "corrective_action", message=_("请填写整改措施")
+    )
+    complaint.save(update_fields=["cause", "corrective_action"])
+    _log(
+        complaint,
+        actor=actor,
+        action="lessons",
+        note=f"{complaint.cause}\n{complaint.corrective_action}",
+    )
+    return complaint
+
+
+# ---------------------------------------------------------------------------------- groups
+
+
+def visible_groups(actor):
+    """Collective complaints with at least one member ticket the actor may see."""
+    seen = tickets.visible_tickets(actor).filter(complaint__group__isnull=False)
+    return CollectiveGroup.objects.filter(members__ticket__in=seen).distinct()
+
+
+def access_group(actor, group_id: int) -> CollectiveGroup:
+    group = visible_groups(actor).filter(pk=group_id).select_related("area", "owner").first()
+    if group is None:
+        raise ServiceError(Code.NOT_FOUND, _("集体投诉不存在或无权查看"))
+    return group
+
+
+@transaction.atomic
+def set_group_owner(group_id: int, *, actor, owner: str, note: str = "") -> CollectiveGroup:
+    """One owner for a collective complaint (handled as one case): every open member ticket
+    goes to the owner's department and is assigned to the owner, each step on its timeline."""
+    if scope_of(actor).role not in GROUP_ROLES:
+        raise ServiceError(Code.FORBIDDEN, _("无权指定负责人"))
+    group = access_group(actor, group_id)
+    staff = (
+        StaffProfile.objects.select_related("user", "department")
+        .filter(Q(user__username=owner) | Q(employee_no=owner), user__is_active=True)
+        .first()
+    )
+    if staff is None:
+        raise ServiceError(Code.INVALID, _("处理人不存在:%s") % owner[:40], field="owner")
+    CollectiveGroup.objects.filter(pk=group.pk).select_for_update().first()
+    group.owner = staff.user
+    group.save(update_fields=["owner"])
+    members = group.members.select_related("ticket__department").filter(is_open=True)
+    for member in members.order_by("received_at", "id"):
+        ticket = member.ticket
+        if staff.department_id and ticket.department_id != staff.department_id:
+            tickets.transition_ticket(
+                ticket.serial,
+                actor=actor,
+                action="dispatch",
+                department=staff.department.code,
+                assignee=staff.user.username,
+                note=note or _("集体投诉统一处理"),
+            )
+        else:
+            tickets.assign_ticket(
+                ticket.serial,
+                actor=actor,
+                assignee=staff.user.username,
+                note=note or _("集体投诉统一处理"),
+            )
+    return group
+
+
+# ---------------------------------------------------------------------------------- sweep
+
+SWEEP_BATCH = 500
+
+
+def sweep_unresolved(now: dt.datetime | None = None) -> int:
+    """A responsibility complaint still unresolved a month (configurable) after intake becomes
+    major. Reads the partial index of open general responsibility complaints; each row is
+    claimed with a conditional update, so two workers never raise one twice. A supervisor's
+    own decision on the severity stands. Returns how many were raised."""
+    now = now or timezone.now()
+    settings = Settings.current()
+    cutoff = timezone.localtime(now) - relativedelta(months=settings.unresolved_months)
+    due = Complaint.objects.filter(
+        is_open=True,
+        complaint_class=ComplaintClass.RESPONSIBLE,
+        severity=Severity.GENERAL,
+        received_at__lte=cutoff,
+        severity_overridden=False,
+    ).values_list("pk", flat=True)
+    raised = 0
+    for pk in list(due[:SWEEP_BATCH]):
+        with transaction.atomic():
+            claimed = Complaint.objects.filter(pk=pk, severity=Severity.GENERAL).update(
+                severity=Severity.MAJOR
+            )
+            if not claimed:
+                continue
+            complaint = Complaint.objects.select_related("ticket__type").get(pk=pk)
+            complaint.severity = Severity.GENERAL  # as it was: set_reasons records the change
+            rules.set_reasons(
+                complaint,
+                set(complaint.reasons) | {Reason.UNRESOLVED_MONTH},
+                actor=None,
+                at=now,
+            )
+            raised += 1
+    return raised

@@ -1,0 +1,30 @@
+"""Writing a ticket's timeline: one row per change, who, when, from which status to which.
+
+Shared by every app whose operations change a ticket (tickets, complaints, time limits), so
+each change is recorded the same way; only services call these.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from kefu.tickets.models import Ticket, TicketEvent
+
+
+def new_event(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
+    """A timeline row for ``ticket``, not yet saved (``actor`` None or anonymous: the system)."""
+    return TicketEvent(
+        ticket=ticket,
+        at=timezone.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        kind=kind,
+        note=note,
+        **fields,
+    )
+
+
+def record_event(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
+    """Write a timeline row for ``ticket`` now."""
+    event = new_event(ticket, actor=actor, kind=kind, note=note, **fields)
+    event.save()
+    return event
