@@ -165,6 +165,7 @@ def health(request):
 
 
 def _mount() -> None:
+    from kefu.complaints.api import router as complaints_router
     from kefu.customers.api import router as customers_router
     from kefu.sla.api import router as sla_router
     from kefu.tickets.api import router as tickets_router
@@ -173,6 +174,7 @@ def _mount() -> None:
     api.add_router("/tickets", tickets_router)
     api.add_router("/customers", customers_router)
     api.add_router("/sla", sla_router)
+    api.add_router("/complaints", complaints_router)
     api.add_router("/cti", cti_router)
 
 

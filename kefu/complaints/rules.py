@@ -128,7 +128,7 @@ def set_reasons(complaint: Complaint, reasons: set[str], *, actor, at: dt.dateti
     if changed and complaint.pk:
         ticket = complaint.ticket
         sla.replan(ticket, at)
-        labels = "、".join(Reason(r).label for r in ordered if r in added) or "—"
+        labels = "、".join(str(Reason(r).label) for r in ordered if r in added) or "—"
         record_event(
             ticket,
             actor=actor,

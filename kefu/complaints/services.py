@@ -472,16 +472,24 @@ def sweep_unresolved(now: dt.datetime | None = None) -> int:
     own decision on the severity stands. Returns how many were raised."""
     now = now or timezone.now()
     settings = Settings.current()
-    cutoff = timezone.localtime(now) - relativedelta(months=settings.unresolved_months)
-    due = Complaint.objects.filter(
+    months = relativedelta(months=settings.unresolved_months)
+    # A month is 28 to 31 days: read every complaint at least the shortest such span old, and
+    # raise those whose month (received + N months, the end of February for 31 January) is up.
+    shortest = timezone.localtime(now) - dt.timedelta(days=28 * settings.unresolved_months)
+    candidates = Complaint.objects.filter(
         is_open=True,
         complaint_class=ComplaintClass.RESPONSIBLE,
         severity=Severity.GENERAL,
-        received_at__lte=cutoff,
+        received_at__lte=shortest,
         severity_overridden=False,
-    ).values_list("pk", flat=True)
+    ).values_list("pk", "received_at")
+    due = [
+        pk
+        for pk, received in candidates[: SWEEP_BATCH * 2]
+        if timezone.localtime(received) + months <= now
+    ]
     raised = 0
-    for pk in list(due[:SWEEP_BATCH]):
+    for pk in due[:SWEEP_BATCH]:
         with transaction.atomic():
             claimed = Complaint.objects.filter(pk=pk, severity=Severity.GENERAL).update(
                 severity=Severity.MAJOR

@@ -47,7 +47,8 @@ class ListQuery(Schema):
     per_page: int = 20
 
 
-def _detail(request, serial: str) -> dict:
+def ticket_detail(request, serial: str) -> dict:
+    """The ticket as GET /tickets/{serial} shows it to this caller."""
     ticket = selectors.get_ticket_detail(request.user, serial)
     timeline = selectors.get_timeline(ticket)
     return ticket_out(ticket, Masker(request.user), actor=request.user, timeline=timeline)
@@ -56,7 +57,10 @@ def _detail(request, serial: str) -> dict:
 @router.post("", response={201: TicketOut})
 def create(request, payload: TicketInSchema):
     """Record a request (受理). Returns 201 with the serial number (流水号)."""
-    data = services.TicketIn(**payload.dict(exclude={"accept", "department", "assignee"}))
+    fields = payload.dict(exclude={"accept", "department", "assignee"})
+    fields["source"] = fields["source"] or ""
+    fields["complaint_class"] = fields["complaint_class"] or ""
+    data = services.TicketIn(**fields)
     ticket = services.create_ticket(
         data,
         actor=request.user,
@@ -110,7 +114,7 @@ def list_tickets(request, filters: Query[ListQuery]):
 
 @router.get("/{serial}", response=TicketOut)
 def detail(request, serial: str):
-    return _detail(request, serial)
+    return ticket_detail(request, serial)
 
 
 @router.post("/{serial}/transitions", response=TicketOut)
@@ -125,19 +129,19 @@ def transition(request, serial: str, payload: TransitionSchema):
         department=payload.department,
         assignee=payload.assignee,
     )
-    return _detail(request, serial)
+    return ticket_detail(request, serial)
 
 
 @router.post("/{serial}/assign", response=TicketOut)
 def assign(request, serial: str, payload: AssignSchema):
     services.assign_ticket(serial, actor=request.user, assignee=payload.assignee, note=payload.note)
-    return _detail(request, serial)
+    return ticket_detail(request, serial)
 
 
 @router.post("/{serial}/notes", response={201: TicketOut})
 def add_note(request, serial: str, payload: NoteSchema):
     services.add_note(serial, actor=request.user, note=payload.note)
-    return Reply(201, _detail(request, serial))
+    return Reply(201, ticket_detail(request, serial))
 
 
 @router.post("/{serial}/merge", response=TicketOut)
@@ -146,10 +150,10 @@ def merge(request, serial: str, payload: MergeSchema):
     survivor = services.merge_tickets(
         serial, into=payload.into, actor=request.user, note=payload.note
     )
-    return _detail(request, survivor.serial)
+    return ticket_detail(request, survivor.serial)
 
 
 @router.post("/{serial}/attachments", response={201: TicketOut})
 def upload(request, serial: str, file: File[UploadedFile]):
     services.add_attachment(serial, actor=request.user, upload=file)
-    return Reply(201, _detail(request, serial))
+    return Reply(201, ticket_detail(request, serial))

@@ -8,7 +8,10 @@ from typing import Literal
 from django.utils import timezone
 from ninja import Field, Schema
 
+from kefu.complaints.models import Source
+from kefu.complaints.schemas import ComplaintOut, complaint_out
 from kefu.core.masking import Masker
+from kefu.sla.models import ComplaintClass
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, Ticket, TicketEvent
 from kefu.tickets.services import actions_for
 
@@ -51,6 +54,12 @@ class TicketInSchema(Schema):
     accept: bool = Field(False, description="record it as accepted (受理) at once")
     department: str = Field("", max_length=30, description="dispatch at once to this department")
     assignee: str = Field("", max_length=150)
+    category: str = Field("", max_length=30, description="complaints: category code")
+    source: Source | None = Field(None, description="complaints: who brought it")
+    loss_or_injury: bool = Field(False, description="complaints: economic loss or injury")
+    complaint_class: ComplaintClass | None = Field(
+        None, description="complaints: responsibility, when already known"
+    )
 
 
 class TransitionSchema(Schema):
@@ -126,6 +135,7 @@ class TicketOut(Schema):
     allowed_actions: list[str]
     attachments: list[dict]
     deadlines: list[DeadlineOut] = []
+    complaint: ComplaintOut | None = None
     timeline: list[EventOut] | None = None
 
 
@@ -206,6 +216,9 @@ def ticket_out(
     }
     if with_relations:
         body["deadlines"] = deadlines_out(ticket.deadlines.all())
+    complaint = getattr(ticket, "complaint", None) if ticket.type.code == "complaint" else None
+    if complaint is not None and (with_relations or timeline is not None):
+        body["complaint"] = complaint_out(complaint)
     if timeline is not None:
         body["timeline"] = [
             {

@@ -1,0 +1,205 @@
+"""The complaint process of DOMAIN §2, step by step, with who may take each step."""
+
+import pytest
+
+from kefu.complaints import services as complaints
+from kefu.complaints.models import MunicipalHotline, Plan
+from kefu.core.errors import ServiceError
+from kefu.tickets import services as tickets
+from kefu.tickets.models import TicketEvent
+from tests.complaints.factories import make_complaint, resolve_responsible
+
+
+def steps(ticket) -> list[str]:
+    return list(
+        TicketEvent.objects.filter(ticket=ticket, kind="complaint")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+
+
+def test_a_responsibility_complaint_runs_from_intake_to_archive(people):
+    agent, handler, head = people["agent"], people["dept_handler"], people["dept_head"]
+    ticket = make_complaint(agent, department="repair")
+    ticket = resolve_responsible(ticket, agent=agent, handler=handler, head=head)
+    assert ticket.status == "resolved"
+    with pytest.raises(ServiceError) as refused:
+        tickets.transition_ticket(ticket.serial, actor=agent, action="close")
+    assert refused.value.detail == "请先填写原因分析和整改措施"
+    complaints.record_lessons(
+        ticket.serial, actor=agent, cause="抄表员服务意识不足", corrective_action="全员服务规范培训"
+    )
+    tickets.transition_ticket(ticket.serial, actor=agent, action="close")
+    assert steps(ticket) == ["classify", "plan_proposed", "plan_approved", "confirmed", "lessons"]
+
+
+def test_resolving_waits_for_the_class_the_plan_and_the_confirmation(people):
+    agent, handler, head = people["agent"], people["dept_handler"], people["dept_head"]
+    ticket = make_complaint(agent, department="repair")
+    tickets.transition_ticket(ticket.serial, actor=handler, action="start")
+
+    def refusal() -> str:
+        with pytest.raises(ServiceError) as refused:
+            tickets.transition_ticket(ticket.serial, actor=handler, action="resolve")
+        return refused.value.detail
+
+    assert refusal() == "请先界定投诉责任"
+    complaints.classify_complaint(ticket.serial, actor=handler, complaint_class="responsible")
+    assert refusal() == "处理方案尚未批准"
+    complaints.propose_plan(ticket.serial, actor=handler, text="更换水表")
+    assert refusal() == "处理方案尚未批准"
+    complaints.decide_plan(ticket.serial, actor=head, approve=True)
+    assert refusal() == "请先记录客户确认"
+    ticket.refresh_from_db()
+    assert ticket.status == "in_progress"
+
+
+def test_a_major_complaints_plan_needs_the_general_manager_too(people):
+    agent, handler, head, gm = (
+        people["agent"],
+        people["dept_handler"],
+        people["dept_head"],
+        people["gm"],
+    )
+    ticket = make_complaint(agent, department="repair", loss_or_injury=True)
+    tickets.transition_ticket(ticket.serial, actor=handler, action="start")
+    complaints.propose_plan(ticket.serial, actor=handler, text="赔偿客户损失")
+    plan = complaints.decide_plan(ticket.serial, actor=head, approve=True)
+    assert plan.state == Plan.State.PENDING_GM
+    with pytest.raises(ServiceError) as refused:
+        complaints.decide_plan(ticket.serial, actor=head, approve=True)
+    assert refused.value.code == "forbidden"
+    plan = complaints.decide_plan(ticket.serial, actor=gm, approve=True)
+    assert (plan.state, plan.gm_decided_by) == (Plan.State.APPROVED, gm)
+
+
+def test_a_rejected_plan_is_revised_as_a_new_version(people):
+    agent, handler, head = people["agent"], people["dept_handler"], people["dept_head"]
+    ticket = make_complaint(agent, department="repair")
+    tickets.transition_ticket(ticket.serial, actor=handler, action="start")
+    complaints.propose_plan(ticket.serial, actor=handler, text="口头道歉")
+    with pytest.raises(ServiceError) as no_reason:
+        complaints.decide_plan(ticket.serial, actor=head, approve=False)
+    assert no_reason.value.field == "note"
+    complaints.decide_plan(ticket.serial, actor=head, approve=False, note="须书面道歉并减免水费")
+    complaints.propose_plan(ticket.serial, actor=handler, text="书面道歉,减免当月水费")
+    plans = list(Plan.objects.filter(complaint__ticket=ticket).values_list("version", "state"))
+    assert plans == [(1, "rejected"), (2, "pending_head")]
+
+
+def test_only_the_departments_own_staff_propose_and_only_its_head_approves(people):
+    agent, handler, head = people["agent"], people["dept_handler"], people["dept_head"]
+    ticket = make_complaint(agent, department="billing")
+    with pytest.raises(ServiceError) as other_department:
+        complaints.propose_plan(ticket.serial, actor=handler, text="方案")
+    assert other_department.value.code == "not_found"  # not even visible to them
+    with pytest.raises(ServiceError) as agent_refused:
+        complaints.propose_plan(ticket.serial, actor=agent, text="方案")
+    assert agent_refused.value.code == "forbidden"
+    billing = people["other_dept_handler"]
+    tickets.transition_ticket(ticket.serial, actor=billing, action="start")
+    complaints.propose_plan(ticket.serial, actor=billing, text="核对账单")
+    with pytest.raises(ServiceError) as handler_refused:
+        complaints.decide_plan(ticket.serial, actor=billing, approve=True)
+    assert handler_refused.value.code == "forbidden"
+    assert Plan.objects.get(complaint__ticket=ticket).state == "pending_head"
+
+
+def test_a_complaint_outside_the_companys_responsibility_is_explained(people):
+    agent = people["agent"]
+    ticket = make_complaint(agent, content="小区物业乱收停车费")
+    complaints.classify_complaint(ticket.serial, actor=agent, complaint_class="not_responsible")
+    with pytest.raises(ServiceError) as refused:
+        tickets.transition_ticket(ticket.serial, actor=agent, action="resolve")
+    assert refused.value.detail == "请先记录向客户所作的解释"
+    complaints.record_explanation(ticket.serial, actor=agent, text="停车费由物业公司收取")
+    assert tickets.transition_ticket(ticket.serial, actor=agent, action="resolve").status == (
+        "resolved"
+    )
+
+
+def test_an_assist_complaint_gives_the_customer_the_utilitys_hotline(people):
+    agent = people["agent"]
+    ticket = make_complaint(agent, content="小区停电导致水泵不能工作")
+    complaints.classify_complaint(ticket.serial, actor=agent, complaint_class="assist")
+    power = MunicipalHotline.objects.get(number="95598")
+    complaint = complaints.give_hotline(ticket.serial, actor=agent, hotline_id=power.id)
+    assert complaint.reply_text == (
+        "您反映的问题属于国家电网供电服务热线负责,请拨打 95598,我们会跟进处理结果。"
+    )
+    tickets.transition_ticket(ticket.serial, actor=agent, action="resolve")
+    with pytest.raises(ServiceError) as unknown:
+        complaints.give_hotline(ticket.serial, actor=agent, hotline_id=power.id)
+    assert unknown.value.code == "invalid_transition"  # resolved: nothing more to give
+
+
+def test_an_undecidable_complaint_books_an_on_site_determination(people, time_machine):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    sh = ZoneInfo("Asia/Shanghai")
+    time_machine.move_to(dt.datetime(2025, 6, 3, 9, 0, tzinfo=sh), tick=False)
+    agent = people["agent"]
+    ticket = make_complaint(agent, content="水表被换后读数偏高")
+    complaint = complaints.book_onsite_determination(
+        ticket.serial, actor=agent, at=dt.datetime(2025, 6, 4, 14, 0, tzinfo=sh), note="约好上门"
+    )
+    assert (complaint.determination, complaint.complaint_class) == ("onsite", "")
+    complaints.classify_complaint(
+        ticket.serial, actor=agent, complaint_class="responsible", note="现场发现水表安装错误"
+    )
+    complaint.refresh_from_db()
+    assert (complaint.determination, complaint.complaint_class) == ("decided", "responsible")
+    with pytest.raises(ServiceError):
+        complaints.book_onsite_determination(
+            ticket.serial, actor=agent, at=dt.datetime(2025, 6, 5, 9, 0, tzinfo=sh)
+        )
+
+
+def test_an_unsatisfied_customer_sends_it_back_until_satisfied(people):
+    agent, handler, head = people["agent"], people["dept_handler"], people["dept_head"]
+    ticket = make_complaint(agent, department="repair")
+    ticket = resolve_responsible(ticket, agent=agent, handler=handler, head=head)
+    ticket = complaints.record_unsatisfied(ticket.serial, actor=agent, words="道歉不够诚恳")
+    assert (ticket.status, ticket.department.code) == ("dispatched", "repair")
+    complaint = ticket.complaint
+    complaint.refresh_from_db()
+    assert (complaint.unsatisfied_count, complaint.confirmed_at) == (1, None)
+    assert Plan.objects.get(complaint=complaint).state == "superseded"
+    reopened = TicketEvent.objects.filter(ticket=ticket, action="reopen").get()
+    assert reopened.note == "客户不满意:道歉不够诚恳"
+    # A new plan, approved again, and the customer is satisfied this time.
+    tickets.transition_ticket(ticket.serial, actor=handler, action="start")
+    complaints.propose_plan(ticket.serial, actor=handler, text="经理上门道歉")
+    complaints.decide_plan(ticket.serial, actor=head, approve=True)
+    complaints.record_confirmation(ticket.serial, actor=agent, method="signature", note="")
+    assert tickets.transition_ticket(ticket.serial, actor=agent, action="resolve").status == (
+        "resolved"
+    )
+
+
+def test_a_refused_step_changes_nothing(people):
+    agent, quality = people["agent"], people["quality"]
+    ticket = make_complaint(agent)
+    before = TicketEvent.objects.filter(ticket=ticket).count()
+    with pytest.raises(ServiceError) as refused:
+        complaints.classify_complaint(ticket.serial, actor=quality, complaint_class="responsible")
+    assert refused.value.code == "forbidden"
+    with pytest.raises(ServiceError) as bad:
+        complaints.classify_complaint(ticket.serial, actor=agent, complaint_class="maybe")
+    assert bad.value.field == "complaint_class"
+    ticket.complaint.refresh_from_db()
+    assert ticket.complaint.complaint_class == ""
+    assert TicketEvent.objects.filter(ticket=ticket).count() == before
+
+
+def test_complaint_steps_on_another_type_are_refused(agent):
+    from tests.tickets.factories import make_ticket
+
+    repair = make_ticket(agent, type="repair")
+    with pytest.raises(ServiceError) as refused:
+        complaints.classify_complaint(repair.serial, actor=agent, complaint_class="responsible")
+    assert refused.value.detail == "该工单不是投诉"
+    with pytest.raises(ServiceError) as intake:
+        make_ticket(agent, type="repair", loss_or_injury=True)
+    assert intake.value.field == "category"
