@@ -4,6 +4,7 @@ Each step answers with the ticket as GET /tickets/{serial} shows it."""
 from __future__ import annotations
 
 from ninja import Router
+from ninja.responses import Status as Reply
 
 from kefu.complaints import services
 from kefu.complaints.models import Category, MunicipalHotline
@@ -99,7 +100,7 @@ def severity(request, serial: str, payload: SeverityIn):
 def propose_plan(request, serial: str, payload: PlanIn):
     """The department proposes its handling plan."""
     services.propose_plan(serial, actor=request.user, text=payload.text)
-    return 201, ticket_detail(request, serial)
+    return Reply(201, ticket_detail(request, serial))
 
 
 @router.post("/{serial}/plans/decision", response=TicketOut)

@@ -102,6 +102,9 @@ def test_only_the_departments_own_staff_propose_and_only_its_head_approves(peopl
     with pytest.raises(ServiceError) as handler_refused:
         complaints.decide_plan(ticket.serial, actor=billing, approve=True)
     assert handler_refused.value.code == "forbidden"
+    with pytest.raises(ServiceError) as other_head:
+        complaints.decide_plan(ticket.serial, actor=head, approve=True)
+    assert other_head.value.code == "not_found"  # another department's head
     assert Plan.objects.get(complaint__ticket=ticket).state == "pending_head"
 
 
