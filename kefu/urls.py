@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from kefu.api import api
+from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
 from kefu.tickets import views as ticket_views
 from kefu.workforce import views as call_views
@@ -20,6 +21,12 @@ urlpatterns = [
     path("tickets/<str:serial>/assign", ticket_views.assign, name="ticket-assign"),
     path("tickets/<str:serial>/merge", ticket_views.merge, name="ticket-merge"),
     path("tickets/<str:serial>/attach", ticket_views.attach, name="ticket-attach"),
+    path(
+        "tickets/<str:serial>/complaint/<slug:name>",
+        complaint_views.step,
+        name="complaint-step",
+    ),
+    path("complaints/groups/<int:group_id>/", complaint_views.group, name="complaint-group"),
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/new", customer_views.customer_edit, name="customer-new"),
     path("customers/import", customer_views.customer_import, name="customer-import"),

@@ -506,3 +506,56 @@ def sweep_unresolved(now: dt.datetime | None = None) -> int:
             )
             raised += 1
     return raised
+
+
+# ---------------------------------------------------------------------------------- page
+
+
+def steps_for(complaint: Complaint, actor) -> set[str]:
+    """The complaint steps ``actor`` may take now (what the ticket page offers); each service
+    checks again when called."""
+    scope = scope_of(actor)
+    ticket = complaint.ticket
+    own_department = scope.is_department and scope.department_id == ticket.department_id
+    center = scope.role in INTAKE_ROLES
+    is_open = ticket.status in OPEN_STATUSES
+    plan = complaint.current_plan()
+    pending = plan is not None and plan.state in (Plan.State.PENDING_HEAD, Plan.State.PENDING_GM)
+    approved = plan is not None and plan.state == Plan.State.APPROVED
+    steps = set()
+    if is_open and (center or own_department):
+        steps.add("classify")
+        if complaint.determination != Determination.DECIDED:
+            steps.add("onsite")
+        if approved:
+            steps.add("confirmation")
+        if complaint.complaint_class == ComplaintClass.NOT_RESPONSIBLE:
+            steps.add("explanation")
+    if is_open and center:
+        steps.add("facts")
+        if complaint.complaint_class == ComplaintClass.ASSIST:
+            steps.add("hotline")
+    if is_open and scope.role in OVERRIDE_ROLES:
+        steps.add("severity")
+    if own_department and ticket.status in (Status.DISPATCHED, Status.IN_PROGRESS) and not approved:
+        steps.add("plan")
+    if (
+        pending
+        and plan.state == Plan.State.PENDING_HEAD
+        and own_department
+        and (scope.role == Role.DEPT_HEAD)
+    ):
+        steps.add("decide")
+    if pending and plan.state == Plan.State.PENDING_GM and scope.role == Role.GENERAL_MANAGER:
+        steps.add("decide")
+    if center and ticket.status in (
+        Status.AWAITING_CONFIRMATION,
+        Status.RESOLVED,
+        Status.FOLLOWED_UP,
+    ):
+        steps.add("unsatisfied")
+    if ticket.status not in (Status.CLOSED, Status.CANCELLED, Status.MERGED) and (
+        center or own_department or scope.role == Role.GENERAL_MANAGER
+    ):
+        steps.add("lessons")
+    return steps

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kefu.accounts.models import Branch, Department
+from kefu.accounts.models import Branch, Department, ServiceArea
+from kefu.complaints.models import Category, Source
+from kefu.sla.models import ComplaintClass
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
 
 
@@ -16,6 +18,18 @@ def _type_choices():
 def _departments() -> list[tuple[str, str]]:
     return [
         (d.code, str(d)) for d in Department.objects.filter(is_active=True).select_related("branch")
+    ]
+
+
+def _area_choices():
+    areas = ServiceArea.objects.filter(is_active=True).select_related("branch")
+    return [("", _("— 按客户档案 —")), *((a.code, f"{a.branch.name} · {a.name}") for a in areas)]
+
+
+def _category_choices():
+    return [
+        ("", _("— 类别 —")),
+        *((c.code, c.name) for c in Category.objects.filter(is_active=True)),
     ]
 
 
@@ -65,6 +79,15 @@ class IntakeForm(forms.Form):
         label=_("标签"), max_length=200, required=False, help_text=_("多个标签用逗号分隔")
     )
     department = forms.ChoiceField(label=_("派工部门"), choices=_department_choices, required=False)
+    area = forms.ChoiceField(label=_("片区"), choices=_area_choices, required=False)
+    category = forms.ChoiceField(label=_("投诉类别"), choices=_category_choices, required=False)
+    source = forms.ChoiceField(label=_("投诉来源"), choices=Source.choices, required=False)
+    loss_or_injury = forms.BooleanField(label=_("造成损失或伤害"), required=False)
+    complaint_class = forms.ChoiceField(
+        label=_("投诉性质"),
+        choices=[("", _("— 待界定 —")), *ComplaintClass.choices],
+        required=False,
+    )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Department
 from kefu.accounts.scope import scope_of
+from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.customers.services import split_tags
@@ -50,6 +51,11 @@ def _ticket_input(cleaned: dict) -> services.TicketIn:
         anonymous=cleaned.get("anonymous", False),
         priority=cleaned["priority"],
         tags=split_tags(cleaned.get("tags") or ""),
+        area=cleaned.get("area") or "",
+        category=cleaned.get("category") or "",
+        source=cleaned.get("source") or "",
+        loss_or_injury=cleaned.get("loss_or_injury", False),
+        complaint_class=cleaned.get("complaint_class") or "",
     )
 
 
@@ -163,7 +169,9 @@ def _detail_context(request, serial: str, **extra) -> dict:
     ticket = selectors.get_ticket_detail(request.user, serial)
     actions = [(a, ACTION_LABELS[a]) for a in services.actions_for(ticket, request.user)]
     departments = Department.objects.filter(is_active=True).select_related("branch")
+    complaint = complaint_page(ticket, request.user)
     return {
+        "complaint": complaint,
         "ticket": ticket,
         "timeline": selectors.get_timeline(ticket),
         "actions": actions,
@@ -186,7 +194,7 @@ def detail(request, serial: str):
     return render(request, "tickets/detail.html", context)
 
 
-def _after_change(request, serial: str, exc: ServiceError | None = None):
+def after_change(request, serial: str, exc: ServiceError | None = None):
     try:
         context = _detail_context(request, serial, error=exc.detail if exc else "")
     except ServiceError:
@@ -202,12 +210,12 @@ def _after_change(request, serial: str, exc: ServiceError | None = None):
 def action(request, serial: str):
     form = ActionForm(request.POST)
     if not form.is_valid():
-        return _after_change(request, serial, ServiceError(Code.INVALID, _("输入有误")))
+        return after_change(request, serial, ServiceError(Code.INVALID, _("输入有误")))
     try:
         services.transition_ticket(serial, actor=request.user, **form.cleaned_data)
     except ServiceError as exc:
-        return _after_change(request, serial, exc)
-    return _after_change(request, serial)
+        return after_change(request, serial, exc)
+    return after_change(request, serial)
 
 
 @login_required
@@ -216,8 +224,8 @@ def note(request, serial: str):
     try:
         services.add_note(serial, actor=request.user, note=request.POST.get("note", ""))
     except ServiceError as exc:
-        return _after_change(request, serial, exc)
-    return _after_change(request, serial)
+        return after_change(request, serial, exc)
+    return after_change(request, serial)
 
 
 @login_required
@@ -231,8 +239,8 @@ def assign(request, serial: str):
             note=request.POST.get("note", ""),
         )
     except ServiceError as exc:
-        return _after_change(request, serial, exc)
-    return _after_change(request, serial)
+        return after_change(request, serial, exc)
+    return after_change(request, serial)
 
 
 @login_required
@@ -246,7 +254,7 @@ def merge(request, serial: str):
             note=request.POST.get("note", ""),
         )
     except ServiceError as exc:
-        return _after_change(request, serial, exc)
+        return after_change(request, serial, exc)
     return _go_to_ticket(request, survivor.serial)
 
 
@@ -266,8 +274,8 @@ def attach(request, serial: str):
     try:
         services.add_attachment(serial, actor=request.user, upload=request.FILES.get("file"))
     except ServiceError as exc:
-        return _after_change(request, serial, exc)
-    return _after_change(request, serial)
+        return after_change(request, serial, exc)
+    return after_change(request, serial)
 
 
 @login_required

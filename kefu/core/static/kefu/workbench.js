@@ -23,3 +23,16 @@
     f.content.focus();
   });
 })();
+// The complaint fields show only for a complaint.
+(function () {
+  function sync() {
+    var f = document.getElementById("intake-form");
+    if (!f || !f.type) return;
+    var box = f.querySelector("[data-complaint-fields]");
+    if (box) box.hidden = f.type.value !== "complaint";
+  }
+  document.addEventListener("change", function (e) { if (e.target.name === "type") sync(); });
+  document.body.addEventListener("htmx:afterSwap", sync);
+  document.addEventListener("DOMContentLoaded", sync);
+  sync();
+})();
