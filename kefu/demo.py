@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from kefu.accounts.models import Branch, Department, Role, ServiceArea
 from kefu.accounts.services import create_staff
+from kefu.complaints import services as complaint_services
+from kefu.complaints.models import Category, RoutingRule
 from kefu.customers.models import Customer
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer
 from kefu.tickets import services as ticket_services
-from kefu.tickets.models import Channel, Priority, Ticket
+from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 
 DEMO_PASSWORD = "kefu-demo-2025"
 
@@ -70,6 +72,8 @@ CONTENTS = {
     ],
     "complaint": [
         "抄表员态度恶劣,投诉",
+        "报修三天了维修人员还没来",
+        "水压不足高层用不上水",
         "维修人员上门迟到两小时",
         "水费账单金额异常偏高",
         "停水没有提前通知,影响开店",
@@ -81,6 +85,32 @@ CONTENTS = {
     "suggestion": ["建议增加微信缴费渠道", "建议停水通知提前一天短信告知"],
     "order": ["预约上门安装新水表", "申请水表移位"],
 }
+# Complaint category by what the complaint says, and where each category is routed.
+COMPLAINT_CATEGORY = {
+    "抄表员态度恶劣,投诉": "attitude",
+    "报修三天了维修人员还没来": "timeliness",
+    "水压不足高层用不上水": "pressure",
+    "维修人员上门迟到两小时": "timeliness",
+    "水费账单金额异常偏高": "billing",
+    "停水没有提前通知,影响开店": "supply",
+    "自来水有异味发黄": "water-quality",
+}
+ROUTES = {
+    "attitude": "billing",
+    "timeliness": "repair",
+    "pressure": "network",
+    "billing": "billing",
+    "supply": "network",
+    "water-quality": "quality-dept",
+}
+# Five neighbours phoned within the hour about the same outage: a collective complaint.
+OUTAGE_CALLS = [
+    "阳光花园小区停水一整天了,也没人通知",
+    "我们小区从早上开始就没有水了",
+    "小区停水了什么时候来水",
+    "家里水龙头不出水,整栋楼都停水了",
+    "停水没有提前通知,影响开店",
+]
 WANTS = ["尽快上门处理", "给个说法", "退还多收的费用", "请电话回复", ""]
 
 
@@ -105,6 +135,13 @@ def seed_organization() -> None:
         code: Department.objects.create(branch=branches[b], code=code, name=name)
         for b, code, name in DEPARTMENTS
     }
+    complaint_type = TicketType.objects.get(code="complaint")
+    for category, department in ROUTES.items():
+        RoutingRule.objects.create(
+            ticket_type=complaint_type,
+            category=Category.objects.get(code=category),
+            department=departments[department],
+        )
     for username, name, number, role, branch, department in STAFF:
         create_staff(
             username=username,
@@ -181,11 +218,13 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
         ttype = rng.choice(list(CONTENTS))
         received = now - dt.timedelta(minutes=rng.randint(5, 60 * 24 * 45))
         phone = customer.phones.first().number if customer else _phone(rng)
+        content = rng.choice(CONTENTS[ttype])
         ticket = ticket_services.create_ticket(
             ticket_services.TicketIn(
                 type=ttype,
                 channel=rng.choice([Channel.PHONE] * 6 + list(Channel.values)),
-                content=rng.choice(CONTENTS[ttype]),
+                content=content,
+                category=COMPLAINT_CATEGORY.get(content, "other") if ttype == "complaint" else "",
                 desired_result=rng.choice(WANTS),
                 received_at=received,
                 customer_id=customer.id if customer else None,
@@ -201,6 +240,9 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
             if ticket.branch.code == "sz"
             else rng.choice(["repair", "repair", "network", "billing"])
         )
+        if ttype == "complaint":
+            _drive_complaint(ticket, rng.choice(paths), rng=rng, handler_of=handler)
+            continue
         for action in rng.choice(paths):
             actor = agent
             kwargs = {}
@@ -218,6 +260,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
             ticket = ticket_services.transition_ticket(
                 ticket.serial, actor=actor, action=action, **kwargs
             )
+    _seed_outage(made, rng)
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -225,6 +268,140 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
             duplicate.serial, into=survivor.serial, actor=lead, note="同一诉求重复来电"
         )
     return {"customers": Customer.objects.count(), "tickets": Ticket.objects.count()}
+
+
+def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of: dict) -> None:
+    """A complaint along ``path`` (ticket actions), taking the complaint steps each action
+    needs first: responsibility, the plan and its approval, the customer's confirmation, the
+    explanation or hotline, and the lessons before archiving."""
+    User = get_user_model()
+    agent, lead = User.objects.get(username="agent"), User.objects.get(username="lead")
+    gm, head = User.objects.get(username="gm"), User.objects.get(username="head")
+    klass = rng.choice(["responsible"] * 6 + ["not_responsible"] * 3 + ["assist"])
+    serial = ticket.serial
+    for action in path:
+        handler = (
+            User.objects.get(username=handler_of[ticket.department.code])
+            if ticket.department_id
+            else agent
+        )
+        if action == "dispatch" and ticket.department_id:
+            continue  # the routing table sent it at intake
+        if action == "dispatch":
+            ticket = ticket_services.transition_ticket(
+                serial, actor=agent, action="dispatch", department="repair"
+            )
+            continue
+        if action in ("request_confirmation", "resolve") and ticket.complaint.complaint_class == "":
+            complaint_services.classify_complaint(serial, actor=handler, complaint_class=klass)
+        if action in ("request_confirmation", "resolve"):
+            complaint = ticket.complaint
+            complaint.refresh_from_db()
+            if klass == "responsible" and complaint.current_plan() is None:
+                if not ticket.department_id:
+                    ticket = ticket_services.transition_ticket(
+                        serial, actor=agent, action="dispatch", department="repair"
+                    )
+                    handler = User.objects.get(username="handler")
+                if ticket.status == "dispatched":
+                    ticket = ticket_services.transition_ticket(
+                        serial, actor=handler, action="start"
+                    )
+                complaint_services.propose_plan(
+                    serial, actor=handler, text="上门核实,向客户道歉并限期整改"
+                )
+                department_head = head if ticket.department.code == "repair" else None
+                plan = complaint_services.decide_plan(
+                    serial, actor=department_head or _head_of(ticket), approve=True
+                )
+                if plan.state == "pending_gm":
+                    complaint_services.decide_plan(serial, actor=gm, approve=True)
+            if action == "resolve":
+                if klass == "responsible":
+                    complaint_services.record_confirmation(
+                        serial, actor=agent, method="phone", note="客户电话确认接受处理结果"
+                    )
+                elif klass == "not_responsible":
+                    complaint_services.record_explanation(
+                        serial, actor=agent, text="已向客户解释相关政策和规定"
+                    )
+                else:
+                    complaint_services.give_hotline(
+                        serial, actor=agent, hotline_id=_power_hotline()
+                    )
+            if action == "request_confirmation" and klass != "responsible":
+                continue
+        if action == "close":
+            complaint_services.record_lessons(
+                serial,
+                actor=lead,
+                cause="服务流程执行不到位",
+                corrective_action="班组学习服务规范,纳入月度考核",
+            )
+        actor = agent
+        if action in ("start", "request_confirmation") and ticket.department_id:
+            actor = handler
+        if action == "start" and ticket.status != "dispatched":
+            continue
+        if action == "request_confirmation" and ticket.status != "in_progress":
+            continue
+        if action == "resolve" and ticket.status == "dispatched":
+            ticket = ticket_services.transition_ticket(serial, actor=handler, action="start")
+        kwargs = {}
+        if action == "cancel":
+            kwargs = {"note": "客户来电撤回投诉"}
+        if action == "follow_up":
+            actor, kwargs = lead, {"note": "回访:客户表示满意"}
+        ticket = ticket_services.transition_ticket(serial, actor=actor, action=action, **kwargs)
+
+
+def _head_of(ticket):
+    """The department head of the ticket's department, made on demand for the demo."""
+    from kefu.accounts.models import StaffProfile
+
+    staff = StaffProfile.objects.filter(department=ticket.department, role=Role.DEPT_HEAD).first()
+    if staff:
+        return staff.user
+    code = ticket.department.code
+    return create_staff(
+        username=f"{code}-head",
+        password=DEMO_PASSWORD,
+        employee_no=f"H{ticket.department_id:03d}",
+        display_name=f"{ticket.department.name}负责人",
+        role=Role.DEPT_HEAD,
+        branch=ticket.department.branch,
+        department=ticket.department,
+    )
+
+
+def _power_hotline() -> int:
+    from kefu.complaints.models import MunicipalHotline
+
+    return MunicipalHotline.objects.get(number="95598").id
+
+
+def _seed_outage(customers: list, rng: random.Random) -> None:
+    """Five customers of 阳光花园小区 on one outage within the hour: one collective case."""
+    User = get_user_model()
+    agent = User.objects.get(username="agent2")
+    area = ServiceArea.objects.get(code="hq-yhy")
+    neighbours = [c for c in customers if c.area_id == area.id][: len(OUTAGE_CALLS)]
+    start = timezone.now() - dt.timedelta(hours=3)
+    for minute, (text, customer) in enumerate(zip(OUTAGE_CALLS, neighbours, strict=False)):
+        ticket_services.create_ticket(
+            ticket_services.TicketIn(
+                type="complaint",
+                channel=Channel.PHONE,
+                content=text,
+                received_at=start + dt.timedelta(minutes=minute * 9),
+                customer_id=customer.id,
+                contact_name=customer.name,
+                caller_number=customer.phones.first().number,
+                category="supply",
+            ),
+            actor=agent,
+            accept=True,
+        )
 
 
 def logins() -> list[tuple[str, str, str]]:
