@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -309,3 +311,12 @@ def test_retry_now_in_the_admin_sends_a_given_up_delivery_again(
     assert (failed.status, failed.attempts, failed.last_error) == ("sent", 1, "")
     assert sent.status == "sent"
     assert [r.path for r in http_receiver.requests] == ["/hook"]
+
+
+def test_worker_list_shows_the_minute_send_of_due_deliveries():
+    out = io.StringIO()
+    call_command("schedule", stdout=out)
+    line = next(r for r in out.getvalue().splitlines() if r.startswith("send_due_deliveries"))
+    assert line.endswith(
+        "Send queued e-mail, SMS and webhooks whose retry is due or whose send was lost (every minute)."
+    )
