@@ -434,7 +434,9 @@ def mark_read(user, notification_ids) -> int:
         marked = mine.filter(read_at__isnull=True).update(read_at=now)
     else:
         ids = set(notification_ids)
-        if mine.filter(pk__in=ids).count() != len(ids):
+        # An id past the database's integer range can be no one's (and would overflow SQLite).
+        in_range = all(isinstance(pk, int) and 0 < pk < 2**63 for pk in ids)
+        if not in_range or mine.filter(pk__in=ids).count() != len(ids):
             raise ServiceError(Code.NOT_FOUND, _("通知不存在"))
         marked = mine.filter(pk__in=ids, read_at__isnull=True).update(read_at=now)
     if marked:

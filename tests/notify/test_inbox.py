@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 
 from kefu.core.realtime import user_group
 from kefu.notify import services
-from kefu.notify.models import Notification
+from kefu.notify.models import Notification, Template
 from kefu.notify.selectors import unread_count
 from tests.tickets.factories import make_ticket
 
@@ -90,7 +90,7 @@ def test_the_page_lists_mine_newest_first_with_unread_marked_and_the_ticket_link
 
     assert page.index(f"时限预警:工单 {ticket.serial}") < page.index("时限预警:工单 old")
     assert "lead-only" not in page
-    assert f'href="/tickets/{ticket.serial}/"' in page
+    assert f'name="next" value="/tickets/{ticket.serial}/"' in page
     new = Notification.objects.get(user=agent, ticket=ticket)
     assert f'<tr class="unread" data-testid="notification-{new.pk}">' in page
     assert f'<tr class="read" data-testid="notification-{old.pk}">' in page
@@ -177,3 +177,65 @@ def test_the_api_refuses_a_bad_page_with_the_one_error_shape(agent, api_as):
 
     assert response.status_code == 422
     assert response.json()["field"] == "per_page"
+
+
+def test_opening_an_unread_notification_marks_it_read_and_goes_to_the_ticket(
+    agent, web_as, django_capture_on_commit_callbacks
+):
+    ticket = make_ticket(agent)
+    _notify([agent], "1", django_capture_on_commit_callbacks, ticket=ticket)
+    mine = Notification.objects.get(user=agent)
+    client = web_as(agent)
+    assert (
+        f'name="next" value="/tickets/{ticket.serial}/"'
+        in client.get("/notifications/").content.decode()
+    )
+
+    response = client.post(f"/notifications/{mine.pk}/read", {"next": f"/tickets/{ticket.serial}/"})
+
+    assert (response.status_code, response["Location"]) == (302, f"/tickets/{ticket.serial}/")
+    assert unread_count(agent) == 0
+
+
+def test_a_next_address_off_this_site_is_not_followed(agent, web_as):
+    response = web_as(agent).post("/notifications/read-all", {"next": "//evil.example.com/"})
+
+    assert response["Location"] == "/notifications/"
+
+
+def test_an_id_past_the_integer_range_is_404_not_500(agent, web_as, api_as):
+    huge = 2**64
+
+    assert web_as(agent).post(f"/notifications/{huge}/read").status_code == 404
+    assert api_as(agent).post(f"/notifications/{huge}/read").status_code == 404
+
+
+def test_the_admin_pages_of_notifications_open(db, web_as):
+    from tests.accounts.factories import make_person
+
+    admin = make_person("root", "admin", number="9000")
+    client = web_as(admin)
+
+    for path in ("delivery", "template", "eventrule", "webhookendpoint", "notification"):
+        assert client.get(f"/admin/notify/{path}/").status_code == 200, path
+    assert client.get("/admin/notify/template/add/").status_code == 200
+
+
+def test_the_admin_refuses_a_template_that_does_not_parse(db, web_as):
+    from tests.accounts.factories import make_person
+
+    admin = make_person("root", "admin", number="9000")
+    response = web_as(admin).post(
+        "/admin/notify/template/add/",
+        {
+            "event": "x.y",
+            "channel": "inapp",
+            "language": "zh-hans",
+            "subject": "s",
+            "body": "{% if %}",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "模板语法错误" in response.content.decode()
+    assert not Template.objects.filter(event="x.y").exists()
