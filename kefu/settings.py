@@ -19,10 +19,22 @@ edited in the admin, not settings.
 | KEFU_HUEY_IMMEDIATE | 0 | 1 runs background tasks inline (tests) |
 | KEFU_MAX_UPLOAD_MB | 20 | largest attachment accepted |
 | KEFU_DB_POOL_MIN, KEFU_DB_POOL_MAX | 2, 10 | PostgreSQL connections each server process keeps ready / opens at most |
+| KEFU_SITE_URL | http://127.0.0.1:8000 | the address staff and customers open; links in e-mail and SMS start with it |
+| KEFU_EMAIL_HOST | (unset) | SMTP server for notification e-mail; unset: e-mail is off and each e-mail is logged as failed ("未配置邮件服务器") |
+| KEFU_EMAIL_PORT | 25 | SMTP port (587 with KEFU_EMAIL_TLS=1 is usual) |
+| KEFU_EMAIL_USER, KEFU_EMAIL_PASSWORD | (unset) | SMTP login, when the server asks for one |
+| KEFU_EMAIL_TLS | 0 | 1 to STARTTLS after connecting |
+| KEFU_EMAIL_FROM | kefu@localhost | the From address of notification e-mail |
+| KEFU_SMS_BACKEND | log | log: each SMS goes to the log and to <data dir>/sms.log, nothing is sent; http: a generic HTTP gateway |
+| KEFU_SMS_HTTP_URL | (required with http) | the gateway's URL; Kefu POSTs JSON to it (4xx = refused for good, 5xx/timeout = tried again) |
+| KEFU_SMS_HTTP_TEMPLATE | {"phone": "{phone}", "text": "{text}"} | the JSON body; {phone} {text} {signature} are replaced inside its strings |
+| KEFU_SMS_SIGNATURE | (unset) | the sender's signature, e.g. 【某某水务】, put before each SMS text |
+| KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -109,6 +121,7 @@ INSTALLED_APPS = [
     "kefu.workforce",
     "kefu.sla",
     "kefu.complaints",
+    "kefu.notify",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +153,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kefu.accounts.context_processors.staff",
+                "kefu.notify.context_processors.bell",
             ],
         },
     }
@@ -230,6 +244,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_MB * 1024 * 1024 + 1024 * 1024
 
 DEFAULT_AREA_CODE = env_str("KEFU_DEFAULT_AREA_CODE")
 CTI_TOKEN = env_str("KEFU_CTI_TOKEN")
+
+SITE_URL = env_str("KEFU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+NOTIFY_EMAIL_HOST = env_str("KEFU_EMAIL_HOST", "")
+NOTIFY_EMAIL_PORT = env_int("KEFU_EMAIL_PORT", 25)
+NOTIFY_EMAIL_USER = env_str("KEFU_EMAIL_USER", "")
+NOTIFY_EMAIL_PASSWORD = env_str("KEFU_EMAIL_PASSWORD", "")
+NOTIFY_EMAIL_TLS = env_bool("KEFU_EMAIL_TLS", False)
+NOTIFY_EMAIL_FROM = env_str("KEFU_EMAIL_FROM", "kefu@localhost")
+NOTIFY_SMS_BACKEND = env_str("KEFU_SMS_BACKEND", "log")
+if NOTIFY_SMS_BACKEND not in {"log", "http"}:
+    raise ImproperlyConfigured(f"KEFU_SMS_BACKEND must be log or http, not {NOTIFY_SMS_BACKEND!r}")
+NOTIFY_SMS_HTTP_URL = env_str("KEFU_SMS_HTTP_URL", "")
+if NOTIFY_SMS_BACKEND == "http" and not NOTIFY_SMS_HTTP_URL:
+    raise ImproperlyConfigured("KEFU_SMS_HTTP_URL must be set when KEFU_SMS_BACKEND is http")
+try:
+    NOTIFY_SMS_HTTP_TEMPLATE = json.loads(
+        env_str("KEFU_SMS_HTTP_TEMPLATE", '{"phone": "{phone}", "text": "{text}"}')
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"KEFU_SMS_HTTP_TEMPLATE is not JSON: {exc}")
+NOTIFY_SMS_SIGNATURE = env_str("KEFU_SMS_SIGNATURE", "")
+NOTIFY_HTTP_TIMEOUT = env_int("KEFU_NOTIFY_TIMEOUT", 10)
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from django.views.static import serve
 from kefu.api import api
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
+from kefu.notify import views as notify_views
 from kefu.tickets import views as ticket_views
 from kefu.workforce import views as call_views
 
@@ -33,6 +34,13 @@ urlpatterns = [
     path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
     path("customers/<int:customer_id>/edit", customer_views.customer_edit, name="customer-edit"),
     path("calls/", call_views.call_log, name="calls"),
+    path("notifications/", notify_views.inbox, name="notifications"),
+    path("notifications/read-all", notify_views.mark_all_read, name="notifications-read-all"),
+    path(
+        "notifications/<int:notification_id>/read",
+        notify_views.mark_read,
+        name="notification-read",
+    ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

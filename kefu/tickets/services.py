@@ -7,6 +7,7 @@ the row, validates, writes, records the timeline and queues live pushes after co
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit
 from kefu.core.services import get_or_create_tags, next_serial
 from kefu.customers.selectors import active_owners
 from kefu.customers.services import resolve_branch_area, visible_customers
+from kefu.notify.services import emit_webhook
 from kefu.sla import services as sla
 from kefu.tickets.models import (
     Attachment,
@@ -144,6 +146,8 @@ def _announce(ticket: Ticket, event: str) -> None:
     if ticket.assignee_id:
         groups.append(user_group(ticket.assignee_id))
     publish_on_commit(groups, payload)
+    # Integrators hear of every change; the key is unique per change (nothing to de-duplicate).
+    emit_webhook(event, payload, key=f"{event}:{ticket.serial}:{uuid.uuid4().hex}")
 
 
 # ---------------------------------------------------------------------------------- intake

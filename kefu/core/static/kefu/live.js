@@ -1,4 +1,5 @@
-// The live channel: a new call pops the caller's profile; ticket changes refresh the queue.
+// The live channel: a new call pops the caller's profile; ticket changes refresh the queue;
+// notifications update the bell's unread count.
 (function () {
   if (!window.WebSocket) return;
   var scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -10,10 +11,17 @@
     ws.onmessage = function (msg) {
       var data = JSON.parse(msg.data);
       if (data.type === "call.ringing" || data.type === "call.answered") { showPop(data); }
+      if (data.type === "notify.new" || data.type === "notify.read") { showUnread(data.unread); }
       if (data.type && data.type.indexOf("ticket.") === 0) {
         document.body.dispatchEvent(new CustomEvent("kefu:ticket-changed", { detail: data }));
       }
     };
+  }
+  function showUnread(count) {
+    var bell = document.querySelector("[data-testid=bell]");
+    if (!bell || typeof count !== "number") return;
+    bell.querySelector("[data-unread]").textContent = count;
+    bell.classList.toggle("unread", count > 0);
   }
   function showPop(data) {
     var pop = document.getElementById("call-pop");

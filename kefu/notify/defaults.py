@@ -1,0 +1,242 @@
+"""The events Kefu ships words for, with the channels each goes out on by default.
+
+Loaded into the database by a migration (templates and rules are data, edited in the admin);
+``load_defaults`` adds only what is missing, so an edited template is never overwritten.
+Every template can use ``serial``, ``title`` and ``url``; the rest are named per event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Words:
+    subject: str
+    text: str  # the in-app body; e-mail adds the link below it
+    sms: str
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    context: tuple[str, ...]  # keys beyond serial, title, url
+    email: bool
+    sms: bool
+    zh: Words
+    en: Words
+    inapp: bool = True  # False: a message to a customer, never in a staff inbox
+
+
+EVENTS: dict[str, Event] = {
+    "sla.warning": Event(
+        "时限预警",
+        ("target", "due"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "时限预警:工单 {{ serial }}",
+            "工单 {{ serial }}({{ title }})的「{{ target }}」将于 {{ due }} 到期,请尽快处理。",
+            "工单{{ serial }}「{{ target }}」将于{{ due }}到期,请尽快处理。",
+        ),
+        en=Words(
+            "Time limit warning: ticket {{ serial }}",
+            "“{{ target }}” of ticket {{ serial }} ({{ title }}) is due at {{ due }}. "
+            "Please act soon.",
+            "Ticket {{ serial }}: “{{ target }}” due at {{ due }}.",
+        ),
+    ),
+    "sla.breach": Event(
+        "已超时",
+        ("target", "due"),
+        email=True,
+        sms=False,
+        zh=Words(
+            "已超时:工单 {{ serial }}",
+            "工单 {{ serial }}({{ title }})的「{{ target }}」已超时(期限 {{ due }})。",
+            "工单{{ serial }}「{{ target }}」已超时(期限{{ due }})。",
+        ),
+        en=Words(
+            "Overdue: ticket {{ serial }}",
+            "“{{ target }}” of ticket {{ serial }} ({{ title }}) is overdue (due {{ due }}).",
+            "Ticket {{ serial }}: “{{ target }}” overdue (due {{ due }}).",
+        ),
+    ),
+    "sla.escalation": Event(
+        "超时升级",
+        ("target", "due", "level"),
+        email=True,
+        sms=True,
+        zh=Words(
+            "升级至{{ level }}:工单 {{ serial }}",
+            "工单 {{ serial }}({{ title }})的「{{ target }}」已超时(期限 {{ due }}),"
+            "已升级至{{ level }},请督办。",
+            "工单{{ serial }}「{{ target }}」超时(期限{{ due }}),已升级至{{ level }},请督办。",
+        ),
+        en=Words(
+            "Escalated to {{ level }}: ticket {{ serial }}",
+            "“{{ target }}” of ticket {{ serial }} ({{ title }}) is overdue (due {{ due }}) "
+            "and has been escalated to {{ level }}.",
+            "Ticket {{ serial }} overdue (due {{ due }}), escalated to {{ level }}.",
+        ),
+    ),
+    "complaint.assigned": Event(
+        "投诉已派至部门",
+        ("department",),
+        email=True,
+        sms=False,
+        zh=Words(
+            "投诉已派至{{ department }}:工单 {{ serial }}",
+            "投诉工单 {{ serial }}({{ title }})已派至{{ department }},请及时响应并提出处理方案。",
+            "投诉工单{{ serial }}已派至{{ department }},请及时处理。",
+        ),
+        en=Words(
+            "Complaint assigned to {{ department }}: ticket {{ serial }}",
+            "Complaint {{ serial }} ({{ title }}) has been assigned to {{ department }}. "
+            "Please respond and propose a handling plan.",
+            "Complaint {{ serial }} assigned to {{ department }}.",
+        ),
+    ),
+    "complaint.plan_submitted": Event(
+        "处理方案待审批",
+        ("department", "submitter"),
+        email=True,
+        sms=False,
+        zh=Words(
+            "处理方案待审批:工单 {{ serial }}",
+            "{{ department }}{{ submitter }}提交了投诉工单 {{ serial }}({{ title }})的处理方案,请审批。",
+            "投诉工单{{ serial }}的处理方案待您审批。",
+        ),
+        en=Words(
+            "Handling plan awaiting approval: ticket {{ serial }}",
+            "{{ submitter }} ({{ department }}) submitted a handling plan for complaint "
+            "{{ serial }} ({{ title }}). Please review it.",
+            "Plan for complaint {{ serial }} awaits your approval.",
+        ),
+    ),
+    "complaint.plan_decided": Event(
+        "处理方案已审批",
+        ("decision", "note"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "处理方案{{ decision }}:工单 {{ serial }}",
+            "投诉工单 {{ serial }}({{ title }})的处理方案{{ decision }}。{{ note }}",
+            "投诉工单{{ serial }}处理方案{{ decision }}。",
+        ),
+        en=Words(
+            "Handling plan {{ decision }}: ticket {{ serial }}",
+            "The handling plan of complaint {{ serial }} ({{ title }}) was {{ decision }}. "
+            "{{ note }}",
+            "Plan for complaint {{ serial }} {{ decision }}.",
+        ),
+    ),
+    "complaint.major": Event(
+        "重大投诉",
+        ("reason",),
+        email=True,
+        sms=True,
+        zh=Words(
+            "重大投诉:工单 {{ serial }}",
+            "工单 {{ serial }}({{ title }})已定为重大投诉:{{ reason }}。须 2 个工作日内处理完毕。",
+            "重大投诉:工单{{ serial }},{{ reason }},请关注。",
+        ),
+        en=Words(
+            "Major complaint: ticket {{ serial }}",
+            "Ticket {{ serial }} ({{ title }}) is a major complaint: {{ reason }}. "
+            "It must be handled within 2 working days.",
+            "Major complaint {{ serial }}: {{ reason }}.",
+        ),
+    ),
+    "complaint.unsatisfied": Event(
+        "客户不满意",
+        ("note",),
+        email=True,
+        sms=False,
+        zh=Words(
+            "客户不满意,退回重新处理:工单 {{ serial }}",
+            "投诉工单 {{ serial }}({{ title }})回访时客户不满意,已退回重新处理。{{ note }}",
+            "投诉工单{{ serial }}客户不满意,已退回重新处理。",
+        ),
+        en=Words(
+            "Customer not satisfied, reopened: ticket {{ serial }}",
+            "The customer of complaint {{ serial }} ({{ title }}) was not satisfied at the "
+            "callback; it is back for handling. {{ note }}",
+            "Complaint {{ serial }}: customer not satisfied, reopened.",
+        ),
+    ),
+    "followup.due": Event(
+        "回访任务",
+        ("due",),
+        email=False,
+        sms=False,
+        zh=Words(
+            "回访任务:工单 {{ serial }}",
+            "请在 {{ due }} 前回访工单 {{ serial }}({{ title }})的客户。",
+            "请在{{ due }}前回访工单{{ serial }}的客户。",
+        ),
+        en=Words(
+            "Callback due: ticket {{ serial }}",
+            "Please call back the customer of ticket {{ serial }} ({{ title }}) by {{ due }}.",
+            "Call back ticket {{ serial }} by {{ due }}.",
+        ),
+    ),
+    "survey.invite": Event(
+        "满意度评价邀请",
+        (),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "满意度评价:工单 {{ serial }}",
+            "您反映的问题(工单 {{ serial }})已处理完毕,请对我们的服务进行评价:{{ url }}",
+            "您反映的问题(工单{{ serial }})已处理完毕,请点击评价我们的服务:{{ url }}",
+        ),
+        en=Words(
+            "How did we do? Ticket {{ serial }}",
+            "Your request (ticket {{ serial }}) has been handled. Please rate our service: "
+            "{{ url }}",
+            "Your request {{ serial }} is handled. Please rate our service: {{ url }}",
+        ),
+    ),
+}
+
+EMAIL_LINK = {"zh-hans": "\n\n查看工单:{{ url }}\n", "en": "\n\nOpen the ticket: {{ url }}\n"}
+
+
+def default_templates() -> list[dict]:
+    """Every shipped template as field values: in-app, e-mail and SMS, in both languages."""
+    rows = []
+    for code, event in EVENTS.items():
+        for language, words in (("zh-hans", event.zh), ("en", event.en)):
+            link = "" if "{{ url }}" in words.text else EMAIL_LINK[language]
+            texts = [("email", words.subject, words.text + link), ("sms", "", words.sms)]
+            if event.inapp:
+                texts.insert(0, ("inapp", words.subject, words.text))
+            for channel, subject, body in texts:
+                rows.append(
+                    {
+                        "event": code,
+                        "channel": channel,
+                        "language": language,
+                        "subject": subject,
+                        "body": body,
+                    }
+                )
+    return rows
+
+
+def load_defaults(template_model, rule_model) -> None:
+    """Create the shipped templates and rules that are missing (models passed in, so a data
+    migration can use its historical models)."""
+    for row in default_templates():
+        template_model.objects.get_or_create(
+            event=row["event"],
+            channel=row["channel"],
+            language=row["language"],
+            defaults={"subject": row["subject"], "body": row["body"]},
+        )
+    for code, event in EVENTS.items():
+        rule_model.objects.get_or_create(
+            event=code, defaults={"name": event.name, "email": event.email, "sms": event.sms}
+        )

@@ -1,0 +1,13 @@
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from kefu.notify.defaults import load_defaults
+
+    load_defaults(apps.get_model("notify", "Template"), apps.get_model("notify", "EventRule"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notify", "0001_initial")]
+
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

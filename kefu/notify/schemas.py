@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+from kefu.notify.models import Notification
+
+
+class NotificationOut(Schema):
+    id: int
+    event: str
+    title: str
+    body: str
+    link: str
+    ticket: str | None
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class NotificationPageOut(Schema):
+    items: list[NotificationOut]
+    page: int
+    per_page: int
+    count: int
+    count_capped: bool
+    unread: int
+
+
+class ReadAllOut(Schema):
+    marked: int
+    unread: int
+
+
+def notification_out(notification: Notification) -> dict:
+    return {
+        "id": notification.pk,
+        "event": notification.event,
+        "title": notification.title,
+        "body": notification.body,
+        "link": notification.link,
+        "ticket": notification.ticket.serial if notification.ticket_id else None,
+        "created_at": notification.created_at,
+        "read_at": notification.read_at,
+    }

@@ -1,0 +1,446 @@
+"""Telling people things: the in-app inbox, e-mail, SMS and webhooks.
+
+The other apps call ``notify_users``, ``send_sms``, ``send_email`` and ``emit_webhook`` inside
+their own transaction. Each creates its delivery rows at once (so a rollback leaves none) and
+sends after commit, in the background. The caller's ``key`` makes every call idempotent: the
+same ``(key, channel, address)`` is created once, so a retried sweep sends nothing new.
+
+Sending (``send_delivery``) claims a queued row with a conditional UPDATE and sends only if the
+claim won: two workers never send one message twice, and a sent row is never sent again.
+Transient failures come back after 1, 5, 30 and 120 minutes; the fifth failure gives up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template import Context, Engine
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import Code, ServiceError
+from kefu.core.phones import normalize_phone
+from kefu.core.realtime import publish_on_commit, user_group
+from kefu.core.services import record_audit
+from kefu.notify.gateways import DeliveryError, InAppTransport, transport_for
+from kefu.notify.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    EventRule,
+    Notification,
+    Template,
+    WebhookEndpoint,
+)
+from kefu.notify.selectors import list_notifications, unread_count
+
+__all__ = [
+    "notify_users",
+    "send_sms",
+    "send_email",
+    "emit_webhook",
+    "unread_count",
+    "list_notifications",
+    "mark_read",
+    "send_delivery",
+    "send_due_deliveries",
+    "retry_delivery",
+    "render",
+]
+
+logger = logging.getLogger(__name__)
+
+# Minutes to wait after the 1st, 2nd, 3rd and 4th transient failure; the 5th gives up.
+BACKOFF_MINUTES = (1, 5, 30, 120)
+MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
+# A row left "sending" this long was being sent by a worker that stopped: it goes back to the
+# queue (the message may have gone out; receivers de-duplicate webhooks by X-Kefu-Delivery).
+STALLED_AFTER = dt.timedelta(minutes=15)
+DUE_BATCH = 200
+
+Status = Delivery.Status
+
+# Plain text: nothing is HTML-escaped, and a missing key renders as "".
+_ENGINE = Engine(autoescape=False)
+
+
+# ---------------------------------------------------------------------------------- words
+
+
+def render(source: str, context: dict) -> str:
+    """``source`` (Django template syntax) rendered with ``context`` as plain text.
+
+    A key the context lacks renders empty; a template that does not parse (an admin's typo)
+    is logged and sent as written rather than losing the message.
+    """
+    try:
+        return _ENGINE.from_string(source).render(Context(context, autoescape=False)).strip()
+    except Exception:  # noqa: BLE001 - a broken template must not lose the notification
+        logger.exception("notification template does not render: %r", source[:200])
+        return source
+
+
+def _templates(event: str) -> dict[tuple[str, str], Template]:
+    return {(t.channel, t.language): t for t in Template.objects.filter(event=event)}
+
+
+def _words(
+    templates: dict, event: str, channel: str, language: str, context: dict
+) -> tuple[str, str]:
+    """(subject, body) of ``event`` on ``channel`` in ``language``: the channel's template in
+    that language, else in the center's language, else the in-app one; else the title alone."""
+    default = settings.LANGUAGE_CODE
+    for key in ((channel, language), (channel, default), ("inapp", language), ("inapp", default)):
+        if key in templates:
+            template = templates[key]
+            return render(template.subject, context)[:200], render(template.body, context)
+    return str(context.get("title") or event)[:200], ""
+
+
+def _language(user) -> str:
+    try:
+        return user.notify_preference.language
+    except ObjectDoesNotExist:
+        return settings.LANGUAGE_CODE
+
+
+def _context(context: dict, ticket, *, absolute: bool) -> dict:
+    """The caller's context over the defaults every template may use: serial, title, url."""
+    values: dict = {"serial": "", "title": "", "url": ""}
+    if ticket is not None:
+        path = reverse("ticket", args=[ticket.serial])
+        values.update(
+            serial=ticket.serial,
+            title=ticket.content[:30],
+            url=settings.SITE_URL + path if absolute else path,
+        )
+    values.update({k: v for k, v in context.items() if v is not None})
+    return values
+
+
+# ---------------------------------------------------------------------------------- creating
+
+
+def _create(**fields) -> Delivery | None:
+    """The new delivery, or None when its (key, channel, address) was created before."""
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate leaves the caller's work intact
+            return Delivery.objects.create(**fields)
+    except IntegrityError:
+        taken = Delivery.objects.filter(
+            key=fields["key"], channel=fields["channel"], address=fields["address"]
+        )
+        if taken.exists():
+            return None
+        raise
+
+
+def _send_after_commit(deliveries: list[Delivery]) -> None:
+    ids = [d.pk for d in deliveries if d.status == Status.QUEUED]
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from kefu.notify.tasks import send_delivery as send_task
+
+        for pk in ids:
+            try:
+                send_task(pk)
+            except Exception:  # noqa: BLE001 - the minute's sweep sends what was not queued
+                logger.exception("could not queue delivery %s", pk)
+
+    transaction.on_commit(enqueue)
+
+
+def notify_users(event: str, *, users, context: dict, key: str, ticket=None) -> list[Delivery]:
+    """Tell staff ``users`` about ``event`` on every channel its rule names.
+
+    In-app always (written now, pushed after commit); e-mail when the event's rule includes
+    e-mail and the user has an address; SMS to the staff profile's phone when the rule includes
+    SMS. Inactive users are skipped. Returns the deliveries created by this call: a repeated
+    call with the same ``key`` creates and sends nothing. Call inside the caller's transaction.
+    """
+    ids = {user.pk for user in users}
+    if not ids:
+        return []
+    recipients = (
+        get_user_model()
+        .objects.filter(pk__in=ids, is_active=True)
+        .select_related("staff", "notify_preference")
+        .order_by("pk")
+    )
+    rule = EventRule.objects.filter(event=event).first()
+    templates = _templates(event)
+    inbox = _context(context, ticket, absolute=False)
+    outside = _context(context, ticket, absolute=True)
+    now = timezone.now()
+    created: list[Delivery] = []
+    for user in recipients:
+        language = _language(user)
+        subject, body = _words(templates, event, Channel.INAPP, language, inbox)
+        delivery = _create(
+            event=event,
+            channel=Channel.INAPP,
+            user=user,
+            address=f"user:{user.pk}",
+            ticket=ticket,
+            subject=subject,
+            body=body,
+            key=key,
+            status=Status.SENT,
+            attempts=1,
+            sent_at=now,
+        )
+        if delivery is not None:
+            InAppTransport().send(delivery, link=str(inbox["url"]))
+            created.append(delivery)
+        if rule is not None and rule.email and user.email:
+            subject, body = _words(templates, event, Channel.EMAIL, language, outside)
+            created += _queue(event, Channel.EMAIL, user.email, subject, body, key, ticket, user)
+        staff = getattr(user, "staff", None)
+        phone = normalize_phone(staff.phone) if staff is not None else ""
+        if rule is not None and rule.sms and phone:
+            _, body = _words(templates, event, Channel.SMS, language, outside)
+            created += _queue(event, Channel.SMS, phone, "", body, key, ticket, user)
+    _send_after_commit(created)
+    return created
+
+
+def _queue(event, channel, address, subject, body, key, ticket, user=None) -> list[Delivery]:
+    delivery = _create(
+        event=event,
+        channel=channel,
+        user=user,
+        address=address,
+        ticket=ticket,
+        subject=subject,
+        body=body,
+        key=key,
+        next_attempt_at=timezone.now(),
+    )
+    return [] if delivery is None else [delivery]
+
+
+def send_sms(phone: str, *, event: str, context: dict, key: str, ticket=None) -> Delivery | None:
+    """An SMS to a number outside the staff (a customer), in the center's language.
+
+    Returns the new delivery, or None when the number is unusable or this ``key`` already
+    sent to it. Call inside the caller's transaction; it is sent after commit.
+    """
+    number = normalize_phone(phone)
+    if not number:
+        logger.warning("SMS %s (%s) not sent: no usable number", event, key)
+        return None
+    templates = _templates(event)
+    values = _context(context, ticket, absolute=True)
+    _, body = _words(templates, event, Channel.SMS, settings.LANGUAGE_CODE, values)
+    created = _queue(event, Channel.SMS, number, "", body, key, ticket)
+    _send_after_commit(created)
+    return created[0] if created else None
+
+
+def send_email(
+    address: str, *, event: str, context: dict, key: str, ticket=None
+) -> Delivery | None:
+    """An e-mail to an address outside the staff, in the center's language.
+
+    Returns the new delivery, or None when the address is not an e-mail address or this
+    ``key`` already sent to it.
+    """
+    address = (address or "").strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        logger.warning("e-mail %s (%s) not sent: %r is not an address", event, key, address[:80])
+        return None
+    templates = _templates(event)
+    values = _context(context, ticket, absolute=True)
+    subject, body = _words(templates, event, Channel.EMAIL, settings.LANGUAGE_CODE, values)
+    created = _queue(event, Channel.EMAIL, address, subject, body, key, ticket)
+    _send_after_commit(created)
+    return created[0] if created else None
+
+
+def emit_webhook(event: str, payload: dict, *, key: str) -> list[Delivery]:
+    """POST ``payload`` to every active endpoint subscribed to ``event`` (or to all events).
+
+    The body is ``{"event", "key", "created_at", "data": payload}`` as JSON, fixed now so every
+    retry sends the same bytes; signed per endpoint at sending (see gateways.WebhookTransport).
+    """
+    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event)]
+    if not endpoints:
+        return []
+    body = json.dumps(
+        {"event": event, "key": key, "created_at": timezone.now(), "data": payload},
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+    )
+    created = []
+    for endpoint in endpoints:
+        delivery = _create(
+            event=event,
+            channel=Channel.WEBHOOK,
+            address=endpoint.url,
+            endpoint=endpoint,
+            body=body,
+            key=key,
+            next_attempt_at=timezone.now(),
+        )
+        if delivery is not None:
+            created.append(delivery)
+    _send_after_commit(created)
+    return created
+
+
+# ---------------------------------------------------------------------------------- sending
+
+
+def send_delivery(delivery_id: int) -> str | None:
+    """Send one queued, due delivery once. Returns its new status, or None when another
+    worker claimed it first, it is not due, or it is no longer queued (sent, failed, ...).
+
+    Runs outside any transaction: the claim commits before the gateway is called, so a slow
+    gateway holds no lock.
+    """
+    now = timezone.now()
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status=Status.QUEUED, next_attempt_at__lte=now
+    ).update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+    if not claimed:
+        return None
+    delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
+    started = time.monotonic()
+    provider_id, error = "", None
+    try:
+        provider_id = transport_for(delivery.channel).send(delivery)
+    except DeliveryError as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - an unforeseen failure is retried, never stuck
+        logger.exception("delivery %s failed unexpectedly", delivery_id)
+        error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return _record_outcome(delivery, error, provider_id, duration_ms)
+
+
+@transaction.atomic
+def _record_outcome(
+    delivery: Delivery, error: DeliveryError | None, provider_id: str, duration_ms: int
+) -> str:
+    now = timezone.now()
+    if error is None:
+        fields = dict(
+            status=Status.SENT,
+            sent_at=now,
+            provider_id=provider_id[:200],
+            last_error="",
+            next_attempt_at=None,
+        )
+    elif error.permanent:
+        fields = dict(status=Status.FAILED, last_error=error.message, next_attempt_at=None)
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        reason = f"{error.message}(已尝试 {delivery.attempts} 次,不再重试)"
+        fields = dict(status=Status.GAVE_UP, last_error=reason, next_attempt_at=None)
+    else:
+        wait = dt.timedelta(minutes=BACKOFF_MINUTES[delivery.attempts - 1])
+        fields = dict(status=Status.QUEUED, last_error=error.message, next_attempt_at=now + wait)
+    Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(**fields)
+    DeliveryAttempt.objects.create(
+        delivery=delivery,
+        number=delivery.attempts,
+        at=now,
+        ok=error is None,
+        permanent=bool(error and error.permanent),
+        error="" if error is None else error.message,
+        duration_ms=duration_ms,
+    )
+    if error is not None:
+        logger.warning(
+            "delivery %s (%s to %s) attempt %s: %s",
+            delivery.pk,
+            delivery.channel,
+            delivery.address,
+            delivery.attempts,
+            fields["last_error"],
+        )
+    return fields["status"]
+
+
+def _requeue_stalled(now: dt.datetime) -> int:
+    """Rows left "sending" by a worker that stopped go back to the queue (or give up)."""
+    stalled = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALLED_AFTER)
+    count = 0
+    for row in stalled.only("pk", "attempts")[:DUE_BATCH]:
+        note = "发送中断(工作进程停止),重新排队"
+        if row.attempts >= MAX_ATTEMPTS:
+            fields = dict(status=Status.GAVE_UP, last_error=note + f"(已尝试 {row.attempts} 次)")
+        else:
+            fields = dict(status=Status.QUEUED, last_error=note, next_attempt_at=now)
+        count += Delivery.objects.filter(pk=row.pk, status=Status.SENDING).update(**fields)
+    return count
+
+
+def send_due_deliveries(now: dt.datetime | None = None) -> int:
+    """Send the queued deliveries whose time has come: retries after their backoff, and rows
+    whose after-commit send was lost (the worker was down). Returns how many were tried.
+
+    Each row is claimed by ``send_delivery``, so overlapping sweeps never send one twice.
+    """
+    now = now or timezone.now()
+    _requeue_stalled(now)
+    due = Delivery.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
+    ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:DUE_BATCH])
+    return sum(1 for pk in ids if send_delivery(pk) is not None)
+
+
+@transaction.atomic
+def retry_delivery(delivery_id: int, *, actor) -> bool:
+    """Queue a failed or given-up delivery again now, with a fresh count of attempts (the
+    attempt log keeps the history). Returns False when the row is not failed or given up."""
+    now = timezone.now()
+    retried = Delivery.objects.filter(
+        pk=delivery_id, status__in=[Status.FAILED, Status.GAVE_UP]
+    ).update(status=Status.QUEUED, attempts=0, next_attempt_at=now)
+    if retried:
+        delivery = Delivery.objects.get(pk=delivery_id)
+        record_audit(actor=actor, action="notify.retry", obj=delivery)
+        _send_after_commit([delivery])
+    return bool(retried)
+
+
+# ---------------------------------------------------------------------------------- inbox
+
+
+@transaction.atomic
+def mark_read(user, notification_ids) -> int:
+    """Mark ``user``'s notifications read: a list of ids, or "all". Returns how many changed.
+
+    Raises ServiceError(NOT_FOUND) when an id is not one of ``user``'s notifications; then
+    nothing changes. Pushes the new unread count to ``user``'s screens after commit.
+    """
+    now = timezone.now()
+    mine = Notification.objects.filter(user_id=user.pk)
+    if notification_ids == "all":
+        marked = mine.filter(read_at__isnull=True).update(read_at=now)
+    else:
+        ids = set(notification_ids)
+        # An id past the database's integer range can be no one's (and would overflow SQLite).
+        in_range = all(isinstance(pk, int) and 0 < pk < 2**63 for pk in ids)
+        if not in_range or mine.filter(pk__in=ids).count() != len(ids):
+            raise ServiceError(Code.NOT_FOUND, _("通知不存在"))
+        marked = mine.filter(pk__in=ids, read_at__isnull=True).update(read_at=now)
+    if marked:
+        publish_on_commit(
+            user_group(user.pk), {"type": "notify.read", "unread": unread_count(user)}
+        )
+    return marked
