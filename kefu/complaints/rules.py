@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Department, ServiceArea
+from kefu.accounts.models import Department, Role, ServiceArea, StaffProfile
 from kefu.complaints.matching import features, similarity
 from kefu.complaints.models import (
     COMPLAINT_TYPE,
@@ -93,6 +93,60 @@ def suggest_department(ticket: Ticket) -> Department | None:
 
 def is_complaint(ticket: Ticket) -> bool:
     return ticket.type.code == COMPLAINT_TYPE
+
+
+# ---------------------------------------------------------------------------------- notices
+
+
+def department_staff(ticket: Ticket, *, heads_only: bool = False) -> list:
+    """The active staff of the ticket's department (its heads only, if asked)."""
+    if not ticket.department_id:
+        return []
+    people = StaffProfile.objects.filter(department_id=ticket.department_id, user__is_active=True)
+    if heads_only:
+        people = people.filter(role=Role.DEPT_HEAD)
+    return [p.user for p in people.select_related("user")]
+
+
+def managers(ticket: Ticket) -> list:
+    """Who handles major complaints: the general manager, and the supervisors of the center
+    or the ticket's branch."""
+    people = StaffProfile.objects.filter(user__is_active=True).filter(
+        Q(role=Role.GENERAL_MANAGER)
+        | Q(role=Role.SUPERVISOR, branch__isnull=True)
+        | Q(role=Role.SUPERVISOR, branch_id=ticket.branch_id)
+    )
+    return [p.user for p in people.select_related("user")]
+
+
+def tell(event: str, *, users: list, ticket: Ticket, key: str, **context) -> None:
+    """Notify ``users`` of a complaint event (in-app, and e-mail/SMS as the event's rule says);
+    ``key`` makes a repeat of the same event send nothing new."""
+    from kefu.notify.services import notify_users
+
+    if users:
+        notify_users(event, users=users, context=context, key=key, ticket=ticket)
+
+
+def tell_major(complaint: Complaint) -> None:
+    ticket = complaint.ticket
+    tell(
+        "complaint.major",
+        users=managers(ticket),
+        ticket=ticket,
+        key=f"complaint:{ticket.serial}:major:{','.join(complaint.reasons)}",
+        reason="、".join(str(label) for label in complaint.reason_labels()),
+    )
+
+
+def tell_assigned(ticket: Ticket) -> None:
+    tell(
+        "complaint.assigned",
+        users=department_staff(ticket),
+        ticket=ticket,
+        key=f"complaint:{ticket.serial}:assigned:{ticket.department_id}",
+        department=ticket.department.name,
+    )
 
 
 # ---------------------------------------------------------------------------------- severity
@@ -260,6 +314,10 @@ def on_intake(ticket: Ticket, fields: ComplaintFields, *, actor) -> Complaint:
     complaint.reasons = [r for r in Reason.values if r in reasons]
     complaint.severity = Severity.MAJOR if reasons else Severity.GENERAL
     complaint.save(update_fields=["reasons", "severity"])
+    if complaint.severity == Severity.MAJOR:
+        tell_major(complaint)
+    if ticket.department_id:
+        tell_assigned(ticket)
     return complaint
 
 
@@ -301,6 +359,9 @@ def check_action(ticket: Ticket, action: str) -> None:
 
 
 def on_transition(ticket: Ticket, action: str) -> None:
-    """Keep the complaint's open flag with its ticket (the overdue sweep reads it)."""
+    """Keep the complaint's open flag with its ticket (the overdue sweep reads it); tell the
+    department a complaint has come to it."""
     is_open = ticket.status in OPEN_STATUSES
     Complaint.objects.filter(ticket=ticket).exclude(is_open=is_open).update(is_open=is_open)
+    if action == "dispatch":
+        tell_assigned(ticket)

@@ -247,7 +247,23 @@ def propose_plan(serial: str, *, actor, text: str) -> Plan:
         proposed_at=timezone.now(),
     )
     _log(complaint, actor=actor, action="plan_proposed", note=text, version=plan.version)
+    _tell_plan_submitted(
+        complaint, plan, heads=rules.department_staff(complaint.ticket, heads_only=True)
+    )
     return plan
+
+
+def _tell_plan_submitted(complaint: Complaint, plan: Plan, *, heads: list) -> None:
+    ticket = complaint.ticket
+    staff = getattr(plan.proposed_by, "staff", None)
+    rules.tell(
+        "complaint.plan_submitted",
+        users=heads,
+        ticket=ticket,
+        key=f"complaint:{ticket.serial}:plan:{plan.version}:{plan.state}",
+        department=ticket.department.name if ticket.department_id else "",
+        submitter=staff.display_name if staff else plan.proposed_by.username,
+    )
 
 
 @transaction.atomic
@@ -289,6 +305,18 @@ def decide_plan(serial: str, *, actor, approve: bool, note: str = "") -> Plan:
         version=plan.version,
         state=plan.state,
     )
+    if plan.state == Plan.State.PENDING_GM:
+        gms = [u for u in rules.managers(complaint.ticket) if u.staff.role == Role.GENERAL_MANAGER]
+        _tell_plan_submitted(complaint, plan, heads=gms)
+    else:
+        rules.tell(
+            "complaint.plan_decided",
+            users=[plan.proposed_by],
+            ticket=complaint.ticket,
+            key=f"complaint:{complaint.ticket.serial}:plan:{plan.version}:{plan.state}",
+            decision=str(plan.get_state_display()),
+            note=note,
+        )
     return plan
 
 
@@ -379,9 +407,17 @@ def record_unsatisfied(serial: str, *, actor, words: str) -> Ticket:
     complaint.confirmation, complaint.confirmed_at = "", None
     complaint.save(update_fields=["unsatisfied_count", "confirmation", "confirmed_at"])
     _log(complaint, actor=actor, action="unsatisfied", note=words)
-    return tickets.transition_ticket(
+    reopened = tickets.transition_ticket(
         ticket.serial, actor=actor, action="reopen", note=_("客户不满意:%s") % words
     )
+    rules.tell(
+        "complaint.unsatisfied",
+        users=rules.department_staff(reopened),
+        ticket=reopened,
+        key=f"complaint:{ticket.serial}:unsatisfied:{complaint.unsatisfied_count}",
+        note=words,
+    )
+    return reopened
 
 
 @transaction.atomic

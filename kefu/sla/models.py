@@ -40,6 +40,12 @@ class Policy(models.Model):
     warn_percent = models.PositiveSmallIntegerField(
         _("预警比例(%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
+    escalation_minutes = models.PositiveIntegerField(
+        _("升级间隔(分钟)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("超时后仍未完成,每隔这么久升级一级:处理人 → 部门负责人 → 客服主管 → 总经理"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -113,6 +119,10 @@ class Deadline(models.Model):
     warned_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     met_at = models.DateTimeField(null=True, blank=True)
+    # The escalation chain after a breach: 1 the assignee, 2 the department head, 3 the
+    # supervisor, 4 the general manager; the next step is due at next_escalation_at.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -122,6 +132,11 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["state", "warn_at"], name="sla_deadline_warn"),
             models.Index(fields=["state", "due_at"], name="sla_deadline_due"),
+            models.Index(
+                fields=["next_escalation_at"],
+                condition=models.Q(state="breached", next_escalation_at__isnull=False),
+                name="sla_deadline_escalate",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.calendar import BusinessHours, WorkingCalendar
 from kefu.core.errors import Code, ServiceError
+from kefu.sla import escalation
 from kefu.sla.models import ComplaintClass, Deadline, Policy, Severity, Target
 from kefu.tickets.models import Channel, TicketType
 
@@ -321,19 +323,22 @@ def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
     warned = breached = 0
     due_soon = Deadline.objects.filter(
         state=Deadline.State.PENDING, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now
-    ).select_related("ticket")
+    ).select_related("ticket__assignee")
     for row in due_soon[:1000]:
-        if Deadline.objects.filter(pk=row.pk, warned_at__isnull=True).update(warned_at=now):
-            _tell(row, TicketEvent.Kind.SLA, "warning", now)
-            warned += 1
+        with transaction.atomic():  # the claim and what it tells stand or fall together
+            if Deadline.objects.filter(pk=row.pk, warned_at__isnull=True).update(warned_at=now):
+                _tell(row, TicketEvent.Kind.SLA, "warning", now)
+                warned += 1
     passed = Deadline.objects.filter(state=Deadline.State.PENDING, due_at__lte=now)
-    for row in passed.select_related("ticket")[:1000]:
-        claimed = Deadline.objects.filter(pk=row.pk, state=Deadline.State.PENDING).update(
-            state=Deadline.State.BREACHED, breached_at=now
-        )
-        if claimed:
-            _tell(row, TicketEvent.Kind.SLA, "breach", now)
-            breached += 1
+    for row in passed.select_related("ticket__assignee", "policy")[:1000]:
+        with transaction.atomic():
+            claimed = Deadline.objects.filter(pk=row.pk, state=Deadline.State.PENDING).update(
+                state=Deadline.State.BREACHED, breached_at=now
+            )
+            if claimed:
+                _tell(row, TicketEvent.Kind.SLA, "breach", now)
+                escalation.start_chain(row, now)
+                breached += 1
     return warned, breached
 
 
@@ -357,3 +362,4 @@ def _tell(row, kind: str, what: str, now: dt.datetime) -> None:
         groups.append(user_group(ticket.assignee_id))
     payload = {"type": f"sla.{what}", "serial": ticket.serial, "target": row.code, "note": note}
     publish_on_commit(groups, payload)
+    escalation.tell(row, what)

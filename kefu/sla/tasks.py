@@ -3,10 +3,12 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from kefu.sla.escalation import escalate
 from kefu.sla.services import sweep
 
 
 @db_periodic_task(crontab(minute="*"))
-def sweep_deadlines() -> tuple[int, int]:
-    """Warn before deadlines and mark breaches (every minute; cost grows with open deadlines)."""
-    return sweep()
+def sweep_deadlines() -> tuple[int, int, int]:
+    """Warn before deadlines, mark breaches and escalate overdue ones (every minute)."""
+    warned, breached = sweep()
+    return warned, breached, escalate()
