@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "kefu.workforce",
     "kefu.sla",
     "kefu.complaints",
+    "kefu.followups",
 ]
 
 MIDDLEWARE = [
