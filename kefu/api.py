@@ -166,6 +166,7 @@ def health(request):
 
 def _mount() -> None:
     from kefu.customers.api import router as customers_router
+    from kefu.followups.api import router as followups_router
     from kefu.sla.api import router as sla_router
     from kefu.tickets.api import router as tickets_router
     from kefu.workforce.api import router as cti_router
@@ -174,6 +175,7 @@ def _mount() -> None:
     api.add_router("/customers", customers_router)
     api.add_router("/sla", sla_router)
     api.add_router("/cti", cti_router)
+    api.add_router("/followups", followups_router)
 
 
 _mount()

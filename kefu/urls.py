@@ -6,6 +6,7 @@ from django.views.static import serve
 
 from kefu.api import api
 from kefu.customers import views as customer_views
+from kefu.followups import views as followup_views
 from kefu.tickets import views as ticket_views
 from kefu.workforce import views as call_views
 
@@ -26,6 +27,12 @@ urlpatterns = [
     path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
     path("customers/<int:customer_id>/edit", customer_views.customer_edit, name="customer-edit"),
     path("calls/", call_views.call_log, name="calls"),
+    path("followups/", followup_views.task_list, name="followups"),
+    path("followups/new", followup_views.create, name="followup-new"),
+    path("followups/stats", followup_views.stats, name="followup-stats"),
+    path("followups/<int:task_id>/", followup_views.task_detail, name="followup"),
+    path("followups/<int:task_id>/attempt", followup_views.attempt, name="followup-attempt"),
+    path("s/<str:token>", followup_views.survey, name="survey"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
