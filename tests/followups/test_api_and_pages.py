@@ -124,3 +124,17 @@ def test_a_get_never_records_anything(people, task, web_as):
     assert client.get(f"/followups/{task.id}/attempt?outcome=satisfied").status_code == 405
     task.refresh_from_db()
     assert task.attempts == 0
+
+
+def test_the_task_list_costs_two_queries_whatever_its_length(people, django_assert_num_queries):
+    from kefu.accounts.services import staff_of
+    from kefu.followups import selectors
+
+    for n in range(3):
+        resolved_complaint(people, content=f"第{n}号楼停水未通知")
+    lead = people["lead"]
+    staff_of(lead)  # the role, read once per request
+    with django_assert_num_queries(2):
+        page = selectors.list_tasks(lead, view="open")
+        names = [t.assignee.staff.display_name for t in page.items]
+    assert (page.count, names) == (3, ["李娜", "李娜", "李娜"])
