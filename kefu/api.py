@@ -167,6 +167,7 @@ def health(request):
 def _mount() -> None:
     from kefu.complaints.api import router as complaints_router
     from kefu.customers.api import router as customers_router
+    from kefu.followups.api import router as followups_router
     from kefu.notify.api import router as notify_router
     from kefu.sla.api import router as sla_router
     from kefu.tickets.api import router as tickets_router
@@ -178,6 +179,7 @@ def _mount() -> None:
     api.add_router("/complaints", complaints_router)
     api.add_router("/cti", cti_router)
     api.add_router("/notifications", notify_router)
+    api.add_router("/followups", followups_router)
 
 
 _mount()

@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "kefu.sla",
     "kefu.complaints",
     "kefu.notify",
+    "kefu.followups",
 ]
 
 MIDDLEWARE = [

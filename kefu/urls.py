@@ -7,6 +7,7 @@ from django.views.static import serve
 from kefu.api import api
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
+from kefu.followups import views as followup_views
 from kefu.notify import views as notify_views
 from kefu.tickets import views as ticket_views
 from kefu.workforce import views as call_views
@@ -41,6 +42,12 @@ urlpatterns = [
         notify_views.mark_read,
         name="notification-read",
     ),
+    path("followups/", followup_views.task_list, name="followups"),
+    path("followups/new", followup_views.create, name="followup-new"),
+    path("followups/stats", followup_views.stats, name="followup-stats"),
+    path("followups/<int:task_id>/", followup_views.task_detail, name="followup"),
+    path("followups/<int:task_id>/attempt", followup_views.attempt, name="followup-attempt"),
+    path("s/<str:token>", followup_views.survey, name="survey"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

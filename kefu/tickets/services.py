@@ -367,6 +367,10 @@ def _apply(
     sla.on_transition(ticket, action, event.at)
     if complaint_rules.is_complaint(ticket):
         complaint_rules.on_transition(ticket, action)
+    if action == "resolve":  # callback task and survey by rule; imported here (it reads tickets)
+        from kefu.followups import services as followups
+
+        followups.on_ticket_resolved(ticket, actor=actor)
 
 
 def _change(

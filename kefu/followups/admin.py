@@ -1,0 +1,79 @@
+from django.contrib import admin
+
+from kefu.followups.models import Attempt, CallbackRule, CallbackTask, FollowupSettings, Survey
+
+
+@admin.register(CallbackRule)
+class CallbackRuleAdmin(admin.ModelAdmin):
+    """Which resolved tickets are called back, how, within what time, what share of them."""
+
+    list_display = [
+        "name",
+        "ticket_type",
+        "complaint_class",
+        "severity",
+        "method",
+        "sample_percent",
+        "within",
+        "clock",
+        "max_attempts",
+        "send_survey",
+        "is_active",
+    ]
+    list_filter = ["is_active", "ticket_type", "complaint_class", "method"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tasks point at their rule; switch a rule off instead
+
+
+@admin.register(FollowupSettings)
+class FollowupSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "survey_without_rule", "survey_valid_days", "public_url"]
+
+    def has_add_permission(self, request):
+        return not FollowupSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AttemptInline(admin.TabularInline):
+    model = Attempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "at", "actor", "outcome", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Read-only here: callbacks and surveys change only through their services (timeline)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CallbackTask)
+class CallbackTaskAdmin(ReadOnly):
+    list_display = ["ticket", "purpose", "method", "state", "outcome", "excluded_reason", "due_at"]
+    list_filter = ["state", "purpose", "method", "excluded_reason"]
+    search_fields = ["ticket__serial"]
+    list_select_related = ["ticket"]
+    inlines = [AttemptInline]
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnly):
+    list_display = ["ticket", "state", "channel", "score", "created_at", "answered_at"]
+    list_filter = ["state", "channel", "score"]
+    search_fields = ["ticket__serial"]
+    list_select_related = ["ticket"]
+    exclude = ["token"]
