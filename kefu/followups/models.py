@@ -124,6 +124,7 @@ class CallbackTask(models.Model):
         GIVEN_UP = "given_up", _("无法联系")
         REFUSED = "refused", _("客户拒绝回访")
         EXCLUDED = "excluded", _("不回访")
+        CANCELLED = "cancelled", _("已取消")
 
     class Outcome(models.TextChoices):
         SATISFIED = "satisfied", _("满意")

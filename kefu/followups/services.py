@@ -35,6 +35,7 @@ from kefu.followups.models import (
     Purpose,
     Survey,
 )
+from kefu.sla import services as sla
 from kefu.sla.models import Deadline
 from kefu.tickets import services as tickets
 from kefu.tickets.models import Status, Ticket, TicketEvent
@@ -113,6 +114,9 @@ def _when(value: dt.datetime) -> str:
 
 
 # ---------------------------------------------------------------------------------- rules
+
+
+CALLBACK_TARGET = "callback"  # the time-limit target a callback meets (kefu.sla MEETS)
 
 
 def choose_rule(ticket: Ticket) -> CallbackRule | None:
@@ -203,8 +207,35 @@ def on_ticket_resolved(ticket: Ticket, *, actor) -> CallbackTask | None:
         task = _task_by_rule(ticket, rule, actor=actor, at=at)
     if task is not None and not task.is_open:
         task = None
+    if task is None and not CallbackTask.objects.filter(ticket=ticket, state="open").exists():
+        sla.stop_target(ticket, CALLBACK_TARGET)  # no callback due: its clock must not breach
     _invite_survey(ticket, rule=rule, task=task, actor=actor, at=at)
     return task
+
+
+# Ticket actions that end a callback task still open, and how.
+ENDED_BY = {"follow_up", "close", "cancel", "merge"}
+
+
+def on_ticket_transition(ticket: Ticket, action: str, *, actor) -> None:
+    """A ticket action ends its open callback tasks: 已回访 taken on the ticket page records
+    the callback as done there; archiving, cancelling or merging the ticket cancels them.
+    Called by kefu.tickets.services inside the action's transaction."""
+    if action not in ENDED_BY:
+        return
+    now = timezone.now()
+    for task in CallbackTask.objects.select_for_update().filter(
+        ticket=ticket, state=CallbackTask.State.OPEN
+    ):
+        if action == "follow_up":
+            task.state, task.outcome = CallbackTask.State.DONE, CallbackTask.Outcome.SATISFIED
+            task.note = _("已在工单页记录回访")
+        else:
+            task.state = CallbackTask.State.CANCELLED
+            task.note = _("工单已结束,回访任务取消")
+        task.finished_at, task.next_attempt_at = now, None
+        task.save(update_fields=["state", "outcome", "note", "finished_at", "next_attempt_at"])
+        _log(ticket, actor=actor, action="callback_ended", note=task.note, task=task.id)
 
 
 def _task_by_rule(ticket: Ticket, rule: CallbackRule, *, actor, at: dt.datetime):
@@ -481,6 +512,8 @@ def record_attempt(
     if finish is not None:
         task.state, task.finished_at, task.next_attempt_at = finish, now, None
     task.save()
+    if finish in (CallbackTask.State.GIVEN_UP, CallbackTask.State.REFUSED):
+        sla.stop_target(ticket, CALLBACK_TARGET)  # ended without a callback: no breach follows
     _log(
         ticket,
         actor=actor,

@@ -240,6 +240,14 @@ def on_transition(ticket, action: str, at: dt.datetime) -> None:
             row.state = Deadline.State.CANCELLED
         elif row.code == MEETS.get(action) and row.state in running:
             _fulfil(row, at)
+        elif action == "resolve" and row.state in running and row.start != Target.Start.RESOLVED:
+            # Resolved without the step this clock waited for (the center answered it without
+            # a department): nothing is owed any more, a breach on record stays one.
+            if row.state == Deadline.State.PENDING:
+                row.state = Deadline.State.CANCELLED
+            row.next_escalation_at = None
+            row.save(update_fields=["state", "next_escalation_at"])
+            continue
         else:
             continue
         row.save(update_fields=["state", "met_at"])
@@ -309,6 +317,14 @@ def replan(ticket, at: dt.datetime) -> int:
         new += _open_targets(ticket, policy, Target.Start.RESOLVED, ticket.resolved_at, calendar)
     added = Deadline.objects.bulk_create([row for row in new if row.code not in known])
     return changed + len(added)
+
+
+def stop_target(ticket, code: str) -> int:
+    """Stop the ticket's running ``code`` clock (e.g. no callback is due after all): it is
+    cancelled and climbs no escalation chain. Returns the number of rows stopped."""
+    return Deadline.objects.filter(
+        ticket=ticket, code=code, state__in=(Deadline.State.PENDING, Deadline.State.BREACHED)
+    ).update(state=Deadline.State.CANCELLED, next_escalation_at=None)
 
 
 def sweep(now: dt.datetime | None = None) -> tuple[int, int]:

@@ -367,10 +367,13 @@ def _apply(
     sla.on_transition(ticket, action, event.at)
     if complaint_rules.is_complaint(ticket):
         complaint_rules.on_transition(ticket, action)
-    if action == "resolve":  # callback task and survey by rule; imported here (it reads tickets)
-        from kefu.followups import services as followups
+    # Callback tasks and surveys by rule; imported here (kefu.followups reads tickets).
+    from kefu.followups import services as followups
 
+    if action == "resolve":
         followups.on_ticket_resolved(ticket, actor=actor)
+    else:
+        followups.on_ticket_transition(ticket, action, actor=actor)
 
 
 def _change(
@@ -572,6 +575,9 @@ def merge_tickets(serial: str, *, into: str, actor, note: str = "") -> Ticket:
     sla.on_transition(duplicate, "merge", timezone.now())  # the survivor's clocks run on
     if complaint_rules.is_complaint(duplicate):
         complaint_rules.on_transition(duplicate, "merge")
+    from kefu.followups import services as followups
+
+    followups.on_ticket_transition(duplicate, "merge", actor=actor)
     record_event(
         duplicate,
         actor=actor,
