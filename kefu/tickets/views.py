@@ -16,6 +16,7 @@ from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.customers.services import split_tags
+from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import selectors, services
 from kefu.tickets.forms import ActionForm, IntakeForm, QueueForm
 from kefu.tickets.models import ReplyMethod, Status
@@ -32,6 +33,37 @@ ACTION_LABELS = {
     "close": _("归档"),
     "reopen": _("重新处理"),
     "cancel": _("撤销"),
+}
+
+
+# What the timeline calls the steps of other apps (complaints, time limits, callbacks).
+EVENT_ACTIONS = ACTION_LABELS | {
+    "merge": _("合并"),
+    "classify": _("界定责任"),
+    "onsite": _("预约现场界定"),
+    "facts": _("修改投诉信息"),
+    "override": _("认定严重程度"),
+    "severity": _("严重程度变化"),
+    "collective": _("集体投诉"),
+    "plan_proposed": _("提交处理方案"),
+    "plan_approved": _("审批通过"),
+    "plan_rejected": _("退回方案"),
+    "confirmed": _("客户确认"),
+    "explained": _("解释说明"),
+    "hotline": _("告知相关单位热线"),
+    "unsatisfied": _("客户不满意"),
+    "lessons": _("总结改进"),
+    "warning": _("时限预警"),
+    "breach": _("已超时"),
+    "escalation": _("超时升级"),
+    "callback_planned": _("回访安排"),
+    "callback_satisfied": _("回访:满意"),
+    "callback_unsatisfied": _("回访:不满意"),
+    "callback_unreachable": _("回访:未联系上"),
+    "callback_refused": _("回访:客户拒绝"),
+    "callback_ended": _("回访任务结束"),
+    "survey_invited": _("发送满意度评价"),
+    "survey_answered": _("满意度评价"),
 }
 
 
@@ -179,6 +211,9 @@ def _detail_context(request, serial: str, **extra) -> dict:
         "people": services.assignable_people(ticket),
         "masker": Masker(request.user),
         "status_labels": dict(Status.choices),
+        "action_labels": EVENT_ACTIONS,
+        "class_labels": dict(ComplaintClass.choices),
+        "severity_labels": dict(Severity.choices),
         "can_intake": scope_of(request.user).can_intake,
         **extra,
     }

@@ -1,8 +1,9 @@
 """A complaint from the call to the archive, in a real browser, one role after another:
 the agent records it (category, read-back) and sends it to 维修部; the handler decides it is a
 responsibility complaint and proposes a plan; the department head approves it; the handler
-asks the customer to confirm; the agent records the confirmation and resolves it; the agent
-records the lessons and archives it. Screenshots go to ``test-artifacts/``."""
+asks the customer to confirm; the agent records the confirmation and resolves it; a callback
+task appears, the team lead calls the customer back and records satisfaction with a score; the
+agent records the lessons and archives it. Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -72,12 +73,30 @@ def test_a_complaint_from_intake_to_the_archive(server, browser):
     expect(agent.get_by_test_id("status")).to_have_text("已解决")
     shot(agent, "complaint-4-resolved")
 
+    # The callback (回访): a task by rule, due in 2 working days, on the lead's list.
+    task_link = agent.get_by_test_id("callback-task")
+    expect(task_link).to_contain_text("待回访")
+    lead = login(browser, server, "lead")
+    lead.goto(f"{server}/followups/?view=open")
+    row = lead.get_by_test_id("followups").locator("tr", has_text=serial)
+    row.get_by_role("link", name="回访").click()
+    expect(lead.get_by_test_id("state")).to_have_text("待回访")
+    form = lead.get_by_test_id("attempt-form")
+    form.locator("input[name=outcome][value=satisfied]").check()
+    form.locator("textarea[name=note]").fill("客户表示满意,感谢及时处理")
+    form.locator("select[name=score]").select_option("5")
+    shot(lead, "complaint-5-callback")
+    form.get_by_role("button").click()
+    expect(lead.get_by_test_id("state")).to_have_text("已回访")
+
+    agent.reload()
+    expect(agent.get_by_test_id("status")).to_have_text("已回访")
     agent.get_by_test_id("lessons-cause").fill("维修人员服务规范执行不到位")
     agent.get_by_test_id("lessons-action").fill("维修班组服务规范培训,纳入月度考核")
     agent.get_by_test_id("step-lessons").click()
     agent.get_by_test_id("action-close").click()
     expect(agent.get_by_test_id("status")).to_have_text("已归档")
     timeline = agent.get_by_test_id("timeline")
-    for step in ("投诉处理", "刘强", "赵军", "李娜"):
+    for step in ("投诉处理", "刘强", "赵军", "李娜", "王芳"):
         expect(timeline).to_contain_text(step)
-    shot(agent, "complaint-5-archived")
+    shot(agent, "complaint-6-archived")
