@@ -76,3 +76,26 @@ def web_as(client):
         return client
 
     return login
+
+
+# The reference data the migrations load (request types, time-limit policies, complaint
+# categories and hotlines, notification templates, callback rules). A test that commits for
+# real (transaction=True) starts after another such test flushed it all away: this loads it
+# again, each loader adding only what is missing.
+REFERENCE_LOADERS = [
+    ("kefu.tickets.migrations.0002_search_and_types", "create_types"),
+    ("kefu.sla.migrations.0002_default_policies", "add_policies"),
+    ("kefu.complaints.migrations.0002_defaults", "add_defaults"),
+    ("kefu.notify.migrations.0002_default_templates", "load"),
+    ("kefu.followups.migrations.0002_default_rules", "add_rules"),
+]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in REFERENCE_LOADERS:
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -199,8 +199,8 @@ def test_a_responsibility_complaint_unresolved_after_a_month_becomes_major(agent
     assert complaint_of(resolved).severity == "general"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_sweeps_at_once_raise_each_complaint_once(time_machine):
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_raise_each_complaint_once(reference_data, time_machine):
     from tests.accounts.factories import make_org, make_person
 
     make_org()  # committed for real: the sweeps run on connections of their own

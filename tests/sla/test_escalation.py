@@ -90,8 +90,8 @@ def test_an_empty_level_is_passed_over(people, time_machine):
     assert inbox("sla.escalation") == [("supervisor", f"升级至客服主管:工单 {ticket.serial}")]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_workers_escalating_at_once_take_each_step_once(time_machine):
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_escalating_at_once_take_each_step_once(reference_data, time_machine):
     from tests.accounts.factories import make_org, make_personas
 
     make_personas(make_org())

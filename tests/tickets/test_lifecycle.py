@@ -220,23 +220,31 @@ def test_queue_costs_the_same_queries_for_any_page_size(agent, django_assert_num
 
 
 @pytest.mark.parametrize(
-    ("view", "index"),
-    [("open", "ticket_open_dept_recent"), ("mine", "ticket_assignee_recent")],
+    ("view", "indexes"),
+    [
+        ("open", {"ticket_open_dept_recent"}),
+        # A handler's own tickets are in their department: either date-ordered index serves.
+        ("mine", {"ticket_assignee_recent", "ticket_dept_recent"}),
+    ],
 )
-def test_department_queues_walk_an_index_in_date_order(agent, dept_handler, view, index):
+def test_department_queues_walk_an_index_in_date_order(agent, dept_handler, view, indexes):
     from django.db import connection
 
     from kefu.tickets.selectors import filter_tickets
 
     make_ticket(agent, department="repair")
-    if connection.vendor == "postgresql":  # a handful of rows: make the planner show its index
+    if connection.vendor == "postgresql":
+        # A handful of rows, and whatever statistics autovacuum left from earlier tests: make
+        # the planner show the date-ordered path it takes on a real center's table.
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+                cursor.execute(f"SET LOCAL {setting} = off")
     queryset = filter_tickets(dept_handler, TicketFilters(view=view)).order_by(
         "-received_at", "-id"
     )[:20]
     plan = queryset.explain()
-    assert index in plan, plan
+    assert any(index in plan for index in indexes), plan
+    assert "Sort" not in plan.replace("Sort Key", ""), plan
 
 
 def test_search_counts_only_so_far_and_still_pages_on(agent, monkeypatch):
