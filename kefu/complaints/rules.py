@@ -122,10 +122,11 @@ def managers(ticket: Ticket) -> list:
 def tell(event: str, *, users: list, ticket: Ticket, key: str, **context) -> None:
     """Notify ``users`` of a complaint event (in-app, and e-mail/SMS as the event's rule says);
     ``key`` makes a repeat of the same event send nothing new."""
-    from kefu.notify.services import notify_users
+    from kefu.notify.services import emit_webhook, notify_users
 
     if users:
         notify_users(event, users=users, context=context, key=key, ticket=ticket)
+    emit_webhook(event, {"serial": ticket.serial, **context}, key=key)
 
 
 def tell_major(complaint: Complaint) -> None:

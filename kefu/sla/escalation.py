@@ -70,16 +70,15 @@ def _context(row: Deadline) -> dict:
 
 def tell(row: Deadline, what: str) -> None:
     """Notify level 1 of a warning or a breach (the timeline row is written by the caller)."""
-    from kefu.notify.services import notify_users
+    from kefu.notify.services import emit_webhook, notify_users
 
     ticket = row.ticket
+    key = f"deadline:{row.pk}:{what}"
     notify_users(
-        f"sla.{what}",
-        users=people_at(ticket, 1),
-        context=_context(row),
-        key=f"deadline:{row.pk}:{what}",
-        ticket=ticket,
+        f"sla.{what}", users=people_at(ticket, 1), context=_context(row), key=key, ticket=ticket
     )
+    payload = {"serial": ticket.serial, "target_code": row.code} | _context(row)
+    emit_webhook(f"sla.{what}", payload, key=key)
 
 
 def start_chain(row: Deadline, now: dt.datetime) -> None:
@@ -93,7 +92,7 @@ def start_chain(row: Deadline, now: dt.datetime) -> None:
 def escalate(now: dt.datetime | None = None) -> int:
     """Take one step up the chain for every breached deadline whose next step is due. Returns
     the number of steps taken."""
-    from kefu.notify.services import notify_users
+    from kefu.notify.services import emit_webhook, notify_users
     from kefu.tickets.models import TicketEvent
     from kefu.tickets.timeline import record_event
 
@@ -137,12 +136,10 @@ def escalate(now: dt.datetime | None = None) -> int:
                 },
                 data={"target": row.code, "level": target},
             )
-            notify_users(
-                "sla.escalation",
-                users=people,
-                context=_context(row) | {"level": label},
-                key=f"deadline:{row.pk}:escalation:{target}",
-                ticket=ticket,
-            )
+            key = f"deadline:{row.pk}:escalation:{target}"
+            context = _context(row) | {"level": label}
+            notify_users("sla.escalation", users=people, context=context, key=key, ticket=ticket)
+            payload = {"serial": ticket.serial, "target_code": row.code, "level_number": target}
+            emit_webhook("sla.escalation", payload | context, key=key)
             steps += 1
     return steps

@@ -25,3 +25,38 @@ def test_creating_and_changing_a_ticket_posts_webhooks_once_each(
             {"type": "ticket.changed", "serial": ticket.serial, "status": "accepted"},
         ),
     ]
+
+
+def test_time_limit_and_complaint_events_reach_subscribed_integrators(
+    people, http_receiver, django_capture_on_commit_callbacks, time_machine
+):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kefu.sla.services import sweep
+
+    sh = ZoneInfo("Asia/Shanghai")
+    WebhookEndpoint.objects.create(
+        name="监管平台",
+        url=http_receiver.url,
+        secret="k",
+        events="complaint.major,sla.breach",
+    )
+    time_machine.move_to(dt.datetime(2025, 3, 17, 10, 0, tzinfo=sh), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(people["agent"], type="complaint", content="媒体曝光", source="media")
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(dt.datetime(2025, 3, 17, 10, 10, tzinfo=sh))
+    received = [(r.headers["X-Kefu-Event"], r.json()["data"]) for r in http_receiver.requests]
+    assert received == [
+        ("complaint.major", {"serial": ticket.serial, "reason": "媒体曝光"}),
+        (
+            "sla.breach",
+            {
+                "serial": ticket.serial,
+                "target_code": "transmit",
+                "target": "转至责任部门",
+                "due": "2025-03-17 10:10",
+            },
+        ),
+    ]
