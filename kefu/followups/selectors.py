@@ -10,10 +10,10 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.followups.models import CallbackTask, Survey
 from kefu.followups.services import EXCLUDED_BY_CUSTOMER, access_task, visible_tasks
+from kefu.tickets.services import scoped_to_tickets
 
 VIEWS = ("mine", "open", "overdue")
 PER_PAGE = 20
@@ -229,14 +229,4 @@ def _row(rows: dict, key, name: str, values: dict, names) -> None:
 
 
 def _visible_surveys(actor):
-    scope = scope_of(actor)
-    qs = Survey.objects.all()
-    if scope.nothing:
-        return qs.none()
-    if scope.everything:
-        return qs
-    if scope.is_department:
-        return qs.filter(ticket__department_id=scope.department_id)
-    if scope.branch_id is not None:
-        return qs.filter(ticket__branch_id=scope.branch_id)
-    return qs.none()
+    return scoped_to_tickets(Survey.objects.all(), actor, through="ticket__")

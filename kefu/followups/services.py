@@ -59,17 +59,7 @@ EXCLUDED_BY_CUSTOMER = (CallbackTask.Excluded.DECLINED, CallbackTask.Excluded.AN
 
 def visible_tasks(actor):
     """The callback tasks of the tickets ``actor`` may see (as kefu.tickets' scope)."""
-    scope = scope_of(actor)
-    qs = CallbackTask.objects.all()
-    if scope.nothing:
-        return qs.none()
-    if scope.everything:
-        return qs
-    if scope.is_department:
-        return qs.filter(ticket__department_id=scope.department_id)
-    if scope.branch_id is not None:
-        return qs.filter(ticket__branch_id=scope.branch_id)
-    return qs.none()
+    return tickets.scoped_to_tickets(CallbackTask.objects.all(), actor, through="ticket__")
 
 
 def access_task(actor, task_id: int, *, for_update: bool = False) -> CallbackTask:

@@ -85,16 +85,21 @@ class TicketIn:
 
 def visible_tickets(actor):
     """The tickets ``actor`` may see: all, its branch's, or its department's."""
+    return scoped_to_tickets(Ticket.objects.all(), actor)
+
+
+def scoped_to_tickets(qs, actor, *, through: str = ""):
+    """``qs`` narrowed to the rows whose ticket ``actor`` may see; ``through`` names the path
+    from a row to its ticket (``"ticket__"`` for a callback task), empty for tickets."""
     scope = scope_of(actor)
-    qs = Ticket.objects.all()
     if scope.nothing:
         return qs.none()
     if scope.everything:
         return qs
     if scope.is_department:
-        return qs.filter(department_id=scope.department_id)
+        return qs.filter(**{f"{through}department_id": scope.department_id})
     if scope.branch_id is not None:
-        return qs.filter(branch_id=scope.branch_id)
+        return qs.filter(**{f"{through}branch_id": scope.branch_id})
     return qs.none()
 
 
