@@ -71,6 +71,23 @@ def clean_fields(
     return ComplaintFields(found, source or Source.CUSTOMER, bool(loss_or_injury), complaint_class)
 
 
+def promised_result(cleaned: dict):
+    """The result time to read back to a complaining customer, from what intake knows: the
+    fields that make a complaint major count already (a repeat or collective complaint is found
+    when it is saved, and the time then shown on the ticket)."""
+    fields = cleaned.get("complaint")
+    if fields is None:
+        return None
+    probe = Complaint(loss_or_injury=fields.loss_or_injury, source=fields.source)
+    return sla.promised_result(
+        COMPLAINT_TYPE,
+        received_at=cleaned["received_at"],
+        severity=Severity.MAJOR if field_reasons(probe) else Severity.GENERAL,
+        complaint_class=fields.complaint_class,
+        channel=cleaned["channel"],
+    )
+
+
 def route(type_code: str, *, area: ServiceArea | None, category: Category | None):
     """The department the routing table sends such a request to, or None."""
     rules = RoutingRule.objects.filter(

@@ -166,6 +166,28 @@ def preview(
     return Preview(policy, deadlines, sorted(calendar.unknown_years))
 
 
+RESULT = "result"  # the target that says when the customer has the result
+
+
+def promised_result(
+    ticket_type: str,
+    *,
+    received_at: dt.datetime,
+    severity: str = Severity.GENERAL,
+    complaint_class: str = "",
+    channel: str = "",
+) -> dt.datetime | None:
+    """When the customer is promised the result (及时将处理期限告知客户), or None when no
+    policy sets a result target for such a request."""
+    policy = choose_policy(
+        ticket_type, severity=severity, complaint_class=complaint_class, channel=channel
+    )
+    if policy is None:
+        return None
+    deadlines = compute_deadlines(policy, received_at=received_at)
+    return next((d.due for d in deadlines if d.code == RESULT), None)
+
+
 # ------------------------------------------------------------------------------ on tickets
 
 # What each ticket action fulfils, and which targets start with it.

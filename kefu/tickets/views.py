@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Department
 from kefu.accounts.scope import scope_of
+from kefu.complaints import rules as complaint_rules
 from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
@@ -153,6 +154,7 @@ def intake(request):
                     "department": dept,
                     "masker": Masker(request.user),
                     "reply_label": ReplyMethod(cleaned["reply_method"]).label,
+                    "promised": complaint_rules.promised_result(cleaned),
                 },
             )
         ticket = services.create_ticket(

@@ -75,3 +75,30 @@ def test_the_workbench_records_a_complaint_with_its_fields(people, client):
         ["government"],
     )
     assert complaint.ticket.area.code == "yhy"
+
+
+def test_the_read_back_tells_a_complaining_customer_when_the_result_is_due(
+    people, client, time_machine
+):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    time_machine.move_to(dt.datetime(2025, 9, 30, 17, 20, tzinfo=ZoneInfo("Asia/Shanghai")))
+    client.force_login(people["agent"])
+    form = {
+        "type": "complaint",
+        "channel": "phone",
+        "priority": "normal",
+        "reply_method": "phone",
+        "content": "抄表员态度恶劣",
+        "contact_name": "王先生",
+    }
+    general = client.post("/tickets/new", form, HTTP_HX_REQUEST="true").content.decode()
+    # 2 business hours from 17:20 on the eve of National Day: 10 minutes, then 10-09 08:30.
+    assert "处理结果最迟 2025-10-09 10:20 前给您" in general
+    major = client.post(
+        "/tickets/new", form | {"loss_or_injury": "on"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "处理结果最迟 2025-10-10 17:30 前给您" in major
+    repair = client.post("/tickets/new", form | {"type": "repair"}, HTTP_HX_REQUEST="true")
+    assert "处理结果最迟" not in repair.content.decode()
