@@ -18,6 +18,8 @@ Deadlines (all times aware, in the center's zone):
 - ``add_working_days``: the event's day does not count; ends at close of business of the N-th
   working day after it (民法典 arts. 201, 203).
 - ``add_calendar_days``: ends at 23:59:59 of the N-th day after the event, holidays or not.
+- ``business_time_between``: the business time inside a span (how long a paused clock
+  stood still, on a business-time target).
 """
 
 from __future__ import annotations
@@ -115,6 +117,22 @@ class WorkingCalendar:
                 return cursor + left
             left -= room
             day, now = self.next_working_day(day), self.hours.opening
+
+    def business_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """How much of ``start``–``end`` falls inside business hours of working days."""
+        if end <= start:
+            return dt.timedelta()
+        first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
+        total = dt.timedelta()
+        day = first
+        while day <= last:
+            if self.is_working_day(day):
+                opening = max(self._at(day, self.hours.opening), start)
+                closing = min(self._at(day, self.hours.closing), end)
+                if closing > opening:
+                    total += closing - opening
+            day += dt.timedelta(days=1)
+        return total
 
     def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
         """Close of business of the ``days``-th working day after ``start``'s day."""

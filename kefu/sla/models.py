@@ -40,6 +40,11 @@ class Policy(models.Model):
     warn_percent = models.PositiveSmallIntegerField(
         _("预警比例(%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
+    pause_for_customer = models.BooleanField(
+        _("等待客户确认时暂停计时"),
+        default=False,
+        help_text=_("工单处于“待客户确认”期间不计入时限,期限相应顺延"),
+    )
     escalation_minutes = models.PositiveIntegerField(
         _("升级间隔(分钟)"),
         default=60,
@@ -121,6 +126,9 @@ class Deadline(models.Model):
     met_at = models.DateTimeField(null=True, blank=True)
     # The escalation chain after a breach: 1 the assignee, 2 the department head, 3 the
     # supervisor, 4 the general manager; the next step is due at next_escalation_at.
+    # Stopped while the ticket waits on the customer (Policy.pause_for_customer): the sweep
+    # passes it over, and the due time moves on by the pause when the clock runs again.
+    paused_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
 

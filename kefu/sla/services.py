@@ -14,7 +14,8 @@ from kefu.core.calendar import BusinessHours, WorkingCalendar
 from kefu.core.errors import Code, ServiceError
 from kefu.sla import escalation
 from kefu.sla.models import ComplaintClass, Deadline, Policy, Severity, Target
-from kefu.tickets.models import Channel, TicketType
+from kefu.tickets.models import Channel, TicketEvent, TicketType
+from kefu.tickets.timeline import record_event
 
 # The target that says when a ticket must reach its department: the default start of the
 # targets counted from dispatch, when the ticket has not been dispatched yet.
@@ -254,9 +255,14 @@ def on_intake(ticket) -> list:
 
 
 def on_transition(ticket, action: str, at: dt.datetime) -> None:
-    """Mark what ``action`` fulfils, start the targets it starts, stop all when it ends."""
+    """Mark what ``action`` fulfils, start the targets it starts, stop all when it ends; pause
+    and resume the clocks that wait while the customer is asked to confirm."""
     rows = list(Deadline.objects.filter(ticket=ticket).select_related("policy"))
     running = (Deadline.State.PENDING, Deadline.State.BREACHED)
+    if action == "request_confirmation":
+        _pause(ticket, rows, at)
+    elif any(row.paused_at for row in rows):
+        _resume(ticket, rows, at)  # before anything is judged met or late against the due time
     for row in rows:
         if action in ENDS and row.state == Deadline.State.PENDING:
             row.state = Deadline.State.CANCELLED
@@ -281,6 +287,65 @@ def on_transition(ticket, action: str, at: dt.datetime) -> None:
     known = {row.code for row in rows}  # a second dispatch (transfer) keeps the first clock
     new = _open_targets(ticket, policy, STARTS[action], at, _calendar(policy))
     Deadline.objects.bulk_create([row for row in new if row.code not in known])
+
+
+def _pause(ticket, rows: list[Deadline], at: dt.datetime) -> None:
+    paused = [
+        row
+        for row in rows
+        if row.state == Deadline.State.PENDING
+        and row.policy.pause_for_customer
+        and row.start != Target.Start.RESOLVED
+    ]
+    for row in paused:
+        row.paused_at = at
+        row.save(update_fields=["paused_at"])
+    if paused:
+        record_event(
+            ticket,
+            actor=None,
+            kind=TicketEvent.Kind.SLA,
+            action="paused",
+            note=_("等待客户确认,%s 暂停计时") % "、".join(row.name for row in paused),
+            data={"targets": [row.code for row in paused]},
+        )
+
+
+def _resume(ticket, rows: list[Deadline], at: dt.datetime) -> None:
+    """The clocks run again; each due time moves on by the pause, on the target's own clock
+    (business time for business-time and working-day targets, wall time for the others)."""
+    moved = []
+    for row in rows:
+        if row.paused_at is None:
+            continue
+        calendar = _calendar(row.policy)
+        clock = next(
+            (t.clock for t in row.policy.targets.all() if t.code == row.code),
+            Target.Clock.MINUTES,
+        )
+        if clock in (Target.Clock.BUSINESS_MINUTES, Target.Clock.WORKING_DAYS):
+            due = calendar.add_business_time(
+                row.due_at, calendar.business_time_between(row.paused_at, at)
+            )
+        else:
+            due = row.due_at + (at - row.paused_at)
+        row.warn_at = row.started_at + (due - row.started_at) * row.policy.warn_percent / 100
+        row.due_at, row.paused_at = due, None
+        row.save(update_fields=["due_at", "warn_at", "paused_at"])
+        moved.append(row)
+    if moved:
+        record_event(
+            ticket,
+            actor=None,
+            kind=TicketEvent.Kind.SLA,
+            action="resumed",
+            note="；".join(
+                _("%(name)s 恢复计时,期限顺延至 %(due)s")
+                % {"name": row.name, "due": timezone.localtime(row.due_at).strftime("%m-%d %H:%M")}
+                for row in moved
+            ),
+            data={"targets": [row.code for row in moved]},
+        )
 
 
 def replan(ticket, at: dt.datetime) -> int:
@@ -355,19 +420,24 @@ def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
     Each row is claimed with a conditional update, so two sweeps never report one twice.
     Returns (warned, breached).
     """
-    from kefu.tickets.models import TicketEvent
 
     now = now or timezone.now()
     warned = breached = 0
     due_soon = Deadline.objects.filter(
-        state=Deadline.State.PENDING, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now
+        state=Deadline.State.PENDING,
+        warned_at__isnull=True,
+        warn_at__lte=now,
+        due_at__gt=now,
+        paused_at__isnull=True,
     ).select_related("ticket__assignee")
     for row in due_soon[:1000]:
         with transaction.atomic():  # the claim and what it tells stand or fall together
             if Deadline.objects.filter(pk=row.pk, warned_at__isnull=True).update(warned_at=now):
                 _tell(row, TicketEvent.Kind.SLA, "warning", now)
                 warned += 1
-    passed = Deadline.objects.filter(state=Deadline.State.PENDING, due_at__lte=now)
+    passed = Deadline.objects.filter(
+        state=Deadline.State.PENDING, due_at__lte=now, paused_at__isnull=True
+    )
     for row in passed.select_related("ticket__assignee", "policy")[:1000]:
         with transaction.atomic():
             claimed = Deadline.objects.filter(pk=row.pk, state=Deadline.State.PENDING).update(
@@ -382,7 +452,6 @@ def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
 
 def _tell(row, kind: str, what: str, now: dt.datetime) -> None:
     from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
-    from kefu.tickets.models import TicketEvent
 
     ticket = row.ticket
     note = (

@@ -101,6 +101,7 @@ class DeadlineOut(Schema):
     due_at: dt.datetime
     state: str
     met_at: dt.datetime | None
+    paused: bool = False
 
 
 class TicketOut(Schema):
@@ -164,6 +165,7 @@ def deadlines_out(deadlines) -> list[dict]:
             "due_at": _local(d.due_at),
             "state": d.state,
             "met_at": _local(d.met_at),
+            "paused": d.paused_at is not None,
         }
         for d in deadlines
     ]
