@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import Count
 from django.utils import timezone
 
 from kefu.core.realtime import publish_on_commit, user_group
@@ -84,6 +85,42 @@ class InAppTransport:
             {"type": "notify.new", "unread": unread, "title": notification.title, "link": link},
         )
         return notification
+
+    def send_many(self, deliveries: list[Delivery], *, links: list[str]) -> list[Notification]:
+        """The inbox rows of many deliveries in one statement, and one push per recipient
+        with its new unread count (counted in one query)."""
+        if not deliveries:
+            return []
+        notifications = Notification.objects.bulk_create(
+            Notification(
+                user_id=d.user_id,
+                event=d.event,
+                title=d.subject[:200],
+                body=d.body,
+                link=link[:500],
+                ticket_id=d.ticket_id,
+            )
+            for d, link in zip(deliveries, links, strict=True)
+        )
+        users = {n.user_id for n in notifications}
+        unread = dict(
+            Notification.objects.filter(user_id__in=users, read_at__isnull=True)
+            .values("user_id")
+            .annotate(n=Count("id"))
+            .values_list("user_id", "n")
+        )
+        latest = {n.user_id: n for n in notifications}
+        for user_id, notification in latest.items():
+            publish_on_commit(
+                user_group(user_id),
+                {
+                    "type": "notify.new",
+                    "unread": unread.get(user_id, 0),
+                    "title": notification.title,
+                    "link": notification.link,
+                },
+            )
+        return notifications
 
 
 class EmailTransport:
