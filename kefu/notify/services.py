@@ -343,27 +343,54 @@ def emit_webhook(event: str, payload: dict, *, key: str) -> list[Delivery]:
     The body is ``{"event", "key", "created_at", "data": payload}`` as JSON, fixed now so every
     retry sends the same bytes; signed per endpoint at sending (see gateways.WebhookTransport).
     """
-    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event)]
-    if not endpoints:
+    return emit_webhooks([(event, payload, key)])
+
+
+def emit_webhooks(items: list[tuple[str, dict, str]]) -> list[Delivery]:
+    """Several ``(event, payload, key)`` webhooks at once: one read of the endpoints, one of
+    what was sent before, one write (what a sweep uses)."""
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    if not endpoints or not items:
         return []
-    body = json.dumps(
-        {"event": event, "key": key, "created_at": timezone.now(), "data": payload},
-        cls=DjangoJSONEncoder,
-        ensure_ascii=False,
-    )
-    created = []
-    for endpoint in endpoints:
-        delivery = _create(
-            event=event,
-            channel=Channel.WEBHOOK,
-            address=endpoint.url,
-            endpoint=endpoint,
-            body=body,
-            key=key,
-            next_attempt_at=timezone.now(),
-        )
-        if delivery is not None:
-            created.append(delivery)
+    now = timezone.now()
+    wanted: dict[tuple, Delivery] = {}
+    for event, payload, key in items:
+        body = None
+        for endpoint in endpoints:
+            if not endpoint.wants(event):
+                continue
+            if body is None:
+                body = json.dumps(
+                    {"event": event, "key": key, "created_at": now, "data": payload},
+                    cls=DjangoJSONEncoder,
+                    ensure_ascii=False,
+                )
+            wanted[(key, Channel.WEBHOOK, endpoint.url)] = Delivery(
+                event=event,
+                channel=Channel.WEBHOOK,
+                address=endpoint.url,
+                endpoint=endpoint,
+                body=body,
+                key=key,
+                next_attempt_at=now,
+            )
+    if not wanted:
+        return []
+    keys = {key for key, _channel, _address in wanted}
+    for taken in Delivery.objects.filter(key__in=keys, channel=Channel.WEBHOOK).values_list(
+        "key", "channel", "address"
+    ):
+        wanted.pop(taken, None)
+    fresh = list(wanted.values())
+    try:
+        with transaction.atomic():
+            created = Delivery.objects.bulk_create(fresh)
+    except IntegrityError:  # another process wrote one of them meanwhile: one by one
+        created = [
+            made
+            for made in (_create(**_fields(delivery)) for delivery in fresh)
+            if made is not None
+        ]
     _send_after_commit(created)
     return created
 

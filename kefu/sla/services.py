@@ -414,59 +414,90 @@ def stop_target(ticket, code: str) -> int:
     ).update(state=Deadline.State.CANCELLED, next_escalation_at=None)
 
 
+SWEEP_BATCH = 500
+
+
 def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
     """Warn about deadlines near their end and mark the passed ones breached, once each.
 
-    Each row is claimed with a conditional update, so two sweeps never report one twice.
-    Returns (warned, breached).
+    Rows are claimed a batch at a time — locked with SKIP LOCKED on PostgreSQL (SQLite has
+    one writer at a time) and updated in one statement — so two sweeps never report one
+    twice; a batch's timeline rows, live pushes, notifications and webhooks are written in the
+    same transaction, in a fixed number of statements. Reads only the running rows (indexed by
+    state and time), whatever the number of closed tickets. Returns (warned, breached).
     """
-
     now = now or timezone.now()
-    warned = breached = 0
-    due_soon = Deadline.objects.filter(
-        state=Deadline.State.PENDING,
-        warned_at__isnull=True,
-        warn_at__lte=now,
-        due_at__gt=now,
-        paused_at__isnull=True,
-    ).select_related("ticket__assignee")
-    for row in due_soon[:1000]:
-        with transaction.atomic():  # the claim and what it tells stand or fall together
-            if Deadline.objects.filter(pk=row.pk, warned_at__isnull=True).update(warned_at=now):
-                _tell(row, TicketEvent.Kind.SLA, "warning", now)
-                warned += 1
-    passed = Deadline.objects.filter(
-        state=Deadline.State.PENDING, due_at__lte=now, paused_at__isnull=True
+    warned = _sweep(
+        now,
+        "warning",
+        Q(
+            state=Deadline.State.PENDING,
+            warned_at__isnull=True,
+            warn_at__lte=now,
+            due_at__gt=now,
+            paused_at__isnull=True,
+        ),
+        {"warned_at": now},
     )
-    for row in passed.select_related("ticket__assignee", "policy")[:1000]:
-        with transaction.atomic():
-            claimed = Deadline.objects.filter(pk=row.pk, state=Deadline.State.PENDING).update(
-                state=Deadline.State.BREACHED, breached_at=now
-            )
-            if claimed:
-                _tell(row, TicketEvent.Kind.SLA, "breach", now)
-                escalation.start_chain(row, now)
-                breached += 1
+    breached = _sweep(
+        now,
+        "breach",
+        Q(state=Deadline.State.PENDING, due_at__lte=now, paused_at__isnull=True),
+        {"state": Deadline.State.BREACHED, "breached_at": now},
+    )
     return warned, breached
 
 
-def _tell(row, kind: str, what: str, now: dt.datetime) -> None:
+def _sweep(now: dt.datetime, what: str, condition: Q, changes: dict) -> int:
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(condition)
+                .select_related("ticket__assignee", "policy")
+                .order_by("due_at", "id")[:SWEEP_BATCH]
+            )
+            if not rows:
+                return done
+            Deadline.objects.filter(pk__in=[row.pk for row in rows]).update(**changes)
+            if what == "breach":
+                escalation.start_chains(rows, now)
+            _tell(rows, what, now)
+        done += len(rows)
+        if len(rows) < SWEEP_BATCH:
+            return done
+
+
+def _tell(rows: list[Deadline], what: str, now: dt.datetime) -> None:
     from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 
-    ticket = row.ticket
-    note = (
+    message = (
         _("%(name)s 即将超时(期限 %(due)s)")
         if what == "warning"
         else _("%(name)s 已超时(期限 %(due)s)")
-    ) % {"name": row.name, "due": timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M")}
-    TicketEvent.objects.create(
-        ticket=ticket, at=now, kind=kind, action=what, note=note, data={"target": row.code}
     )
-    groups = [AGENTS_GROUP]
-    if ticket.department_id:
-        groups.append(department_group(ticket.department_id))
-    if ticket.assignee_id:
-        groups.append(user_group(ticket.assignee_id))
-    payload = {"type": f"sla.{what}", "serial": ticket.serial, "target": row.code, "note": note}
-    publish_on_commit(groups, payload)
-    escalation.tell(row, what)
+    events = []
+    for row in rows:
+        ticket = row.ticket
+        due = timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M")
+        note = message % {"name": row.name, "due": due}
+        events.append(
+            TicketEvent(
+                ticket=ticket,
+                at=now,
+                kind=TicketEvent.Kind.SLA,
+                action=what,
+                note=note,
+                data={"target": row.code},
+            )
+        )
+        groups = [AGENTS_GROUP]
+        if ticket.department_id:
+            groups.append(department_group(ticket.department_id))
+        if ticket.assignee_id:
+            groups.append(user_group(ticket.assignee_id))
+        payload = {"type": f"sla.{what}", "serial": ticket.serial, "target": row.code, "note": note}
+        publish_on_commit(groups, payload)
+    TicketEvent.objects.bulk_create(events)
+    escalation.tell_many(rows, what)
