@@ -169,6 +169,7 @@ def _mount() -> None:
     from kefu.customers.api import router as customers_router
     from kefu.followups.api import router as followups_router
     from kefu.notify.api import router as notify_router
+    from kefu.reports.api import router as reports_router
     from kefu.sla.api import router as sla_router
     from kefu.tickets.api import router as tickets_router
     from kefu.workforce.api import router as cti_router
@@ -180,6 +181,7 @@ def _mount() -> None:
     api.add_router("/cti", cti_router)
     api.add_router("/notifications", notify_router)
     api.add_router("/followups", followups_router)
+    api.add_router("/reports", reports_router)
 
 
 _mount()

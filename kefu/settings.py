@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "kefu.complaints",
     "kefu.notify",
     "kefu.followups",
+    "kefu.reports",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kefu.accounts.context_processors.staff",
                 "kefu.notify.context_processors.bell",
+                "kefu.reports.context_processors.reports",
             ],
         },
     }

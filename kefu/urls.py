@@ -9,6 +9,7 @@ from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
 from kefu.followups import views as followup_views
 from kefu.notify import views as notify_views
+from kefu.reports import views as report_views
 from kefu.tickets import views as ticket_views
 from kefu.workforce import views as call_views
 
@@ -48,6 +49,17 @@ urlpatterns = [
     path("followups/<int:task_id>/", followup_views.task_detail, name="followup"),
     path("followups/<int:task_id>/attempt", followup_views.attempt, name="followup-attempt"),
     path("s/<str:token>", followup_views.survey, name="survey"),
+    path("reports/complaints/", report_views.monthly, name="report-complaints"),
+    path(
+        "reports/complaints/<str:month>.xlsx",
+        report_views.workbook,
+        name="report-complaints-xlsx",
+    ),
+    path(
+        "reports/complaints/<str:month>/<slug:name>",
+        report_views.action,
+        name="report-complaints-action",
+    ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

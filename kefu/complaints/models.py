@@ -153,6 +153,8 @@ class Complaint(models.Model):
         indexes = [
             # Collective detection: this area's complaints of the last day.
             models.Index(fields=["area", "received_at"], name="complaint_area_recent"),
+            # The monthly statistics: the month's complaints as one index range.
+            models.Index(fields=["received_at"], name="complaint_received"),
             # The monthly sweep: open responsibility complaints still general, by age.
             models.Index(
                 fields=["received_at"],

@@ -181,6 +181,40 @@ EVENTS: dict[str, Event] = {
             "Call back ticket {{ serial }} by {{ due }}.",
         ),
     ),
+    "report.due": Event(
+        "月报即将到期",
+        ("month", "due"),
+        email=True,
+        sms=False,
+        zh=Words(
+            "月报即将到期:{{ month }}投诉统计",
+            "{{ month }}投诉统计月报须于 {{ due }} 前经总经理审阅并归档,请及时提交审阅:{{ url }}",
+            "{{ month }}投诉月报须于{{ due }}前审阅归档,请及时处理。",
+        ),
+        en=Words(
+            "Monthly report due soon: complaints of {{ month }}",
+            "The complaint report of {{ month }} must be reviewed by the general manager and "
+            "filed before {{ due }}: {{ url }}",
+            "Complaint report of {{ month }} due before {{ due }}.",
+        ),
+    ),
+    "report.overdue": Event(
+        "月报已超期",
+        ("month", "due"),
+        email=True,
+        sms=False,
+        zh=Words(
+            "月报已超期:{{ month }}投诉统计",
+            "{{ month }}投诉统计月报未在 {{ due }} 前归档,已超期,请尽快审阅归档:{{ url }}",
+            "{{ month }}投诉月报未在{{ due }}前归档,已超期。",
+        ),
+        en=Words(
+            "Monthly report overdue: complaints of {{ month }}",
+            "The complaint report of {{ month }} was not filed before {{ due }}. "
+            "Please review and file it now: {{ url }}",
+            "Complaint report of {{ month }} overdue (due {{ due }}).",
+        ),
+    ),
     "survey.invite": Event(
         "满意度评价邀请",
         (),

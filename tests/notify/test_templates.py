@@ -36,6 +36,8 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "complaint.major",
         "complaint.unsatisfied",
         "followup.due",
+        "report.due",
+        "report.overdue",
         "survey.invite",
     }
 

@@ -1,0 +1,357 @@
+"""Monthly complaint reports: who may read them, their life (prepare → submit → review →
+archive) and the filing deadline's sweep.
+
+Each change locks the report row, checks the actor and the state, writes, and records an audit
+row, in one transaction; a refused call changes nothing. ``monthly_statistics`` and
+``monthly_workbook`` are the figures and their Excel file (also used by bench/complaints.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Role
+from kefu.accounts.scope import scope_of
+from kefu.core.errors import Code, ServiceError
+from kefu.core.services import record_audit
+from kefu.reports.export import monthly_workbook
+from kefu.reports.models import MonthlyReport
+from kefu.reports.selectors import (
+    MonthlyStats,
+    month_bounds,
+    monthly_statistics,
+    next_month,
+    parse_month,
+    previous_month,
+)
+
+__all__ = [
+    "READ_ROLES",
+    "ReportPage",
+    "access_reports",
+    "archive_report",
+    "due_at_for",
+    "get_report_page",
+    "monthly_statistics",
+    "monthly_workbook",
+    "prepare_report",
+    "review_report",
+    "submit_report",
+    "sweep_report_deadlines",
+]
+
+logger = logging.getLogger(__name__)
+
+# Statistics are restricted (DOMAIN §11): the center's managers, quality and administrators.
+READ_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.GENERAL_MANAGER, Role.QUALITY, Role.ADMIN}
+SUBMIT_ROLES = {Role.SUPERVISOR}
+REVIEW_ROLES = {Role.GENERAL_MANAGER}
+ARCHIVE_ROLES = {Role.SUPERVISOR, Role.GENERAL_MANAGER}
+PREPARE_ROLES = SUBMIT_ROLES | REVIEW_ROLES
+# Who is told that a report is nearly or already past its filing time.
+TOLD_ROLES = (Role.SUPERVISOR, Role.GENERAL_MANAGER)
+DUE_DAY = 5  # filed before the 5th of the next month
+WARN_BEFORE = dt.timedelta(days=2)
+MAX_TEXT = 10_000
+SWEEP_BATCH = 100
+
+State = MonthlyReport.State
+
+
+# ---------------------------------------------------------------------------------- access
+
+
+def can_read(actor) -> bool:
+    scope = scope_of(actor)
+    return not scope.nothing and scope.role in READ_ROLES
+
+
+def access_reports(actor):
+    """The branch whose figures ``actor`` may read (None: the whole center). FORBIDDEN for
+    agents, department staff and anyone outside the center."""
+    scope = scope_of(actor)
+    if scope.nothing or scope.role not in READ_ROLES:
+        raise ServiceError(Code.FORBIDDEN, _("无权查看统计报表"))
+    if scope.branch_id is None:
+        return None
+    from kefu.accounts.models import Branch
+
+    return Branch.objects.get(pk=scope.branch_id)
+
+
+def _require(actor, roles: set[str], message: str) -> None:
+    scope = scope_of(actor)
+    if scope.nothing or scope.role not in roles:
+        raise ServiceError(Code.FORBIDDEN, message)
+    if scope.branch_id is not None:  # the report is the center's, not a branch's
+        raise ServiceError(Code.FORBIDDEN, _("月度报表由客服中心提交与审阅"))
+
+
+def allowed_actions(report: MonthlyReport | None, actor, *, month: dt.date) -> list[str]:
+    """What ``actor`` may do to the month's report now (for the page's buttons)."""
+    scope = scope_of(actor)
+    if scope.nothing or scope.branch_id is not None or not _has_ended(month):
+        return []
+    state = report.state if report is not None else State.DRAFT
+    actions = []
+    if state == State.DRAFT and scope.role in SUBMIT_ROLES:
+        actions.append("submit")
+    if state == State.SUBMITTED and scope.role in REVIEW_ROLES:
+        actions.append("review")
+    if state == State.APPROVED and scope.role in ARCHIVE_ROLES:
+        actions.append("archive")
+    return actions
+
+
+# ---------------------------------------------------------------------------------- reads
+
+
+def due_at_for(month: dt.date) -> dt.datetime:
+    """00:00 of the 5th of the next month, the center's time (filed *before* the 5th)."""
+    following = next_month(parse_month(month)).replace(day=DUE_DAY)
+    return dt.datetime.combine(following, dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _has_ended(month: dt.date) -> bool:
+    return month_bounds(month)[1] <= timezone.now()
+
+
+@dataclass
+class ReportPage:
+    month: dt.date
+    report: MonthlyReport | None
+    stats: MonthlyStats
+    live: bool  # True: computed now; False: the report's snapshot
+    due_at: dt.datetime
+    overdue: bool
+    actions: list[str]
+
+
+def get_report_page(actor, month) -> ReportPage:
+    """The month's figures and report for ``actor``: the snapshot once the report is
+    submitted (what the general manager reviews and what is filed), live figures otherwise.
+    Raises FORBIDDEN (see ``access_reports``) and INVALID for a bad month."""
+    month = parse_month(month)
+    branch = access_reports(actor)
+    report = MonthlyReport.objects.filter(month=month).first() if branch is None else None
+    if report is not None and report.has_snapshot:
+        stats, live = MonthlyStats.from_dict(report.figures), False
+    else:
+        stats, live = monthly_statistics(month, branch=branch), True
+    due = report.due_at if report is not None else due_at_for(month)
+    filed = report is not None and report.is_archived
+    return ReportPage(
+        month=month,
+        report=report,
+        stats=stats,
+        live=live,
+        due_at=due,
+        overdue=not filed and timezone.now() >= due,
+        actions=[] if branch is not None else allowed_actions(report, actor, month=month),
+    )
+
+
+# ---------------------------------------------------------------------------------- changes
+
+
+def _text(value: str, field: str, *, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(Code.INVALID, message, field=field)
+    if len(value) > MAX_TEXT:
+        raise ServiceError(Code.INVALID, _("最多 %d 个字符") % MAX_TEXT, field=field)
+    return value
+
+
+def _locked(month: dt.date, *, create: bool) -> MonthlyReport | None:
+    """The month's report, row-locked; created as a draft first when ``create``."""
+    if create:
+        due = due_at_for(month)
+        MonthlyReport.objects.get_or_create(
+            month=month, defaults={"due_at": due, "warn_at": due - WARN_BEFORE}
+        )
+    return MonthlyReport.objects.select_for_update().filter(month=month).first()
+
+
+def _move(report: MonthlyReport, to: str) -> str:
+    if report.is_archived:
+        raise ServiceError(Code.INVALID_TRANSITION, _("报表已归档,不能再修改"))
+    if to not in MonthlyReport.ALLOWED_TRANSITIONS[report.state]:
+        raise ServiceError(
+            Code.INVALID_TRANSITION,
+            _("报表当前为「%s」,不能执行此操作") % report.get_state_display(),
+        )
+    previous, report.state = report.state, to
+    return previous
+
+
+def _audit(report: MonthlyReport, *, actor, action: str, previous: str, **detail) -> None:
+    record_audit(
+        actor=actor,
+        action=f"report.{action}",
+        obj=report,
+        detail={"month": f"{report.month:%Y-%m}", "from": previous, "to": report.state, **detail},
+    )
+
+
+@transaction.atomic
+def prepare_report(month, *, actor=None) -> MonthlyReport:
+    """The month's report, created as a draft when missing (idempotent). ``actor`` None is the
+    worker on the 1st; otherwise a supervisor or the general manager. INVALID for a month
+    that has not ended."""
+    month = parse_month(month)
+    if actor is not None:
+        _require(actor, PREPARE_ROLES, _("无权创建月度报表"))
+    if not _has_ended(month):
+        raise ServiceError(Code.INVALID, _("该月尚未结束,不能编制月报"), field="month")
+    existed = MonthlyReport.objects.filter(month=month).exists()
+    report = _locked(month, create=True)
+    if not existed:
+        _audit(report, actor=actor, action="prepare", previous="")
+    return report
+
+
+@transaction.atomic
+def submit_report(month, *, actor, summary: str) -> MonthlyReport:
+    """A supervisor submits the month's report with the written analysis and corrective
+    actions (分析与整改) for the general manager's review; the figures are snapshotted now.
+    FORBIDDEN but for a center supervisor; INVALID for a blank summary or a month not ended;
+    INVALID_TRANSITION unless the report is a draft (an archived one never changes)."""
+    month = parse_month(month)
+    _require(actor, SUBMIT_ROLES, _("只有客服主管可以提交月报"))
+    if not _has_ended(month):
+        raise ServiceError(Code.INVALID, _("该月尚未结束,不能提交月报"), field="month")
+    report = _locked(month, create=True)
+    previous = _move(report, State.SUBMITTED)
+    report.summary = _text(summary, "summary", message=_("请填写分析与整改"))
+    now = timezone.now()
+    report.figures, report.figures_at = monthly_statistics(month).as_dict(), now
+    report.submitted_by, report.submitted_at = actor, now
+    report.save()
+    _audit(report, actor=actor, action="submit", previous=previous)
+    return report
+
+
+@transaction.atomic
+def review_report(month, *, actor, approve: bool, note: str = "") -> MonthlyReport:
+    """The general manager approves the submitted report, or sends it back to draft with a
+    note saying what to change. FORBIDDEN but for the general manager; INVALID for a send-back
+    without a note; INVALID_TRANSITION unless submitted."""
+    month = parse_month(month)
+    _require(actor, REVIEW_ROLES, _("只有总经理可以审阅月报"))
+    report = _locked(month, create=False)
+    if report is None:
+        raise ServiceError(Code.INVALID_TRANSITION, _("该月月报尚未提交"))
+    previous = _move(report, State.APPROVED if approve else State.DRAFT)
+    note = (note or "").strip()
+    if not approve:
+        note = _text(note, "note", message=_("退回时请填写审阅意见"))
+    elif len(note) > MAX_TEXT:
+        raise ServiceError(Code.INVALID, _("最多 %d 个字符") % MAX_TEXT, field="note")
+    report.reviewed_by, report.reviewed_at, report.review_note = actor, timezone.now(), note
+    report.save()
+    _audit(report, actor=actor, action="approve" if approve else "send_back", previous=previous)
+    return report
+
+
+@transaction.atomic
+def archive_report(month, *, actor) -> MonthlyReport:
+    """File the approved report (归档): from now on it never changes. FORBIDDEN but for a
+    supervisor or the general manager; INVALID_TRANSITION unless approved."""
+    month = parse_month(month)
+    _require(actor, ARCHIVE_ROLES, _("只有客服主管或总经理可以归档月报"))
+    report = _locked(month, create=False)
+    if report is None:
+        raise ServiceError(Code.INVALID_TRANSITION, _("该月月报尚未提交"))
+    previous = _move(report, State.ARCHIVED)
+    report.archived_by, report.archived_at = actor, timezone.now()
+    report.save()
+    _audit(
+        report,
+        actor=actor,
+        action="archive",
+        previous=previous,
+        late=report.archived_at >= report.due_at,
+    )
+    return report
+
+
+# ---------------------------------------------------------------------------------- the sweep
+
+
+def _told():
+    return get_user_model().objects.filter(
+        is_active=True, staff__role__in=TOLD_ROLES, staff__branch__isnull=True
+    )
+
+
+def _context(report: MonthlyReport) -> dict:
+    path = reverse("report-complaints") + f"?month={report.month:%Y-%m}"
+    return {
+        "month": f"{report.month.year} 年 {report.month.month} 月",
+        "due": timezone.localtime(report.due_at).strftime("%Y-%m-%d %H:%M"),
+        "url": settings.SITE_URL + path,
+    }
+
+
+def sweep_report_deadlines(now: dt.datetime | None = None) -> tuple[int, int]:
+    """Make the draft of the month just ended if the 1st's task did not, warn the supervisors
+    and the general manager two days before an unfiled report is due (``report.due``), and
+    record the breach once it is past due (``report.overdue``, an audit row). Each report is
+    claimed with a conditional UPDATE, so two sweeps never tell twice; notification keys are
+    per report and event. Returns (warned, breached)."""
+    now = now or timezone.now()
+    last = previous_month(timezone.localtime(now).date())
+    if not MonthlyReport.objects.filter(month=last).exists():
+        prepare_report(last, actor=None)
+    warned = breached = 0
+    unfiled = MonthlyReport.objects.exclude(state=State.ARCHIVED)
+    for report in unfiled.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now)[
+        :SWEEP_BATCH
+    ]:
+        with transaction.atomic():  # the claim and what it tells stand or fall together
+            claimed = (
+                MonthlyReport.objects.filter(pk=report.pk, warned_at__isnull=True)
+                .exclude(state=State.ARCHIVED)
+                .update(warned_at=now)
+            )
+            if claimed:
+                _tell(report, "report.due")
+                warned += 1
+    for report in unfiled.filter(breached_at__isnull=True, due_at__lte=now)[:SWEEP_BATCH]:
+        with transaction.atomic():
+            claimed = (
+                MonthlyReport.objects.filter(pk=report.pk, breached_at__isnull=True)
+                .exclude(state=State.ARCHIVED)
+                .update(breached_at=now)
+            )
+            if claimed:
+                record_audit(
+                    actor=None,
+                    action="report.breach",
+                    obj=report,
+                    detail={"month": f"{report.month:%Y-%m}", "state": report.state},
+                )
+                _tell(report, "report.overdue")
+                breached += 1
+    return warned, breached
+
+
+def _tell(report: MonthlyReport, event: str) -> None:
+    from kefu.notify.services import notify_users
+
+    notify_users(
+        event,
+        users=list(_told()),
+        context=_context(report),
+        key=f"{event}:{report.month:%Y-%m}",
+    )

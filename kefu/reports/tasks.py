@@ -1,0 +1,22 @@
+"""Periodic jobs of the monthly reports: each calls one service."""
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kefu.reports import services
+from kefu.reports.selectors import previous_month
+
+
+@db_periodic_task(crontab(day="1", hour="0", minute="5"))
+def prepare_monthly_report() -> int:
+    """On the 1st, the draft report of the month just ended."""
+    month = previous_month(timezone.localdate())
+    return services.prepare_report(month, actor=None).pk
+
+
+@db_periodic_task(crontab(minute="15"))
+def sweep_report_deadlines() -> tuple[int, int]:
+    """Warn two days before a monthly report is due and record the breach once past due
+    (every hour)."""
+    return services.sweep_report_deadlines()
