@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.core.errors import Code, ServiceError
@@ -16,7 +17,13 @@ from kefu.followups import selectors, services
 from kefu.followups.forms import AttemptForm, StatsForm, SurveyForm, TaskForm
 
 VIEW_LABELS = {"mine": _("我的回访"), "open": _("全部待回访"), "overdue": _("已超期")}
-SCORE_LABELS = {5: _("非常满意"), 4: _("满意"), 3: _("一般"), 2: _("不满意"), 1: _("非常不满意")}
+SCORE_LABELS = {
+    5: _("非常满意"),
+    4: _("满意"),
+    3: pgettext_lazy("satisfaction score", "一般"),
+    2: _("不满意"),
+    1: _("非常不满意"),
+}
 
 
 @login_required
