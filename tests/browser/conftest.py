@@ -86,7 +86,9 @@ def server(tmp_path_factory):
     log.close()
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API keeps an event loop in this thread while it runs, and
+# tests after it (async_to_sync) need the thread without one.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
