@@ -30,6 +30,11 @@ urlpatterns = [
         name="complaint-step",
     ),
     path("complaints/groups/<int:group_id>/", complaint_views.group, name="complaint-group"),
+    path(
+        "complaints/groups/<int:group_id>/owner",
+        complaint_views.group_owner,
+        name="complaint-group-owner",
+    ),
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/new", customer_views.customer_edit, name="customer-new"),
     path("customers/import", customer_views.customer_import, name="customer-import"),

@@ -457,6 +457,18 @@ def access_group(actor, group_id: int) -> CollectiveGroup:
     return group
 
 
+def group_owner_choices(actor) -> list[StaffProfile]:
+    """Who ``actor`` may make the owner of a collective complaint (none when it may not)."""
+    if scope_of(actor).role not in GROUP_ROLES:
+        return []
+    return list(
+        StaffProfile.objects.filter(user__is_active=True)
+        .exclude(role__in=[Role.QUALITY, Role.ADMIN])
+        .select_related("department")
+        .order_by("department_id", "employee_no")
+    )
+
+
 @transaction.atomic
 def set_group_owner(group_id: int, *, actor, owner: str, note: str = "") -> CollectiveGroup:
     """One owner for a collective complaint (handled as one case): every open member ticket
@@ -477,7 +489,16 @@ def set_group_owner(group_id: int, *, actor, owner: str, note: str = "") -> Coll
     members = group.members.select_related("ticket__department").filter(is_open=True)
     for member in members.order_by("received_at", "id"):
         ticket = member.ticket
-        if staff.department_id and ticket.department_id != staff.department_id:
+        if staff.department_id is None:  # a center coordinator: the departments keep the work
+            record_event(
+                ticket,
+                actor=actor,
+                kind=TicketEvent.Kind.COMPLAINT,
+                action="group_owner",
+                note=note or _("集体投诉由 %s 统一协调") % staff.display_name,
+                data={"group": group.id, "owner": staff.user.username},
+            )
+        elif ticket.department_id != staff.department_id:
             tickets.transition_ticket(
                 ticket.serial,
                 actor=actor,

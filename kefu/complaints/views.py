@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -85,9 +85,7 @@ def step(request, serial: str, name: str):
     return after_change(request, serial)
 
 
-@login_required
-@require_GET
-def group(request, group_id: int):
+def _group_page(request, group_id: int, *, error: str = "", status: int = 200):
     try:
         found = services.access_group(request.user, group_id)
     except ServiceError:
@@ -95,4 +93,31 @@ def group(request, group_id: int):
     members = found.members.select_related("ticket__department", "ticket__assignee").order_by(
         "received_at", "id"
     )
-    return render(request, "complaints/group.html", {"group": found, "members": members})
+    context = {
+        "group": found,
+        "members": members,
+        "owners": services.group_owner_choices(request.user),
+        "error": error,
+    }
+    return render(request, "complaints/group.html", context, status=status)
+
+
+@login_required
+@require_GET
+def group(request, group_id: int):
+    return _group_page(request, group_id)
+
+
+@login_required
+@require_POST
+def group_owner(request, group_id: int):
+    try:
+        services.set_group_owner(
+            group_id,
+            actor=request.user,
+            owner=request.POST.get("owner", "")[:150],
+            note=request.POST.get("note", ""),
+        )
+    except ServiceError as exc:
+        return _group_page(request, group_id, error=exc.detail, status=422)
+    return redirect("complaint-group", group_id=group_id)

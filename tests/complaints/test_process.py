@@ -206,3 +206,43 @@ def test_complaint_steps_on_another_type_are_refused(agent):
     with pytest.raises(ServiceError) as intake:
         make_ticket(agent, type="repair", loss_or_injury=True)
     assert intake.value.field == "category"
+
+
+def _collective(agent):
+    from tests.complaints.test_severity import NO_WATER
+
+    made = [
+        make_complaint(agent, content=text, caller_number=f"1390000010{i}", area="yhy")
+        for i, text in enumerate(NO_WATER)
+    ]
+    from kefu.complaints.models import Complaint
+
+    return made, Complaint.objects.get(ticket=made[0]).group_id
+
+
+def test_one_owner_takes_every_open_ticket_of_a_collective_complaint(people, web_as):
+    agent, lead = people["agent"], people["lead"]
+    made, group_id = _collective(agent)
+    tickets.transition_ticket(made[1].serial, actor=agent, action="dispatch", department="billing")
+    page = web_as(lead).post(f"/complaints/groups/{group_id}/owner", {"owner": "3101"})
+    assert page.status_code == 302
+    for ticket in made:
+        ticket.refresh_from_db()
+        assert (ticket.department.code, ticket.assignee.username) == ("repair", "handler")
+    transfer = TicketEvent.objects.filter(ticket=made[1], action="dispatch").last()
+    assert transfer.data["from_department"] == "billing"
+
+
+def test_only_leads_and_supervisors_name_the_owner(people, web_as):
+    agent = people["agent"]
+    made, group_id = _collective(agent)
+    refused = web_as(agent).post(f"/complaints/groups/{group_id}/owner", {"owner": "3101"})
+    assert refused.status_code == 422
+    assert "无权指定负责人" in refused.content.decode()
+    unknown = web_as(people["lead"]).post(f"/complaints/groups/{group_id}/owner", {"owner": "9"})
+    assert "处理人不存在" in unknown.content.decode()
+    from kefu.complaints.models import CollectiveGroup
+
+    assert CollectiveGroup.objects.get(pk=group_id).owner_id is None
+    made[0].refresh_from_db()
+    assert made[0].assignee_id is None

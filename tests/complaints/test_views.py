@@ -102,3 +102,19 @@ def test_the_read_back_tells_a_complaining_customer_when_the_result_is_due(
     assert "处理结果最迟 2025-10-10 17:30 前给您" in major
     repair = client.post("/tickets/new", form | {"type": "repair"}, HTTP_HX_REQUEST="true")
     assert "处理结果最迟" not in repair.content.decode()
+
+
+def test_the_timeline_names_every_complaint_step(people, web_as):
+    agent, supervisor = people["agent"], people["supervisor"]
+    from kefu.complaints import services as complaints
+
+    ticket = make_complaint(agent, source="media")  # major at intake
+    complaints.override_severity(
+        ticket.serial, actor=supervisor, severity="general", reason="报道不实"
+    )
+    complaints.classify_complaint(ticket.serial, actor=agent, complaint_class="assist")
+    complaints.update_facts(ticket.serial, actor=agent, loss_or_injury=True)  # major again
+    page = web_as(supervisor).get(f"/tickets/{ticket.serial}/").content.decode()
+    assert "认定严重程度</span> → 一般" in page
+    assert "界定责任</span> → 协助处理投诉" in page
+    assert "严重程度变化</span> → 重大" in page
