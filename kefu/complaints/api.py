@@ -26,6 +26,7 @@ from kefu.complaints.schemas import (
 )
 from kefu.tickets.api import ticket_detail
 from kefu.tickets.schemas import TicketOut
+from kefu.tickets.services import visible_tickets
 
 router = Router(tags=["complaints"])
 
@@ -46,7 +47,8 @@ def hotlines(request):
 
 @router.get("/groups/{group_id}", response=GroupOut)
 def group(request, group_id: int):
-    return group_out(services.access_group(request.user, group_id))
+    found = services.access_group(request.user, group_id)
+    return group_out(found, visible=visible_tickets(request.user))
 
 
 @router.post("/groups/{group_id}/owner", response=GroupOut)
@@ -55,7 +57,7 @@ def group_owner(request, group_id: int, payload: OwnerIn):
     found = services.set_group_owner(
         group_id, actor=request.user, owner=payload.owner, note=payload.note
     )
-    return group_out(found)
+    return group_out(found, visible=visible_tickets(request.user))
 
 
 @router.post("/{serial}/classify", response=TicketOut)

@@ -37,7 +37,7 @@ from kefu.tickets.timeline import record_event
 
 # The reasons that follow from the complaint's own fields; the others are found or decided.
 FIELD_REASONS = {Reason.LOSS_INJURY, Reason.GOVERNMENT, Reason.MEDIA}
-CLOSED_TO_MATCHING = (Status.CANCELLED, Status.MERGED)
+CLOSED_TO_MATCHING = (Status.CANCELLED, Status.MERGED, Status.CLOSED)
 
 
 @dataclass
@@ -162,7 +162,8 @@ def tell_assigned(ticket: Ticket) -> None:
         "complaint.assigned",
         users=department_staff(ticket),
         ticket=ticket,
-        key=f"complaint:{ticket.serial}:assigned:{ticket.department_id}",
+        # Each dispatch once: sent back and dispatched to the same department, told again.
+        key=f"complaint:{ticket.serial}:assigned:{ticket.department_id}:{ticket.updated_at.timestamp():.6f}",
         department=ticket.department.name,
     )
 
@@ -214,7 +215,37 @@ def set_reasons(complaint: Complaint, reasons: set[str], *, actor, at: dt.dateti
             AGENTS_GROUP,
             {"type": "complaint.severity", "serial": ticket.serial, "severity": severity},
         )
+        if severity == Severity.MAJOR:
+            became_major(complaint, actor=actor)
     return changed
+
+
+def became_major(complaint: Complaint, *, actor) -> None:
+    """The managers hear of it; a plan the department head approved while the complaint was
+    general, not yet agreed with the customer, goes to the general manager too."""
+    tell_major(complaint)
+    plan = complaint.plans.filter(state=Plan.State.APPROVED).order_by("-version").first()
+    if plan is None or complaint.confirmed_at is not None:
+        return
+    plan.state = Plan.State.PENDING_GM
+    plan.save(update_fields=["state"])
+    record_event(
+        complaint.ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.COMPLAINT,
+        action="plan_to_gm",
+        note=_("已定为重大投诉,处理方案须经总经理审批"),
+        data={"version": plan.version},
+    )
+    gms = [u for u in managers(complaint.ticket) if u.staff.role == Role.GENERAL_MANAGER]
+    tell(
+        "complaint.plan_submitted",
+        users=gms,
+        ticket=complaint.ticket,
+        key=f"complaint:{complaint.ticket.serial}:plan:{plan.version}:pending_gm",
+        department=complaint.ticket.department.name if complaint.ticket.department_id else "",
+        submitter=getattr(getattr(plan.proposed_by, "staff", None), "display_name", ""),
+    )
 
 
 # ---------------------------------------------------------------------------------- matching
@@ -260,6 +291,9 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
     the same matter within the window. Every member becomes major (reason: collective)."""
     if complaint.area_id is None:
         return None
+    # One intake at a time per area decides (an outage brings many calls at once): the area's
+    # row is locked until the intake commits (PostgreSQL; SQLite has one writer anyway).
+    ServiceArea.objects.select_for_update().filter(pk=complaint.area_id).first()
     window = dt.timedelta(hours=settings.collective_window_hours)
     nearby = (
         Complaint.objects.filter(
@@ -285,6 +319,13 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
             detected_at=timezone.now(),
         )
     now = timezone.now()
+    # The other members' clocks move: their tickets are locked first, in a fixed order.
+    list(
+        Ticket.objects.select_for_update()
+        .filter(pk__in=[m.ticket_id for m in members if m is not complaint])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     for member in members:
         member.group = group
         member.save(update_fields=["group"])
@@ -358,6 +399,8 @@ def check_action(ticket: Ticket, action: str) -> None:
     if action == "close":
         if not (complaint.cause.strip() and complaint.corrective_action.strip()):
             missing = _("请先填写原因分析和整改措施")
+        elif klass == ComplaintClass.RESPONSIBLE and _callback_open(ticket):
+            missing = _("责任投诉须回访后才能归档")
     elif not klass:
         missing = _("请先界定投诉责任")
     elif klass == ComplaintClass.RESPONSIBLE and not approved:
@@ -376,10 +419,25 @@ def check_action(ticket: Ticket, action: str) -> None:
         raise ServiceError(Code.INVALID_TRANSITION, missing, field="action")
 
 
+def _callback_open(ticket: Ticket) -> bool:
+    from kefu.followups.models import CallbackTask
+
+    return CallbackTask.objects.filter(ticket=ticket, state=CallbackTask.State.OPEN).exists()
+
+
 def on_transition(ticket: Ticket, action: str) -> None:
     """Keep the complaint's open flag with its ticket (the overdue sweep reads it); tell the
     department a complaint has come to it."""
     is_open = ticket.status in OPEN_STATUSES
     Complaint.objects.filter(ticket=ticket).exclude(is_open=is_open).update(is_open=is_open)
+    if action in ("dispatch", "return"):
+        # A plan waiting for approval belongs to the department that proposed it.
+        for plan in Plan.objects.filter(
+            complaint__ticket=ticket, state__in=(Plan.State.PENDING_HEAD, Plan.State.PENDING_GM)
+        ).select_related("proposed_by__staff"):
+            staff = getattr(plan.proposed_by, "staff", None)
+            if staff is None or staff.department_id != ticket.department_id:
+                plan.state = Plan.State.SUPERSEDED
+                plan.save(update_fields=["state"])
     if action == "dispatch":
         tell_assigned(ticket)

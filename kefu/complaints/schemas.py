@@ -75,7 +75,8 @@ class GroupOut(Schema):
     title: str
     detected_at: dt.datetime
     owner: str
-    members: list[str]
+    members: list[str] = Field(description="the member tickets the caller may see")
+    size: int = Field(description="all member tickets, seen or not")
 
 
 class ComplaintOut(Schema):
@@ -105,19 +106,23 @@ def _local(value):
     return timezone.localtime(value) if value is not None else None
 
 
-def group_out(group) -> dict:
+def group_out(group, *, visible) -> dict:
+    """``visible``: the tickets the caller may see; others are only counted."""
     members = group.members.select_related("ticket").order_by("received_at", "id")
+    seen = set(visible.filter(complaint__group=group).values_list("pk", flat=True))
     return {
         "id": group.id,
         "area": group.area.code,
         "title": group.title,
         "detected_at": _local(group.detected_at),
         "owner": group.owner.username if group.owner_id else "",
-        "members": [m.ticket.serial for m in members],
+        "members": [m.ticket.serial for m in members if m.ticket_id in seen],
+        "size": len(members),
     }
 
 
-def complaint_out(complaint: Complaint) -> dict:
+def complaint_out(complaint: Complaint, *, visible) -> dict:
+    """The complaint as the API shows it; ``visible``: the tickets the caller may see."""
     plan = complaint.current_plan()
     return {
         "complaint_class": complaint.complaint_class,
@@ -131,7 +136,7 @@ def complaint_out(complaint: Complaint) -> dict:
         "source": complaint.source,
         "loss_or_injury": complaint.loss_or_injury,
         "repeat_of": complaint.repeat_of.serial if complaint.repeat_of_id else None,
-        "group": group_out(complaint.group) if complaint.group_id else None,
+        "group": group_out(complaint.group, visible=visible) if complaint.group_id else None,
         "plan": {
             "version": plan.version,
             "text": plan.text,

@@ -60,6 +60,8 @@ def access_complaint(actor, serial: str, *, for_update: bool = False) -> Complai
 
 def _text(value: str, field: str, *, required: bool = True, message: str = "") -> str:
     value = (value or "").strip()
+    if "\x00" in value:  # never meaningful, and PostgreSQL cannot store it
+        raise ServiceError(Code.INVALID, _("输入不能包含空字符 (\\x00)"), field=field)
     if required and not value:
         raise ServiceError(Code.INVALID, message or _("请填写内容"), field=field)
     if len(value) > MAX_TEXT:
@@ -139,6 +141,8 @@ def book_onsite_determination(serial: str, *, actor, at: dt.datetime, note: str 
         at = timezone.make_aware(at)
     if at < complaint.ticket.received_at:
         raise ServiceError(Code.INVALID, _("约定时间不能早于受理时间"), field="at")
+    if at > complaint.ticket.received_at + dt.timedelta(days=366):
+        raise ServiceError(Code.INVALID, _("约定时间须在受理后一年内"), field="at")
     complaint.determination = Determination.ONSITE
     complaint.onsite_at = at
     complaint.save(update_fields=["determination", "onsite_at"])
@@ -218,6 +222,8 @@ def override_severity(serial: str, *, actor, severity: str, reason: str) -> Comp
     complaint.save(update_fields=["severity", "severity_overridden", "reasons"])
     sla.replan(complaint.ticket, timezone.now())
     _log(complaint, actor=actor, action="override", note=reason, old=previous, new=severity)
+    if severity == Severity.MAJOR:
+        rules.became_major(complaint, actor=actor)
     return complaint
 
 
@@ -271,6 +277,7 @@ def decide_plan(serial: str, *, actor, approve: bool, note: str = "") -> Plan:
     """The department head approves or rejects the waiting plan; a major complaint's plan then
     goes to the general manager (总经理) as well. A rejection needs a reason."""
     complaint = access_complaint(actor, serial, for_update=True)
+    _require_open(complaint)
     plan = complaint.current_plan()
     if plan is None or plan.state not in (Plan.State.PENDING_HEAD, Plan.State.PENDING_GM):
         raise ServiceError(Code.INVALID_TRANSITION, _("没有待审批的处理方案"))
@@ -459,14 +466,17 @@ def access_group(actor, group_id: int) -> CollectiveGroup:
 
 def group_owner_choices(actor) -> list[StaffProfile]:
     """Who ``actor`` may make the owner of a collective complaint (none when it may not)."""
-    if scope_of(actor).role not in GROUP_ROLES:
+    scope = scope_of(actor)
+    if scope.role not in GROUP_ROLES:
         return []
-    return list(
-        StaffProfile.objects.filter(user__is_active=True)
-        .exclude(role__in=[Role.QUALITY, Role.ADMIN])
-        .select_related("department")
-        .order_by("department_id", "employee_no")
+    people = StaffProfile.objects.filter(user__is_active=True).exclude(
+        role__in=[Role.QUALITY, Role.ADMIN]
     )
+    if not scope.everything:  # a branch's lead names the branch's people
+        people = people.filter(
+            Q(branch_id=scope.branch_id) | Q(department__branch_id=scope.branch_id)
+        )
+    return list(people.select_related("department").order_by("department_id", "employee_no"))
 
 
 @transaction.atomic
@@ -481,7 +491,7 @@ def set_group_owner(group_id: int, *, actor, owner: str, note: str = "") -> Coll
         .filter(Q(user__username=owner) | Q(employee_no=owner), user__is_active=True)
         .first()
     )
-    if staff is None:
+    if staff is None or staff not in group_owner_choices(actor):
         raise ServiceError(Code.INVALID, _("处理人不存在:%s") % owner[:40], field="owner")
     CollectiveGroup.objects.filter(pk=group.pk).select_for_update().first()
     group.owner = staff.user
@@ -496,6 +506,16 @@ def set_group_owner(group_id: int, *, actor, owner: str, note: str = "") -> Coll
                 kind=TicketEvent.Kind.COMPLAINT,
                 action="group_owner",
                 note=note or _("集体投诉由 %s 统一协调") % staff.display_name,
+                data={"group": group.id, "owner": staff.user.username},
+            )
+        elif ticket.status == Status.AWAITING_CONFIRMATION:
+            # Already with the customer: left where it is, the owner told on its timeline.
+            record_event(
+                ticket,
+                actor=actor,
+                kind=TicketEvent.Kind.COMPLAINT,
+                action="group_owner",
+                note=note or _("集体投诉由 %s 统一处理") % staff.display_name,
                 data={"group": group.id, "owner": staff.user.username},
             )
         elif ticket.department_id != staff.department_id:
@@ -542,18 +562,22 @@ def sweep_unresolved(now: dt.datetime | None = None) -> int:
     ).values_list("pk", "received_at")
     due = [
         pk
-        for pk, received in candidates[: SWEEP_BATCH * 2]
+        for pk, received in candidates.order_by("received_at", "pk")[: SWEEP_BATCH * 2]
         if timezone.localtime(received) + months <= now
     ]
     raised = 0
     for pk in due[:SWEEP_BATCH]:
         with transaction.atomic():
-            claimed = Complaint.objects.filter(pk=pk, severity=Severity.GENERAL).update(
-                severity=Severity.MAJOR
-            )
+            complaint = Complaint.objects.select_related("ticket__type").filter(pk=pk).first()
+            # Lock the ticket, then claim: the complaint must still be open, general and not
+            # decided by a supervisor meanwhile.
+            Ticket.objects.select_for_update().filter(pk=complaint.ticket_id).first()
+            claimed = Complaint.objects.filter(
+                pk=pk, severity=Severity.GENERAL, is_open=True, severity_overridden=False
+            ).update(severity=Severity.MAJOR)
             if not claimed:
                 continue
-            complaint = Complaint.objects.select_related("ticket__type").get(pk=pk)
+            complaint.refresh_from_db()
             complaint.severity = Severity.GENERAL  # as it was: set_reasons records the change
             rules.set_reasons(
                 complaint,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.complaints import services
 from kefu.core.errors import Code, ServiceError
+from kefu.tickets.services import visible_tickets
 from kefu.tickets.views import after_change
 
 
@@ -33,6 +34,13 @@ def _int(value: str) -> int:
 
 def _bool(value: str | None) -> bool | None:
     return None if value is None else value in ("1", "on", "true")
+
+
+def _refuse_nul(data) -> None:
+    """NUL is never meaningful input and PostgreSQL cannot store it: refused up front."""
+    for field, values in data.lists():
+        if any("\x00" in value for value in values):
+            raise ServiceError(Code.INVALID, _("输入不能包含空字符 (\\x00)"), field=field)
 
 
 # Each step: the service it calls, with the form's fields.
@@ -79,6 +87,7 @@ def step(request, serial: str, name: str):
     if name not in STEPS:
         raise Http404
     try:
+        _refuse_nul(request.POST)
         STEPS[name](serial, request.user, request.POST)
     except ServiceError as exc:
         return after_change(request, serial, exc)
@@ -90,12 +99,14 @@ def _group_page(request, group_id: int, *, error: str = "", status: int = 200):
         found = services.access_group(request.user, group_id)
     except ServiceError:
         raise Http404
-    members = found.members.select_related("ticket__department", "ticket__assignee").order_by(
-        "received_at", "id"
-    )
+    # Only the members the viewer may see are listed; the others are counted.
+    all_members = found.members.select_related("ticket__department", "ticket__assignee")
+    seen = visible_tickets(request.user).filter(complaint__group=found)
+    members = all_members.filter(ticket__in=seen).order_by("received_at", "id")
     context = {
         "group": found,
         "members": members,
+        "hidden": all_members.count() - len(members),
         "owners": services.group_owner_choices(request.user),
         "error": error,
     }
@@ -112,6 +123,7 @@ def group(request, group_id: int):
 @require_POST
 def group_owner(request, group_id: int):
     try:
+        _refuse_nul(request.POST)
         services.set_group_owner(
             group_id,
             actor=request.user,

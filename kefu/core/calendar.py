@@ -103,7 +103,10 @@ class WorkingCalendar:
         return dt.datetime.combine(day, time, tzinfo=timezone.get_current_timezone())
 
     def add_business_time(self, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
-        """``start`` plus ``duration`` counted inside business hours of working days."""
+        """``start`` plus ``duration`` counted inside business hours of working days (nothing
+        to add: ``start`` itself, even outside business hours)."""
+        if duration <= dt.timedelta():
+            return start
         local = timezone.localtime(start)
         day, now = local.date(), local.time().replace(tzinfo=None)
         if not self.is_working_day(day) or now >= self.hours.closing:

@@ -10,6 +10,8 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.accounts.models import Role
+from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.followups.models import CallbackTask, Survey
 from kefu.followups.services import EXCLUDED_BY_CUSTOMER, access_task, visible_tasks
@@ -168,10 +170,24 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
+STATS_ROLES = {
+    Role.TEAM_LEAD,
+    Role.SUPERVISOR,
+    Role.GENERAL_MANAGER,
+    Role.QUALITY,
+    Role.ADMIN,
+    Role.DEPT_HEAD,
+}
+
+
 def callback_rates(actor, *, date_from: dt.date | None = None, date_to: dt.date | None = None):
     """Callbacks due in the range (by due date, the center's days) and surveys sent in it, per
     agent (the callback's assignee; the survey's serving agent) and per department, with the
-    totals. Four queries, whatever the size."""
+    totals. Four queries, whatever the size. Statistics are for those who manage (team leads,
+    supervisors, the general manager, quality, administrators; department heads their own
+    department): FORBIDDEN for the others (DOMAIN §11)."""
+    if scope_of(actor).role not in STATS_ROLES:
+        raise ServiceError(Code.FORBIDDEN, _("无权查看回访统计"))
     date_from, date_to = _bounds(date_from, date_to)
     start, end = _midnight(date_from), _midnight(date_to + dt.timedelta(days=1))
     tasks = visible_tasks(actor).filter(due_at__gte=start, due_at__lt=end)

@@ -204,12 +204,13 @@ def on_ticket_resolved(ticket: Ticket, *, actor) -> CallbackTask | None:
 
 
 # Ticket actions that end a callback task still open, and how.
-ENDED_BY = {"follow_up", "close", "cancel", "merge"}
+ENDED_BY = {"follow_up", "close", "cancel", "merge", "reopen"}
 
 
 def on_ticket_transition(ticket: Ticket, action: str, *, actor) -> None:
     """A ticket action ends its open callback tasks: 已回访 taken on the ticket page records
-    the callback as done there; archiving, cancelling or merging the ticket cancels them.
+    the callback as done there; archiving, cancelling or merging the ticket cancels them, and
+    reopening it too (the next resolution makes a new one).
     Called by kefu.tickets.services inside the action's transaction."""
     if action not in ENDED_BY:
         return
@@ -220,6 +221,9 @@ def on_ticket_transition(ticket: Ticket, action: str, *, actor) -> None:
         if action == "follow_up":
             task.state, task.outcome = CallbackTask.State.DONE, CallbackTask.Outcome.SATISFIED
             task.note = _("已在工单页记录回访")
+        elif action == "reopen":
+            task.state = CallbackTask.State.CANCELLED
+            task.note = _("工单重新处理,办结后重新回访")
         else:
             task.state = CallbackTask.State.CANCELLED
             task.note = _("工单已结束,回访任务取消")
@@ -326,20 +330,20 @@ def survey_url(survey: Survey) -> str:
 
 
 def _send_survey_sms(survey: Survey) -> bool:
-    """Hand the invitation to the SMS gateway (kefu.notify). Returns False, logged, when this
-    installation has no kefu.notify yet. The key makes a repeated call send once."""
-    try:
-        from kefu.notify.services import send_sms
-    except ImportError:
-        logger.warning("kefu.notify is not installed: survey %s not sent", survey.id)
-        return False
-    send_sms(
+    """Hand the invitation to the SMS gateway (kefu.notify). Returns whether it is queued
+    (now or by an earlier call: the key makes a repeated call send once); False for a number
+    the gateway cannot use."""
+    from kefu.notify.models import Delivery
+    from kefu.notify.services import send_sms
+
+    key = f"survey:{survey.id}"
+    queued = send_sms(
         survey.ticket.caller_number,
         event="survey.invite",
         context={"serial": survey.ticket.serial, "url": survey_url(survey)},
-        key=f"survey:{survey.id}",
+        key=key,
     )
-    return True
+    return queued is not None or Delivery.objects.filter(key=key).exists()
 
 
 def send_survey_invite(survey_id: int) -> bool:
@@ -351,10 +355,14 @@ def send_survey_invite(survey_id: int) -> bool:
         return False
     if not Survey.objects.filter(pk=survey_id, sent_at__isnull=True).update(sent_at=now):
         return False
-    if not _send_survey_sms(survey):
-        Survey.objects.filter(pk=survey_id).update(sent_at=None)  # to send once notify exists
-        return False
-    return True
+    try:
+        handed = _send_survey_sms(survey)
+    except Exception:
+        Survey.objects.filter(pk=survey_id).update(sent_at=None)  # a retry may send it
+        raise
+    if not handed:
+        Survey.objects.filter(pk=survey_id).update(sent_at=None)  # not sent: say so
+    return handed
 
 
 # ---------------------------------------------------------------------------------- manual
@@ -520,6 +528,7 @@ def record_attempt(
             ticket.serial, actor=actor, action="follow_up", note=note or label
         )
     elif unsatisfied and ticket.status in REOPENABLE:
+        sla.fulfil_target(ticket, CALLBACK_TARGET, now)  # the callback was made
         _send_back(ticket, actor=actor, words=note)
     return task
 

@@ -136,12 +136,14 @@ def stats(request):
             request.user, date_from=cleaned.get("date_from"), date_to=cleaned.get("date_to")
         )
     except ServiceError as exc:
-        error = exc.detail
+        error, status = exc.detail, exc.status
+    else:
+        status = 200
     return render(
         request,
         "followups/stats.html",
         {"form": form, "report": report, "error": error},
-        status=422 if error else 200,
+        status=status,
     )
 
 

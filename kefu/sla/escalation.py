@@ -85,6 +85,12 @@ def _of_branch(users: list, ticket) -> list:
     return [u for u in users if u.staff.branch_id in (None, ticket.branch_id)]
 
 
+def _key(row: Deadline, what: str) -> str:
+    """Once per deadline, step and due time: a clock moved by a new severity may warn, breach
+    and climb again."""
+    return f"deadline:{row.pk}:{what}:{int(row.due_at.timestamp())}"
+
+
 def _context(row: Deadline) -> dict:
     return {
         "target": row.name,
@@ -100,7 +106,7 @@ def tell_many(rows: list[Deadline], what: str) -> None:
     people = people_at_many([row.ticket for row in rows], 1)
     notices, hooks = [], []
     for row in rows:
-        key = f"deadline:{row.pk}:{what}"
+        key = _key(row, what)
         context = _context(row)
         notices.append(Notice(f"sla.{what}", people[row.ticket_id], context, key, row.ticket))
         payload = {"serial": row.ticket.serial, "target_code": row.code} | context
@@ -177,7 +183,7 @@ def _climb(rows: list[Deadline], now: dt.datetime) -> int:
                 data={"target": row.code, "level": target},
             )
         )
-        key = f"deadline:{row.pk}:escalation:{target}"
+        key = _key(row, f"escalation:{target}")
         context = _context(row) | {"level": label}
         notices.append(Notice("sla.escalation", people, context, key, row.ticket))
         payload = {"serial": row.ticket.serial, "target_code": row.code, "level_number": target}

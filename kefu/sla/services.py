@@ -264,8 +264,18 @@ def on_transition(ticket, action: str, at: dt.datetime) -> None:
     elif any(row.paused_at for row in rows):
         _resume(ticket, rows, at)  # before anything is judged met or late against the due time
     for row in rows:
-        if action in ENDS and row.state == Deadline.State.PENDING:
-            row.state = Deadline.State.CANCELLED
+        if action in ENDS and row.state in running:
+            # Nothing is owed any more: a running clock stops, a breach stays on record and
+            # climbs the chain no further.
+            if row.state == Deadline.State.PENDING:
+                row.state = Deadline.State.CANCELLED
+            row.next_escalation_at = None
+            row.save(update_fields=["state", "next_escalation_at"])
+            continue
+        elif action == "reopen" and row.start == Target.Start.RESOLVED and row.state in running:
+            row.state, row.next_escalation_at = Deadline.State.CANCELLED, None  # due again later
+            row.save(update_fields=["state", "next_escalation_at"])
+            continue
         elif row.code == MEETS.get(action) and row.state in running:
             _fulfil(row, at)
         elif action == "resolve" and row.state in running and row.start != Target.Start.RESOLVED:
@@ -279,14 +289,55 @@ def on_transition(ticket, action: str, at: dt.datetime) -> None:
         else:
             continue
         row.save(update_fields=["state", "met_at"])
+    if action == "reopen":
+        _restart_rework(ticket, rows, at)
     if action not in STARTS:
         return
     policy = rows[0].policy if rows else _ticket_policy(ticket)
     if policy is None:
         return
-    known = {row.code for row in rows}  # a second dispatch (transfer) keeps the first clock
+    known = {row.code: row for row in rows}  # a second dispatch (transfer) keeps the first clock
     new = _open_targets(ticket, policy, STARTS[action], at, _calendar(policy))
+    for row in new:
+        # Counted from each resolution: a callback owed again after rework starts again.
+        if row.code in known and row.start == Target.Start.RESOLVED:
+            _restart(known[row.code], row.due_at, row.warn_at, at)
     Deadline.objects.bulk_create([row for row in new if row.code not in known])
+
+
+def _restart(row: Deadline, due: dt.datetime, warn: dt.datetime, at: dt.datetime) -> None:
+    """Run ``row``'s clock again from ``at`` (its earlier result is on the timeline)."""
+    row.started_at, row.due_at, row.warn_at, row.state = at, due, warn, Deadline.State.PENDING
+    row.met_at = row.warned_at = row.breached_at = row.next_escalation_at = row.paused_at = None
+    row.escalation_level = 0
+    row.save()
+
+
+def _restart_rework(ticket, rows: list[Deadline], at: dt.datetime) -> None:
+    """Reopened (the customer is not satisfied): the department owes a new result, in the
+    result target's time again, counted from now."""
+    row = next((r for r in rows if r.code == RESULT), None)
+    if row is None:
+        return
+    target = next((t for t in row.policy.targets.all() if t.code == RESULT), None)
+    if target is None:
+        return
+    due = _due(target, at, _calendar(row.policy))
+    previous = row.get_state_display()
+    _restart(row, due, at + (due - at) * row.policy.warn_percent / 100, at)
+    record_event(
+        ticket,
+        actor=None,
+        kind=TicketEvent.Kind.SLA,
+        action="restarted",
+        note=_("重新处理:%(name)s 重新计时(上次:%(previous)s),期限 %(due)s")
+        % {
+            "name": row.name,
+            "previous": previous,
+            "due": timezone.localtime(due).strftime("%m-%d %H:%M"),
+        },
+        data={"target": row.code},
+    )
 
 
 def _pause(ticket, rows: list[Deadline], at: dt.datetime) -> None:
@@ -386,6 +437,7 @@ def replan(ticket, at: dt.datetime) -> int:
             row.warned_at = None  # warn again before the new due time
         if row.state == Deadline.State.BREACHED and due > at:
             row.state, row.breached_at = Deadline.State.PENDING, None
+            row.escalation_level, row.next_escalation_at = 0, None
         row.save(
             update_fields=[
                 "policy",
@@ -395,6 +447,8 @@ def replan(ticket, at: dt.datetime) -> int:
                 "warned_at",
                 "state",
                 "breached_at",
+                "escalation_level",
+                "next_escalation_at",
             ]
         )
         changed += 1
@@ -404,6 +458,21 @@ def replan(ticket, at: dt.datetime) -> int:
         new += _open_targets(ticket, policy, Target.Start.RESOLVED, ticket.resolved_at, calendar)
     added = Deadline.objects.bulk_create([row for row in new if row.code not in known])
     return changed + len(added)
+
+
+def fulfil_target(ticket, code: str, at: dt.datetime) -> int:
+    """Record the ticket's running ``code`` clock as done at ``at`` (met or late), e.g. a
+    callback that reached an unsatisfied customer."""
+    rows = list(
+        Deadline.objects.filter(
+            ticket=ticket, code=code, state__in=(Deadline.State.PENDING, Deadline.State.BREACHED)
+        )
+    )
+    for row in rows:
+        _fulfil(row, at)
+        row.next_escalation_at = None
+        row.save(update_fields=["state", "met_at", "next_escalation_at"])
+    return len(rows)
 
 
 def stop_target(ticket, code: str) -> int:

@@ -13,7 +13,7 @@ from kefu.complaints.schemas import ComplaintOut, complaint_out
 from kefu.core.masking import Masker
 from kefu.sla.models import ComplaintClass
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, Ticket, TicketEvent
-from kefu.tickets.services import actions_for
+from kefu.tickets.services import actions_for, visible_tickets
 
 ActionName = Literal[
     "accept",
@@ -218,9 +218,10 @@ def ticket_out(
     }
     if with_relations:
         body["deadlines"] = deadlines_out(ticket.deadlines.all())
-    complaint = getattr(ticket, "complaint", None) if ticket.type.code == "complaint" else None
-    if complaint is not None and (with_relations or timeline is not None):
-        body["complaint"] = complaint_out(complaint)
+    if (with_relations or timeline is not None) and ticket.type.code == "complaint":
+        complaint = getattr(ticket, "complaint", None)
+        if complaint is not None:
+            body["complaint"] = complaint_out(complaint, visible=visible_tickets(actor))
     if timeline is not None:
         body["timeline"] = [
             {

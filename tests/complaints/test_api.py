@@ -99,6 +99,9 @@ def test_every_step_over_the_api(people, api_as):
         f"/complaints/{serial}/lessons", {"cause": "服务意识差", "corrective_action": "培训"}
     )
     assert lessons.json()["complaint"]["cause"] == "服务意识差"
+    refused = agent.post(f"/tickets/{serial}/transitions", {"action": "close"})
+    assert (refused.status_code, refused.json()["detail"]) == (409, "责任投诉须回访后才能归档")
+    agent.post(f"/tickets/{serial}/transitions", {"action": "follow_up", "note": "满意"})
     closed = agent.post(f"/tickets/{serial}/transitions", {"action": "close"})
     assert closed.json()["status"] == "closed"
 

@@ -29,6 +29,10 @@ def test_a_responsibility_complaint_runs_from_intake_to_archive(people):
     complaints.record_lessons(
         ticket.serial, actor=agent, cause="抄表员服务意识不足", corrective_action="全员服务规范培训"
     )
+    with pytest.raises(ServiceError) as no_callback:
+        tickets.transition_ticket(ticket.serial, actor=agent, action="close")
+    assert no_callback.value.detail == "责任投诉须回访后才能归档"  # 100% callback (DOMAIN §2)
+    tickets.transition_ticket(ticket.serial, actor=agent, action="follow_up", note="客户满意")
     tickets.transition_ticket(ticket.serial, actor=agent, action="close")
     assert steps(ticket) == ["classify", "plan_proposed", "plan_approved", "confirmed", "lessons"]
 
@@ -246,3 +250,115 @@ def test_only_leads_and_supervisors_name_the_owner(people, web_as):
     assert CollectiveGroup.objects.get(pk=group_id).owner_id is None
     made[0].refresh_from_db()
     assert made[0].assignee_id is None
+
+
+def test_the_complaint_rules_are_edited_in_the_admin_and_complaints_only_read(admin_client):
+    from kefu.complaints.models import Settings
+
+    assert admin_client.get("/admin/complaints/category/").status_code == 200
+    assert admin_client.get("/admin/complaints/routingrule/add/").status_code == 200
+    assert admin_client.get("/admin/complaints/municipalhotline/").status_code == 200
+    rules = Settings.objects.get()
+    changed = admin_client.post(
+        f"/admin/complaints/settings/{rules.pk}/change/",
+        {
+            "collective_customers": 6,
+            "collective_window_hours": 12,
+            "similarity": 0.2,
+            "unresolved_months": 1,
+        },
+    )
+    assert changed.status_code == 302
+    rules.refresh_from_db()
+    assert (rules.collective_customers, rules.collective_window_hours) == (6, 12)
+    second = admin_client.post(
+        "/admin/complaints/settings/add/",
+        {
+            "collective_customers": 5,
+            "collective_window_hours": 24,
+            "similarity": 0.15,
+            "unresolved_months": 1,
+        },
+    )
+    assert "投诉规则只有一条" in second.content.decode()
+    assert Settings.objects.count() == 1
+    assert admin_client.get("/admin/complaints/complaint/add/").status_code == 403
+
+
+def test_a_complaint_found_major_after_approval_goes_to_the_general_manager(people):
+    agent, handler, head, gm = (
+        people["agent"],
+        people["dept_handler"],
+        people["dept_head"],
+        people["gm"],
+    )
+    ticket = make_complaint(agent, department="repair")
+    tickets.transition_ticket(ticket.serial, actor=handler, action="start")
+    complaints.propose_plan(ticket.serial, actor=handler, text="道歉")
+    complaints.decide_plan(ticket.serial, actor=head, approve=True)
+    complaints.override_severity(
+        ticket.serial, actor=people["supervisor"], severity="major", reason="市长热线转办"
+    )
+    plan = Plan.objects.get(complaint__ticket=ticket)
+    assert plan.state == "pending_gm"
+    from kefu.notify.models import Notification
+
+    assert set(
+        Notification.objects.filter(event__in=["complaint.major", "complaint.plan_submitted"])
+        .filter(user=gm)
+        .values_list("event", flat=True)
+    ) == {"complaint.major", "complaint.plan_submitted"}
+    assert complaints.decide_plan(ticket.serial, actor=gm, approve=True).state == "approved"
+
+
+def test_no_plan_is_decided_on_a_finished_ticket_or_by_another_departments_head(people):
+    agent, handler, head = people["agent"], people["dept_handler"], people["dept_head"]
+    ticket = make_complaint(agent, department="repair")
+    tickets.transition_ticket(ticket.serial, actor=handler, action="start")
+    complaints.propose_plan(ticket.serial, actor=handler, text="道歉")
+    tickets.transition_ticket(ticket.serial, actor=agent, action="dispatch", department="billing")
+    assert Plan.objects.get(complaint__ticket=ticket).state == "superseded"  # repair's plan
+    with pytest.raises(ServiceError) as moved:
+        complaints.decide_plan(ticket.serial, actor=head, approve=True)
+    assert moved.value.code == "not_found"  # no longer repair's to see
+    tickets.transition_ticket(ticket.serial, actor=agent, action="cancel", note="客户撤回")
+    with pytest.raises(ServiceError) as refused:
+        complaints.decide_plan(ticket.serial, actor=agent, approve=True)
+    assert refused.value.code == "invalid_transition"
+
+
+def test_an_on_site_date_years_away_is_refused(people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    ticket = make_complaint(people["agent"])
+    with pytest.raises(ServiceError) as refused:
+        complaints.book_onsite_determination(
+            ticket.serial, actor=people["agent"], at=timezone.now() + dt.timedelta(days=4000)
+        )
+    assert refused.value.field == "at"
+
+
+def test_another_departments_members_of_a_collective_complaint_stay_hidden(people, web_as):
+    agent = people["agent"]
+    made, group_id = _collective(agent)
+    tickets.transition_ticket(made[0].serial, actor=agent, action="dispatch", department="billing")
+    for ticket in made[1:]:
+        tickets.transition_ticket(
+            ticket.serial, actor=agent, action="dispatch", department="repair"
+        )
+    page = web_as(people["other_dept_handler"]).get(f"/complaints/groups/{group_id}/")
+    text = page.content.decode()
+    assert made[0].serial in text
+    assert not any(ticket.serial in text for ticket in made[1:])
+    assert "另有 4 件属其他部门" in text
+
+
+def test_a_nul_in_a_complaint_form_is_a_clear_error(people, web_as):
+    ticket = make_complaint(people["agent"])
+    page = web_as(people["agent"]).post(
+        f"/tickets/{ticket.serial}/complaint/explanation", {"text": "a\x00b"}
+    )
+    assert page.status_code == 422
+    assert "空字符" in page.content.decode()

@@ -114,3 +114,11 @@ def test_a_reversed_range_is_refused(people, api_as):
         "date_from",
         "开始日期不能晚于结束日期",
     )
+
+
+def test_agents_and_handlers_may_not_read_the_rates(people, month, api_as, web_as):
+    for who in ("agent", "dept_handler"):
+        assert api_as(people[who]).get("/followups/stats").status_code == 403
+    page = web_as(people["agent"]).get("/followups/stats")
+    assert page.status_code == 403
+    assert "无权查看回访统计" in page.content.decode()

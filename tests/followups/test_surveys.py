@@ -34,16 +34,21 @@ def test_a_resolved_ticket_with_a_caller_number_gets_a_survey_link_sent_once(
     assert sent == [survey.id]
 
 
-def test_without_the_sms_module_the_invitation_waits_unsent(
+def test_the_invitation_goes_out_through_the_sms_gateway_once(
     people, django_capture_on_commit_callbacks
 ):
+    from kefu.notify.models import Delivery
+
     with django_capture_on_commit_callbacks(execute=True):
         ticket = resolved_repair(people, caller_number="13812345678")
     survey = Survey.objects.get(ticket=ticket)
-    try:
-        import kefu.notify.services  # noqa: F401
-    except ImportError:
-        assert survey.sent_at is None
+    sms = Delivery.objects.get(key=f"survey:{survey.id}")
+    assert (sms.channel, sms.address, sms.status) == ("sms", "13812345678", "sent")
+    assert f"/s/{survey.token}" in sms.body and ticket.serial in sms.body
+    survey.refresh_from_db()
+    assert survey.sent_at is not None
+    assert services.send_survey_invite(survey.id) is False
+    assert Delivery.objects.filter(key=f"survey:{survey.id}").count() == 1
 
 
 def test_no_survey_without_a_number_or_when_switched_off(people):
