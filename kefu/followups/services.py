@@ -14,6 +14,7 @@ import hashlib
 import logging
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -622,7 +623,48 @@ def answer_survey(token: str, *, score, comment: str = "") -> Survey:
         note=_("客户满意度评价:%d 分") % score + (f"\n{comment}" if comment else ""),
         data={"survey": survey.id, "score": score},
     )
+    if score <= LOW_SCORE:
+        _follow_low_score(survey, now)
     return survey
+
+
+LOW_SCORE = 2  # 不满意 or worse: somebody calls the customer back
+
+
+def _follow_low_score(survey: Survey, now: dt.datetime) -> None:
+    """A dissatisfied answer through the link is not left alone: a callback task for the
+    next working day, and the team leads told, so the center hears the customer out (and,
+    for a complaint, sends it back through 客户不满意)."""
+    ticket = survey.ticket
+    if CallbackTask.objects.filter(ticket=ticket, state=CallbackTask.State.OPEN).exists():
+        return
+    purpose = Purpose.COMPLAINT if ticket.type.code == "complaint" else Purpose.SATISFACTION
+    task = CallbackTask.objects.create(
+        ticket=ticket,
+        purpose=purpose,
+        method=Method.PHONE,
+        department=ticket.department,
+        due_at=WorkingCalendar().add_working_days(now, 1),
+        note=_("满意度评价 %d 分") % survey.score,
+        created_at=now,
+    )
+    _log(
+        ticket,
+        actor=None,
+        action="callback_planned",
+        note=_("满意度评价 %(score)d 分,%(due)s 前回访")
+        % {"score": survey.score, "due": _when(task.due_at)},
+        task=task.id,
+    )
+    from kefu.notify.services import notify_users
+
+    notify_users(
+        "followup.due",
+        users=get_user_model().objects.filter(is_active=True, staff__role=Role.TEAM_LEAD),
+        context={"due": _when(task.due_at)},
+        key=f"survey:{survey.id}:low",
+        ticket=ticket,
+    )
 
 
 SWEEP_BATCH = 1000

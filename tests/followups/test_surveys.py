@@ -122,3 +122,27 @@ def test_a_score_out_of_range_is_refused_with_the_form_again(people):
     assert page.status_code == 422
     survey.refresh_from_db()
     assert survey.state == "pending"
+
+
+def test_a_dissatisfied_answer_brings_a_callback_and_tells_the_team_leads(people, time_machine):
+    from kefu.followups.models import CallbackTask
+    from kefu.notify.models import Notification
+
+    time_machine.move_to(at("2025-11-24 10:00"), tick=False)
+    ticket = resolved_repair(people, caller_number="13812345678")
+    survey = Survey.objects.get(ticket=ticket)
+    Client().post(f"/s/{survey.token}", {"score": "1", "comment": "修完又漏了"})
+    task = CallbackTask.objects.get(ticket=ticket, state="open")
+    assert (task.purpose, task.due_at) == ("satisfaction", at("2025-11-25 17:30"))
+    assert list(
+        Notification.objects.filter(event="followup.due").values_list("user__username", flat=True)
+    ) == ["lead"]
+
+
+def test_a_satisfied_answer_asks_for_nothing_more(people):
+    from kefu.followups.models import CallbackTask
+
+    ticket = resolved_repair(people, caller_number="13812345678")
+    survey = Survey.objects.get(ticket=ticket)
+    Client().post(f"/s/{survey.token}", {"score": "5"})
+    assert not CallbackTask.objects.filter(ticket=ticket, state="open").exists()
