@@ -332,6 +332,7 @@ def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of:
             if action == "request_confirmation" and klass != "responsible":
                 continue
         if action == "close":
+            _call_back(ticket, lead)
             complaint_services.record_lessons(
                 serial,
                 actor=lead,
@@ -351,8 +352,22 @@ def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of:
         if action == "cancel":
             kwargs = {"note": "客户来电撤回投诉"}
         if action == "follow_up":
+            _call_back(ticket, lead)  # the callback task, when the rules made one
+            ticket.refresh_from_db()
+            if ticket.status != "resolved":
+                continue
             actor, kwargs = lead, {"note": "回访:客户表示满意"}
+        ticket.refresh_from_db()
         ticket = ticket_services.transition_ticket(serial, actor=actor, action=action, **kwargs)
+
+
+def _call_back(ticket, lead) -> None:
+    """The team lead makes the ticket's open callback, and the customer is satisfied."""
+    from kefu.followups.models import CallbackTask
+    from kefu.followups.services import record_attempt
+
+    for task in CallbackTask.objects.filter(ticket=ticket, state=CallbackTask.State.OPEN):
+        record_attempt(task.id, actor=lead, outcome="satisfied", note="客户表示满意", score=5)
 
 
 def _head_of(ticket):

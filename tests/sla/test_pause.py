@@ -63,12 +63,13 @@ def test_a_policy_that_does_not_pause_keeps_counting(people, time_machine):
     assert sweep(at("2025-03-17 12:00")) == (0, 1)
 
 
-def test_the_customer_not_satisfied_sends_it_back_with_the_clock_running(people, time_machine):
+def test_the_customer_not_satisfied_sends_it_back_with_a_new_clock(people, time_machine):
     ticket = approved_and_waiting(people, time_machine)
     time_machine.move_to(at("2025-03-17 14:00"), tick=False)
     complaints.record_unsatisfied(ticket.serial, actor=people["agent"], words="不同意方案")
     row = result(ticket)
-    assert (row.paused_at, row.due_at) == (None, at("2025-03-17 15:00"))
+    # The department revises the plan: the result's 2 business hours again, from now.
+    assert (row.paused_at, row.due_at, row.state) == (None, at("2025-03-17 16:00"), "pending")
 
 
 def test_a_major_complaint_over_the_spring_festival(agent, time_machine):
