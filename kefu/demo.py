@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kefu.accounts.models import Branch, Department, Role, ServiceArea
 from kefu.accounts.services import create_staff
+from kefu.complaints import rules as complaint_rules
 from kefu.complaints import services as complaint_services
 from kefu.complaints.models import Category, RoutingRule
 from kefu.customers.models import Customer
@@ -47,6 +48,11 @@ STAFF = [
     ("head", "赵军", "3100", Role.DEPT_HEAD, "hq", "repair"),
     ("network", "孙涛", "3201", Role.DEPT_HANDLER, "hq", "network"),
     ("billing", "周敏", "3301", Role.DEPT_HANDLER, "hq", "billing"),
+    ("lab", "马林", "3401", Role.DEPT_HANDLER, "hq", "quality-dept"),
+    ("nethead", "钱勇", "3200", Role.DEPT_HEAD, "hq", "network"),
+    ("billhead", "孙丽", "3300", Role.DEPT_HEAD, "hq", "billing"),
+    ("labhead", "何静", "3400", Role.DEPT_HEAD, "hq", "quality-dept"),
+    ("sz-head", "林峰", "5100", Role.DEPT_HEAD, "sz", "sz-repair"),
     ("sz-agent", "黄磊", "8511", Role.AGENT, "sz", None),
     ("sz-handler", "吴刚", "5101", Role.DEPT_HANDLER, "sz", "sz-repair"),
     ("gm", "郑总", "0100", Role.GENERAL_MANAGER, None, None),
@@ -198,6 +204,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
         "repair": "handler",
         "network": "network",
         "billing": "billing",
+        "quality-dept": "lab",
         "sz-repair": "sz-handler",
     }
     paths = [
@@ -276,7 +283,7 @@ def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of:
     explanation or hotline, and the lessons before archiving."""
     User = get_user_model()
     agent, lead = User.objects.get(username="agent"), User.objects.get(username="lead")
-    gm, head = User.objects.get(username="gm"), User.objects.get(username="head")
+    gm = User.objects.get(username="gm")
     klass = rng.choice(["responsible"] * 6 + ["not_responsible"] * 3 + ["assist"])
     serial = ticket.serial
     for action in path:
@@ -287,9 +294,16 @@ def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of:
         )
         if action == "dispatch" and ticket.department_id:
             continue  # the routing table sent it at intake
-        if action == "dispatch":
+        if action == "dispatch":  # where the routing table sends its category
+            routed = complaint_rules.route(
+                "complaint", area=ticket.area, category=ticket.complaint.category
+            )
+            department = "sz-repair" if ticket.branch.code == "sz" else "repair"
             ticket = ticket_services.transition_ticket(
-                serial, actor=agent, action="dispatch", department="repair"
+                serial,
+                actor=agent,
+                action="dispatch",
+                department=routed.code if routed and ticket.branch.code == "hq" else department,
             )
             continue
         if action in ("request_confirmation", "resolve") and ticket.complaint.complaint_class == "":
@@ -310,10 +324,7 @@ def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of:
                 complaint_services.propose_plan(
                     serial, actor=handler, text="上门核实,向客户道歉并限期整改"
                 )
-                department_head = head if ticket.department.code == "repair" else None
-                plan = complaint_services.decide_plan(
-                    serial, actor=department_head or _head_of(ticket), approve=True
-                )
+                plan = complaint_services.decide_plan(serial, actor=_head_of(ticket), approve=True)
                 if plan.state == "pending_gm":
                     complaint_services.decide_plan(serial, actor=gm, approve=True)
             if action == "resolve":
@@ -371,21 +382,13 @@ def _call_back(ticket, lead) -> None:
 
 
 def _head_of(ticket):
-    """The department head of the ticket's department, made on demand for the demo."""
+    """The head of the ticket's department."""
     from kefu.accounts.models import StaffProfile
 
-    staff = StaffProfile.objects.filter(department=ticket.department, role=Role.DEPT_HEAD).first()
-    if staff:
-        return staff.user
-    code = ticket.department.code
-    return create_staff(
-        username=f"{code}-head",
-        password=DEMO_PASSWORD,
-        employee_no=f"H{ticket.department_id:03d}",
-        display_name=f"{ticket.department.name}负责人",
-        role=Role.DEPT_HEAD,
-        branch=ticket.department.branch,
-        department=ticket.department,
+    return (
+        StaffProfile.objects.select_related("user")
+        .get(department=ticket.department, role=Role.DEPT_HEAD)
+        .user
     )
 
 
