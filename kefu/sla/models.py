@@ -129,6 +129,9 @@ class Deadline(models.Model):
     # Stopped while the ticket waits on the customer (Policy.pause_for_customer): the sweep
     # passes it over, and the due time moves on by the pause when the clock runs again.
     paused_at = models.DateTimeField(null=True, blank=True)
+    # How far pauses moved the due time, on the target's clock: kept when the due time is
+    # computed again for a new severity or class.
+    paused_for = models.DurationField(default=dt.timedelta)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
 

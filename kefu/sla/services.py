@@ -309,7 +309,7 @@ def _restart(row: Deadline, due: dt.datetime, warn: dt.datetime, at: dt.datetime
     """Run ``row``'s clock again from ``at`` (its earlier result is on the timeline)."""
     row.started_at, row.due_at, row.warn_at, row.state = at, due, warn, Deadline.State.PENDING
     row.met_at = row.warned_at = row.breached_at = row.next_escalation_at = row.paused_at = None
-    row.escalation_level = 0
+    row.escalation_level, row.paused_for = 0, dt.timedelta()
     row.save()
 
 
@@ -362,6 +362,13 @@ def _pause(ticket, rows: list[Deadline], at: dt.datetime) -> None:
         )
 
 
+def _extend(due: dt.datetime, span: dt.timedelta, clock: str, calendar) -> dt.datetime:
+    """``due`` moved on by ``span`` on the target's clock."""
+    if clock in (Target.Clock.BUSINESS_MINUTES, Target.Clock.WORKING_DAYS):
+        return calendar.add_business_time(due, span)
+    return due + span
+
+
 def _resume(ticket, rows: list[Deadline], at: dt.datetime) -> None:
     """The clocks run again; each due time moves on by the pause, on the target's own clock
     (business time for business-time and working-day targets, wall time for the others)."""
@@ -375,14 +382,13 @@ def _resume(ticket, rows: list[Deadline], at: dt.datetime) -> None:
             Target.Clock.MINUTES,
         )
         if clock in (Target.Clock.BUSINESS_MINUTES, Target.Clock.WORKING_DAYS):
-            due = calendar.add_business_time(
-                row.due_at, calendar.business_time_between(row.paused_at, at)
-            )
+            stood = calendar.business_time_between(row.paused_at, at)
         else:
-            due = row.due_at + (at - row.paused_at)
+            stood = at - row.paused_at
+        due = _extend(row.due_at, stood, clock, calendar)
         row.warn_at = row.started_at + (due - row.started_at) * row.policy.warn_percent / 100
-        row.due_at, row.paused_at = due, None
-        row.save(update_fields=["due_at", "warn_at", "paused_at"])
+        row.due_at, row.paused_at, row.paused_for = due, None, row.paused_for + stood
+        row.save(update_fields=["due_at", "warn_at", "paused_at", "paused_for"])
         moved.append(row)
     if moved:
         record_event(
@@ -430,7 +436,10 @@ def replan(ticket, at: dt.datetime) -> int:
                 row.save(update_fields=["state"])
                 changed += 1
             continue
-        due = _due(target, row.started_at, calendar)
+        # From the original start, plus the time pauses already gave it.
+        due = _extend(
+            _due(target, row.started_at, calendar), row.paused_for, target.clock, calendar
+        )
         row.policy, row.name, row.due_at = policy, target.name, due
         row.warn_at = row.started_at + (due - row.started_at) * policy.warn_percent / 100
         if row.warn_at > at:

@@ -80,3 +80,24 @@ def test_a_major_complaint_over_the_spring_festival(agent, time_machine):
     general = make_complaint(agent, content="抄表员态度恶劣")
     # 1.5 business hours that day, the last half hour on the first day back.
     assert result(general).due_at == at("2025-02-05 09:00")
+
+
+def test_a_new_severity_during_the_pause_counts_the_pause_too(people, time_machine):
+    ticket = approved_and_waiting(people, time_machine)  # paused at 11:00, due 12:00
+    time_machine.move_to(at("2025-03-17 11:30"), tick=False)
+    complaints.override_severity(
+        ticket.serial, actor=people["supervisor"], severity="major", reason="媒体关注"
+    )
+    row = result(ticket)
+    assert (row.due_at, row.paused_at) == (at("2025-03-19 17:30"), at("2025-03-17 11:00"))
+    complaints.decide_plan(ticket.serial, actor=people["gm"], approve=True)  # major: the GM too
+    time_machine.move_to(at("2025-03-18 09:30"), tick=False)
+    complaints.record_confirmation(ticket.serial, actor=people["agent"], method="sms")
+    tickets.transition_ticket(ticket.serial, actor=people["agent"], action="resolve")
+    row = result(ticket)
+    # 7.5 business hours stood still (11:00–17:30, 08:30–09:30): 03-19 17:30 moves to 03-20 16:00.
+    assert (row.paused_for, row.due_at, row.state) == (
+        dt.timedelta(hours=7, minutes=30),
+        at("2025-03-20 16:00"),
+        "met",
+    )
