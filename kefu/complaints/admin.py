@@ -14,6 +14,7 @@ from kefu.complaints.models import (
     RoutingRule,
     Settings,
 )
+from kefu.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Category)
@@ -67,21 +68,8 @@ class SettingsAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Changed only through the complaint process (kefu.complaints.services)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Complaint)
-class ComplaintAdmin(ReadOnly):
+class ComplaintAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "complaint_class", "severity", "category", "source", "is_open"]
     list_filter = ["complaint_class", "severity", "category", "source", "is_open"]
     search_fields = ["ticket__serial"]
@@ -89,6 +77,6 @@ class ComplaintAdmin(ReadOnly):
 
 
 @admin.register(CollectiveGroup)
-class CollectiveGroupAdmin(ReadOnly):
+class CollectiveGroupAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "detected_at", "owner"]
     list_select_related = ["area", "owner"]

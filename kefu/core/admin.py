@@ -39,3 +39,17 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: the rows change only through their app's services, which
+    keep the timeline and the audit trail."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from kefu.core.admin import ReadOnlyAdmin
 from kefu.followups.models import Attempt, CallbackRule, CallbackTask, FollowupSettings, Survey
 
 
@@ -48,21 +49,8 @@ class AttemptInline(admin.TabularInline):
         return False
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Read-only here: callbacks and surveys change only through their services (timeline)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(CallbackTask)
-class CallbackTaskAdmin(ReadOnly):
+class CallbackTaskAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "purpose", "method", "state", "outcome", "excluded_reason", "due_at"]
     list_filter = ["state", "purpose", "method", "excluded_reason"]
     search_fields = ["ticket__serial"]
@@ -71,7 +59,7 @@ class CallbackTaskAdmin(ReadOnly):
 
 
 @admin.register(Survey)
-class SurveyAdmin(ReadOnly):
+class SurveyAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "state", "channel", "score", "created_at", "answered_at"]
     list_filter = ["state", "channel", "score"]
     search_fields = ["ticket__serial"]

@@ -253,25 +253,31 @@ def notify_many(notices: list[Notice]) -> list[Delivery]:
                     next_attempt_at=now,
                     **common,
                 )
-    keys = {key for key, _channel, _address in wanted}
-    for taken in Delivery.objects.filter(key__in=keys).values_list("key", "channel", "address"):
-        wanted.pop(taken, None)
-    fresh = list(wanted.values())
-    try:
-        with transaction.atomic():
-            created = Delivery.objects.bulk_create(fresh)
-    except IntegrityError:  # another process wrote one of them meanwhile: one by one
-        created = [
-            made
-            for made in (_create(**_fields(delivery)) for delivery in fresh)
-            if made is not None
-        ]
+    created = _create_missing(wanted)
     inbox_rows = [d for d in created if d.channel == Channel.INAPP]
     InAppTransport().send_many(
         inbox_rows, links=[links[(d.key, d.channel, d.address)] for d in inbox_rows]
     )
     _send_after_commit(created)
     return created
+
+
+def _create_missing(wanted: dict[tuple, Delivery]) -> list[Delivery]:
+    """Write the deliveries keyed (key, channel, address) that were not created before, in one
+    statement; returns those written."""
+    keys = {key for key, _channel, _address in wanted}
+    for taken in Delivery.objects.filter(key__in=keys).values_list("key", "channel", "address"):
+        wanted.pop(taken, None)
+    fresh = list(wanted.values())
+    try:
+        with transaction.atomic():
+            return Delivery.objects.bulk_create(fresh)
+    except IntegrityError:  # another process wrote one of them meanwhile: one by one
+        return [
+            made
+            for made in (_create(**_fields(delivery)) for delivery in fresh)
+            if made is not None
+        ]
 
 
 def _fields(delivery: Delivery) -> dict:
@@ -376,21 +382,7 @@ def emit_webhooks(items: list[tuple[str, dict, str]]) -> list[Delivery]:
             )
     if not wanted:
         return []
-    keys = {key for key, _channel, _address in wanted}
-    for taken in Delivery.objects.filter(key__in=keys, channel=Channel.WEBHOOK).values_list(
-        "key", "channel", "address"
-    ):
-        wanted.pop(taken, None)
-    fresh = list(wanted.values())
-    try:
-        with transaction.atomic():
-            created = Delivery.objects.bulk_create(fresh)
-    except IntegrityError:  # another process wrote one of them meanwhile: one by one
-        created = [
-            made
-            for made in (_create(**_fields(delivery)) for delivery in fresh)
-            if made is not None
-        ]
+    created = _create_missing(wanted)
     _send_after_commit(created)
     return created
 
