@@ -180,13 +180,17 @@ STATS_ROLES = {
 }
 
 
+def can_read_rates(actor) -> bool:
+    return scope_of(actor).role in STATS_ROLES
+
+
 def callback_rates(actor, *, date_from: dt.date | None = None, date_to: dt.date | None = None):
     """Callbacks due in the range (by due date, the center's days) and surveys sent in it, per
     agent (the callback's assignee; the survey's serving agent) and per department, with the
     totals. Four queries, whatever the size. Statistics are for those who manage (team leads,
     supervisors, the general manager, quality, administrators; department heads their own
     department): FORBIDDEN for the others (DOMAIN §11)."""
-    if scope_of(actor).role not in STATS_ROLES:
+    if not can_read_rates(actor):
         raise ServiceError(Code.FORBIDDEN, _("无权查看回访统计"))
     date_from, date_to = _bounds(date_from, date_to)
     start, end = _midnight(date_from), _midnight(date_to + dt.timedelta(days=1))

@@ -48,6 +48,7 @@ def task_list(request):
             "masker": Masker(request.user),
             "now": timezone.now(),
             "can_call_back": services.can_call_back(request.user),
+            "can_read_stats": selectors.can_read_rates(request.user),
             "form": TaskForm(),
         },
     )
@@ -118,6 +119,7 @@ def create(request):
             "masker": Masker(request.user),
             "now": timezone.now(),
             "can_call_back": services.can_call_back(request.user),
+            "can_read_stats": selectors.can_read_rates(request.user),
             "form": form,
             "error": error,
         },
