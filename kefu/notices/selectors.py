@@ -65,6 +65,22 @@ def active_notices_for_area(area: ServiceArea | int | None) -> list[Notice]:
     )
 
 
+def active_notices_for_areas(area_ids) -> list[Notice]:
+    """The published notices affecting any of ``area_ids`` (a caller with several customer
+    records), each once, soonest start first."""
+    ids = [pk for pk in set(area_ids) if pk is not None]
+    if not ids:
+        return []
+    return list(
+        Notice.objects.filter(
+            state=State.PUBLISHED,
+            pk__in=Notice.areas.through.objects.filter(servicearea_id__in=ids).values("notice_id"),
+        )
+        .prefetch_related("areas")
+        .order_by("starts_at", "id")
+    )
+
+
 def affected_notices(actor, area_code: str) -> list[Notice]:
     """Active notices of the area with code ``area_code``. Raises NOT_FOUND for an unknown
     area or for who may not read notices."""

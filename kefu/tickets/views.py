@@ -17,6 +17,7 @@ from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.customers.services import split_tags
+from kefu.notices.selectors import active_notices_for_areas
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import selectors, services
 from kefu.tickets.forms import ActionForm, IntakeForm, QueueForm
@@ -116,6 +117,7 @@ def lookup_partial(request):
     """The caller's profile and last tickets (screen pop), as an htmx fragment."""
     raw = request.GET.get("phone", "")[:40]
     profile = selectors.caller_profile(request.user, raw)
+    notices = active_notices_for_areas(c.area_id for c in profile.customers)
     return render(
         request,
         "tickets/partials/profile.html",
@@ -125,6 +127,7 @@ def lookup_partial(request):
             "customers": profile.customers,
             "recent": profile.recent,
             "masker": Masker(request.user),
+            "notices": notices,
         },
     )
 
