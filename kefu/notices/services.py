@@ -321,3 +321,20 @@ def link_ticket_to_notice(serial: str, *, actor, notice_id: int) -> NoticeLink:
     )
     record_audit(actor=actor, action="notice.link", obj=notice, detail={"ticket": ticket.serial})
     return link
+
+
+@transaction.atomic
+def create_ticket_for_notice(data, *, actor, notice_id: int, department: str = ""):
+    """Record a call about an active notice: the ticket (as intake saves it) linked to the
+    notice, in one transaction. Raises what intake and ``link_ticket_to_notice`` raise; a
+    refused link leaves no ticket behind."""
+    from kefu.tickets.services import create_ticket
+
+    notice = access_notice(actor, notice_id)
+    if notice.state != State.PUBLISHED:  # checked first: a refused call writes nothing
+        raise ServiceError(
+            Code.INVALID_TRANSITION, _("只能关联已发布且未结束的公告"), field="notice_id"
+        )
+    ticket = create_ticket(data, actor=actor, accept=True, department=department)
+    link_ticket_to_notice(ticket.serial, actor=actor, notice_id=notice.pk)
+    return ticket

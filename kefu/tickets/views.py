@@ -17,6 +17,7 @@ from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.customers.services import split_tags
+from kefu.notices import services as notice_services
 from kefu.notices.selectors import active_notices_for_areas
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import selectors, services
@@ -160,9 +161,17 @@ def intake(request):
                     "promised": complaint_rules.promised_result(cleaned),
                 },
             )
-        ticket = services.create_ticket(
-            data, actor=request.user, accept=True, department=department
-        )
+        if form.cleaned_data.get("notice_id"):
+            ticket = notice_services.create_ticket_for_notice(
+                data,
+                actor=request.user,
+                notice_id=form.cleaned_data["notice_id"],
+                department=department,
+            )
+        else:
+            ticket = services.create_ticket(
+                data, actor=request.user, accept=True, department=department
+            )
     except ServiceError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return render(request, "tickets/partials/intake_form.html", context, status=422)

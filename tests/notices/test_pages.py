@@ -190,3 +190,53 @@ def test_public_board_lists_active_notices_by_area_without_personal_data(lead, a
 
 def test_the_nav_links_to_the_notices(agent, web_as):
     assert 'data-testid="nav-notices"' in web_as(agent).get("/notices/").content.decode()
+
+
+INTAKE = {
+    "caller_number": "138 1234 5678",
+    "contact_name": "王先生",
+    "type": "inquiry",
+    "channel": "phone",
+    "priority": "normal",
+    "content": "家里没水,是不是停水了",
+    "reply_method": "phone",
+}
+
+
+def test_a_call_taken_for_a_notice_is_saved_and_linked_to_it(lead, agent, web_as):
+    from kefu.tickets.models import Ticket
+
+    notice = make_notice(lead, publish=True)
+    client = web_as(agent)
+
+    readback = client.post("/tickets/new", INTAKE | {"notice_id": notice.pk})
+    saved = client.post("/tickets/new", INTAKE | {"notice_id": notice.pk, "confirmed": "on"})
+
+    assert f'name="notice_id" value="{notice.pk}"' in readback.content.decode()
+    ticket = Ticket.objects.get()
+    assert saved.status_code == 302
+    assert list(NoticeLink.objects.values_list("notice", "ticket")) == [(notice.pk, ticket.pk)]
+    assert TicketEvent.objects.get(ticket=ticket, action="notice").data == {"notice_id": notice.pk}
+
+
+def test_a_call_for_a_closed_notice_is_refused_and_no_ticket_is_saved(lead, agent, web_as):
+    from kefu.tickets.models import Ticket
+
+    notice = make_notice(lead, publish=True)
+    close_notice(notice.pk, actor=lead, closing_text="已恢复")
+
+    reply = web_as(agent).post("/tickets/new", INTAKE | {"notice_id": notice.pk, "confirmed": "on"})
+
+    assert reply.status_code == 422
+    assert "只能关联已发布且未结束的公告" in reply.content.decode()
+    assert Ticket.objects.count() == 0
+    assert NoticeLink.objects.count() == 0
+
+
+def test_the_banner_offers_to_take_the_call_for_the_notice(lead, agent, web_as):
+    make_customer(lead, name="王先生", phones=("13812345678",), area="yhy")
+    notice = make_notice(lead, publish=True)
+
+    html = web_as(agent).get("/workbench/lookup", {"phone": "13812345678"}).content.decode()
+
+    assert f'data-use-notice="{notice.pk}"' in html
