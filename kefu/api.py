@@ -168,6 +168,7 @@ def _mount() -> None:
     from kefu.complaints.api import router as complaints_router
     from kefu.customers.api import router as customers_router
     from kefu.followups.api import router as followups_router
+    from kefu.notices.api import router as notices_router
     from kefu.notify.api import router as notify_router
     from kefu.reports.api import router as reports_router
     from kefu.sla.api import router as sla_router
@@ -182,6 +183,7 @@ def _mount() -> None:
     api.add_router("/notifications", notify_router)
     api.add_router("/followups", followups_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/notices", notices_router)
 
 
 _mount()

@@ -29,6 +29,7 @@ edited in the admin, not settings.
 | KEFU_SMS_HTTP_URL | (required with http) | the gateway's URL; Kefu POSTs JSON to it (4xx = refused for good, 5xx/timeout = tried again) |
 | KEFU_SMS_HTTP_TEMPLATE | {"phone": "{phone}", "text": "{text}"} | the JSON body; {phone} {text} {signature} are replaced inside its strings |
 | KEFU_SMS_SIGNATURE | (unset) | the sender's signature, e.g. 【某某水务】, put before each SMS text |
+| KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
 """
 
@@ -124,6 +125,7 @@ INSTALLED_APPS = [
     "kefu.notify",
     "kefu.followups",
     "kefu.reports",
+    "kefu.notices",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +271,10 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"KEFU_SMS_HTTP_TEMPLATE is not JSON: {exc}")
 NOTIFY_SMS_SIGNATURE = env_str("KEFU_SMS_SIGNATURE", "")
 NOTIFY_HTTP_TIMEOUT = env_int("KEFU_NOTIFY_TIMEOUT", 10)
+NOTICE_SMS_PER_MINUTE = env_int("KEFU_NOTICE_SMS_PER_MINUTE", 600)
+NOTICE_SMS_BATCH = env_int("KEFU_NOTICE_SMS_BATCH", 100)
+if NOTICE_SMS_PER_MINUTE < 1 or NOTICE_SMS_BATCH < 1:
+    raise ImproperlyConfigured("KEFU_NOTICE_SMS_PER_MINUTE and KEFU_NOTICE_SMS_BATCH must be >= 1")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from kefu.api import api
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
 from kefu.followups import views as followup_views
+from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
 from kefu.reports import views as report_views
 from kefu.tickets import views as ticket_views
@@ -54,6 +55,11 @@ urlpatterns = [
     path("followups/<int:task_id>/", followup_views.task_detail, name="followup"),
     path("followups/<int:task_id>/attempt", followup_views.attempt, name="followup-attempt"),
     path("s/<str:token>", followup_views.survey, name="survey"),
+    path("notices/", notice_views.notice_list, name="notices"),
+    path("notices/new", notice_views.notice_create, name="notice-new"),
+    path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
+    path("notices/<int:notice_id>/<slug:name>", notice_views.notice_action, name="notice-action"),
+    path("portal/notices/", notice_views.portal_notices, name="portal-notices"),
     path("reports/complaints/", report_views.monthly, name="report-complaints"),
     path(
         "reports/complaints/<str:month>.xlsx",

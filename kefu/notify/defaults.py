@@ -233,6 +233,26 @@ EVENTS: dict[str, Event] = {
             "Your request {{ serial }} is handled. Please rate our service: {{ url }}",
         ),
     ),
+    "notice.published": Event(
+        "停水/抢修公告",
+        ("kind", "notice_title", "areas", "starts_at", "expected_end"),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "{{ kind }}公告:{{ notice_title }}",
+            "{{ kind }}公告:{{ notice_title }}。影响范围:{{ areas }},{{ starts_at }}至{{ expected_end }}。"
+            "给您带来不便,敬请谅解。",
+            "【{{ kind }}通知】{{ notice_title }},{{ areas }},{{ starts_at }}至{{ expected_end }}。"
+            "敬请谅解。",
+        ),
+        en=Words(
+            "{{ kind }} notice: {{ notice_title }}",
+            "{{ kind }} notice: {{ notice_title }}. Affected: {{ areas }}, from {{ starts_at }} "
+            "to {{ expected_end }}. We apologise for the inconvenience.",
+            "{{ kind }}: {{ notice_title }}, {{ areas }}, {{ starts_at }} to {{ expected_end }}.",
+        ),
+    ),
 }
 
 EMAIL_LINK = {"zh-hans": "\n\n查看工单:{{ url }}\n", "en": "\n\nOpen the ticket: {{ url }}\n"}

@@ -40,6 +40,8 @@ def _department_choices():
 class IntakeForm(forms.Form):
     caller_number = forms.CharField(label=_("来电号码"), max_length=40, required=False)
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # A call about an active notice (公告): the ticket is linked to it (see kefu.notices).
+    notice_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     contact_name = forms.CharField(
         label=_("联系人"),
         max_length=40,

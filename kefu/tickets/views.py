@@ -17,6 +17,8 @@ from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.customers.services import split_tags
+from kefu.notices import services as notice_services
+from kefu.notices.selectors import active_notices_for_areas
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import selectors, services
 from kefu.tickets.forms import ActionForm, IntakeForm, QueueForm
@@ -116,6 +118,7 @@ def lookup_partial(request):
     """The caller's profile and last tickets (screen pop), as an htmx fragment."""
     raw = request.GET.get("phone", "")[:40]
     profile = selectors.caller_profile(request.user, raw)
+    notices = active_notices_for_areas(c.area_id for c in profile.customers)
     return render(
         request,
         "tickets/partials/profile.html",
@@ -125,6 +128,7 @@ def lookup_partial(request):
             "customers": profile.customers,
             "recent": profile.recent,
             "masker": Masker(request.user),
+            "notices": notices,
         },
     )
 
@@ -157,9 +161,17 @@ def intake(request):
                     "promised": complaint_rules.promised_result(cleaned),
                 },
             )
-        ticket = services.create_ticket(
-            data, actor=request.user, accept=True, department=department
-        )
+        if form.cleaned_data.get("notice_id"):
+            ticket = notice_services.create_ticket_for_notice(
+                data,
+                actor=request.user,
+                notice_id=form.cleaned_data["notice_id"],
+                department=department,
+            )
+        else:
+            ticket = services.create_ticket(
+                data, actor=request.user, accept=True, department=department
+            )
     except ServiceError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return render(request, "tickets/partials/intake_form.html", context, status=422)

@@ -36,3 +36,14 @@
   document.addEventListener("DOMContentLoaded", sync);
   sync();
 })();
+// A call about an active notice: the ticket is linked to the notice instead of a new repair.
+(function () {
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-use-notice]");
+    var f = document.getElementById("intake-form");
+    if (!button || !f || !f.notice_id) return;
+    f.notice_id.value = button.dataset.useNotice;
+    if (!f.content.value) f.content.value = "来电咨询公告:" + button.dataset.title;
+    f.content.focus();
+  });
+})();

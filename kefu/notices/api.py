@@ -1,0 +1,111 @@
+"""Notices API: list, one notice, create, edit, publish, update, close, the active notices of
+an area, and linking a call to a notice. Thin: each calls one service or selector."""
+
+from __future__ import annotations
+
+from ninja import Query, Router
+from ninja.responses import Status as Reply
+
+from kefu.notices import selectors, services
+from kefu.notices.campaign import delivery_summary
+from kefu.notices.schemas import (
+    AffectedQuery,
+    CloseIn,
+    LinkIn,
+    LinkOut,
+    ListQuery,
+    NoticeDetailOut,
+    NoticeEditIn,
+    NoticeIn,
+    NoticeOut,
+    UpdateIn,
+    notice_detail_out,
+    notice_out,
+)
+
+router = Router(tags=["notices"])
+
+
+def _input(payload: NoticeIn) -> services.NoticeIn:
+    return services.NoticeIn(
+        kind=payload.kind,
+        title=payload.title,
+        content=payload.content,
+        areas=payload.areas,
+        streets=payload.streets,
+        starts_at=payload.starts_at,
+        expected_end=payload.expected_end,
+    )
+
+
+def _detail(request, notice_id: int) -> dict:
+    notice = selectors.get_notice(request.user, notice_id)
+    return notice_detail_out(notice, delivery_summary(notice))
+
+
+@router.get("", response=list[NoticeOut])
+def list_notices(request, filters: Query[ListQuery]):
+    """Active notices first, then drafts, then closed ones; by state and area code."""
+    rows = selectors.list_notices(request.user, state=filters.state or "", area=filters.area)
+    return [notice_out(n) for n in rows]
+
+
+@router.get("/affected", response=list[NoticeOut])
+def affected(request, filters: Query[AffectedQuery]):
+    """The active (published, not closed) notices affecting a service area. 404: no such area."""
+    return [notice_out(n) for n in selectors.affected_notices(request.user, filters.area)]
+
+
+@router.post("", response={201: NoticeDetailOut})
+def create(request, payload: NoticeIn):
+    """A draft notice (team lead, supervisor, admin)."""
+    notice = services.create_notice(_input(payload), actor=request.user)
+    return Reply(201, _detail(request, notice.pk))
+
+
+@router.get("/{int:notice_id}", response=NoticeDetailOut)
+def detail(request, notice_id: int):
+    """One notice with its updates and, once published, its SMS delivery summary."""
+    return _detail(request, notice_id)
+
+
+@router.put("/{int:notice_id}", response=NoticeDetailOut)
+def update(request, notice_id: int, payload: NoticeEditIn):
+    """Edit a notice; a published one keeps its areas and gets an update row."""
+    services.update_notice(
+        notice_id, _input(payload), actor=request.user, update_text=payload.update_text
+    )
+    return _detail(request, notice_id)
+
+
+@router.post("/{int:notice_id}/publish", response=NoticeDetailOut)
+def publish(request, notice_id: int):
+    """draft → published: live to the agents, SMS to the affected customers."""
+    services.publish_notice(notice_id, actor=request.user)
+    return _detail(request, notice_id)
+
+
+@router.post("/{int:notice_id}/updates", response={201: NoticeDetailOut})
+def add_update(request, notice_id: int, payload: UpdateIn):
+    """A progress line on a published notice."""
+    services.add_notice_update(notice_id, actor=request.user, text=payload.text)
+    return Reply(201, _detail(request, notice_id))
+
+
+@router.post("/{int:notice_id}/close", response=NoticeDetailOut)
+def close(request, notice_id: int, payload: CloseIn):
+    """published → closed, with the actual end (default now) and a closing text."""
+    services.close_notice(
+        notice_id,
+        actor=request.user,
+        closing_text=payload.closing_text,
+        actual_end=payload.actual_end,
+    )
+    return _detail(request, notice_id)
+
+
+@router.post("/{int:notice_id}/links", response={201: LinkOut})
+def link(request, notice_id: int, payload: LinkIn):
+    """Record a call (ticket) against this active notice, with a timeline row."""
+    row = services.link_ticket_to_notice(payload.serial, actor=request.user, notice_id=notice_id)
+    return Reply(201, {"notice_id": row.notice_id, "serial": row.ticket.serial, "at": row.at})

@@ -1,0 +1,48 @@
+"""Shapes of the notices pages' forms (the rules are in services)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import ServiceArea
+from kefu.notices.models import Notice
+
+WHEN_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class NoticeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=Notice.Kind.choices)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    content = forms.CharField(
+        label=_("内容"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("影响片区"),
+        queryset=ServiceArea.objects.filter(is_active=True).order_by("code"),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    streets = forms.CharField(label=_("影响街道/楼栋"), required=False, max_length=2000)
+    starts_at = forms.DateTimeField(
+        label=_("开始时间"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
+    )
+    expected_end = forms.DateTimeField(
+        label=_("预计结束"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
+    )
+    update_text = forms.CharField(label=_("进展说明"), required=False, max_length=2000)
+
+
+class UpdateForm(forms.Form):
+    text = forms.CharField(label=_("进展说明"), required=False, max_length=2000)
+
+
+class CloseForm(forms.Form):
+    closing_text = forms.CharField(label=_("结束说明"), required=False, max_length=2000)
+    actual_end = forms.DateTimeField(
+        label=_("实际结束时间"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
+    )
+
+
+class LinkForm(forms.Form):
+    serial = forms.CharField(label=_("工单流水号"), max_length=16)

@@ -1,0 +1,143 @@
+"""Shapes of the notices API (validation of shape only; the rules are in services)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from kefu.notices.campaign import DeliverySummary
+from kefu.notices.models import Notice
+
+
+class ListQuery(Schema):
+    state: Notice.State | None = None
+    area: str = Field("", max_length=30, description="a service area code")
+
+
+class AffectedQuery(Schema):
+    area: str = Field(..., max_length=30, description="a service area code")
+
+
+class NoticeIn(Schema):
+    kind: Notice.Kind
+    title: str = Field(..., max_length=200)
+    content: str = Field("", max_length=5000)
+    areas: list[str] = Field(..., max_length=200, description="service area codes")
+    streets: str = Field("", max_length=2000, description="affected streets / buildings")
+    starts_at: dt.datetime
+    expected_end: dt.datetime
+
+
+class NoticeEditIn(NoticeIn):
+    update_text: str = Field(
+        "", max_length=2000, description="the update row's text when the notice is published"
+    )
+
+
+class UpdateIn(Schema):
+    text: str = Field(..., max_length=2000)
+
+
+class CloseIn(Schema):
+    closing_text: str = Field(..., max_length=2000)
+    actual_end: dt.datetime | None = Field(None, description="default: now")
+
+
+class LinkIn(Schema):
+    serial: str = Field(..., max_length=16, description="the ticket's serial (流水号)")
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+
+
+class UpdateOut(Schema):
+    at: dt.datetime
+    text: str
+    by: str
+
+
+class SummaryOut(Schema):
+    total: int
+    sent: int
+    skipped: int
+    failed: int
+    remaining: int
+    delivered: int
+    undeliverable: int
+    by_status: dict[str, int]
+
+
+class NoticeOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    title: str
+    content: str
+    areas: list[AreaOut]
+    streets: str
+    starts_at: dt.datetime
+    expected_end: dt.datetime
+    state: str
+    actual_end: dt.datetime | None
+    closing_text: str
+    published_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+class NoticeDetailOut(NoticeOut):
+    updates: list[UpdateOut]
+    sms: SummaryOut | None
+
+
+class LinkOut(Schema):
+    notice_id: int
+    serial: str
+    at: dt.datetime
+
+
+def _name(user) -> str:
+    if user is None:
+        return ""
+    staff = getattr(user, "staff", None)
+    return staff.display_name if staff else user.get_username()
+
+
+def notice_out(notice: Notice) -> dict:
+    return {
+        "id": notice.pk,
+        "kind": notice.kind,
+        "kind_label": str(notice.get_kind_display()),
+        "title": notice.title,
+        "content": notice.content,
+        "areas": [{"code": a.code, "name": a.name} for a in notice.areas.all()],
+        "streets": notice.streets,
+        "starts_at": notice.starts_at,
+        "expected_end": notice.expected_end,
+        "state": notice.state,
+        "actual_end": notice.actual_end,
+        "closing_text": notice.closing_text,
+        "published_at": notice.published_at,
+        "closed_at": notice.closed_at,
+    }
+
+
+def notice_detail_out(notice: Notice, summary: DeliverySummary | None) -> dict:
+    sms = None
+    if summary is not None:
+        sms = {
+            "total": summary.total,
+            "sent": summary.sent,
+            "skipped": summary.skipped,
+            "failed": summary.failed,
+            "remaining": summary.remaining,
+            "delivered": summary.delivered,
+            "undeliverable": summary.undeliverable,
+            "by_status": summary.by_status,
+        }
+    return notice_out(notice) | {
+        "updates": [{"at": u.at, "text": u.text, "by": _name(u.by)} for u in notice.updates.all()],
+        "sms": sms,
+    }

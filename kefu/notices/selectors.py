@@ -1,0 +1,105 @@
+"""Reads of notices: the lists, one notice, the active ones of an area, the public board."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import ServiceArea
+from kefu.core.errors import Code, ServiceError
+from kefu.notices.models import Notice, NoticeUpdate
+from kefu.notices.services import access_notice, can_read
+
+RECENT = 50
+State = Notice.State
+
+
+def _with_relations(rows):
+    return rows.select_related("created_by__staff", "published_by__staff", "closed_by__staff")
+
+
+def list_notices(actor, *, state: str = "", area: str = "", limit: int = RECENT) -> list[Notice]:
+    """Active notices first (soonest start first), then drafts, then the closed ones (latest
+    first); filtered by state and by area code. Empty for who may not read notices."""
+    if not can_read(actor):
+        return []
+    rows = Notice.objects.all()
+    if state:
+        rows = rows.filter(state=state)
+    if area:
+        rows = rows.filter(areas__code=area)
+    rows = rows.annotate(
+        rank=Case(
+            When(state=State.PUBLISHED, then=Value(0)),
+            When(state=State.DRAFT, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("rank", "-starts_at", "-id")
+    return list(_with_relations(rows).prefetch_related("areas")[:limit])
+
+
+def get_notice(actor, notice_id: int) -> Notice:
+    """One notice with its areas and updates. Raises ServiceError(NOT_FOUND)."""
+    notice = access_notice(actor, notice_id)
+    return (
+        _with_relations(Notice.objects.filter(pk=notice.pk))
+        .prefetch_related(
+            "areas",
+            Prefetch("updates", queryset=NoticeUpdate.objects.select_related("by__staff")),
+            "links__ticket",
+        )
+        .get()
+    )
+
+
+def active_notices_for_area(area: ServiceArea | int | None) -> list[Notice]:
+    """The published (not yet closed) notices that affect ``area``, soonest start first."""
+    if area is None:
+        return []
+    area_id = area.pk if isinstance(area, ServiceArea) else area
+    return list(
+        Notice.objects.filter(state=State.PUBLISHED, areas=area_id)
+        .prefetch_related("areas")
+        .order_by("starts_at", "id")
+    )
+
+
+def active_notices_for_areas(area_ids) -> list[Notice]:
+    """The published notices affecting any of ``area_ids`` (a caller with several customer
+    records), each once, soonest start first."""
+    ids = [pk for pk in set(area_ids) if pk is not None]
+    if not ids:
+        return []
+    return list(
+        Notice.objects.filter(
+            state=State.PUBLISHED,
+            pk__in=Notice.areas.through.objects.filter(servicearea_id__in=ids).values("notice_id"),
+        )
+        .prefetch_related("areas")
+        .order_by("starts_at", "id")
+    )
+
+
+def affected_notices(actor, area_code: str) -> list[Notice]:
+    """Active notices of the area with code ``area_code``. Raises NOT_FOUND for an unknown
+    area or for who may not read notices."""
+    area = ServiceArea.objects.filter(code=area_code).first() if can_read(actor) else None
+    if area is None:
+        raise ServiceError(Code.NOT_FOUND, _("片区不存在"), field="area")
+    return active_notices_for_area(area)
+
+
+def public_board() -> list[tuple[ServiceArea, list[Notice]]]:
+    """The portal's board: each area with its active notices, areas by name. No staff, no
+    customers, no drafts — what anyone may read."""
+    notices = list(
+        Notice.objects.filter(state=State.PUBLISHED)
+        .prefetch_related("areas", "updates")
+        .order_by("starts_at", "id")
+    )
+    by_area: dict[int, tuple[ServiceArea, list[Notice]]] = {}
+    for notice in notices:
+        for area in notice.areas.all():
+            by_area.setdefault(area.pk, (area, []))[1].append(notice)
+    return sorted(by_area.values(), key=lambda pair: (pair[0].name, pair[0].code))

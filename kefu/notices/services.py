@@ -1,0 +1,340 @@
+"""Notices: create, edit, publish, close, link a call; the only place that changes them.
+
+Center staff who run the floor publish (team lead, supervisor, admin); every staff member
+reads. Each change is one transaction, audited; publishing announces the notice live to the
+agents and starts its SMS campaign (kefu.notices.campaign) after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Role, ServiceArea
+from kefu.accounts.scope import scope_of
+from kefu.core.errors import Code, ServiceError
+from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
+from kefu.core.services import record_audit
+from kefu.notices.models import Notice, NoticeLink, NoticeUpdate
+
+PUBLISHER_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+TITLE_MAX = 100
+
+State = Notice.State
+
+
+@dataclass
+class NoticeIn:
+    """What a notice says; areas are ServiceArea codes."""
+
+    kind: str
+    title: str
+    starts_at: dt.datetime | None
+    expected_end: dt.datetime | None
+    areas: list[str] = field(default_factory=list)
+    content: str = ""
+    streets: str = ""
+
+
+# ---------------------------------------------------------------------------------- access
+
+
+def can_read(actor) -> bool:
+    return not scope_of(actor).nothing
+
+
+def can_publish(actor) -> bool:
+    scope = scope_of(actor)
+    return not scope.nothing and scope.role in PUBLISHER_ROLES
+
+
+def _require_publisher(actor) -> None:
+    if not can_publish(actor):
+        raise ServiceError(Code.FORBIDDEN, _("只有班长、客服主管或系统管理员可以发布和维护公告"))
+
+
+def access_notice(actor, notice_id: int, *, for_update: bool = False) -> Notice:
+    """The notice ``notice_id`` if ``actor`` may read notices, else ServiceError(NOT_FOUND).
+
+    With ``for_update`` the row is locked until the caller's transaction ends.
+    """
+    if not can_read(actor):
+        raise ServiceError(Code.NOT_FOUND, _("公告不存在"))
+    rows = Notice.objects.select_for_update() if for_update else Notice.objects.all()
+    try:
+        return rows.get(pk=int(notice_id))
+    except (Notice.DoesNotExist, TypeError, ValueError):
+        raise ServiceError(Code.NOT_FOUND, _("公告不存在")) from None
+
+
+# ---------------------------------------------------------------------------------- validation
+
+
+def _clean(data: NoticeIn) -> tuple[dict, list[ServiceArea]]:
+    if data.kind not in Notice.Kind.values:
+        raise ServiceError(Code.INVALID, _("公告类型无效"), field="kind")
+    title = (data.title or "").strip()
+    if not title:
+        raise ServiceError(Code.INVALID, _("请填写标题"), field="title")
+    if len(title) > TITLE_MAX:
+        raise ServiceError(Code.INVALID, _("标题最多 100 个字符"), field="title")
+    if data.starts_at is None:
+        raise ServiceError(Code.INVALID, _("请填写开始时间"), field="starts_at")
+    if data.expected_end is None:
+        raise ServiceError(Code.INVALID, _("请填写预计结束时间"), field="expected_end")
+    if timezone.is_naive(data.starts_at) or timezone.is_naive(data.expected_end):
+        raise ServiceError(Code.INVALID, _("时间须带时区"), field="starts_at")
+    if data.expected_end <= data.starts_at:
+        raise ServiceError(Code.INVALID, _("预计结束时间必须晚于开始时间"), field="expected_end")
+    codes = sorted({c.strip() for c in data.areas if c and c.strip()})
+    if not codes:
+        raise ServiceError(Code.INVALID, _("请至少选择一个影响片区"), field="areas")
+    areas = list(ServiceArea.objects.filter(code__in=codes, is_active=True).order_by("code"))
+    unknown = sorted(set(codes) - {a.code for a in areas})
+    if unknown:
+        raise ServiceError(
+            Code.INVALID, _("片区不存在:%(codes)s") % {"codes": "、".join(unknown)}, field="areas"
+        )
+    fields = {
+        "kind": data.kind,
+        "title": title,
+        "content": (data.content or "").strip(),
+        "streets": (data.streets or "").strip(),
+        "starts_at": data.starts_at,
+        "expected_end": data.expected_end,
+    }
+    return fields, areas
+
+
+def _snapshot(notice: Notice) -> dict:
+    return {
+        "kind": notice.kind,
+        "title": notice.title,
+        "content": notice.content,
+        "streets": notice.streets,
+        "starts_at": notice.starts_at.astimezone(dt.UTC).isoformat(),
+        "expected_end": notice.expected_end.astimezone(dt.UTC).isoformat(),
+        "areas": sorted(a.code for a in notice.areas.all()),
+    }
+
+
+# ---------------------------------------------------------------------------------- changes
+
+
+@transaction.atomic
+def create_notice(data: NoticeIn, *, actor) -> Notice:
+    """A draft notice. Raises ServiceError FORBIDDEN / INVALID."""
+    _require_publisher(actor)
+    fields, areas = _clean(data)
+    notice = Notice.objects.create(**fields, created_by=actor)
+    notice.areas.set(areas)
+    record_audit(actor=actor, action="notice.create", obj=notice, detail=_snapshot(notice))
+    return notice
+
+
+@transaction.atomic
+def update_notice(notice_id: int, data: NoticeIn, *, actor, update_text: str = "") -> Notice:
+    """Edit a notice. A draft is edited freely; a published one keeps its areas (its SMS went
+    to them) and each edit adds an update row (``update_text``, or what changed). A closed
+    notice is not edited. Raises FORBIDDEN / NOT_FOUND / INVALID / INVALID_TRANSITION."""
+    _require_publisher(actor)
+    notice = access_notice(actor, notice_id, for_update=True)
+    if notice.state == State.CLOSED:
+        raise ServiceError(Code.INVALID_TRANSITION, _("公告已结束,不能再修改"))
+    fields, areas = _clean(data)
+    before = _snapshot(notice)
+    if notice.state == State.PUBLISHED and sorted(a.code for a in areas) != before["areas"]:
+        raise ServiceError(Code.INVALID, _("公告已发布,不能更改影响片区"), field="areas")
+    for name, value in fields.items():
+        setattr(notice, name, value)
+    notice.save()
+    notice.areas.set(areas)
+    after = _snapshot(notice)
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    text = (update_text or "").strip()
+    if notice.state == State.PUBLISHED:
+        if not text and not changed:
+            raise ServiceError(Code.INVALID, _("请填写进展说明"), field="update_text")
+        if not text:
+            text = _describe(changed)
+        NoticeUpdate.objects.create(notice=notice, at=timezone.now(), text=text, by=actor)
+        _announce(notice, "notice.updated")
+    record_audit(
+        actor=actor, action="notice.update", obj=notice, detail={"changed": changed, "text": text}
+    )
+    return notice
+
+
+def _describe(changed: dict) -> str:
+    labels = {
+        "kind": _("类型"),
+        "title": _("标题"),
+        "content": _("内容"),
+        "streets": _("影响街道/楼栋"),
+        "starts_at": _("开始时间"),
+        "expected_end": _("预计结束"),
+    }
+    parts = []
+    for key in changed:
+        if key in ("starts_at", "expected_end"):
+            value = timezone.localtime(dt.datetime.fromisoformat(changed[key][1]))
+            parts.append(f"{labels[key]}:{value:%Y-%m-%d %H:%M}")
+        else:
+            parts.append(_("已修改%(field)s") % {"field": labels[key]})
+    return ";".join(parts)
+
+
+@transaction.atomic
+def add_notice_update(notice_id: int, *, actor, text: str) -> NoticeUpdate:
+    """A progress line on a published notice. Raises FORBIDDEN / NOT_FOUND / INVALID /
+    INVALID_TRANSITION (a draft or closed notice)."""
+    _require_publisher(actor)
+    notice = access_notice(actor, notice_id, for_update=True)
+    if notice.state != State.PUBLISHED:
+        raise ServiceError(Code.INVALID_TRANSITION, _("只有已发布的公告可以添加进展"))
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(Code.INVALID, _("请填写进展说明"), field="text")
+    update = NoticeUpdate.objects.create(notice=notice, at=timezone.now(), text=text, by=actor)
+    record_audit(actor=actor, action="notice.update", obj=notice, detail={"text": text})
+    _announce(notice, "notice.updated")
+    return update
+
+
+@transaction.atomic
+def publish_notice(notice_id: int, *, actor) -> Notice:
+    """draft → published: announced live to the agents, and the affected customers' SMS
+    campaign starts after commit. Raises FORBIDDEN / NOT_FOUND / INVALID_TRANSITION."""
+    from kefu.notices import campaign
+
+    _require_publisher(actor)
+    notice = access_notice(actor, notice_id, for_update=True)
+    _transition(notice, State.PUBLISHED)
+    notice.published_at, notice.published_by = timezone.now(), actor
+    notice.save(update_fields=["state", "published_at", "published_by", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="notice.publish",
+        obj=notice,
+        detail={"from": State.DRAFT, "to": State.PUBLISHED},
+    )
+    campaign.start_campaign(notice)
+    _announce(notice, "notice.published")
+    return notice
+
+
+@transaction.atomic
+def close_notice(
+    notice_id: int, *, actor, closing_text: str, actual_end: dt.datetime | None = None
+) -> Notice:
+    """published → closed with the actual end (default now) and a closing text.
+    Raises FORBIDDEN / NOT_FOUND / INVALID / INVALID_TRANSITION."""
+    _require_publisher(actor)
+    notice = access_notice(actor, notice_id, for_update=True)
+    _transition(notice, State.CLOSED)
+    text = (closing_text or "").strip()
+    if not text:
+        raise ServiceError(Code.INVALID, _("请填写结束说明"), field="closing_text")
+    # Without an actual end it ended now (a notice withdrawn before its start ends then too);
+    # a given actual end must be after the start and not in the future.
+    end = actual_end or timezone.now()
+    if actual_end is not None:
+        if timezone.is_naive(actual_end):
+            raise ServiceError(Code.INVALID, _("时间须带时区"), field="actual_end")
+        if actual_end < notice.starts_at:
+            raise ServiceError(Code.INVALID, _("实际结束时间不能早于开始时间"), field="actual_end")
+        if actual_end > timezone.now() + dt.timedelta(minutes=5):
+            raise ServiceError(Code.INVALID, _("实际结束时间不能晚于现在"), field="actual_end")
+    now = timezone.now()
+    notice.state, notice.actual_end, notice.closing_text = State.CLOSED, end, text
+    notice.closed_at, notice.closed_by = now, actor
+    notice.save()
+    record_audit(
+        actor=actor,
+        action="notice.close",
+        obj=notice,
+        detail={"from": State.PUBLISHED, "to": State.CLOSED, "actual_end": end.isoformat()},
+    )
+    _announce(notice, "notice.closed")
+    return notice
+
+
+def _transition(notice: Notice, to: str) -> None:
+    if to not in Notice.ALLOWED_TRANSITIONS[notice.state]:
+        raise ServiceError(
+            Code.INVALID_TRANSITION,
+            _("公告当前状态为「%(state)s」,不能执行此操作") % {"state": notice.get_state_display()},
+            field="state",
+        )
+    notice.state = to
+
+
+def _announce(notice: Notice, kind: str) -> None:
+    payload = {
+        "type": kind,
+        "id": notice.pk,
+        "kind": notice.kind,
+        "title": notice.title,
+        "areas": sorted(a.code for a in notice.areas.all()),
+    }
+    publish_on_commit(AGENTS_GROUP, payload)
+
+
+# ---------------------------------------------------------------------------------- calls
+
+
+@transaction.atomic
+def link_ticket_to_notice(serial: str, *, actor, notice_id: int) -> NoticeLink:
+    """Record the call ``serial`` against an active notice (instead of a new repair), with a
+    timeline row. Raises NOT_FOUND (ticket or notice), INVALID_TRANSITION (notice not active),
+    CONFLICT (already linked)."""
+    from kefu.tickets.models import TicketEvent
+    from kefu.tickets.services import access_ticket
+    from kefu.tickets.timeline import record_event
+
+    if not scope_of(actor).can_intake:
+        raise ServiceError(Code.FORBIDDEN, _("无权关联公告"))
+    ticket = access_ticket(actor, serial, for_update=True)
+    notice = access_notice(actor, notice_id)
+    if notice.state != State.PUBLISHED:
+        raise ServiceError(
+            Code.INVALID_TRANSITION, _("只能关联已发布且未结束的公告"), field="notice_id"
+        )
+    try:
+        with transaction.atomic():
+            link = NoticeLink.objects.create(
+                notice=notice, ticket=ticket, at=timezone.now(), by=actor
+            )
+    except IntegrityError:
+        raise ServiceError(Code.CONFLICT, _("该工单已关联此公告"), field="notice_id") from None
+    record_event(
+        ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.NOTE,
+        action="notice",
+        note=_("关联公告:%(title)s") % {"title": notice.title},
+        data={"notice_id": notice.pk},
+    )
+    record_audit(actor=actor, action="notice.link", obj=notice, detail={"ticket": ticket.serial})
+    return link
+
+
+@transaction.atomic
+def create_ticket_for_notice(data, *, actor, notice_id: int, department: str = ""):
+    """Record a call about an active notice: the ticket (as intake saves it) linked to the
+    notice, in one transaction. Raises what intake and ``link_ticket_to_notice`` raise; a
+    refused link leaves no ticket behind."""
+    from kefu.tickets.services import create_ticket
+
+    notice = access_notice(actor, notice_id)
+    if notice.state != State.PUBLISHED:  # checked first: a refused call writes nothing
+        raise ServiceError(
+            Code.INVALID_TRANSITION, _("只能关联已发布且未结束的公告"), field="notice_id"
+        )
+    ticket = create_ticket(data, actor=actor, accept=True, department=department)
+    link_ticket_to_notice(ticket.serial, actor=actor, notice_id=notice.pk)
+    return ticket

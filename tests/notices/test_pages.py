@@ -1,0 +1,242 @@
+"""The notice pages, the caller profile's banner, and the public board."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.test import Client
+
+from kefu.notices.models import Notice, NoticeLink
+from kefu.notices.services import add_notice_update, close_notice
+from kefu.tickets.models import TicketEvent
+from tests.customers.factories import make_customer
+from tests.notices.factories import END, make_notice
+from tests.tickets.factories import make_ticket
+
+FORM = {
+    "kind": "emergency_repair",
+    "title": "幸福路爆管抢修",
+    "areas": ["yhy"],
+    "streets": "幸福路 1-20 号",
+    "starts_at": "2026-11-24T09:00",
+    "expected_end": "2026-11-24T18:00",
+    "content": "",
+}
+
+
+def test_banner_shows_the_active_notice_for_a_caller_of_the_affected_area(lead, agent, web_as):
+    make_customer(lead, name="王先生", phones=("13812345678",), area="yhy")
+    notice = make_notice(lead, publish=True)
+    make_notice(lead, publish=True, title="南山降压", areas=["nsh"])
+    make_notice(lead, title="草稿不显示")
+
+    page = web_as(agent).get("/workbench/lookup", {"phone": "13812345678"})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count('data-testid="notice-banner"') == 1
+    assert f'data-notice-id="{notice.pk}"' in html
+    assert "阳光花园停水" in html
+    assert "南山降压" not in html
+
+
+def test_no_banner_for_a_caller_of_another_area(lead, agent, web_as):
+    make_customer(lead, name="赵女士", phones=("13912345678",), area="nsh")
+    make_notice(lead, publish=True)
+
+    page = web_as(agent).get("/workbench/lookup", {"phone": "13912345678"})
+
+    assert page.status_code == 200
+    assert 'data-testid="notice-banner"' not in page.content.decode()
+
+
+def test_no_banner_once_the_notice_is_closed(lead, agent, web_as):
+    make_customer(lead, name="王先生", phones=("13812345678",), area="yhy")
+    notice = make_notice(lead, publish=True)
+    close_notice(notice.pk, actor=lead, closing_text="已恢复供水")
+
+    page = web_as(agent).get("/workbench/lookup", {"phone": "13812345678"})
+
+    assert 'data-testid="notice-banner"' not in page.content.decode()
+
+
+def test_lead_creates_and_publishes_a_notice_from_the_pages(lead, web_as):
+    client = web_as(lead)
+
+    created = client.post("/notices/new", FORM)
+    notice = Notice.objects.get()
+    published = client.post(f"/notices/{notice.pk}/publish")
+
+    assert created.status_code == 302
+    assert created["Location"] == f"/notices/{notice.pk}/"
+    assert published.status_code == 302
+    notice.refresh_from_db()
+    assert (notice.kind, notice.state, notice.streets) == (
+        "emergency_repair",
+        "published",
+        "幸福路 1-20 号",
+    )
+    assert notice.starts_at == dt.datetime.fromisoformat("2026-11-24T09:00+08:00")
+
+
+def test_a_form_with_the_end_before_the_start_is_422_with_the_error(lead, web_as):
+    reply = web_as(lead).post("/notices/new", FORM | {"expected_end": "2026-11-24T08:00"})
+
+    assert reply.status_code == 422
+    assert "预计结束时间必须晚于开始时间" in reply.content.decode()
+    assert Notice.objects.count() == 0
+
+
+def test_agent_sees_the_list_without_the_forms_and_cannot_publish(lead, agent, web_as):
+    notice = make_notice(lead)
+    client = web_as(agent)
+
+    page = client.get("/notices/")
+    refused = client.post(f"/notices/{notice.pk}/publish")
+
+    assert page.status_code == 200
+    assert 'data-testid="notice-form"' not in page.content.decode()
+    assert "阳光花园停水" in page.content.decode()
+    assert refused.status_code == 403
+    notice.refresh_from_db()
+    assert notice.state == "draft"
+
+
+def test_list_shows_active_notices_first(lead, web_as):
+    closed = make_notice(lead, publish=True, title="甲")
+    close_notice(closed.pk, actor=lead, closing_text="已恢复")
+    draft = make_notice(lead, title="乙")
+    active = make_notice(lead, publish=True, title="丙")
+
+    html = web_as(lead).get("/notices/").content.decode()
+
+    order = [html.index(f'data-notice-id="{n.pk}"') for n in (active, draft, closed)]
+    assert order == sorted(order)
+
+
+def test_notice_page_shows_updates_and_the_delivery_summary(lead, web_as):
+    make_customer(lead, name="王先生", phones=("13812345678",))
+    make_customer(lead, name="固话", phones=("01088881234",))
+    notice = make_notice(lead, publish=True)
+    from kefu.notices.campaign import send_campaign_batch
+
+    send_campaign_batch(notice.campaign.pk)
+    add_notice_update(notice.pk, actor=lead, text="已找到漏点")
+
+    html = web_as(lead).get(f"/notices/{notice.pk}/").content.decode()
+
+    assert 'data-testid="sms-total">2<' in html
+    assert 'data-testid="sms-sent">1<' in html
+    assert 'data-testid="sms-skipped">1<' in html
+    assert "已找到漏点" in html
+
+
+@time_machine.travel(END, tick=False)
+def test_lead_closes_a_notice_from_its_page(lead, web_as):
+    notice = make_notice(lead, publish=True)
+
+    reply = web_as(lead).post(
+        f"/notices/{notice.pk}/close",
+        {"closing_text": "已恢复供水", "actual_end": "2026-11-24T17:30"},
+    )
+
+    assert reply.status_code == 302
+    notice.refresh_from_db()
+    assert (notice.state, notice.closing_text) == ("closed", "已恢复供水")
+    assert notice.actual_end == dt.datetime.fromisoformat("2026-11-24T17:30+08:00")
+
+
+def test_closing_without_a_text_is_refused_on_the_page_and_changes_nothing(lead, web_as):
+    notice = make_notice(lead, publish=True)
+
+    reply = web_as(lead).post(f"/notices/{notice.pk}/close", {"closing_text": ""})
+
+    assert reply.status_code == 422
+    assert "请填写结束说明" in reply.content.decode()
+    notice.refresh_from_db()
+    assert (notice.state, notice.closed_at) == ("published", None)
+
+
+def test_agent_links_a_call_to_the_notice_from_its_page(lead, agent, web_as):
+    notice = make_notice(lead, publish=True)
+    ticket = make_ticket(agent, content="家里没水")
+
+    reply = web_as(agent).post(f"/notices/{notice.pk}/link", {"serial": ticket.serial})
+
+    assert reply.status_code == 302
+    assert NoticeLink.objects.filter(notice=notice, ticket=ticket).count() == 1
+    assert TicketEvent.objects.get(ticket=ticket, action="notice").note == "关联公告:阳光花园停水"
+
+
+def test_public_board_lists_active_notices_by_area_without_personal_data(lead, agent):
+    make_customer(lead, name="王先生", phones=("13812345678",), address="幸福路 8 号 302")
+    notice = make_notice(lead, publish=True, content="管网维修,暂停供水。")
+    add_notice_update(notice.pk, actor=lead, text="预计 16:00 恢复")
+    make_notice(lead, title="草稿不公开")
+    make_notice(lead, publish=True, title="南山降压", areas=["nsh"])
+    make_ticket(agent, content="家里没水", caller_number="13812345678")
+
+    page = Client().get("/portal/notices/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count('data-testid="area"') == 2
+    assert "阳光花园停水" in html and "南山降压" in html and "预计 16:00 恢复" in html
+    assert "草稿不公开" not in html
+    for private in ("王先生", "13812345678", "幸福路 8 号", "王芳", "lead", "agent"):
+        assert private not in html
+
+
+def test_the_nav_links_to_the_notices(agent, web_as):
+    assert 'data-testid="nav-notices"' in web_as(agent).get("/notices/").content.decode()
+
+
+INTAKE = {
+    "caller_number": "138 1234 5678",
+    "contact_name": "王先生",
+    "type": "inquiry",
+    "channel": "phone",
+    "priority": "normal",
+    "content": "家里没水,是不是停水了",
+    "reply_method": "phone",
+}
+
+
+def test_a_call_taken_for_a_notice_is_saved_and_linked_to_it(lead, agent, web_as):
+    from kefu.tickets.models import Ticket
+
+    notice = make_notice(lead, publish=True)
+    client = web_as(agent)
+
+    readback = client.post("/tickets/new", INTAKE | {"notice_id": notice.pk})
+    saved = client.post("/tickets/new", INTAKE | {"notice_id": notice.pk, "confirmed": "on"})
+
+    assert f'name="notice_id" value="{notice.pk}"' in readback.content.decode()
+    ticket = Ticket.objects.get()
+    assert saved.status_code == 302
+    assert list(NoticeLink.objects.values_list("notice", "ticket")) == [(notice.pk, ticket.pk)]
+    assert TicketEvent.objects.get(ticket=ticket, action="notice").data == {"notice_id": notice.pk}
+
+
+def test_a_call_for_a_closed_notice_is_refused_and_no_ticket_is_saved(lead, agent, web_as):
+    from kefu.tickets.models import Ticket
+
+    notice = make_notice(lead, publish=True)
+    close_notice(notice.pk, actor=lead, closing_text="已恢复")
+
+    reply = web_as(agent).post("/tickets/new", INTAKE | {"notice_id": notice.pk, "confirmed": "on"})
+
+    assert reply.status_code == 422
+    assert "只能关联已发布且未结束的公告" in reply.content.decode()
+    assert Ticket.objects.count() == 0
+    assert NoticeLink.objects.count() == 0
+
+
+def test_the_banner_offers_to_take_the_call_for_the_notice(lead, agent, web_as):
+    make_customer(lead, name="王先生", phones=("13812345678",), area="yhy")
+    notice = make_notice(lead, publish=True)
+
+    html = web_as(agent).get("/workbench/lookup", {"phone": "13812345678"}).content.decode()
+
+    assert f'data-use-notice="{notice.pk}"' in html
