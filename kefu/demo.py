@@ -268,6 +268,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
                 ticket.serial, actor=actor, action=action, **kwargs
             )
     _seed_outage(made, rng)
+    _seed_notice()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -420,6 +421,28 @@ def _seed_outage(customers: list, rng: random.Random) -> None:
             actor=agent,
             accept=True,
         )
+
+
+def _seed_notice() -> None:
+    """The outage those customers phoned about, published: the banner on the workbench for
+    callers from the area, the public notice board, the SMS to the area's customers."""
+    from kefu.notices import services as notice_services
+
+    lead = get_user_model().objects.get(username="lead")
+    now = timezone.now()
+    notice = notice_services.create_notice(
+        notice_services.NoticeIn(
+            kind="outage",
+            title="阳光花园小区主管道抢修停水",
+            starts_at=now - dt.timedelta(hours=3),
+            expected_end=now + dt.timedelta(hours=5),
+            areas=["hq-yhy"],
+            content="阳光花园小区主供水管爆裂,正在抢修,恢复供水时间另行通知。请提前储水。",
+            streets="解放路、人民路沿线",
+        ),
+        actor=lead,
+    )
+    notice_services.publish_notice(notice.id, actor=lead)
 
 
 def logins() -> list[tuple[str, str, str]]:

@@ -16,4 +16,7 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
     assert Plan.objects.filter(state="approved").exists()
     group = CollectiveGroup.objects.get()
     assert group.members.count() == 5
+    from kefu.notices.models import Notice
+
+    assert Notice.objects.get().state == "published"
     assert seed_demo() == {"customers": 60, "tickets": 165}  # a second run adds nothing
