@@ -1,7 +1,7 @@
 """A notice's SMS to every active customer of its areas: batched, rate-limited, resumable.
 
 ``send_campaign_batch`` takes the next ``NOTICE_SMS_BATCH`` customers after the cursor, in id
-order, queues one SMS per customer with a usable mobile number (``send_sms`` with the key
+order, queues one SMS per customer with a usable mobile number (``send_sms_many``, a key
 ``notice:{id}:customer:{customer_id}``), counts the others as skipped, and moves the cursor —
 all in one transaction with the campaign row locked. So a crash half-way rolls back only the
 batch it was in, the next run starts right after the last committed batch (nobody skipped),
@@ -27,7 +27,7 @@ from kefu.core.phones import normalize_phone
 from kefu.customers.models import Customer
 from kefu.notices.models import Campaign, Notice
 from kefu.notify.models import Delivery
-from kefu.notify.services import send_sms
+from kefu.notify.services import send_sms_many
 
 logger = logging.getLogger(__name__)
 
@@ -127,18 +127,17 @@ def send_campaign_batch(campaign_id: int) -> bool:
     if not customers:
         _finish(campaign)
         return False
-    context = _context(notice)
+    recipients = []
     for customer in customers:
         number = _mobile_of(customer)
-        if not number:
-            campaign.skipped += 1
-            continue
-        key = sms_key(notice.pk, customer.pk)
-        delivery = send_sms(number, event=EVENT, context=context, key=key)
-        if delivery is not None or Delivery.objects.filter(key=key).exists():
-            campaign.sent += 1
+        if number:
+            recipients.append((number, sms_key(notice.pk, customer.pk)))
         else:
-            campaign.failed += 1
+            campaign.skipped += 1
+    # One write for the batch; each key sends once, however often the batch is run.
+    queued = send_sms_many(recipients, event=EVENT, context=_context(notice))
+    campaign.sent += sum(1 for _number, key in recipients if key in queued)
+    campaign.failed += sum(1 for _number, key in recipients if key not in queued)
     campaign.cursor = customers[-1].pk
     campaign.batches += 1
     if more:

@@ -321,6 +321,36 @@ def send_sms(phone: str, *, event: str, context: dict, key: str, ticket=None) ->
     return created[0] if created else None
 
 
+def send_sms_many(
+    recipients: list[tuple[str, str]], *, event: str, context: dict, ticket=None
+) -> set[str]:
+    """The same SMS to many numbers (a notice to an area), ``recipients`` being (number, key)
+    pairs of already-normalized numbers: one template read, one rendering, one write, one
+    queued task. Returns the keys queued now or by an earlier call (each key sends once)."""
+    if not recipients:
+        return set()
+    templates = _templates(event)
+    values = _context(context, ticket, absolute=True)
+    _, body = _words(templates, event, Channel.SMS, settings.LANGUAGE_CODE, values)
+    now = timezone.now()
+    wanted = {
+        (key, Channel.SMS, number): Delivery(
+            event=event,
+            channel=Channel.SMS,
+            address=number,
+            ticket=ticket,
+            body=body,
+            key=key,
+            next_attempt_at=now,
+        )
+        for number, key in recipients
+    }
+    keys = {key for _number, key in recipients}
+    created = _create_missing(wanted)
+    _send_after_commit(created)
+    return set(Delivery.objects.filter(key__in=keys).values_list("key", flat=True))
+
+
 def send_email(
     address: str, *, event: str, context: dict, key: str, ticket=None
 ) -> Delivery | None:

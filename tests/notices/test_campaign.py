@@ -99,25 +99,26 @@ def test_a_crash_half_way_resumes_after_the_last_batch_and_never_sends_twice(
     settings.NOTICE_SMS_BATCH = 2
     notice = make_notice(lead, publish=True)
     campaign = _campaign(notice)
-    real_send_sms = campaign_module.send_sms
+    real_send_sms = campaign_module.send_sms_many
     calls = []
 
-    def gateway_dies_on_the_fourth(number, **kwargs):
-        calls.append(number)
-        if len(calls) == 4:
+    def dies_in_the_second_batch(recipients, **kwargs):
+        calls.append(recipients)
+        queued = real_send_sms(recipients, **kwargs)  # batch 2's rows written, then …
+        if len(calls) == 2:
             raise ConnectionError("worker killed")
-        return real_send_sms(number, **kwargs)
+        return queued
 
-    monkeypatch.setattr(campaign_module, "send_sms", gateway_dies_on_the_fourth)
+    monkeypatch.setattr(campaign_module, "send_sms_many", dies_in_the_second_batch)
     assert send_campaign_batch(campaign.pk) is True  # batch 1 committed: customers 0, 1
     with pytest.raises(ConnectionError):
-        send_campaign_batch(campaign.pk)  # batch 2 dies after queuing customer 2
+        send_campaign_batch(campaign.pk)  # batch 2 dies after queuing its SMS
 
     campaign.refresh_from_db()
     assert (campaign.cursor, campaign.sent, campaign.batches) == (affected[0][1].pk, 2, 1)
     assert _sms_per_number(notice) == {MOBILES[0]: 1, MOBILES[1]: 1}  # batch 2 rolled back
 
-    monkeypatch.setattr(campaign_module, "send_sms", real_send_sms)
+    monkeypatch.setattr(campaign_module, "send_sms_many", real_send_sms)
     _run_to_end(campaign.pk)
 
     campaign.refresh_from_db()
@@ -232,18 +233,18 @@ def test_a_killed_worker_with_real_commits_resumes_without_duplicates(
     notice = make_notice(lead, publish=True)  # on_commit ran the first batch inline
     campaign = _campaign(notice)
     assert (campaign.cursor, campaign.sent) > (0, 0)
-    real_send_sms = campaign_module.send_sms
+    real_send_sms = campaign_module.send_sms_many
 
-    def killed(number, **kwargs):
-        real_send_sms(number, **kwargs)
+    def killed(recipients, **kwargs):
+        real_send_sms(recipients, **kwargs)
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(campaign_module, "send_sms", killed)
+    monkeypatch.setattr(campaign_module, "send_sms_many", killed)
     with pytest.raises(SystemExit):
         send_campaign_batch(campaign.pk)
     assert _sms_per_number(notice) == {MOBILES[0]: 1, MOBILES[1]: 1}
 
-    monkeypatch.setattr(campaign_module, "send_sms", real_send_sms)
+    monkeypatch.setattr(campaign_module, "send_sms_many", real_send_sms)
     _run_to_end(campaign.pk)
 
     campaign.refresh_from_db()

@@ -320,3 +320,18 @@ def test_worker_list_shows_the_minute_send_of_due_deliveries():
     assert line.endswith(
         "Send queued e-mail, SMS and webhooks whose retry is due or whose send was lost (every minute)."
     )
+
+
+def test_one_sms_to_many_numbers_is_written_at_once_and_sent_once_per_key(
+    db, django_assert_max_num_queries
+):
+    from kefu.notify.services import send_sms_many
+
+    recipients = [(f"1380000{n:04d}", f"notice:1:customer:{n}") for n in range(50)]
+    context = {"kind": "停水", "notice_title": "测试停水", "areas": "阳光花园"}
+    with django_assert_max_num_queries(8):  # templates, what was sent, the write, the read-back
+        queued = send_sms_many(recipients, event="notice.published", context=context)
+    assert queued == {key for _number, key in recipients}
+    again = send_sms_many(recipients[:10], event="notice.published", context=context)
+    assert again == {key for _number, key in recipients[:10]}
+    assert Delivery.objects.filter(key__startswith="notice:1:").count() == 50
