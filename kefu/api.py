@@ -14,33 +14,18 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from kefu.core.api_auth import API_AUTH
-from kefu.core.errors import Code, ServiceError
-
-
-def _refuse_nul(value, field: str = "") -> None:
-    """NUL characters are never meaningful input, and PostgreSQL cannot store or even compare
-    them (a DataError, so a 500): refuse them up front with a 422 naming the field."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ServiceError(Code.INVALID, _("输入不能包含空字符 (\\x00)"), field=field or None)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_nul(key, field)
-            _refuse_nul(item, f"{field}.{key}" if field else str(key))
-    elif isinstance(value, list):
-        for item in value:
-            _refuse_nul(item, field)
+from kefu.core.errors import ServiceError, refuse_nul
 
 
 class KefuParser(Parser):
     def parse_body(self, request):
         data = super().parse_body(request)
-        _refuse_nul(data)
+        refuse_nul(data)
         return data
 
     def parse_querydict(self, data, list_fields, request):
         result = super().parse_querydict(data, list_fields, request)
-        _refuse_nul(result)
+        refuse_nul(result)
         return result
 
 

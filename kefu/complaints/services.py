@@ -33,7 +33,7 @@ from kefu.complaints.models import (
     Settings,
     Source,
 )
-from kefu.core.errors import Code, ServiceError
+from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.sla import services as sla
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import services as tickets
@@ -60,8 +60,7 @@ def access_complaint(actor, serial: str, *, for_update: bool = False) -> Complai
 
 def _text(value: str, field: str, *, required: bool = True, message: str = "") -> str:
     value = (value or "").strip()
-    if "\x00" in value:  # never meaningful, and PostgreSQL cannot store it
-        raise ServiceError(Code.INVALID, _("输入不能包含空字符 (\\x00)"), field=field)
+    refuse_nul(value, field)
     if required and not value:
         raise ServiceError(Code.INVALID, message or _("请填写内容"), field=field)
     if len(value) > MAX_TEXT:

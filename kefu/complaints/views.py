@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.complaints import services
-from kefu.core.errors import Code, ServiceError
+from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.tickets.services import visible_tickets
 from kefu.tickets.views import after_change
 
@@ -34,13 +34,6 @@ def _int(value: str) -> int:
 
 def _bool(value: str | None) -> bool | None:
     return None if value is None else value in ("1", "on", "true")
-
-
-def _refuse_nul(data) -> None:
-    """NUL is never meaningful input and PostgreSQL cannot store it: refused up front."""
-    for field, values in data.lists():
-        if any("\x00" in value for value in values):
-            raise ServiceError(Code.INVALID, _("输入不能包含空字符 (\\x00)"), field=field)
 
 
 # Each step: the service it calls, with the form's fields.
@@ -87,7 +80,7 @@ def step(request, serial: str, name: str):
     if name not in STEPS:
         raise Http404
     try:
-        _refuse_nul(request.POST)
+        refuse_nul(request.POST)
         STEPS[name](serial, request.user, request.POST)
     except ServiceError as exc:
         return after_change(request, serial, exc)
@@ -123,7 +116,7 @@ def group(request, group_id: int):
 @require_POST
 def group_owner(request, group_id: int):
     try:
-        _refuse_nul(request.POST)
+        refuse_nul(request.POST)
         services.set_group_owner(
             group_id,
             actor=request.user,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+
 
 class Code(StrEnum):
     INVALID = "invalid"
@@ -41,3 +43,22 @@ class ServiceError(Exception):
 
     def as_dict(self) -> dict:
         return {"code": str(self.code), "detail": self.detail, "field": self.field}
+
+
+def refuse_nul(value, field: str = "") -> None:
+    """NUL characters are never meaningful input, and PostgreSQL cannot store or even compare
+    them (a DataError, so a 500): refuse them up front with a 422 naming the field. Takes a
+    string, a dict or list of them (a parsed body), or a form's QueryDict."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ServiceError(Code.INVALID, _("输入不能包含空字符 (\\x00)"), field=field or None)
+    elif hasattr(value, "lists"):  # a QueryDict: every value of every field
+        for key, items in value.lists():
+            refuse_nul(items, key)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key, field)
+            refuse_nul(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            refuse_nul(item, field)
