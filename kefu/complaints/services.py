@@ -33,7 +33,8 @@ from kefu.complaints.models import (
     Settings,
     Source,
 )
-from kefu.core.errors import Code, ServiceError, refuse_nul
+from kefu.core.errors import Code, ServiceError
+from kefu.core.services import clean_text
 from kefu.sla import services as sla
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import services as tickets
@@ -59,13 +60,7 @@ def access_complaint(actor, serial: str, *, for_update: bool = False) -> Complai
 
 
 def _text(value: str, field: str, *, required: bool = True, message: str = "") -> str:
-    value = (value or "").strip()
-    refuse_nul(value, field)
-    if required and not value:
-        raise ServiceError(Code.INVALID, message or _("请填写内容"), field=field)
-    if len(value) > MAX_TEXT:
-        raise ServiceError(Code.INVALID, _("最多 %d 个字符") % MAX_TEXT, field=field)
-    return value
+    return clean_text(value, field, limit=MAX_TEXT, required=required, message=message)
 
 
 def _require(actor, complaint: Complaint, roles: set[str], *, department: bool = False) -> str:

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import Code, ServiceError
+from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.core.models import AuditLog, CalendarDay, CalendarYear, SerialCounter, Tag
 
 _NEXT_SERIAL_SQL = (
@@ -38,6 +38,18 @@ def next_serial(*, at: dt.datetime | None = None) -> str:
         cursor.execute(_NEXT_SERIAL_SQL, [day])
         (number,) = cursor.fetchone()
     return format_serial(day, number)
+
+
+def clean_text(value, field: str, *, limit: int, required: bool = False, message: str = "") -> str:
+    """Typed text stripped; INVALID naming ``field`` when it is required and empty, longer than
+    ``limit`` characters, or holds a NUL."""
+    value = (value or "").strip()
+    refuse_nul(value, field)
+    if required and not value:
+        raise ServiceError(Code.INVALID, message or _("请填写内容"), field=field)
+    if len(value) > limit:
+        raise ServiceError(Code.INVALID, _("最多 %d 个字符") % limit, field=field)
+    return value
 
 
 def record_audit(*, actor, action: str, obj, detail: dict | None = None) -> AuditLog:

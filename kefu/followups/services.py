@@ -26,6 +26,7 @@ from kefu.accounts.scope import scope_of
 from kefu.complaints import services as complaints
 from kefu.core.calendar import WorkingCalendar
 from kefu.core.errors import Code, ServiceError
+from kefu.core.services import clean_text
 from kefu.followups.models import (
     Attempt,
     CallbackRule,
@@ -84,12 +85,7 @@ def _require_caller(actor) -> None:
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = False, message: str = "") -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(Code.INVALID, message or _("请填写内容"), field=field)
-    if len(value) > limit:
-        raise ServiceError(Code.INVALID, _("最多 %d 个字符") % limit, field=field)
-    return value
+    return clean_text(value, field, limit=limit, required=required, message=message)
 
 
 def _log(ticket: Ticket, *, actor, action: str, note: str, **data) -> None:

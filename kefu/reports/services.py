@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
-from kefu.core.services import record_audit
+from kefu.core.services import clean_text, record_audit
 from kefu.reports.export import monthly_workbook
 from kefu.reports.models import MonthlyReport
 from kefu.reports.selectors import (
@@ -164,12 +164,7 @@ def get_report_page(actor, month) -> ReportPage:
 
 
 def _text(value: str, field: str, *, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError(Code.INVALID, message, field=field)
-    if len(value) > MAX_TEXT:
-        raise ServiceError(Code.INVALID, _("最多 %d 个字符") % MAX_TEXT, field=field)
-    return value
+    return clean_text(value, field, limit=MAX_TEXT, required=True, message=message)
 
 
 def _locked(month: dt.date, *, create: bool) -> MonthlyReport | None:
