@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "kefu.followups",
     "kefu.reports",
     "kefu.notices",
+    "kefu.dispatch",
 ]
 
 MIDDLEWARE = [

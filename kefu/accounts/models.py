@@ -63,6 +63,7 @@ class Role(models.TextChoices):
     GENERAL_MANAGER = "general_manager", _("总经理")
     QUALITY = "quality", _("质检员")
     ADMIN = "admin", _("系统管理员")
+    FIELD_STAFF = "field_staff", _("外勤人员")
 
 
 CENTER_ROLES = {
@@ -73,7 +74,8 @@ CENTER_ROLES = {
     Role.QUALITY,
     Role.ADMIN,
 }
-DEPARTMENT_ROLES = {Role.DEPT_HANDLER, Role.DEPT_HEAD}
+# Field staff (外勤) belong to a department: they see its work and take its work orders.
+DEPARTMENT_ROLES = {Role.DEPT_HANDLER, Role.DEPT_HEAD, Role.FIELD_STAFF}
 
 
 class StaffProfile(models.Model):
@@ -103,7 +105,7 @@ class StaffProfile(models.Model):
         verbose_name_plural = _("员工")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role__in=["dept_handler", "dept_head"])
+                condition=~models.Q(role__in=["dept_handler", "dept_head", "field_staff"])
                 | models.Q(department__isnull=False),
                 name="department_staff_have_department",
             )

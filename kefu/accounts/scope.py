@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kefu.accounts.models import CENTER_ROLES, Role
+from kefu.accounts.models import CENTER_ROLES, DEPARTMENT_ROLES, Role
 from kefu.accounts.services import staff_of
 
 # Center roles that record and move requests; the others read (quality, general manager).
@@ -34,7 +34,7 @@ class Scope:
 
     @property
     def is_department(self) -> bool:
-        return self.role in (Role.DEPT_HANDLER, Role.DEPT_HEAD)
+        return self.role in DEPARTMENT_ROLES
 
 
 def scope_of(user) -> Scope:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import ApiToken, Branch, Department, Role, StaffProfile
+from kefu.accounts.models import DEPARTMENT_ROLES, ApiToken, Branch, Department, Role, StaffProfile
 from kefu.core.errors import Code, ServiceError
 
 # Every role but quality inspection sees phone numbers in full: agents call back, departments
@@ -25,6 +25,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.GENERAL_MANAGER: ["core.view_pii"],
     Role.QUALITY: [],
     Role.ADMIN: ["core.view_pii"],
+    # Field staff phone the customer and go to the address on their work orders.
+    Role.FIELD_STAFF: ["core.view_pii"],
 }
 
 
@@ -58,7 +60,7 @@ def create_staff(
     """
     if role not in Role.values:
         raise ServiceError(Code.INVALID, _("未知角色"), field="role")
-    if role in (Role.DEPT_HANDLER, Role.DEPT_HEAD) and department is None:
+    if role in DEPARTMENT_ROLES and department is None:
         raise ServiceError(Code.INVALID, _("部门人员必须指定部门"), field="department")
     User = get_user_model()
     if User.objects.filter(username=username).exists():

@@ -253,6 +253,117 @@ EVENTS: dict[str, Event] = {
             "{{ kind }}: {{ notice_title }}, {{ areas }}, {{ starts_at }} to {{ expected_end }}.",
         ),
     ),
+    # Work orders (kefu.dispatch). The dispatch SMS itself is the text the dispatch template
+    # made (at most 70 characters, see kefu.dispatch.message); the inbox line names the order.
+    "workorder.dispatch": Event(
+        "派工通知",
+        ("text", "order_url"),
+        email=False,
+        sms=True,
+        zh=Words(
+            "新派工单 {{ serial }}",
+            "{{ text }}",
+            "{{ text }}",
+        ),
+        en=Words(
+            "New work order {{ serial }}",
+            "{{ text }}",
+            "{{ text }}",
+        ),
+    ),
+    "workorder.call_task": Event(
+        "派工短信失败,需电话通知",
+        ("who", "phone", "reason"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "请电话通知:派工单 {{ serial }}",
+            "派工短信未能发给 {{ who }}({{ phone }}):{{ reason }}。请立即电话通知并记录。",
+            "派工单{{ serial }}短信未能发给{{ who }},请电话通知。",
+        ),
+        en=Words(
+            "Phone needed: work order {{ serial }}",
+            "The dispatch SMS to {{ who }} ({{ phone }}) failed: {{ reason }}. "
+            "Please phone them now and record the call.",
+            "Work order {{ serial }}: SMS to {{ who }} failed, please phone.",
+        ),
+    ),
+    "workorder.en_route": Event(
+        "外勤出发(告知客户)",
+        ("name", "staff_phone", "code"),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "维修人员已出发:{{ serial }}",
+            "您的派工单{{ serial }}:{{ name }}({{ staff_phone }})已出发,请保持电话畅通。"
+            "完工确认码{{ code }},满意后告知工作人员。",
+            "您的派工单{{ serial }}:{{ name }}({{ staff_phone }})已出发,请保持电话畅通。"
+            "完工确认码{{ code }},满意后告知工作人员。",
+        ),
+        en=Words(
+            "Our staff are on their way: {{ serial }}",
+            "Work order {{ serial }}: {{ name }} ({{ staff_phone }}) is on the way. Your "
+            "completion code is {{ code }}; give it to them when you are satisfied.",
+            "Order {{ serial }}: {{ name }} ({{ staff_phone }}) is on the way. "
+            "Completion code {{ code }}.",
+        ),
+    ),
+    "workorder.check": Event(
+        "派工检查",
+        ("state", "who", "due"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "派工检查:{{ serial }} {{ state }}",
+            "派工单 {{ serial }} 派工已一小时,{{ who }} 仍为「{{ state }}」。请跟进并写跟踪记录。",
+            "派工单{{ serial }}派工一小时仍为{{ state }},请跟进。",
+        ),
+        en=Words(
+            "Dispatch check: {{ serial }} {{ state }}",
+            "Work order {{ serial }} was dispatched an hour ago and {{ who }} is still at "
+            "“{{ state }}”. Please follow up and write it on the tracking record.",
+            "Order {{ serial }} still {{ state }} an hour after dispatch.",
+        ),
+    ),
+    "workorder.chase": Event(
+        "派工单超期催办",
+        ("order_no", "overdue", "agent_no", "who"),
+        email=False,
+        sms=True,
+        zh=Words(
+            "超期催办:派工单 {{ serial }}",
+            "[{{ serial }}]订单{{ order_no }}已超过完成时间{{ overdue }},请尽快处理。[{{ agent_no }}]",
+            "[{{ serial }}]订单{{ order_no }}已超过完成时间{{ overdue }},请尽快处理。[{{ agent_no }}]",
+        ),
+        en=Words(
+            "Overdue: work order {{ serial }}",
+            "[{{ serial }}] order {{ order_no }} is {{ overdue }} past its due time, please act. "
+            "[{{ agent_no }}]",
+            "[{{ serial }}] order {{ order_no }} is {{ overdue }} past its due time, please act. "
+            "[{{ agent_no }}]",
+        ),
+    ),
+    "workorder.escalate": Event(
+        "超期派工单上报",
+        ("order_no", "overdue", "agent_no", "who", "chases"),
+        email=True,
+        sms=True,
+        zh=Words(
+            "超期未处理:派工单 {{ serial }}",
+            "[{{ serial }}]订单{{ order_no }}已超过完成时间{{ overdue }},催办{{ chases }}次仍未处理"
+            "({{ who }}),请督办。[{{ agent_no }}]",
+            "[{{ serial }}]订单{{ order_no }}超时{{ overdue }},催办{{ chases }}次未处理,请督办。"
+            "[{{ agent_no }}]",
+        ),
+        en=Words(
+            "Still not handled: work order {{ serial }}",
+            "[{{ serial }}] order {{ order_no }} is {{ overdue }} past its due time and was "
+            "chased {{ chases }} times ({{ who }}). Please step in. [{{ agent_no }}]",
+            "[{{ serial }}] order {{ order_no }} {{ overdue }} overdue, chased {{ chases }} "
+            "times. Please step in. [{{ agent_no }}]",
+        ),
+    ),
 }
 
 EMAIL_LINK = {"zh-hans": "\n\n查看工单:{{ url }}\n", "en": "\n\nOpen the ticket: {{ url }}\n"}

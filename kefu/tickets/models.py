@@ -241,6 +241,7 @@ class TicketEvent(models.Model):
         ATTACHMENT = "attachment", _("附件")
         SLA = "sla", _("时限")
         COMPLAINT = "complaint", _("投诉处理")
+        WORK_ORDER = "work_order", _("派工单")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()

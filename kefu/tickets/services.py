@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Department, Role, StaffProfile
+from kefu.accounts.models import DEPARTMENT_ROLES, Department, Role, StaffProfile
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.complaints import rules as complaint_rules
 from kefu.core.errors import Code, ServiceError
@@ -132,7 +132,7 @@ def assignable_people(ticket: Ticket):
     people = StaffProfile.objects.filter(user__is_active=True).select_related("user", "department")
     if ticket.department_id:
         return people.filter(department_id=ticket.department_id)
-    return people.exclude(role__in=[Role.DEPT_HANDLER, Role.DEPT_HEAD])
+    return people.exclude(role__in=DEPARTMENT_ROLES)
 
 
 def open_attachment(actor, path: str) -> Attachment:
@@ -401,6 +401,10 @@ def _change(
         raise ServiceError(Code.INVALID_TRANSITION, _("当前状态不允许此操作"), field="action")
     if ticket.pk and complaint_rules.is_complaint(ticket):
         complaint_rules.check_action(ticket, action)
+    if ticket.pk and action in ("resolve", "cancel"):
+        from kefu.dispatch.services import check_ticket_action  # dispatch reads tickets
+
+        check_ticket_action(ticket, action)
     note = (note or "").strip()
     if action in NOTE_REQUIRED and not note:
         raise ServiceError(Code.INVALID, _("请填写原因"), field="note")

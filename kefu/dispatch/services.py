@@ -1,0 +1,842 @@
+"""Work orders: create, verify, dispatch and re-dispatch, the field's steps, completion, 销账,
+return and cancel, photos and tracking notes. The only place that changes a work order.
+
+Who does what:
+- center staff who take requests (agent, team lead, supervisor, admin) create, verify,
+  dispatch, close (销账), send back and cancel; a department head dispatches within the
+  department;
+- the assignee (or a member of the order's crew) accepts, departs, arrives, completes and
+  returns; the department's handlers and head may do so for their department;
+- everyone who can see an order writes tracking notes; quality staff and the general manager
+  read.
+
+Each change is one transaction: the order row locked, the change validated, the tracking
+record written, the ticket's timeline told, and SMS, pushes and webhooks queued after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Department, Role, StaffProfile
+from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.core.errors import Code, ServiceError, refuse_nul
+from kefu.core.phones import normalize_phone
+from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
+from kefu.core.services import clean_text, next_serial
+from kefu.customers.models import Customer
+from kefu.customers.services import resolve_branch_area, visible_customers
+from kefu.dispatch import deadlines, followup, sending
+from kefu.dispatch.models import (
+    FIELD_STATUSES,
+    Crew,
+    DispatchDesk,
+    Kind,
+    Photo,
+    Source,
+    Status,
+    TrackingRecord,
+    WorkOrder,
+)
+from kefu.notify.services import emit_webhook
+
+SERIAL_PREFIX = "P"
+TEXT_MAX = 2000
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/gif")
+MAX_PHOTOS = 12
+
+CENTER_ACTIONS = {"dispatch", "close", "reject", "cancel"}
+FIELD_ACTIONS = {"accept", "depart", "arrive", "complete", "return"}
+NOTE_REQUIRED = {"return", "reject", "cancel"}
+READ_ONLY_ROLES = {Role.QUALITY, Role.GENERAL_MANAGER}
+
+
+@dataclass
+class OrderIn:
+    """A work order as the desk form, the API or a ticket gives it."""
+
+    kind: str
+    department: str  # Department code
+    customer_phone: str
+    address: str
+    goods: str
+    source: str = Source.PHONE
+    customer_id: int | None = None
+    customer_name: str = ""
+    area: str = ""
+    quantity: str = ""
+    weight: str = ""
+    volume: str = ""
+    destination: str = ""
+    consignee: str = ""
+    consignee_phone: str = ""
+    payment: str = ""
+    charges: str = ""
+    hint: str = ""
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+    ordered_at: dt.datetime | None = None
+
+
+# ---------------------------------------------------------------------------------- access
+
+
+def visible_orders(actor):
+    """The work orders ``actor`` may see: all, the branch's, the department's; field staff
+    their own and their crews' orders."""
+    scope = scope_of(actor)
+    qs = WorkOrder.objects.all()
+    if scope.nothing:
+        return qs.none()
+    if scope.everything:
+        return qs
+    if scope.role == Role.FIELD_STAFF:
+        return qs.filter(
+            Q(assignee=actor) | Q(crew__members=actor) | Q(crew__leader=actor)
+        ).distinct()
+    if scope.is_department:
+        return qs.filter(department_id=scope.department_id)
+    if scope.branch_id is not None:
+        return qs.filter(branch_id=scope.branch_id)
+    return qs.none()
+
+
+def access_order(actor, serial: str, *, for_update: bool = False) -> WorkOrder:
+    """The order ``serial`` if ``actor`` may see it, else ServiceError(NOT_FOUND).
+
+    With ``for_update`` the row is locked until the caller's transaction ends.
+    """
+    serial = str(serial)[:20]
+    if "\x00" in serial:
+        raise ServiceError(Code.NOT_FOUND, _("派工单不存在或无权查看"))
+    ids = visible_orders(actor).filter(serial=serial).values_list("pk", flat=True)[:1]
+    rows = WorkOrder.objects.select_for_update() if for_update else WorkOrder.objects.all()
+    order = rows.filter(pk__in=list(ids)).first()
+    if order is None:
+        raise ServiceError(Code.NOT_FOUND, _("派工单不存在或无权查看"))
+    return order
+
+
+def is_field_member(order: WorkOrder, actor) -> bool:
+    """``actor`` is the order's field staff: its assignee, or its crew's leader or member."""
+    if order.assignee_id == actor.pk:
+        return True
+    if order.crew_id is None:
+        return False
+    crew = order.crew
+    return crew.leader_id == actor.pk or crew.members.filter(pk=actor.pk).exists()
+
+
+def actions_for(order: WorkOrder, actor) -> list[str]:
+    """The actions ``actor`` may take on ``order`` now."""
+    return [a for a in order.allowed_actions() if _may(order, actor, a)]
+
+
+def _may(order: WorkOrder, actor, action: str) -> bool:
+    scope = scope_of(actor)
+    if scope.nothing or scope.role in READ_ONLY_ROLES:
+        return False
+    if action in CENTER_ACTIONS:
+        if scope.role in INTAKE_ROLES:
+            return True
+        return (
+            action in {"dispatch", "cancel"}
+            and scope.role == Role.DEPT_HEAD
+            and order.department_id == scope.department_id
+        )
+    # Field steps: the field staff on the order, or the department's handlers and head.
+    if scope.role == Role.FIELD_STAFF:
+        return is_field_member(order, actor)
+    if scope.role in (Role.DEPT_HANDLER, Role.DEPT_HEAD):
+        return order.department_id == scope.department_id
+    return scope.role in INTAKE_ROLES  # the center may record what the field phoned in
+
+
+def can_create(actor) -> bool:
+    scope = scope_of(actor)
+    return not scope.nothing and (scope.role in INTAKE_ROLES or scope.role == Role.DEPT_HEAD)
+
+
+def desk_of(order: WorkOrder) -> DispatchDesk | None:
+    return DispatchDesk.objects.filter(branch_id=order.branch_id).first()
+
+
+# ---------------------------------------------------------------------------------- recording
+
+
+def _record(
+    order: WorkOrder, *, actor, kind: str, note: str = "", at: dt.datetime | None = None, **fields
+) -> TrackingRecord:
+    return TrackingRecord.objects.create(
+        order=order,
+        at=at or timezone.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        kind=kind,
+        note=note,
+        **fields,
+    )
+
+
+def record_tracking(
+    order: WorkOrder, *, actor, kind: str, note: str = "", **fields
+) -> TrackingRecord:
+    """Write a line on ``order``'s tracking record (for the other dispatch modules)."""
+    return _record(order, actor=actor, kind=kind, note=note, **fields)
+
+
+def _tell_ticket(order: WorkOrder, *, actor, note: str, data: dict) -> None:
+    """A line on the ticket's timeline for what happened to one of its work orders."""
+    if order.ticket_id is None:
+        return
+    from kefu.tickets.models import TicketEvent
+    from kefu.tickets.timeline import record_event
+
+    record_event(
+        order.ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.WORK_ORDER,
+        note=note,
+        data={"work_order": order.serial, **data},
+    )
+
+
+def _announce(order: WorkOrder, event: str, **extra) -> None:
+    payload = {"type": event, "serial": order.serial, "status": order.status, **extra}
+    groups = [AGENTS_GROUP, department_group(order.department_id)]
+    if order.assignee_id:
+        groups.append(user_group(order.assignee_id))
+    publish_on_commit(groups, payload)
+    payload = {
+        "serial": order.serial,
+        "status": order.status,
+        "ticket": order.ticket.serial if order.ticket_id else None,
+        "department": order.department.code,
+        "assignee": order.assignee.username if order.assignee_id else None,
+        "due_at": order.due_at,
+        **extra,
+    }
+    emit_webhook(event, payload, key=f"{event}:{order.serial}:{uuid.uuid4().hex}")
+
+
+# ---------------------------------------------------------------------------------- validation
+
+
+def _text(value, field: str, limit: int, *, required: bool = False) -> str:
+    return clean_text(value, field, limit=limit, required=required)
+
+
+def _phone(raw: str, field: str, *, required: bool) -> str:
+    raw = (raw or "").strip()
+    refuse_nul(raw, field)
+    if not raw:
+        if required:
+            raise ServiceError(Code.INVALID, _("请填写电话"), field=field)
+        return ""
+    number = normalize_phone(raw)
+    if not number:
+        raise ServiceError(Code.INVALID, _("电话号码无效:%s") % raw[:24], field=field)
+    return number
+
+
+def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        raise ServiceError(Code.INVALID, _("时间无效"), field=field)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _department(code: str) -> Department:
+    code = (code or "").strip()
+    refuse_nul(code, "department")
+    if not code:
+        raise ServiceError(Code.INVALID, _("请选择派工部门"), field="department")
+    department = Department.objects.select_related("branch").filter(code=code).first()
+    if department is None or not department.is_active:
+        raise ServiceError(Code.INVALID, _("部门不存在:%s") % code[:30], field="department")
+    return department
+
+
+def _clean(data: OrderIn, actor) -> dict:
+    if data.kind not in Kind.values:
+        raise ServiceError(Code.INVALID, _("派工类型无效"), field="kind")
+    if data.source not in Source.values:
+        raise ServiceError(Code.INVALID, _("来源无效"), field="source")
+    department = _department(data.department)
+    scope = scope_of(actor)
+    if scope.role == Role.DEPT_HEAD and department.id != scope.department_id:
+        raise ServiceError(Code.FORBIDDEN, _("只能为本部门派工"), field="department")
+    customer = None
+    if data.customer_id is not None:
+        customer = visible_customers(actor).filter(pk=data.customer_id).first()
+        if customer is None:
+            raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
+    branch, area = resolve_branch_area("", (data.area or "").strip())
+    if area is None and customer is not None and customer.area_id:
+        area = customer.area
+    branch = area.branch if area is not None else department.branch
+    window_start = _aware(data.window_start, "window_start")
+    window_end = _aware(data.window_end, "window_end")
+    if (window_start is None) != (window_end is None):
+        raise ServiceError(Code.INVALID, _("请同时填写预约开始和结束时间"), field="window_end")
+    if window_start and window_end <= window_start:
+        raise ServiceError(Code.INVALID, _("预约结束时间应晚于开始时间"), field="window_end")
+    now = timezone.now()
+    ordered_at = _aware(data.ordered_at, "ordered_at") or now
+    if ordered_at > now + dt.timedelta(minutes=2):
+        raise ServiceError(Code.INVALID, _("下单时间不能晚于现在"), field="ordered_at")
+    customer_name = _text(data.customer_name, "customer_name", 40)
+    if not customer_name and customer is not None:
+        customer_name = customer.name[:40]
+    return {
+        "kind": data.kind,
+        "source": data.source,
+        "department": department,
+        "branch": branch,
+        "area": area,
+        "customer": customer,
+        "customer_name": customer_name,
+        "customer_phone": _phone(data.customer_phone, "customer_phone", required=True),
+        "address": _text(data.address, "address", 200, required=True),
+        "goods": _text(data.goods, "goods", 200, required=True),
+        "quantity": _text(data.quantity, "quantity", 20),
+        "weight": _text(data.weight, "weight", 20),
+        "volume": _text(data.volume, "volume", 20),
+        "destination": _text(data.destination, "destination", 60),
+        "consignee": _text(data.consignee, "consignee", 40),
+        "consignee_phone": _phone(data.consignee_phone, "consignee_phone", required=False),
+        "payment": _text(data.payment, "payment", 20),
+        "charges": _text(data.charges, "charges", 40),
+        "hint": _text(data.hint, "hint", 100),
+        "window_start": window_start,
+        "window_end": window_end,
+        "ordered_at": ordered_at,
+    }
+
+
+def _field_person(name: str, department: Department):
+    """The active staff member ``name`` (username or 工号) of ``department``."""
+    name = (name or "").strip()
+    refuse_nul(name, "assignee")
+    staff = (
+        StaffProfile.objects.select_related("user")
+        .filter(Q(user__username=name) | Q(employee_no=name), user__is_active=True)
+        .first()
+    )
+    if staff is None:
+        raise ServiceError(Code.INVALID, _("外勤人员不存在:%s") % name[:30], field="assignee")
+    if staff.department_id != department.id:
+        raise ServiceError(Code.INVALID, _("外勤人员不属于派工部门"), field="assignee")
+    return staff.user
+
+
+def _center_person(name: str, field: str):
+    name = (name or "").strip()
+    refuse_nul(name, field)
+    user = (
+        get_user_model()
+        .objects.filter(Q(username=name) | Q(staff__employee_no=name), is_active=True)
+        .first()
+    )
+    if user is None:
+        raise ServiceError(Code.INVALID, _("调度员不存在:%s") % name[:30], field=field)
+    return user
+
+
+def _crew(crew_id, department: Department) -> Crew:
+    try:
+        crew = Crew.objects.select_related("leader").filter(pk=int(crew_id)).first()
+    except (TypeError, ValueError):
+        crew = None
+    if crew is None or not crew.is_active:
+        raise ServiceError(Code.INVALID, _("班组不存在"), field="crew")
+    if crew.department_id != department.id:
+        raise ServiceError(Code.INVALID, _("班组不属于派工部门"), field="crew")
+    return crew
+
+
+# ---------------------------------------------------------------------------------- creating
+
+
+@transaction.atomic
+def create_order(
+    data: OrderIn,
+    *,
+    actor,
+    ticket: str = "",
+    assignee: str = "",
+    crew: int | None = None,
+    dispatcher: str = "",
+    dispatch: bool = False,
+    note: str = "",
+) -> WorkOrder:
+    """Register a work order, from ticket ``ticket`` (its serial) or on its own.
+
+    With ``dispatch`` it is confirmed at once to ``assignee`` or ``crew`` (see dispatch_order);
+    a web order must be verified first and can not be dispatched at creation. Raises
+    ServiceError: FORBIDDEN for a role that may not create, INVALID naming the field.
+    """
+    if not can_create(actor):
+        raise ServiceError(Code.FORBIDDEN, _("无权创建派工单"))
+    fields = _clean(data, actor)
+    source_ticket = None
+    if ticket:
+        from kefu.tickets.services import access_ticket
+
+        source_ticket = access_ticket(actor, ticket, for_update=True)
+        if not source_ticket.is_open:
+            raise ServiceError(Code.INVALID_TRANSITION, _("工单已结束,不能派工"), field="ticket")
+        fields["source"] = Source.TICKET if fields["source"] == Source.PHONE else fields["source"]
+        if fields["customer"] is None and source_ticket.customer_id:
+            fields["customer"] = source_ticket.customer
+            fields["customer_name"] = fields["customer_name"] or source_ticket.customer.name[:40]
+        if fields["area"] is None and source_ticket.area_id:
+            fields["area"] = source_ticket.area
+    now = timezone.now()
+    order = WorkOrder(
+        serial=SERIAL_PREFIX + next_serial(at=now),
+        ticket=source_ticket,
+        created_by=actor,
+        confirmation_code=f"{secrets.randbelow(10**6):06d}",
+        **fields,
+    )
+    order.due_at, order.due_rule = deadlines.due_for(order, order.ordered_at)
+    if order.source == Source.WEB:
+        order.verify_due_at = deadlines.verify_due_for(order, order.ordered_at)
+    order.save()
+    _record(
+        order,
+        actor=actor,
+        kind=TrackingRecord.Kind.CREATED,
+        to_status=Status.PENDING,
+        note=_text(note, "note", TEXT_MAX),
+        data={"due_at": order.due_at.isoformat() if order.due_at else None, "rule": order.due_rule},
+    )
+    if source_ticket is not None:
+        _tell_ticket(
+            order,
+            actor=actor,
+            note=_("新建派工单 %(serial)s(%(dept)s)")
+            % {"serial": order.serial, "dept": order.department.name},
+            data={"action": "create"},
+        )
+        _ticket_follows(source_ticket, order, actor)
+    if dispatch:
+        if order.source == Source.WEB:
+            raise ServiceError(Code.INVALID, _("网上订单须电话核实后再派工"), field="dispatch")
+        _dispatch(order, actor=actor, assignee=assignee, crew=crew, dispatcher=dispatcher, note="")
+    else:
+        _announce(order, "workorder.created")
+    return order
+
+
+def _ticket_follows(ticket, order: WorkOrder, actor) -> None:
+    """A ticket not yet with a department goes to the order's department (ticket dispatch)."""
+    from kefu.tickets.models import Status as TicketStatus
+    from kefu.tickets.services import _apply
+
+    if ticket.status in (TicketStatus.NEW, TicketStatus.ACCEPTED) and not ticket.department_id:
+        _apply(
+            ticket,
+            actor=actor,
+            action="dispatch",
+            note=_("随派工单 %s 派往部门") % order.serial,
+            department=order.department.code,
+        )
+
+
+@transaction.atomic
+def verify_order(serial: str, *, actor, confirmed: bool, note: str) -> WorkOrder:
+    """Record the call confirming a web order (DOMAIN §3): the customer goes ahead (then the
+    order may be dispatched) or cannot, and it is cancelled with ``note`` as the reason."""
+    order = access_order(actor, serial, for_update=True)
+    if scope_of(actor).role not in INTAKE_ROLES:
+        raise ServiceError(Code.FORBIDDEN, _("无权核实订单"))
+    if order.status != Status.PENDING or order.verified_at is not None:
+        raise ServiceError(Code.INVALID_TRANSITION, _("该订单无需核实"))
+    note = _text(note, "note", TEXT_MAX, required=not confirmed)
+    now = timezone.now()
+    if confirmed:
+        order.verified_at = now
+        order.save(update_fields=["verified_at", "updated_at"])
+        _record(
+            order,
+            actor=actor,
+            kind=TrackingRecord.Kind.NOTE,
+            action="verify",
+            note=note,
+            data={"confirmed": True},
+        )
+        return order
+    return _transition(order, actor=actor, action="cancel", note=note)
+
+
+# ---------------------------------------------------------------------------------- dispatch
+
+
+@transaction.atomic
+def dispatch_order(
+    serial: str,
+    *,
+    actor,
+    assignee: str = "",
+    crew: int | None = None,
+    department: str = "",
+    dispatcher: str = "",
+    note: str = "",
+) -> WorkOrder:
+    """Confirm ``serial`` to a field staff member or a crew (optionally of another
+    ``department``): the dispatch SMS goes to them and a copy to the dispatcher. From a field
+    state or returned it is a re-dispatch; the earlier assignee's messages are voided and the
+    tracking record keeps who had it."""
+    order = access_order(actor, serial, for_update=True)
+    if department:
+        new = _department(department)
+        scope = scope_of(actor)
+        if scope.role == Role.DEPT_HEAD and new.id != scope.department_id:
+            raise ServiceError(Code.FORBIDDEN, _("只能在本部门内派工"), field="department")
+        order.department = new
+    return _dispatch(
+        order, actor=actor, assignee=assignee, crew=crew, dispatcher=dispatcher, note=note
+    )
+
+
+def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, note: str):
+    _check(order, actor, "dispatch")
+    if order.source == Source.WEB and order.verified_at is None:
+        raise ServiceError(Code.INVALID, _("网上订单须电话核实后再派工"), field="action")
+    note = _text(note, "note", TEXT_MAX)
+    if not assignee and crew in (None, ""):
+        raise ServiceError(Code.INVALID, _("请选择外勤人员或班组"), field="assignee")
+    previous = {
+        "assignee": order.assignee.username if order.assignee_id else "",
+        "crew": order.crew.name if order.crew_id else "",
+        "status": order.status,
+    }
+    order.crew = _crew(crew, order.department) if crew not in (None, "") else None
+    if assignee:
+        order.assignee = _field_person(assignee, order.department)
+    elif order.crew is not None:
+        order.assignee = order.crew.leader
+    if dispatcher:
+        order.dispatcher = _center_person(dispatcher, "dispatcher")
+    elif order.dispatcher_id is None:
+        desk = desk_of(order)
+        order.dispatcher = desk.dispatcher if desk else None
+    now = timezone.now()
+    redispatch = order.status != Status.PENDING
+    order.status = Status.DISPATCHED
+    order.dispatched_at = now
+    order.dispatched_by = actor
+    order.accepted_at = order.departed_at = order.arrived_at = None
+    followup.on_dispatched(order, now)
+    order.save()
+    data = {
+        "assignee": order.assignee.username if order.assignee_id else "",
+        "crew": order.crew.name if order.crew_id else "",
+        "department": order.department.code,
+        "dispatcher": order.dispatcher.username if order.dispatcher_id else "",
+    }
+    if redispatch:
+        data["previous"] = previous
+    _record(
+        order,
+        actor=actor,
+        kind=TrackingRecord.Kind.STATUS,
+        action="redispatch" if redispatch else "dispatch",
+        from_status=previous["status"],
+        to_status=Status.DISPATCHED,
+        note=note,
+        at=now,
+        data=data,
+    )
+    sending.queue_messages(order, actor=actor, at=now)
+    _tell_ticket(
+        order,
+        actor=actor,
+        note=(
+            _("派工单 %(serial)s 改派给 %(who)s")
+            if redispatch
+            else _("派工单 %(serial)s 派给 %(who)s")
+        )
+        % {"serial": order.serial, "who": _who(order)},
+        data={"action": "redispatch" if redispatch else "dispatch"},
+    )
+    _announce(order, "workorder.dispatched", redispatch=redispatch)
+    return order
+
+
+def _who(order: WorkOrder) -> str:
+    person = order.assignee
+    name = ""
+    if person is not None:
+        staff = getattr(person, "staff", None)
+        name = staff.display_name if staff else person.username
+    if order.crew_id:
+        return f"{order.crew.name} {name}".strip()
+    return name
+
+
+# ---------------------------------------------------------------------------------- transitions
+
+
+def _check(order: WorkOrder, actor, action: str) -> None:
+    if action not in WorkOrder.ACTIONS:
+        raise ServiceError(Code.INVALID, _("未知操作:%s") % str(action)[:20], field="action")
+    if not _may(order, actor, action):
+        raise ServiceError(Code.FORBIDDEN, _("无权执行此操作"), field="action")
+    sources, _target = WorkOrder.ACTIONS[action]
+    if order.status not in sources:
+        raise ServiceError(Code.INVALID_TRANSITION, _("当前状态不允许此操作"), field="action")
+
+
+@transaction.atomic
+def transition_order(serial: str, *, actor, action: str, note: str = "") -> WorkOrder:
+    """Take ``action`` on an order: accept, depart, arrive, return (reason required), close
+    (销账), reject (back to the field, reason required) or cancel (reason required).
+    Dispatch and complete have their own functions. A refused action changes nothing."""
+    order = access_order(actor, serial, for_update=True)
+    if action == "dispatch":
+        raise ServiceError(Code.INVALID, _("请使用派工操作"), field="action")
+    if action == "complete":
+        raise ServiceError(Code.INVALID, _("完工请填写处理结果"), field="action")
+    return _transition(order, actor=actor, action=action, note=note)
+
+
+def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder:
+    _check(order, actor, action)
+    note = _text(note, "note", TEXT_MAX, required=action in NOTE_REQUIRED)
+    _sources, target = WorkOrder.ACTIONS[action]
+    previous = order.status
+    now = timezone.now()
+    match action:
+        case "accept":
+            order.accepted_at = now
+            if order.assignee_id != actor.pk and scope_of(actor).role == Role.FIELD_STAFF:
+                order.assignee = actor  # a crew member takes the crew's order
+        case "depart":
+            order.departed_at = now
+        case "arrive":
+            order.arrived_at = now
+        case "return":
+            order.return_reason = note
+        case "close":
+            order.closed_at = now
+        case "reject":
+            order.completed_at = None
+            order.dispatched_at = now
+            followup.on_dispatched(order, now)
+        case _:
+            pass
+    order.status = target
+    if target not in FIELD_STATUSES:
+        followup.on_field_done(order)
+    order.save()
+    _record(
+        order,
+        actor=actor,
+        kind=TrackingRecord.Kind.STATUS,
+        action=action,
+        from_status=previous,
+        to_status=target,
+        note=note,
+        at=now,
+    )
+    if action == "depart":
+        _tell_customer_crew_coming(order)
+    if action in {"return", "close", "cancel", "reject"}:
+        _tell_ticket(
+            order,
+            actor=actor,
+            note=_("派工单 %(serial)s:%(status)s")
+            % {"serial": order.serial, "status": order.get_status_display()}
+            + (f"({note})" if note else ""),
+            data={"action": action},
+        )
+    _announce(order, "workorder.changed", action=action)
+    return order
+
+
+def _tell_customer_crew_coming(order: WorkOrder) -> None:
+    """The customer hears who is coming, and the code to give on completion."""
+    from kefu.notify.services import send_sms
+
+    staff = getattr(order.assignee, "staff", None)
+    send_sms(
+        order.customer_phone,
+        event="workorder.en_route",
+        context={
+            "serial": order.serial,
+            "name": staff.display_name if staff else "",
+            "staff_phone": staff.phone if staff else "",
+            "code": order.confirmation_code,
+        },
+        key=f"workorder.en_route:{order.serial}:{order.departed_at.isoformat()}",
+    )
+
+
+@transaction.atomic
+def complete_order(
+    serial: str,
+    *,
+    actor,
+    result: str,
+    materials: str = "",
+    confirmation_code: str = "",
+    signature_png: bytes | None = None,
+    photos: list | None = None,
+) -> WorkOrder:
+    """Report the order done on site: the result, the materials used, photos, and the
+    customer's confirmation (a signature drawn on screen, or the code the customer was
+    texted). Without either the order is completed unconfirmed, which the center sees."""
+    order = access_order(actor, serial, for_update=True)
+    _check(order, actor, "complete")
+    order.result = _text(result, "result", TEXT_MAX, required=True)
+    order.materials = _text(materials, "materials", TEXT_MAX)
+    code = (confirmation_code or "").strip()
+    refuse_nul(code, "confirmation_code")
+    if code:
+        if not secrets.compare_digest(code, order.confirmation_code):
+            raise ServiceError(Code.INVALID, _("确认码不正确"), field="confirmation_code")
+        order.confirmation = WorkOrder.Confirmation.CODE
+    elif signature_png:
+        if len(signature_png) > 2 * 1024 * 1024 or not signature_png.startswith(b"\x89PNG"):
+            raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
+        from django.core.files.base import ContentFile
+
+        order.signature.save(f"{order.serial}.png", ContentFile(signature_png), save=False)
+        order.confirmation = WorkOrder.Confirmation.SIGNATURE
+    for upload in photos or []:
+        _save_photo(order, upload, actor)
+    now = timezone.now()
+    previous = order.status
+    order.status = Status.COMPLETED
+    order.completed_at = now
+    followup.on_field_done(order)
+    order.save()
+    _record(
+        order,
+        actor=actor,
+        kind=TrackingRecord.Kind.STATUS,
+        action="complete",
+        from_status=previous,
+        to_status=Status.COMPLETED,
+        note=order.result,
+        at=now,
+        data={"confirmation": order.confirmation, "photos": order.photos.count()},
+    )
+    _tell_ticket(
+        order,
+        actor=actor,
+        note=_("派工单 %(serial)s 已完工:%(result)s")
+        % {"serial": order.serial, "result": order.result[:100]},
+        data={"action": "complete"},
+    )
+    _announce(order, "workorder.changed", action="complete")
+    return order
+
+
+def _save_photo(order: WorkOrder, upload, actor) -> Photo:
+    if upload is None or not getattr(upload, "name", ""):
+        raise ServiceError(Code.INVALID, _("请选择照片"), field="photos")
+    if order.photos.count() >= MAX_PHOTOS:
+        raise ServiceError(Code.INVALID, _("每张派工单最多 %d 张照片") % MAX_PHOTOS, field="photos")
+    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ServiceError(
+            Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="photos"
+        )
+    content_type = (getattr(upload, "content_type", "") or "").lower()
+    if content_type not in PHOTO_TYPES:
+        raise ServiceError(Code.INVALID, _("只能上传照片(JPEG、PNG 等)"), field="photos")
+    name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
+    photo = Photo(
+        order=order, name=name, size=upload.size, content_type=content_type, uploaded_by=actor
+    )
+    photo.file.save(name, upload, save=False)
+    photo.save()
+    return photo
+
+
+@transaction.atomic
+def add_photo(serial: str, *, actor, upload) -> Photo:
+    """A photo taken on site, by the order's field staff (or its department) while it is out."""
+    order = access_order(actor, serial, for_update=True)
+    if not _may(order, actor, "arrive") or order.status not in (*FIELD_STATUSES, Status.COMPLETED):
+        raise ServiceError(Code.FORBIDDEN, _("无权上传照片"), field="photos")
+    photo = _save_photo(order, upload, actor)
+    _record(
+        order,
+        actor=actor,
+        kind=TrackingRecord.Kind.PHOTO,
+        data={"photo_id": photo.id, "name": photo.name},
+    )
+    return photo
+
+
+def open_photo(actor, path: str) -> Photo | WorkOrder:
+    """The photo (or the order whose signature) stored at ``path`` if ``actor`` may see the
+    order, else NOT_FOUND."""
+    photo = Photo.objects.filter(file=path).select_related("order").first()
+    order_id = photo.order_id if photo else None
+    if photo is None:
+        order = WorkOrder.objects.filter(signature=path).first()
+        order_id = order.pk if order else None
+    if order_id is None or not visible_orders(actor).filter(pk=order_id).exists():
+        raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
+    return photo or order
+
+
+@transaction.atomic
+def add_tracking_note(serial: str, *, actor, note: str) -> TrackingRecord:
+    """Write a follow-up note (跟踪记录) on the order."""
+    order = access_order(actor, serial, for_update=True)
+    if scope_of(actor).role in READ_ONLY_ROLES:
+        raise ServiceError(Code.FORBIDDEN, _("无权添加跟踪记录"))
+    note = _text(note, "note", TEXT_MAX, required=True)
+    record = _record(order, actor=actor, kind=TrackingRecord.Kind.NOTE, note=note)
+    WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+    return record
+
+
+# ---------------------------------------------------------------------------------- tickets
+
+
+def open_orders_of(ticket) -> list[str]:
+    """Serials of the ticket's work orders still open (the ticket cannot resolve before)."""
+    from kefu.dispatch.models import OPEN_STATUSES
+
+    return list(
+        WorkOrder.objects.filter(ticket=ticket, status__in=OPEN_STATUSES).values_list(
+            "serial", flat=True
+        )
+    )
+
+
+def check_ticket_action(ticket, action: str) -> None:
+    """Refuse resolving or cancelling a ticket while one of its work orders is open."""
+    if action not in ("resolve", "cancel"):
+        return
+    serials = open_orders_of(ticket)
+    if serials:
+        raise ServiceError(
+            Code.INVALID_TRANSITION,
+            _("派工单 %s 尚未销账或撤销,工单不能办结") % "、".join(serials[:5]),
+            field="action",
+        )
+
+
+def customer_of(order: WorkOrder) -> Customer | None:
+    return order.customer

@@ -1,0 +1,69 @@
+"""A work order's life: created, dispatched, taken through the field, closed by the center."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.core.errors import ServiceError
+from kefu.dispatch import services
+from kefu.dispatch.models import Status, TrackingRecord, WorkOrder
+from tests.dispatch.factories import make_field, make_order
+
+
+@pytest.fixture
+def field(org, people):
+    return make_field(org, people)
+
+
+def test_an_order_goes_from_dispatch_through_the_field_to_closed(agent, field, lead):
+    fitter = field["fitter"]
+    order = make_order(agent, dispatch_to=fitter)
+    assert order.status == Status.DISPATCHED
+    assert order.serial.startswith("P")
+    assert order.dispatcher == lead  # the desk's dispatcher gets the copy
+    for action in ("accept", "depart", "arrive"):
+        services.transition_order(order.serial, actor=fitter, action=action)
+    services.complete_order(order.serial, actor=fitter, result="更换水管1米", materials="PPR管1米")
+    order = services.transition_order(order.serial, actor=agent, action="close", note="已核实")
+    assert order.status == Status.CLOSED
+    steps = list(order.tracking.values_list("kind", "action", "to_status"))
+    assert steps == [
+        ("created", "", "pending"),
+        ("status", "dispatch", "dispatched"),
+        ("status", "accept", "accepted"),
+        ("status", "depart", "en_route"),
+        ("status", "arrive", "on_site"),
+        ("status", "complete", "completed"),
+        ("status", "close", "closed"),
+    ]
+
+
+def test_field_staff_cannot_close_and_a_refused_action_changes_nothing(agent, field):
+    fitter = field["fitter"]
+    order = make_order(agent, dispatch_to=fitter)
+    with pytest.raises(ServiceError) as caught:
+        services.transition_order(order.serial, actor=fitter, action="close")
+    assert caught.value.code == "forbidden"
+    with pytest.raises(ServiceError) as caught:
+        services.transition_order(order.serial, actor=fitter, action="depart")
+    assert caught.value.code == "invalid_transition"
+    assert WorkOrder.objects.get(pk=order.pk).status == Status.DISPATCHED
+    assert order.tracking.count() == 2
+
+
+def test_redispatch_keeps_who_had_the_order(agent, field):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    services.transition_order(order.serial, actor=field["fitter"], action="return", note="配件不足")
+    order = services.dispatch_order(order.serial, actor=agent, assignee="fitter2")
+    assert order.assignee == field["helper"]
+    last = order.tracking.filter(kind=TrackingRecord.Kind.STATUS).last()
+    assert last.action == "redispatch"
+    assert last.data["previous"] == {"assignee": "fitter", "crew": "", "status": "returned"}
+    assert WorkOrder.objects.get(pk=order.pk).return_reason == "配件不足"
+
+
+def test_other_department_sees_nothing(agent, field, other_dept_handler):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    with pytest.raises(ServiceError) as caught:
+        services.access_order(other_dept_handler, order.serial)
+    assert caught.value.code == "not_found"
