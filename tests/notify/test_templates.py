@@ -40,6 +40,12 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "report.overdue",
         "survey.invite",
         "notice.published",
+        "workorder.dispatch",
+        "workorder.call_task",
+        "workorder.en_route",
+        "workorder.check",
+        "workorder.chase",
+        "workorder.escalate",
     }
 
 
