@@ -7,6 +7,7 @@ from django.views.static import serve
 from kefu.api import api
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
+from kefu.dispatch import views as dispatch_views
 from kefu.followups import views as followup_views
 from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
@@ -60,6 +61,18 @@ urlpatterns = [
     path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
     path("notices/<int:notice_id>/<slug:name>", notice_views.notice_action, name="notice-action"),
     path("portal/notices/", notice_views.portal_notices, name="portal-notices"),
+    path("workorders/", dispatch_views.order_list, name="workorders"),
+    path("workorders/new", dispatch_views.order_new, name="workorder-new"),
+    path("workorders/preview", dispatch_views.preview, name="workorder-preview"),
+    path("workorders/calls/", dispatch_views.call_list, name="workorder-calls"),
+    path(
+        "workorders/calls/<int:task_id>/record", dispatch_views.call_record, name="workorder-call"
+    ),
+    path("workorders/files/<path:path>", dispatch_views.order_file, name="workorder-file"),
+    path("workorders/<str:serial>/", dispatch_views.order_detail, name="workorder"),
+    path(
+        "workorders/<str:serial>/<slug:name>", dispatch_views.order_action, name="workorder-action"
+    ),
     path("reports/complaints/", report_views.monthly, name="report-complaints"),
     path(
         "reports/complaints/<str:month>.xlsx",

@@ -42,7 +42,17 @@ def values_of(order) -> dict[str, str]:
     }
 
 
+def validate_template(text: str) -> None:
+    """(Being written.)"""
+
+
 def message_for(order) -> Rendered:
     """The dispatch text of ``order`` with its kind's template."""
     text = "[{serial}]{customer},{phone},{goods},{address}[{agent_no}]".format(**values_of(order))
+    return Rendered(text=text, length=len(text), limit=SMS_LIMIT)
+
+
+def preview_text(fields: dict, kind: str, template_text: str | None = None) -> Rendered:
+    """(Being written.)"""
+    text = "[P000000000]" + ",".join(str(v) for v in fields.values() if v)
     return Rendered(text=text, length=len(text), limit=SMS_LIMIT)

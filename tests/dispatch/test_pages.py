@@ -1,0 +1,92 @@
+"""The dispatch desk pages: list, new order with preview, the order page and its actions."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.dispatch.models import Status, WorkOrder
+from tests.dispatch.factories import make_field, make_order
+from tests.tickets.factories import make_ticket
+
+
+@pytest.fixture
+def field(org, people):
+    return make_field(org, people)
+
+
+FORM = {
+    "kind": "repair",
+    "source": "phone",
+    "department": "repair",
+    "customer_name": "王先生",
+    "customer_phone": "13512345678",
+    "area": "yhy",
+    "address": "阳光花园3栋2单元501",
+    "goods": "厨房水管爆裂",
+    "assignee": "fitter",
+    "dispatch": "on",
+}
+
+
+def test_agent_creates_and_dispatches_an_order_from_the_form(web_as, agent, field):
+    client = web_as(agent)
+    response = client.post("/workorders/new", FORM)
+    order = WorkOrder.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/workorders/{order.serial}/"
+    assert order.status == Status.DISPATCHED
+    assert order.assignee == field["fitter"]
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert order.serial in page.content.decode()
+
+
+def test_a_bad_phone_is_refused_with_the_field_named_and_nothing_written(web_as, agent, field):
+    response = web_as(agent).post("/workorders/new", FORM | {"customer_phone": "abc"})
+    assert response.status_code == 422
+    assert "电话号码无效" in response.content.decode()
+    assert WorkOrder.objects.count() == 0
+
+
+def test_new_order_from_a_ticket_takes_its_content_and_the_ticket_goes_to_the_department(
+    web_as, agent, field
+):
+    ticket = make_ticket(agent, content="楼道水管漏水", caller_number="13512345678")
+    client = web_as(agent)
+    page = client.get(f"/workorders/new?ticket={ticket.serial}")
+    assert "楼道水管漏水" in page.content.decode()
+    response = client.post("/workorders/new", FORM | {"ticket": ticket.serial})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "dispatched"
+    assert ticket.department.code == "repair"
+    assert ticket.events.filter(kind="work_order").count() == 2  # created, dispatched
+
+
+def test_preview_shows_the_text_and_its_length(web_as, agent, field):
+    response = web_as(agent).post("/workorders/preview", FORM)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "厨房水管爆裂" in body
+    assert "/ 70" in body
+
+
+def test_close_is_refused_before_completion_and_the_page_says_why(web_as, agent, field):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    response = web_as(agent).post(f"/workorders/{order.serial}/close", {"note": ""})
+    assert response.status_code == 409
+    assert "当前状态不允许此操作" in response.content.decode()
+    assert WorkOrder.objects.get(pk=order.pk).status == Status.DISPATCHED
+
+
+def test_another_department_gets_404(web_as, agent, field, other_dept_handler):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    client = web_as(other_dept_handler)
+    assert client.get(f"/workorders/{order.serial}/").status_code == 404
+    assert client.post(f"/workorders/{order.serial}/cancel", {"note": "x"}).status_code == 404
+
+
+def test_the_list_shows_the_departments_orders_to_its_head(web_as, agent, field, people):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    page = web_as(people["dept_head"]).get("/workorders/")
+    assert order.serial in page.content.decode()
