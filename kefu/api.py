@@ -152,6 +152,7 @@ def health(request):
 def _mount() -> None:
     from kefu.complaints.api import router as complaints_router
     from kefu.customers.api import router as customers_router
+    from kefu.dispatch.api import router as dispatch_router
     from kefu.followups.api import router as followups_router
     from kefu.notices.api import router as notices_router
     from kefu.notify.api import router as notify_router
@@ -169,6 +170,7 @@ def _mount() -> None:
     api.add_router("/followups", followups_router)
     api.add_router("/reports", reports_router)
     api.add_router("/notices", notices_router)
+    api.add_router("/workorders", dispatch_router)
 
 
 _mount()

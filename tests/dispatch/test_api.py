@@ -1,0 +1,118 @@
+"""The work orders API: the same operations as the desk, errors in one shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.dispatch.models import Status, WorkOrder
+from tests.dispatch.factories import make_field, make_order
+
+
+@pytest.fixture
+def field(org, people):
+    return make_field(org, people)
+
+
+BODY = {
+    "kind": "pickup",
+    "department": "repair",
+    "customer_name": "顺达商行",
+    "customer_phone": "13512345678",
+    "address": "阳光花园商铺12号",
+    "goods": "服装",
+    "quantity": "3件",
+    "weight": "12kg",
+    "destination": "广州",
+    "consignee": "李四",
+    "consignee_phone": "13698765432",
+    "payment": "到付",
+}
+
+
+def test_an_integrator_creates_and_dispatches_an_order(api_as, agent, field):
+    api = api_as(agent)
+    response = api.post("/workorders", BODY | {"dispatch": True, "assignee": "5101"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "dispatched"
+    assert body["assignee"] == {"username": "fitter", "employee_no": "5101", "name": "张师傅"}
+    assert [t["action"] for t in body["tracking"]] == ["", "dispatch"]
+    assert body["actions"] == ["dispatch", "accept", "return", "cancel"]
+
+
+def test_field_staff_move_the_order_and_the_center_closes_it(api_as, agent, field):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    fitter = api_as(field["fitter"])
+    for action in ("accept", "depart", "arrive"):
+        response = fitter.post(f"/workorders/{order.serial}/transitions", {"action": action})
+        assert response.status_code == 200, response.content
+    response = fitter.post(
+        f"/workorders/{order.serial}/complete",
+        {"result": "已修复", "confirmation_code": WorkOrder.objects.get().confirmation_code},
+    )
+    assert response.json()["confirmation"] == "code"
+    response = api_as(agent).post(
+        f"/workorders/{order.serial}/transitions", {"action": "close", "note": "已回访确认"}
+    )
+    assert response.json()["status"] == "closed"
+
+
+def test_a_refused_transition_says_why_in_one_shape(api_as, agent, field):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    response = api_as(field["fitter"]).post(
+        f"/workorders/{order.serial}/transitions", {"action": "return"}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"
+    assert response.json()["field"] == "note"
+    assert WorkOrder.objects.get().status == Status.DISPATCHED
+
+
+def test_a_wrong_confirmation_code_is_refused_and_nothing_changes(api_as, agent, field):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    fitter = api_as(field["fitter"])
+    for action in ("accept", "arrive"):
+        fitter.post(f"/workorders/{order.serial}/transitions", {"action": action})
+    response = fitter.post(
+        f"/workorders/{order.serial}/complete", {"result": "已修复", "confirmation_code": "x"}
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "confirmation_code"
+    order.refresh_from_db()
+    assert (order.status, order.result) == (Status.ON_SITE, "")
+
+
+def test_editing_an_order_records_old_and_new(api_as, agent, field):
+    order = make_order(agent)
+    body = {k: v for k, v in BODY.items() if k != "department"} | {"kind": "repair"}
+    response = api_as(agent).put(f"/workorders/{order.serial}", body | {"address": "新地址1号"})
+    assert response.status_code == 200, response.content
+    edit = response.json()["tracking"][-1]
+    assert edit["action"] == "edit"
+    assert edit["data"]["changes"]["address"] == ["阳光花园3栋2单元501", "新地址1号"]
+
+
+def test_quality_staff_see_masked_phones_and_cannot_act(api_as, agent, field, people):
+    order = make_order(agent, dispatch_to=field["fitter"])
+    quality = api_as(people["quality"])
+    body = quality.get(f"/workorders/{order.serial}").json()
+    assert body["customer_phone"] == "135****5678"
+    assert body["actions"] == []
+    response = quality.post(f"/workorders/{order.serial}/transitions", {"action": "cancel"})
+    assert response.status_code == 403
+
+
+def test_preview_message_counts_against_the_limit(api_as, agent, field):
+    body = {k: v for k, v in BODY.items() if k != "department"}
+    response = api_as(agent).post("/workorders/preview-message", body)
+    assert response.status_code == 200
+    result = response.json()
+    assert result["limit"] == 70
+    assert result["length"] == len(result["text"])
+
+
+def test_nul_and_unknown_orders_are_refused_cleanly(api_as, agent, field):
+    api = api_as(agent)
+    assert api.get("/workorders/P0000").status_code == 404
+    response = api.post("/workorders", BODY | {"goods": "a\x00b"})
+    assert response.status_code == 422
