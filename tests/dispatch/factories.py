@@ -48,11 +48,13 @@ def order_in(**overrides) -> services.OrderIn:
     return services.OrderIn(**values)
 
 
-def make_order(actor, *, dispatch_to=None, **overrides):
-    """A repair order created by ``actor``; dispatched to ``dispatch_to`` (a user) if given."""
+def make_order(actor, *, dispatch_to=None, ticket_serial: str = "", **overrides):
+    """A repair order created by ``actor`` (from ticket ``ticket_serial`` if given);
+    dispatched to ``dispatch_to`` (a user) if given."""
     return services.create_order(
         order_in(**overrides),
         actor=actor,
+        ticket=ticket_serial,
         assignee=dispatch_to.username if dispatch_to else "",
         dispatch=dispatch_to is not None,
     )

@@ -67,3 +67,30 @@ def test_other_department_sees_nothing(agent, field, other_dept_handler):
     with pytest.raises(ServiceError) as caught:
         services.access_order(other_dept_handler, order.serial)
     assert caught.value.code == "not_found"
+
+
+def test_a_ticket_cannot_resolve_while_its_work_order_is_open(agent, field, dept_handler):
+    from kefu.tickets.services import transition_ticket
+    from tests.tickets.factories import make_ticket
+
+    ticket = make_ticket(agent, content="楼道水管漏水")
+    order = make_order(agent, dispatch_to=field["fitter"], ticket_serial=ticket.serial)
+    transition_ticket(ticket.serial, actor=dept_handler, action="start")
+    with pytest.raises(ServiceError) as caught:
+        transition_ticket(ticket.serial, actor=dept_handler, action="resolve")
+    assert caught.value.code == "invalid_transition"
+    assert order.serial in caught.value.detail
+    services.transition_order(order.serial, actor=agent, action="cancel", note="客户自行修好")
+    ticket = transition_ticket(ticket.serial, actor=dept_handler, action="resolve")
+    assert ticket.status == "resolved"
+
+
+def test_several_orders_per_ticket_each_on_its_timeline(agent, field):
+    from tests.tickets.factories import make_ticket
+
+    ticket = make_ticket(agent, content="水表漏水且需更换阀门")
+    first = make_order(agent, dispatch_to=field["fitter"], ticket_serial=ticket.serial)
+    second = make_order(agent, ticket_serial=ticket.serial, kind="install")
+    assert set(ticket.work_orders.values_list("serial", flat=True)) == {first.serial, second.serial}
+    notes = list(ticket.events.filter(kind="work_order").values_list("data__work_order", flat=True))
+    assert notes == [first.serial, first.serial, second.serial]
