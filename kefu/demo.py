@@ -36,6 +36,7 @@ DEPARTMENTS = [
     ("hq", "billing", "营业收费部"),
     ("hq", "quality-dept", "水质检测中心"),
     ("sz", "sz-repair", "深圳维修站"),
+    ("hq", "delivery", "配送中心"),
 ]
 # username, name, employee no, role, branch, department
 STAFF = [
@@ -57,6 +58,10 @@ STAFF = [
     ("sz-handler", "吴刚", "5101", Role.DEPT_HANDLER, "sz", "sz-repair"),
     ("gm", "郑总", "0100", Role.GENERAL_MANAGER, None, None),
     ("quality", "冯丽", "8100", Role.QUALITY, None, None),
+    ("fitter", "张师傅", "5111", Role.FIELD_STAFF, "hq", "repair"),
+    ("fitter2", "陈师傅", "5112", Role.FIELD_STAFF, "hq", "repair"),
+    ("driver", "杨师傅", "5211", Role.FIELD_STAFF, "hq", "delivery"),
+    ("sz-fitter", "郭师傅", "5511", Role.FIELD_STAFF, "sz", "sz-repair"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 STREETS = ["解放路", "人民路", "建设路", "中山路", "和平街", "朝阳路", "新华路", "滨河路"]
@@ -269,6 +274,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
             )
     _seed_outage(made, rng)
     _seed_notice()
+    _seed_dispatch(rng)
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -443,6 +449,131 @@ def _seed_notice() -> None:
         actor=lead,
     )
     notice_services.publish_notice(notice.id, actor=lead)
+
+
+def _seed_dispatch(rng: random.Random) -> None:
+    """Field crews, the dispatch desks, and work orders in every state: from repair tickets
+    through the field to 销账, a returned one sent to someone else (whose phone is unknown, so a
+    phone-call task waits), web orders for water delivery to verify, one overdue, one
+    cancelled."""
+    from kefu.dispatch import services as dispatch
+    from kefu.dispatch.models import Crew, DispatchDesk
+
+    User = get_user_model()
+    people = {u.username: u for u in User.objects.filter(staff__isnull=False)}
+    agent, lead = people["agent"], people["lead"]
+    fitter, fitter2, driver = people["fitter"], people["fitter2"], people["driver"]
+    fitter2.staff.phone = ""  # a new colleague whose phone is not on file yet
+    fitter2.staff.save(update_fields=["phone"])
+    repair = Department.objects.get(code="repair")
+    crew = Crew.objects.create(department=repair, name="维修一班", leader=fitter)
+    crew.members.add(fitter, fitter2)
+    DispatchDesk.objects.create(
+        branch=Branch.objects.get(code="hq"), dispatcher=lead, manager=people["head"]
+    )
+    DispatchDesk.objects.create(
+        branch=Branch.objects.get(code="sz"),
+        dispatcher=people["sz-agent"],
+        manager=people["sz-head"],
+    )
+    tickets = list(
+        Ticket.objects.filter(type__code="repair", status="dispatched", department=repair)
+        .select_related("customer")
+        .order_by("id")[:7]
+    )
+    field_steps = [
+        [],
+        ["accept"],
+        ["accept", "depart"],
+        ["accept", "depart", "arrive"],
+        ["accept", "depart", "arrive", "complete"],
+        ["accept", "depart", "arrive", "complete", "close"],
+        ["accept", "return"],
+        ["accept", "return", "redispatch"],
+    ]
+    for index, steps in enumerate(field_steps):
+        # From a repair ticket while the demo has them, else taken on the phone directly.
+        ticket = tickets[index] if index < len(tickets) else None
+        customer = ticket.customer if ticket else None
+        order = dispatch.create_order(
+            dispatch.OrderIn(
+                kind="repair",
+                department="repair",
+                customer_name=customer.name if customer else rng.choice(SURNAMES) + "先生",
+                customer_phone=ticket.caller_number if ticket else _phone(rng),
+                address=customer.address if customer else "幸福里片区建设路18号",
+                goods=ticket.content[:60] if ticket else rng.choice(CONTENTS["repair"]),
+                hint=rng.choice(["", "客户下午在家", "带好备用阀门"]),
+            ),
+            actor=agent,
+            ticket=ticket.serial if ticket else "",
+            assignee=fitter.username,
+            dispatch=True,
+        )
+        for step in steps:
+            if step == "complete":
+                dispatch.complete_order(
+                    order.serial,
+                    actor=fitter,
+                    result="更换损坏管段,试压正常",
+                    materials="PPR 管 1 米,直接 2 个",
+                    confirmation_code=order.confirmation_code,
+                )
+            elif step == "close":
+                dispatch.transition_order(
+                    order.serial, actor=agent, action="close", note="电话回访客户,确认已修好"
+                )
+            elif step == "return":
+                dispatch.transition_order(
+                    order.serial, actor=fitter, action="return", note="需要更换水表,缺少配件"
+                )
+            elif step == "redispatch":
+                dispatch.dispatch_order(
+                    order.serial, actor=lead, assignee=fitter2.username, note="改派陈师傅带水表"
+                )
+            else:
+                dispatch.transition_order(order.serial, actor=fitter, action=step)
+    now = timezone.now()
+    deliveries = [
+        ("李女士", "桶装水", "5桶", "幸福里片区人民路66号3楼", 0, False),
+        ("顺达商行", "桶装水", "20桶", "东风村建设路8号商铺", 26, True),
+        ("周先生", "饮水机滤芯", "2个", "阳光花园小区5栋101", 3, True),
+    ]
+    for name, goods, quantity, address, hours_ago, verified in deliveries:
+        order = dispatch.create_order(
+            dispatch.OrderIn(
+                kind="delivery",
+                source="web",
+                department="delivery",
+                customer_name=name,
+                customer_phone=_phone(rng),
+                address=address,
+                goods=goods,
+                quantity=quantity,
+                payment=rng.choice(["现付", "月结"]),
+                ordered_at=now - dt.timedelta(hours=hours_ago),
+            ),
+            actor=agent,
+        )
+        if verified:
+            dispatch.verify_order(
+                order.serial, actor=agent, confirmed=True, note="客户确认地址和数量"
+            )
+            dispatch.dispatch_order(order.serial, actor=agent, assignee=driver.username)
+    cancelled = dispatch.create_order(
+        dispatch.OrderIn(
+            kind="install",
+            department="repair",
+            customer_name="吴先生",
+            customer_phone=_phone(rng),
+            address="幸福里片区朝阳路12号",
+            goods="预约安装新水表",
+        ),
+        actor=agent,
+    )
+    dispatch.transition_order(
+        cancelled.serial, actor=agent, action="cancel", note="客户来电取消预约"
+    )
 
 
 def logins() -> list[tuple[str, str, str]]:

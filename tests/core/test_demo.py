@@ -19,4 +19,9 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
     from kefu.notices.models import Notice
 
     assert Notice.objects.get().state == "published"
+    from kefu.dispatch.models import Status as OrderStatus
+    from kefu.dispatch.models import WorkOrder
+
+    # Work orders in every state but the rare rejected-and-redone one.
+    assert set(WorkOrder.objects.values_list("status", flat=True)) == set(OrderStatus.values)
     assert seed_demo() == {"customers": 60, "tickets": 165}  # a second run adds nothing
