@@ -79,15 +79,16 @@ def web_as(client):
 
 
 # The reference data the migrations load (request types, time-limit policies, complaint
-# categories and hotlines, notification templates, callback rules). A test that commits for
-# real (transaction=True) starts after another such test flushed it all away: this loads it
-# again, each loader adding only what is missing.
+# categories and hotlines, notification templates, callback rules, dispatch SMS templates).
+# A test that commits for real (transaction=True) starts after another such test flushed it
+# all away: this loads it again, each loader adding only what is missing.
 REFERENCE_LOADERS = [
     ("kefu.tickets.migrations.0002_search_and_types", "create_types"),
     ("kefu.sla.migrations.0002_default_policies", "add_policies"),
     ("kefu.complaints.migrations.0002_defaults", "add_defaults"),
     ("kefu.notify.migrations.0002_default_templates", "load"),
     ("kefu.followups.migrations.0002_default_rules", "add_rules"),
+    ("kefu.dispatch.migrations.0002_default_templates", "add_templates"),
 ]
 
 
