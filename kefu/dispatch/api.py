@@ -213,6 +213,9 @@ def preview_message(request, payload: PreviewIn):
     """The dispatch SMS these fields would make (serial shown as a placeholder), its length
     against the 70-character limit, and what the shortening rule cut or left out."""
     fields = {name: getattr(payload, name) for name in FIELDS if name not in ("kind",)}
+    staff = getattr(request.user, "staff", None)
+    if staff is not None:
+        fields["agent_no"] = staff.employee_no  # the one who confirms it
     return _preview(message.preview_text(fields, payload.kind))
 
 

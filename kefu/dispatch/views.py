@@ -137,7 +137,7 @@ def _new_page(request, form, *, error: str = "", status: int = 200):
             "form": form,
             "error": error,
             "crews": selectors.active_crews(),
-            "preview": _preview_of(form.data if form.is_bound else form.initial),
+            "preview": _preview_of(form.data if form.is_bound else form.initial, request.user),
         },
         status=status,
     )
@@ -197,11 +197,14 @@ def _from_ticket(actor, serial: str) -> dict:
     return values
 
 
-def _preview_of(values) -> message.Rendered | None:
+def _preview_of(values, user) -> message.Rendered | None:
     kind = values.get("kind") or Kind.REPAIR
     if kind not in Kind.values:
         return None
     fields = {name: values.get(name) or "" for name in PREVIEW_FIELDS}
+    staff = getattr(user, "staff", None)
+    if staff is not None:
+        fields["agent_no"] = staff.employee_no  # the one who confirms it
     return message.preview_text(fields, kind)
 
 
@@ -209,7 +212,11 @@ def _preview_of(values) -> message.Rendered | None:
 @require_POST
 def preview(request):
     """The dispatch SMS as it will go out, for the form's current values (htmx)."""
-    return render(request, "dispatch/partials/preview.html", {"preview": _preview_of(request.POST)})
+    return render(
+        request,
+        "dispatch/partials/preview.html",
+        {"preview": _preview_of(request.POST, request.user)},
+    )
 
 
 # ---------------------------------------------------------------------------------- one order

@@ -107,8 +107,10 @@ def test_preview_message_counts_against_the_limit(api_as, agent, field):
     response = api_as(agent).post("/workorders/preview-message", body)
     assert response.status_code == 200
     result = response.json()
-    assert result["limit"] == 70
-    assert result["length"] == len(result["text"])
+    assert result["text"] == (
+        "[P000000000]顺达商行,13512345678,服装,3件,12kg,广州,李四,13698765432,到付[8011]"
+    )
+    assert (result["length"], result["limit"], result["over_limit"]) == (66, 70, False)
 
 
 def test_nul_and_unknown_orders_are_refused_cleanly(api_as, agent, field):

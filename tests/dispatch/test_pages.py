@@ -67,8 +67,8 @@ def test_preview_shows_the_text_and_its_length(web_as, agent, field):
     response = web_as(agent).post("/workorders/preview", FORM)
     body = response.content.decode()
     assert response.status_code == 200
-    assert "厨房水管爆裂" in body
-    assert "/ 70" in body
+    assert "[P000000000]王先生,13512345678,阳光花园3栋2单元501,厨房水管爆裂[8011]" in body
+    assert "53 / 70" in body
 
 
 def test_close_is_refused_before_completion_and_the_page_says_why(web_as, agent, field):
