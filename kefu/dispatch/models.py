@@ -9,8 +9,10 @@ history, a tracking record is only ever appended.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +95,10 @@ class Crew(models.Model):
         return f"{self.name}({self.department.name})"
 
 
+# A time of day as a center writes it: 9:30, 09:30, 15:00.
+CLOCK = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d")
+
+
 class DispatchDesk(models.Model):
     """A branch's dispatch desk: who gets the copy of each order, who is told when chasing
     does not help, and when the desk checks and chases."""
@@ -132,6 +138,28 @@ class DispatchDesk(models.Model):
 
     def __str__(self) -> str:
         return str(self.branch)
+
+    def clean(self) -> None:
+        """Refuse chase times the sweep could not read: ``HH:MM`` entries, at least one.
+        Stored normalized (ASCII commas, no spaces, in order, each once)."""
+        if not self.chase_times:
+            return  # the field's own check already says it is required
+        parts = [p.strip() for p in (self.chase_times or "").replace(",", ",").split(",")]
+        times = set()
+        for part in filter(None, parts):
+            if not CLOCK.fullmatch(part):
+                raise ValidationError(
+                    {
+                        "chase_times": ValidationError(
+                            _("催办时间应为 时:分,如 10:00,15:00(“%(part)s”无效)"),
+                            params={"part": part[:10]},
+                        )
+                    }
+                )
+            times.add(dt.time.fromisoformat(part.zfill(5)))
+        if not times:
+            raise ValidationError({"chase_times": _("请至少填写一个催办时间,如 10:00")})
+        self.chase_times = ",".join(t.strftime("%H:%M") for t in sorted(times))
 
     def chase_clock(self) -> list[dt.time]:
         """The chase times as times of day; a malformed entry is skipped (the admin form
@@ -202,6 +230,23 @@ class DeadlineRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse times that contradict each other (the admin shows the messages by field)."""
+        errors: dict[str, str] = {}
+        if None not in (self.opening, self.closing) and not self.opening < self.closing:
+            errors["closing"] = _("下班时间应晚于上班时间")
+        if self.method == self.Method.CUTOFF:
+            times = (self.cutoff_early, self.cutoff_late, self.due_early)
+            if None not in times:
+                if not self.cutoff_early < self.cutoff_late:
+                    errors["cutoff_late"] = _("下午截单应晚于上午截单")
+                if not self.cutoff_early < self.due_early:
+                    errors["due_early"] = _("上午截单的完成时间应晚于上午截单")
+        elif self.method and not self.minutes:
+            errors["minutes"] = _("请填写时长(分钟),应大于 0")
+        if errors:
+            raise ValidationError(errors)
 
 
 class WorkOrder(models.Model):

@@ -328,18 +328,20 @@ EVENTS: dict[str, Event] = {
     ),
     "workorder.chase": Event(
         "派工单超期催办",
-        ("order_no", "overdue", "agent_no", "who"),
+        ("order_no", "overdue", "agent_no", "who", "chases", "due"),
         email=False,
         sms=True,
         zh=Words(
             "超期催办:派工单 {{ serial }}",
-            "[{{ serial }}]订单{{ order_no }}已超过完成时间{{ overdue }},请尽快处理。[{{ agent_no }}]",
+            "派工单 {{ serial }}(订单{{ order_no }})已超过完成时间{{ overdue }}(期限 {{ due }}),"
+            "{{ who }} 仍未处理,这是第{{ chases }}次催办。请跟进并写跟踪记录。[{{ agent_no }}]",
             "[{{ serial }}]订单{{ order_no }}已超过完成时间{{ overdue }},请尽快处理。[{{ agent_no }}]",
         ),
         en=Words(
             "Overdue: work order {{ serial }}",
-            "[{{ serial }}] order {{ order_no }} is {{ overdue }} past its due time, please act. "
-            "[{{ agent_no }}]",
+            "Work order {{ serial }} (order {{ order_no }}) is {{ overdue }} past its due time "
+            "({{ due }}) and {{ who }} has not handled it; this is chase {{ chases }}. Please "
+            "follow up and write it on the tracking record. [{{ agent_no }}]",
             "[{{ serial }}] order {{ order_no }} is {{ overdue }} past its due time, please act. "
             "[{{ agent_no }}]",
         ),
