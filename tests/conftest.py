@@ -89,6 +89,7 @@ REFERENCE_LOADERS = [
     ("kefu.notify.migrations.0002_default_templates", "load"),
     ("kefu.followups.migrations.0002_default_rules", "add_rules"),
     ("kefu.dispatch.migrations.0002_default_templates", "add_templates"),
+    ("kefu.dispatch.migrations.0003_default_rules", "load"),
 ]
 
 

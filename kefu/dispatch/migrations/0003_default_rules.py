@@ -56,6 +56,6 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dispatch", "0001_initial")]
+    dependencies = [("dispatch", "0002_default_templates")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
