@@ -35,6 +35,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,7 +228,13 @@ def run_checks(now: dt.datetime | None = None) -> int:
 
 def _check_context(row: WorkOrder, who: str) -> dict:
     due = timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M") if row.due_at else ""
-    return {"serial": row.serial, "state": row.get_status_display(), "who": who, "due": due}
+    return {
+        "serial": row.serial,
+        "state": row.get_status_display(),
+        "who": who,
+        "due": due,
+        "path": reverse("workorder", args=[row.serial]),
+    }
 
 
 def chase_overdue(now: dt.datetime | None = None) -> int:
@@ -286,6 +293,7 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
         "who": assignee,
         "chases": count,
         "due": timezone.localtime(row.due_at).strftime("%Y-%m-%d %H:%M"),
+        "path": reverse("workorder", args=[row.serial]),
     }
     key = f"workorder.chase:{row.serial}:{count}"
     parts = [

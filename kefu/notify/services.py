@@ -117,7 +117,8 @@ def _language(user) -> str:
 
 
 def _context(context: dict, ticket, *, absolute: bool) -> dict:
-    """The caller's context over the defaults every template may use: serial, title, url."""
+    """The caller's context over the defaults every template may use: serial, title, url.
+    A ``path`` in the context makes the url point there instead of at the ticket."""
     values: dict = {"serial": "", "title": "", "url": ""}
     if ticket is not None:
         path = reverse("ticket", args=[ticket.serial])
@@ -127,6 +128,8 @@ def _context(context: dict, ticket, *, absolute: bool) -> dict:
             url=settings.SITE_URL + path if absolute else path,
         )
     values.update({k: v for k, v in context.items() if v is not None})
+    if context.get("path"):  # a page other than the ticket's (a work order's)
+        values["url"] = (settings.SITE_URL if absolute else "") + context["path"]
     return values
 
 

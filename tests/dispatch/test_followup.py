@@ -313,3 +313,12 @@ def test_the_chase_of_an_order_from_a_ticket_names_the_ticket_the_customer_knows
     sms = Delivery.objects.get(event="workorder.chase")
     assert sms.body == f"[{order.serial}]订单{ticket.serial}已超过完成时间2小时,请尽快处理。[8011]"
     assert sms.ticket == ticket
+
+
+def test_the_check_notice_links_to_the_work_order_page(late_order, lead):
+    from kefu.notify.models import Notification
+
+    sweep("2025-09-29 10:01", followup.run_checks)
+    assert Notification.objects.get(user=lead, event="workorder.check").link == (
+        f"/workorders/{late_order.serial}/"
+    )
