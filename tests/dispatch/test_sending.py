@@ -17,7 +17,7 @@ from django.db import connection
 
 from kefu.core.errors import ServiceError
 from kefu.core.models import AuditLog
-from kefu.dispatch import sending, services
+from kefu.dispatch import latency, sending, services
 from kefu.dispatch.message import message_for
 from kefu.dispatch.models import CallTask, DispatchMessage, TrackingRecord, WorkOrder
 from kefu.notify import services as notify
@@ -88,6 +88,14 @@ def test_dispatch_texts_the_assignee_and_copies_the_dispatcher_and_records_the_l
         ("sent", "派工短信已发给 张师傅(13800000001),用时 0 秒"),
         ("sent", "派工短信已抄送调度员 王芳(13900000001),用时 0 秒"),
     ]
+    assert latency.order_latency(order) == {
+        "serial": order.serial,
+        "confirmed_at": T0,
+        "sent_at": T0,
+        "seconds": 0.0,
+        "within": True,
+        "state": "sent",
+    }
     assert CallTask.objects.count() == 0
 
 
@@ -445,6 +453,7 @@ def test_a_redispatch_voids_the_unsent_messages_and_their_call_tasks(
     with time_machine.travel(at(3), tick=False):
         assert sending.resend_unsent() == 0
     assert phones(sms_gateway) == ["13800000001", "13900000001", "13800000002", "13900000001"]
+    assert latency.order_latency(order)["sent_at"] == at(2)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -473,3 +482,59 @@ def test_two_resend_sweeps_at_once_never_send_a_message_twice(people, field, sms
     # Each sent once more, in whichever order the two sweeps reached them.
     assert sorted(phones(sms_gateway)[2:]) == ["13800000001", "13900000001"]
     assert [(m.state, m.delivery.attempts) for m in messages_of(order)] == [("sent", 2)] * 2
+
+
+# ---------------------------------------------------------------------------------- latency
+
+
+def test_latency_summary_counts_each_dispatch_against_three_minutes(
+    agent, field, django_capture_on_commit_callbacks
+):
+    def order_sent_after(confirmed: float, seconds: float | None) -> WorkOrder:
+        """Confirmed at T0 + ``confirmed`` minutes, its SMS out ``seconds`` later (None:
+        never, the worker was down)."""
+        with (
+            time_machine.travel(at(confirmed), tick=False),
+            django_capture_on_commit_callbacks() as callbacks,
+        ):
+            order = make_order(agent, dispatch_to=field["fitter"])
+        if seconds is not None:
+            with time_machine.travel(at(confirmed) + dt.timedelta(seconds=seconds), tick=False):
+                for callback in callbacks:
+                    callback()
+        return order
+
+    a = order_sent_after(0, 30)
+    b = order_sent_after(1, 90)
+    c = order_sent_after(2, 240)
+    d = order_sent_after(3, None)  # unsent for 17 minutes: late
+    order_sent_after(19.5, None)  # unsent for 30 seconds: still on its way
+
+    summary = latency.latency_summary(now=at(20), worst=3)
+    assert {k: v for k, v in summary.items() if k != "worst"} == {
+        "count": 4,
+        "within": 2,
+        "within_pct": 50.0,
+        "pending": 1,
+        "median_seconds": 90.0,
+        "p95_seconds": 240.0,
+    }
+    assert [(r["serial"], r["seconds"], r["within"], r["state"]) for r in summary["worst"]] == [
+        (d.serial, None, False, "queued"),
+        (c.serial, 240.0, False, "sent"),
+        (b.serial, 90.0, True, "sent"),
+    ]
+    window = latency.latency_summary(since=at(1), until=at(3), now=at(20))
+    assert (window["count"], window["within"], window["median_seconds"]) == (2, 1, 165.0)
+    only_a = latency.latency_summary(WorkOrder.objects.filter(pk=a.pk), now=at(20))
+    assert (only_a["count"], only_a["within_pct"], only_a["p95_seconds"]) == (1, 100.0, 30.0)
+    assert latency.order_latency(c) == {
+        "serial": c.serial,
+        "confirmed_at": at(2),
+        "sent_at": at(6),
+        "seconds": 240.0,
+        "within": False,
+        "state": "sent",
+    }
+    empty = latency.latency_summary(since=at(60), now=at(90))
+    assert (empty["count"], empty["within_pct"], empty["median_seconds"]) == (0, None, None)
