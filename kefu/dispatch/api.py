@@ -223,7 +223,7 @@ def preview_message(request, payload: PreviewIn):
 def call_tasks(request):
     """The phone calls still owed because a dispatch SMS failed, oldest first."""
     masker = Masker(request.user)
-    return [_call(t, masker) for t in selectors.open_call_tasks(request.user)]
+    return [_call(t, masker) for t in sending.list_open_call_tasks(request.user)]
 
 
 @router.post("/call-tasks/{int:task_id}/record", response=CallTaskOut)
@@ -243,12 +243,9 @@ def record_call(request, task_id: int, payload: CallIn):
 def dispatch_latency(request, filters: Query[LatencyQuery]):
     """Dispatch latency of the orders the caller may see: how many SMS left within 3
     minutes of confirming the order, the median and the 95th percentile."""
-    orders = services.visible_orders(request.user)
-    if filters.since:
-        orders = orders.filter(dispatched_at__gte=filters.since)
-    if filters.until:
-        orders = orders.filter(dispatched_at__lt=filters.until)
-    return latency.latency_summary(orders)
+    return latency.latency_summary(
+        services.visible_orders(request.user), since=filters.since, until=filters.until
+    )
 
 
 @router.get("/{serial}", response=OrderDetailOut)

@@ -546,6 +546,7 @@ class CallTask(models.Model):
         OPEN = "open", _("待电话通知")
         DONE = "done", _("已电话通知")
         UNREACHABLE = "unreachable", _("未接通")
+        VOID = "void", _("已作废")  # the order was re-dispatched: no call needed
 
     order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="call_tasks")
     message = models.OneToOneField(

@@ -9,7 +9,6 @@ from django.utils import timezone
 from kefu.accounts.models import Role, StaffProfile
 from kefu.dispatch.models import (
     FIELD_STATUSES,
-    CallTask,
     Crew,
     Status,
     WorkOrder,
@@ -131,13 +130,3 @@ def crews_of(department_id: int):
 
 def active_crews():
     return Crew.objects.filter(is_active=True).select_related("department", "leader__staff")
-
-
-def open_call_tasks(actor):
-    """The phone calls still owed on orders ``actor`` may see, oldest first."""
-    orders = visible_orders(actor).values("pk")
-    return (
-        CallTask.objects.filter(state=CallTask.State.OPEN, order__in=orders)
-        .select_related("order", "callee__staff", "owner__staff")
-        .order_by("created_at", "id")
-    )

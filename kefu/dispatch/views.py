@@ -95,7 +95,7 @@ def order_list(request):
             "overdue": params.get("overdue") == "1",
             "q": params.get("q", "")[:60],
             "can_create": services.can_create(request.user),
-            "calls_open": selectors.open_call_tasks(request.user).count(),
+            "calls_open": sending.list_open_call_tasks(request.user).count(),
             "latency": latency.latency_summary(services.visible_orders(request.user)),
             "masker": Masker(request.user),
         },
@@ -322,7 +322,7 @@ def _calls_page(request, *, forms: dict | None = None, error: str = "", status: 
         request,
         "dispatch/calls.html",
         {
-            "tasks": selectors.open_call_tasks(request.user),
+            "tasks": sending.list_open_call_tasks(request.user),
             "forms": forms or {},
             "call_form": CallForm(),
             "error": error,

@@ -57,6 +57,8 @@ __all__ = [
     "send_delivery",
     "send_due_deliveries",
     "retry_delivery",
+    "requeue_delivery",
+    "cancel_delivery",
     "render",
 ]
 
@@ -306,11 +308,15 @@ def _queue(event, channel, address, subject, body, key, ticket, user=None) -> li
     return [] if delivery is None else [delivery]
 
 
-def send_sms(phone: str, *, event: str, context: dict, key: str, ticket=None) -> Delivery | None:
+def send_sms(
+    phone: str, *, event: str, context: dict, key: str, ticket=None, enqueue: bool = True
+) -> Delivery | None:
     """An SMS to a number outside the staff (a customer), in the center's language.
 
     Returns the new delivery, or None when the number is unusable or this ``key`` already
-    sent to it. Call inside the caller's transaction; it is sent after commit.
+    sent to it. Call inside the caller's transaction; it is sent after commit. With
+    ``enqueue=False`` nothing is queued: the caller sends it itself after commit (to record
+    the outcome on its own rows); the minute's sweep still sends it if that send is lost.
     """
     number = normalize_phone(phone)
     if not number:
@@ -320,7 +326,8 @@ def send_sms(phone: str, *, event: str, context: dict, key: str, ticket=None) ->
     values = _context(context, ticket, absolute=True)
     _, body = _words(templates, event, Channel.SMS, settings.LANGUAGE_CODE, values)
     created = _queue(event, Channel.SMS, number, "", body, key, ticket)
-    _send_after_commit(created)
+    if enqueue:
+        _send_after_commit(created)
     return created[0] if created else None
 
 
@@ -533,6 +540,36 @@ def retry_delivery(delivery_id: int, *, actor) -> bool:
         record_audit(actor=actor, action="notify.retry", obj=delivery)
         _send_after_commit([delivery])
     return bool(retried)
+
+
+def requeue_delivery(delivery_id: int, *, permanent: bool = False) -> bool:
+    """Make a delivery that has not gone out due now, for a caller that sends it at once
+    (``send_delivery``): a queued one waiting for its backoff, a given-up one with a fresh count
+    of attempts, and with ``permanent`` (a person asks to try again) also one that failed for
+    good. Returns False when it is sent, being sent, or (without ``permanent``) failed for
+    good. Conditional updates: a row another worker is sending is never touched.
+    """
+    now = timezone.now()
+    rows = Delivery.objects.filter(pk=delivery_id)
+    if rows.filter(status=Status.QUEUED).update(next_attempt_at=now):
+        return True
+    stopped = [Status.GAVE_UP, Status.FAILED] if permanent else [Status.GAVE_UP]
+    return bool(
+        rows.filter(status__in=stopped).update(
+            status=Status.QUEUED, attempts=0, next_attempt_at=now
+        )
+    )
+
+
+def cancel_delivery(delivery_id: int, *, reason: str) -> bool:
+    """Stop a delivery that has not gone out and is no longer wanted (a re-dispatched work
+    order's message): a queued or given-up row becomes failed with ``reason``. Returns False
+    when it was sent, is being sent (too late to stop), or had failed already."""
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, status__in=[Status.QUEUED, Status.GAVE_UP]).update(
+            status=Status.FAILED, last_error=reason, next_attempt_at=None
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------- inbox
