@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -141,6 +142,28 @@ def test_my_list_reads_in_two_queries(agent, field, django_assert_num_queries):
 
 
 # ---------------------------------------------------------------------------------- the order
+
+
+def test_an_order_card_shows_the_appointment_window_and_the_due_time():
+    # Rendered from an unsaved order: the due time comes from deadline rules set elsewhere.
+    order = WorkOrder(
+        serial="P250610001",
+        kind="repair",
+        status=Status.ACCEPTED,
+        goods="厨房水管爆裂",
+        address="阳光花园3栋2单元501",
+        window_start=dt.datetime(2025, 6, 10, 10, 0, tzinfo=SHANGHAI),
+        window_end=dt.datetime(2025, 6, 10, 12, 0, tzinfo=SHANGHAI),
+        due_at=dt.datetime(2025, 6, 10, 13, 0, tzinfo=SHANGHAI),
+    )
+    with time_machine.travel(dt.datetime(2025, 6, 10, 9, 0, tzinfo=SHANGHAI)):
+        card = render_to_string("dispatch/mobile/partials/order_card.html", {"order": order})
+    assert "维修" in card and "已接单" in card and "阳光花园3栋2单元501" in card
+    assert "06-10 10:00–12:00" in card
+    assert "06-10 13:00" in card and "已超期" not in card
+    with time_machine.travel(dt.datetime(2025, 6, 10, 14, 0, tzinfo=SHANGHAI)):
+        card = render_to_string("dispatch/mobile/partials/order_card.html", {"order": order})
+    assert "06-10 13:00 已超期" in card
 
 
 def test_the_order_page_has_the_phone_the_map_and_the_steps_allowed(agent, field):
