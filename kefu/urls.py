@@ -7,6 +7,7 @@ from django.views.static import serve
 from kefu.api import api
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
+from kefu.dispatch import mobile as field_views
 from kefu.dispatch import views as dispatch_views
 from kefu.followups import views as followup_views
 from kefu.notices import views as notice_views
@@ -68,7 +69,6 @@ urlpatterns = [
     path(
         "workorders/calls/<int:task_id>/record", dispatch_views.call_record, name="workorder-call"
     ),
-    path("workorders/files/<path:path>", dispatch_views.order_file, name="workorder-file"),
     path("workorders/<str:serial>/", dispatch_views.order_detail, name="workorder"),
     path(
         "workorders/<str:serial>/<slug:name>", dispatch_views.order_action, name="workorder-action"
@@ -84,6 +84,14 @@ urlpatterns = [
         report_views.action,
         name="report-complaints-action",
     ),
+    # The field staff's phone pages; photos and signatures only to those who may see the order.
+    path("m/", field_views.my_orders, name="m-orders"),
+    path("m/files/<path:path>", field_views.order_file, name="m-file"),
+    path("m/<str:serial>/", field_views.order_detail, name="m-order"),
+    path("m/<str:serial>/step", field_views.step, name="m-step"),
+    path("m/<str:serial>/complete", field_views.complete, name="m-complete"),
+    path("m/<str:serial>/photos", field_views.add_photos, name="m-photos"),
+    path("m/<str:serial>/note", field_views.add_note, name="m-note"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class DispatchConfig(AppConfig):
     name = "kefu.dispatch"
     verbose_name = _("派工")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from kefu.dispatch.mobile import keep_field_staff_logged_in
+
+        # Session length, not business flow: the one hook every way of logging in passes.
+        user_logged_in.connect(keep_field_staff_logged_in, dispatch_uid="dispatch-field-session")

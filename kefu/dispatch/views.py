@@ -4,10 +4,8 @@ one service, render."""
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -363,19 +361,3 @@ def call_record(request, task_id: int):
     if back == "order":
         return redirect("workorder", serial=task.order.serial)
     return redirect("workorder-calls")
-
-
-@login_required
-@require_GET
-def order_file(request, path: str):
-    """A site photo or the customer's signature, to someone who may see the order."""
-    try:
-        found = services.open_photo(request.user, path)
-    except ServiceError:
-        raise Http404 from None
-    stored = found.file if hasattr(found, "file") else found.signature
-    return FileResponse(stored.open("rb"), content_type=_image_type(path))
-
-
-def _image_type(path: str) -> str:
-    return mimetypes.guess_type(path)[0] or "application/octet-stream"

@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kefu.accounts.models import Department
+from kefu.accounts.models import Department, Role
 from kefu.accounts.scope import scope_of
 from kefu.complaints import rules as complaint_rules
 from kefu.complaints.selectors import complaint_page
@@ -97,6 +97,8 @@ def _ticket_input(cleaned: dict) -> services.TicketIn:
 @login_required
 @require_GET
 def workbench(request):
+    if scope_of(request.user).role == Role.FIELD_STAFF:
+        return redirect("m-orders")  # field staff work from their phone page
     phone = request.GET.get("phone", "")[:40]
     form = IntakeForm(initial={"caller_number": phone})
     return render(

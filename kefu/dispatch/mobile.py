@@ -1,0 +1,251 @@
+"""The field staff's phone pages under /m/: my orders, one order with its steps (接单, 出发,
+到场, 退单, 完工 with photos and the customer's signature or 确认码), tracking notes, and the
+photos and signatures, served only to those who may see the order.
+
+Thin: parse, call one service, render. Every change is a POST followed by a redirect, so a
+reload or the phone's back button never repeats it; a refused one re-renders the order with
+the reason in Chinese and status 422, the order unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import F, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.accounts.models import Role
+from kefu.accounts.scope import scope_of
+from kefu.core.errors import Code, ServiceError
+from kefu.core.masking import Masker
+from kefu.dispatch import services
+from kefu.dispatch.models import FIELD_STATUSES, Photo, Status, TrackingRecord, WorkOrder
+
+# Field staff log in on their phone once a month, not every fortnight (SESSION_COOKIE_AGE).
+FIELD_SESSION_AGE = dt.timedelta(days=30)
+
+# One tap each; 退单 needs a reason and 完工 its form, both posted to their own views.
+STEPS = ("accept", "depart", "arrive")
+ACTION_LABELS = {
+    "dispatch": gettext_lazy("派工"),
+    "redispatch": gettext_lazy("改派"),
+    "accept": gettext_lazy("接单"),
+    "depart": gettext_lazy("出发"),
+    "arrive": gettext_lazy("到场"),
+    "complete": gettext_lazy("完工"),
+    "return": gettext_lazy("退单"),
+    "close": gettext_lazy("销账"),
+    "reject": gettext_lazy("退回重做"),
+    "cancel": gettext_lazy("撤销"),
+    "verify": gettext_lazy("核实"),
+}
+SIGNATURE_PREFIX = "data:image/png;base64,"
+# The service refuses a signature over 2 MB; base64 makes that about 2.7 MB of text.
+SIGNATURE_MAX_CHARS = 3 * 1024 * 1024
+
+
+def keep_field_staff_logged_in(sender, request, user, **kwargs) -> None:
+    """On login (the user_logged_in signal, connected in DispatchConfig.ready): a field staff
+    member's session lasts FIELD_SESSION_AGE, everyone else keeps the site's default."""
+    if request is not None and scope_of(user).role == Role.FIELD_STAFF:
+        request.session.set_expiry(int(FIELD_SESSION_AGE.total_seconds()))
+
+
+def map_url(address: str) -> str:
+    """The address searched in the phone's map app (Amap's URI API opens the app if it is
+    installed, its web map otherwise)."""
+    query = urlencode({"keyword": address, "src": "kefu", "callnative": "1"})
+    return f"https://uri.amap.com/search?{query}"
+
+
+def list_my_orders(user, *, now: dt.datetime) -> tuple[list[WorkOrder], list[WorkOrder]]:
+    """The orders assigned to ``user`` or their crew: those still to do in the field, the most
+    urgent first, and those completed today, the latest first. Two queries."""
+    mine = services.visible_orders(user).filter(
+        Q(assignee=user) | Q(crew__leader=user) | Q(crew__members=user)
+    )
+    to_do = mine.filter(status__in=FIELD_STATUSES).order_by(
+        F("due_at").asc(nulls_last=True), "ordered_at", "id"
+    )
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    done = mine.filter(status=Status.COMPLETED, completed_at__gte=start_of_day).order_by(
+        "-completed_at", "-id"
+    )
+    return list(to_do), list(done)
+
+
+def signature_png(value: str) -> bytes | None:
+    """The PNG bytes of the signature pad's data URL; None when nothing was drawn."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.startswith(SIGNATURE_PREFIX) or len(value) > SIGNATURE_MAX_CHARS:
+        raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
+    try:
+        return base64.b64decode(value[len(SIGNATURE_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature") from None
+
+
+# ---------------------------------------------------------------------------------- pages
+
+
+@login_required
+@require_GET
+def my_orders(request):
+    now = timezone.now()
+    to_do, done = list_my_orders(request.user, now=now)
+    return render(
+        request,
+        "dispatch/mobile/orders.html",
+        {"to_do": to_do, "done": done},
+    )
+
+
+def _order_page(request, serial: str, *, error: ServiceError | None = None):
+    try:
+        order = services.access_order(request.user, serial)
+    except ServiceError:
+        raise Http404 from None
+    actions = services.actions_for(order, request.user)
+    posted = request.POST if error is not None else {}
+    if error is not None and error.field == "signature":
+        posted = posted.copy()
+        posted["signature"] = ""  # an unreadable drawing is not drawn again
+    masker = Masker(request.user)
+    return render(
+        request,
+        "dispatch/mobile/order.html",
+        {
+            "order": order,
+            "steps": [(a, ACTION_LABELS[a]) for a in STEPS if a in actions],
+            "can_return": "return" in actions,
+            "can_complete": "complete" in actions,
+            # 退单 is open from every field status to whoever may take the field steps.
+            "can_add_photo": "return" in actions,
+            "photos": list(order.photos.all()),
+            "tracking": list(order.tracking.select_related("actor__staff").order_by("-at", "-id")),
+            "action_labels": ACTION_LABELS,
+            "status_labels": dict(Status.choices),
+            "photo_kind": TrackingRecord.Kind.PHOTO,
+            "masker": masker,
+            "map_url": map_url(order.address) if masker.full else "",
+            "overdue": order.is_overdue,
+            "error": error.detail if error is not None else "",
+            "error_field": error.field if error is not None else "",
+            "posted": posted,
+        },
+        status=422 if error is not None else 200,
+    )
+
+
+@login_required
+@require_GET
+def order_detail(request, serial: str):
+    return _order_page(request, serial)
+
+
+def _after(request, serial: str, exc: ServiceError | None = None):
+    """Back to the order after a POST: a redirect when it went through, the page with the
+    reason (422) when it was refused, 404 when the order is not the user's to see."""
+    if exc is None:
+        return redirect("m-order", serial=serial)
+    if exc.code == Code.NOT_FOUND and exc.field is None:
+        raise Http404
+    return _order_page(request, serial, error=exc)
+
+
+# ---------------------------------------------------------------------------------- changes
+
+
+@login_required
+@require_POST
+def step(request, serial: str):
+    """接单 / 出发 / 到场, or 退单 with its reason."""
+    action = request.POST.get("action", "")
+    if action not in (*STEPS, "return"):
+        return _after(request, serial, ServiceError(Code.INVALID, _("未知操作"), field="action"))
+    try:
+        services.transition_order(
+            serial,
+            actor=request.user,
+            action=action,
+            note=request.POST.get("reason", "") if action == "return" else "",
+        )
+    except ServiceError as exc:
+        return _after(request, serial, exc)
+    return _after(request, serial)
+
+
+@login_required
+@require_POST
+def complete(request, serial: str):
+    try:
+        services.complete_order(
+            serial,
+            actor=request.user,
+            result=request.POST.get("result", ""),
+            materials=request.POST.get("materials", ""),
+            confirmation_code=request.POST.get("confirmation_code", ""),
+            signature_png=signature_png(request.POST.get("signature", "")),
+            photos=request.FILES.getlist("photos"),
+        )
+    except ServiceError as exc:
+        return _after(request, serial, exc)
+    return _after(request, serial)
+
+
+@login_required
+@require_POST
+def add_photos(request, serial: str):
+    """The photos chosen at once are kept together or not at all."""
+    try:
+        with transaction.atomic():
+            # No file at all: the service says "请选择照片".
+            for upload in request.FILES.getlist("photos") or [None]:
+                services.add_photo(serial, actor=request.user, upload=upload)
+    except ServiceError as exc:
+        return _after(request, serial, exc)
+    return _after(request, serial)
+
+
+@login_required
+@require_POST
+def add_note(request, serial: str):
+    try:
+        services.add_tracking_note(serial, actor=request.user, note=request.POST.get("note", ""))
+    except ServiceError as exc:
+        return _after(request, serial, exc)
+    return _after(request, serial)
+
+
+# ---------------------------------------------------------------------------------- files
+
+
+@login_required
+@require_GET
+def order_file(request, path: str):
+    """A photo or a signature, shown in the page, to someone who may see its order."""
+    try:
+        found = services.open_photo(request.user, path)
+    except ServiceError:
+        raise Http404 from None
+    if isinstance(found, Photo):
+        file, content_type, name = found.file, found.content_type, found.name
+    else:
+        file, content_type, name = found.signature, "image/png", f"{found.serial}.png"
+    response = FileResponse(
+        file.open("rb"), content_type=content_type or "application/octet-stream", filename=name
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
