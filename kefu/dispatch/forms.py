@@ -47,7 +47,12 @@ class OrderForm(forms.Form):
     window_end = forms.DateTimeField(
         label=_("预约结束"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
-    assignee = forms.CharField(label=_("外勤人员(用户名或工号)"), max_length=40, required=False)
+    assignee = forms.CharField(
+        label=_("外勤人员(用户名或工号)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "field-people"}),
+    )
     crew = forms.IntegerField(label=_("班组"), required=False, widget=forms.Select)
     dispatcher = forms.CharField(label=_("抄送调度员"), max_length=40, required=False)
     dispatch = forms.BooleanField(label=_("保存并立即派工"), required=False, initial=True)

@@ -141,6 +141,15 @@ class Rendered:
     over_limit: bool = False  # still longer than limit: the protected fields alone do not fit
     signature: str = ""  # what the gateway puts first; signature + text is what the phone shows
 
+    @property
+    def shortened_labels(self) -> list[str]:
+        """The shortened fields' names in the UI language (for the preview)."""
+        return [str(PLACEHOLDERS.get(name, name)) for name in self.shortened]
+
+    @property
+    def dropped_labels(self) -> list[str]:
+        return [str(PLACEHOLDERS.get(name, name)) for name in self.dropped]
+
 
 @dataclass(frozen=True)
 class _Part:

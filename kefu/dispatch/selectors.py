@@ -130,3 +130,14 @@ def crews_of(department_id: int):
 
 def active_crews():
     return Crew.objects.filter(is_active=True).select_related("department", "leader__staff")
+
+
+def department_people():
+    """Everyone an order can be sent to: the active staff of the departments, field staff
+    first (the desk form's list of names)."""
+    people = StaffProfile.objects.filter(
+        department__isnull=False, user__is_active=True
+    ).select_related("user", "department")
+    return sorted(
+        people, key=lambda p: (p.role != Role.FIELD_STAFF, p.department_id, p.employee_no)
+    )

@@ -613,6 +613,7 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     order.save()
     data = {
         "assignee": order.assignee.username if order.assignee_id else "",
+        "assignee_name": _who(order),
         "crew": order.crew.name if order.crew_id else "",
         "department": order.department.code,
         "dispatcher": order.dispatcher.username if order.dispatcher_id else "",
