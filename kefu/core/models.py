@@ -5,6 +5,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def transitions_of(actions: dict[str, tuple[frozenset[str], str]]) -> dict[str, set[str]]:
+    """``ALLOWED_TRANSITIONS`` (status → the statuses it may go to) of a model whose
+    ``ACTIONS`` map each action to (the statuses it may start from, the status it leads to)."""
+    allowed: dict[str, set[str]] = {}
+    for sources, target in actions.values():
+        for source in sources:
+            allowed.setdefault(source, set()).add(target)
+    return allowed
+
+
 class SerialCounter(models.Model):
     """The last serial number issued on a day (流水号 = yymmdd + the day's running number)."""
 

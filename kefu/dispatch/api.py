@@ -41,26 +41,7 @@ from kefu.dispatch.schemas import (
 
 router = Router(tags=["workorders"])
 
-FIELDS = [
-    "kind",
-    "customer_phone",
-    "address",
-    "goods",
-    "customer_id",
-    "customer_name",
-    "area",
-    "quantity",
-    "weight",
-    "volume",
-    "destination",
-    "consignee",
-    "consignee_phone",
-    "payment",
-    "charges",
-    "hint",
-    "window_start",
-    "window_end",
-]
+FIELDS = ("kind", "customer_id", "area", *services.CONTENT_FIELDS)
 
 
 def _order_in(payload, **extra) -> services.OrderIn:
@@ -212,7 +193,7 @@ def list_orders(request, filters: Query[ListQuery]):
 def preview_message(request, payload: PreviewIn):
     """The dispatch SMS these fields would make (serial shown as a placeholder), its length
     against the 70-character limit, and what the shortening rule cut or left out."""
-    fields = {name: getattr(payload, name) for name in FIELDS if name not in ("kind",)}
+    fields = {name: getattr(payload, name) for name in services.CONTENT_FIELDS}
     staff = getattr(request.user, "staff", None)
     if staff is not None:
         fields["agent_no"] = staff.employee_no  # the one who confirms it

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Branch, Department, ServiceArea
+from kefu.core.models import transitions_of
 from kefu.customers.models import Customer
 
 
@@ -291,11 +292,7 @@ class WorkOrder(models.Model):
             Status.CANCELLED,
         ),
     }
-    ALLOWED_TRANSITIONS: dict[str, set[str]] = {}
-    for _action, (_sources, _target) in ACTIONS.items():
-        for _source in _sources:
-            ALLOWED_TRANSITIONS.setdefault(_source, set()).add(_target)
-    del _action, _sources, _target, _source
+    ALLOWED_TRANSITIONS = transitions_of(ACTIONS)
 
     class Confirmation(models.TextChoices):
         NONE = "", _("未确认")

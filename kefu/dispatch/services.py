@@ -457,11 +457,11 @@ def _ticket_follows(ticket, order: WorkOrder, actor) -> None:
         )
 
 
-EDITABLE = (
-    "kind",
+# What an order says, as the desk form, the API and the preview take it; all but the kind can
+# be corrected until the order is completed.
+CONTENT_FIELDS = (
     "customer_name",
     "customer_phone",
-    "area",
     "address",
     "goods",
     "quantity",
@@ -476,6 +476,7 @@ EDITABLE = (
     "window_start",
     "window_end",
 )
+EDITABLE = ("kind", "area", *CONTENT_FIELDS)
 
 
 @transaction.atomic

@@ -50,23 +50,6 @@ ACTION_LABELS = {
     "chase": _lazy("催办"),
     "escalate": _lazy("上报"),
 }
-PREVIEW_FIELDS = [
-    "customer_name",
-    "customer_phone",
-    "address",
-    "goods",
-    "quantity",
-    "weight",
-    "volume",
-    "destination",
-    "consignee",
-    "consignee_phone",
-    "payment",
-    "charges",
-    "hint",
-    "window_start",
-    "window_end",
-]
 
 
 def _error_to(form, exc: ServiceError) -> None:
@@ -211,7 +194,7 @@ def _preview_of(values, user) -> message.Rendered | None:
     kind = values.get("kind") or Kind.REPAIR
     if kind not in Kind.values:
         return None
-    fields = {name: values.get(name) or "" for name in PREVIEW_FIELDS}
+    fields = {name: values.get(name) or "" for name in services.CONTENT_FIELDS}
     staff = getattr(user, "staff", None)
     if staff is not None:
         fields["agent_no"] = staff.employee_no  # the one who confirms it

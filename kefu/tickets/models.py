@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Branch, Department, ServiceArea
-from kefu.core.models import Tag
+from kefu.core.models import Tag, transitions_of
 from kefu.customers.models import Customer
 
 
@@ -112,11 +112,7 @@ class Ticket(models.Model):
             Status.CANCELLED,
         ),
     }
-    ALLOWED_TRANSITIONS: dict[str, set[str]] = {}
-    for _action, (_sources, _target) in ACTIONS.items():
-        for _source in _sources:
-            ALLOWED_TRANSITIONS.setdefault(_source, set()).add(_target)
-    del _action, _sources, _target, _source
+    ALLOWED_TRANSITIONS = transitions_of(ACTIONS)
 
     serial = models.CharField(_("流水号"), max_length=16, unique=True)
     type = models.ForeignKey(TicketType, on_delete=models.PROTECT, verbose_name=_("类型"))
