@@ -30,8 +30,6 @@ def test_agent_dispatches_a_work_order_with_a_live_sms_preview(server, browser):
     page.fill("#id_assignee", "fitter")
     shot(page, "dispatch-new-order")
     page.click("[data-testid=save-order]")
-    page.wait_for_load_state()
-    shot(page, "dispatch-after-save")
     page.wait_for_selector("[data-testid=status]")
     assert page.inner_text("[data-testid=status]") == "已派工"
     assert "张师傅" in page.inner_text("[data-testid=assignee]")
