@@ -225,7 +225,7 @@ def record_outcome(message_id: int) -> str:
     Returns the message's state. Locks the message row.
     """
     message = (
-        DispatchMessage.objects.select_for_update()
+        DispatchMessage.objects.select_for_update(of=("self",))
         .select_related("delivery", "order", "recipient__staff")
         .get(pk=message_id)
     )
