@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "kefu.reports",
     "kefu.notices",
     "kefu.dispatch",
+    "kefu.dashboard",
 ]
 
 MIDDLEWARE = [

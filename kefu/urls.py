@@ -7,6 +7,7 @@ from django.views.static import serve
 from kefu.api import api
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
+from kefu.dashboard import views as dashboard_views
 from kefu.dispatch import mobile as field_views
 from kefu.dispatch import views as dispatch_views
 from kefu.followups import views as followup_views
@@ -73,6 +74,8 @@ urlpatterns = [
     path(
         "workorders/<str:serial>/<slug:name>", dispatch_views.order_action, name="workorder-action"
     ),
+    path("wall/", dashboard_views.wall, name="wall"),
+    path("wall/panel", dashboard_views.panel, name="wall-panel"),
     path("reports/complaints/", report_views.monthly, name="report-complaints"),
     path(
         "reports/complaints/<str:month>.xlsx",

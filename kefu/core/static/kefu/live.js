@@ -1,5 +1,6 @@
 // The live channel: a new call pops the caller's profile; ticket changes refresh the queue;
-// notifications update the bell's unread count.
+// notifications update the bell's unread count; every push is also a `kefu:live` event on
+// the body, for panels (the wall screen) that reload on any change.
 (function () {
   if (!window.WebSocket) return;
   var scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -15,6 +16,7 @@
       if (data.type && data.type.indexOf("ticket.") === 0) {
         document.body.dispatchEvent(new CustomEvent("kefu:ticket-changed", { detail: data }));
       }
+      document.body.dispatchEvent(new CustomEvent("kefu:live", { detail: data }));
     };
   }
   function showUnread(count) {

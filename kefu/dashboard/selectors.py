@@ -1,0 +1,189 @@
+"""Reads for the wall screen (大屏): the active notices and the floor's figures right now —
+tickets, time limits, work orders, phone calls owed, today's dispatch SMS latency.
+
+Tickets and work orders are those the viewer may see (a branch's team lead sees the
+branch); notices are public and shown to everyone. The number of queries does not grow with
+the data: one per block, each an aggregate with ``Count(..., filter=Q(...))``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Branch, ServiceArea
+from kefu.accounts.scope import scope_of
+from kefu.dispatch import models as dispatch_models
+from kefu.dispatch.latency import latency_summary
+from kefu.dispatch.models import CallTask
+from kefu.dispatch.services import visible_orders
+from kefu.notices.models import Notice, NoticeUpdate
+from kefu.sla.models import Deadline
+from kefu.tickets.models import OPEN_STATUSES as TICKET_OPEN
+from kefu.tickets.models import Priority
+from kefu.tickets.services import visible_tickets
+
+OrderStatus = dispatch_models.Status
+# An order is overdue when its due time passed before it was completed, closed or cancelled.
+ORDER_NOT_DONE = (OrderStatus.PENDING, *dispatch_models.FIELD_STATUSES, OrderStatus.RETURNED)
+
+
+def can_see_wall(actor) -> bool:
+    """Center staff (agents, team leads, supervisors, the general manager, quality, admin)
+    see the wall; department and field staff do not."""
+    scope = scope_of(actor)
+    return not scope.nothing and scope.is_center
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    open: int
+    received_today: int
+    breached_open: int  # open tickets with a time limit the sweep marked breached
+    urgent_open: int
+
+
+@dataclass(frozen=True)
+class OrderFigures:
+    pending: int
+    dispatched: int
+    accepted: int
+    en_route: int
+    on_site: int
+    completed: int  # done in the field, waiting for the center's 销账
+    returned: int
+    overdue: int
+    calls_open: int  # phone calls owed because a dispatch SMS did not go out
+
+    @property
+    def in_field(self) -> int:
+        return self.dispatched + self.accepted + self.en_route + self.on_site
+
+
+@dataclass(frozen=True)
+class LatencyFigures:
+    """Today's dispatch SMS: from confirming the order to the SMS leaving the gateway."""
+
+    count: int
+    within_3min: int
+    within_3min_pct: float | None
+    median_seconds: float | None
+    p95_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Wall:
+    at: dt.datetime
+    scope_label: str
+    notices: list[Notice]
+    tickets: TicketFigures
+    orders: OrderFigures
+    latency: LatencyFigures
+
+
+def start_of_today(now: dt.datetime) -> dt.datetime:
+    """Midnight of ``now``'s day in the center's time zone."""
+    return timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time.min))
+
+
+def list_active_notices() -> list[Notice]:
+    """Published notices, soonest start first, each with ``update_count``, ``latest_update``
+    (the text of its newest progress line, or None) and its areas by name. Two queries."""
+    updates = NoticeUpdate.objects.filter(notice=OuterRef("pk")).order_by("-at", "-id")
+    return list(
+        Notice.objects.filter(state=Notice.State.PUBLISHED)
+        .annotate(
+            update_count=Count("updates"),
+            latest_update=Subquery(updates.values("text")[:1]),
+        )
+        .prefetch_related(Prefetch("areas", queryset=ServiceArea.objects.order_by("name")))
+        .order_by("starts_at", "id")
+    )
+
+
+def count_tickets(actor, *, now: dt.datetime) -> TicketFigures:
+    """One query over the open tickets and today's, as ``actor`` may see them."""
+    today = start_of_today(now)
+    is_open = Q(status__in=TICKET_OPEN)
+    breached = Exists(Deadline.objects.filter(ticket=OuterRef("pk"), state=Deadline.State.BREACHED))
+    # Only open and today's rows can count: the OR keeps the scan on the indexed few
+    # instead of the whole history.
+    row = (
+        visible_tickets(actor)
+        .filter(is_open | Q(received_at__gte=today))
+        .aggregate(
+            open=Count("pk", filter=is_open),
+            received_today=Count("pk", filter=Q(received_at__gte=today)),
+            breached_open=Count("pk", filter=is_open & Q(breached)),
+            urgent_open=Count("pk", filter=is_open & Q(priority=Priority.URGENT)),
+        )
+    )
+    return TicketFigures(**row)
+
+
+def count_orders(actor, *, now: dt.datetime) -> OrderFigures:
+    """One query over the open work orders ``actor`` may see, one over the open call tasks."""
+    by_status = {
+        status.value: Count("pk", filter=Q(status=status))
+        for status in (
+            OrderStatus.PENDING,
+            OrderStatus.DISPATCHED,
+            OrderStatus.ACCEPTED,
+            OrderStatus.EN_ROUTE,
+            OrderStatus.ON_SITE,
+            OrderStatus.COMPLETED,
+            OrderStatus.RETURNED,
+        )
+    }
+    row = (
+        visible_orders(actor)
+        .filter(status__in=dispatch_models.OPEN_STATUSES)
+        .aggregate(
+            **by_status,
+            overdue=Count("pk", filter=Q(status__in=ORDER_NOT_DONE, due_at__lt=now)),
+        )
+    )
+    calls_open = CallTask.objects.filter(
+        state=CallTask.State.OPEN, order__in=visible_orders(actor)
+    ).count()
+    return OrderFigures(**row, calls_open=calls_open)
+
+
+def summarize_latency(actor, *, now: dt.datetime) -> LatencyFigures:
+    """kefu.dispatch.latency's summary of the orders dispatched today that ``actor`` may see."""
+    today = start_of_today(now)
+    summary = latency_summary(visible_orders(actor).filter(dispatched_at__gte=today))
+    return LatencyFigures(
+        count=summary.get("count") or 0,
+        within_3min=summary.get("within_3min") or 0,
+        within_3min_pct=summary.get("within_3min_pct"),
+        median_seconds=summary.get("median_seconds"),
+        p95_seconds=summary.get("p95_seconds"),
+    )
+
+
+def scope_label(actor) -> str:
+    """The part of the center the figures cover: the whole center, or a branch's name."""
+    scope = scope_of(actor)
+    if scope.branch_id is None:
+        return _("全中心")
+    name = Branch.objects.filter(pk=scope.branch_id).values_list("name", flat=True).first()
+    return name or _("全中心")
+
+
+def get_wall(actor, *, now: dt.datetime | None = None) -> Wall:
+    """Everything the wall shows, for a viewer ``can_see_wall`` accepted. Five queries, six
+    for a branch's staff (its name), plus what ``latency_summary`` runs."""
+    now = now or timezone.now()
+    return Wall(
+        at=now,
+        scope_label=scope_label(actor),
+        notices=list_active_notices(),
+        tickets=count_tickets(actor, now=now),
+        orders=count_orders(actor, now=now),
+        latency=summarize_latency(actor, now=now),
+    )
