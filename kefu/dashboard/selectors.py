@@ -20,6 +20,7 @@ from kefu.accounts.scope import scope_of
 from kefu.dispatch import models as dispatch_models
 from kefu.dispatch.latency import latency_summary
 from kefu.dispatch.models import CallTask
+from kefu.dispatch.sending import OPEN_CALLS
 from kefu.dispatch.services import visible_orders
 from kefu.notices.models import Notice, NoticeUpdate
 from kefu.sla.models import Deadline
@@ -148,7 +149,7 @@ def count_orders(actor, *, now: dt.datetime) -> OrderFigures:
         )
     )
     calls_open = CallTask.objects.filter(
-        state=CallTask.State.OPEN, order__in=visible_orders(actor)
+        state__in=OPEN_CALLS, order__in=visible_orders(actor)
     ).count()
     return OrderFigures(**row, calls_open=calls_open)
 
@@ -156,11 +157,11 @@ def count_orders(actor, *, now: dt.datetime) -> OrderFigures:
 def summarize_latency(actor, *, now: dt.datetime) -> LatencyFigures:
     """kefu.dispatch.latency's summary of the orders dispatched today that ``actor`` may see."""
     today = start_of_today(now)
-    summary = latency_summary(visible_orders(actor).filter(dispatched_at__gte=today))
+    summary = latency_summary(visible_orders(actor), since=today, now=now)
     return LatencyFigures(
-        count=summary.get("count") or 0,
-        within_3min=summary.get("within_3min") or 0,
-        within_3min_pct=summary.get("within_3min_pct"),
+        count=summary["count"],
+        within_3min=summary["within"],
+        within_3min_pct=summary["within_pct"],
         median_seconds=summary.get("median_seconds"),
         p95_seconds=summary.get("p95_seconds"),
     )
