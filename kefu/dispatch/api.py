@@ -18,7 +18,7 @@ from ninja.responses import Status as Reply
 
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
-from kefu.dispatch import latency, message, selectors, sending, services
+from kefu.dispatch import latency, message, photos, selectors, sending, services
 from kefu.dispatch.models import WorkOrder
 from kefu.dispatch.schemas import (
     CallIn,
@@ -337,7 +337,7 @@ def complete(request, serial: str, payload: CompleteIn):
 @router.post("/{serial}/photos", response={201: OrderDetailOut})
 def photo(request, serial: str, file: File[UploadedFile]):
     """A photo taken on site (multipart, field ``file``)."""
-    services.add_photo(serial, actor=request.user, upload=file)
+    photos.add_photo(serial, actor=request.user, upload=file)
     return Reply(201, _detail(request, serial))
 
 

@@ -28,7 +28,7 @@ from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
-from kefu.dispatch import services
+from kefu.dispatch import photos, services
 from kefu.dispatch.models import FIELD_STATUSES, Photo, Status, TrackingRecord, WorkOrder
 
 # Field staff log in on their phone once a month, not every fortnight (SESSION_COOKIE_AGE).
@@ -213,7 +213,7 @@ def add_photos(request, serial: str):
         with transaction.atomic():
             # No file at all: the service says "请选择照片".
             for upload in request.FILES.getlist("photos") or [None]:
-                services.add_photo(serial, actor=request.user, upload=upload)
+                photos.add_photo(serial, actor=request.user, upload=upload)
     except ServiceError as exc:
         return _after(request, serial, exc)
     return _after(request, serial)
@@ -237,7 +237,7 @@ def add_note(request, serial: str):
 def order_file(request, path: str):
     """A photo or a signature, shown in the page, to someone who may see its order."""
     try:
-        found = services.open_photo(request.user, path)
+        found = photos.open_photo(request.user, path)
     except ServiceError:
         raise Http404 from None
     if isinstance(found, Photo):

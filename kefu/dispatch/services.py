@@ -21,28 +21,22 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Department, Role, StaffProfile
+from kefu.accounts.models import Role
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.core.errors import Code, ServiceError, refuse_nul
-from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
-from kefu.core.services import clean_text, next_serial
-from kefu.customers.models import Customer
-from kefu.customers.services import resolve_branch_area, visible_customers
-from kefu.dispatch import deadlines, followup, sending
+from kefu.core.services import next_serial
+from kefu.dispatch import cleaning, deadlines, followup, sending
+from kefu.dispatch import photos as photos_module
 from kefu.dispatch.models import (
     FIELD_STATUSES,
-    Crew,
     DispatchDesk,
-    Kind,
-    Photo,
     Source,
     Status,
     TrackingRecord,
@@ -51,9 +45,7 @@ from kefu.dispatch.models import (
 from kefu.notify.services import emit_webhook
 
 SERIAL_PREFIX = "P"
-TEXT_MAX = 2000
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/gif")
-MAX_PHOTOS = 12
+TEXT_MAX = cleaning.TEXT_MAX
 
 CENTER_ACTIONS = {"dispatch", "close", "reject", "cancel"}
 FIELD_ACTIONS = {"accept", "depart", "arrive", "complete", "return"}
@@ -139,10 +131,11 @@ def is_field_member(order: WorkOrder, actor) -> bool:
 
 def actions_for(order: WorkOrder, actor) -> list[str]:
     """The actions ``actor`` may take on ``order`` now."""
-    return [a for a in order.allowed_actions() if _may(order, actor, a)]
+    return [a for a in order.allowed_actions() if may_take(order, actor, a)]
 
 
-def _may(order: WorkOrder, actor, action: str) -> bool:
+def may_take(order: WorkOrder, actor, action: str) -> bool:
+    """``actor``'s role lets them take ``action`` on ``order`` (its state aside)."""
     scope = scope_of(actor)
     if scope.nothing or scope.role in READ_ONLY_ROLES:
         return False
@@ -228,145 +221,6 @@ def _announce(order: WorkOrder, event: str, **extra) -> None:
     emit_webhook(event, payload, key=f"{event}:{order.serial}:{uuid.uuid4().hex}")
 
 
-# ---------------------------------------------------------------------------------- validation
-
-
-def _text(value, field: str, limit: int, *, required: bool = False) -> str:
-    return clean_text(value, field, limit=limit, required=required)
-
-
-def _phone(raw: str, field: str, *, required: bool) -> str:
-    raw = (raw or "").strip()
-    refuse_nul(raw, field)
-    if not raw:
-        if required:
-            raise ServiceError(Code.INVALID, _("请填写电话"), field=field)
-        return ""
-    number = normalize_phone(raw)
-    if not number:
-        raise ServiceError(Code.INVALID, _("电话号码无效:%s") % raw[:24], field=field)
-    return number
-
-
-def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        raise ServiceError(Code.INVALID, _("时间无效"), field=field)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
-def _department(code: str) -> Department:
-    code = (code or "").strip()
-    refuse_nul(code, "department")
-    if not code:
-        raise ServiceError(Code.INVALID, _("请选择派工部门"), field="department")
-    department = Department.objects.select_related("branch").filter(code=code).first()
-    if department is None or not department.is_active:
-        raise ServiceError(Code.INVALID, _("部门不存在:%s") % code[:30], field="department")
-    return department
-
-
-def _clean(data: OrderIn, actor) -> dict:
-    if data.kind not in Kind.values:
-        raise ServiceError(Code.INVALID, _("派工类型无效"), field="kind")
-    if data.source not in Source.values:
-        raise ServiceError(Code.INVALID, _("来源无效"), field="source")
-    department = _department(data.department)
-    scope = scope_of(actor)
-    if scope.role == Role.DEPT_HEAD and department.id != scope.department_id:
-        raise ServiceError(Code.FORBIDDEN, _("只能为本部门派工"), field="department")
-    customer = None
-    if data.customer_id is not None:
-        customer = visible_customers(actor).filter(pk=data.customer_id).first()
-        if customer is None:
-            raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
-    branch, area = resolve_branch_area("", (data.area or "").strip())
-    if area is None and customer is not None and customer.area_id:
-        area = customer.area
-    branch = area.branch if area is not None else department.branch
-    window_start = _aware(data.window_start, "window_start")
-    window_end = _aware(data.window_end, "window_end")
-    if (window_start is None) != (window_end is None):
-        raise ServiceError(Code.INVALID, _("请同时填写预约开始和结束时间"), field="window_end")
-    if window_start and window_end <= window_start:
-        raise ServiceError(Code.INVALID, _("预约结束时间应晚于开始时间"), field="window_end")
-    now = timezone.now()
-    ordered_at = _aware(data.ordered_at, "ordered_at") or now
-    if ordered_at > now + dt.timedelta(minutes=2):
-        raise ServiceError(Code.INVALID, _("下单时间不能晚于现在"), field="ordered_at")
-    customer_name = _text(data.customer_name, "customer_name", 40)
-    if not customer_name and customer is not None:
-        customer_name = customer.name[:40]
-    return {
-        "kind": data.kind,
-        "source": data.source,
-        "department": department,
-        "branch": branch,
-        "area": area,
-        "customer": customer,
-        "customer_name": customer_name,
-        "customer_phone": _phone(data.customer_phone, "customer_phone", required=True),
-        "address": _text(data.address, "address", 200, required=True),
-        "goods": _text(data.goods, "goods", 200, required=True),
-        "quantity": _text(data.quantity, "quantity", 20),
-        "weight": _text(data.weight, "weight", 20),
-        "volume": _text(data.volume, "volume", 20),
-        "destination": _text(data.destination, "destination", 60),
-        "consignee": _text(data.consignee, "consignee", 40),
-        "consignee_phone": _phone(data.consignee_phone, "consignee_phone", required=False),
-        "payment": _text(data.payment, "payment", 20),
-        "charges": _text(data.charges, "charges", 40),
-        "hint": _text(data.hint, "hint", 100),
-        "window_start": window_start,
-        "window_end": window_end,
-        "ordered_at": ordered_at,
-    }
-
-
-def _field_person(name: str, department: Department):
-    """The active staff member ``name`` (username or 工号) of ``department``."""
-    name = (name or "").strip()
-    refuse_nul(name, "assignee")
-    staff = (
-        StaffProfile.objects.select_related("user")
-        .filter(Q(user__username=name) | Q(employee_no=name), user__is_active=True)
-        .first()
-    )
-    if staff is None:
-        raise ServiceError(Code.INVALID, _("外勤人员不存在:%s") % name[:30], field="assignee")
-    if staff.department_id != department.id:
-        raise ServiceError(Code.INVALID, _("外勤人员不属于派工部门"), field="assignee")
-    return staff.user
-
-
-def _center_person(name: str, field: str):
-    name = (name or "").strip()
-    refuse_nul(name, field)
-    user = (
-        get_user_model()
-        .objects.filter(Q(username=name) | Q(staff__employee_no=name), is_active=True)
-        .first()
-    )
-    if user is None:
-        raise ServiceError(Code.INVALID, _("调度员不存在:%s") % name[:30], field=field)
-    return user
-
-
-def _crew(crew_id, department: Department) -> Crew:
-    try:
-        crew = Crew.objects.select_related("leader").filter(pk=int(crew_id)).first()
-    except (TypeError, ValueError):
-        crew = None
-    if crew is None or not crew.is_active:
-        raise ServiceError(Code.INVALID, _("班组不存在"), field="crew")
-    if crew.department_id != department.id:
-        raise ServiceError(Code.INVALID, _("班组不属于派工部门"), field="crew")
-    return crew
-
-
 # ---------------------------------------------------------------------------------- creating
 
 
@@ -390,7 +244,7 @@ def create_order(
     """
     if not can_create(actor):
         raise ServiceError(Code.FORBIDDEN, _("无权创建派工单"))
-    fields = _clean(data, actor)
+    fields = cleaning.clean_order(data, actor)
     source_ticket = None
     if ticket:
         from kefu.tickets.services import access_ticket
@@ -421,7 +275,7 @@ def create_order(
         actor=actor,
         kind=TrackingRecord.Kind.CREATED,
         to_status=Status.PENDING,
-        note=_text(note, "note", TEXT_MAX),
+        note=cleaning.text(note, "note", TEXT_MAX),
         data={"due_at": order.due_at.isoformat() if order.due_at else None, "rule": order.due_rule},
     )
     if source_ticket is not None:
@@ -487,14 +341,14 @@ def update_order(serial: str, data: OrderIn, *, actor, note: str = "") -> WorkOr
     see the new text on their page; a new SMS goes out only with a re-dispatch."""
     order = access_order(actor, serial, for_update=True)
     scope = scope_of(actor)
-    if not (scope.role in INTAKE_ROLES or _may(order, actor, "cancel")):
+    if not (scope.role in INTAKE_ROLES or may_take(order, actor, "cancel")):
         raise ServiceError(Code.FORBIDDEN, _("无权修改派工单"))
     if order.status not in (Status.PENDING, *FIELD_STATUSES, Status.RETURNED):
         raise ServiceError(Code.INVALID_TRANSITION, _("派工单已完工或已结束,不能修改"))
     data.department = order.department.code
     data.source = order.source
     data.ordered_at = order.ordered_at
-    fields = _clean(data, actor)
+    fields = cleaning.clean_order(data, actor)
     changes = {}
     for name in EDITABLE:
         old, new = getattr(order, name), fields[name]
@@ -511,7 +365,7 @@ def update_order(serial: str, data: OrderIn, *, actor, note: str = "") -> WorkOr
         actor=actor,
         kind=TrackingRecord.Kind.NOTE,
         action="edit",
-        note=_text(note, "note", TEXT_MAX),
+        note=cleaning.text(note, "note", TEXT_MAX),
         data={"changes": changes},
     )
     _announce(order, "workorder.changed", action="edit")
@@ -535,7 +389,7 @@ def verify_order(serial: str, *, actor, confirmed: bool, note: str) -> WorkOrder
         raise ServiceError(Code.FORBIDDEN, _("无权核实订单"))
     if order.status != Status.PENDING or order.verified_at is not None:
         raise ServiceError(Code.INVALID_TRANSITION, _("该订单无需核实"))
-    note = _text(note, "note", TEXT_MAX, required=not confirmed)
+    note = cleaning.text(note, "note", TEXT_MAX, required=not confirmed)
     now = timezone.now()
     if confirmed:
         order.verified_at = now
@@ -572,7 +426,7 @@ def dispatch_order(
     tracking record keeps who had it."""
     order = access_order(actor, serial, for_update=True)
     if department:
-        new = _department(department)
+        new = cleaning.find_department(department)
         scope = scope_of(actor)
         if scope.role == Role.DEPT_HEAD and new.id != scope.department_id:
             raise ServiceError(Code.FORBIDDEN, _("只能在本部门内派工"), field="department")
@@ -586,7 +440,7 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     _check(order, actor, "dispatch")
     if order.source == Source.WEB and order.verified_at is None:
         raise ServiceError(Code.INVALID, _("网上订单须电话核实后再派工"), field="action")
-    note = _text(note, "note", TEXT_MAX)
+    note = cleaning.text(note, "note", TEXT_MAX)
     if not assignee and crew in (None, ""):
         raise ServiceError(Code.INVALID, _("请选择外勤人员或班组"), field="assignee")
     previous = {
@@ -594,13 +448,13 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
         "crew": order.crew.name if order.crew_id else "",
         "status": order.status,
     }
-    order.crew = _crew(crew, order.department) if crew not in (None, "") else None
+    order.crew = cleaning.find_crew(crew, order.department) if crew not in (None, "") else None
     if assignee:
-        order.assignee = _field_person(assignee, order.department)
+        order.assignee = cleaning.find_field_person(assignee, order.department)
     elif order.crew is not None:
         order.assignee = order.crew.leader
     if dispatcher:
-        order.dispatcher = _center_person(dispatcher, "dispatcher")
+        order.dispatcher = cleaning.find_center_person(dispatcher, "dispatcher")
     elif order.dispatcher_id is None:
         desk = desk_of(order)
         order.dispatcher = desk.dispatcher if desk else None
@@ -665,7 +519,7 @@ def _who(order: WorkOrder) -> str:
 def _check(order: WorkOrder, actor, action: str) -> None:
     if action not in WorkOrder.ACTIONS:
         raise ServiceError(Code.INVALID, _("未知操作:%s") % str(action)[:20], field="action")
-    if not _may(order, actor, action):
+    if not may_take(order, actor, action):
         raise ServiceError(Code.FORBIDDEN, _("无权执行此操作"), field="action")
     sources, _target = WorkOrder.ACTIONS[action]
     if order.status not in sources:
@@ -687,7 +541,7 @@ def transition_order(serial: str, *, actor, action: str, note: str = "") -> Work
 
 def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder:
     _check(order, actor, action)
-    note = _text(note, "note", TEXT_MAX, required=action in NOTE_REQUIRED)
+    note = cleaning.text(note, "note", TEXT_MAX, required=action in NOTE_REQUIRED)
     _sources, target = WorkOrder.ACTIONS[action]
     previous = order.status
     now = timezone.now()
@@ -773,23 +627,26 @@ def complete_order(
     texted). Without either the order is completed unconfirmed, which the center sees."""
     order = access_order(actor, serial, for_update=True)
     _check(order, actor, "complete")
-    order.result = _text(result, "result", TEXT_MAX, required=True)
-    order.materials = _text(materials, "materials", TEXT_MAX)
+    order.result = cleaning.text(result, "result", TEXT_MAX, required=True)
+    order.materials = cleaning.text(materials, "materials", TEXT_MAX)
     code = (confirmation_code or "").strip()
     refuse_nul(code, "confirmation_code")
     if code:
         if not secrets.compare_digest(code, order.confirmation_code):
             raise ServiceError(Code.INVALID, _("确认码不正确"), field="confirmation_code")
         order.confirmation = WorkOrder.Confirmation.CODE
-    elif signature_png:
-        if len(signature_png) > 2 * 1024 * 1024 or not signature_png.startswith(b"\x89PNG"):
-            raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
-        from django.core.files.base import ContentFile
-
+    elif signature_png and (
+        len(signature_png) > 2 * 1024 * 1024 or not signature_png.startswith(b"\x89PNG")
+    ):
+        raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
+    uploads = list(photos or [])
+    photos_module.check_photos(order, uploads)
+    # Every check passed: only now are files written (a refusal leaves none behind).
+    if not code and signature_png:
         order.signature.save(f"{order.serial}.png", ContentFile(signature_png), save=False)
         order.confirmation = WorkOrder.Confirmation.SIGNATURE
-    for upload in photos or []:
-        _save_photo(order, upload, actor)
+    for upload in uploads:
+        photos_module.save_photo(order, upload, actor)
     now = timezone.now()
     previous = order.status
     order.status = Status.COMPLETED
@@ -818,64 +675,13 @@ def complete_order(
     return order
 
 
-def _save_photo(order: WorkOrder, upload, actor) -> Photo:
-    if upload is None or not getattr(upload, "name", ""):
-        raise ServiceError(Code.INVALID, _("请选择照片"), field="photos")
-    if order.photos.count() >= MAX_PHOTOS:
-        raise ServiceError(Code.INVALID, _("每张派工单最多 %d 张照片") % MAX_PHOTOS, field="photos")
-    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-    if upload.size > limit:
-        raise ServiceError(
-            Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="photos"
-        )
-    content_type = (getattr(upload, "content_type", "") or "").lower()
-    if content_type not in PHOTO_TYPES:
-        raise ServiceError(Code.INVALID, _("只能上传照片(JPEG、PNG 等)"), field="photos")
-    name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
-    photo = Photo(
-        order=order, name=name, size=upload.size, content_type=content_type, uploaded_by=actor
-    )
-    photo.file.save(name, upload, save=False)
-    photo.save()
-    return photo
-
-
-@transaction.atomic
-def add_photo(serial: str, *, actor, upload) -> Photo:
-    """A photo taken on site, by the order's field staff (or its department) while it is out."""
-    order = access_order(actor, serial, for_update=True)
-    if not _may(order, actor, "arrive") or order.status not in (*FIELD_STATUSES, Status.COMPLETED):
-        raise ServiceError(Code.FORBIDDEN, _("无权上传照片"), field="photos")
-    photo = _save_photo(order, upload, actor)
-    _record(
-        order,
-        actor=actor,
-        kind=TrackingRecord.Kind.PHOTO,
-        data={"photo_id": photo.id, "name": photo.name},
-    )
-    return photo
-
-
-def open_photo(actor, path: str) -> Photo | WorkOrder:
-    """The photo (or the order whose signature) stored at ``path`` if ``actor`` may see the
-    order, else NOT_FOUND."""
-    photo = Photo.objects.filter(file=path).select_related("order").first()
-    order_id = photo.order_id if photo else None
-    if photo is None:
-        order = WorkOrder.objects.filter(signature=path).first()
-        order_id = order.pk if order else None
-    if order_id is None or not visible_orders(actor).filter(pk=order_id).exists():
-        raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
-    return photo or order
-
-
 @transaction.atomic
 def add_tracking_note(serial: str, *, actor, note: str) -> TrackingRecord:
     """Write a follow-up note (跟踪记录) on the order."""
     order = access_order(actor, serial, for_update=True)
     if scope_of(actor).role in READ_ONLY_ROLES:
         raise ServiceError(Code.FORBIDDEN, _("无权添加跟踪记录"))
-    note = _text(note, "note", TEXT_MAX, required=True)
+    note = cleaning.text(note, "note", TEXT_MAX, required=True)
     record = _record(order, actor=actor, kind=TrackingRecord.Kind.NOTE, note=note)
     WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
     return record
@@ -906,7 +712,3 @@ def check_ticket_action(ticket, action: str) -> None:
             _("派工单 %s 尚未销账或撤销,工单不能办结") % "、".join(serials[:5]),
             field="action",
         )
-
-
-def customer_of(order: WorkOrder) -> Customer | None:
-    return order.customer

@@ -94,3 +94,21 @@ def test_several_orders_per_ticket_each_on_its_timeline(agent, field):
     assert set(ticket.work_orders.values_list("serial", flat=True)) == {first.serial, second.serial}
     notes = list(ticket.events.filter(kind="work_order").values_list("data__work_order", flat=True))
     assert notes == [first.serial, first.serial, second.serial]
+
+
+def test_a_text_file_called_a_photo_is_refused_and_nothing_is_stored(agent, field):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fitter = field["fitter"]
+    order = make_order(agent, dispatch_to=fitter)
+    for action in ("accept", "arrive"):
+        services.transition_order(order.serial, actor=fitter, action=action)
+    fake = SimpleUploadedFile("现场.png", b"not a picture at all", content_type="image/png")
+    signature = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    with pytest.raises(ServiceError) as caught:
+        services.complete_order(
+            order.serial, actor=fitter, result="已修好", signature_png=signature, photos=[fake]
+        )
+    assert (caught.value.code, caught.value.field) == ("invalid", "photos")
+    order.refresh_from_db()
+    assert (order.status, order.signature.name, order.photos.count()) == ("on_site", "", 0)

@@ -1,0 +1,101 @@
+"""Photos taken on site, and serving them (and the customer's signature) to those who may
+see the order. A photo is checked by its first bytes, not by the type the phone claims."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import Code, ServiceError
+from kefu.dispatch import services
+from kefu.dispatch.models import FIELD_STATUSES, Photo, Status, TrackingRecord, WorkOrder
+
+MAX_PHOTOS = 12
+# The first bytes of the image formats phones take pictures in.
+SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def _image_type(upload) -> str:
+    """The image type of ``upload`` by its content, or "" when it is not a photo."""
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, content_type in SIGNATURES:
+        if head.startswith(magic):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+        return "image/heic"
+    return ""
+
+
+def check_photos(order: WorkOrder, uploads: list) -> None:
+    """Refuse (INVALID / TOO_LARGE, field ``photos``) any upload that is missing, too big, not
+    an image, or one too many for the order; nothing is written."""
+    if order.photos.count() + len(uploads) > MAX_PHOTOS:
+        raise ServiceError(Code.INVALID, _("每张派工单最多 %d 张照片") % MAX_PHOTOS, field="photos")
+    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    for upload in uploads:
+        if upload is None or not getattr(upload, "name", ""):
+            raise ServiceError(Code.INVALID, _("请选择照片"), field="photos")
+        if upload.size > limit:
+            raise ServiceError(
+                Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="photos"
+            )
+        if not _image_type(upload):
+            raise ServiceError(Code.INVALID, _("只能上传照片(JPEG、PNG 等)"), field="photos")
+
+
+def save_photo(order: WorkOrder, upload, actor) -> Photo:
+    """Store one checked upload (see check_photos) as a photo of ``order``."""
+    name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
+    photo = Photo(
+        order=order,
+        name=name,
+        size=upload.size,
+        content_type=_image_type(upload),
+        uploaded_by=actor,
+    )
+    photo.file.save(name, upload, save=False)
+    photo.save()
+    return photo
+
+
+@transaction.atomic
+def add_photo(serial: str, *, actor, upload) -> Photo:
+    """A photo taken on site, by the order's field staff (or its department) while it is out
+    or just completed. Locks the order row."""
+    order = services.access_order(actor, serial, for_update=True)
+    allowed = (*FIELD_STATUSES, Status.COMPLETED)
+    if not services.may_take(order, actor, "arrive") or order.status not in allowed:
+        raise ServiceError(Code.FORBIDDEN, _("无权上传照片"), field="photos")
+    check_photos(order, [upload])
+    photo = save_photo(order, upload, actor)
+    services.record_tracking(
+        order,
+        actor=actor,
+        kind=TrackingRecord.Kind.PHOTO,
+        data={"photo_id": photo.id, "name": photo.name},
+    )
+    return photo
+
+
+def open_photo(actor, path: str) -> Photo | WorkOrder:
+    """The photo (or the order whose signature) stored at ``path`` if ``actor`` may see the
+    order, else NOT_FOUND."""
+    photo = Photo.objects.filter(file=path).select_related("order").first()
+    order_id = photo.order_id if photo else None
+    order = None
+    if photo is None:
+        order = WorkOrder.objects.filter(signature=path).first()
+        order_id = order.pk if order else None
+    if order_id is None or not services.visible_orders(actor).filter(pk=order_id).exists():
+        raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
+    return photo or order
