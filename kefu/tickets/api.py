@@ -57,10 +57,17 @@ def ticket_detail(request, serial: str) -> dict:
 @router.post("", response={201: TicketOut})
 def create(request, payload: TicketInSchema):
     """Record a request (受理). Returns 201 with the serial number (流水号)."""
-    fields = payload.dict(exclude={"accept", "department", "assignee"})
+    fields = payload.dict(exclude={"accept", "department", "assignee", "notice_id"})
     fields["source"] = fields["source"] or ""
     fields["complaint_class"] = fields["complaint_class"] or ""
     data = services.TicketIn(**fields)
+    if payload.notice_id is not None:
+        from kefu.notices.services import create_ticket_for_notice
+
+        ticket = create_ticket_for_notice(
+            data, actor=request.user, notice_id=payload.notice_id, department=payload.department
+        )
+        return Reply(201, ticket_detail(request, ticket.serial))
     ticket = services.create_ticket(
         data,
         actor=request.user,

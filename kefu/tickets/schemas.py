@@ -52,6 +52,11 @@ class TicketInSchema(Schema):
     area: str = Field("", max_length=30)
     tags: list[str] = Field(default_factory=list, max_length=20)
     accept: bool = Field(False, description="record it as accepted (受理) at once")
+    notice_id: int | None = Field(
+        None,
+        description="a call about this active notice (停水/抢修 …): the ticket is recorded "
+        "against it (accepted at once) instead of as a new repair",
+    )
     department: str = Field("", max_length=30, description="dispatch at once to this department")
     assignee: str = Field("", max_length=150)
     category: str = Field("", max_length=30, description="complaints: category code")

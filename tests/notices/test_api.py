@@ -207,3 +207,29 @@ def test_the_list_reads_in_a_fixed_number_of_queries(lead, api_as):
         assert len(api.get("/notices").json()) == 6
 
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_an_integrator_records_a_call_against_a_notice_in_one_request(lead, agent, api_as):
+    notice = make_notice(lead, publish=True)
+    response = api_as(agent).post(
+        "/tickets",
+        {"type": "repair", "channel": "phone", "content": "家里没水了", "notice_id": notice.pk},
+    )
+    assert response.status_code == 201, response.content
+    serial = response.json()["serial"]
+    assert response.json()["status"] == "accepted"
+    assert list(NoticeLink.objects.values_list("notice_id", "ticket__serial")) == [
+        (notice.pk, serial)
+    ]
+
+
+def test_a_call_against_a_closed_notice_writes_no_ticket(lead, agent, api_as):
+    from kefu.tickets.models import Ticket
+
+    draft = make_notice(lead)
+    response = api_as(agent).post(
+        "/tickets",
+        {"type": "repair", "channel": "phone", "content": "家里没水了", "notice_id": draft.pk},
+    )
+    assert (response.status_code, response.json()["field"]) == (409, "notice_id")
+    assert Ticket.objects.count() == 0
