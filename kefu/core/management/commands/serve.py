@@ -34,7 +34,8 @@ class Command(BaseCommand):
         consumer = None
         if not no_worker and not settings.HUEY.get("immediate"):
             autodiscover_modules("tasks")  # register every app's tasks, as run_huey does
-            consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
+            options = {"workers": 2, "worker_type": "thread"} | settings.HUEY.get("consumer", {})
+            consumer = HUEY.create_consumer(**options, periodic=True)
             consumer.start()
         self.stdout.write(f"Kefu is serving on http://{host}:{port}/", ending="\n")
         self.stdout.flush()
