@@ -8,6 +8,10 @@ from django.test import Client
 from kefu.accounts.services import create_api_token
 from tests.accounts.factories import make_org, make_personas
 
+# A real HTTP server standing in for an integrator's webhook receiver or an SMS gateway (the
+# edge of the world), for every app's tests.
+from tests.notify.conftest import http_receiver, sms_gateway  # noqa: E402,F401
+
 
 @pytest.fixture
 def org(db):
