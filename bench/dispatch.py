@@ -92,10 +92,10 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.db import close_old_connections
 
+    from kefu.accounts.models import Branch
     from kefu.demo import seed_organization
     from kefu.dispatch import services
     from kefu.dispatch.models import DispatchDesk, DispatchMessage
-    from kefu.accounts.models import Branch
 
     seed_organization()
     users = {u.username: u for u in get_user_model().objects.select_related("staff")}
@@ -142,9 +142,7 @@ def main() -> None:
             finally:
                 close_old_connections()
 
-        threads = [
-            threading.Thread(target=burst, args=(i, c)) for i, c in enumerate(per_agent)
-        ]
+        threads = [threading.Thread(target=burst, args=(i, c)) for i, c in enumerate(per_agent)]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
@@ -162,9 +160,7 @@ def main() -> None:
             time.sleep(1)
         drained_seconds = time.perf_counter() - t0
         rows = list(
-            DispatchMessage.objects.filter(role="assignee").values_list(
-                "confirmed_at", "sent_at"
-            )
+            DispatchMessage.objects.filter(role="assignee").values_list("confirmed_at", "sent_at")
         )
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
