@@ -146,6 +146,8 @@ def seed_organization() -> None:
         code: Department.objects.create(branch=branches[b], code=code, name=name)
         for b, code, name in DEPARTMENTS
     }
+    # The demo utility's orders are meter installations, not pickups.
+    TicketType.objects.filter(code="order").update(work_order_kind="install")
     complaint_type = TicketType.objects.get(code="complaint")
     for category, department in ROUTES.items():
         RoutingRule.objects.create(

@@ -252,6 +252,12 @@ def create_order(
         source_ticket = access_ticket(actor, ticket, for_update=True)
         if not source_ticket.is_open:
             raise ServiceError(Code.INVALID_TRANSITION, _("工单已结束,不能派工"), field="ticket")
+        if not source_ticket.type.work_order_kind:
+            raise ServiceError(
+                Code.INVALID,
+                _("「%s」类工单不派工(系统设置 → 诉求类型 可以更改)") % source_ticket.type,
+                field="ticket",
+            )
         fields["source"] = Source.TICKET if fields["source"] == Source.PHONE else fields["source"]
         if fields["customer"] is None and source_ticket.customer_id:
             fields["customer"] = source_ticket.customer

@@ -179,6 +179,7 @@ def _from_ticket(actor, serial: str) -> dict:
     customer = ticket.customer
     values = {
         "ticket": ticket.serial,
+        "kind": ticket.type.work_order_kind or Kind.REPAIR,
         "goods": ticket.content[:200],
         "customer_phone": ticket.caller_number,
         "customer_name": (customer.name if customer else ticket.contact_name)[:40],

@@ -112,3 +112,16 @@ def test_a_text_file_called_a_photo_is_refused_and_nothing_is_stored(agent, fiel
     assert (caught.value.code, caught.value.field) == ("invalid", "photos")
     order.refresh_from_db()
     assert (order.status, order.signature.name, order.photos.count()) == ("on_site", "", 0)
+
+
+def test_only_ticket_types_a_policy_names_become_work_orders(agent, field):
+    from tests.tickets.factories import make_ticket
+
+    inquiry = make_ticket(agent, type="inquiry", content="咨询阶梯水价")
+    with pytest.raises(ServiceError) as caught:
+        make_order(agent, ticket_serial=inquiry.serial)
+    assert caught.value.field == "ticket"
+    assert WorkOrder.objects.count() == 0
+    inquiry.type.work_order_kind = "survey"  # the center names the type in the admin
+    inquiry.type.save()
+    assert make_order(agent, ticket_serial=inquiry.serial).ticket == inquiry
