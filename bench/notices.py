@@ -90,7 +90,7 @@ def main() -> None:
         actor=lead,
     )
     notices.publish_notice(notice.id, actor=lead)  # the campaign is queued, not run here
-    campaign = notice.campaign
+    campaign = notice.campaigns.get(purpose="published")  # the 发布通知
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     batches = 0

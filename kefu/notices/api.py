@@ -8,6 +8,7 @@ from ninja.responses import Status as Reply
 
 from kefu.notices import selectors, services
 from kefu.notices.campaign import delivery_summary
+from kefu.notices.models import Campaign
 from kefu.notices.schemas import (
     AffectedQuery,
     CloseIn,
@@ -40,7 +41,11 @@ def _input(payload: NoticeIn) -> services.NoticeIn:
 
 def _detail(request, notice_id: int) -> dict:
     notice = selectors.get_notice(request.user, notice_id)
-    return notice_detail_out(notice, delivery_summary(notice))
+    return notice_detail_out(
+        notice,
+        delivery_summary(notice, purpose=Campaign.Purpose.PUBLISHED),
+        delivery_summary(notice, purpose=Campaign.Purpose.CLOSED),
+    )
 
 
 @router.get("", response=list[NoticeOut])
@@ -65,7 +70,8 @@ def create(request, payload: NoticeIn):
 
 @router.get("/{int:notice_id}", response=NoticeDetailOut)
 def detail(request, notice_id: int):
-    """One notice with its updates and, once published, its SMS delivery summary."""
+    """One notice with its updates and its SMS delivery summaries: ``sms`` (发布通知) once
+    published, ``closing_sms`` (结束通知) once closed."""
     return _detail(request, notice_id)
 
 
@@ -94,7 +100,8 @@ def add_update(request, notice_id: int, payload: UpdateIn):
 
 @router.post("/{int:notice_id}/close", response=NoticeDetailOut)
 def close(request, notice_id: int, payload: CloseIn):
-    """published → closed, with the actual end (default now) and a closing text."""
+    """published → closed, with the actual end (default now) and a closing text; the customers
+    texted at publishing are told by SMS that it is over."""
     services.close_notice(
         notice_id,
         actor=request.user,

@@ -1,11 +1,31 @@
-"""A notice's SMS to every active customer of its areas: batched, rate-limited, resumable.
+"""A notice's SMS campaigns: batched, rate-limited, resumable, never twice to anyone.
+
+A notice has at most two campaigns (``Campaign.Purpose``):
+
+* 发布通知 (``published``), started by publishing: every active customer of the notice's
+  areas, event ``notice.published``, keys ``notice:{id}:customer:{customer_id}``. It stops
+  (finishes at its next batch) once the notice is closed.
+* 结束通知 (``closed``), started by closing: only the customers the 发布通知 texted, event
+  ``notice.closed``, keys ``notice:{id}:closed:customer:{customer_id}``. "Texted" means the
+  发布通知 queued an SMS for them: a notify Delivery of ``notice.published`` with that
+  customer's key exists. The campaign walks the active customers that have such a delivery
+  (a correlated EXISTS on the delivery's unique key), in customer id order — so it keeps the
+  same customer-id cursor as the 发布通知, and a customer added to the area after publishing,
+  or skipped then for want of a mobile number, is not told that it is over. Walking the
+  deliveries themselves would order by the key's text, not by customer id. The SMS goes to
+  the customer's current first mobile number.
 
 ``send_campaign_batch`` takes the next ``NOTICE_SMS_BATCH`` customers after the cursor, in id
-order, queues one SMS per customer with a usable mobile number (``send_sms_many``, a key
-``notice:{id}:customer:{customer_id}``), counts the others as skipped, and moves the cursor —
-all in one transaction with the campaign row locked. So a crash half-way rolls back only the
-batch it was in, the next run starts right after the last committed batch (nobody skipped),
-and a batch run twice creates nothing new (nobody messaged twice).
+order, queues one SMS per customer with a usable mobile number (``send_sms_many``), counts the
+others as skipped, and moves the cursor — all in one transaction with the campaign row locked.
+So a crash half-way rolls back only the batch it was in, the next run starts right after the
+last committed batch (nobody skipped), and a batch run twice creates nothing new (nobody
+messaged twice).
+
+The batch's ``select_for_update`` also locks the notice's row (the notice is joined in), and
+closing locks that row too: closing waits for a 发布通知 batch in flight to commit, and counts
+its SMS among the customers to tell that it is over; every later 发布通知 batch sees the
+notice closed and stops.
 
 The task (kefu.notices.tasks) runs one batch and schedules the next one
 ``60 * batch / NOTICE_SMS_PER_MINUTE`` seconds later; a sweep re-queues a campaign whose next
@@ -16,11 +36,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from kefu.core.phones import normalize_phone
@@ -31,13 +53,26 @@ from kefu.notify.services import send_sms_many
 
 logger = logging.getLogger(__name__)
 
-EVENT = "notice.published"
+Purpose = Campaign.Purpose
+
+EVENTS = {Purpose.PUBLISHED: "notice.published", Purpose.CLOSED: "notice.closed"}
+# The notice state a campaign runs in; in any other it stops.
+RUNS_WHILE = {Purpose.PUBLISHED: Notice.State.PUBLISHED, Purpose.CLOSED: Notice.State.CLOSED}
+# Punctuation ending a closing text: the 结束通知's words put their own full stop after it.
+SENTENCE_END = re.compile(r"[。.!!;;,,、\s]+$")
 # A running campaign whose next batch is this late has lost its worker: queue it again.
 STALLED_AFTER = dt.timedelta(minutes=5)
 
 
-def sms_key(notice_id: int, customer_id: int) -> str:
-    return f"notice:{notice_id}:customer:{customer_id}"
+def key_prefix(notice_id: int, purpose: str) -> str:
+    """The start of every SMS key of the notice's campaign ``purpose``; the customer id ends it."""
+    if purpose == Purpose.CLOSED:
+        return f"notice:{notice_id}:closed:customer:"
+    return f"notice:{notice_id}:customer:"
+
+
+def sms_key(notice_id: int, customer_id: int, *, purpose: str) -> str:
+    return f"{key_prefix(notice_id, purpose)}{customer_id}"
 
 
 def batch_delay_seconds() -> float:
@@ -49,18 +84,40 @@ def is_mobile(number: str) -> bool:
     return len(number) == 11 and number.startswith("1")
 
 
-def _affected(notice: Notice):
+def _affected(notice: Notice) -> QuerySet[Customer]:
     area_ids = list(notice.areas.values_list("pk", flat=True))
     return Customer.objects.filter(area_id__in=area_ids, is_active=True)
 
 
-def start_campaign(notice: Notice) -> Campaign:
-    """The notice's campaign (made once, in the caller's transaction), its first batch queued
-    after commit."""
+def _texted_at_publishing(notice: Notice) -> QuerySet[Customer]:
+    """The active customers the notice's 发布通知 queued an SMS for (see the module docstring)."""
+    published_key = Concat(
+        Value(key_prefix(notice.pk, Purpose.PUBLISHED)),
+        Cast(OuterRef("pk"), output_field=CharField()),
+        output_field=CharField(),
+    )
+    sms = Delivery.objects.filter(event=EVENTS[Purpose.PUBLISHED], key=published_key)
+    return Customer.objects.filter(Exists(sms), is_active=True)
+
+
+def _recipients(notice: Notice, purpose: str) -> QuerySet[Customer]:
+    if purpose == Purpose.CLOSED:
+        return _texted_at_publishing(notice)
+    return _affected(notice)
+
+
+def start_campaign(notice: Notice, *, purpose: str) -> Campaign:
+    """The notice's campaign ``purpose`` (made once, in the caller's transaction, which holds
+    the notice's row lock), its first batch queued after commit."""
     now = timezone.now()
     campaign, created = Campaign.objects.get_or_create(
         notice=notice,
-        defaults={"total": _affected(notice).count(), "started_at": now, "next_batch_at": now},
+        purpose=purpose,
+        defaults={
+            "total": _recipients(notice, purpose).count(),
+            "started_at": now,
+            "next_batch_at": now,
+        },
     )
     if created:
         transaction.on_commit(lambda: _enqueue(campaign.pk))
@@ -88,16 +145,23 @@ def _mobile_of(customer: Customer) -> str:
     return ""
 
 
-def _context(notice: Notice) -> dict:
-    def when(value: dt.datetime) -> str:
-        return f"{timezone.localtime(value):%m月%d日%H:%M}"
+def _when(value: dt.datetime) -> str:
+    return f"{timezone.localtime(value):%m月%d日%H:%M}"
 
-    return {
+
+def _context(notice: Notice, purpose: str) -> dict:
+    context = {
         "kind": notice.get_kind_display(),
         "notice_title": notice.title,
         "areas": "、".join(a.name for a in notice.areas.all()),
-        "starts_at": when(notice.starts_at),
-        "expected_end": when(notice.expected_end),
+    }
+    if purpose == Purpose.CLOSED:
+        # The words end the closing text's sentence themselves.
+        closing = SENTENCE_END.sub("", notice.closing_text.strip())
+        return context | {"actual_end": _when(notice.actual_end), "closing_text": closing}
+    return context | {
+        "starts_at": _when(notice.starts_at),
+        "expected_end": _when(notice.expected_end),
     }
 
 
@@ -105,18 +169,20 @@ def _context(notice: Notice) -> dict:
 def send_campaign_batch(campaign_id: int) -> bool:
     """Queue the next batch of the campaign; True when customers remain after it.
 
-    Holds the campaign row's lock for the batch, so two workers never run one batch at once.
-    A closed notice's campaign stops (its remaining customers are not messaged any more).
+    Holds the campaign's and its notice's row locks for the batch, so two workers never run
+    one batch at once and the notice is not closed half-way through one. A 发布通知 stops
+    once its notice is closed (its remaining customers are not messaged any more); a 结束通知
+    runs on the closed notice.
     """
     campaign = Campaign.objects.select_for_update().select_related("notice").get(pk=campaign_id)
     if campaign.state == Campaign.State.DONE:
         return False
-    notice = campaign.notice
-    if notice.state != Notice.State.PUBLISHED:
+    notice, purpose = campaign.notice, campaign.purpose
+    if notice.state != RUNS_WHILE[purpose]:
         _finish(campaign)
         return False
     customers = list(
-        _affected(notice)
+        _recipients(notice, purpose)
         .filter(pk__gt=campaign.cursor)
         .order_by("pk")
         .prefetch_related("phones")[: settings.NOTICE_SMS_BATCH + 1]
@@ -131,11 +197,11 @@ def send_campaign_batch(campaign_id: int) -> bool:
     for customer in customers:
         number = _mobile_of(customer)
         if number:
-            recipients.append((number, sms_key(notice.pk, customer.pk)))
+            recipients.append((number, sms_key(notice.pk, customer.pk, purpose=purpose)))
         else:
             campaign.skipped += 1
     # One write for the batch; each key sends once, however often the batch is run.
-    queued = send_sms_many(recipients, event=EVENT, context=_context(notice))
+    queued = send_sms_many(recipients, event=EVENTS[purpose], context=_context(notice, purpose))
     campaign.sent += sum(1 for _number, key in recipients if key in queued)
     campaign.failed += sum(1 for _number, key in recipients if key not in queued)
     campaign.cursor = customers[-1].pk
@@ -156,7 +222,8 @@ def _finish(campaign: Campaign) -> None:
 
 
 def resume_stalled_campaigns() -> int:
-    """Queue again each running campaign whose next batch is overdue; returns how many."""
+    """Queue again each running campaign (either purpose) whose next batch is overdue;
+    returns how many."""
     late = timezone.now() - STALLED_AFTER
     ids = list(
         Campaign.objects.filter(state=Campaign.State.RUNNING, next_batch_at__lt=late).values_list(
@@ -188,13 +255,16 @@ class DeliverySummary:
         )
 
 
-def delivery_summary(notice: Notice) -> DeliverySummary | None:
-    """The campaign's counters and its SMS by delivery status, or None before publishing."""
-    campaign = Campaign.objects.filter(notice=notice).first()
+def delivery_summary(notice: Notice, *, purpose: str) -> DeliverySummary | None:
+    """The counters of the notice's campaign ``purpose`` and its SMS by delivery status, or
+    None before that campaign started (before publishing, before closing)."""
+    campaign = Campaign.objects.filter(notice=notice, purpose=purpose).first()
     if campaign is None:
         return None
     rows = (
-        Delivery.objects.filter(event=EVENT, key__startswith=f"notice:{notice.pk}:customer:")
+        Delivery.objects.filter(
+            event=EVENTS[purpose], key__startswith=key_prefix(notice.pk, purpose)
+        )
         .values("status")
         .annotate(n=Count("pk"))
     )

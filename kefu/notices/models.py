@@ -1,5 +1,6 @@
 """Outage, pressure-drop, emergency-repair and planned-works notices (公告), their updates,
-their SMS campaign to the affected customers, and the tickets linked to them.
+their SMS campaigns to the affected customers (at publishing, and at closing to those texted
+then), and the tickets linked to them.
 
 Nothing here is ever deleted: a notice is closed, an update is added, a campaign finishes.
 """
@@ -86,18 +87,26 @@ class NoticeUpdate(models.Model):
 
 
 class Campaign(models.Model):
-    """The SMS to a notice's affected customers, sent in batches ordered by customer id.
+    """An SMS to a notice's customers, sent in batches ordered by customer id; at most one
+    per purpose: the 发布通知 to every affected customer when the notice is published, the
+    结束通知 to the customers the first one texted when it is closed (kefu.notices.campaign).
 
     ``cursor`` is the id of the last customer done; it moves in the same transaction that
     creates the batch's deliveries, so a crash resumes after the last committed batch.
-    ``sent + skipped + failed`` is the number of customers done; ``total`` is fixed at publish.
+    ``sent + skipped + failed`` is the number of customers done; ``total`` is fixed when the
+    campaign starts (at publishing, at closing).
     """
+
+    class Purpose(models.TextChoices):
+        PUBLISHED = "published", _("发布通知")
+        CLOSED = "closed", _("结束通知")
 
     class State(models.TextChoices):
         RUNNING = "running", _("发送中")
         DONE = "done", _("已完成")
 
-    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="campaign")
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="campaigns")
+    purpose = models.CharField(_("用途"), max_length=10, choices=Purpose.choices)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.RUNNING)
     total = models.PositiveIntegerField(_("受影响客户"), default=0)
     sent = models.PositiveIntegerField(_("已排队短信"), default=0)
@@ -113,9 +122,12 @@ class Campaign(models.Model):
         verbose_name = _("公告短信")
         verbose_name_plural = _("公告短信")
         indexes = [models.Index(fields=["state", "next_batch_at"], name="notice_campaign_due_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "purpose"], name="notice_campaign_once")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.notice_id}: {self.sent}/{self.total}"
+        return f"{self.notice_id} {self.purpose}: {self.sent}/{self.total}"
 
     @property
     def done(self) -> int:

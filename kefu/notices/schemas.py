@@ -89,7 +89,10 @@ class NoticeOut(Schema):
 
 class NoticeDetailOut(NoticeOut):
     updates: list[UpdateOut]
-    sms: SummaryOut | None
+    sms: SummaryOut | None = Field(..., description="发布通知: the SMS at publishing")
+    closing_sms: SummaryOut | None = Field(
+        ..., description="结束通知: the SMS at closing, to the customers texted at publishing"
+    )
 
 
 class LinkOut(Schema):
@@ -124,20 +127,27 @@ def notice_out(notice: Notice) -> dict:
     }
 
 
-def notice_detail_out(notice: Notice, summary: DeliverySummary | None) -> dict:
-    sms = None
-    if summary is not None:
-        sms = {
-            "total": summary.total,
-            "sent": summary.sent,
-            "skipped": summary.skipped,
-            "failed": summary.failed,
-            "remaining": summary.remaining,
-            "delivered": summary.delivered,
-            "undeliverable": summary.undeliverable,
-            "by_status": summary.by_status,
-        }
+def summary_out(summary: DeliverySummary | None) -> dict | None:
+    if summary is None:
+        return None
+    return {
+        "total": summary.total,
+        "sent": summary.sent,
+        "skipped": summary.skipped,
+        "failed": summary.failed,
+        "remaining": summary.remaining,
+        "delivered": summary.delivered,
+        "undeliverable": summary.undeliverable,
+        "by_status": summary.by_status,
+    }
+
+
+def notice_detail_out(
+    notice: Notice, summary: DeliverySummary | None, closing: DeliverySummary | None
+) -> dict:
+    """``summary`` is the 发布通知's, ``closing`` the 结束通知's."""
     return notice_out(notice) | {
         "updates": [{"at": u.at, "text": u.text, "by": _name(u.by)} for u in notice.updates.all()],
-        "sms": sms,
+        "sms": summary_out(summary),
+        "closing_sms": summary_out(closing),
     }

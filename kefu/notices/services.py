@@ -2,7 +2,8 @@
 
 Center staff who run the floor publish (team lead, supervisor, admin); every staff member
 reads. Each change is one transaction, audited; publishing announces the notice live to the
-agents and starts its SMS campaign (kefu.notices.campaign) after commit.
+agents and starts its SMS campaign (kefu.notices.campaign) after commit; closing starts the
+SMS that it is over to the customers texted at publishing, after commit too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
 from kefu.core.services import record_audit
-from kefu.notices.models import Notice, NoticeLink, NoticeUpdate
+from kefu.notices.models import Campaign, Notice, NoticeLink, NoticeUpdate
 
 PUBLISHER_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 TITLE_MAX = 100
@@ -222,7 +223,7 @@ def publish_notice(notice_id: int, *, actor) -> Notice:
         obj=notice,
         detail={"from": State.DRAFT, "to": State.PUBLISHED},
     )
-    campaign.start_campaign(notice)
+    campaign.start_campaign(notice, purpose=Campaign.Purpose.PUBLISHED)
     _announce(notice, "notice.published")
     return notice
 
@@ -231,8 +232,13 @@ def publish_notice(notice_id: int, *, actor) -> Notice:
 def close_notice(
     notice_id: int, *, actor, closing_text: str, actual_end: dt.datetime | None = None
 ) -> Notice:
-    """published → closed with the actual end (default now) and a closing text.
+    """published → closed with the actual end (default now) and a closing text; the customers
+    texted at publishing are told by SMS that it is over (a campaign started after commit),
+    and the publishing SMS still running stops. Holds the notice's row lock, so a publishing
+    batch in flight has committed before the customers to tell are counted.
     Raises FORBIDDEN / NOT_FOUND / INVALID / INVALID_TRANSITION."""
+    from kefu.notices import campaign
+
     _require_publisher(actor)
     notice = access_notice(actor, notice_id, for_update=True)
     _transition(notice, State.CLOSED)
@@ -259,6 +265,7 @@ def close_notice(
         obj=notice,
         detail={"from": State.PUBLISHED, "to": State.CLOSED, "actual_end": end.isoformat()},
     )
+    campaign.start_campaign(notice, purpose=Campaign.Purpose.CLOSED)
     _announce(notice, "notice.closed")
     return notice
 

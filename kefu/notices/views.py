@@ -14,7 +14,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.notices import selectors, services
 from kefu.notices.campaign import delivery_summary
 from kefu.notices.forms import CloseForm, LinkForm, NoticeForm, UpdateForm
-from kefu.notices.models import Notice
+from kefu.notices.models import Campaign, Notice
 
 
 def _input(cleaned: dict) -> services.NoticeIn:
@@ -89,7 +89,8 @@ def _detail(request, notice_id: int, *, forms: dict | None = None, error="", sta
     }
     context = {
         "notice": notice,
-        "summary": delivery_summary(notice),
+        "summary": delivery_summary(notice, purpose=Campaign.Purpose.PUBLISHED),
+        "closing_summary": delivery_summary(notice, purpose=Campaign.Purpose.CLOSED),
         "can_publish": services.can_publish(request.user),
         "can_link": scope_of(request.user).can_intake,
         "edit_form": NoticeForm(initial=initial),

@@ -253,6 +253,29 @@ EVENTS: dict[str, Event] = {
             "{{ kind }}: {{ notice_title }}, {{ areas }}, {{ starts_at }} to {{ expected_end }}.",
         ),
     ),
+    # The end of a notice, to the customers its publishing SMS went to (kefu.notices.campaign);
+    # closing_text comes without a final full stop, the words add it.
+    "notice.closed": Event(
+        "停水/抢修结束通知",
+        ("kind", "notice_title", "areas", "actual_end", "closing_text"),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "{{ kind }}结束:{{ notice_title }}",
+            "{{ kind }}结束:{{ notice_title }}(影响范围:{{ areas }})已于{{ actual_end }}结束,"
+            "{{ closing_text }}。感谢您的理解。",
+            "【{{ kind }}结束】{{ notice_title }}已于{{ actual_end }}结束,{{ closing_text }}。"
+            "感谢您的理解。",
+        ),
+        en=Words(
+            "{{ kind }} over: {{ notice_title }}",
+            "{{ kind }} over: {{ notice_title }} (affected: {{ areas }}) ended at "
+            "{{ actual_end }}. {{ closing_text }}. Thank you for your patience.",
+            "{{ kind }} over: {{ notice_title }} ended at {{ actual_end }}. {{ closing_text }}. "
+            "Thank you for your patience.",
+        ),
+    ),
     # Work orders (kefu.dispatch). The dispatch SMS itself is the text the dispatch template
     # made (at most 70 characters, see kefu.dispatch.message); the inbox line names the order.
     "workorder.dispatch": Event(

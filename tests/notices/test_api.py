@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kefu.notices.models import Notice, NoticeLink
 from kefu.tickets.models import TicketEvent
-from tests.notices.factories import make_notice
+from tests.customers.factories import make_customer
+from tests.notices.factories import END, make_notice
 from tests.tickets.factories import make_ticket
 
 BODY = {
@@ -130,6 +132,58 @@ def test_closing_a_draft_is_409_and_changes_nothing(lead, api_as):
     assert reply.json()["code"] == "invalid_transition"
     notice.refresh_from_db()
     assert (notice.state, notice.closing_text, notice.closed_at) == ("draft", "", None)
+    assert notice.campaigns.count() == 0
+
+
+@time_machine.travel(END, tick=False)
+def test_a_closed_notice_reads_with_its_publishing_and_closing_sms_summaries(lead, api_as):
+    from kefu.notices.campaign import send_campaign_batch
+
+    make_customer(lead, name="王先生", phones=("13812345678",))
+    make_customer(lead, name="固话", phones=("01088881234",))
+    notice = make_notice(lead, publish=True)
+    send_campaign_batch(notice.campaigns.get(purpose="published").pk)
+    api = api_as(lead)
+
+    open_ = api.get(f"/notices/{notice.pk}")
+    closed = api.post(f"/notices/{notice.pk}/close", {"closing_text": "已恢复供水"})
+    send_campaign_batch(notice.campaigns.get(purpose="closed").pk)
+    read = api.get(f"/notices/{notice.pk}")
+
+    assert open_.json()["closing_sms"] is None
+    assert closed.status_code == 200
+    queued = {"queued": 1, "sending": 0, "sent": 0, "failed": 0, "gave_up": 0}
+    assert closed.json()["closing_sms"] == {
+        "total": 1,
+        "sent": 0,
+        "skipped": 0,
+        "failed": 0,
+        "remaining": 1,
+        "delivered": 0,
+        "undeliverable": 0,
+        "by_status": {"queued": 0, "sending": 0, "sent": 0, "failed": 0, "gave_up": 0},
+    }
+    body = read.json()
+    assert body["sms"] == {
+        "total": 2,
+        "sent": 1,
+        "skipped": 1,
+        "failed": 0,
+        "remaining": 0,
+        "delivered": 0,
+        "undeliverable": 0,
+        "by_status": queued,
+    }
+    assert body["closing_sms"] == {
+        "total": 1,
+        "sent": 1,
+        "skipped": 0,
+        "failed": 0,
+        "remaining": 0,
+        "delivered": 0,
+        "undeliverable": 0,
+        "by_status": queued,
+    }
 
 
 def test_editing_a_published_notice_through_the_api_adds_the_update(lead, api_as):

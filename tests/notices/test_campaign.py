@@ -34,8 +34,8 @@ def affected(lead):
     return people, landline
 
 
-def _campaign(notice) -> Campaign:
-    return Campaign.objects.get(notice=notice)
+def _campaign(notice, purpose: str = "published") -> Campaign:
+    return Campaign.objects.get(notice=notice, purpose=purpose)
 
 
 def _run_to_end(campaign_id: int) -> int:
@@ -207,7 +207,7 @@ def test_delivery_summary_counts_the_campaign_and_the_delivery_log(lead, affecte
     Delivery.objects.filter(address=MOBILES[0]).update(status="sent")
     Delivery.objects.filter(address=MOBILES[1]).update(status="gave_up")
 
-    summary = delivery_summary(notice)
+    summary = delivery_summary(notice, purpose="published")
 
     assert (summary.total, summary.sent, summary.skipped, summary.failed) == (6, 5, 1, 0)
     assert (summary.remaining, summary.delivered, summary.undeliverable) == (0, 1, 1)
@@ -215,7 +215,7 @@ def test_delivery_summary_counts_the_campaign_and_the_delivery_log(lead, affecte
 
 
 def test_a_draft_has_no_delivery_summary(lead):
-    assert delivery_summary(make_notice(lead)) is None
+    assert delivery_summary(make_notice(lead), purpose="published") is None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -121,7 +121,7 @@ def test_notice_page_shows_updates_and_the_delivery_summary(lead, web_as):
     notice = make_notice(lead, publish=True)
     from kefu.notices.campaign import send_campaign_batch
 
-    send_campaign_batch(notice.campaign.pk)
+    send_campaign_batch(notice.campaigns.get(purpose="published").pk)
     add_notice_update(notice.pk, actor=lead, text="已找到漏点")
 
     html = web_as(lead).get(f"/notices/{notice.pk}/").content.decode()
@@ -130,6 +130,38 @@ def test_notice_page_shows_updates_and_the_delivery_summary(lead, web_as):
     assert 'data-testid="sms-sent">1<' in html
     assert 'data-testid="sms-skipped">1<' in html
     assert "已找到漏点" in html
+
+
+@time_machine.travel(END, tick=False)
+def test_a_closed_notice_page_shows_the_publishing_and_the_closing_sms_summaries(lead, web_as):
+    from kefu.notices.campaign import send_campaign_batch
+
+    make_customer(lead, name="王先生", phones=("13812345678",))
+    make_customer(lead, name="固话", phones=("01088881234",))
+    notice = make_notice(lead, publish=True)
+    send_campaign_batch(notice.campaigns.get(purpose="published").pk)
+    close_notice(notice.pk, actor=lead, closing_text="已恢复供水")
+    send_campaign_batch(notice.campaigns.get(purpose="closed").pk)
+
+    html = web_as(lead).get(f"/notices/{notice.pk}/").content.decode()
+
+    assert "短信通知 · 发布通知" in html
+    assert 'data-testid="sms-total">2<' in html
+    assert 'data-testid="sms-sent">1<' in html
+    assert 'data-testid="sms-skipped">1<' in html
+    assert "短信通知 · 结束通知" in html
+    assert 'data-testid="closing-sms-total">1<' in html
+    assert 'data-testid="closing-sms-sent">1<' in html
+    assert 'data-testid="closing-sms-skipped">0<' in html
+
+
+def test_an_open_notice_page_shows_no_closing_sms_summary(lead, web_as):
+    notice = make_notice(lead, publish=True)
+
+    html = web_as(lead).get(f"/notices/{notice.pk}/").content.decode()
+
+    assert 'data-testid="sms-summary"' in html
+    assert "closing-sms" not in html
 
 
 @time_machine.travel(END, tick=False)
@@ -156,6 +188,7 @@ def test_closing_without_a_text_is_refused_on_the_page_and_changes_nothing(lead,
     assert "请填写结束说明" in reply.content.decode()
     notice.refresh_from_db()
     assert (notice.state, notice.closed_at) == ("published", None)
+    assert list(notice.campaigns.values_list("purpose", flat=True)) == ["published"]
 
 
 def test_agent_links_a_call_to_the_notice_from_its_page(lead, agent, web_as):

@@ -40,6 +40,7 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "report.overdue",
         "survey.invite",
         "notice.published",
+        "notice.closed",
         "workorder.dispatch",
         "workorder.call_task",
         "workorder.en_route",
