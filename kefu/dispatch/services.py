@@ -586,6 +586,8 @@ def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder
     )
     if action == "depart":
         _tell_customer_crew_coming(order)
+    if action == "reject":  # back to the same field staff: they are texted again
+        sending.queue_messages(order, actor=actor, at=now)
     if action in {"return", "close", "cancel", "reject"}:
         _tell_ticket(
             order,

@@ -125,3 +125,19 @@ def test_only_ticket_types_a_policy_names_become_work_orders(agent, field):
     inquiry.type.work_order_kind = "survey"  # the center names the type in the admin
     inquiry.type.save()
     assert make_order(agent, ticket_serial=inquiry.serial).ticket == inquiry
+
+
+def test_a_result_sent_back_to_redo_texts_the_field_staff_again(agent, field):
+    fitter = field["fitter"]
+    order = make_order(agent, dispatch_to=fitter)
+    for action in ("accept", "arrive"):
+        services.transition_order(order.serial, actor=fitter, action=action)
+    services.complete_order(order.serial, actor=fitter, result="已修好")
+    order = services.transition_order(
+        order.serial, actor=agent, action="reject", note="客户反映仍在漏水"
+    )
+    assert order.status == Status.DISPATCHED
+    texts = list(
+        order.messages.filter(role="assignee").values_list("recipient__username", flat=True)
+    )
+    assert texts == ["fitter", "fitter"]
