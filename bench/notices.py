@@ -8,8 +8,9 @@ first, this script only reads it and adds the notice). Publishes a notice for ev
 area, then runs the SMS campaign's batches one after the other in this process (no rate-limit
 pause: the figure is the work, the pause is a setting) and reports the time to queue every SMS
 and how much the process's peak memory grew meanwhile; then sends `--send` of the queued SMS through the log gateway
-(kefu.notify's worker path: claim, send, record) and reports the rate. Loopback and the local
-database only.
+(kefu.notify's worker path: claim, send, record) and reports the rate; last it closes the
+notice and runs the closing SMS (结束通知) to the customers told at publishing. Loopback and the
+local database only.
 """
 
 from __future__ import annotations
@@ -109,6 +110,15 @@ def main() -> None:
         notify.send_delivery(pk)
     send_seconds = time.perf_counter() - t0
     rate = len(ids) / send_seconds if send_seconds else 0
+    # Water back: closing the notice texts the customers told at publishing (结束通知).
+    notices.close_notice(notice.id, actor=lead, closing_text="主管网抢修完毕,已恢复供水")
+    closing = notice.campaigns.get(purpose="closed")
+    t0 = time.perf_counter()
+    closing_batches = 0
+    while campaigns.send_campaign_batch(closing.pk):
+        closing_batches += 1
+    closing_seconds = time.perf_counter() - t0
+    closing.refresh_from_db()
     command = " ".join(
         shlex.quote(a) for a in [".venv/bin/python", "bench/notices.py", *sys.argv[1:]]
     )
@@ -126,6 +136,11 @@ def main() -> None:
     )
     if rate:
         print(f"{'  so all of them would take':<52} {campaign.sent / rate / 60:.1f} min")
+    print(
+        f"{'closing SMS queued (' + str(closing_batches + 1) + ' batches)':<52} "
+        f"{closing.sent:,} in {closing_seconds:.1f} s "
+        f"({closing.sent / closing_seconds if closing_seconds else 0:,.0f} SMS/s)"
+    )
     print(f"command: {command}")
 
 
