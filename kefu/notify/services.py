@@ -273,10 +273,30 @@ def _create_missing(wanted: dict[tuple, Delivery]) -> list[Delivery]:
     unique index decides what exists, so no lookup of the keys first (an IN-list of hundreds
     of keys on a growing table is where a big notice's time went, bench/notices.py)."""
     fresh = list(wanted.values())
+    if not _has_returning():
+        return _create_missing_slowly(wanted)
     made: list[Delivery] = []
     for start in range(0, len(fresh), INSERT_CHUNK):
         made += _insert_new(fresh[start : start + INSERT_CHUNK])
     return made
+
+
+def _has_returning() -> bool:
+    """PostgreSQL, or SQLite 3.35+ (RETURNING); Django 5.2 still runs on SQLite 3.31."""
+    return connection.vendor != "sqlite" or connection.Database.sqlite_version_info >= (3, 35)
+
+
+def _create_missing_slowly(wanted: dict[tuple, Delivery]) -> list[Delivery]:
+    """_create_missing for an SQLite without RETURNING: look up the keys, then write."""
+    keys = {key for key, _channel, _address in wanted}
+    for taken in Delivery.objects.filter(key__in=keys).values_list("key", "channel", "address"):
+        wanted.pop(taken, None)
+    return [made for made in (_create_row(d) for d in wanted.values()) if made is not None]
+
+
+def _create_row(delivery: Delivery) -> Delivery | None:
+    fields = {f.name: getattr(delivery, f.name) for f in _COLUMNS}
+    return _create(**fields)
 
 
 INSERT_CHUNK = 500

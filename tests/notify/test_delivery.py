@@ -335,3 +335,21 @@ def test_one_sms_to_many_numbers_is_written_at_once_and_sent_once_per_key(
     again = send_sms_many(recipients[:10], event="notice.published", context=context)
     assert again == {key for _number, key in recipients[:10]}
     assert Delivery.objects.filter(key__startswith="notice:1:").count() == 50
+
+
+def test_an_sqlite_without_returning_creates_each_delivery_once_too(agent, monkeypatch):
+    from kefu.notify import services as notify
+
+    monkeypatch.setattr(notify, "_has_returning", lambda: False)
+    keys = notify.send_sms_many(
+        [("13800000001", "k1"), ("13800000002", "k2")], event="x", context={}
+    )
+    again = notify.send_sms_many(
+        [("13800000001", "k1"), ("13800000003", "k3")], event="x", context={}
+    )
+    assert (keys, again) == ({"k1", "k2"}, {"k1", "k3"})
+    assert sorted(Delivery.objects.values_list("key", "address")) == [
+        ("k1", "13800000001"),
+        ("k2", "13800000002"),
+        ("k3", "13800000003"),
+    ]
