@@ -70,6 +70,11 @@ urlpatterns = [
     path(
         "workorders/calls/<int:task_id>/record", dispatch_views.call_record, name="workorder-call"
     ),
+    path(
+        "workorders/messages/<int:message_id>/resend",
+        dispatch_views.message_resend,
+        name="workorder-resend",
+    ),
     path("workorders/<str:serial>/", dispatch_views.order_detail, name="workorder"),
     path(
         "workorders/<str:serial>/<slug:name>", dispatch_views.order_action, name="workorder-action"

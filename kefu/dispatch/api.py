@@ -220,6 +220,13 @@ def record_call(request, task_id: int, payload: CallIn):
     return _call(task, Masker(request.user))
 
 
+@router.post("/messages/{int:message_id}/resend", response=OrderDetailOut)
+def resend(request, message_id: int):
+    """Send a failed dispatch SMS again by hand (to the recipient's phone as it is now)."""
+    message = sending.resend_message(message_id, actor=request.user)
+    return _detail(request, message.order.serial)
+
+
 @router.get("/latency")
 def dispatch_latency(request, filters: Query[LatencyQuery]):
     """Dispatch latency of the orders the caller may see: how many SMS left within 3

@@ -364,14 +364,18 @@ def resend_unsent(now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _may_handle(order: WorkOrder, actor) -> None:
-    """Center intake staff, and the head of the order's department, handle failed messages."""
+def may_handle(order: WorkOrder, actor) -> bool:
+    """Center intake staff, and the head of the order's department, handle failed messages
+    (resend them, record the calls made instead)."""
     scope = scope_of(actor)
     if scope.role in INTAKE_ROLES:
-        return
-    if scope.role == Role.DEPT_HEAD and order.department_id == scope.department_id:
-        return
-    raise ServiceError(Code.FORBIDDEN, _("无权处理派工短信"))
+        return True
+    return scope.role == Role.DEPT_HEAD and order.department_id == scope.department_id
+
+
+def _may_handle(order: WorkOrder, actor) -> None:
+    if not may_handle(order, actor):
+        raise ServiceError(Code.FORBIDDEN, _("无权处理派工短信"))
 
 
 def _access(actor, model, pk) -> tuple[WorkOrder, object]:

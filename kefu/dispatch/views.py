@@ -234,6 +234,7 @@ def _detail(request, serial: str, *, forms: dict | None = None, error: str = "",
         "people": selectors.field_people(order),
         "crews": selectors.crews_of(order.department_id),
         "can_note": scope_of(request.user).role not in services.READ_ONLY_ROLES,
+        "can_resend": sending.may_handle(order, request.user),
         "can_verify": order.source == Source.WEB
         and order.status == Status.PENDING
         and order.verified_at is None
@@ -306,6 +307,20 @@ def order_action(request, serial: str, name: str):
         _error_to(form, exc)
         return _detail(request, serial, forms={form_key: form}, error=exc.detail, status=exc.status)
     return redirect("workorder", serial=serial)  # a reload must not post again
+
+
+@login_required
+@require_POST
+def message_resend(request, message_id: int):
+    """Send a failed dispatch SMS again by hand (after the phone was corrected, say)."""
+    try:
+        message = sending.resend_message(message_id, actor=request.user)
+    except ServiceError as exc:
+        if exc.code == Code.NOT_FOUND:
+            raise Http404 from None
+        serial = request.POST.get("serial", "")[:20]
+        return _detail(request, serial, error=exc.detail, status=exc.status)
+    return redirect("workorder", serial=message.order.serial)
 
 
 # ---------------------------------------------------------------------------------- calls

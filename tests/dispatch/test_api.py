@@ -118,3 +118,19 @@ def test_nul_and_unknown_orders_are_refused_cleanly(api_as, agent, field):
     assert api.get("/workorders/P0000").status_code == 404
     response = api.post("/workorders", BODY | {"goods": "a\x00b"})
     assert response.status_code == 422
+
+
+def test_an_integrator_resends_a_failed_dispatch_sms(api_as, agent, field):
+    from kefu.dispatch.models import DispatchMessage
+
+    helper = field["helper"]
+    helper.staff.phone = ""
+    helper.staff.save(update_fields=["phone"])
+    order = make_order(agent, dispatch_to=helper)
+    failed = DispatchMessage.objects.get(order=order, role="assignee")
+    api = api_as(agent)
+    assert api.post(f"/workorders/messages/{failed.pk}/resend").json()["field"] == "phone"
+    helper.staff.phone = "13800000002"
+    helper.staff.save(update_fields=["phone"])
+    body = api.post(f"/workorders/messages/{failed.pk}/resend").json()
+    assert [m["phone"] for m in body["messages"] if m["role"] == "assignee"] == ["13800000002"]

@@ -90,3 +90,37 @@ def test_the_list_shows_the_departments_orders_to_its_head(web_as, agent, field,
     order = make_order(agent, dispatch_to=field["fitter"])
     page = web_as(people["dept_head"]).get("/workorders/")
     assert order.serial in page.content.decode()
+
+
+def test_a_failed_sms_is_sent_again_by_hand_once_the_phone_is_on_file(web_as, agent, field):
+    from kefu.dispatch.models import DispatchMessage
+
+    helper = field["helper"]
+    helper.staff.phone = ""
+    helper.staff.save(update_fields=["phone"])
+    order = make_order(agent, dispatch_to=helper)
+    failed = DispatchMessage.objects.get(order=order, role="assignee")
+    client = web_as(agent)
+    page = client.get(f"/workorders/{order.serial}/").content.decode()
+    assert f'data-testid="resend-{failed.pk}"' in page
+    refused = client.post(f"/workorders/messages/{failed.pk}/resend", {"serial": order.serial})
+    assert refused.status_code == 422
+    assert "接收人未登记有效手机号" in refused.content.decode()
+    helper.staff.phone = "13800000002"
+    helper.staff.save(update_fields=["phone"])
+    response = client.post(f"/workorders/messages/{failed.pk}/resend", {"serial": order.serial})
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert (failed.phone, failed.delivery.address) == ("13800000002", "13800000002")
+    assert order.tracking.filter(action="resend").count() == 1
+
+
+def test_field_staff_cannot_resend_dispatch_sms(web_as, agent, field):
+    from kefu.dispatch.models import DispatchMessage
+
+    order = make_order(agent, dispatch_to=field["fitter"])
+    message = DispatchMessage.objects.get(order=order, role="assignee")
+    response = web_as(field["fitter"]).post(
+        f"/workorders/messages/{message.pk}/resend", {"serial": order.serial}
+    )
+    assert response.status_code == 403
