@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Branch, ServiceArea
 from kefu.accounts.scope import scope_of
 from kefu.dispatch import models as dispatch_models
-from kefu.dispatch.latency import latency_summary
+from kefu.dispatch.latency import start_of_today, today_summary
 from kefu.dispatch.models import CallTask
 from kefu.dispatch.sending import OPEN_CALLS
 from kefu.dispatch.services import visible_orders
@@ -86,11 +86,6 @@ class Wall:
     latency: LatencyFigures
 
 
-def start_of_today(now: dt.datetime) -> dt.datetime:
-    """Midnight of ``now``'s day in the center's time zone."""
-    return timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time.min))
-
-
 def list_active_notices() -> list[Notice]:
     """Published notices, soonest start first, each with ``update_count``, ``latest_update``
     (the text of its newest progress line, or None) and its areas by name. Two queries."""
@@ -156,8 +151,7 @@ def count_orders(actor, *, now: dt.datetime) -> OrderFigures:
 
 def summarize_latency(actor, *, now: dt.datetime) -> LatencyFigures:
     """kefu.dispatch.latency's summary of the orders dispatched today that ``actor`` may see."""
-    today = start_of_today(now)
-    summary = latency_summary(visible_orders(actor), since=today, now=now)
+    summary = today_summary(visible_orders(actor), now=now)
     return LatencyFigures(
         count=summary["count"],
         within_3min=summary["within"],

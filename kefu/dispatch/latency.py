@@ -87,6 +87,18 @@ def latency_summary(
     }
 
 
+def start_of_today(now: dt.datetime) -> dt.datetime:
+    """Midnight of ``now``'s day in the center's time zone."""
+    return timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time.min))
+
+
+def today_summary(orders, *, now: dt.datetime | None = None) -> dict:
+    """latency_summary of the dispatches confirmed today (the desk's and the wall's figure:
+    reads only today's messages, however long the center's history)."""
+    now = now or timezone.now()
+    return latency_summary(orders, since=start_of_today(now), now=now)
+
+
 def order_latency(order) -> dict | None:
     """The latency of ``order``'s latest dispatch (its assignee message that is not void), as
     a row of ``latency_summary``'s ``worst``; None when it has no such message."""

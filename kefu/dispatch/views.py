@@ -88,7 +88,7 @@ def order_list(request):
             "q": params.get("q", "")[:60],
             "can_create": services.can_create(request.user),
             "calls_open": sending.list_open_call_tasks(request.user).count(),
-            "latency": latency.latency_summary(services.visible_orders(request.user)),
+            "latency": latency.today_summary(services.visible_orders(request.user)),
             "masker": Masker(request.user),
         },
     )

@@ -124,3 +124,19 @@ def test_field_staff_cannot_resend_dispatch_sms(web_as, agent, field):
         f"/workorders/messages/{message.pk}/resend", {"serial": order.serial}
     )
     assert response.status_code == 403
+
+
+def test_the_list_counts_todays_dispatches_against_three_minutes(
+    web_as, agent, field, time_machine
+):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    now = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    time_machine.move_to(now - dt.timedelta(days=1), tick=False)
+    make_order(agent, dispatch_to=field["fitter"])  # yesterday: not today's figure
+    time_machine.move_to(now - dt.timedelta(minutes=10), tick=False)
+    make_order(agent, dispatch_to=field["fitter"])  # its SMS never left: late
+    time_machine.move_to(now, tick=False)
+    page = web_as(agent).get("/workorders/").content.decode()
+    assert "今日派工短信时效:1 单,3 分钟内发出 0 单(0.0%)" in page
