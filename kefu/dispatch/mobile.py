@@ -21,7 +21,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Role
@@ -29,26 +28,20 @@ from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.dispatch import photos, services
-from kefu.dispatch.models import FIELD_STATUSES, Photo, Status, TrackingRecord, WorkOrder
+from kefu.dispatch.models import (
+    ACTION_LABELS,
+    FIELD_STATUSES,
+    Photo,
+    Status,
+    TrackingRecord,
+    WorkOrder,
+)
 
 # Field staff log in on their phone once a month, not every fortnight (SESSION_COOKIE_AGE).
 FIELD_SESSION_AGE = dt.timedelta(days=30)
 
 # One tap each; 退单 needs a reason and 完工 its form, both posted to their own views.
 STEPS = ("accept", "depart", "arrive")
-ACTION_LABELS = {
-    "dispatch": gettext_lazy("派工"),
-    "redispatch": gettext_lazy("改派"),
-    "accept": gettext_lazy("接单"),
-    "depart": gettext_lazy("出发"),
-    "arrive": gettext_lazy("到场"),
-    "complete": gettext_lazy("完工"),
-    "return": gettext_lazy("退单"),
-    "close": gettext_lazy("销账"),
-    "reject": gettext_lazy("退回重做"),
-    "cancel": gettext_lazy("撤销"),
-    "verify": gettext_lazy("核实"),
-}
 SIGNATURE_PREFIX = "data:image/png;base64,"
 # The service refuses a signature over 2 MB; base64 makes that about 2.7 MB of text.
 SIGNATURE_MAX_CHARS = 3 * 1024 * 1024

@@ -454,6 +454,34 @@ class WorkOrder(models.Model):
         return [a for a, (sources, _t) in self.ACTIONS.items() if self.status in sources]
 
 
+# The words for the actions on an order and the lines of its tracking record (desk and phone).
+ACTION_LABELS = {
+    "dispatch": _("派工"),
+    "redispatch": _("改派"),
+    "accept": _("接单"),
+    "depart": _("出发"),
+    "arrive": _("到场"),
+    "complete": _("完工"),
+    "return": _("退单"),
+    "close": _("销账"),
+    "reject": _("退回重做"),
+    "cancel": _("撤销"),
+    "verify": _("电话核实"),
+    "create": _("新建"),
+    "edit": _("修改"),
+    "sent": _("已发送"),
+    "resent": _("补发成功"),
+    "failed": _("发送失败"),
+    "void": _("作废"),
+    "resend": _("手动补发"),
+    "reached": _("已接通"),
+    "unreachable": _("未接通"),
+    "check": _("检查"),
+    "chase": _("催办"),
+    "escalate": _("上报"),
+}
+
+
 class TrackingRecord(models.Model):
     """One line of an order's tracking record (跟踪记录): a state change, a dispatch message, a
     phone call, a check, a chase, or a note. Written by the services only, never changed."""

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.accounts.scope import scope_of
@@ -23,33 +22,7 @@ from kefu.dispatch.forms import (
     OrderForm,
     VerifyForm,
 )
-from kefu.dispatch.models import Kind, Source, Status, TrackingRecord, WorkOrder
-
-ACTION_LABELS = {
-    "dispatch": _lazy("派工"),
-    "redispatch": _lazy("改派"),
-    "accept": _lazy("接单"),
-    "depart": _lazy("出发"),
-    "arrive": _lazy("到场"),
-    "complete": _lazy("完工"),
-    "return": _lazy("退单"),
-    "close": _lazy("销账"),
-    "reject": _lazy("退回重做"),
-    "cancel": _lazy("撤销"),
-    "verify": _lazy("电话核实"),
-    "create": _lazy("新建"),
-    "edit": _lazy("修改"),
-    "sent": _lazy("已发送"),
-    "resent": _lazy("补发成功"),
-    "failed": _lazy("发送失败"),
-    "void": _lazy("作废"),
-    "resend": _lazy("手动补发"),
-    "reached": _lazy("已接通"),
-    "unreachable": _lazy("未接通"),
-    "check": _lazy("检查"),
-    "chase": _lazy("催办"),
-    "escalate": _lazy("上报"),
-}
+from kefu.dispatch.models import ACTION_LABELS, Kind, Source, Status, TrackingRecord, WorkOrder
 
 
 def _error_to(form, exc: ServiceError) -> None:
