@@ -8,15 +8,10 @@ Personal data (phones, addresses) is masked for roles without the permission to 
 
 from __future__ import annotations
 
-import base64
-import binascii
-
-from django.utils.translation import gettext as _
 from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
-from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.dispatch import latency, message, photos, selectors, sending, services
 from kefu.dispatch.models import WorkOrder
@@ -323,13 +318,7 @@ def verify(request, serial: str, payload: VerifyIn):
 @router.post("/{serial}/complete", response=OrderDetailOut)
 def complete(request, serial: str, payload: CompleteIn):
     """Done on site: result, materials, the customer's code or signature (PNG, base64)."""
-    signature = None
-    if payload.signature_png:
-        data = payload.signature_png.split(",", 1)[-1]  # a data: URL or bare base64
-        try:
-            signature = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError):
-            raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature_png") from None
+    signature = photos.signature_png(payload.signature_png, field="signature_png")
     services.complete_order(
         serial,
         actor=request.user,

@@ -9,8 +9,6 @@ the reason in Chinese and status 422, the order unchanged.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from urllib.parse import urlencode
 
@@ -42,9 +40,6 @@ FIELD_SESSION_AGE = dt.timedelta(days=30)
 
 # One tap each; 退单 needs a reason and 完工 its form, both posted to their own views.
 STEPS = ("accept", "depart", "arrive")
-SIGNATURE_PREFIX = "data:image/png;base64,"
-# The service refuses a signature over 2 MB; base64 makes that about 2.7 MB of text.
-SIGNATURE_MAX_CHARS = 3 * 1024 * 1024
 
 
 def keep_field_staff_logged_in(sender, request, user, **kwargs) -> None:
@@ -75,19 +70,6 @@ def list_my_orders(user, *, now: dt.datetime) -> tuple[list[WorkOrder], list[Wor
         "-completed_at", "-id"
     )
     return list(to_do), list(done)
-
-
-def signature_png(value: str) -> bytes | None:
-    """The PNG bytes of the signature pad's data URL; None when nothing was drawn."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not value.startswith(SIGNATURE_PREFIX) or len(value) > SIGNATURE_MAX_CHARS:
-        raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
-    try:
-        return base64.b64decode(value[len(SIGNATURE_PREFIX) :], validate=True)
-    except (binascii.Error, ValueError):
-        raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature") from None
 
 
 # ---------------------------------------------------------------------------------- pages
@@ -190,7 +172,7 @@ def complete(request, serial: str):
             result=request.POST.get("result", ""),
             materials=request.POST.get("materials", ""),
             confirmation_code=request.POST.get("confirmation_code", ""),
-            signature_png=signature_png(request.POST.get("signature", "")),
+            signature_png=photos.signature_png(request.POST.get("signature", "")),
             photos=request.FILES.getlist("photos"),
         )
     except ServiceError as exc:

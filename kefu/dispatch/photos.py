@@ -3,6 +3,9 @@ see the order. A photo is checked by its first bytes, not by the type the phone 
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,6 +15,8 @@ from kefu.dispatch import services
 from kefu.dispatch.models import FIELD_STATUSES, Photo, Status, TrackingRecord, WorkOrder
 
 MAX_PHOTOS = 12
+SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
+DATA_URL_PREFIX = "data:image/png;base64,"
 # The first bytes of the image formats phones take pictures in.
 SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -99,3 +104,24 @@ def open_photo(actor, path: str) -> Photo | WorkOrder:
     if order_id is None or not services.visible_orders(actor).filter(pk=order_id).exists():
         raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
     return photo or order
+
+
+def signature_png(value: str, *, field: str = "signature") -> bytes | None:
+    """The PNG of a signature sent as a ``data:image/png;base64,`` URL (the phone page's pad)
+    or as bare base64 (the API); None when nothing was drawn. INVALID naming ``field`` for
+    anything that is not a PNG of at most 2 MB."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.startswith(DATA_URL_PREFIX):
+        value = value[len(DATA_URL_PREFIX) :]
+    refused = ServiceError(Code.INVALID, _("签名图片无效"), field=field)
+    if len(value) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
+        raise refused
+    try:
+        png = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise refused from None
+    if not png.startswith(b"\x89PNG"):
+        raise refused
+    return png

@@ -644,7 +644,8 @@ def complete_order(
             raise ServiceError(Code.INVALID, _("确认码不正确"), field="confirmation_code")
         order.confirmation = WorkOrder.Confirmation.CODE
     elif signature_png and (
-        len(signature_png) > 2 * 1024 * 1024 or not signature_png.startswith(b"\x89PNG")
+        len(signature_png) > photos_module.SIGNATURE_MAX_BYTES
+        or not signature_png.startswith(b"\x89PNG")
     ):
         raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
     uploads = list(photos or [])
