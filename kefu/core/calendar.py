@@ -151,6 +151,13 @@ class WorkingCalendar:
         return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=timezone.get_current_timezone())
 
 
+def start_of_day(day: dt.date | dt.datetime) -> dt.datetime:
+    """Midnight (aware, in the center's zone) of ``day``, or of an instant's local day."""
+    if isinstance(day, dt.datetime):
+        day = timezone.localtime(day).date()
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def years_without_schedule(today: dt.date | None = None) -> list[int]:
     """This year and the next, where neither an administrator nor the package gave a schedule.
 

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Branch, ServiceArea
 from kefu.accounts.scope import scope_of
+from kefu.core.calendar import start_of_day
 from kefu.dispatch import models as dispatch_models
-from kefu.dispatch.latency import start_of_today, today_summary
+from kefu.dispatch.latency import today_summary
 from kefu.dispatch.models import CallTask
 from kefu.dispatch.sending import OPEN_CALLS
 from kefu.dispatch.services import visible_orders
@@ -103,7 +104,7 @@ def list_active_notices() -> list[Notice]:
 
 def count_tickets(actor, *, now: dt.datetime) -> TicketFigures:
     """One query over the open tickets and today's, as ``actor`` may see them."""
-    today = start_of_today(now)
+    today = start_of_day(now)
     is_open = Q(status__in=TICKET_OPEN)
     breached = Exists(Deadline.objects.filter(ticket=OuterRef("pk"), state=Deadline.State.BREACHED))
     # Only open and today's rows can count: the OR keeps the scan on the indexed few

@@ -19,6 +19,7 @@ import statistics
 
 from django.utils import timezone
 
+from kefu.core.calendar import start_of_day
 from kefu.dispatch.models import DispatchMessage
 
 TARGET = dt.timedelta(minutes=3)
@@ -87,16 +88,11 @@ def latency_summary(
     }
 
 
-def start_of_today(now: dt.datetime) -> dt.datetime:
-    """Midnight of ``now``'s day in the center's time zone."""
-    return timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time.min))
-
-
 def today_summary(orders, *, now: dt.datetime | None = None) -> dict:
     """latency_summary of the dispatches confirmed today (the desk's and the wall's figure:
     reads only today's messages, however long the center's history)."""
     now = now or timezone.now()
-    return latency_summary(orders, since=start_of_today(now), now=now)
+    return latency_summary(orders, since=start_of_day(now), now=now)
 
 
 def order_latency(order) -> dict | None:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
+from kefu.core.calendar import start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.dispatch import photos, services
@@ -65,8 +66,7 @@ def list_my_orders(user, *, now: dt.datetime) -> tuple[list[WorkOrder], list[Wor
     to_do = mine.filter(status__in=FIELD_STATUSES).order_by(
         F("due_at").asc(nulls_last=True), "ordered_at", "id"
     )
-    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    done = mine.filter(status=Status.COMPLETED, completed_at__gte=start_of_day).order_by(
+    done = mine.filter(status=Status.COMPLETED, completed_at__gte=start_of_day(now)).order_by(
         "-completed_at", "-id"
     )
     return list(to_do), list(done)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import BooleanField, Prefetch, Q
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
 from kefu.accounts.models import Branch, Department
+from kefu.core.calendar import start_of_day
 from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketType
 from kefu.tickets.search import filter_fulltext
 from kefu.tickets.services import visible_tickets
@@ -62,10 +62,6 @@ class TicketPage:
         return max(1, -(-self.count // self.per_page))
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 # "Open" spelled with constants, exactly as the partial indexes' condition: a planner proves
 # the index usable only from constants (SQLite never from parameters, PostgreSQL not in a
 # generic plan). The statuses are code, not input.
@@ -108,9 +104,9 @@ def filter_tickets(actor, filters: TicketFilters, *, common_words: bool = False)
     if filters.department:
         qs = qs.filter(department_id=_id_of(Department, filters.department))
     if filters.date_from:
-        qs = qs.filter(received_at__gte=_day_start(filters.date_from))
+        qs = qs.filter(received_at__gte=start_of_day(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(received_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+        qs = qs.filter(received_at__lt=start_of_day(filters.date_to + dt.timedelta(days=1)))
     if filters.customer_id:
         qs = qs.filter(customer_id=filters.customer_id)
     if filters.caller_number:
