@@ -54,10 +54,10 @@ ESCALATE_FROM = 3
 # ---------------------------------------------------------------------------------- scheduling
 
 
-def on_dispatched(order: WorkOrder, at: dt.datetime) -> None:
-    """Schedule the check after a (re-)dispatch and the first chase after the due time;
-    fields are set on ``order``, unsaved (the caller saves). ``chase_count`` is kept."""
-    desk = desk_for(order.branch_id)
+def on_dispatched(order: WorkOrder, at: dt.datetime, *, desk: DispatchDesk | None) -> None:
+    """Schedule the check after a (re-)dispatch and the first chase after the due time, by
+    the branch's ``desk`` (None: the defaults); fields are set on ``order``, unsaved (the
+    caller saves). ``chase_count`` is kept."""
     minutes = desk.check_after_minutes if desk is not None else DEFAULT_CHECK_MINUTES
     order.check_at = at + dt.timedelta(minutes=minutes)
     order.next_chase_at = (

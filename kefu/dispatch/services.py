@@ -36,7 +36,6 @@ from kefu.dispatch import cleaning, deadlines, followup, sending
 from kefu.dispatch import photos as photos_module
 from kefu.dispatch.models import (
     FIELD_STATUSES,
-    DispatchDesk,
     Source,
     Status,
     TrackingRecord,
@@ -48,7 +47,6 @@ SERIAL_PREFIX = "P"
 TEXT_MAX = cleaning.TEXT_MAX
 
 CENTER_ACTIONS = {"dispatch", "close", "reject", "cancel"}
-FIELD_ACTIONS = {"accept", "depart", "arrive", "complete", "return"}
 NOTE_REQUIRED = {"return", "reject", "cancel"}
 READ_ONLY_ROLES = {Role.QUALITY, Role.GENERAL_MANAGER}
 
@@ -158,10 +156,6 @@ def may_take(order: WorkOrder, actor, action: str) -> bool:
 def can_create(actor) -> bool:
     scope = scope_of(actor)
     return not scope.nothing and (scope.role in INTAKE_ROLES or scope.role == Role.DEPT_HEAD)
-
-
-def desk_of(order: WorkOrder) -> DispatchDesk | None:
-    return DispatchDesk.objects.filter(branch_id=order.branch_id).first()
 
 
 # ---------------------------------------------------------------------------------- recording
@@ -459,10 +453,10 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
         order.assignee = cleaning.find_field_person(assignee, order.department)
     elif order.crew is not None:
         order.assignee = order.crew.leader
+    desk = followup.desk_for(order.branch_id)  # read once: the copy, the check, the chases
     if dispatcher:
         order.dispatcher = cleaning.find_center_person(dispatcher, "dispatcher")
     elif order.dispatcher_id is None:
-        desk = desk_of(order)
         order.dispatcher = desk.dispatcher if desk else None
     now = timezone.now()
     redispatch = order.status != Status.PENDING
@@ -470,7 +464,7 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     order.dispatched_at = now
     order.dispatched_by = actor
     order.accepted_at = order.departed_at = order.arrived_at = None
-    followup.on_dispatched(order, now)
+    followup.on_dispatched(order, now, desk=desk)
     order.save()
     data = {
         "assignee": order.assignee.username if order.assignee_id else "",
@@ -567,7 +561,7 @@ def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder
         case "reject":
             order.completed_at = None
             order.dispatched_at = now
-            followup.on_dispatched(order, now)
+            followup.on_dispatched(order, now, desk=followup.desk_for(order.branch_id))
         case _:
             pass
     order.status = target
