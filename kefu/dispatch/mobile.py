@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import F, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,17 +22,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
-from kefu.core.calendar import start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
-from kefu.dispatch import photos, services
+from kefu.dispatch import photos, selectors, services
 from kefu.dispatch.models import (
     ACTION_LABELS,
-    FIELD_STATUSES,
     Photo,
     Status,
     TrackingRecord,
-    WorkOrder,
 )
 
 # Field staff log in on their phone once a month, not every fortnight (SESSION_COOKIE_AGE).
@@ -57,21 +53,6 @@ def map_url(address: str) -> str:
     return f"https://uri.amap.com/search?{query}"
 
 
-def list_my_orders(user, *, now: dt.datetime) -> tuple[list[WorkOrder], list[WorkOrder]]:
-    """The orders assigned to ``user`` or their crew: those still to do in the field, the most
-    urgent first, and those completed today, the latest first. Two queries."""
-    mine = services.visible_orders(user).filter(
-        Q(assignee=user) | Q(crew__leader=user) | Q(crew__members=user)
-    )
-    to_do = mine.filter(status__in=FIELD_STATUSES).order_by(
-        F("due_at").asc(nulls_last=True), "ordered_at", "id"
-    )
-    done = mine.filter(status=Status.COMPLETED, completed_at__gte=start_of_day(now)).order_by(
-        "-completed_at", "-id"
-    )
-    return list(to_do), list(done)
-
-
 # ---------------------------------------------------------------------------------- pages
 
 
@@ -79,7 +60,7 @@ def list_my_orders(user, *, now: dt.datetime) -> tuple[list[WorkOrder], list[Wor
 @require_GET
 def my_orders(request):
     now = timezone.now()
-    to_do, done = list_my_orders(request.user, now=now)
+    to_do, done = selectors.list_my_orders(request.user, now=now)
     return render(
         request,
         "dispatch/mobile/orders.html",

@@ -3,10 +3,13 @@ it, the people and crews an order can go to."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+import datetime as dt
+
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from kefu.accounts.models import Role, StaffProfile
+from kefu.core.calendar import start_of_day
 from kefu.dispatch.models import (
     FIELD_STATUSES,
     Crew,
@@ -141,3 +144,18 @@ def department_people():
     return sorted(
         people, key=lambda p: (p.role != Role.FIELD_STAFF, p.department_id, p.employee_no)
     )
+
+
+def list_my_orders(user, *, now: dt.datetime) -> tuple[list[WorkOrder], list[WorkOrder]]:
+    """The orders assigned to ``user`` or their crew: those still to do in the field, the most
+    urgent first, and those completed today, the latest first. Two queries."""
+    mine = visible_orders(user).filter(
+        Q(assignee=user) | Q(crew__leader=user) | Q(crew__members=user)
+    )
+    to_do = mine.filter(status__in=FIELD_STATUSES).order_by(
+        F("due_at").asc(nulls_last=True), "ordered_at", "id"
+    )
+    done = mine.filter(status=Status.COMPLETED, completed_at__gte=start_of_day(now)).order_by(
+        "-completed_at", "-id"
+    )
+    return list(to_do), list(done)

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from kefu.accounts.models import Role
 from kefu.dispatch import services
-from kefu.dispatch.mobile import list_my_orders
 from kefu.dispatch.models import Photo, Status, TrackingRecord, WorkOrder
+from kefu.dispatch.selectors import list_my_orders
 from tests.accounts.factories import PASSWORD, make_person
 from tests.dispatch.factories import make_field, make_order, order_in
 
