@@ -3,18 +3,8 @@ validate, audit and start the SMS; an admin edit would do none of that."""
 
 from django.contrib import admin
 
+from kefu.core.admin import ReadOnlyAdmin
 from kefu.notices.models import Campaign, Notice, NoticeLink, NoticeUpdate
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class UpdateInline(admin.TabularInline):
