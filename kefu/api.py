@@ -6,6 +6,7 @@ status; ``code`` values are stable (see kefu.core.errors.Code).
 
 from __future__ import annotations
 
+from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,8 +14,18 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from kefu.core.api_auth import API_AUTH
+from kefu.accounts.api_auth import API_AUTH
+from kefu.complaints.api import router as complaints_router
 from kefu.core.errors import ServiceError, refuse_nul
+from kefu.customers.api import router as customers_router
+from kefu.desk.api import router as tickets_router
+from kefu.dispatch.api import router as dispatch_router
+from kefu.followups.api import router as followups_router
+from kefu.notices.api import router as notices_router
+from kefu.notify.api import router as notify_router
+from kefu.reports.api import router as reports_router
+from kefu.sla.api import router as sla_router
+from kefu.workforce.api import router as cti_router
 
 
 class KefuParser(Parser):
@@ -142,35 +153,20 @@ def on_http_error(request, exc: HttpError):
 @api.get("/health", auth=None, tags=["system"])
 def health(request):
     """Liveness and database check for load balancers and monitoring."""
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok", "database": connection.vendor}
 
 
-def _mount() -> None:
-    from kefu.complaints.api import router as complaints_router
-    from kefu.customers.api import router as customers_router
-    from kefu.dispatch.api import router as dispatch_router
-    from kefu.followups.api import router as followups_router
-    from kefu.notices.api import router as notices_router
-    from kefu.notify.api import router as notify_router
-    from kefu.reports.api import router as reports_router
-    from kefu.sla.api import router as sla_router
-    from kefu.tickets.api import router as tickets_router
-    from kefu.workforce.api import router as cti_router
-
-    api.add_router("/tickets", tickets_router)
-    api.add_router("/customers", customers_router)
-    api.add_router("/sla", sla_router)
-    api.add_router("/complaints", complaints_router)
-    api.add_router("/cti", cti_router)
-    api.add_router("/notifications", notify_router)
-    api.add_router("/followups", followups_router)
-    api.add_router("/reports", reports_router)
-    api.add_router("/notices", notices_router)
-    api.add_router("/workorders", dispatch_router)
-
-
-_mount()
+# Each app's router, mounted under its path.
+api.add_router("/tickets", tickets_router)
+api.add_router("/customers", customers_router)
+api.add_router("/sla", sla_router)
+api.add_router("/complaints", complaints_router)
+api.add_router("/cti", cti_router)
+api.add_router("/notifications", notify_router)
+api.add_router("/followups", followups_router)
+api.add_router("/reports", reports_router)
+api.add_router("/notices", notices_router)
+api.add_router("/workorders", dispatch_router)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
@@ -19,8 +21,6 @@ def main(argv: list[str] | None = None) -> None:
         if "--list" in argv:
             argv.remove("--list")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(argv)
 
 

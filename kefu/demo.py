@@ -10,13 +10,18 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from kefu.accounts.models import Branch, Department, Role, ServiceArea
+from kefu.accounts.models import Branch, Department, Role, ServiceArea, StaffProfile
 from kefu.accounts.services import create_staff
 from kefu.complaints import rules as complaint_rules
 from kefu.complaints import services as complaint_services
-from kefu.complaints.models import Category, RoutingRule
+from kefu.complaints.models import Category, MunicipalHotline, RoutingRule
 from kefu.customers.models import Customer
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer
+from kefu.dispatch import services as dispatch
+from kefu.dispatch.models import Crew, DispatchDesk
+from kefu.followups.models import CallbackTask
+from kefu.followups.services import record_attempt
+from kefu.notices import services as notice_services
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 
@@ -383,8 +388,6 @@ def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of:
 
 def _call_back(ticket, lead) -> None:
     """The team lead makes the ticket's open callback, and the customer is satisfied."""
-    from kefu.followups.models import CallbackTask
-    from kefu.followups.services import record_attempt
 
     for task in CallbackTask.objects.filter(ticket=ticket, state=CallbackTask.State.OPEN):
         record_attempt(task.id, actor=lead, outcome="satisfied", note="客户表示满意", score=5)
@@ -392,7 +395,6 @@ def _call_back(ticket, lead) -> None:
 
 def _head_of(ticket):
     """The head of the ticket's department."""
-    from kefu.accounts.models import StaffProfile
 
     return (
         StaffProfile.objects.select_related("user")
@@ -402,8 +404,6 @@ def _head_of(ticket):
 
 
 def _power_hotline() -> int:
-    from kefu.complaints.models import MunicipalHotline
-
     return MunicipalHotline.objects.get(number="95598").id
 
 
@@ -434,7 +434,6 @@ def _seed_outage(customers: list, rng: random.Random) -> None:
 def _seed_notice() -> None:
     """The outage those customers phoned about, published: the banner on the workbench for
     callers from the area, the public notice board, the SMS to the area's customers."""
-    from kefu.notices import services as notice_services
 
     lead = get_user_model().objects.get(username="lead")
     now = timezone.now()
@@ -458,8 +457,6 @@ def _seed_dispatch(rng: random.Random) -> None:
     through the field to 销账, a returned one sent to someone else (whose phone is unknown, so a
     phone-call task waits), web orders for water delivery to verify, one overdue, one
     cancelled."""
-    from kefu.dispatch import services as dispatch
-    from kefu.dispatch.models import Crew, DispatchDesk
 
     User = get_user_model()
     people = {u.username: u for u in User.objects.filter(staff__isnull=False)}

@@ -115,18 +115,21 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "channels",
+    # In layer order, lowest first (README, Development): the kernel calls the hooks the
+    # domains register in their ready() in this order.
     "kefu.core",
     "kefu.accounts",
     "kefu.customers",
     "kefu.tickets",
-    "kefu.workforce",
+    "kefu.notify",
     "kefu.sla",
     "kefu.complaints",
-    "kefu.notify",
     "kefu.followups",
-    "kefu.reports",
-    "kefu.notices",
     "kefu.dispatch",
+    "kefu.notices",
+    "kefu.workforce",
+    "kefu.desk",
+    "kefu.reports",
     "kefu.dashboard",
 ]
 

@@ -8,13 +8,13 @@ from kefu.api import api
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
 from kefu.dashboard import views as dashboard_views
+from kefu.desk import views as ticket_views
 from kefu.dispatch import mobile as field_views
 from kefu.dispatch import views as dispatch_views
 from kefu.followups import views as followup_views
 from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
 from kefu.reports import views as report_views
-from kefu.tickets import views as ticket_views
 from kefu.workforce import views as call_views
 
 urlpatterns = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import Router
 from ninja.responses import Status as Reply
 
-from kefu.complaints import services
+from kefu.complaints import access, services
 from kefu.complaints.models import Category, MunicipalHotline
 from kefu.complaints.schemas import (
     ClassifyIn,
@@ -24,9 +24,9 @@ from kefu.complaints.schemas import (
     UnsatisfiedIn,
     group_out,
 )
-from kefu.tickets.api import ticket_detail
-from kefu.tickets.schemas import TicketOut
-from kefu.tickets.services import visible_tickets
+from kefu.desk.api import ticket_detail
+from kefu.desk.schemas import TicketOut
+from kefu.tickets.access import visible_tickets
 
 router = Router(tags=["complaints"])
 
@@ -47,7 +47,7 @@ def hotlines(request):
 
 @router.get("/groups/{group_id}", response=GroupOut)
 def group(request, group_id: int):
-    found = services.access_group(request.user, group_id)
+    found = access.access_group(request.user, group_id)
     return group_out(found, visible=visible_tickets(request.user))
 
 

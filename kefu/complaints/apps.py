@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ComplaintsConfig(AppConfig):
     name = "kefu.complaints"
     verbose_name = _("投诉处理")
+
+    def ready(self) -> None:
+        # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
+        from kefu.complaints import ticket_hooks
+
+        ticket_hooks.register()

@@ -30,6 +30,7 @@ from kefu.complaints.models import (
 )
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
+from kefu.notify.services import emit_webhook, notify_users
 from kefu.sla import services as sla
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
@@ -75,7 +76,7 @@ def promised_result(cleaned: dict):
     """The result time to read back to a complaining customer, from what intake knows: the
     fields that make a complaint major count already (a repeat or collective complaint is found
     when it is saved, and the time then shown on the ticket)."""
-    fields = cleaned.get("complaint")
+    fields = cleaned["extras"].get("complaint")
     if fields is None:
         return None
     probe = Complaint(loss_or_injury=fields.loss_or_injury, source=fields.source)
@@ -139,7 +140,6 @@ def managers(ticket: Ticket) -> list:
 def tell(event: str, *, users: list, ticket: Ticket, key: str, **context) -> None:
     """Notify ``users`` of a complaint event (in-app, and e-mail/SMS as the event's rule says);
     ``key`` makes a repeat of the same event send nothing new."""
-    from kefu.notify.services import emit_webhook, notify_users
 
     if users:
         notify_users(event, users=users, context=context, key=key, ticket=ticket)
@@ -397,10 +397,9 @@ def check_action(ticket: Ticket, action: str) -> None:
     approved = complaint.plans.filter(state=Plan.State.APPROVED).exists()
     missing = ""
     if action == "close":
+        # (and, for a responsibility complaint, its callback: kefu.followups checks that)
         if not (complaint.cause.strip() and complaint.corrective_action.strip()):
             missing = _("请先填写原因分析和整改措施")
-        elif klass == ComplaintClass.RESPONSIBLE and _callback_open(ticket):
-            missing = _("责任投诉须回访后才能归档")
     elif not klass:
         missing = _("请先界定投诉责任")
     elif klass == ComplaintClass.RESPONSIBLE and not approved:
@@ -417,12 +416,6 @@ def check_action(ticket: Ticket, action: str) -> None:
         missing = _("请先告知客户相关单位热线")
     if missing:
         raise ServiceError(Code.INVALID_TRANSITION, missing, field="action")
-
-
-def _callback_open(ticket: Ticket) -> bool:
-    from kefu.followups.models import CallbackTask
-
-    return CallbackTask.objects.filter(ticket=ticket, state=CallbackTask.State.OPEN).exists()
 
 
 def on_transition(ticket: Ticket, action: str) -> None:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Role, StaffProfile
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.complaints import rules
+from kefu.complaints.access import access_complaint, access_group
 from kefu.complaints.models import (
     Category,
     CollectiveGroup,
@@ -45,18 +46,6 @@ MAX_TEXT = 5000
 OVERRIDE_ROLES = {Role.SUPERVISOR, Role.GENERAL_MANAGER, Role.ADMIN}
 GROUP_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 DEPT_ROLES = {Role.DEPT_HANDLER, Role.DEPT_HEAD}
-
-
-def access_complaint(actor, serial: str, *, for_update: bool = False) -> Complaint:
-    """The complaint of ticket ``serial`` if ``actor`` may see the ticket. With ``for_update``
-    the ticket row is locked (every complaint change locks its ticket). NOT_FOUND otherwise,
-    and INVALID when the ticket is not a complaint."""
-    ticket = tickets.access_ticket(actor, serial, for_update=for_update)
-    complaint = getattr(ticket, "complaint", None) if rules.is_complaint(ticket) else None
-    if complaint is None:
-        raise ServiceError(Code.INVALID, _("该工单不是投诉"))
-    complaint.ticket = ticket  # the locked instance
-    return complaint
 
 
 def _text(value: str, field: str, *, required: bool = True, message: str = "") -> str:
@@ -443,19 +432,6 @@ def record_lessons(serial: str, *, actor, cause: str, corrective_action: str) ->
 
 
 # ---------------------------------------------------------------------------------- groups
-
-
-def visible_groups(actor):
-    """Collective complaints with at least one member ticket the actor may see."""
-    seen = tickets.visible_tickets(actor).filter(complaint__group__isnull=False)
-    return CollectiveGroup.objects.filter(members__ticket__in=seen).distinct()
-
-
-def access_group(actor, group_id: int) -> CollectiveGroup:
-    group = visible_groups(actor).filter(pk=group_id).select_related("area", "owner").first()
-    if group is None:
-        raise ServiceError(Code.NOT_FOUND, _("集体投诉不存在或无权查看"))
-    return group
 
 
 def group_owner_choices(actor) -> list[StaffProfile]:

@@ -12,10 +12,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kefu.complaints import services
+from kefu.complaints import access, services
 from kefu.core.errors import Code, ServiceError, refuse_nul
-from kefu.tickets.services import visible_tickets
-from kefu.tickets.views import after_change
+from kefu.desk.views import after_change
+from kefu.tickets.access import visible_tickets
 
 
 def _when(value: str) -> dt.datetime | None:
@@ -89,7 +89,7 @@ def step(request, serial: str, name: str):
 
 def _group_page(request, group_id: int, *, error: str = "", status: int = 200):
     try:
-        found = services.access_group(request.user, group_id)
+        found = access.access_group(request.user, group_id)
     except ServiceError:
         raise Http404
     # Only the members the viewer may see are listed; the others are counted.

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import chinese_calendar
 from django.utils import timezone
 
+from kefu.core.models import CalendarDay, CalendarYear
+
 logger = logging.getLogger(__name__)
 
 OPENING = dt.time(8, 30)
@@ -68,8 +70,6 @@ class WorkingCalendar:
 
     def _load(self, year: int) -> dict[dt.date, str]:
         if year not in self._days:
-            from kefu.core.models import CalendarDay, CalendarYear
-
             self._days[year] = dict(
                 CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
             )
@@ -164,7 +164,6 @@ def years_without_schedule(today: dt.date | None = None) -> list[int]:
     The next year is asked for from November on: the State Council publishes it then, and
     December deadlines already reach into it.
     """
-    from kefu.core.models import CalendarYear
 
     today = today or timezone.localdate()
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])

@@ -6,10 +6,12 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from kefu.core.masking import Masker
-from kefu.customers import selectors, services
+from kefu.customers import access, selectors, services
 from kefu.customers.importer import import_customers
 from kefu.customers.schemas import CustomerInSchema, CustomerOut, ImportResultOut, customer_out
 from kefu.customers.services import CustomerIn, PhoneIn
+from kefu.tickets.schemas import ticket_brief
+from kefu.tickets.selectors import caller_profile
 
 router = Router(tags=["customers"])
 
@@ -54,7 +56,7 @@ def _to_input(payload: CustomerInSchema) -> CustomerIn:
 
 def _reload(request, customer_id: int):
     return (
-        services.visible_customers(request.user)
+        access.visible_customers(request.user)
         .select_related("branch", "area")
         .prefetch_related("phones__contact", "tags", "contacts")
         .get(pk=customer_id)
@@ -64,8 +66,6 @@ def _reload(request, customer_id: int):
 @router.get("/lookup", response=LookupOut)
 def lookup(request, phone: str):
     """Caller identification: the customers with this number (any format) and their last tickets."""
-    from kefu.tickets.schemas import ticket_brief
-    from kefu.tickets.selectors import caller_profile
 
     masker = Masker(request.user)
     profile = caller_profile(request.user, phone)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q
 
 from kefu.core.phones import normalize_phone
+from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer, CustomerPhone
-from kefu.customers.services import visible_customers
 
 
 def active_owners(number: str):

@@ -14,6 +14,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import can_view_pii
 from kefu.core.phones import normalize_phone
 from kefu.core.services import get_or_create_tags, record_audit
+from kefu.customers.access import access_customer
 from kefu.customers.models import Contact, Customer, CustomerPhone
 
 MAX_PHONES = 10
@@ -259,29 +260,6 @@ def deactivate_customer(customer_id: int, *, actor, reason: str = "") -> Custome
         record_audit(
             actor=actor, action="customer.deactivate", obj=customer, detail={"reason": reason}
         )
-    return customer
-
-
-def visible_customers(actor):
-    scope = scope_of(actor)
-    qs = Customer.objects.all()
-    if scope.nothing:
-        return qs.none()
-    if scope.everything:
-        return qs
-    if scope.branch_id is not None:
-        return qs.filter(branch_id=scope.branch_id)
-    return qs.none()
-
-
-def access_customer(actor, customer_id: int, *, for_update: bool = False) -> Customer:
-    """The customer if ``actor`` may see it; ServiceError(NOT_FOUND) otherwise."""
-    qs = visible_customers(actor)
-    if for_update:
-        qs = qs.select_for_update()
-    customer = qs.filter(pk=customer_id).first()
-    if customer is None:
-        raise ServiceError(Code.NOT_FOUND, _("客户不存在"))
     return customer
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import ServiceError
 from kefu.core.masking import Masker
-from kefu.customers import selectors, services
+from kefu.customers import access, selectors, services
 from kefu.customers.forms import CustomerForm, ImportForm, split_contacts
 from kefu.customers.importer import ImportResult, error_report, import_customers
 from kefu.customers.services import CustomerIn, PhoneIn, split_phones, split_tags
@@ -66,7 +66,7 @@ def customer_edit(request, customer_id: int | None = None):
     customer = None
     if customer_id is not None:
         try:
-            customer = services.access_customer(request.user, customer_id)
+            customer = access.access_customer(request.user, customer_id)
         except ServiceError:
             raise Http404
     if request.method == "GET":

@@ -19,15 +19,15 @@ from kefu.accounts.models import Branch, ServiceArea
 from kefu.accounts.scope import scope_of
 from kefu.core.calendar import start_of_day
 from kefu.dispatch import models as dispatch_models
+from kefu.dispatch.access import visible_orders
 from kefu.dispatch.latency import today_summary
 from kefu.dispatch.models import CallTask
 from kefu.dispatch.sending import OPEN_CALLS
-from kefu.dispatch.services import visible_orders
 from kefu.notices.models import Notice, NoticeUpdate
 from kefu.sla.models import Deadline
+from kefu.tickets.access import visible_tickets
 from kefu.tickets.models import OPEN_STATUSES as TICKET_OPEN
 from kefu.tickets.models import Priority
-from kefu.tickets.services import visible_tickets
 
 OrderStatus = dispatch_models.Status
 # An order is overdue when its due time passed before it was completed, closed or cancelled.

@@ -16,10 +16,13 @@ from kefu.dispatch.models import (
     DeadlineRule,
     DispatchDesk,
     DispatchMessage,
+    Kind,
     MessageTemplate,
     TrackingRecord,
     WorkOrder,
 )
+from kefu.tickets.admin import TicketTypeAdmin
+from kefu.tickets.models import TicketType
 
 
 @admin.register(Crew)
@@ -93,3 +96,22 @@ class DispatchMessageAdmin(ReadOnlyAdmin):
 class CallTaskAdmin(ReadOnlyAdmin):
     list_display = ["order", "callee", "phone", "state", "created_at", "called_at", "called_by"]
     list_filter = ["state"]
+
+
+class WorkOrderKindTicketTypeAdmin(TicketTypeAdmin):
+    """The request types with the work order kinds offered for 派工类型: the kernel keeps the
+    code, the kinds are dispatch's."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "work_order_kind":
+            return forms.TypedChoiceField(
+                choices=[("", "---------"), *Kind.choices],
+                required=False,
+                label=db_field.verbose_name,
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+admin.site.unregister(TicketType)
+admin.site.register(TicketType, WorkOrderKindTicketTypeAdmin)

@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
 from kefu.core.masking import Masker
-from kefu.dispatch import latency, message, photos, selectors, sending, services
+from kefu.dispatch import access, latency, message, photos, selectors, sending, services
 from kefu.dispatch.models import WorkOrder
 from kefu.dispatch.schemas import (
     CallIn,
@@ -105,7 +105,7 @@ def _detail(request, serial: str) -> dict:
         "return_reason": order.return_reason,
         "chase_count": order.chase_count,
         "photos": [p.file.name for p in order.photos.all()],
-        "actions": services.actions_for(order, request.user),
+        "actions": access.actions_for(order, request.user),
         "tracking": [_tracking(t) for t in selectors.tracking_of(order)],
         "messages": [
             {
@@ -227,7 +227,7 @@ def dispatch_latency(request, filters: Query[LatencyQuery]):
     """Dispatch latency of the orders the caller may see: how many SMS left within 3
     minutes of confirming the order, the median and the 95th percentile."""
     return latency.latency_summary(
-        services.visible_orders(request.user), since=filters.since, until=filters.until
+        access.visible_orders(request.user), since=filters.since, until=filters.until
     )
 
 
@@ -245,9 +245,7 @@ def order_message(request, serial: str):
 
 @router.get("/{serial}/tracking", response=list[TrackingOut])
 def tracking(request, serial: str):
-    return [
-        _tracking(t) for t in selectors.tracking_of(services.access_order(request.user, serial))
-    ]
+    return [_tracking(t) for t in selectors.tracking_of(access.access_order(request.user, serial))]
 
 
 # ---------------------------------------------------------------------------------- changes

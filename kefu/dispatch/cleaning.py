@@ -16,7 +16,8 @@ from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.core.phones import normalize_phone
 from kefu.core.services import clean_text
-from kefu.customers.services import resolve_branch_area, visible_customers
+from kefu.customers.access import visible_customers
+from kefu.customers.services import resolve_branch_area
 from kefu.dispatch.models import Crew, Kind, Source
 
 TEXT_MAX = 2000

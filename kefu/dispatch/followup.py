@@ -41,6 +41,8 @@ from django.utils.translation import gettext as _
 
 from kefu.core.calendar import MAX_DAYS_SEARCHED, WorkingCalendar
 from kefu.dispatch.models import FIELD_STATUSES, DispatchDesk, Status, TrackingRecord, WorkOrder
+from kefu.dispatch.tracking import record_tracking
+from kefu.notify.services import Notice, notify_many, send_sms
 
 CHECK_BATCH = 200
 CHASE_BATCH = 200
@@ -176,8 +178,6 @@ def run_checks(now: dt.datetime | None = None) -> int:
     nobody accepted it yet. Each order is checked once per dispatch, whatever the number of
     workers. An order no longer in the field only has its check cleared. Returns how many
     orders were checked."""
-    from kefu.dispatch.services import record_tracking
-    from kefu.notify.services import Notice, notify_many
 
     now = now or timezone.now()
     done = 0
@@ -243,7 +243,6 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
     line on the order's tracking record, and schedule the next slot. An order that left the
     field or is not late (its due time moved) is only rescheduled or cleared. Each slot
     chases an order once, whatever the number of workers. Returns how many were chased."""
-    from kefu.notify.services import notify_many
 
     now = now or timezone.now()
     calendar = WorkingCalendar()
@@ -278,8 +277,6 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
 def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
     """Send the ``row.chase_count``-th chase of ``row``, write it on the tracking record and
     return the staff notices to create with the batch's."""
-    from kefu.dispatch.services import record_tracking
-    from kefu.notify.services import Notice, send_sms
 
     count = row.chase_count
     late = now - row.due_at

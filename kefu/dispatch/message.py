@@ -59,6 +59,7 @@ from django.utils.translation import gettext_lazy
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text
 from kefu.dispatch.defaults import DEFAULT_TEMPLATES
+from kefu.dispatch.models import MessageTemplate
 
 logger = logging.getLogger(__name__)
 
@@ -401,7 +402,6 @@ def default_template(kind: str) -> str:
 
 def template_of(kind: str) -> str:
     """The text of the active template of ``kind``; the shipped default when there is none."""
-    from kefu.dispatch.models import MessageTemplate
 
     text = (
         MessageTemplate.objects.filter(kind=kind, is_active=True)

@@ -24,7 +24,7 @@ from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
-from kefu.dispatch import photos, selectors, services
+from kefu.dispatch import access, photos, selectors, services
 from kefu.dispatch.models import (
     ACTION_LABELS,
     Photo,
@@ -70,10 +70,10 @@ def my_orders(request):
 
 def _order_page(request, serial: str, *, error: ServiceError | None = None):
     try:
-        order = services.access_order(request.user, serial)
+        order = access.access_order(request.user, serial)
     except ServiceError:
         raise Http404 from None
-    actions = services.actions_for(order, request.user)
+    actions = access.actions_for(order, request.user)
     posted = request.POST if error is not None else {}
     if error is not None and error.field == "signature":
         posted = posted.copy()

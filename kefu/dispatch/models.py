@@ -14,6 +14,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Branch, Department, ServiceArea
@@ -442,8 +443,6 @@ class WorkOrder(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from django.utils import timezone
-
         return (
             self.due_at is not None
             and self.status in (Status.PENDING, *FIELD_STATUSES, Status.RETURNED)

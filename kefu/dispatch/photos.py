@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import Code, ServiceError
-from kefu.dispatch import services
+from kefu.dispatch import access
 from kefu.dispatch.models import FIELD_STATUSES, Photo, Status, TrackingRecord, WorkOrder
+from kefu.dispatch.tracking import record_tracking
 
 MAX_PHOTOS = 12
 SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
@@ -77,13 +78,13 @@ def save_photo(order: WorkOrder, upload, actor) -> Photo:
 def add_photo(serial: str, *, actor, upload) -> Photo:
     """A photo taken on site, by the order's field staff (or its department) while it is out
     or just completed. Locks the order row."""
-    order = services.access_order(actor, serial, for_update=True)
+    order = access.access_order(actor, serial, for_update=True)
     allowed = (*FIELD_STATUSES, Status.COMPLETED)
-    if not services.may_take(order, actor, "arrive") or order.status not in allowed:
+    if not access.may_take(order, actor, "arrive") or order.status not in allowed:
         raise ServiceError(Code.FORBIDDEN, _("无权上传照片"), field="photos")
     check_photos(order, [upload])
     photo = save_photo(order, upload, actor)
-    services.record_tracking(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.PHOTO,
@@ -101,7 +102,7 @@ def open_photo(actor, path: str) -> Photo | WorkOrder:
     if photo is None:
         order = WorkOrder.objects.filter(signature=path).first()
         order_id = order.pk if order else None
-    if order_id is None or not services.visible_orders(actor).filter(pk=order_id).exists():
+    if order_id is None or not access.visible_orders(actor).filter(pk=order_id).exists():
         raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
     return photo or order
 

@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from kefu.accounts.models import Role, StaffProfile
 from kefu.core.calendar import start_of_day
+from kefu.dispatch.access import access_order, visible_orders
 from kefu.dispatch.models import (
     FIELD_STATUSES,
     Crew,
     Status,
     WorkOrder,
 )
-from kefu.dispatch.services import access_order, visible_orders
 
 PAGE_SIZE = 50
 OVERDUE_STATUSES = (Status.PENDING, *FIELD_STATUSES, Status.RETURNED)

@@ -40,7 +40,7 @@ from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.services import clean_text, record_audit
-from kefu.dispatch import services
+from kefu.dispatch import access, tasks
 from kefu.dispatch.message import message_for
 from kefu.dispatch.models import (
     FIELD_STATUSES,
@@ -49,6 +49,7 @@ from kefu.dispatch.models import (
     TrackingRecord,
     WorkOrder,
 )
+from kefu.dispatch.tracking import record_tracking
 from kefu.notify import services as notify
 from kefu.notify.models import Delivery
 
@@ -160,10 +161,8 @@ def queue_messages(order: WorkOrder, *, actor, at: dt.datetime) -> list[Dispatch
 
 def _send_after_commit(message_id: int) -> None:
     def enqueue() -> None:
-        from kefu.dispatch.tasks import send_dispatch_message
-
         try:
-            send_dispatch_message(message_id)
+            tasks.send_dispatch_message(message_id)
         except Exception:  # noqa: BLE001 - notify's and our minute sweeps send it instead
             logger.exception("could not queue dispatch message %s", message_id)
 
@@ -184,7 +183,7 @@ def _void_earlier(order: WorkOrder, *, actor, at: dt.datetime) -> None:
     closed = CallTask.objects.filter(message_id__in=ids, state__in=OPEN_CALLS).update(
         state=CallState.VOID, note=_("派工单已改派,无需电话通知")
     )
-    services.record_tracking(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.MESSAGE,
@@ -266,7 +265,7 @@ def _sent(message: DispatchMessage, delivery: Delivery) -> None:
             else _("派工短信已抄送调度员 %(who)s(%(phone)s),用时 %(seconds)d 秒")
         ) % {**who, "seconds": seconds}
     message.save(update_fields=fields)
-    services.record_tracking(
+    record_tracking(
         message.order,
         actor=None,
         kind=TrackingRecord.Kind.MESSAGE,
@@ -302,7 +301,7 @@ def _fail(message: DispatchMessage, *, reason: str, at: dt.datetime) -> None:
         created_at=at,
     )
     who = _name(message.recipient)
-    services.record_tracking(
+    record_tracking(
         order,
         actor=None,
         kind=TrackingRecord.Kind.MESSAGE,
@@ -387,7 +386,7 @@ def _access(actor, model, pk) -> tuple[WorkOrder, object]:
         serial = None
     if serial is None:
         raise ServiceError(Code.NOT_FOUND, _("派工单不存在或无权查看"))
-    order = services.access_order(actor, serial, for_update=True)
+    order = access.access_order(actor, serial, for_update=True)
     _may_handle(order, actor)
     return order, model.objects.select_for_update().get(pk=pk)
 
@@ -431,7 +430,7 @@ def resend_message(message_id: int, *, actor) -> DispatchMessage:
         obj=message,
         detail={"order": order.serial, "phone": phone, "previous_phone": previous},
     )
-    services.record_tracking(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.MESSAGE,
@@ -493,7 +492,7 @@ def record_call(
         "time": _clock(called_at),
         "note": note,
     }
-    services.record_tracking(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.CALL,
@@ -526,7 +525,7 @@ def list_open_call_tasks(actor):
     elif scope.role not in INTAKE_ROLES:
         return tasks.none()
     elif not scope.everything:
-        tasks = tasks.filter(order_id__in=services.visible_orders(actor).values("pk"))
+        tasks = tasks.filter(order_id__in=access.visible_orders(actor).values("pk"))
     return tasks.select_related("order", "callee__staff", "message", "owner").order_by(
         "created_at", "pk"
     )

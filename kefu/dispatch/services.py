@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,21 +33,27 @@ from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit
 from kefu.core.services import next_serial
 from kefu.dispatch import cleaning, deadlines, followup, sending
 from kefu.dispatch import photos as photos_module
+from kefu.dispatch.access import READ_ONLY_ROLES, access_order, can_create, may_take
 from kefu.dispatch.models import (
     FIELD_STATUSES,
+    OPEN_STATUSES,
     Source,
     Status,
     TrackingRecord,
     WorkOrder,
 )
-from kefu.notify.services import emit_webhook
+from kefu.dispatch.tracking import record_tracking
+from kefu.notify.services import emit_webhook, send_sms
+from kefu.tickets.access import access_ticket
+from kefu.tickets.models import Status as TicketStatus
+from kefu.tickets.models import TicketEvent
+from kefu.tickets.services import apply_transition
+from kefu.tickets.timeline import record_event
 
 SERIAL_PREFIX = "P"
 TEXT_MAX = cleaning.TEXT_MAX
 
-CENTER_ACTIONS = {"dispatch", "close", "reject", "cancel"}
 NOTE_REQUIRED = {"return", "reject", "cancel"}
-READ_ONLY_ROLES = {Role.QUALITY, Role.GENERAL_MANAGER}
 
 
 @dataclass
@@ -78,115 +83,13 @@ class OrderIn:
     ordered_at: dt.datetime | None = None
 
 
-# ---------------------------------------------------------------------------------- access
-
-
-def visible_orders(actor):
-    """The work orders ``actor`` may see: all, the branch's, the department's; field staff
-    their own and their crews' orders."""
-    scope = scope_of(actor)
-    qs = WorkOrder.objects.all()
-    if scope.nothing:
-        return qs.none()
-    if scope.everything:
-        return qs
-    if scope.role == Role.FIELD_STAFF:
-        return qs.filter(
-            Q(assignee=actor) | Q(crew__members=actor) | Q(crew__leader=actor)
-        ).distinct()
-    if scope.is_department:
-        return qs.filter(department_id=scope.department_id)
-    if scope.branch_id is not None:
-        return qs.filter(branch_id=scope.branch_id)
-    return qs.none()
-
-
-def access_order(actor, serial: str, *, for_update: bool = False) -> WorkOrder:
-    """The order ``serial`` if ``actor`` may see it, else ServiceError(NOT_FOUND).
-
-    With ``for_update`` the row is locked until the caller's transaction ends.
-    """
-    serial = str(serial)[:20]
-    if "\x00" in serial:
-        raise ServiceError(Code.NOT_FOUND, _("派工单不存在或无权查看"))
-    ids = visible_orders(actor).filter(serial=serial).values_list("pk", flat=True)[:1]
-    rows = WorkOrder.objects.select_for_update() if for_update else WorkOrder.objects.all()
-    order = rows.filter(pk__in=list(ids)).first()
-    if order is None:
-        raise ServiceError(Code.NOT_FOUND, _("派工单不存在或无权查看"))
-    return order
-
-
-def is_field_member(order: WorkOrder, actor) -> bool:
-    """``actor`` is the order's field staff: its assignee, or its crew's leader or member."""
-    if order.assignee_id == actor.pk:
-        return True
-    if order.crew_id is None:
-        return False
-    crew = order.crew
-    return crew.leader_id == actor.pk or crew.members.filter(pk=actor.pk).exists()
-
-
-def actions_for(order: WorkOrder, actor) -> list[str]:
-    """The actions ``actor`` may take on ``order`` now."""
-    return [a for a in order.allowed_actions() if may_take(order, actor, a)]
-
-
-def may_take(order: WorkOrder, actor, action: str) -> bool:
-    """``actor``'s role lets them take ``action`` on ``order`` (its state aside)."""
-    scope = scope_of(actor)
-    if scope.nothing or scope.role in READ_ONLY_ROLES:
-        return False
-    if action in CENTER_ACTIONS:
-        if scope.role in INTAKE_ROLES:
-            return True
-        return (
-            action in {"dispatch", "cancel"}
-            and scope.role == Role.DEPT_HEAD
-            and order.department_id == scope.department_id
-        )
-    # Field steps: the field staff on the order, or the department's handlers and head.
-    if scope.role == Role.FIELD_STAFF:
-        return is_field_member(order, actor)
-    if scope.role in (Role.DEPT_HANDLER, Role.DEPT_HEAD):
-        return order.department_id == scope.department_id
-    return scope.role in INTAKE_ROLES  # the center may record what the field phoned in
-
-
-def can_create(actor) -> bool:
-    scope = scope_of(actor)
-    return not scope.nothing and (scope.role in INTAKE_ROLES or scope.role == Role.DEPT_HEAD)
-
-
 # ---------------------------------------------------------------------------------- recording
-
-
-def _record(
-    order: WorkOrder, *, actor, kind: str, note: str = "", at: dt.datetime | None = None, **fields
-) -> TrackingRecord:
-    return TrackingRecord.objects.create(
-        order=order,
-        at=at or timezone.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        kind=kind,
-        note=note,
-        **fields,
-    )
-
-
-def record_tracking(
-    order: WorkOrder, *, actor, kind: str, note: str = "", **fields
-) -> TrackingRecord:
-    """Write a line on ``order``'s tracking record (for the other dispatch modules)."""
-    return _record(order, actor=actor, kind=kind, note=note, **fields)
 
 
 def _tell_ticket(order: WorkOrder, *, actor, note: str, data: dict) -> None:
     """A line on the ticket's timeline for what happened to one of its work orders."""
     if order.ticket_id is None:
         return
-    from kefu.tickets.models import TicketEvent
-    from kefu.tickets.timeline import record_event
 
     record_event(
         order.ticket,
@@ -241,8 +144,6 @@ def create_order(
     fields = cleaning.clean_order(data, actor)
     source_ticket = None
     if ticket:
-        from kefu.tickets.services import access_ticket
-
         source_ticket = access_ticket(actor, ticket, for_update=True)
         if not source_ticket.is_open:
             raise ServiceError(Code.INVALID_TRANSITION, _("工单已结束,不能派工"), field="ticket")
@@ -270,7 +171,7 @@ def create_order(
     if order.source == Source.WEB:
         order.verify_due_at = deadlines.verify_due_for(order, order.ordered_at)
     order.save()
-    _record(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.CREATED,
@@ -298,11 +199,9 @@ def create_order(
 
 def _ticket_follows(ticket, order: WorkOrder, actor) -> None:
     """A ticket not yet with a department goes to the order's department (ticket dispatch)."""
-    from kefu.tickets.models import Status as TicketStatus
-    from kefu.tickets.services import _apply
 
     if ticket.status in (TicketStatus.NEW, TicketStatus.ACCEPTED) and not ticket.department_id:
-        _apply(
+        apply_transition(
             ticket,
             actor=actor,
             action="dispatch",
@@ -360,7 +259,7 @@ def update_order(serial: str, data: OrderIn, *, actor, note: str = "") -> WorkOr
     if "kind" in changes and order.status == Status.PENDING:
         order.due_at, order.due_rule = deadlines.due_for(order, order.ordered_at)
     order.save()
-    _record(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.NOTE,
@@ -394,7 +293,7 @@ def verify_order(serial: str, *, actor, confirmed: bool, note: str) -> WorkOrder
     if confirmed:
         order.verified_at = now
         order.save(update_fields=["verified_at", "updated_at"])
-        _record(
+        record_tracking(
             order,
             actor=actor,
             kind=TrackingRecord.Kind.NOTE,
@@ -475,7 +374,7 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     }
     if redispatch:
         data["previous"] = previous
-    _record(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.STATUS,
@@ -568,7 +467,7 @@ def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder
     if target not in FIELD_STATUSES:
         followup.on_field_done(order)
     order.save()
-    _record(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.STATUS,
@@ -597,7 +496,6 @@ def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder
 
 def _tell_customer_crew_coming(order: WorkOrder) -> None:
     """The customer hears who is coming, and the code to give on completion."""
-    from kefu.notify.services import send_sms
 
     staff = getattr(order.assignee, "staff", None)
     send_sms(
@@ -656,7 +554,7 @@ def complete_order(
     order.completed_at = now
     followup.on_field_done(order)
     order.save()
-    _record(
+    record_tracking(
         order,
         actor=actor,
         kind=TrackingRecord.Kind.STATUS,
@@ -685,7 +583,7 @@ def add_tracking_note(serial: str, *, actor, note: str) -> TrackingRecord:
     if scope_of(actor).role in READ_ONLY_ROLES:
         raise ServiceError(Code.FORBIDDEN, _("无权添加跟踪记录"))
     note = cleaning.text(note, "note", TEXT_MAX, required=True)
-    record = _record(order, actor=actor, kind=TrackingRecord.Kind.NOTE, note=note)
+    record = record_tracking(order, actor=actor, kind=TrackingRecord.Kind.NOTE, note=note)
     WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
     return record
 
@@ -695,7 +593,6 @@ def add_tracking_note(serial: str, *, actor, note: str) -> TrackingRecord:
 
 def open_orders_of(ticket) -> list[str]:
     """Serials of the ticket's work orders still open (the ticket cannot resolve before)."""
-    from kefu.dispatch.models import OPEN_STATUSES
 
     return list(
         WorkOrder.objects.filter(ticket=ticket, status__in=OPEN_STATUSES).values_list(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
-from kefu.dispatch import latency, message, selectors, sending, services
+from kefu.dispatch import access, latency, message, selectors, sending, services
 from kefu.dispatch.forms import (
     CallForm,
     CompleteForm,
@@ -23,6 +23,7 @@ from kefu.dispatch.forms import (
     VerifyForm,
 )
 from kefu.dispatch.models import ACTION_LABELS, Kind, Source, Status, TrackingRecord, WorkOrder
+from kefu.tickets.access import access_ticket
 
 
 def _error_to(form, exc: ServiceError) -> None:
@@ -59,9 +60,9 @@ def order_list(request):
             "overdue_count": selectors.count_overdue(request.user),
             "overdue": params.get("overdue") == "1",
             "q": params.get("q", "")[:60],
-            "can_create": services.can_create(request.user),
+            "can_create": access.can_create(request.user),
             "calls_open": sending.list_open_call_tasks(request.user).count(),
-            "latency": latency.today_summary(services.visible_orders(request.user)),
+            "latency": latency.today_summary(access.visible_orders(request.user)),
             "masker": Masker(request.user),
         },
     )
@@ -112,7 +113,7 @@ def _new_page(request, form, *, error: str = "", status: int = 200):
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_new(request):
-    if not services.can_create(request.user):
+    if not access.can_create(request.user):
         raise Http404
     if request.method == "GET":
         initial = {"dispatch": True, "source": Source.PHONE}
@@ -143,7 +144,6 @@ def order_new(request):
 
 def _from_ticket(actor, serial: str) -> dict:
     """The new order's fields taken from the ticket it comes from."""
-    from kefu.tickets.services import access_ticket
 
     try:
         ticket = access_ticket(actor, serial)
@@ -194,7 +194,7 @@ def _detail(request, serial: str, *, forms: dict | None = None, error: str = "",
         order = selectors.get_order(request.user, serial)
     except ServiceError:
         raise Http404 from None
-    actions = services.actions_for(order, request.user)
+    actions = access.actions_for(order, request.user)
     context = {
         "order": order,
         "tracking": selectors.tracking_of(order),
@@ -206,7 +206,7 @@ def _detail(request, serial: str, *, forms: dict | None = None, error: str = "",
         "kind_labels": dict(TrackingRecord.Kind.choices),
         "people": selectors.field_people(order),
         "crews": selectors.crews_of(order.department_id),
-        "can_note": scope_of(request.user).role not in services.READ_ONLY_ROLES,
+        "can_note": scope_of(request.user).role not in access.READ_ONLY_ROLES,
         "can_resend": sending.may_handle(order, request.user),
         "can_verify": order.source == Source.WEB
         and order.status == Status.PENDING

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class FollowupsConfig(AppConfig):
     name = "kefu.followups"
     verbose_name = _("回访与满意度")
+
+    def ready(self) -> None:
+        # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
+        from kefu.followups import ticket_hooks
+
+        ticket_hooks.register()

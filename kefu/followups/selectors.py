@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
+from kefu.followups.access import access_task, visible_tasks
 from kefu.followups.models import CallbackTask, Survey
-from kefu.followups.services import EXCLUDED_BY_CUSTOMER, access_task, visible_tasks
-from kefu.tickets.services import scoped_to_tickets
+from kefu.followups.services import EXCLUDED_BY_CUSTOMER
+from kefu.tickets.access import scoped_to_tickets
 
 VIEWS = ("mine", "open", "overdue")
 PER_PAGE = 20

@@ -22,11 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role
-from kefu.accounts.scope import scope_of
 from kefu.complaints import services as complaints
 from kefu.core.calendar import WorkingCalendar
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text
+from kefu.followups import tasks
+from kefu.followups.access import access_task, can_call_back
 from kefu.followups.models import (
     Attempt,
     CallbackRule,
@@ -37,17 +38,17 @@ from kefu.followups.models import (
     Purpose,
     Survey,
 )
+from kefu.notify.models import Delivery
+from kefu.notify.services import notify_users, send_sms
 from kefu.sla import services as sla
 from kefu.sla.models import Deadline
 from kefu.tickets import services as tickets
+from kefu.tickets.access import access_ticket
 from kefu.tickets.models import Status, Ticket, TicketEvent
 from kefu.tickets.timeline import record_event
 
 logger = logging.getLogger(__name__)
 
-# Callbacks are the center's work: agents, team leads and supervisors make them. Department
-# staff, the quality inspector and the general manager read them but record nothing.
-CALLER_ROLES = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 MAX_NOTE = 2000
 MAX_COMMENT = 500
 TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
@@ -57,26 +58,6 @@ EXCLUDED_BY_CUSTOMER = (CallbackTask.Excluded.DECLINED, CallbackTask.Excluded.AN
 
 
 # ---------------------------------------------------------------------------------- access
-
-
-def visible_tasks(actor):
-    """The callback tasks of the tickets ``actor`` may see (as kefu.tickets' scope)."""
-    return tickets.scoped_to_tickets(CallbackTask.objects.all(), actor, through="ticket__")
-
-
-def access_task(actor, task_id: int, *, for_update: bool = False) -> CallbackTask:
-    """The task ``task_id`` if ``actor`` may see its ticket, else ServiceError(NOT_FOUND)."""
-    qs = visible_tasks(actor).select_related("ticket__type")
-    if for_update:
-        qs = qs.select_for_update(of=("self",))
-    task = qs.filter(pk=task_id).first() if 0 < task_id < 2**63 else None
-    if task is None:
-        raise ServiceError(Code.NOT_FOUND, _("回访任务不存在或无权查看"))
-    return task
-
-
-def can_call_back(actor) -> bool:
-    return scope_of(actor).role in CALLER_ROLES
 
 
 def _require_caller(actor) -> None:
@@ -316,9 +297,7 @@ def _invite_survey(ticket: Ticket, *, rule, task, actor, at: dt.datetime) -> Sur
 
 
 def _queue_invite(survey_id: int) -> None:
-    from kefu.followups.tasks import send_survey_invite
-
-    send_survey_invite(survey_id)
+    tasks.send_survey_invite(survey_id)
 
 
 def survey_url(survey: Survey) -> str:
@@ -330,8 +309,6 @@ def _send_survey_sms(survey: Survey) -> bool:
     """Hand the invitation to the SMS gateway (kefu.notify). Returns whether it is queued
     (now or by an earlier call: the key makes a repeated call send once); False for a number
     the gateway cannot use."""
-    from kefu.notify.models import Delivery
-    from kefu.notify.services import send_sms
 
     key = f"survey:{survey.id}"
     queued = send_sms(
@@ -382,7 +359,7 @@ def create_callback(
     callback, INVALID_TRANSITION for a cancelled or merged ticket.
     """
     _require_caller(actor)
-    ticket = tickets.access_ticket(actor, serial, for_update=True)
+    ticket = access_ticket(actor, serial, for_update=True)
     if purpose not in Purpose.values:
         raise ServiceError(Code.INVALID, _("回访类别无效"), field="purpose")
     if method not in Method.values:
@@ -453,7 +430,7 @@ def record_attempt(
     """
     _require_caller(actor)
     task = access_task(actor, task_id)
-    ticket = tickets.access_ticket(actor, task.ticket.serial, for_update=True)
+    ticket = access_ticket(actor, task.ticket.serial, for_update=True)
     task = CallbackTask.objects.select_for_update().get(pk=task.pk)
     task.ticket = ticket
     if not task.is_open:
@@ -652,7 +629,6 @@ def _follow_low_score(survey: Survey, now: dt.datetime) -> None:
         % {"score": survey.score, "due": _when(task.due_at)},
         task=task.id,
     )
-    from kefu.notify.services import notify_users
 
     notify_users(
         "followup.due",

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
-from kefu.followups import selectors, services
+from kefu.followups import access, selectors, services
 from kefu.followups.forms import AttemptForm, StatsForm, SurveyForm, TaskForm
 
 VIEW_LABELS = {"mine": _("我的回访"), "open": _("全部待回访"), "overdue": _("已超期")}
@@ -47,7 +47,7 @@ def task_list(request):
             "base_query": urlencode({"view": view}),
             "masker": Masker(request.user),
             "now": timezone.now(),
-            "can_call_back": services.can_call_back(request.user),
+            "can_call_back": access.can_call_back(request.user),
             "can_read_stats": selectors.can_read_rates(request.user),
             "form": TaskForm(),
         },
@@ -65,7 +65,7 @@ def _detail(request, task_id: int, *, form=None, error: str = "", status: int = 
         "error": error,
         "masker": Masker(request.user),
         "now": timezone.now(),
-        "can_call_back": services.can_call_back(request.user),
+        "can_call_back": access.can_call_back(request.user),
     }
     return render(request, "followups/detail.html", context, status=status)
 
@@ -118,7 +118,7 @@ def create(request):
             "base_query": urlencode({"view": "mine"}),
             "masker": Masker(request.user),
             "now": timezone.now(),
-            "can_call_back": services.can_call_back(request.user),
+            "can_call_back": access.can_call_back(request.user),
             "can_read_stats": selectors.can_read_rates(request.user),
             "form": form,
             "error": error,

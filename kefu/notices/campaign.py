@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from kefu.core.phones import normalize_phone
 from kefu.customers.models import Customer, CustomerPhone
+from kefu.notices import tasks
 from kefu.notices.models import Campaign, Notice
 from kefu.notify.models import Delivery
 from kefu.notify.services import send_sms_many
@@ -125,13 +126,11 @@ def start_campaign(notice: Notice, *, purpose: str) -> Campaign:
 
 
 def _enqueue(campaign_id: int, *, delay: float = 0) -> None:
-    from kefu.notices.tasks import run_campaign
-
     try:
         if delay > 0:
-            run_campaign.schedule((campaign_id,), delay=delay)
+            tasks.run_campaign.schedule((campaign_id,), delay=delay)
         else:
-            run_campaign(campaign_id)
+            tasks.run_campaign(campaign_id)
     except Exception:  # noqa: BLE001 - the sweep queues what was not queued
         logger.exception("could not queue notice campaign %s", campaign_id)
 

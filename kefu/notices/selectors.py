@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import ServiceArea
 from kefu.core.errors import Code, ServiceError
+from kefu.notices.access import access_notice, can_read
 from kefu.notices.models import Notice, NoticeUpdate
-from kefu.notices.services import access_notice, can_read
 
 RECENT = 50
 State = Notice.State

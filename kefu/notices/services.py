@@ -15,14 +15,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Role, ServiceArea
+from kefu.accounts.models import ServiceArea
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
 from kefu.core.services import record_audit
+from kefu.notices import campaign
+from kefu.notices.access import access_notice, can_publish
 from kefu.notices.models import Campaign, Notice, NoticeLink, NoticeUpdate
+from kefu.tickets.access import access_ticket
+from kefu.tickets.models import TicketEvent
+from kefu.tickets.services import create_ticket
+from kefu.tickets.timeline import record_event
 
-PUBLISHER_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 TITLE_MAX = 100
 
 State = Notice.State
@@ -44,32 +49,9 @@ class NoticeIn:
 # ---------------------------------------------------------------------------------- access
 
 
-def can_read(actor) -> bool:
-    return not scope_of(actor).nothing
-
-
-def can_publish(actor) -> bool:
-    scope = scope_of(actor)
-    return not scope.nothing and scope.role in PUBLISHER_ROLES
-
-
 def _require_publisher(actor) -> None:
     if not can_publish(actor):
         raise ServiceError(Code.FORBIDDEN, _("只有班长、客服主管或系统管理员可以发布和维护公告"))
-
-
-def access_notice(actor, notice_id: int, *, for_update: bool = False) -> Notice:
-    """The notice ``notice_id`` if ``actor`` may read notices, else ServiceError(NOT_FOUND).
-
-    With ``for_update`` the row is locked until the caller's transaction ends.
-    """
-    if not can_read(actor):
-        raise ServiceError(Code.NOT_FOUND, _("公告不存在"))
-    rows = Notice.objects.select_for_update() if for_update else Notice.objects.all()
-    try:
-        return rows.get(pk=int(notice_id))
-    except (Notice.DoesNotExist, TypeError, ValueError):
-        raise ServiceError(Code.NOT_FOUND, _("公告不存在")) from None
 
 
 # ---------------------------------------------------------------------------------- validation
@@ -210,7 +192,6 @@ def add_notice_update(notice_id: int, *, actor, text: str) -> NoticeUpdate:
 def publish_notice(notice_id: int, *, actor) -> Notice:
     """draft → published: announced live to the agents, and the affected customers' SMS
     campaign starts after commit. Raises FORBIDDEN / NOT_FOUND / INVALID_TRANSITION."""
-    from kefu.notices import campaign
 
     _require_publisher(actor)
     notice = access_notice(actor, notice_id, for_update=True)
@@ -237,7 +218,6 @@ def close_notice(
     and the publishing SMS still running stops. Holds the notice's row lock, so a publishing
     batch in flight has committed before the customers to tell are counted.
     Raises FORBIDDEN / NOT_FOUND / INVALID / INVALID_TRANSITION."""
-    from kefu.notices import campaign
 
     _require_publisher(actor)
     notice = access_notice(actor, notice_id, for_update=True)
@@ -299,9 +279,6 @@ def link_ticket_to_notice(serial: str, *, actor, notice_id: int) -> NoticeLink:
     """Record the call ``serial`` against an active notice (instead of a new repair), with a
     timeline row. Raises NOT_FOUND (ticket or notice), INVALID_TRANSITION (notice not active),
     CONFLICT (already linked)."""
-    from kefu.tickets.models import TicketEvent
-    from kefu.tickets.services import access_ticket
-    from kefu.tickets.timeline import record_event
 
     if not scope_of(actor).can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权关联公告"))
@@ -335,7 +312,6 @@ def create_ticket_for_notice(data, *, actor, notice_id: int, department: str = "
     """Record a call about an active notice: the ticket (as intake saves it) linked to the
     notice, in one transaction. Raises what intake and ``link_ticket_to_notice`` raise; a
     refused link leaves no ticket behind."""
-    from kefu.tickets.services import create_ticket
 
     notice = access_notice(actor, notice_id)
     if notice.state != State.PUBLISHED:  # checked first: a refused call writes nothing

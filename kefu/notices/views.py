@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
-from kefu.notices import selectors, services
+from kefu.notices import access, selectors, services
 from kefu.notices.campaign import delivery_summary
 from kefu.notices.forms import CloseForm, LinkForm, NoticeForm, UpdateForm
 from kefu.notices.models import Campaign, Notice
@@ -45,7 +45,7 @@ def _list(request, *, form=None, error: str = "", status: int = 200):
             "notices": selectors.list_notices(request.user, state=state),
             "state": state,
             "states": Notice.State.choices,
-            "can_publish": services.can_publish(request.user),
+            "can_publish": access.can_publish(request.user),
             "form": form or NoticeForm(),
             "error": error,
         },
@@ -91,7 +91,7 @@ def _detail(request, notice_id: int, *, forms: dict | None = None, error="", sta
         "notice": notice,
         "summary": delivery_summary(notice, purpose=Campaign.Purpose.PUBLISHED),
         "closing_summary": delivery_summary(notice, purpose=Campaign.Purpose.CLOSED),
-        "can_publish": services.can_publish(request.user),
+        "can_publish": access.can_publish(request.user),
         "can_link": scope_of(request.user).can_intake,
         "edit_form": NoticeForm(initial=initial),
         "update_form": UpdateForm(),

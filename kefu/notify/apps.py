@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class NotifyConfig(AppConfig):
     name = "kefu.notify"
     verbose_name = _("通知")
+
+    def ready(self) -> None:
+        # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
+        from kefu.notify import ticket_hooks
+
+        ticket_hooks.register()

@@ -34,6 +34,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import publish_on_commit, user_group
 from kefu.core.services import record_audit
+from kefu.notify import tasks
 from kefu.notify.gateways import DeliveryError, InAppTransport, transport_for
 from kefu.notify.models import (
     Channel,
@@ -158,10 +159,8 @@ def _send_after_commit(deliveries: list[Delivery]) -> None:
         return
 
     def enqueue() -> None:
-        from kefu.notify.tasks import send_deliveries, send_delivery
-
         try:  # one task for a batch: a sweep's hundred breaches are one queue write, not 300
-            send_delivery(ids[0]) if len(ids) == 1 else send_deliveries(ids)
+            tasks.send_delivery(ids[0]) if len(ids) == 1 else tasks.send_deliveries(ids)
         except Exception:  # noqa: BLE001 - the minute's sweep sends what was not queued
             logger.exception("could not queue deliveries %s", ids[:20])
 

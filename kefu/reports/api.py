@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
 from kefu.reports import services
-from kefu.reports.views import XLSX
+from kefu.reports.export import XLSX
 
 router = Router(tags=["reports"])
 

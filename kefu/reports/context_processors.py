@@ -1,4 +1,4 @@
-from kefu.reports.services import can_read
+from kefu.reports.access import can_read
 
 
 def reports(request):

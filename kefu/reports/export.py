@@ -12,6 +12,8 @@ from openpyxl.utils import get_column_letter
 
 from kefu.reports.selectors import Callbacks, MonthlyStats, Row
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 PERCENT = "0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
 BOLD = Font(bold=True)

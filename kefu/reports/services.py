@@ -23,6 +23,8 @@ from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text, record_audit
+from kefu.notify.services import notify_users
+from kefu.reports.access import access_reports
 from kefu.reports.export import monthly_workbook
 from kefu.reports.models import MonthlyReport
 from kefu.reports.selectors import (
@@ -35,9 +37,7 @@ from kefu.reports.selectors import (
 )
 
 __all__ = [
-    "READ_ROLES",
     "ReportPage",
-    "access_reports",
     "archive_report",
     "due_at_for",
     "get_report_page",
@@ -51,8 +51,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Statistics are restricted (DOMAIN §11): the center's managers, quality and administrators.
-READ_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.GENERAL_MANAGER, Role.QUALITY, Role.ADMIN}
 SUBMIT_ROLES = {Role.SUPERVISOR}
 REVIEW_ROLES = {Role.GENERAL_MANAGER}
 ARCHIVE_ROLES = {Role.SUPERVISOR, Role.GENERAL_MANAGER}
@@ -68,24 +66,6 @@ State = MonthlyReport.State
 
 
 # ---------------------------------------------------------------------------------- access
-
-
-def can_read(actor) -> bool:
-    scope = scope_of(actor)
-    return not scope.nothing and scope.role in READ_ROLES
-
-
-def access_reports(actor):
-    """The branch whose figures ``actor`` may read (None: the whole center). FORBIDDEN for
-    agents, department staff and anyone outside the center."""
-    scope = scope_of(actor)
-    if scope.nothing or scope.role not in READ_ROLES:
-        raise ServiceError(Code.FORBIDDEN, _("无权查看统计报表"))
-    if scope.branch_id is None:
-        return None
-    from kefu.accounts.models import Branch
-
-    return Branch.objects.get(pk=scope.branch_id)
 
 
 def _require(actor, roles: set[str], message: str) -> None:
@@ -342,8 +322,6 @@ def sweep_report_deadlines(now: dt.datetime | None = None) -> tuple[int, int]:
 
 
 def _tell(report: MonthlyReport, event: str) -> None:
-    from kefu.notify.services import notify_users
-
     notify_users(
         event,
         users=list(_told()),

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.errors import Code, ServiceError
 from kefu.reports import services
+from kefu.reports.export import XLSX
 from kefu.reports.forms import ArchiveForm, ReviewForm, SubmitForm
 from kefu.reports.selectors import parse_month, previous_month
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMS = {"submit": SubmitForm, "review": ReviewForm, "archive": ArchiveForm}
 
 

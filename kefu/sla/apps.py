@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "kefu.sla"
     verbose_name = _("服务时限")
+
+    def ready(self) -> None:
+        # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
+        from kefu.sla import ticket_hooks
+
+        ticket_hooks.register()

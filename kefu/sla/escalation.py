@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Role
+from kefu.notify.services import Notice, emit_webhooks, notify_many
 from kefu.sla.models import Deadline
+from kefu.tickets.models import TicketEvent
 
 LEVELS = {
     1: _("处理人"),
@@ -101,7 +103,6 @@ def _context(row: Deadline) -> dict:
 def tell_many(rows: list[Deadline], what: str) -> None:
     """Notify level 1 of each row's warning or breach, and the webhooks (the timeline rows are
     written by the caller). Rows come with ``ticket__assignee`` loaded."""
-    from kefu.notify.services import Notice, emit_webhooks, notify_many
 
     people = people_at_many([row.ticket for row in rows], 1)
     notices, hooks = [], []
@@ -148,9 +149,6 @@ def escalate(now: dt.datetime | None = None) -> int:
 
 
 def _climb(rows: list[Deadline], now: dt.datetime) -> int:
-    from kefu.notify.services import Notice, emit_webhooks, notify_many
-    from kefu.tickets.models import TicketEvent
-
     tickets = [row.ticket for row in rows]
     levels = {level: people_at_many(tickets, level) for level in range(2, TOP + 1)}
     events, notices, hooks = [], [], []

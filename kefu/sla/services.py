@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.calendar import BusinessHours, WorkingCalendar
 from kefu.core.errors import Code, ServiceError
+from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 from kefu.sla import escalation
 from kefu.sla.models import ComplaintClass, Deadline, Policy, Severity, Target
 from kefu.tickets.models import Channel, TicketEvent, TicketType
@@ -548,8 +549,6 @@ def _sweep(now: dt.datetime, what: str, condition: Q, changes: dict) -> int:
 
 
 def _tell(rows: list[Deadline], what: str, now: dt.datetime) -> None:
-    from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
-
     message = (
         _("%(name)s 即将超时(期限 %(due)s)")
         if what == "warning"

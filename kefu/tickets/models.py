@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts.models import Branch, Department, ServiceArea
 from kefu.core.models import Tag, transitions_of
 from kefu.customers.models import Customer
-from kefu.dispatch.models import Kind
 
 
 class TicketType(models.Model):
@@ -19,11 +18,11 @@ class TicketType(models.Model):
     label_en = models.CharField(_("英文名称"), max_length=40, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
-    # Which kind of work order a ticket of this type is dispatched as; blank: it is not.
+    # Which kind of work order a ticket of this type is dispatched as; blank: it is not. The
+    # kinds are kefu.dispatch's (its admin offers them): the kernel only keeps the code.
     work_order_kind = models.CharField(
         _("派工类型"),
         max_length=12,
-        choices=Kind.choices,
         blank=True,
         help_text=_("此类工单可新建派工单,默认的派工类型;留空表示不派工"),
     )

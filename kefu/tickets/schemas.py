@@ -1,257 +1,27 @@
-"""API shapes of tickets and the functions that render a ticket for a viewer."""
+"""Output shapes of the kernel's own reads, shared by the pages and the API of any app."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from django.utils import timezone
-from ninja import Field, Schema
 
-from kefu.complaints.models import Source
-from kefu.complaints.schemas import ComplaintOut, complaint_out
-from kefu.core.masking import Masker
-from kefu.sla.models import ComplaintClass
-from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, Ticket, TicketEvent
-from kefu.tickets.services import actions_for, visible_tickets
-
-ActionName = Literal[
-    "accept",
-    "dispatch",
-    "start",
-    "return",
-    "request_confirmation",
-    "resolve",
-    "follow_up",
-    "close",
-    "reopen",
-    "cancel",
-]
+from kefu.tickets.models import Ticket
 
 
-class TicketInSchema(Schema):
-    type: str = Field(
-        ...,
-        max_length=30,
-        examples=["repair"],
-        description="repair, inquiry, complaint, help, report, lookup, suggestion, order",
-    )
-    channel: Channel
-    content: str = Field(..., min_length=1, max_length=5000)
-    received_at: dt.datetime | None = Field(None, description="default now; never in the future")
-    customer_id: int | None = None
-    contact_name: str = Field("", max_length=40)
-    caller_number: str = Field("", max_length=40)
-    desired_result: str = Field("", max_length=5000)
-    reply_method: ReplyMethod = ReplyMethod.PHONE
-    reply_by: dt.datetime | None = None
-    callback_declined: bool = False
-    anonymous: bool = False
-    priority: Priority = Priority.NORMAL
-    branch: str = Field("", max_length=20)
-    area: str = Field("", max_length=30)
-    tags: list[str] = Field(default_factory=list, max_length=20)
-    accept: bool = Field(False, description="record it as accepted (受理) at once")
-    notice_id: int | None = Field(
-        None,
-        description="a call about this active notice (停水/抢修 …): the ticket is recorded "
-        "against it (accepted at once) instead of as a new repair",
-    )
-    department: str = Field("", max_length=30, description="dispatch at once to this department")
-    assignee: str = Field("", max_length=150)
-    category: str = Field("", max_length=30, description="complaints: category code")
-    source: Source | None = Field(None, description="complaints: who brought it")
-    loss_or_injury: bool = Field(False, description="complaints: economic loss or injury")
-    complaint_class: ComplaintClass | None = Field(
-        None, description="complaints: responsibility, when already known"
-    )
-
-
-class TransitionSchema(Schema):
-    action: ActionName
-    note: str = Field("", max_length=5000)
-    department: str = Field("", max_length=30, description="for dispatch")
-    assignee: str = Field("", max_length=150, description="for dispatch")
-
-
-class AssignSchema(Schema):
-    assignee: str = Field("", max_length=150, description="username or 工号; empty unassigns")
-    note: str = Field("", max_length=5000)
-
-
-class NoteSchema(Schema):
-    note: str = Field(..., min_length=1, max_length=5000)
-
-
-class MergeSchema(Schema):
-    into: str = Field(..., min_length=1, max_length=16)
-    note: str = Field("", max_length=5000)
-
-
-class EventOut(Schema):
-    at: dt.datetime
-    serial: str
-    actor: str
-    kind: str
-    action: str
-    from_status: str
-    to_status: str
-    note: str
-    data: dict
-
-
-class DeadlineOut(Schema):
-    code: str
-    name: str
-    due_at: dt.datetime
-    state: str
-    met_at: dt.datetime | None
-    paused: bool = False
-
-
-class TicketOut(Schema):
-    serial: str
-    type: str
-    type_label: str
-    channel: Channel
-    status: Status
-    priority: Priority
-    received_at: dt.datetime
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    resolved_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    branch: str
-    area: str
-    customer_id: int | None
-    customer_name: str
-    contact_name: str
-    caller_number: str
-    content: str
-    desired_result: str
-    reply_method: ReplyMethod
-    reply_by: dt.datetime | None
-    callback_declined: bool
-    anonymous: bool
-    department: str
-    assignee: str
-    created_by: str
-    tags: list[str]
-    merged_into: str | None
-    allowed_actions: list[str]
-    attachments: list[dict]
-    deadlines: list[DeadlineOut] = []
-    complaint: ComplaintOut | None = None
-    timeline: list[EventOut] | None = None
-
-
-class TicketPageOut(Schema):
-    items: list[TicketOut]
-    page: int
-    per_page: int
-    count: int
-    count_capped: bool
-
-
-def _local(value: dt.datetime | None) -> dt.datetime | None:
+def local_time(value: dt.datetime | None) -> dt.datetime | None:
     """Times go out in the center's zone (+08:00), as its staff and integrators read them."""
     return timezone.localtime(value) if value is not None else None
 
 
-def _username(user) -> str:
-    return user.username if user is not None else ""
-
-
-def deadlines_out(deadlines) -> list[dict]:
-    return [
-        {
-            "code": d.code,
-            "name": d.name,
-            "due_at": _local(d.due_at),
-            "state": d.state,
-            "met_at": _local(d.met_at),
-            "paused": d.paused_at is not None,
-        }
-        for d in deadlines
-    ]
-
-
-def ticket_out(
-    ticket: Ticket,
-    masker: Masker,
-    *,
-    actor,
-    timeline: list[TicketEvent] | None = None,
-    with_relations: bool = True,
-) -> dict:
-    body = {
-        "serial": ticket.serial,
-        "type": ticket.type.code,
-        "type_label": ticket.type.label,
-        "channel": ticket.channel,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "received_at": _local(ticket.received_at),
-        "created_at": _local(ticket.created_at),
-        "updated_at": _local(ticket.updated_at),
-        "resolved_at": _local(ticket.resolved_at),
-        "closed_at": _local(ticket.closed_at),
-        "branch": ticket.branch.code,
-        "area": ticket.area.code if ticket.area_id else "",
-        "customer_id": ticket.customer_id,
-        "customer_name": ticket.customer.name if ticket.customer_id else "",
-        "contact_name": ticket.contact_name,
-        "caller_number": masker.phone(ticket.caller_number),
-        "content": ticket.content,
-        "desired_result": ticket.desired_result,
-        "reply_method": ticket.reply_method,
-        "reply_by": _local(ticket.reply_by),
-        "callback_declined": ticket.callback_declined,
-        "anonymous": ticket.anonymous,
-        "department": ticket.department.code if ticket.department_id else "",
-        "assignee": _username(ticket.assignee) if ticket.assignee_id else "",
-        "created_by": _username(ticket.created_by) if ticket.created_by_id else "",
-        "tags": [t.name for t in ticket.tags.all()] if with_relations else [],
-        "merged_into": ticket.merged_into.serial if ticket.merged_into_id else None,
-        "allowed_actions": actions_for(ticket, actor),  # what this caller may do now
-        "attachments": [
-            {"id": a.id, "name": a.name, "size": a.size, "url": a.file.url}
-            for a in ticket.attachments.all()
-        ]
-        if with_relations
-        else [],
-    }
-    if with_relations:
-        body["deadlines"] = deadlines_out(ticket.deadlines.all())
-    if (with_relations or timeline is not None) and ticket.type.code == "complaint":
-        complaint = getattr(ticket, "complaint", None)
-        if complaint is not None:
-            body["complaint"] = complaint_out(complaint, visible=visible_tickets(actor))
-    if timeline is not None:
-        body["timeline"] = [
-            {
-                "at": _local(e.at),
-                "serial": e.ticket.serial,
-                "actor": _username(e.actor) if e.actor_id else "",
-                "kind": e.kind,
-                "action": e.action,
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "note": e.note,
-                "data": e.data,
-            }
-            for e in timeline
-        ]
-    return body
-
-
 def ticket_brief(ticket: Ticket) -> dict:
+    """A ticket in one line: a caller's last tickets, a customer's history."""
     return {
         "serial": ticket.serial,
         "type": ticket.type.code,
         "type_label": ticket.type.label,
         "status": ticket.status,
-        "received_at": _local(ticket.received_at).isoformat(),
+        "received_at": local_time(ticket.received_at).isoformat(),
         "content": ticket.content[:80],
         "department": ticket.department.name if ticket.department_id else "",
     }

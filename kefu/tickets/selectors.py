@@ -6,14 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Prefetch, Q
+from django.db.models import BooleanField, Count, Prefetch, Q
 from django.db.models.expressions import RawSQL
 
-from kefu.accounts.models import Branch, Department
+from kefu.accounts.models import DEPARTMENT_ROLES, Branch, Department, StaffProfile
 from kefu.core.calendar import start_of_day
+from kefu.core.phones import normalize_phone
+from kefu.customers.selectors import lookup_by_phone
+from kefu.tickets.access import access_ticket, visible_tickets
 from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketType
 from kefu.tickets.search import filter_fulltext
-from kefu.tickets.services import visible_tickets
 
 # Counting a million rows on each page view costs more than the page; past this we say "10000+".
 COUNT_CAP = 10_000
@@ -175,7 +177,6 @@ def get_timeline(ticket: Ticket) -> list[TicketEvent]:
 
 
 def get_ticket_detail(actor, serial: str) -> Ticket:
-    from kefu.tickets.services import access_ticket
 
     ticket = access_ticket(actor, serial)
     return (
@@ -208,8 +209,6 @@ def recent_tickets_for(actor, *, customer_id: int | None, caller_number: str, li
 
 
 def count_open_by_status(actor) -> dict[str, int]:
-    from django.db.models import Count
-
     rows = (
         visible_tickets(actor)
         .filter(status__in=OPEN_STATUSES)
@@ -236,8 +235,6 @@ class CallerProfile:
 
 def caller_profile(actor, raw_phone: str) -> CallerProfile:
     """The customers with ``raw_phone`` (any format) and the caller's last tickets."""
-    from kefu.core.phones import normalize_phone
-    from kefu.customers.selectors import lookup_by_phone
 
     number = normalize_phone(raw_phone)
     if not number:
@@ -247,3 +244,12 @@ def caller_profile(actor, raw_phone: str) -> CallerProfile:
         actor, customer_id=customers[0].id if customers else None, caller_number=number
     )
     return CallerProfile(number, customers, recent)
+
+
+def assignable_people(ticket: Ticket):
+    """Who the ticket may be assigned to (as the assign service checks): the people of its
+    department, or the center's staff while it has none."""
+    people = StaffProfile.objects.filter(user__is_active=True).select_related("user", "department")
+    if ticket.department_id:
+        return people.filter(department_id=ticket.department_id)
+    return people.exclude(role__in=DEPARTMENT_ROLES)

@@ -7,7 +7,6 @@ the row, validates, writes, records the timeline and queues live pushes after co
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -16,17 +15,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import DEPARTMENT_ROLES, Department, Role, StaffProfile
+from kefu.accounts.models import Department, Role, StaffProfile
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
-from kefu.complaints import rules as complaint_rules
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 from kefu.core.services import get_or_create_tags, next_serial
+from kefu.customers.access import visible_customers
 from kefu.customers.selectors import active_owners
-from kefu.customers.services import resolve_branch_area, visible_customers
-from kefu.notify.services import emit_webhook
-from kefu.sla import services as sla
+from kefu.customers.services import resolve_branch_area
+from kefu.tickets import hooks
+from kefu.tickets.access import ACTION_ROLES, access_ticket
 from kefu.tickets.models import (
     Attachment,
     Channel,
@@ -44,12 +43,6 @@ MAX_CONTENT = 5000
 EARLIEST_RECEIVED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 CLOCK_SKEW = dt.timedelta(minutes=2)
 
-DEPT_ACTIONS = {"start", "return", "request_confirmation", "resolve"}
-# Who may take each action, by role; department staff only on their department's tickets.
-ACTION_ROLES: dict[str, set[str]] = {action: set(INTAKE_ROLES) for action in Ticket.ACTIONS} | {
-    action: set(INTAKE_ROLES) | {Role.DEPT_HANDLER, Role.DEPT_HEAD} for action in DEPT_ACTIONS
-}
-ACTION_ROLES["dispatch"] = set(INTAKE_ROLES) | {Role.DEPT_HEAD}
 NOTE_REQUIRED = {"return", "cancel", "reopen"}
 
 
@@ -80,69 +73,6 @@ class TicketIn:
     complaint_class: str = ""
 
 
-# ---------------------------------------------------------------------------------- access
-
-
-def visible_tickets(actor):
-    """The tickets ``actor`` may see: all, its branch's, or its department's."""
-    return scoped_to_tickets(Ticket.objects.all(), actor)
-
-
-def scoped_to_tickets(qs, actor, *, through: str = ""):
-    """``qs`` narrowed to the rows whose ticket ``actor`` may see; ``through`` names the path
-    from a row to its ticket (``"ticket__"`` for a callback task), empty for tickets."""
-    scope = scope_of(actor)
-    if scope.nothing:
-        return qs.none()
-    if scope.everything:
-        return qs
-    if scope.is_department:
-        return qs.filter(**{f"{through}department_id": scope.department_id})
-    if scope.branch_id is not None:
-        return qs.filter(**{f"{through}branch_id": scope.branch_id})
-    return qs.none()
-
-
-def access_ticket(actor, serial: str, *, for_update: bool = False) -> Ticket:
-    """The ticket with ``serial`` if ``actor`` may see it, else ServiceError(NOT_FOUND).
-
-    With ``for_update`` the row is locked until the caller's transaction ends.
-    """
-    serial = str(serial)[:16]
-    if "\x00" in serial:  # no serial has one, and PostgreSQL refuses NUL in a query (500)
-        raise ServiceError(Code.NOT_FOUND, _("工单不存在或无权查看"))
-    qs = visible_tickets(actor)
-    if for_update:
-        qs = qs.select_for_update()
-    ticket = qs.filter(serial=serial).first()
-    if ticket is None:
-        raise ServiceError(Code.NOT_FOUND, _("工单不存在或无权查看"))
-    return ticket
-
-
-def actions_for(ticket: Ticket, actor) -> list[str]:
-    """The actions ``actor`` may take on ``ticket`` now: its state allows them, and the role."""
-    role = scope_of(actor).role
-    return [action for action in ticket.allowed_actions() if role in ACTION_ROLES[action]]
-
-
-def assignable_people(ticket: Ticket):
-    """Who the ticket may be assigned to (as ``_resolve_assignee`` checks): the people of its
-    department, or the center's staff while it has none."""
-    people = StaffProfile.objects.filter(user__is_active=True).select_related("user", "department")
-    if ticket.department_id:
-        return people.filter(department_id=ticket.department_id)
-    return people.exclude(role__in=DEPARTMENT_ROLES)
-
-
-def open_attachment(actor, path: str) -> Attachment:
-    """The attachment stored at ``path`` if ``actor`` may see its ticket, else NOT_FOUND."""
-    attachment = Attachment.objects.filter(file=path).select_related("ticket").first()
-    if attachment is None or not visible_tickets(actor).filter(pk=attachment.ticket_id).exists():
-        raise ServiceError(Code.NOT_FOUND, _("附件不存在或无权查看"))
-    return attachment
-
-
 def _announce(ticket: Ticket, event: str) -> None:
     payload = {"type": event, "serial": ticket.serial, "status": ticket.status}
     groups = [AGENTS_GROUP]
@@ -151,8 +81,7 @@ def _announce(ticket: Ticket, event: str) -> None:
     if ticket.assignee_id:
         groups.append(user_group(ticket.assignee_id))
     publish_on_commit(groups, payload)
-    # Integrators hear of every change; the key is unique per change (nothing to de-duplicate).
-    emit_webhook(event, payload, key=f"{event}:{ticket.serial}:{uuid.uuid4().hex}")
+    hooks.announce(ticket, event)
 
 
 # ---------------------------------------------------------------------------------- intake
@@ -222,15 +151,9 @@ def _clean_intake(data: TicketIn, actor) -> dict:
     scope = scope_of(actor)
     if not scope.everything and scope.branch_id not in (None, branch.id):
         raise ServiceError(Code.FORBIDDEN, _("不能为其他分支机构受理"), field="branch")
-    complaint = complaint_rules.clean_fields(
-        ticket_type.code,
-        category=data.category,
-        source=data.source,
-        loss_or_injury=data.loss_or_injury,
-        complaint_class=data.complaint_class,
-    )
     return {
-        "complaint": complaint,
+        # What the domains keep of this request (kefu.tickets.hooks), by their names.
+        "extras": hooks.clean_intake(data, ticket_type.code),
         "type": ticket_type,
         "channel": data.channel,
         "priority": data.priority,
@@ -252,11 +175,14 @@ def _clean_intake(data: TicketIn, actor) -> dict:
 def validate_intake(data: TicketIn, *, actor) -> dict:
     """Check a request without writing it: the read-back (复述确认) shown before saving.
 
-    Returns the cleaned fields; raises ServiceError exactly as create_ticket would.
+    Returns the cleaned fields, with what the domains tell the caller under ``"told"`` (a
+    complaint's promised result time); raises ServiceError exactly as create_ticket would.
     """
     if not scope_of(actor).can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权受理"))
-    return _clean_intake(data, actor)
+    cleaned = _clean_intake(data, actor)
+    cleaned["told"] = hooks.readback(cleaned)
+    return cleaned
 
 
 @transaction.atomic
@@ -276,7 +202,7 @@ def create_ticket(
     if not scope.can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权受理"))
     fields = _clean_intake(data, actor)
-    complaint = fields.pop("complaint")
+    extras = fields.pop("extras")
     tags = get_or_create_tags(data.tags[:20])
     ticket = Ticket(
         created_by=actor if actor.is_authenticated else None,
@@ -295,9 +221,7 @@ def create_ticket(
         )
     ]
     if accept and not department:  # the routing table's department, if it names one
-        routed = complaint_rules.route(
-            ticket.type.code, area=ticket.area, category=complaint.category if complaint else None
-        )
+        routed = hooks.route_intake(fields | {"extras": extras})
         department = routed.code if routed else ""
     if accept or department:
         events.append(_change(ticket, actor=actor, action="accept", note=""))
@@ -322,9 +246,7 @@ def create_ticket(
     if tags:
         ticket.tags.set(tags)
     ticket.written_tags = tags
-    if complaint is not None:  # its severity and class choose the time limits
-        complaint_rules.on_intake(ticket, complaint, actor=actor)
-    ticket.written_deadlines = sla.on_intake(ticket)
+    ticket.intake_results = hooks.after_intake(ticket, extras, actor=actor)
     _announce(ticket, "ticket.created")
     return ticket
 
@@ -354,7 +276,7 @@ def _resolve_assignee(name: str, department: Department | None):
     return staff.user
 
 
-def _apply(
+def apply_transition(
     ticket: Ticket,
     *,
     actor,
@@ -362,23 +284,18 @@ def _apply(
     note: str,
     department: str = "",
     assignee: str = "",
-) -> None:
-    """Validate and apply ``action`` to a locked ticket and write its timeline row."""
+) -> TicketEvent:
+    """Validate and apply ``action`` to a ticket the caller has locked, write its timeline row
+    and run the domains' reactions (time limits, complaint, callbacks) in the caller's
+    transaction. The one way every app moves a ticket; it announces nothing (the caller does).
+    """
     event = _change(
         ticket, actor=actor, action=action, note=note, department=department, assignee=assignee
     )
     ticket.save()
     event.save()
-    sla.on_transition(ticket, action, event.at)
-    if complaint_rules.is_complaint(ticket):
-        complaint_rules.on_transition(ticket, action)
-    # Callback tasks and surveys by rule; imported here (kefu.followups reads tickets).
-    from kefu.followups import services as followups
-
-    if action == "resolve":
-        followups.on_ticket_resolved(ticket, actor=actor)
-    else:
-        followups.on_ticket_transition(ticket, action, actor=actor)
+    hooks.react(ticket, hooks.Change(action=action, at=event.at, actor=actor, event=event))
+    return event
 
 
 def _change(
@@ -399,12 +316,8 @@ def _change(
         raise ServiceError(Code.FORBIDDEN, _("无权执行此操作"), field="action")
     if ticket.status not in sources:
         raise ServiceError(Code.INVALID_TRANSITION, _("当前状态不允许此操作"), field="action")
-    if ticket.pk and complaint_rules.is_complaint(ticket):
-        complaint_rules.check_action(ticket, action)
-    if ticket.pk and action in ("resolve", "cancel"):
-        from kefu.dispatch.services import check_ticket_action  # dispatch reads tickets
-
-        check_ticket_action(ticket, action)
+    if ticket.pk:  # at intake nothing of the domains exists yet to refuse a step
+        hooks.check_action(ticket, action)
     note = (note or "").strip()
     if action in NOTE_REQUIRED and not note:
         raise ServiceError(Code.INVALID, _("请填写原因"), field="note")
@@ -480,7 +393,9 @@ def transition_ticket(
     fields. A refused action changes nothing.
     """
     ticket = access_ticket(actor, serial, for_update=True)
-    _apply(ticket, actor=actor, action=action, note=note, department=department, assignee=assignee)
+    apply_transition(
+        ticket, actor=actor, action=action, note=note, department=department, assignee=assignee
+    )
     _announce(ticket, "ticket.changed")
     return ticket
 
@@ -581,12 +496,8 @@ def merge_tickets(serial: str, *, into: str, actor, note: str = "") -> Ticket:
     duplicate.status = Status.MERGED
     duplicate.merged_into = survivor
     duplicate.save()
-    sla.on_transition(duplicate, "merge", timezone.now())  # the survivor's clocks run on
-    if complaint_rules.is_complaint(duplicate):
-        complaint_rules.on_transition(duplicate, "merge")
-    from kefu.followups import services as followups
-
-    followups.on_ticket_transition(duplicate, "merge", actor=actor)
+    # The duplicate's clocks, complaint and callbacks end; the survivor's run on.
+    hooks.react(duplicate, hooks.Change(action="merge", at=timezone.now(), actor=actor))
     record_event(
         duplicate,
         actor=actor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kefu.core.errors import ServiceError
-from kefu.dispatch import services
+from kefu.dispatch import access, services
 from kefu.dispatch.models import Status, TrackingRecord, WorkOrder
 from tests.dispatch.factories import make_field, make_order
 
@@ -65,7 +65,7 @@ def test_redispatch_keeps_who_had_the_order(agent, field):
 def test_other_department_sees_nothing(agent, field, other_dept_handler):
     order = make_order(agent, dispatch_to=field["fitter"])
     with pytest.raises(ServiceError) as caught:
-        services.access_order(other_dept_handler, order.serial)
+        access.access_order(other_dept_handler, order.serial)
     assert caught.value.code == "not_found"
 
 

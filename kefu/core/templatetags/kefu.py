@@ -1,5 +1,7 @@
 from django import template
 
+from kefu.core.calendar import years_without_schedule as missing
+
 register = template.Library()
 
 
@@ -26,6 +28,5 @@ def label(value, labels):
 @register.simple_tag
 def years_without_schedule():
     """Years deadlines are counted in on weekends only, for lack of an official schedule."""
-    from kefu.core.calendar import years_without_schedule as missing
 
     return missing()

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from kefu.demo import logins, seed_demo
+
 
 class Command(BaseCommand):
     help = "Set up and run the demo center on http://127.0.0.1:8000/"
@@ -17,8 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--tickets", type=int, default=400)
 
     def handle(self, *args, no_serve, port, customers, tickets, **options):
-        from kefu.demo import logins, seed_demo
-
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo center (first run takes a minute)…")
         counts = seed_demo(customers=customers, tickets=tickets)

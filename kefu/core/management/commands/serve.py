@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
+from huey.contrib.djhuey import HUEY
+
+from kefu.tickets.search import tokenize_for_index
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +29,6 @@ class Command(BaseCommand):
         parser.add_argument("--access-log", action="store_true")
 
     def handle(self, *args, host, port, no_worker, access_log, **options):
-        import uvicorn
-        from huey.contrib.djhuey import HUEY
-
-        from kefu.tickets.search import tokenize_for_index
-
         tokenize_for_index("预热分词词典")  # load jieba's dictionary before the first request
         consumer = None
         if not no_worker and not settings.HUEY.get("immediate"):

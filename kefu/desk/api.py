@@ -11,9 +11,7 @@ from ninja.responses import Status as Reply
 
 from kefu.core.masking import Masker
 from kefu.core.phones import normalize_phone
-from kefu.tickets import selectors, services
-from kefu.tickets.models import Channel, Priority, Status
-from kefu.tickets.schemas import (
+from kefu.desk.schemas import (
     AssignSchema,
     MergeSchema,
     NoteSchema,
@@ -24,6 +22,9 @@ from kefu.tickets.schemas import (
     deadlines_out,
     ticket_out,
 )
+from kefu.notices.services import create_ticket_for_notice
+from kefu.tickets import selectors, services
+from kefu.tickets.models import Channel, Priority, Status
 from kefu.tickets.selectors import TicketFilters
 
 router = Router(tags=["tickets"])
@@ -62,8 +63,6 @@ def create(request, payload: TicketInSchema):
     fields["complaint_class"] = fields["complaint_class"] or ""
     data = services.TicketIn(**fields)
     if payload.notice_id is not None:
-        from kefu.notices.services import create_ticket_for_notice
-
         ticket = create_ticket_for_notice(
             data, actor=request.user, notice_id=payload.notice_id, department=payload.department
         )
@@ -84,7 +83,7 @@ def create(request, payload: TicketInSchema):
         with_relations=False,
     )
     body["tags"] = [tag.name for tag in ticket.written_tags]
-    body["deadlines"] = deadlines_out(ticket.written_deadlines)
+    body["deadlines"] = deadlines_out(ticket.intake_results["deadlines"])
     return Reply(201, body)
 
 

@@ -12,16 +12,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Department, Role
 from kefu.accounts.scope import scope_of
-from kefu.complaints import rules as complaint_rules
 from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.customers.services import split_tags
+from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
 from kefu.notices import services as notice_services
 from kefu.notices.selectors import active_notices_for_areas
 from kefu.sla.models import ComplaintClass, Severity
-from kefu.tickets import selectors, services
-from kefu.tickets.forms import ActionForm, IntakeForm, QueueForm
+from kefu.tickets import hooks, selectors, services
+from kefu.tickets.access import access_attachment, actions_for
 from kefu.tickets.models import ReplyMethod, Status
 from kefu.tickets.selectors import TicketFilters
 
@@ -39,35 +39,10 @@ ACTION_LABELS = {
 }
 
 
-# What the timeline calls the steps of other apps (complaints, time limits, callbacks).
-EVENT_ACTIONS = ACTION_LABELS | {
-    "merge": _("合并"),
-    "classify": _("界定责任"),
-    "onsite": _("预约现场界定"),
-    "facts": _("修改投诉信息"),
-    "override": _("认定严重程度"),
-    "severity": _("严重程度变化"),
-    "collective": _("集体投诉"),
-    "plan_proposed": _("提交处理方案"),
-    "plan_approved": _("审批通过"),
-    "plan_rejected": _("退回方案"),
-    "confirmed": _("客户确认"),
-    "explained": _("解释说明"),
-    "hotline": _("告知相关单位热线"),
-    "unsatisfied": _("客户不满意"),
-    "lessons": _("总结改进"),
-    "warning": _("时限预警"),
-    "breach": _("已超时"),
-    "escalation": _("超时升级"),
-    "callback_planned": _("回访安排"),
-    "callback_satisfied": _("回访:满意"),
-    "callback_unsatisfied": _("回访:不满意"),
-    "callback_unreachable": _("回访:未联系上"),
-    "callback_refused": _("回访:客户拒绝"),
-    "callback_ended": _("回访任务结束"),
-    "survey_invited": _("发送满意度评价"),
-    "survey_answered": _("满意度评价"),
-}
+def event_labels() -> dict:
+    """What the timeline calls each step: the kernel's actions and what every domain
+    registered for its own (kefu.tickets.hooks)."""
+    return ACTION_LABELS | {"merge": _("合并")} | hooks.event_labels()
 
 
 def _ticket_input(cleaned: dict) -> services.TicketIn:
@@ -160,7 +135,7 @@ def intake(request):
                     "department": dept,
                     "masker": Masker(request.user),
                     "reply_label": ReplyMethod(cleaned["reply_method"]).label,
-                    "promised": complaint_rules.promised_result(cleaned),
+                    "promised": cleaned["told"].get("promised"),
                 },
             )
         if form.cleaned_data.get("notice_id"):
@@ -215,7 +190,7 @@ def queue(request):
 
 def _detail_context(request, serial: str, **extra) -> dict:
     ticket = selectors.get_ticket_detail(request.user, serial)
-    actions = [(a, ACTION_LABELS[a]) for a in services.actions_for(ticket, request.user)]
+    actions = [(a, ACTION_LABELS[a]) for a in actions_for(ticket, request.user)]
     departments = Department.objects.filter(is_active=True).select_related("branch")
     complaint = complaint_page(ticket, request.user)
     return {
@@ -224,10 +199,10 @@ def _detail_context(request, serial: str, **extra) -> dict:
         "timeline": selectors.get_timeline(ticket),
         "actions": actions,
         "departments": departments,
-        "people": services.assignable_people(ticket),
+        "people": selectors.assignable_people(ticket),
         "masker": Masker(request.user),
         "status_labels": dict(Status.choices),
-        "action_labels": EVENT_ACTIONS,
+        "action_labels": event_labels(),
         "class_labels": dict(ComplaintClass.choices),
         "severity_labels": dict(Severity.choices),
         "can_intake": scope_of(request.user).can_intake,
@@ -334,7 +309,7 @@ def attach(request, serial: str):
 def media(request, path: str):
     """Serve an attachment to someone who may see its ticket."""
     try:
-        attachment = services.open_attachment(request.user, path)
+        attachment = access_attachment(request.user, path)
     except ServiceError:
         raise Http404
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
