@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -17,6 +16,7 @@ from ninja.parser import Parser
 from kefu.accounts.api_auth import API_AUTH
 from kefu.complaints.api import router as complaints_router
 from kefu.core.errors import ServiceError, refuse_nul
+from kefu.core.schemas import localized_errors
 from kefu.customers.api import router as customers_router
 from kefu.desk.api import router as tickets_router
 from kefu.dispatch.api import router as dispatch_router
@@ -25,7 +25,7 @@ from kefu.notices.api import router as notices_router
 from kefu.notify.api import router as notify_router
 from kefu.reports.api import router as reports_router
 from kefu.sla.api import router as sla_router
-from kefu.workforce.api import router as cti_router
+from kefu.telephony.api import router as cti_router
 
 
 class KefuParser(Parser):
@@ -58,61 +58,9 @@ def on_service_error(request, exc: ServiceError):
     return api.create_response(request, body, status=exc.status)
 
 
-def _field_name(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
-    return ".".join(parts)
-
-
-# Schema errors in the staff's language, by pydantic's error type; "%(x)s" take its context.
-# An unlisted type keeps pydantic's own (English) message.
-MESSAGES = {
-    "missing": gettext_lazy("必填"),
-    "string_type": gettext_lazy("应为文本"),
-    "string_too_short": gettext_lazy("至少 %(min_length)s 个字符"),
-    "string_too_long": gettext_lazy("最多 %(max_length)s 个字符"),
-    "int_type": gettext_lazy("应为整数"),
-    "int_parsing": gettext_lazy("应为整数"),
-    "int_from_float": gettext_lazy("应为整数"),
-    "bool_type": gettext_lazy("应为 true 或 false"),
-    "bool_parsing": gettext_lazy("应为 true 或 false"),
-    "datetime_type": gettext_lazy("时间格式无效,应如 2025-11-22T08:30:00+08:00"),
-    "datetime_parsing": gettext_lazy("时间格式无效,应如 2025-11-22T08:30:00+08:00"),
-    "datetime_from_date_parsing": gettext_lazy("时间格式无效,应如 2025-11-22T08:30:00+08:00"),
-    "date_type": gettext_lazy("日期格式无效,应如 2025-11-22"),
-    "date_parsing": gettext_lazy("日期格式无效,应如 2025-11-22"),
-    "date_from_datetime_parsing": gettext_lazy("日期格式无效,应如 2025-11-22"),
-    "enum": gettext_lazy("取值无效,可选:%(expected)s"),
-    "literal_error": gettext_lazy("取值无效,可选:%(expected)s"),
-    "greater_than_equal": gettext_lazy("不能小于 %(ge)s"),
-    "greater_than": gettext_lazy("应大于 %(gt)s"),
-    "less_than_equal": gettext_lazy("不能大于 %(le)s"),
-    "less_than": gettext_lazy("应小于 %(lt)s"),
-    "too_long": gettext_lazy("最多 %(max_length)s 项"),
-    "too_short": gettext_lazy("至少 %(min_length)s 项"),
-    "list_type": gettext_lazy("应为列表"),
-    "dict_type": gettext_lazy("应为对象"),
-    "model_type": gettext_lazy("应为对象"),
-    "model_attributes_type": gettext_lazy("应为对象"),
-    "json_invalid": gettext_lazy("不是有效的 JSON"),
-}
-
-
-def _message(error: dict) -> str:
-    template = MESSAGES.get(error.get("type", ""))
-    if template is None:
-        return error.get("msg", "")
-    try:
-        return str(template) % (error.get("ctx") or {})
-    except (KeyError, TypeError, ValueError):
-        return error.get("msg", "")
-
-
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    errors = [
-        {"field": _field_name(e.get("loc", ())), "type": e.get("type", ""), "message": _message(e)}
-        for e in exc.errors
-    ]
+    errors = localized_errors(exc.errors)
     first = errors[0]["field"] if errors else None
     return api.create_response(
         request,

@@ -127,7 +127,7 @@ INSTALLED_APPS = [
     "kefu.followups",
     "kefu.dispatch",
     "kefu.notices",
-    "kefu.workforce",
+    "kefu.telephony",
     "kefu.desk",
     "kefu.reports",
     "kefu.dashboard",

@@ -15,7 +15,7 @@ from kefu.followups import views as followup_views
 from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
 from kefu.reports import views as report_views
-from kefu.workforce import views as call_views
+from kefu.telephony import views as call_views
 
 urlpatterns = [
     path("", ticket_views.workbench, name="workbench"),

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from kefu.core.calendar import MAX_DAYS_SEARCHED, WorkingCalendar
 from kefu.dispatch.models import FIELD_STATUSES, DispatchDesk, Status, TrackingRecord, WorkOrder
 from kefu.dispatch.tracking import record_tracking
-from kefu.notify.services import Notice, notify_many, send_sms
+from kefu.notify.services import Alert, notify_many, send_sms
 
 CHECK_BATCH = 200
 CHASE_BATCH = 200
@@ -184,7 +184,7 @@ def run_checks(now: dt.datetime | None = None) -> int:
     while True:
         with transaction.atomic():
             rows = _due_rows({"check_at__lte": now}, "check_at", CHECK_BATCH)
-            notices = []
+            alerts = []
             for row in rows:
                 if not _claim(row, ("check_at",), {"check_at": None, "updated_at": now}):
                     continue
@@ -201,8 +201,8 @@ def run_checks(now: dt.datetime | None = None) -> int:
                     told = list({u.pk: u for u in told}.values())
                     if told:
                         note += _(",已提醒%s") % "、".join(_name(u) for u in told)
-                        notices.append(
-                            Notice(
+                        alerts.append(
+                            Alert(
                                 "workorder.check",
                                 told,
                                 _check_context(row, who),
@@ -220,8 +220,8 @@ def run_checks(now: dt.datetime | None = None) -> int:
                     data={"status": row.status, "told": [u.username for u in told]},
                 )
                 done += 1
-            if notices:
-                notify_many(notices)
+            if alerts:
+                notify_many(alerts)
         if len(rows) < CHECK_BATCH:
             return done
 
@@ -251,7 +251,7 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
     while True:
         with transaction.atomic():
             rows = _due_rows({"next_chase_at__lte": now}, "next_chase_at", CHASE_BATCH)
-            notices = []
+            alerts = []
             for row in rows:
                 desk = desk_for(row.branch_id, desks)
                 in_field = row.status in FIELD_STATUSES and row.due_at is not None
@@ -266,17 +266,17 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
                     continue
                 row.chase_count += 1
                 row.next_chase_at = following
-                notices += _chase(row, desk, now)
+                alerts += _chase(row, desk, now)
                 done += 1
-            if notices:
-                notify_many(notices)
+            if alerts:
+                notify_many(alerts)
         if len(rows) < CHASE_BATCH:
             return done
 
 
 def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
     """Send the ``row.chase_count``-th chase of ``row``, write it on the tracking record and
-    return the staff notices to create with the batch's."""
+    return the staff alerts to create with the batch's."""
 
     count = row.chase_count
     late = now - row.due_at
@@ -304,12 +304,12 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
         parts.append(_("短信催办%(who)s(%(phone)s)") % {"who": assignee, "phone": phone})
     else:
         parts.append(_("%s无可用手机号,未发短信") % (assignee or _("外勤人员")))
-    notices = []
+    alerts = []
     told: list[str] = []
     if count >= TELL_DISPATCHER_FROM:
         dispatcher = row.dispatcher or (desk.dispatcher if desk is not None else None)
         if dispatcher is not None:
-            notices.append(Notice("workorder.chase", [dispatcher], context, key, row.ticket))
+            alerts.append(Alert("workorder.chase", [dispatcher], context, key, row.ticket))
             parts.append(_("通知调度员%s") % _name(dispatcher))
             told.append(dispatcher.username)
         else:
@@ -317,8 +317,8 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
     if count >= ESCALATE_FROM:
         manager = desk.manager if desk is not None else None
         if manager is not None:
-            notices.append(
-                Notice(
+            alerts.append(
+                Alert(
                     "workorder.escalate",
                     [manager],
                     context,
@@ -345,4 +345,4 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
             "next": row.next_chase_at.isoformat() if row.next_chase_at else None,
         },
     )
-    return notices
+    return alerts

@@ -168,8 +168,8 @@ def _send_after_commit(deliveries: list[Delivery]) -> None:
 
 
 @dataclass
-class Notice:
-    """One event to tell some staff about (see notify_many)."""
+class Alert:
+    """One event to tell some staff about (see notify_many); not an outage notice (kefu.notices)."""
 
     event: str
     users: list
@@ -186,14 +186,14 @@ def notify_users(event: str, *, users, context: dict, key: str, ticket=None) -> 
     SMS. Inactive users are skipped. Returns the deliveries created by this call: a repeated
     call with the same ``key`` creates and sends nothing. Call inside the caller's transaction.
     """
-    return notify_many([Notice(event, list(users), context, key, ticket)])
+    return notify_many([Alert(event, list(users), context, key, ticket)])
 
 
-def notify_many(notices: list[Notice]) -> list[Delivery]:
-    """Several notices at once, as ``notify_users`` each, in a fixed number of statements
+def notify_many(alerts: list[Alert]) -> list[Delivery]:
+    """Several alerts at once, as ``notify_users`` each, in a fixed number of statements
     whatever their count (recipients, rules, templates, what was sent before, the deliveries,
     the inbox rows, the unread counts): what a sweep uses for a minute's warnings."""
-    ids = {user.pk for notice in notices for user in notice.users}
+    ids = {user.pk for alert in alerts for user in alert.users}
     if not ids:
         return []
     recipients = {
@@ -202,7 +202,7 @@ def notify_many(notices: list[Notice]) -> list[Delivery]:
         .objects.filter(pk__in=ids, is_active=True)
         .select_related("staff", "notify_preference")
     }
-    events = {notice.event for notice in notices}
+    events = {alert.event for alert in alerts}
     rules = {rule.event: rule for rule in EventRule.objects.filter(event__in=events)}
     templates: dict[str, dict] = {event: {} for event in events}
     for template in Template.objects.filter(event__in=events):
@@ -210,50 +210,50 @@ def notify_many(notices: list[Notice]) -> list[Delivery]:
     now = timezone.now()
     wanted: dict[tuple, Delivery] = {}
     links: dict[tuple, str] = {}
-    for notice in notices:
-        rule, words = rules.get(notice.event), templates[notice.event]
-        inbox = _context(notice.context, notice.ticket, absolute=False)
-        outside = _context(notice.context, notice.ticket, absolute=True)
-        for pk in sorted({user.pk for user in notice.users}):
+    for alert in alerts:
+        rule, words = rules.get(alert.event), templates[alert.event]
+        inbox = _context(alert.context, alert.ticket, absolute=False)
+        outside = _context(alert.context, alert.ticket, absolute=True)
+        for pk in sorted({user.pk for user in alert.users}):
             user = recipients.get(pk)
             if user is None:
                 continue
             language = _language(user)
-            subject, body = _words(words, notice.event, Channel.INAPP, language, inbox)
-            common = {"event": notice.event, "user": user, "ticket": notice.ticket}
+            subject, body = _words(words, alert.event, Channel.INAPP, language, inbox)
+            common = {"event": alert.event, "user": user, "ticket": alert.ticket}
             address = f"user:{user.pk}"
-            wanted[(notice.key, Channel.INAPP, address)] = Delivery(
+            wanted[(alert.key, Channel.INAPP, address)] = Delivery(
                 channel=Channel.INAPP,
                 address=address,
                 subject=subject,
                 body=body,
-                key=notice.key,
+                key=alert.key,
                 status=Status.SENT,
                 attempts=1,
                 sent_at=now,
                 **common,
             )
-            links[(notice.key, Channel.INAPP, address)] = str(inbox["url"])
+            links[(alert.key, Channel.INAPP, address)] = str(inbox["url"])
             if rule is not None and rule.email and user.email:
-                subject, body = _words(words, notice.event, Channel.EMAIL, language, outside)
-                wanted[(notice.key, Channel.EMAIL, user.email)] = Delivery(
+                subject, body = _words(words, alert.event, Channel.EMAIL, language, outside)
+                wanted[(alert.key, Channel.EMAIL, user.email)] = Delivery(
                     channel=Channel.EMAIL,
                     address=user.email,
                     subject=subject,
                     body=body,
-                    key=notice.key,
+                    key=alert.key,
                     next_attempt_at=now,
                     **common,
                 )
             staff = getattr(user, "staff", None)
             phone = normalize_phone(staff.phone) if staff is not None else ""
             if rule is not None and rule.sms and phone:
-                _, body = _words(words, notice.event, Channel.SMS, language, outside)
-                wanted[(notice.key, Channel.SMS, phone)] = Delivery(
+                _, body = _words(words, alert.event, Channel.SMS, language, outside)
+                wanted[(alert.key, Channel.SMS, phone)] = Delivery(
                     channel=Channel.SMS,
                     address=phone,
                     body=body,
-                    key=notice.key,
+                    key=alert.key,
                     next_attempt_at=now,
                     **common,
                 )

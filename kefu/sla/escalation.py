@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Role
-from kefu.notify.services import Notice, emit_webhooks, notify_many
+from kefu.notify.services import Alert, emit_webhooks, notify_many
 from kefu.sla.models import Deadline
 from kefu.tickets.models import TicketEvent
 
@@ -105,14 +105,14 @@ def tell_many(rows: list[Deadline], what: str) -> None:
     written by the caller). Rows come with ``ticket__assignee`` loaded."""
 
     people = people_at_many([row.ticket for row in rows], 1)
-    notices, hooks = [], []
+    alerts, hooks = [], []
     for row in rows:
         key = _key(row, what)
         context = _context(row)
-        notices.append(Notice(f"sla.{what}", people[row.ticket_id], context, key, row.ticket))
+        alerts.append(Alert(f"sla.{what}", people[row.ticket_id], context, key, row.ticket))
         payload = {"serial": row.ticket.serial, "target_code": row.code} | context
         hooks.append((f"sla.{what}", payload, key))
-    notify_many(notices)
+    notify_many(alerts)
     emit_webhooks(hooks)
 
 
@@ -151,7 +151,7 @@ def escalate(now: dt.datetime | None = None) -> int:
 def _climb(rows: list[Deadline], now: dt.datetime) -> int:
     tickets = [row.ticket for row in rows]
     levels = {level: people_at_many(tickets, level) for level in range(2, TOP + 1)}
-    events, notices, hooks = [], [], []
+    events, alerts, hooks = [], [], []
     for row in rows:
         target, people = row.escalation_level + 1, []
         while target <= TOP:
@@ -183,11 +183,11 @@ def _climb(rows: list[Deadline], now: dt.datetime) -> int:
         )
         key = _key(row, f"escalation:{target}")
         context = _context(row) | {"level": label}
-        notices.append(Notice("sla.escalation", people, context, key, row.ticket))
+        alerts.append(Alert("sla.escalation", people, context, key, row.ticket))
         payload = {"serial": row.ticket.serial, "target_code": row.code, "level_number": target}
         hooks.append(("sla.escalation", payload | context, key))
     Deadline.objects.bulk_update(rows, ["escalation_level", "next_escalation_at"])
     TicketEvent.objects.bulk_create(events)
-    notify_many(notices)
+    notify_many(alerts)
     emit_webhooks(hooks)
     return len(events)

@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 
 from kefu.customers.models import Customer
+from kefu.telephony.models import CallRecord
 from kefu.tickets.models import Ticket
-from kefu.workforce.models import CallRecord
 from tests.customers.factories import make_customer
 from tests.tickets.factories import make_ticket
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from kefu.accounts.services import create_api_token
-from kefu.workforce.models import CallRecord
+from kefu.telephony.models import CallRecord
 from kefu.wsgi import application
 from tests.accounts.factories import make_org, make_personas
 from tests.customers.factories import make_customer

@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from kefu.workforce.services import close_stale_calls
+from kefu.telephony.services import close_stale_calls
 
 
 @db_periodic_task(crontab(minute="*/10"))

@@ -9,7 +9,7 @@ from django.conf import settings
 from ninja import Router
 from ninja.errors import AuthenticationError
 
-from kefu.workforce.services import handle_cti_event
+from kefu.telephony.services import handle_cti_event
 
 router = Router(tags=["telephony"])
 

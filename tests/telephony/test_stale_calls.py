@@ -2,9 +2,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from kefu.workforce.models import CallRecord
-from kefu.workforce.services import close_stale_calls
-from kefu.workforce.tasks import sweep_stale_calls
+from kefu.telephony.models import CallRecord
+from kefu.telephony.services import close_stale_calls
+from kefu.telephony.tasks import sweep_stale_calls
 
 
 def _call(call_id, *, state, hours_ago):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kefu.workforce.models import CallRecord
+from kefu.telephony.models import CallRecord
 
 
 @admin.register(CallRecord)

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 
 from kefu.core.errors import ServiceError
 from kefu.core.masking import Masker
-from kefu.workforce.services import list_calls
+from kefu.telephony.services import list_calls
 
 
 @login_required
@@ -18,7 +18,7 @@ def call_log(request):
         raise PermissionDenied(exc.detail)
     return render(
         request,
-        "workforce/calls.html",
+        "telephony/calls.html",
         {
             "calls": calls,
             "phone": number,

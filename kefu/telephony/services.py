@@ -21,7 +21,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit, user_group
 from kefu.customers.selectors import active_owners
-from kefu.workforce.models import CallRecord
+from kefu.telephony.models import CallRecord
 
 EVENTS = {"newCall", "answer", "hangup"}
 CAUSES = {

@@ -19,7 +19,7 @@ from django.test import Client
 from zammad_cti import CTIClient
 
 from kefu.core.realtime import AGENTS_GROUP, publish, user_group
-from kefu.workforce.models import CallRecord
+from kefu.telephony.models import CallRecord
 from tests.customers.factories import make_customer
 
 

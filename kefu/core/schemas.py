@@ -1,0 +1,104 @@
+"""Input declarations shared by the API and the pages: one pydantic (ninja) schema per
+operation, its errors in the staff's language, and a page's form read through that schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+import pydantic
+from django import forms
+from django.utils.translation import gettext_lazy
+from ninja import Schema
+from pydantic import BeforeValidator
+
+
+def field_name(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    return ".".join(parts)
+
+
+# Schema errors in the staff's language, by pydantic's error type; "%(x)s" take its context.
+# An unlisted type keeps pydantic's own (English) message.
+MESSAGES = {
+    "missing": gettext_lazy("必填"),
+    "string_type": gettext_lazy("应为文本"),
+    "string_too_short": gettext_lazy("至少 %(min_length)s 个字符"),
+    "string_too_long": gettext_lazy("最多 %(max_length)s 个字符"),
+    "int_type": gettext_lazy("应为整数"),
+    "int_parsing": gettext_lazy("应为整数"),
+    "int_from_float": gettext_lazy("应为整数"),
+    "bool_type": gettext_lazy("应为 true 或 false"),
+    "bool_parsing": gettext_lazy("应为 true 或 false"),
+    "datetime_type": gettext_lazy("时间格式无效,应如 2025-11-22T08:30:00+08:00"),
+    "datetime_parsing": gettext_lazy("时间格式无效,应如 2025-11-22T08:30:00+08:00"),
+    "datetime_from_date_parsing": gettext_lazy("时间格式无效,应如 2025-11-22T08:30:00+08:00"),
+    "date_type": gettext_lazy("日期格式无效,应如 2025-11-22"),
+    "date_parsing": gettext_lazy("日期格式无效,应如 2025-11-22"),
+    "date_from_datetime_parsing": gettext_lazy("日期格式无效,应如 2025-11-22"),
+    "enum": gettext_lazy("取值无效,可选:%(expected)s"),
+    "literal_error": gettext_lazy("取值无效,可选:%(expected)s"),
+    "greater_than_equal": gettext_lazy("不能小于 %(ge)s"),
+    "greater_than": gettext_lazy("应大于 %(gt)s"),
+    "less_than_equal": gettext_lazy("不能大于 %(le)s"),
+    "less_than": gettext_lazy("应小于 %(lt)s"),
+    "too_long": gettext_lazy("最多 %(max_length)s 项"),
+    "too_short": gettext_lazy("至少 %(min_length)s 项"),
+    "list_type": gettext_lazy("应为列表"),
+    "dict_type": gettext_lazy("应为对象"),
+    "model_type": gettext_lazy("应为对象"),
+    "model_attributes_type": gettext_lazy("应为对象"),
+    "json_invalid": gettext_lazy("不是有效的 JSON"),
+}
+
+
+def _message(error: dict) -> str:
+    template = MESSAGES.get(error.get("type", ""))
+    if template is None:
+        return error.get("msg", "")
+    try:
+        return str(template) % (error.get("ctx") or {})
+    except (KeyError, TypeError, ValueError):
+        return error.get("msg", "")
+
+
+def localized_errors(errors: Iterable[Any]) -> list[dict[str, str]]:
+    """pydantic's errors as ``{"field", "type", "message"}``, the message in the staff's
+    language (the API's 422 body, a form's field errors)."""
+    return [
+        {"field": field_name(e.get("loc", ())), "type": e.get("type", ""), "message": _message(e)}
+        for e in errors
+    ]
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# An optional value a page's form sends as an empty field ("") is absent.
+BlankIsNone = BeforeValidator(_blank_to_none)
+# An optional text sent as null is empty.
+NoneIsBlank = BeforeValidator(lambda value: "" if value is None else value)
+
+
+class SchemaForm(forms.Form):
+    """A page's form whose data the API's schema checks. Its fields render and parse (labels,
+    widgets, choices, a checkbox's "on", a datetime-local value); what is valid is declared
+    once, in ``schema``. After ``is_valid()``, ``input`` is the schema's instance, built from
+    the cleaned fields the schema names; a schema error is shown on its field."""
+
+    schema: ClassVar[type[Schema]]
+    input: Schema | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        values = {name: data[name] for name in self.schema.model_fields if name in data}
+        try:
+            self.input = self.schema.model_validate(values)
+        except pydantic.ValidationError as exc:
+            for error in localized_errors(exc.errors()):
+                name = error["field"].split(".")[0]
+                self.add_error(name if name in self.fields else None, error["message"])
+        return data
