@@ -24,6 +24,7 @@ from kefu.followups.services import record_attempt
 from kefu.notices import services as notice_services
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
+from kefu.tickets.schemas import TicketIn
 
 DEMO_PASSWORD = "kefu-demo-2025"
 
@@ -239,7 +240,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
         phone = customer.phones.first().number if customer else _phone(rng)
         content = rng.choice(CONTENTS[ttype])
         ticket = ticket_services.create_ticket(
-            ticket_services.TicketIn(
+            TicketIn(
                 type=ttype,
                 channel=rng.choice([Channel.PHONE] * 6 + list(Channel.values)),
                 content=content,
@@ -416,7 +417,7 @@ def _seed_outage(customers: list, rng: random.Random) -> None:
     start = timezone.now() - dt.timedelta(hours=3)
     for minute, (text, customer) in enumerate(zip(OUTAGE_CALLS, neighbours, strict=False)):
         ticket_services.create_ticket(
-            ticket_services.TicketIn(
+            TicketIn(
                 type="complaint",
                 channel=Channel.PHONE,
                 content=text,

@@ -13,9 +13,9 @@ from kefu.core.masking import Masker
 from kefu.core.phones import normalize_phone
 from kefu.desk.schemas import (
     AssignSchema,
+    IntakeIn,
     MergeSchema,
     NoteSchema,
-    TicketInSchema,
     TicketOut,
     TicketPageOut,
     TransitionSchema,
@@ -56,19 +56,15 @@ def ticket_detail(request, serial: str) -> dict:
 
 
 @router.post("", response={201: TicketOut})
-def create(request, payload: TicketInSchema):
+def create(request, payload: IntakeIn):
     """Record a request (受理). Returns 201 with the serial number (流水号)."""
-    fields = payload.dict(exclude={"accept", "department", "assignee", "notice_id"})
-    fields["source"] = fields["source"] or ""
-    fields["complaint_class"] = fields["complaint_class"] or ""
-    data = services.TicketIn(**fields)
     if payload.notice_id is not None:
         ticket = create_ticket_for_notice(
-            data, actor=request.user, notice_id=payload.notice_id, department=payload.department
+            payload, actor=request.user, notice_id=payload.notice_id, department=payload.department
         )
         return Reply(201, ticket_detail(request, ticket.serial))
     ticket = services.create_ticket(
-        data,
+        payload,
         actor=request.user,
         accept=payload.accept,
         department=payload.department,

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Branch, Department, ServiceArea
 from kefu.complaints.models import Category, Source
+from kefu.core.schemas import SchemaForm
+from kefu.desk.schemas import IntakeIn
 from kefu.sla.models import ComplaintClass
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
 
@@ -37,14 +39,17 @@ def _department_choices():
     return [("", _("— 暂不派工 —")), *_departments()]
 
 
-class IntakeForm(forms.Form):
-    caller_number = forms.CharField(label=_("来电号码"), max_length=40, required=False)
+class IntakeForm(SchemaForm):
+    """The workbench's intake form: what it may hold is the API's declaration (IntakeIn); the
+    fields here only render and parse."""
+
+    schema = IntakeIn
+    caller_number = forms.CharField(label=_("来电号码"), required=False)
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # A call about an active notice (公告): the ticket is linked to it (see kefu.notices).
     notice_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     contact_name = forms.CharField(
         label=_("联系人"),
-        max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("王先生")}),
     )
@@ -54,11 +59,12 @@ class IntakeForm(forms.Form):
         label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL
     )
     content = forms.CharField(
-        label=_("诉求内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("诉求内容"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "required": True}),
     )
     desired_result = forms.CharField(
         label=_("客户期望"),
-        max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -77,9 +83,7 @@ class IntakeForm(forms.Form):
     )
     callback_declined = forms.BooleanField(label=_("客户拒绝回访"), required=False)
     anonymous = forms.BooleanField(label=_("匿名"), required=False)
-    tags = forms.CharField(
-        label=_("标签"), max_length=200, required=False, help_text=_("多个标签用逗号分隔")
-    )
+    tags = forms.CharField(label=_("标签"), required=False, help_text=_("多个标签用逗号分隔"))
     department = forms.ChoiceField(label=_("派工部门"), choices=_department_choices, required=False)
     area = forms.ChoiceField(label=_("片区"), choices=_area_choices, required=False)
     category = forms.ChoiceField(label=_("投诉类别"), choices=_category_choices, required=False)

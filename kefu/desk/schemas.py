@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from kefu.complaints.models import Source
 from kefu.complaints.schemas import ComplaintOut, complaint_out
 from kefu.core.masking import Masker
-from kefu.sla.models import ComplaintClass
+from kefu.core.schemas import BlankIsNone
 from kefu.tickets.access import actions_for, visible_tickets
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, Ticket, TicketEvent
-from kefu.tickets.schemas import local_time
+from kefu.tickets.schemas import TicketIn, local_time
 
 ActionName = Literal[
     "accept",
@@ -29,42 +28,17 @@ ActionName = Literal[
 ]
 
 
-class TicketInSchema(Schema):
-    type: str = Field(
-        ...,
-        max_length=30,
-        examples=["repair"],
-        description="repair, inquiry, complaint, help, report, lookup, suggestion, order",
-    )
-    channel: Channel
-    content: str = Field(..., min_length=1, max_length=5000)
-    received_at: dt.datetime | None = Field(None, description="default now; never in the future")
-    customer_id: int | None = None
-    contact_name: str = Field("", max_length=40)
-    caller_number: str = Field("", max_length=40)
-    desired_result: str = Field("", max_length=5000)
-    reply_method: ReplyMethod = ReplyMethod.PHONE
-    reply_by: dt.datetime | None = None
-    callback_declined: bool = False
-    anonymous: bool = False
-    priority: Priority = Priority.NORMAL
-    branch: str = Field("", max_length=20)
-    area: str = Field("", max_length=30)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+class IntakeIn(TicketIn):
+    """Intake at the workbench or through the API: the request, and what to do with it now."""
+
     accept: bool = Field(False, description="record it as accepted (受理) at once")
-    notice_id: int | None = Field(
+    notice_id: Annotated[int | None, BlankIsNone] = Field(
         None,
         description="a call about this active notice (停水/抢修 …): the ticket is recorded "
         "against it (accepted at once) instead of as a new repair",
     )
     department: str = Field("", max_length=30, description="dispatch at once to this department")
     assignee: str = Field("", max_length=150)
-    category: str = Field("", max_length=30, description="complaints: category code")
-    source: Source | None = Field(None, description="complaints: who brought it")
-    loss_or_injury: bool = Field(False, description="complaints: economic loss or injury")
-    complaint_class: ComplaintClass | None = Field(
-        None, description="complaints: responsibility, when already known"
-    )
 
 
 class TransitionSchema(Schema):

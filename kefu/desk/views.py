@@ -15,7 +15,6 @@ from kefu.accounts.scope import scope_of
 from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
-from kefu.customers.services import split_tags
 from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
 from kefu.notices import services as notice_services
 from kefu.notices.selectors import active_notices_for_areas
@@ -43,30 +42,6 @@ def event_labels() -> dict:
     """What the timeline calls each step: the kernel's actions and what every domain
     registered for its own (kefu.tickets.hooks)."""
     return ACTION_LABELS | {"merge": _("合并")} | hooks.event_labels()
-
-
-def _ticket_input(cleaned: dict) -> services.TicketIn:
-    return services.TicketIn(
-        type=cleaned["type"],
-        channel=cleaned["channel"],
-        content=cleaned["content"],
-        received_at=cleaned.get("received_at"),
-        customer_id=cleaned.get("customer_id"),
-        contact_name=cleaned.get("contact_name", ""),
-        caller_number=cleaned.get("caller_number", ""),
-        desired_result=cleaned.get("desired_result", ""),
-        reply_method=cleaned["reply_method"],
-        reply_by=cleaned.get("reply_by"),
-        callback_declined=cleaned.get("callback_declined", False),
-        anonymous=cleaned.get("anonymous", False),
-        priority=cleaned["priority"],
-        tags=split_tags(cleaned.get("tags") or ""),
-        area=cleaned.get("area") or "",
-        category=cleaned.get("category") or "",
-        source=cleaned.get("source") or "",
-        loss_or_injury=cleaned.get("loss_or_injury", False),
-        complaint_class=cleaned.get("complaint_class") or "",
-    )
 
 
 @login_required
@@ -120,8 +95,8 @@ def intake(request):
         return render(request, "tickets/partials/intake_form.html", context, status=422)
     if request.POST.get("edit"):
         return render(request, "tickets/partials/intake_form.html", context)
-    data = _ticket_input(form.cleaned_data)
-    department = form.cleaned_data.get("department") or ""
+    data = form.input
+    department = data.department
     try:
         if not form.cleaned_data.get("confirmed"):
             cleaned = services.validate_intake(data, actor=request.user)
@@ -138,11 +113,11 @@ def intake(request):
                     "promised": cleaned["told"].get("promised"),
                 },
             )
-        if form.cleaned_data.get("notice_id"):
+        if data.notice_id:
             ticket = notice_services.create_ticket_for_notice(
                 data,
                 actor=request.user,
-                notice_id=form.cleaned_data["notice_id"],
+                notice_id=data.notice_id,
                 department=department,
             )
         else:

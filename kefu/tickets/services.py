@@ -7,7 +7,6 @@ the row, validates, writes, records the timeline and queues live pushes after co
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -36,44 +35,18 @@ from kefu.tickets.models import (
     TicketEvent,
     TicketType,
 )
+from kefu.tickets.schemas import MAX_CONTENT, TicketIn
 from kefu.tickets.search import tokenize_for_index
 from kefu.tickets.timeline import new_event, record_event
 
-MAX_CONTENT = 5000
 EARLIEST_RECEIVED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 CLOCK_SKEW = dt.timedelta(minutes=2)
 
 NOTE_REQUIRED = {"return", "cancel", "reopen"}
 
 
-@dataclass
-class TicketIn:
-    """A request as the intake form, the API or an import gives it."""
-
-    type: str
-    channel: str
-    content: str
-    received_at: dt.datetime | None = None
-    customer_id: int | None = None
-    contact_name: str = ""
-    caller_number: str = ""
-    desired_result: str = ""
-    reply_method: str = ReplyMethod.PHONE
-    reply_by: dt.datetime | None = None
-    callback_declined: bool = False
-    anonymous: bool = False
-    priority: str = Priority.NORMAL
-    branch: str = ""
-    area: str = ""
-    tags: list[str] = field(default_factory=list)
-    # Complaints only (type ``complaint``): category code, source, loss or injury, class.
-    category: str = ""
-    source: str = ""
-    loss_or_injury: bool = False
-    complaint_class: str = ""
-
-
 def _announce(ticket: Ticket, event: str) -> None:
+    """Tell the floor (live push) and whatever the domains announce to (webhooks)."""
     payload = {"type": event, "serial": ticket.serial, "status": ticket.status}
     groups = [AGENTS_GROUP]
     if ticket.department_id:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from kefu.tickets.services import TicketIn, create_ticket
+from kefu.tickets.schemas import TicketIn
+from kefu.tickets.services import create_ticket
 
 
 def make_ticket(

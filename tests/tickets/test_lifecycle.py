@@ -1,6 +1,7 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pydantic
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -140,7 +141,6 @@ def test_intake_identifies_the_caller_and_takes_the_customer_branch(agent):
     ("fields", "field"),
     [
         ({"type": "nonsense"}, "type"),
-        ({"channel": "fax"}, "channel"),
         ({"content": "   "}, "content"),
         ({"caller_number": "call me"}, "caller_number"),
         ({"received_at": dt.datetime(2100, 1, 1, tzinfo=SHANGHAI)}, "received_at"),
@@ -154,6 +154,13 @@ def test_bad_intake_is_refused_and_nothing_written(agent, fields, field):
     assert err.value.field == field
     assert Ticket.objects.count() == 0
     assert TicketEvent.objects.count() == 0
+
+
+def test_an_unknown_channel_is_refused_by_the_input_declaration(agent):
+    with pytest.raises(pydantic.ValidationError) as err:
+        make_ticket(agent, channel="fax")
+    assert [e["loc"] for e in err.value.errors()] == [("channel",)]
+    assert Ticket.objects.count() == 0
 
 
 def test_letter_may_be_recorded_with_its_received_time(agent):
