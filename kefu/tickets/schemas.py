@@ -145,14 +145,6 @@ class TicketOut(Schema):
     timeline: list[EventOut] | None = None
 
 
-class TicketPageOut(Schema):
-    items: list[TicketOut]
-    page: int
-    per_page: int
-    count: int
-    count_capped: bool
-
-
 def _local(value: dt.datetime | None) -> dt.datetime | None:
     """Times go out in the center's zone (+08:00), as its staff and integrators read them."""
     return timezone.localtime(value) if value is not None else None
