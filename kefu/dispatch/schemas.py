@@ -6,10 +6,11 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from kefu.core.paging import PageQuery
 from kefu.dispatch.models import Kind, Source, Status
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     status: str = Field("", max_length=12, description="a status, or `open` for all not final")
     department: str = Field("", max_length=30, description="department code")
     assignee: str = Field("", max_length=40, description="username or 工号")
@@ -17,8 +18,6 @@ class ListQuery(Schema):
     overdue: bool = False
     q: str = Field("", max_length=60, description="serial, phone, or words of address / goods")
     ticket: str = Field("", max_length=16, description="the serial of the ticket it came from")
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=100_000)
 
 
 class OrderFields(Schema):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
+from kefu.core.paging import page_args, paginate
 from kefu.dispatch import latency, message, selectors, sending, services
 from kefu.dispatch.forms import (
     CallForm,
@@ -41,19 +42,20 @@ def order_list(request):
     if status not in Status.values and status not in ("open", "all"):
         status = "open"
     counts = selectors.count_by_status(request.user)
-    orders = selectors.list_orders(
+    page = selectors.list_orders(
         request.user,
         status="" if status == "all" else status,
         department=params.get("department", "")[:30],
         kind=params.get("kind", "") if params.get("kind", "") in Kind.values else "",
         overdue=params.get("overdue") == "1",
         q=params.get("q", ""),
+        **page_args(params),
     )
     return render(
         request,
         "dispatch/list.html",
         {
-            "orders": orders,
+            "page": page,
             "status": status,
             "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
             "overdue_count": selectors.count_overdue(request.user),
@@ -304,7 +306,7 @@ def _calls_page(request, *, forms: dict | None = None, error: str = "", status: 
         request,
         "dispatch/calls.html",
         {
-            "tasks": sending.list_open_call_tasks(request.user),
+            "page": paginate(sending.list_open_call_tasks(request.user), **page_args(request.GET)),
             "forms": forms or {},
             "call_form": CallForm(),
             "error": error,
