@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import Query, Router
 from ninja.responses import Status as Reply
 
+from kefu.core.paging import PageOut, page_out
 from kefu.notices import selectors, services
 from kefu.notices.campaign import delivery_summary
 from kefu.notices.models import Campaign
@@ -48,17 +49,27 @@ def _detail(request, notice_id: int) -> dict:
     )
 
 
-@router.get("", response=list[NoticeOut])
+@router.get("", response=PageOut[NoticeOut])
 def list_notices(request, filters: Query[ListQuery]):
-    """Active notices first, then drafts, then closed ones; by state and area code."""
-    rows = selectors.list_notices(request.user, state=filters.state or "", area=filters.area)
-    return [notice_out(n) for n in rows]
+    """Active notices first, then drafts, then closed ones; by state and area code; one page."""
+    page = selectors.list_notices(
+        request.user,
+        state=filters.state or "",
+        area=filters.area,
+        page=filters.page,
+        per_page=filters.per_page,
+    )
+    return page_out(page, notice_out)
 
 
-@router.get("/affected", response=list[NoticeOut])
+@router.get("/affected", response=PageOut[NoticeOut])
 def affected(request, filters: Query[AffectedQuery]):
-    """The active (published, not closed) notices affecting a service area. 404: no such area."""
-    return [notice_out(n) for n in selectors.affected_notices(request.user, filters.area)]
+    """The active (published, not closed) notices affecting a service area, one page.
+    404: no such area."""
+    page = selectors.affected_notices(
+        request.user, filters.area, page=filters.page, per_page=filters.per_page
+    )
+    return page_out(page, notice_out)
 
 
 @router.post("", response={201: NoticeDetailOut})

@@ -6,16 +6,17 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from kefu.core.paging import PageQuery
 from kefu.notices.campaign import DeliverySummary
 from kefu.notices.models import Notice
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     state: Notice.State | None = None
     area: str = Field("", max_length=30, description="a service area code")
 
 
-class AffectedQuery(Schema):
+class AffectedQuery(PageQuery):
     area: str = Field(..., max_length=30, description="a service area code")
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
+from kefu.core.paging import page_args
 from kefu.notices import selectors, services
 from kefu.notices.campaign import delivery_summary
 from kefu.notices.forms import CloseForm, LinkForm, NoticeForm, UpdateForm
@@ -42,7 +43,7 @@ def _list(request, *, form=None, error: str = "", status: int = 200):
         request,
         "notices/list.html",
         {
-            "notices": selectors.list_notices(request.user, state=state),
+            "page": selectors.list_notices(request.user, state=state, **page_args(request.GET)),
             "state": state,
             "states": Notice.State.choices,
             "can_publish": services.can_publish(request.user),
