@@ -82,3 +82,24 @@ def test_the_pager_keeps_the_filters_and_per_page_and_changes_only_the_page():
     assert f'href="?{query}&amp;page=1" data-testid="pager-previous"' in html
     assert f'href="?{query}&amp;page=3" data-testid="pager-next"' in html
     assert "共 200 条+ · 第 2 页" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/tickets/",
+        "/customers/",
+        "/workorders/",
+        "/workorders/calls/",
+        "/followups/",
+        "/notifications/",
+        "/notices/",
+    ],
+)
+def test_every_list_page_shows_the_one_pager(url, agent, web_as):
+    response = web_as(agent).get(url, {"page": "abc", "per_page": "1000"})
+
+    assert response.status_code == 200
+    assert response.context["page"].page == 1
+    assert response.context["page"].per_page == 100
+    assert 'data-testid="pager"' in response.content.decode()
