@@ -96,6 +96,7 @@ def main() -> None:
     from kefu.demo import seed_organization
     from kefu.dispatch import services
     from kefu.dispatch.models import DispatchDesk, DispatchMessage
+    from kefu.dispatch.schemas import OrderIn
 
     seed_organization()
     users = {u.username: u for u in get_user_model().objects.select_related("staff")}
@@ -124,7 +125,7 @@ def main() -> None:
             try:
                 for n in range(count):
                     services.create_order(
-                        services.OrderIn(
+                        OrderIn(
                             kind="repair",
                             department="repair",
                             customer_name="王先生",

@@ -62,7 +62,8 @@ def parse_args(argv=None):
     p.add_argument(
         "--servers",
         default=None,
-        help="comma list of serve,gunicorn,wsgi (default: all on PostgreSQL, serve on SQLite)",
+        help="comma list of serve,gunicorn,wsgi, or none (default: all on PostgreSQL, serve on "
+        "SQLite)",
     )
     p.add_argument("--reuse", action="store_true", help="keep an already loaded database")
     p.add_argument("--seed", type=int, default=2025)
@@ -76,6 +77,8 @@ if ARGS.customers is None:
 DATA_DIR = Path(ARGS.data_dir or f"/tmp/kefu-bench-{ARGS.db}")
 DB_URL = f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}" if ARGS.db == "sqlite" else ARGS.pg_url
 SERVERS = (ARGS.servers or ("serve,gunicorn,wsgi" if ARGS.db == "postgres" else "serve")).split(",")
+if SERVERS == ["none"]:  # the in-process figures only
+    SERVERS = []
 SERVER_LABELS = {
     "serve": "kefu serve (uvicorn, 1 process)",
     "gunicorn": "gunicorn -w 2 UvicornWorker (ASGI)",

@@ -19,9 +19,11 @@ from kefu.customers.models import Customer
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer
 from kefu.dispatch import services as dispatch
 from kefu.dispatch.models import Crew, DispatchDesk
+from kefu.dispatch.schemas import OrderIn
 from kefu.followups.models import CallbackTask
 from kefu.followups.services import record_attempt
 from kefu.notices import services as notice_services
+from kefu.notices.schemas import NoticeIn
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 from kefu.tickets.schemas import TicketIn
@@ -439,7 +441,7 @@ def _seed_notice() -> None:
     lead = get_user_model().objects.get(username="lead")
     now = timezone.now()
     notice = notice_services.create_notice(
-        notice_services.NoticeIn(
+        NoticeIn(
             kind="outage",
             title="阳光花园小区主管道抢修停水",
             starts_at=now - dt.timedelta(hours=3),
@@ -496,7 +498,7 @@ def _seed_dispatch(rng: random.Random) -> None:
         ticket = tickets[index] if index < len(tickets) else None
         customer = ticket.customer if ticket else None
         order = dispatch.create_order(
-            dispatch.OrderIn(
+            OrderIn(
                 kind="repair",
                 department="repair",
                 customer_name=customer.name if customer else rng.choice(SURNAMES) + "先生",
@@ -541,7 +543,7 @@ def _seed_dispatch(rng: random.Random) -> None:
     ]
     for name, goods, quantity, address, hours_ago, verified in deliveries:
         order = dispatch.create_order(
-            dispatch.OrderIn(
+            OrderIn(
                 kind="delivery",
                 source="web",
                 department="delivery",
@@ -561,7 +563,7 @@ def _seed_dispatch(rng: random.Random) -> None:
             )
             dispatch.dispatch_order(order.serial, actor=agent, assignee=driver.username)
     cancelled = dispatch.create_order(
-        dispatch.OrderIn(
+        OrderIn(
             kind="install",
             department="repair",
             customer_name="吴先生",

@@ -6,6 +6,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from kefu.core.masking import Masker
+from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.customers import access, selectors, services
 from kefu.customers.importer import import_customers
 from kefu.customers.schemas import CustomerInSchema, CustomerOut, ImportResultOut, customer_out
@@ -22,20 +23,11 @@ class LookupOut(Schema):
     recent_tickets: list[dict]
 
 
-class CustomerPageOut(Schema):
-    items: list[CustomerOut]
-    page: int
-    per_page: int
-    count: int
-
-
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     q: str = ""
     area: str = ""
     branch: str = ""
     active: bool | None = None
-    page: int = 1
-    per_page: int = 20
 
 
 def _to_input(payload: CustomerInSchema) -> CustomerIn:
@@ -76,25 +68,19 @@ def lookup(request, phone: str):
     }
 
 
-@router.get("", response=CustomerPageOut)
+@router.get("", response=PageOut[CustomerOut])
 def list_customers(request, filters: Query[ListQuery]):
-    per_page = max(1, min(filters.per_page, 100))
-    # Bounded like the ticket list: a huge page overflowed the database's OFFSET (a 500).
-    page = max(1, min(filters.page, 100000))
+    """The customers the caller may see, newest first, one page (the list contract: README)."""
     qs = selectors.list_customers(
         request.user, q=filters.q, area=filters.area, branch=filters.branch, active=filters.active
     )
-    count = qs.order_by()[:10001].count()
+    page = paginate(
+        qs.prefetch_related("contacts", "phones__contact"),
+        page=filters.page,
+        per_page=filters.per_page,
+    )
     masker = Masker(request.user)
-    items = qs.prefetch_related("contacts", "phones__contact")[
-        (page - 1) * per_page : page * per_page
-    ]
-    return {
-        "items": [customer_out(c, masker) for c in items],
-        "page": page,
-        "per_page": per_page,
-        "count": count,
-    }
+    return page_out(page, lambda c: customer_out(c, masker))
 
 
 @router.post("", response={201: CustomerOut})

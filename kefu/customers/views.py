@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import ServiceError
 from kefu.core.masking import Masker
+from kefu.core.paging import page_args, paginate
 from kefu.customers import access, selectors, services
 from kefu.customers.forms import CustomerForm, ImportForm, split_contacts
 from kefu.customers.importer import ImportResult, error_report, import_customers
@@ -25,7 +25,7 @@ from kefu.tickets.selectors import recent_tickets_for
 def customer_list(request):
     q = request.GET.get("q", "")[:80]
     qs = selectors.list_customers(request.user, q=q)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page = paginate(qs, **page_args(request.GET))
     return render(
         request,
         "customers/list.html",

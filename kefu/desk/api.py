@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
 from kefu.core.masking import Masker
+from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.phones import normalize_phone
 from kefu.desk.schemas import (
     AssignSchema,
@@ -17,7 +18,6 @@ from kefu.desk.schemas import (
     MergeSchema,
     NoteSchema,
     TicketOut,
-    TicketPageOut,
     TransitionSchema,
     deadlines_out,
     ticket_out,
@@ -30,7 +30,7 @@ from kefu.tickets.selectors import TicketFilters
 router = Router(tags=["tickets"])
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     view: Literal["all", "mine", "department", "unassigned", "open"] = "all"
     type: str = ""
     status: Status | None = None
@@ -44,8 +44,6 @@ class ListQuery(Schema):
     # Bounded to the database's integer range: a larger id overflowed SQLite's INTEGER (a 500).
     customer_id: int | None = Field(None, ge=0, le=2**63 - 1)
     caller_number: str = ""
-    page: int = 1
-    per_page: int = 20
 
 
 def ticket_detail(request, serial: str) -> dict:
@@ -83,8 +81,9 @@ def create(request, payload: IntakeIn):
     return Reply(201, body)
 
 
-@router.get("", response=TicketPageOut)
+@router.get("", response=PageOut[TicketOut])
 def list_tickets(request, filters: Query[ListQuery]):
+    """The tickets the caller may see, newest first, one page (the list contract: README)."""
     f = TicketFilters(
         view=filters.view,
         type=filters.type,
@@ -99,19 +98,9 @@ def list_tickets(request, filters: Query[ListQuery]):
         customer_id=filters.customer_id,
         caller_number=normalize_phone(filters.caller_number) if filters.caller_number else "",
     )
-    page = selectors.list_tickets(
-        request.user, f, page=min(filters.page, 100000), per_page=filters.per_page
-    )
+    page = selectors.list_tickets(request.user, f, page=filters.page, per_page=filters.per_page)
     masker = Masker(request.user)
-    return {
-        "items": [
-            ticket_out(t, masker, actor=request.user, with_relations=False) for t in page.items
-        ],
-        "page": page.page,
-        "per_page": page.per_page,
-        "count": page.count,
-        "count_capped": page.count_capped,
-    }
+    return page_out(page, lambda t: ticket_out(t, masker, actor=request.user, with_relations=False))
 
 
 @router.get("/{serial}", response=TicketOut)

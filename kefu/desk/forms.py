@@ -139,4 +139,3 @@ class QueueForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": _("关键词,如:停水")}),
     )
-    page = forms.IntegerField(required=False, min_value=1, max_value=100000)

@@ -119,14 +119,6 @@ class TicketOut(Schema):
     timeline: list[EventOut] | None = None
 
 
-class TicketPageOut(Schema):
-    items: list[TicketOut]
-    page: int
-    per_page: int
-    count: int
-    count_capped: bool
-
-
 def _username(user) -> str:
     return user.username if user is not None else ""
 

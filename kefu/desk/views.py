@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,6 +14,7 @@ from kefu.accounts.scope import scope_of
 from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
+from kefu.core.paging import page_args
 from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
 from kefu.notices import services as notice_services
 from kefu.notices.selectors import active_notices_for_areas
@@ -147,8 +147,7 @@ def queue(request):
         date_to=cleaned.get("date_to"),
         q=cleaned.get("q") or "",
     )
-    page = selectors.list_tickets(request.user, filters, page=cleaned.get("page") or 1)
-    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    page = selectors.list_tickets(request.user, filters, **page_args(request.GET))
     template = "tickets/partials/queue_table.html" if request.htmx else "tickets/queue.html"
     return render(
         request,
@@ -157,7 +156,6 @@ def queue(request):
             "form": form,
             "page": page,
             "masker": Masker(request.user),
-            "base_query": urlencode(params),
             "status_labels": dict(Status.choices),
         },
     )

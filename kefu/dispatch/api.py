@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
 from kefu.core.masking import Masker
+from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.dispatch import access, latency, message, photos, selectors, sending, services
 from kefu.dispatch.models import WorkOrder
 from kefu.dispatch.schemas import (
@@ -35,13 +36,6 @@ from kefu.dispatch.schemas import (
 )
 
 router = Router(tags=["workorders"])
-
-FIELDS = ("kind", "customer_id", "area", *services.CONTENT_FIELDS)
-
-
-def _order_in(payload, **extra) -> services.OrderIn:
-    values = {name: getattr(payload, name) for name in FIELDS}
-    return services.OrderIn(**values, **extra)
 
 
 def _person(user) -> dict | None:
@@ -165,10 +159,10 @@ def _preview(rendered: message.Rendered) -> dict:
 # ---------------------------------------------------------------------------------- reads
 
 
-@router.get("", response=list[OrderOut])
+@router.get("", response=PageOut[OrderOut])
 def list_orders(request, filters: Query[ListQuery]):
-    """Orders the caller may see, newest first."""
-    rows = selectors.list_orders(
+    """Orders the caller may see, newest first, one page (the list contract: README)."""
+    page = selectors.list_orders(
         request.user,
         status=filters.status,
         department=filters.department,
@@ -177,11 +171,11 @@ def list_orders(request, filters: Query[ListQuery]):
         overdue=filters.overdue,
         q=filters.q,
         ticket=filters.ticket,
-        limit=filters.limit,
-        offset=filters.offset,
+        page=filters.page,
+        per_page=filters.per_page,
     )
     masker = Masker(request.user)
-    return [_out(o, masker) for o in rows]
+    return page_out(page, lambda o: _out(o, masker))
 
 
 @router.post("/preview-message", response=PreviewOut)
@@ -195,11 +189,14 @@ def preview_message(request, payload: PreviewIn):
     return _preview(message.preview_text(fields, payload.kind))
 
 
-@router.get("/call-tasks", response=list[CallTaskOut])
-def call_tasks(request):
-    """The phone calls still owed because a dispatch SMS failed, oldest first."""
+@router.get("/call-tasks", response=PageOut[CallTaskOut])
+def call_tasks(request, paging: Query[PageQuery]):
+    """The phone calls still owed because a dispatch SMS failed, oldest first, one page."""
+    page = paginate(
+        sending.list_open_call_tasks(request.user), page=paging.page, per_page=paging.per_page
+    )
     masker = Masker(request.user)
-    return [_call(t, masker) for t in sending.list_open_call_tasks(request.user)]
+    return page_out(page, lambda t: _call(t, masker))
 
 
 @router.post("/call-tasks/{int:task_id}/record", response=CallTaskOut)
@@ -243,9 +240,11 @@ def order_message(request, serial: str):
     return _preview(message.message_for(selectors.get_order(request.user, serial)))
 
 
-@router.get("/{serial}/tracking", response=list[TrackingOut])
-def tracking(request, serial: str):
-    return [_tracking(t) for t in selectors.tracking_of(access.access_order(request.user, serial))]
+@router.get("/{serial}/tracking", response=PageOut[TrackingOut])
+def tracking(request, serial: str, paging: Query[PageQuery]):
+    """The order's tracking record (跟踪记录), oldest first, one page."""
+    rows = selectors.tracking_of(access.access_order(request.user, serial))
+    return page_out(paginate(rows, page=paging.page, per_page=paging.per_page), _tracking)
 
 
 # ---------------------------------------------------------------------------------- changes
@@ -255,12 +254,7 @@ def tracking(request, serial: str):
 def create(request, payload: OrderIn):
     """A work order, from a ticket or on its own; with ``dispatch`` confirmed at once."""
     order = services.create_order(
-        _order_in(
-            payload,
-            department=payload.department,
-            source=payload.source,
-            ordered_at=payload.ordered_at,
-        ),
+        payload,
         actor=request.user,
         ticket=payload.ticket,
         assignee=payload.assignee,
@@ -275,9 +269,7 @@ def create(request, payload: OrderIn):
 @router.put("/{serial}", response=OrderDetailOut)
 def edit(request, serial: str, payload: OrderEditIn):
     """Correct an order before it is completed; every change goes on the tracking record."""
-    services.update_order(
-        serial, _order_in(payload, department=""), actor=request.user, note=payload.note
-    )
+    services.update_order(serial, payload, actor=request.user, note=payload.note)
     return _detail(request, serial)
 
 

@@ -62,7 +62,7 @@ def find_department(code: str) -> Department:
 
 
 def clean_order(data, actor) -> dict:
-    """The fields of ``data`` (a services.OrderIn) checked and resolved for a WorkOrder;
+    """The fields of ``data`` (a schemas.OrderIn) checked and resolved for a WorkOrder;
     ServiceError INVALID naming the field, FORBIDDEN for another department's head."""
     if data.kind not in Kind.values:
         raise ServiceError(Code.INVALID, _("派工类型无效"), field="kind")

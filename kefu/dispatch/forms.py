@@ -6,41 +6,53 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Department, ServiceArea
+from kefu.core.schemas import SchemaForm
 from kefu.dispatch.models import Kind, Source
+from kefu.dispatch.schemas import OrderIn
 
 WHEN_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 SOURCES = [(Source.PHONE, Source.PHONE.label), (Source.WEB, Source.WEB.label)]
 
 
-class OrderForm(forms.Form):
-    ticket = forms.CharField(label=_("来源工单"), max_length=16, required=False)
+def _departments() -> list[tuple[str, str]]:
+    rows = Department.objects.filter(is_active=True).select_related("branch")
+    return [("", "---------"), *((d.code, str(d)) for d in rows)]
+
+
+def _areas() -> list[tuple[str, str]]:
+    return [
+        ("", "---------"),
+        *((a.code, str(a)) for a in ServiceArea.objects.filter(is_active=True)),
+    ]
+
+
+class OrderForm(SchemaForm):
+    """A new work order at the desk: what it may hold is the API's declaration (OrderIn); the
+    fields here only render and parse."""
+
+    schema = OrderIn
+
+    ticket = forms.CharField(label=_("来源工单"), required=False)
     kind = forms.ChoiceField(label=_("派工类型"), choices=Kind.choices)
     source = forms.ChoiceField(label=_("来源"), choices=SOURCES, initial=Source.PHONE)
-    department = forms.ModelChoiceField(
-        label=_("派工部门"),
-        queryset=Department.objects.filter(is_active=True).select_related("branch"),
-        to_field_name="code",
+    department = forms.ChoiceField(label=_("派工部门"), choices=_departments)
+    customer_name = forms.CharField(label=_("客户/发货人"), required=False)
+    customer_phone = forms.CharField(
+        label=_("客户电话"), widget=forms.TextInput(attrs={"required": True})
     )
-    customer_name = forms.CharField(label=_("客户/发货人"), max_length=40, required=False)
-    customer_phone = forms.CharField(label=_("客户电话"), max_length=24)
-    area = forms.ModelChoiceField(
-        label=_("片区"),
-        queryset=ServiceArea.objects.filter(is_active=True),
-        to_field_name="code",
-        required=False,
-    )
-    address = forms.CharField(label=_("地址"), max_length=200)
-    goods = forms.CharField(label=_("货物/故障"), max_length=200)
-    quantity = forms.CharField(label=_("件数"), max_length=20, required=False)
-    weight = forms.CharField(label=_("重量"), max_length=20, required=False)
-    volume = forms.CharField(label=_("体积"), max_length=20, required=False)
-    destination = forms.CharField(label=_("目的地"), max_length=60, required=False)
-    consignee = forms.CharField(label=_("收货人"), max_length=40, required=False)
-    consignee_phone = forms.CharField(label=_("收货人电话"), max_length=24, required=False)
-    payment = forms.CharField(label=_("付款方式"), max_length=20, required=False)
-    charges = forms.CharField(label=_("附加费用"), max_length=40, required=False)
-    hint = forms.CharField(label=_("提示"), max_length=100, required=False)
+    area = forms.ChoiceField(label=_("片区"), choices=_areas, required=False)
+    address = forms.CharField(label=_("地址"), widget=forms.TextInput(attrs={"required": True}))
+    goods = forms.CharField(label=_("货物/故障"), widget=forms.TextInput(attrs={"required": True}))
+    quantity = forms.CharField(label=_("件数"), required=False)
+    weight = forms.CharField(label=_("重量"), required=False)
+    volume = forms.CharField(label=_("体积"), required=False)
+    destination = forms.CharField(label=_("目的地"), required=False)
+    consignee = forms.CharField(label=_("收货人"), required=False)
+    consignee_phone = forms.CharField(label=_("收货人电话"), required=False)
+    payment = forms.CharField(label=_("付款方式"), required=False)
+    charges = forms.CharField(label=_("附加费用"), required=False)
+    hint = forms.CharField(label=_("提示"), required=False)
     window_start = forms.DateTimeField(
         label=_("预约开始"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
@@ -49,15 +61,14 @@ class OrderForm(forms.Form):
     )
     assignee = forms.CharField(
         label=_("外勤人员(用户名或工号)"),
-        max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"list": "field-people"}),
     )
     crew = forms.IntegerField(label=_("班组"), required=False, widget=forms.Select)
-    dispatcher = forms.CharField(label=_("抄送调度员"), max_length=40, required=False)
+    dispatcher = forms.CharField(label=_("抄送调度员"), required=False)
     dispatch = forms.BooleanField(label=_("保存并立即派工"), required=False, initial=True)
     note = forms.CharField(
-        label=_("备注"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -65,7 +76,7 @@ class DispatchForm(forms.Form):
     assignee = forms.CharField(label=_("外勤人员(用户名或工号)"), max_length=40, required=False)
     crew = forms.IntegerField(label=_("班组"), required=False, widget=forms.Select)
     department = forms.CharField(label=_("改派部门"), max_length=30, required=False)
-    dispatcher = forms.CharField(label=_("抄送调度员"), max_length=40, required=False)
+    dispatcher = forms.CharField(label=_("抄送调度员"), required=False)
     note = forms.CharField(label=_("说明"), max_length=2000, required=False)
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
 
+from kefu.core.paging import PageQuery
+from kefu.core.schemas import BlankIsNone
 from kefu.dispatch.models import Kind, Source, Status
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     status: str = Field("", max_length=12, description="a status, or `open` for all not final")
     department: str = Field("", max_length=30, description="department code")
     assignee: str = Field("", max_length=40, description="username or 工号")
@@ -17,16 +20,17 @@ class ListQuery(Schema):
     overdue: bool = False
     q: str = Field("", max_length=60, description="serial, phone, or words of address / goods")
     ticket: str = Field("", max_length=16, description="the serial of the ticket it came from")
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=100_000)
 
 
 class OrderFields(Schema):
+    """What a work order says: the one declaration the desk form, the API and the services
+    take (OrderIn to create one, OrderEditIn to correct it)."""
+
     kind: Kind
     customer_phone: str = Field(..., max_length=24)
     address: str = Field(..., max_length=200)
     goods: str = Field(..., max_length=200, description="goods, or the fault to repair")
-    customer_id: int | None = None
+    customer_id: Annotated[int | None, BlankIsNone] = None
     customer_name: str = Field("", max_length=40)
     area: str = Field("", max_length=30, description="service area code")
     quantity: str = Field("", max_length=20)
@@ -38,18 +42,18 @@ class OrderFields(Schema):
     payment: str = Field("", max_length=20)
     charges: str = Field("", max_length=40)
     hint: str = Field("", max_length=100)
-    window_start: dt.datetime | None = None
-    window_end: dt.datetime | None = None
+    window_start: Annotated[dt.datetime | None, BlankIsNone] = None
+    window_end: Annotated[dt.datetime | None, BlankIsNone] = None
 
 
 class OrderIn(OrderFields):
     department: str = Field(..., max_length=30, description="department code")
     source: Source = Source.PHONE
-    ordered_at: dt.datetime | None = Field(None, description="default: now")
+    ordered_at: Annotated[dt.datetime | None, BlankIsNone] = Field(None, description="default: now")
     ticket: str = Field("", max_length=16, description="the ticket (流水号) it comes from")
     dispatch: bool = Field(False, description="confirm it at once to `assignee` or `crew`")
     assignee: str = Field("", max_length=40, description="username or 工号 of the field staff")
-    crew: int | None = None
+    crew: Annotated[int | None, BlankIsNone] = None
     dispatcher: str = Field("", max_length=40, description="who gets the copy (default: desk)")
     note: str = Field("", max_length=2000)
 

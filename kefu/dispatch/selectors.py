@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kefu.accounts.models import Role, StaffProfile
 from kefu.core.calendar import start_of_day
+from kefu.core.paging import PER_PAGE, Page, paginate
 from kefu.dispatch.access import access_order, visible_orders
 from kefu.dispatch.models import (
     FIELD_STATUSES,
@@ -18,7 +19,6 @@ from kefu.dispatch.models import (
     WorkOrder,
 )
 
-PAGE_SIZE = 50
 OVERDUE_STATUSES = (Status.PENDING, *FIELD_STATUSES, Status.RETURNED)
 
 
@@ -32,11 +32,11 @@ def list_orders(
     overdue: bool = False,
     q: str = "",
     ticket: str = "",
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
-):
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[WorkOrder]:
     """The orders ``actor`` may see, newest first, narrowed by the filters (unknown values
-    match nothing rather than everything)."""
+    match nothing rather than everything); one page (kefu.core.paging)."""
     qs = visible_orders(actor).select_related(
         "department", "assignee__staff", "crew", "ticket", "area"
     )
@@ -64,7 +64,7 @@ def list_orders(
             | Q(goods__contains=q)
             | Q(customer_name__contains=q)
         )
-    return qs.order_by("-ordered_at", "-id")[offset : offset + limit]
+    return paginate(qs.order_by("-ordered_at", "-id"), page=page, per_page=per_page)
 
 
 def count_by_status(actor) -> dict[str, int]:

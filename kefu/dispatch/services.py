@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -42,6 +41,7 @@ from kefu.dispatch.models import (
     TrackingRecord,
     WorkOrder,
 )
+from kefu.dispatch.schemas import OrderFields, OrderIn
 from kefu.dispatch.tracking import record_tracking
 from kefu.notify.services import emit_webhook, send_sms
 from kefu.tickets.access import access_ticket
@@ -54,33 +54,6 @@ SERIAL_PREFIX = "P"
 TEXT_MAX = cleaning.TEXT_MAX
 
 NOTE_REQUIRED = {"return", "reject", "cancel"}
-
-
-@dataclass
-class OrderIn:
-    """A work order as the desk form, the API or a ticket gives it."""
-
-    kind: str
-    department: str  # Department code
-    customer_phone: str
-    address: str
-    goods: str
-    source: str = Source.PHONE
-    customer_id: int | None = None
-    customer_name: str = ""
-    area: str = ""
-    quantity: str = ""
-    weight: str = ""
-    volume: str = ""
-    destination: str = ""
-    consignee: str = ""
-    consignee_phone: str = ""
-    payment: str = ""
-    charges: str = ""
-    hint: str = ""
-    window_start: dt.datetime | None = None
-    window_end: dt.datetime | None = None
-    ordered_at: dt.datetime | None = None
 
 
 # ---------------------------------------------------------------------------------- recording
@@ -233,7 +206,7 @@ EDITABLE = ("kind", "area", *CONTENT_FIELDS)
 
 
 @transaction.atomic
-def update_order(serial: str, data: OrderIn, *, actor, note: str = "") -> WorkOrder:
+def update_order(serial: str, data: OrderFields, *, actor, note: str = "") -> WorkOrder:
     """Correct what an order says (address, goods, phones, window, ...) before it is
     completed; the department, the source and the times it was ordered stay. The tracking
     record keeps every changed field's old and new value. A dispatched order's field staff
@@ -244,10 +217,16 @@ def update_order(serial: str, data: OrderIn, *, actor, note: str = "") -> WorkOr
         raise ServiceError(Code.FORBIDDEN, _("无权修改派工单"))
     if order.status not in (Status.PENDING, *FIELD_STATUSES, Status.RETURNED):
         raise ServiceError(Code.INVALID_TRANSITION, _("派工单已完工或已结束,不能修改"))
-    data.department = order.department.code
-    data.source = order.source
-    data.ordered_at = order.ordered_at
-    fields = cleaning.clean_order(data, actor)
+    content = data.model_dump(include=set(OrderFields.model_fields))
+    fields = cleaning.clean_order(
+        OrderIn(
+            **content,
+            department=order.department.code,
+            source=order.source,
+            ordered_at=order.ordered_at,
+        ),
+        actor,
+    )
     changes = {}
     for name in EDITABLE:
         old, new = getattr(order, name), fields[name]

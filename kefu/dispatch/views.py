@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
+from kefu.core.paging import page_args, paginate
 from kefu.dispatch import access, latency, message, selectors, sending, services
 from kefu.dispatch.forms import (
     CallForm,
@@ -42,19 +43,20 @@ def order_list(request):
     if status not in Status.values and status not in ("open", "all"):
         status = "open"
     counts = selectors.count_by_status(request.user)
-    orders = selectors.list_orders(
+    page = selectors.list_orders(
         request.user,
         status="" if status == "all" else status,
         department=params.get("department", "")[:30],
         kind=params.get("kind", "") if params.get("kind", "") in Kind.values else "",
         overdue=params.get("overdue") == "1",
         q=params.get("q", ""),
+        **page_args(params),
     )
     return render(
         request,
         "dispatch/list.html",
         {
-            "orders": orders,
+            "page": page,
             "status": status,
             "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
             "overdue_count": selectors.count_overdue(request.user),
@@ -69,30 +71,6 @@ def order_list(request):
 
 
 # ---------------------------------------------------------------------------------- new
-
-
-def _order_in(data: dict) -> services.OrderIn:
-    return services.OrderIn(
-        kind=data["kind"],
-        source=data.get("source") or Source.PHONE,
-        department=data["department"].code if data.get("department") else "",
-        customer_name=data.get("customer_name") or "",
-        customer_phone=data.get("customer_phone") or "",
-        area=data["area"].code if data.get("area") else "",
-        address=data.get("address") or "",
-        goods=data.get("goods") or "",
-        quantity=data.get("quantity") or "",
-        weight=data.get("weight") or "",
-        volume=data.get("volume") or "",
-        destination=data.get("destination") or "",
-        consignee=data.get("consignee") or "",
-        consignee_phone=data.get("consignee_phone") or "",
-        payment=data.get("payment") or "",
-        charges=data.get("charges") or "",
-        hint=data.get("hint") or "",
-        window_start=data.get("window_start"),
-        window_end=data.get("window_end"),
-    )
 
 
 def _new_page(request, form, *, error: str = "", status: int = 200):
@@ -127,7 +105,7 @@ def order_new(request):
     data = form.cleaned_data
     try:
         order = services.create_order(
-            _order_in(data),
+            form.input,
             actor=request.user,
             ticket=data["ticket"],
             assignee=data["assignee"],
@@ -144,7 +122,6 @@ def order_new(request):
 
 def _from_ticket(actor, serial: str) -> dict:
     """The new order's fields taken from the ticket it comes from."""
-
     try:
         ticket = access_ticket(actor, serial)
     except ServiceError:
@@ -304,7 +281,7 @@ def _calls_page(request, *, forms: dict | None = None, error: str = "", status: 
         request,
         "dispatch/calls.html",
         {
-            "tasks": sending.list_open_call_tasks(request.user),
+            "page": paginate(sending.list_open_call_tasks(request.user), **page_args(request.GET)),
             "forms": forms or {},
             "call_form": CallForm(),
             "error": error,

@@ -7,6 +7,7 @@ from ninja import Query, Router
 from ninja.responses import Status as Reply
 
 from kefu.core.masking import Masker
+from kefu.core.paging import PageOut, page_out
 from kefu.followups import selectors, services
 from kefu.followups.schemas import (
     AttemptIn,
@@ -15,23 +16,20 @@ from kefu.followups.schemas import (
     StatsQuery,
     TaskIn,
     TaskOut,
-    TaskPageOut,
     task_out,
 )
 
 router = Router(tags=["followups"])
 
 
-@router.get("", response=TaskPageOut)
+@router.get("", response=PageOut[TaskOut])
 def list_tasks(request, filters: Query[ListQuery]):
-    """Open callback tasks: ``mine``, all ``open``, ``overdue``; 20 a page, by due time."""
-    page = selectors.list_tasks(request.user, view=filters.view, page=filters.page)
+    """Open callback tasks: ``mine``, all ``open``, ``overdue``; by due time, one page."""
+    page = selectors.list_tasks(
+        request.user, view=filters.view, page=filters.page, per_page=filters.per_page
+    )
     masker, now = Masker(request.user), timezone.now()
-    return {
-        "items": [task_out(t, masker, now=now) for t in page.items],
-        "page": page.page,
-        "count": page.count,
-    }
+    return page_out(page, lambda t: task_out(t, masker, now=now))
 
 
 @router.post("", response={201: TaskOut})

@@ -8,12 +8,12 @@ from typing import Literal
 from ninja import Field, Schema
 
 from kefu.core.masking import Masker
+from kefu.core.paging import PageQuery
 from kefu.followups.models import Attempt, CallbackTask, Method, Purpose
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     view: Literal["mine", "open", "overdue"] = "mine"
-    page: int = Field(1, ge=1, le=100_000)
 
 
 class TaskIn(Schema):
@@ -62,12 +62,6 @@ class TaskOut(Schema):
     phone: str = Field(description="the caller's number, masked without core.view_pii")
     contact_name: str
     history: list[AttemptOut] = []
-
-
-class TaskPageOut(Schema):
-    items: list[TaskOut]
-    page: int
-    count: int
 
 
 class RatesOut(Schema):

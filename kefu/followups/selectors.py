@@ -13,36 +13,22 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
+from kefu.core.paging import PER_PAGE, Page, paginate
 from kefu.followups.access import access_task, visible_tasks
 from kefu.followups.models import CallbackTask, Survey
 from kefu.followups.services import EXCLUDED_BY_CUSTOMER
 from kefu.tickets.access import scoped_to_tickets
 
 VIEWS = ("mine", "open", "overdue")
-PER_PAGE = 20
 MAX_RANGE_DAYS = 366
 
 
-@dataclass
-class TaskPage:
-    items: list[CallbackTask]
-    page: int
-    per_page: int
-    count: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.per_page < self.count
-
-
-def list_tasks(actor, *, view: str = "mine", page: int = 1, per_page: int = PER_PAGE) -> TaskPage:
+def list_tasks(
+    actor, *, view: str = "mine", page: int = 1, per_page: int = PER_PAGE
+) -> Page[CallbackTask]:
     """Open callback tasks: ``mine`` (assigned to the actor), ``open`` (all), ``overdue`` (past
-    their due time). The next to call first: a retry whose time came, then by due time.
-    Two queries (count, page)."""
+    their due time), one page (kefu.core.paging). The next to call first: a retry whose time
+    came, then by due time. Two queries (count, page)."""
     if view not in VIEWS:
         raise ServiceError(Code.INVALID, _("视图无效"), field="view")
     qs = visible_tasks(actor).filter(state=CallbackTask.State.OPEN)
@@ -50,15 +36,8 @@ def list_tasks(actor, *, view: str = "mine", page: int = 1, per_page: int = PER_
         qs = qs.filter(assignee=actor)
     elif view == "overdue":
         qs = qs.filter(due_at__lt=timezone.now())
-    count = qs.count()
-    page = max(1, min(page, 100_000))
-    start = (page - 1) * per_page
-    items = list(
-        qs.select_related("ticket__type", "assignee__staff").order_by("due_at", "id")[
-            start : start + per_page
-        ]
-    )
-    return TaskPage(items, page, per_page, count)
+    rows = qs.select_related("ticket__type", "assignee__staff").order_by("due_at", "id")
+    return paginate(rows, page=page, per_page=per_page)
 
 
 def get_task(actor, task_id: int) -> CallbackTask:

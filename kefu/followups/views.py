@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
+from kefu.core.paging import page_args
 from kefu.followups import access, selectors, services
 from kefu.followups.forms import AttemptForm, StatsForm, SurveyForm, TaskForm
 
@@ -32,11 +32,7 @@ def task_list(request):
     view = request.GET.get("view", "mine")
     if view not in VIEW_LABELS:
         view = "mine"
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        number = 1
-    page = selectors.list_tasks(request.user, view=view, page=number)
+    page = selectors.list_tasks(request.user, view=view, **page_args(request.GET))
     return render(
         request,
         "followups/list.html",
@@ -44,7 +40,6 @@ def task_list(request):
             "page": page,
             "view": view,
             "views": VIEW_LABELS.items(),
-            "base_query": urlencode({"view": view}),
             "masker": Masker(request.user),
             "now": timezone.now(),
             "can_call_back": access.can_call_back(request.user),
@@ -115,7 +110,6 @@ def create(request):
             "page": page,
             "view": "mine",
             "views": VIEW_LABELS.items(),
-            "base_query": urlencode({"view": "mine"}),
             "masker": Masker(request.user),
             "now": timezone.now(),
             "can_call_back": access.can_call_back(request.user),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import Query, Router
 from ninja.responses import Status as Reply
 
+from kefu.core.paging import PageOut, page_out
 from kefu.notices import selectors, services
 from kefu.notices.campaign import delivery_summary
 from kefu.notices.models import Campaign
@@ -27,18 +28,6 @@ from kefu.notices.schemas import (
 router = Router(tags=["notices"])
 
 
-def _input(payload: NoticeIn) -> services.NoticeIn:
-    return services.NoticeIn(
-        kind=payload.kind,
-        title=payload.title,
-        content=payload.content,
-        areas=payload.areas,
-        streets=payload.streets,
-        starts_at=payload.starts_at,
-        expected_end=payload.expected_end,
-    )
-
-
 def _detail(request, notice_id: int) -> dict:
     notice = selectors.get_notice(request.user, notice_id)
     return notice_detail_out(
@@ -48,23 +37,33 @@ def _detail(request, notice_id: int) -> dict:
     )
 
 
-@router.get("", response=list[NoticeOut])
+@router.get("", response=PageOut[NoticeOut])
 def list_notices(request, filters: Query[ListQuery]):
-    """Active notices first, then drafts, then closed ones; by state and area code."""
-    rows = selectors.list_notices(request.user, state=filters.state or "", area=filters.area)
-    return [notice_out(n) for n in rows]
+    """Active notices first, then drafts, then closed ones; by state and area code; one page."""
+    page = selectors.list_notices(
+        request.user,
+        state=filters.state or "",
+        area=filters.area,
+        page=filters.page,
+        per_page=filters.per_page,
+    )
+    return page_out(page, notice_out)
 
 
-@router.get("/affected", response=list[NoticeOut])
+@router.get("/affected", response=PageOut[NoticeOut])
 def affected(request, filters: Query[AffectedQuery]):
-    """The active (published, not closed) notices affecting a service area. 404: no such area."""
-    return [notice_out(n) for n in selectors.affected_notices(request.user, filters.area)]
+    """The active (published, not closed) notices affecting a service area, one page.
+    404: no such area."""
+    page = selectors.affected_notices(
+        request.user, filters.area, page=filters.page, per_page=filters.per_page
+    )
+    return page_out(page, notice_out)
 
 
 @router.post("", response={201: NoticeDetailOut})
 def create(request, payload: NoticeIn):
     """A draft notice (team lead, supervisor, admin)."""
-    notice = services.create_notice(_input(payload), actor=request.user)
+    notice = services.create_notice(payload, actor=request.user)
     return Reply(201, _detail(request, notice.pk))
 
 
@@ -78,9 +77,7 @@ def detail(request, notice_id: int):
 @router.put("/{int:notice_id}", response=NoticeDetailOut)
 def update(request, notice_id: int, payload: NoticeEditIn):
     """Edit a notice; a published one keeps its areas and gets an update row."""
-    services.update_notice(
-        notice_id, _input(payload), actor=request.user, update_text=payload.update_text
-    )
+    services.update_notice(notice_id, payload, actor=request.user, update_text=payload.update_text)
     return _detail(request, notice_id)
 
 

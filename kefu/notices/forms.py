@@ -4,33 +4,43 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import ServiceArea
+from kefu.core.schemas import SchemaForm
 from kefu.notices.models import Notice
+from kefu.notices.schemas import NoticeEditIn
 
 WHEN_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class NoticeForm(forms.Form):
+def _area_choices() -> list[tuple[str, str]]:
+    return [(a.code, str(a)) for a in ServiceArea.objects.filter(is_active=True).order_by("code")]
+
+
+class NoticeForm(SchemaForm):
+    """A notice on its page: what it may hold is the API's declaration (NoticeEditIn); the
+    fields here only render and parse."""
+
+    schema = NoticeEditIn
+
     kind = forms.ChoiceField(label=_("类型"), choices=Notice.Kind.choices)
-    title = forms.CharField(label=_("标题"), max_length=200)
+    title = forms.CharField(label=_("标题"), widget=forms.TextInput(attrs={"required": True}))
     content = forms.CharField(
-        label=_("内容"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    areas = forms.ModelMultipleChoiceField(
+    areas = forms.MultipleChoiceField(
         label=_("影响片区"),
-        queryset=ServiceArea.objects.filter(is_active=True).order_by("code"),
-        to_field_name="code",
+        choices=_area_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    streets = forms.CharField(label=_("影响街道/楼栋"), required=False, max_length=2000)
+    streets = forms.CharField(label=_("影响街道/楼栋"), required=False)
     starts_at = forms.DateTimeField(
         label=_("开始时间"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
     expected_end = forms.DateTimeField(
         label=_("预计结束"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
-    update_text = forms.CharField(label=_("进展说明"), required=False, max_length=2000)
+    update_text = forms.CharField(label=_("进展说明"), required=False)
 
 
 class UpdateForm(forms.Form):

@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
 
+from kefu.core.paging import PageQuery
+from kefu.core.schemas import BlankIsNone
 from kefu.notices.campaign import DeliverySummary
 from kefu.notices.models import Notice
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     state: Notice.State | None = None
     area: str = Field("", max_length=30, description="a service area code")
 
 
-class AffectedQuery(Schema):
+class AffectedQuery(PageQuery):
     area: str = Field(..., max_length=30, description="a service area code")
 
 
 class NoticeIn(Schema):
+    """What a notice says, as the notices page, the API and the services take it; the areas
+    are service area codes. Times left out are refused by the service, in words."""
+
     kind: Notice.Kind
     title: str = Field(..., max_length=200)
     content: str = Field("", max_length=5000)
-    areas: list[str] = Field(..., max_length=200, description="service area codes")
+    areas: list[str] = Field(default_factory=list, max_length=200, description="service area codes")
     streets: str = Field("", max_length=2000, description="affected streets / buildings")
-    starts_at: dt.datetime
-    expected_end: dt.datetime
+    starts_at: Annotated[dt.datetime | None, BlankIsNone] = None
+    expected_end: Annotated[dt.datetime | None, BlankIsNone] = None
 
 
 class NoticeEditIn(NoticeIn):

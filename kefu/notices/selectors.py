@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import ServiceArea
 from kefu.core.errors import Code, ServiceError
+from kefu.core.paging import PER_PAGE, Page, paginate
 from kefu.notices.access import access_notice, can_read
 from kefu.notices.models import Notice, NoticeUpdate
 
-RECENT = 50
 State = Notice.State
 
 
@@ -18,11 +18,14 @@ def _with_relations(rows):
     return rows.select_related("created_by__staff", "published_by__staff", "closed_by__staff")
 
 
-def list_notices(actor, *, state: str = "", area: str = "", limit: int = RECENT) -> list[Notice]:
-    """Active notices first (soonest start first), then drafts, then the closed ones (latest
-    first); filtered by state and by area code. Empty for who may not read notices."""
+def list_notices(
+    actor, *, state: str = "", area: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> Page[Notice]:
+    """Active notices first, then drafts, then the closed ones, each the latest start first;
+    filtered by state and by area code; one page (kefu.core.paging). Empty for who may not
+    read notices."""
     if not can_read(actor):
-        return []
+        return paginate(Notice.objects.none(), page=page, per_page=per_page)
     rows = Notice.objects.all()
     if state:
         rows = rows.filter(state=state)
@@ -36,7 +39,8 @@ def list_notices(actor, *, state: str = "", area: str = "", limit: int = RECENT)
             output_field=IntegerField(),
         )
     ).order_by("rank", "-starts_at", "-id")
-    return list(_with_relations(rows).prefetch_related("areas")[:limit])
+    rows = _with_relations(rows).prefetch_related("areas")
+    return paginate(rows, page=page, per_page=per_page)
 
 
 def get_notice(actor, notice_id: int) -> Notice:
@@ -53,16 +57,19 @@ def get_notice(actor, notice_id: int) -> Notice:
     )
 
 
-def active_notices_for_area(area: ServiceArea | int | None) -> list[Notice]:
-    """The published (not yet closed) notices that affect ``area``, soonest start first."""
-    if area is None:
-        return []
-    area_id = area.pk if isinstance(area, ServiceArea) else area
-    return list(
+def _active_in(area_id: int) -> QuerySet[Notice]:
+    return (
         Notice.objects.filter(state=State.PUBLISHED, areas=area_id)
         .prefetch_related("areas")
         .order_by("starts_at", "id")
     )
+
+
+def active_notices_for_area(area: ServiceArea | int | None) -> list[Notice]:
+    """The published (not yet closed) notices that affect ``area``, soonest start first."""
+    if area is None:
+        return []
+    return list(_active_in(area.pk if isinstance(area, ServiceArea) else area))
 
 
 def active_notices_for_areas(area_ids) -> list[Notice]:
@@ -81,13 +88,15 @@ def active_notices_for_areas(area_ids) -> list[Notice]:
     )
 
 
-def affected_notices(actor, area_code: str) -> list[Notice]:
-    """Active notices of the area with code ``area_code``. Raises NOT_FOUND for an unknown
-    area or for who may not read notices."""
+def affected_notices(
+    actor, area_code: str, *, page: int = 1, per_page: int = PER_PAGE
+) -> Page[Notice]:
+    """Active notices of the area with code ``area_code``, soonest start first, one page.
+    Raises NOT_FOUND for an unknown area or for who may not read notices."""
     area = ServiceArea.objects.filter(code=area_code).first() if can_read(actor) else None
     if area is None:
         raise ServiceError(Code.NOT_FOUND, _("片区不存在"), field="area")
-    return active_notices_for_area(area)
+    return paginate(_active_in(area.pk), page=page, per_page=per_page)
 
 
 def public_board() -> list[tuple[ServiceArea, list[Notice]]]:

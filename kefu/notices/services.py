@@ -9,7 +9,6 @@ SMS that it is over to the customers texted at publishing, after commit too.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +22,7 @@ from kefu.core.services import record_audit
 from kefu.notices import campaign
 from kefu.notices.access import access_notice, can_publish
 from kefu.notices.models import Campaign, Notice, NoticeLink, NoticeUpdate
+from kefu.notices.schemas import NoticeIn
 from kefu.tickets.access import access_ticket
 from kefu.tickets.models import TicketEvent
 from kefu.tickets.services import create_ticket
@@ -31,19 +31,6 @@ from kefu.tickets.timeline import record_event
 TITLE_MAX = 100
 
 State = Notice.State
-
-
-@dataclass
-class NoticeIn:
-    """What a notice says; areas are ServiceArea codes."""
-
-    kind: str
-    title: str
-    starts_at: dt.datetime | None
-    expected_end: dt.datetime | None
-    areas: list[str] = field(default_factory=list)
-    content: str = ""
-    streets: str = ""
 
 
 # ---------------------------------------------------------------------------------- access

@@ -11,22 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
+from kefu.core.paging import page_args
 from kefu.notices import access, selectors, services
 from kefu.notices.campaign import delivery_summary
 from kefu.notices.forms import CloseForm, LinkForm, NoticeForm, UpdateForm
 from kefu.notices.models import Campaign, Notice
-
-
-def _input(cleaned: dict) -> services.NoticeIn:
-    return services.NoticeIn(
-        kind=cleaned["kind"],
-        title=cleaned["title"],
-        content=cleaned.get("content") or "",
-        areas=[a.code for a in cleaned.get("areas") or []],
-        streets=cleaned.get("streets") or "",
-        starts_at=cleaned.get("starts_at"),
-        expected_end=cleaned.get("expected_end"),
-    )
 
 
 def _add_error(form, exc: ServiceError) -> None:
@@ -42,7 +31,7 @@ def _list(request, *, form=None, error: str = "", status: int = 200):
         request,
         "notices/list.html",
         {
-            "notices": selectors.list_notices(request.user, state=state),
+            "page": selectors.list_notices(request.user, state=state, **page_args(request.GET)),
             "state": state,
             "states": Notice.State.choices,
             "can_publish": access.can_publish(request.user),
@@ -66,7 +55,7 @@ def notice_create(request):
     if not form.is_valid():
         return _list(request, form=form, error=_("输入有误"), status=422)
     try:
-        notice = services.create_notice(_input(form.cleaned_data), actor=request.user)
+        notice = services.create_notice(form.input, actor=request.user)
     except ServiceError as exc:
         _add_error(form, exc)
         return _list(request, form=form, error=exc.detail, status=exc.status)
@@ -130,7 +119,7 @@ def notice_action(request, notice_id: int, name: str):
                 services.publish_notice(notice_id, actor=user)
             case "edit":
                 services.update_notice(
-                    notice_id, _input(data), actor=user, update_text=data["update_text"]
+                    notice_id, form.input, actor=user, update_text=data["update_text"]
                 )
             case "update":
                 services.add_notice_update(notice_id, actor=user, text=data["text"])

@@ -1,35 +1,33 @@
-"""Notification API: my inbox, marking read."""
+"""Notification API: my inbox, its unread count, marking read."""
 
 from __future__ import annotations
 
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 
+from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.notify import selectors, services
-from kefu.notify.schemas import NotificationOut, NotificationPageOut, ReadAllOut, notification_out
+from kefu.notify.schemas import NotificationOut, ReadAllOut, UnreadOut, notification_out
 
 router = Router(tags=["notifications"])
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     unread: bool = False
-    page: int = Field(1, ge=1, le=100000)
-    per_page: int = Field(20, ge=1, le=100)
 
 
-@router.get("", response=NotificationPageOut)
+@router.get("", response=PageOut[NotificationOut])
 def list_mine(request, filters: Query[ListQuery]):
-    """My notifications, newest first; ``unread=true`` for the unread ones only."""
+    """My notifications, newest first, one page; ``unread=true`` for the unread ones only."""
     page = selectors.page_notifications(
         request.user, unread_only=filters.unread, page=filters.page, per_page=filters.per_page
     )
-    return {
-        "items": [notification_out(n) for n in page.items],
-        "page": page.page,
-        "per_page": page.per_page,
-        "count": page.count,
-        "count_capped": page.count_capped,
-        "unread": selectors.unread_count(request.user),
-    }
+    return page_out(page, notification_out)
+
+
+@router.get("/unread", response=UnreadOut)
+def unread(request):
+    """How many of my notifications are unread (the bell)."""
+    return {"unread": selectors.unread_count(request.user)}
 
 
 @router.post("/read-all", response=ReadAllOut)

@@ -18,12 +18,7 @@ class NotificationOut(Schema):
     read_at: dt.datetime | None
 
 
-class NotificationPageOut(Schema):
-    items: list[NotificationOut]
-    page: int
-    per_page: int
-    count: int
-    count_capped: bool
+class UnreadOut(Schema):
     unread: int
 
 

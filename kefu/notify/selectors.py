@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import QuerySet
 
+from kefu.core.paging import PER_PAGE, Page, paginate
 from kefu.notify.models import Notification
-
-MAX_PER_PAGE = 100
-COUNT_CAP = 10_000
-
-
-@dataclass
-class NotificationPage:
-    items: list[Notification]
-    page: int
-    per_page: int
-    count: int
-    count_capped: bool
-    more: bool = False
-
-    @property
-    def has_next(self) -> bool:
-        return self.more
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
 
 
 def unread_count(user) -> int:
@@ -46,19 +24,7 @@ def list_notifications(user, *, unread_only: bool = False) -> QuerySet[Notificat
 
 
 def page_notifications(
-    user, *, unread_only: bool = False, page: int = 1, per_page: int = 20
-) -> NotificationPage:
-    """One page of ``user``'s notifications; ``count`` stops at 10,000 (then ``count_capped``)."""
-    page = max(1, page)
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    qs = list_notifications(user, unread_only=unread_only)
-    count = qs.order_by()[: COUNT_CAP + 1].count()
-    rows = list(qs[(page - 1) * per_page : page * per_page + 1])
-    return NotificationPage(
-        rows[:per_page],
-        page,
-        per_page,
-        min(count, COUNT_CAP),
-        count > COUNT_CAP,
-        len(rows) > per_page,
-    )
+    user, *, unread_only: bool = False, page: int = 1, per_page: int = PER_PAGE
+) -> Page[Notification]:
+    """One page of ``user``'s notifications (kefu.core.paging: the count stops at 10,000)."""
+    return paginate(list_notifications(user, unread_only=unread_only), page=page, per_page=per_page)

@@ -8,11 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.errors import ServiceError
+from kefu.core.paging import page_args
 from kefu.notify import selectors, services
-
-
-def _page_number(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
 
 
 @login_required
@@ -20,7 +17,7 @@ def _page_number(raw: str) -> int:
 def inbox(request):
     unread_only = request.GET.get("unread") == "1"
     page = selectors.page_notifications(
-        request.user, unread_only=unread_only, page=_page_number(request.GET.get("page", ""))
+        request.user, unread_only=unread_only, **page_args(request.GET)
     )
     return render(request, "notify/list.html", {"page": page, "unread_only": unread_only})
 

@@ -11,18 +11,16 @@ from django.db.models.expressions import RawSQL
 
 from kefu.accounts.models import DEPARTMENT_ROLES, Branch, Department, StaffProfile
 from kefu.core.calendar import start_of_day
+from kefu.core.paging import COUNT_CAP, PER_PAGE, Page, paginate
 from kefu.core.phones import normalize_phone
 from kefu.customers.selectors import lookup_by_phone
 from kefu.tickets.access import access_ticket, visible_tickets
 from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketType
 from kefu.tickets.search import filter_fulltext
 
-# Counting a million rows on each page view costs more than the page; past this we say "10000+".
-COUNT_CAP = 10_000
 # A common word matches a fifth of the history; its exact count costs more than the page. A
 # search counts ten pages and says "200+"; paging on past them still works.
 SEARCH_COUNT_CAP = 200
-MAX_PER_PAGE = 100
 VIEWS = ("all", "mine", "department", "unassigned", "open")
 
 
@@ -40,28 +38,6 @@ class TicketFilters:
     q: str = ""
     customer_id: int | None = None
     caller_number: str = ""
-
-
-@dataclass
-class TicketPage:
-    items: list[Ticket]
-    page: int
-    per_page: int
-    count: int
-    count_capped: bool
-    more: bool = False  # a row exists after this page
-
-    @property
-    def has_next(self) -> bool:
-        return self.more
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.count // self.per_page))
 
 
 # "Open" spelled with constants, exactly as the partial indexes' condition: a planner proves
@@ -148,21 +124,27 @@ def _fetch_joined(queryset) -> list:
             cursor.execute("SET LOCAL join_collapse_limit TO DEFAULT")
 
 
-def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int = 20) -> TicketPage:
-    """One page of the queue, newest first; three queries whatever the page size."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
-    qs = filter_tickets(actor, filters)
-    cap = SEARCH_COUNT_CAP if filters.q.strip() else COUNT_CAP
-    count = qs.order_by()[: cap + 1].count()
-    capped = count > cap
-    if capped and filters.q.strip():  # more matches than we count: read them in date order
-        qs = filter_tickets(actor, filters, common_words=True)
-    rows = qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")
-    # One row past the page tells whether there is a next one, whatever the count says.
-    items = _fetch_joined(rows[(page - 1) * per_page : page * per_page + 1])
-    more = len(items) > per_page
-    return TicketPage(items[:per_page], page, per_page, min(count, cap), capped, more)
+def list_tickets(
+    actor, filters: TicketFilters, *, page: int = 1, per_page: int = PER_PAGE
+) -> Page[Ticket]:
+    """One page of the queue, newest first (kefu.core.paging): the count and the page, whatever
+    the page size; a search counts to 200, anything else to 10,000."""
+    searching = bool(filters.q.strip())
+    matching = filter_tickets(actor, filters)
+
+    def rows(capped: bool):
+        # More matches than we count: read them in date order.
+        qs = filter_tickets(actor, filters, common_words=True) if capped and searching else matching
+        return qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")
+
+    return paginate(
+        matching,
+        page=page,
+        per_page=per_page,
+        count_cap=SEARCH_COUNT_CAP if searching else COUNT_CAP,
+        rows=rows,
+        fetch=_fetch_joined,
+    )
 
 
 def get_timeline(ticket: Ticket) -> list[TicketEvent]:
@@ -221,7 +203,7 @@ def count_open_by_status(actor) -> dict[str, int]:
     return counts
 
 
-__all__ = ["Status", "TicketFilters", "TicketPage", "list_tickets", "get_timeline"]
+__all__ = ["Status", "TicketFilters", "list_tickets", "get_timeline"]
 
 
 @dataclass

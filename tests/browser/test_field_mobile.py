@@ -38,6 +38,7 @@ from django.utils import timezone
 from kefu.accounts.models import Department, Role
 from kefu.accounts.services import create_staff
 from kefu.dispatch import services
+from kefu.dispatch.schemas import OrderIn
 
 User = get_user_model()
 if not User.objects.filter(username="fitter").exists():
@@ -48,7 +49,7 @@ if not User.objects.filter(username="fitter").exists():
     )
 start = timezone.localtime().replace(minute=0, second=0, microsecond=0)
 order = services.create_order(
-    services.OrderIn(
+    OrderIn(
         kind="repair", department="repair", customer_name="韩梅梅",
         customer_phone="{CUSTOMER_PHONE}", address="解放路 12 号 3 单元",
         goods="厨房水管爆裂,水漫到客厅", hint="进门先关总阀",

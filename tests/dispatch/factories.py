@@ -5,6 +5,7 @@ from __future__ import annotations
 from kefu.accounts.models import Role
 from kefu.dispatch import services
 from kefu.dispatch.models import Crew, DispatchDesk
+from kefu.dispatch.schemas import OrderIn
 from tests.accounts.factories import make_person
 
 
@@ -34,7 +35,7 @@ def make_field(org: dict, people: dict) -> dict:
     return {"fitter": fitter, "helper": helper, "crew": crew, "desk": desk}
 
 
-def order_in(**overrides) -> services.OrderIn:
+def order_in(**overrides) -> OrderIn:
     values = dict(
         kind="repair",
         department="repair",
@@ -45,7 +46,7 @@ def order_in(**overrides) -> services.OrderIn:
         goods="厨房水管爆裂",
     )
     values.update(overrides)
-    return services.OrderIn(**values)
+    return OrderIn(**values)
 
 
 def make_order(actor, *, dispatch_to=None, ticket_serial: str = "", **overrides):

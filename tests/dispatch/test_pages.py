@@ -140,3 +140,15 @@ def test_the_list_counts_todays_dispatches_against_three_minutes(
     time_machine.move_to(now, tick=False)
     page = web_as(agent).get("/workorders/").content.decode()
     assert "今日派工短信时效:1 单,3 分钟内发出 0 单(0.0%)" in page
+
+
+def test_the_list_page_and_the_api_show_the_same_page(agent, field, web_as, api_as):
+    for n in range(5):
+        make_order(agent, goods=f"{n}号水表漏水")
+    query = {"status": "all", "page": 2, "per_page": 2}
+
+    page = web_as(agent).get("/workorders/", query).context["page"]
+    api = api_as(agent).get("/workorders", {"page": 2, "per_page": 2}).json()
+
+    assert [o.serial for o in page.items] == [o["serial"] for o in api["items"]]
+    assert (page.count, page.page, page.per_page) == (api["count"], 2, 2) == (5, 2, 2)

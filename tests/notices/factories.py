@@ -3,7 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from kefu.notices.services import NoticeIn, create_notice, publish_notice
+from kefu.notices.schemas import NoticeIn
+from kefu.notices.services import create_notice, publish_notice
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)

@@ -61,9 +61,15 @@ def test_list_filters_by_state_and_area_active_first(lead, api_as):
     published = api.get("/notices", {"state": "published"})
     yhy = api.get("/notices", {"area": "yhy"})
 
-    assert [n["id"] for n in everything.json()] == [other.pk, active.pk, draft.pk, closed.pk]
-    assert [n["id"] for n in published.json()] == [other.pk, active.pk]
-    assert [n["id"] for n in yhy.json()] == [active.pk, draft.pk, closed.pk]
+    assert [n["id"] for n in everything.json()["items"]] == [
+        other.pk,
+        active.pk,
+        draft.pk,
+        closed.pk,
+    ]
+    assert [n["id"] for n in published.json()["items"]] == [other.pk, active.pk]
+    assert [n["id"] for n in yhy.json()["items"]] == [active.pk, draft.pk, closed.pk]
+    assert (yhy.json()["count"], yhy.json()["count_capped"]) == (3, False)
 
 
 def test_affected_lists_the_active_notices_of_an_area(lead, agent, api_as):
@@ -74,7 +80,8 @@ def test_affected_lists_the_active_notices_of_an_area(lead, agent, api_as):
     reply = api_as(agent).get("/notices/affected", {"area": "yhy"})
 
     assert reply.status_code == 200
-    assert [n["id"] for n in reply.json()] == [active.pk]
+    assert [n["id"] for n in reply.json()["items"]] == [active.pk]
+    assert reply.json()["count"] == 1
 
 
 def test_affected_for_an_unknown_area_is_404_in_the_error_shape(agent, api_as):
@@ -254,11 +261,11 @@ def test_the_list_reads_in_a_fixed_number_of_queries(lead, api_as):
     make_notice(lead, publish=True)
     api.get("/notices")  # the token's first use is recorded once
     with CaptureQueriesContext(connection) as few:
-        assert len(api.get("/notices").json()) == 1
+        assert len(api.get("/notices").json()["items"]) == 1
     for i in range(5):
         make_notice(lead, publish=i % 2 == 0, title=f"公告{i}", areas=["yhy", "nsh"])
     with CaptureQueriesContext(connection) as many:
-        assert len(api.get("/notices").json()) == 6
+        assert len(api.get("/notices").json()["items"]) == 6
 
     assert len(many.captured_queries) == len(few.captured_queries)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pydantic
 import pytest
 import time_machine
 
@@ -251,6 +252,13 @@ def test_closing_needs_a_text_and_an_end_after_the_start_and_not_later_than_now(
     assert _state(notice.pk) == before
 
 
+def test_an_unknown_kind_is_refused_by_the_input_declaration(lead):
+    with pytest.raises(pydantic.ValidationError) as refused:
+        make_notice(lead, kind="flood")
+    assert [e["loc"] for e in refused.value.errors()] == [("kind",)]
+    assert Notice.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "detail"),
     [
@@ -264,7 +272,6 @@ def test_closing_needs_a_text_and_an_end_after_the_start_and_not_later_than_now(
         ({"areas": ["yhy", "nowhere"]}, "areas", "片区不存在:nowhere"),
         ({"title": " "}, "title", "请填写标题"),
         ({"title": "长" * 101}, "title", "标题最多 100 个字符"),
-        ({"kind": "flood"}, "kind", "公告类型无效"),
         ({"starts_at": None}, "starts_at", "请填写开始时间"),
         ({"starts_at": dt.datetime(2026, 11, 24, 9, 0)}, "starts_at", "时间须带时区"),
     ],

@@ -264,11 +264,12 @@ def test_search_counts_only_so_far_and_still_pages_on(agent, monkeypatch):
     assert (first.count, first.count_capped, first.has_next) == (10, True, True)
     # Many matches are read in date order through the queue's index: newest first, only matches.
     assert [t.serial for t in first.items] == [t.serial for t in reversed(matching)][:5]
-    # Past the counted pages the count stays "10+", and paging goes on to the last match.
+    # Past the counted pages the count says "at least the rows up to this page" ("15+", with no
+    # more counting), and paging goes on to the last match.
     third = list_tickets(agent, TicketFilters(q="停水"), page=3, per_page=5)
-    assert (third.count, third.count_capped, third.has_next) == (10, True, True)
+    assert (third.count, third.count_capped, third.has_next) == (15, True, True)
     last = list_tickets(agent, TicketFilters(q="停水"), page=5, per_page=5)
-    assert (last.has_next, len(last.items)) == (False, 5)
+    assert (last.count, last.count_capped, last.has_next, len(last.items)) == (25, True, False, 5)
     assert [t.serial for t in last.items] == [t.serial for t in reversed(matching)][20:]
     plain = list_tickets(agent, TicketFilters(), per_page=5)
     assert (plain.count, plain.count_capped) == (26, False)

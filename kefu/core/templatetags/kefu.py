@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import template
 
 from kefu.core.calendar import years_without_schedule as missing
@@ -30,3 +32,13 @@ def years_without_schedule():
     """Years deadlines are counted in on weekends only, for lack of an official schedule."""
 
     return missing()
+
+
+@register.inclusion_tag("core/pager.html", takes_context=True)
+def pager(context, page):
+    """A list page's pager (kefu.core.paging.Page): the count, the page number and links to
+    the pages either side, keeping the page's other query parameters (filters, per_page)."""
+    request = context.get("request")
+    params = [(k, v) for k, v in request.GET.items() if k != "page" and v] if request else []
+    query = urlencode(params)
+    return {"page": page, "query": f"{query}&" if query else ""}

@@ -1,0 +1,251 @@
+"""One list contract for the whole API, walked from its own OpenAPI schema.
+
+Every GET operation answers one of: the list envelope (``PageOut[...]``: ``items``, ``count``,
+``count_capped``, ``page``, ``per_page``), an object, or — only for the small fixed reference
+lists named below — a bare JSON array. Each list endpoint is called as a user allowed to read it,
+over rows made with the factories, with and without ``page``/``per_page``: the envelope's exact
+keys and types, the clamping of out-of-range numbers, the 422 for text that is not a number, and
+that page 2 repeats nothing of page 1.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from kefu.dispatch import services as dispatch
+from kefu.notify import services as notify
+from tests.customers.factories import make_customer
+from tests.dispatch.factories import make_field, make_order
+from tests.followups.factories import resolved_complaint
+from tests.notices.factories import make_notice
+from tests.tickets.factories import make_ticket
+
+PREFIX = "/api/v1"
+ENVELOPE = {"items": list, "count": int, "count_capped": bool, "page": int, "per_page": int}
+
+# Small fixed reference lists an administrator keeps (a dozen rows at most), answered whole as
+# bare arrays: the only GET operations allowed to.
+REFERENCE_LISTS = {
+    "/api/v1/complaints/categories",
+    "/api/v1/complaints/hotlines",
+}
+# GET operations that declare no JSON schema, and what they answer instead of a list.
+UNTYPED = {
+    "/api/v1/health": "a status object",
+    "/api/v1/reports/complaints/{month}.xlsx": "an Excel workbook",
+    "/api/v1/workorders/latency": "a summary object",
+}
+
+SCHEMA = Client().get(f"{PREFIX}/openapi.json").json()
+
+
+def _resolve(schema: dict) -> dict:
+    ref = schema.get("$ref", "")
+    if ref:
+        return SCHEMA["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return schema
+
+
+def _answer(operation: dict) -> dict | None:
+    content = operation["responses"].get("200", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema")
+    return _resolve(schema) if schema is not None else None
+
+
+def _is_envelope(schema: dict) -> bool:
+    return schema.get("type") == "object" and set(schema.get("properties", {})) == set(ENVELOPE)
+
+
+GETS = {path: ops["get"] for path, ops in SCHEMA["paths"].items() if "get" in ops}
+LIST_ENDPOINTS = sorted(
+    path for path, op in GETS.items() if _answer(op) is not None and _is_envelope(_answer(op))
+)
+
+
+def test_every_get_is_a_list_envelope_an_object_or_an_allowed_reference_list():
+    bare, untyped = [], []
+    for path, operation in GETS.items():
+        schema = _answer(operation)
+        if schema is None:
+            untyped.append(path)
+        elif schema.get("type") == "array":
+            bare.append(path)
+        elif not _is_envelope(schema):
+            assert schema.get("type") == "object", (path, schema)
+            assert not set(ENVELOPE) <= set(schema.get("properties", {})), (
+                f"{path}: an envelope with extra keys; the list envelope has exactly {ENVELOPE}"
+            )
+    assert sorted(bare) == sorted(REFERENCE_LISTS), "bare JSON arrays outside the reference lists"
+    assert sorted(untyped) == sorted(UNTYPED), "a GET without a declared JSON answer"
+
+
+def test_the_walk_finds_every_list_of_the_api():
+    assert sorted(ROWS) == LIST_ENDPOINTS, "a list endpoint without rows to walk it (or stale)"
+
+
+@pytest.mark.parametrize("path", LIST_ENDPOINTS)
+def test_a_list_endpoint_takes_page_and_per_page_as_integers(path):
+    params = {p["name"]: p for p in GETS[path].get("parameters", []) if p["in"] == "query"}
+    assert params["page"]["schema"]["type"] == "integer"
+    assert params["per_page"]["schema"]["type"] == "integer"
+    assert (params["page"]["schema"]["default"], params["per_page"]["schema"]["default"]) == (1, 20)
+    items = _answer(GETS[path])["properties"]["items"]
+    assert items["type"] == "array" and "$ref" in items["items"], items
+
+
+# ---------------------------------------------------------------------------------- rows
+# For each list endpoint: rows it shows (at least three, all different) made with the
+# factories, and who reads them, with the filters and path parameters to call it with.
+
+
+def _tickets(world):
+    for n in range(3):
+        make_ticket(world["people"]["agent"], content=f"{n}号楼停水")
+    return world["people"]["agent"], {}, {}
+
+
+def _customers(world):
+    for n in range(3):
+        make_customer(world["people"]["agent"], name=f"客户{n}", phones=(f"1381234560{n}",))
+    return world["people"]["agent"], {}, {}
+
+
+def _notifications(world):
+    agent = world["people"]["agent"]
+    for n in range(3):
+        with world["capture"](execute=True):
+            notify.notify_users(
+                "sla.warning",
+                users=[agent],
+                context={"target": "结果反馈", "due": "10:00", "serial": f"S{n}"},
+                key=f"contract-{n}",
+            )
+    return agent, {}, {}
+
+
+def _followups(world):
+    for n in range(3):
+        resolved_complaint(world["people"], content=f"{n}号楼抄表员态度恶劣")
+    return world["people"]["lead"], {"view": "open"}, {}
+
+
+def _notices(world):
+    for n in range(3):
+        make_notice(world["people"]["lead"], title=f"公告{n}", publish=n == 0)
+    return world["people"]["lead"], {}, {}
+
+
+def _affected(world):
+    for n in range(3):
+        make_notice(world["people"]["lead"], title=f"停水{n}", publish=True)
+    return world["people"]["agent"], {"area": "yhy"}, {}
+
+
+def _orders(world):
+    world["field"]()
+    for n in range(3):
+        make_order(world["people"]["agent"], goods=f"{n}号水表漏水")
+    return world["people"]["agent"], {}, {}
+
+
+def _call_tasks(world):
+    helper = world["field"]()["helper"]
+    helper.staff.phone = ""  # no number: each dispatch to them owes a phone call at once
+    helper.staff.save(update_fields=["phone"])
+    for n in range(3):
+        with world["capture"](execute=True):
+            make_order(world["people"]["agent"], dispatch_to=helper, goods=f"{n}号水表漏水")
+    return world["people"]["agent"], {}, {}
+
+
+def _tracking(world):
+    world["field"]()
+    agent = world["people"]["agent"]
+    order = make_order(agent)
+    for n in range(3):
+        dispatch.add_tracking_note(order.serial, actor=agent, note=f"第{n}次跟进")
+    return agent, {}, {"serial": order.serial}
+
+
+ROWS = {
+    "/api/v1/tickets": _tickets,
+    "/api/v1/customers": _customers,
+    "/api/v1/notifications": _notifications,
+    "/api/v1/followups": _followups,
+    "/api/v1/notices": _notices,
+    "/api/v1/notices/affected": _affected,
+    "/api/v1/workorders": _orders,
+    "/api/v1/workorders/call-tasks": _call_tasks,
+    "/api/v1/workorders/{serial}/tracking": _tracking,
+}
+
+
+@pytest.fixture
+def world(org, people, django_capture_on_commit_callbacks):
+    made = {}
+
+    def field():
+        if "field" not in made:
+            made["field"] = make_field(org, people)
+        return made["field"]
+
+    return {
+        "org": org,
+        "people": people,
+        "capture": django_capture_on_commit_callbacks,
+        "field": field,
+    }
+
+
+def _keys(items: list) -> list[str]:
+    return [json.dumps(item, sort_keys=True, ensure_ascii=False) for item in items]
+
+
+def _envelope(response, path: str) -> dict:
+    assert response.status_code == 200, (path, response.status_code, response.content[:300])
+    body = response.json()
+    assert list(body) == list(ENVELOPE), (path, list(body))
+    for key, kind in ENVELOPE.items():
+        assert type(body[key]) is kind, (path, key, body[key])
+    return body
+
+
+@pytest.mark.parametrize("path", LIST_ENDPOINTS)
+def test_a_list_endpoint_keeps_the_contract(path, world, api_as):
+    user, filters, path_params = ROWS[path](world)
+    client = api_as(user)
+    url = path.removeprefix(PREFIX).format(**path_params)
+
+    def get(**paging):
+        return client.get(url, {**filters, **paging})
+
+    # Without paging: page 1 of 20, every row counted exactly.
+    whole = _envelope(get(), path)
+    assert (whole["page"], whole["per_page"], whole["count_capped"]) == (1, 20, False)
+    assert whole["count"] == len(whole["items"]) >= 3, (path, whole["count"])
+    assert len(set(_keys(whole["items"]))) == len(whole["items"])
+
+    # Two a page: page 2 goes on where page 1 stopped, repeating nothing.
+    first = _envelope(get(page=1, per_page=2), path)
+    second = _envelope(get(page=2, per_page=2), path)
+    assert (first["page"], first["per_page"], second["page"], second["per_page"]) == (1, 2, 2, 2)
+    assert first["count"] == second["count"] == whole["count"]
+    assert _keys(first["items"]) == _keys(whole["items"])[:2]
+    assert _keys(second["items"]) == _keys(whole["items"])[2:4]
+    assert not set(_keys(first["items"])) & set(_keys(second["items"]))
+
+    # Numbers out of range are clamped: page to 1..100000, per_page to 1..100.
+    assert _envelope(get(per_page=1000), path)["per_page"] == 100
+    one = _envelope(get(page=0, per_page=0), path)
+    assert (one["page"], one["per_page"], _keys(one["items"])) == (1, 1, _keys(whole["items"])[:1])
+    far = _envelope(get(page=10**12), path)
+    assert (far["page"], far["items"], far["count"]) == (100_000, [], whole["count"])
+
+    # Text that is not a whole number is refused in the one error shape.
+    for name in ("page", "per_page"):
+        refused = get(**{name: "abc"})
+        assert refused.status_code == 422, (path, name, refused.content[:300])
+        assert (refused.json()["code"], refused.json()["field"]) == ("invalid", name)
