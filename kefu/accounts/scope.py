@@ -13,7 +13,7 @@ from kefu.accounts.models import CENTER_ROLES, DEPARTMENT_ROLES, Role
 from kefu.accounts.services import staff_of
 
 # Center roles that record and move requests; the others read (quality, general manager).
-INTAKE_ROLES = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+INTAKE_ROLES: set[str] = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 
 
 @dataclass(frozen=True)

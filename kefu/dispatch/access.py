@@ -14,7 +14,7 @@ from kefu.dispatch.models import WorkOrder
 CENTER_ACTIONS = {"dispatch", "close", "reject", "cancel"}
 
 
-READ_ONLY_ROLES = {Role.QUALITY, Role.GENERAL_MANAGER}
+READ_ONLY_ROLES: set[str] = {Role.QUALITY, Role.GENERAL_MANAGER}
 
 
 def visible_orders(actor):

@@ -51,9 +51,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SUBMIT_ROLES = {Role.SUPERVISOR}
-REVIEW_ROLES = {Role.GENERAL_MANAGER}
-ARCHIVE_ROLES = {Role.SUPERVISOR, Role.GENERAL_MANAGER}
+SUBMIT_ROLES: set[str] = {Role.SUPERVISOR}
+REVIEW_ROLES: set[str] = {Role.GENERAL_MANAGER}
+ARCHIVE_ROLES: set[str] = {Role.SUPERVISOR, Role.GENERAL_MANAGER}
 PREPARE_ROLES = SUBMIT_ROLES | REVIEW_ROLES
 # Who is told that a report is nearly or already past its filing time.
 TOLD_ROLES = (Role.SUPERVISOR, Role.GENERAL_MANAGER)
