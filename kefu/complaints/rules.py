@@ -243,7 +243,9 @@ def became_major(complaint: Complaint, *, actor) -> None:
         users=gms,
         ticket=complaint.ticket,
         key=f"complaint:{complaint.ticket.serial}:plan:{plan.version}:pending_gm",
-        department=complaint.ticket.department.name if complaint.ticket.department_id else "",
+        department=complaint.ticket.department.name
+        if complaint.ticket.department is not None
+        else "",
         submitter=getattr(getattr(plan.proposed_by, "staff", None), "display_name", ""),
     )
 

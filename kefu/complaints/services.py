@@ -250,7 +250,7 @@ def _tell_plan_submitted(complaint: Complaint, plan: Plan, *, heads: list) -> No
         users=heads,
         ticket=ticket,
         key=f"complaint:{ticket.serial}:plan:{plan.version}:{plan.state}",
-        department=ticket.department.name if ticket.department_id else "",
+        department=ticket.department.name if ticket.department is not None else "",
         submitter=staff.display_name if staff else plan.proposed_by.username,
     )
 

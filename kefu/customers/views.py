@@ -83,7 +83,7 @@ def customer_edit(request, customer_id: int | None = None):
                 "account_no": customer.account_no or "",
                 "id_number": customer.id_number,
                 "address": customer.address,
-                "area": customer.area.code if customer.area_id else "",
+                "area": customer.area.code if customer.area is not None else "",
                 "tags": ", ".join(customer.tags.values_list("name", flat=True)),
                 "notes": customer.notes,
             }

@@ -190,7 +190,7 @@ def run_checks(now: dt.datetime | None = None) -> int:
                     continue
                 if row.status not in FIELD_STATUSES:
                     continue
-                who = _name(row.assignee) or (row.crew.name if row.crew_id else "")
+                who = _name(row.assignee) or (row.crew.name if row.crew is not None else "")
                 note = _("派工后检查:%(who)s%(state)s") % {
                     "who": who,
                     "state": _state_words(row.status),
@@ -280,11 +280,11 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
 
     count = row.chase_count
     late = now - row.due_at
-    assignee = _name(row.assignee) or (row.crew.name if row.crew_id else "")
+    assignee = _name(row.assignee) or (row.crew.name if row.crew is not None else "")
     context = {
         "serial": row.serial,
         # The number the customer knows: the ticket's when the order came from one.
-        "order_no": row.ticket.serial if row.ticket_id else row.serial,
+        "order_no": row.ticket.serial if row.ticket is not None else row.serial,
         "overdue": overdue_text(late),
         "agent_no": _employee_no(row.dispatched_by),
         "who": assignee,

@@ -109,9 +109,9 @@ def _announce(order: WorkOrder, event: str, **extra) -> None:
     payload = {
         "serial": order.serial,
         "status": order.status,
-        "ticket": order.ticket.serial if order.ticket_id else None,
+        "ticket": order.ticket.serial if order.ticket is not None else None,
         "department": order.department.code,
-        "assignee": order.assignee.username if order.assignee_id else None,
+        "assignee": order.assignee.username if order.assignee is not None else None,
         "due_at": order.due_at,
         **extra,
     }
@@ -343,8 +343,8 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     if not assignee and crew in (None, ""):
         raise ServiceError(Code.INVALID, _("请选择外勤人员或班组"), field="assignee")
     previous = {
-        "assignee": order.assignee.username if order.assignee_id else "",
-        "crew": order.crew.name if order.crew_id else "",
+        "assignee": order.assignee.username if order.assignee is not None else "",
+        "crew": order.crew.name if order.crew is not None else "",
         "status": order.status,
     }
     order.crew = cleaning.find_crew(crew, order.department) if crew not in (None, "") else None
@@ -366,11 +366,11 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     followup.on_dispatched(order, now, desk=desk)
     order.save()
     data = {
-        "assignee": order.assignee.username if order.assignee_id else "",
+        "assignee": order.assignee.username if order.assignee is not None else "",
         "assignee_name": _who(order),
-        "crew": order.crew.name if order.crew_id else "",
+        "crew": order.crew.name if order.crew is not None else "",
         "department": order.department.code,
-        "dispatcher": order.dispatcher.username if order.dispatcher_id else "",
+        "dispatcher": order.dispatcher.username if order.dispatcher is not None else "",
     }
     if redispatch:
         data["previous"] = previous

@@ -23,5 +23,5 @@ def ticket_brief(ticket: Ticket) -> dict:
         "status": ticket.status,
         "received_at": local_time(ticket.received_at).isoformat(),
         "content": ticket.content[:80],
-        "department": ticket.department.name if ticket.department_id else "",
+        "department": ticket.department.name if ticket.department is not None else "",
     }

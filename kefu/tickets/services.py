@@ -329,7 +329,7 @@ def _change(
         case "dispatch":
             if not department:
                 if scope.role == Role.DEPT_HEAD:
-                    department = ticket.department.code if ticket.department_id else ""
+                    department = ticket.department.code if ticket.department is not None else ""
                 if not department:
                     raise ServiceError(Code.INVALID, _("请选择处理部门"), field="department")
             dept = _resolve_department(department)
@@ -339,14 +339,16 @@ def _change(
             data = {
                 "department": dept.code,
                 "department_name": dept.name,
-                "from_department": ticket.department.code if ticket.department_id else "",
+                "from_department": ticket.department.code if ticket.department is not None else "",
                 "assignee": user.username if user else "",
             }
             ticket.department = dept
             ticket.assignee = user
         case "return":
             # Back to the center: the department keeps no hold on it.
-            data = {"from_department": ticket.department.code if ticket.department_id else ""}
+            data = {
+                "from_department": ticket.department.code if ticket.department is not None else ""
+            }
             ticket.department = None
             ticket.assignee = None
         case "start":
@@ -410,7 +412,7 @@ def assign_ticket(serial: str, *, actor, assignee: str, note: str = "") -> Ticke
     if not ticket.is_open:
         raise ServiceError(Code.INVALID_TRANSITION, _("工单已结束,不能指派"))
     user = _resolve_assignee(assignee, ticket.department) if assignee else None
-    previous = ticket.assignee.username if ticket.assignee_id else ""
+    previous = ticket.assignee.username if ticket.assignee is not None else ""
     ticket.assignee = user
     ticket.save(update_fields=["assignee", "updated_at"])
     record_event(
