@@ -7,8 +7,12 @@ form error. ``code`` is stable (integrators match on it); ``detail`` is localize
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class Code(StrEnum):
@@ -31,7 +35,7 @@ HTTP_STATUS = {
 
 
 class ServiceError(Exception):
-    def __init__(self, code: Code, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, code: Code, detail: str | StrPromise, *, field: str | None = None) -> None:
         super().__init__(str(detail))
         self.code = code
         self.detail = str(detail)
