@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 from django.utils import timezone
 
 from kefu.tickets.models import Ticket
 
 
+@overload
+def local_time(value: dt.datetime) -> dt.datetime: ...
+@overload
+def local_time(value: None) -> None: ...
+@overload
+def local_time(value: dt.datetime | None) -> dt.datetime | None: ...
 def local_time(value: dt.datetime | None) -> dt.datetime | None:
     """Times go out in the center's zone (+08:00), as its staff and integrators read them."""
     return timezone.localtime(value) if value is not None else None

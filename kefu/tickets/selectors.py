@@ -216,7 +216,7 @@ def count_open_by_status(actor) -> dict[str, int]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    counts = {s: 0 for s in OPEN_STATUSES}
+    counts: dict[str, int] = {s: 0 for s in OPEN_STATUSES}
     counts.update({r["status"]: r["n"] for r in rows})
     return counts
 
