@@ -363,7 +363,7 @@ def render_message(
     )
 
 
-def format_window(start: dt.datetime | None, end: dt.datetime | None) -> str:
+def format_window(start: object, end: object) -> str:
     """An appointment window, short: ``11-25 14:00-16:00`` (``11-25 14:00-11-26 10:00`` when
     it ends on another day), in the center's local time; "" without both ends."""
     if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
