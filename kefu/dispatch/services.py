@@ -20,6 +20,7 @@ import datetime as dt
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -88,11 +89,12 @@ class OrderIn:
 
 def _tell_ticket(order: WorkOrder, *, actor, note: str, data: dict) -> None:
     """A line on the ticket's timeline for what happened to one of its work orders."""
-    if order.ticket_id is None:
+    ticket = order.ticket
+    if ticket is None:
         return
 
     record_event(
-        order.ticket,
+        ticket,
         actor=actor,
         kind=TicketEvent.Kind.WORK_ORDER,
         note=note,
@@ -154,7 +156,7 @@ def create_order(
                 field="ticket",
             )
         fields["source"] = Source.TICKET if fields["source"] == Source.PHONE else fields["source"]
-        if fields["customer"] is None and source_ticket.customer_id:
+        if fields["customer"] is None and source_ticket.customer is not None:
             fields["customer"] = source_ticket.customer
             fields["customer_name"] = fields["customer_name"] or source_ticket.customer.name[:40]
         if fields["area"] is None and source_ticket.area_id:
@@ -365,7 +367,7 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     order.accepted_at = order.departed_at = order.arrived_at = None
     followup.on_dispatched(order, now, desk=desk)
     order.save()
-    data = {
+    data: dict[str, Any] = {
         "assignee": order.assignee.username if order.assignee is not None else "",
         "assignee_name": _who(order),
         "crew": order.crew.name if order.crew is not None else "",
@@ -407,7 +409,7 @@ def _who(order: WorkOrder) -> str:
     if person is not None:
         staff = getattr(person, "staff", None)
         name = staff.display_name if staff else person.username
-    if order.crew_id:
+    if order.crew is not None:
         return f"{order.crew.name} {name}".strip()
     return name
 
@@ -497,6 +499,7 @@ def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder
 def _tell_customer_crew_coming(order: WorkOrder) -> None:
     """The customer hears who is coming, and the code to give on completion."""
 
+    assert order.departed_at is not None, "told when the crew departs, which sets it"
     staff = getattr(order.assignee, "staff", None)
     send_sms(
         order.customer_phone,
