@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
@@ -210,6 +210,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 HUEY_IMMEDIATE = env_bool("KEFU_HUEY_IMMEDIATE", False)
+HUEY: dict[str, Any]
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

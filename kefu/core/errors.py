@@ -45,11 +45,11 @@ class ServiceError(Exception):
     def status(self) -> int:
         return HTTP_STATUS[self.code]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | None]:
         return {"code": str(self.code), "detail": self.detail, "field": self.field}
 
 
-def refuse_nul(value, field: str = "") -> None:
+def refuse_nul(value: object, field: str = "") -> None:
     """NUL characters are never meaningful input, and PostgreSQL cannot store or even compare
     them (a DataError, so a 500): refuse them up front with a 422 naming the field. Takes a
     string, a dict or list of them (a parsed body), or a form's QueryDict."""
