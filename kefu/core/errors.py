@@ -7,7 +7,7 @@ form error. ``code`` is stable (integrators match on it); ``detail`` is localize
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,7 @@ class ServiceError(Exception):
     def status(self) -> int:
         return HTTP_STATUS[self.code]
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, Any]:
         return {"code": str(self.code), "detail": self.detail, "field": self.field}
 
 
