@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import overload
+from typing import Any, overload
 
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ def local_time(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value) if value is not None else None
 
 
-def ticket_brief(ticket: Ticket) -> dict:
+def ticket_brief(ticket: Ticket) -> dict[str, Any]:
     """A ticket in one line: a caller's last tickets, a customer's history."""
     return {
         "serial": ticket.serial,

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Prefetch, Q
+from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from kefu.accounts.models import DEPARTMENT_ROLES, Branch, Department, StaffProfile
+from kefu.core.actor import Actor
 from kefu.core.calendar import start_of_day
 from kefu.core.phones import normalize_phone
+from kefu.customers.models import Customer
 from kefu.customers.selectors import lookup_by_phone
 from kefu.tickets.access import access_ticket, visible_tickets
 from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketType
@@ -74,12 +76,14 @@ IS_OPEN = RawSQL(
 )
 
 
-def _id_of(model, code: str) -> int:
+def _id_of(model: type[TicketType | Branch | Department], code: str) -> int:
     """The id of the row with ``code``; 0 (no row has it) when there is none."""
     return model.objects.filter(code=code).values_list("id", flat=True).first() or 0
 
 
-def filter_tickets(actor, filters: TicketFilters, *, common_words: bool = False):
+def filter_tickets(
+    actor: Actor, filters: TicketFilters, *, common_words: bool = False
+) -> QuerySet[Ticket]:
     qs = visible_tickets(actor)
     match filters.view:
         case "mine":
@@ -131,7 +135,7 @@ LIST_RELATIONS = (
 )
 
 
-def _fetch_joined(queryset) -> list:
+def _fetch_joined(queryset: QuerySet[Ticket]) -> list[Ticket]:
     """Rows of a query that joins the ticket to many small tables, in the joins' written order.
 
     PostgreSQL would otherwise weigh every order of the eight outer joins: some 50 ms of
@@ -148,7 +152,9 @@ def _fetch_joined(queryset) -> list:
             cursor.execute("SET LOCAL join_collapse_limit TO DEFAULT")
 
 
-def list_tickets(actor, filters: TicketFilters, *, page: int = 1, per_page: int = 20) -> TicketPage:
+def list_tickets(
+    actor: Actor, filters: TicketFilters, *, page: int = 1, per_page: int = 20
+) -> TicketPage:
     """One page of the queue, newest first; three queries whatever the page size."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
@@ -176,7 +182,7 @@ def get_timeline(ticket: Ticket) -> list[TicketEvent]:
     )
 
 
-def get_ticket_detail(actor, serial: str) -> Ticket:
+def get_ticket_detail(actor: Actor | None, serial: str) -> Ticket:
 
     ticket = access_ticket(actor, serial)
     return (
@@ -191,7 +197,9 @@ def get_ticket_detail(actor, serial: str) -> Ticket:
     )
 
 
-def recent_tickets_for(actor, *, customer_id: int | None, caller_number: str, limit: int = 5):
+def recent_tickets_for(
+    actor: Actor | None, *, customer_id: int | None, caller_number: str, limit: int = 5
+) -> list[Ticket]:
     """A caller's last tickets, by customer or by number (screen pop)."""
     cond = Q()
     if customer_id:
@@ -208,7 +216,7 @@ def recent_tickets_for(actor, *, customer_id: int | None, caller_number: str, li
     )
 
 
-def count_open_by_status(actor) -> dict[str, int]:
+def count_open_by_status(actor: Actor | None) -> dict[str, int]:
     rows = (
         visible_tickets(actor)
         .filter(status__in=OPEN_STATUSES)
@@ -229,11 +237,11 @@ class CallerProfile:
     """What a screen pop shows: the number as stored, its customers, their last tickets."""
 
     number: str
-    customers: list
-    recent: list
+    customers: list[Customer]
+    recent: list[Ticket]
 
 
-def caller_profile(actor, raw_phone: str) -> CallerProfile:
+def caller_profile(actor: Actor | None, raw_phone: str) -> CallerProfile:
     """The customers with ``raw_phone`` (any format) and the caller's last tickets."""
 
     number = normalize_phone(raw_phone)
@@ -246,7 +254,7 @@ def caller_profile(actor, raw_phone: str) -> CallerProfile:
     return CallerProfile(number, customers, recent)
 
 
-def assignable_people(ticket: Ticket):
+def assignable_people(ticket: Ticket) -> QuerySet[StaffProfile]:
     """Who the ticket may be assigned to (as the assign service checks): the people of its
     department, or the center's staff while it has none."""
     people = StaffProfile.objects.filter(user__is_active=True).select_related("user", "department")
