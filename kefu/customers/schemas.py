@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Field, Schema
 
 from kefu.core.masking import Masker
@@ -72,7 +74,7 @@ class ImportResultOut(Schema):
     errors: list[ImportErrorOut]
 
 
-def customer_out(customer: Customer, masker: Masker) -> dict:
+def customer_out(customer: Customer, masker: Masker) -> dict[str, Any]:
     """A customer as the API shows it to a viewer, personal data masked by permission."""
     return {
         "id": customer.id,
