@@ -163,15 +163,15 @@ def seed_organization() -> None:
             category=Category.objects.get(code=category),
             department=departments[department],
         )
-    for username, name, number, role, branch, department in STAFF:
+    for username, name, number, role, branch_code, department_code in STAFF:
         create_staff(
             username=username,
             password=DEMO_PASSWORD,
             employee_no=number,
             display_name=name,
             role=role,
-            branch=branches[branch] if branch else None,
-            department=departments[department] if department else None,
+            branch=branches[branch_code] if branch_code else None,
+            department=departments[department_code] if department_code else None,
             phone="1390000" + number,
         )
 
@@ -239,7 +239,8 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
         customer = rng.choice(made) if rng.random() < 0.85 else None
         ttype = rng.choice(list(CONTENTS))
         received = now - dt.timedelta(minutes=rng.randint(5, 60 * 24 * 45))
-        phone = customer.phones.first().number if customer else _phone(rng)
+        known = customer.phones.first() if customer else None  # every demo customer has one
+        phone = known.number if known is not None else _phone(rng)
         content = rng.choice(CONTENTS[ttype])
         ticket = ticket_services.create_ticket(
             TicketIn(
@@ -270,10 +271,10 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
             kwargs = {}
             if action == "dispatch":
                 kwargs = {"department": departments[branch_dept].code}
-            if action in ("start", "request_confirmation") or (
-                action == "resolve" and ticket.department_id
-            ):
-                actor = User.objects.get(username=handler[ticket.department.code])
+            # Start and confirmation come after a dispatch; a resolve may be the center's own.
+            department = ticket.department
+            if department is not None and action in ("start", "request_confirmation", "resolve"):
+                actor = User.objects.get(username=handler[department.code])
             if action == "cancel":
                 kwargs = {"note": "客户来电撤回诉求"}
             if action == "follow_up":

@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from kefu.accounts.models import ApiToken, Branch, Department, ServiceArea, StaffProfile
 from kefu.accounts.services import sync_role_group
@@ -29,7 +34,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
     search_fields = ["employee_no", "display_name", "user__username"]
     autocomplete_fields = ["user"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: StaffProfile, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # A changed role takes the new role's permissions (e.g. seeing phone numbers in full).
         sync_role_group(obj.user)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
 from ninja.security import HttpBearer, django_auth
 
 from kefu.accounts.services import authenticate_token
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request, token: str):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = authenticate_token(token)
         if user is not None:
             request.user = user

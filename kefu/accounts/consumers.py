@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from kefu.accounts.scope import scope_of
 from kefu.core.realtime import AGENTS_GROUP, department_group, user_group
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @database_sync_to_async
-def _groups_for(user) -> list[str]:
+def _groups_for(user: User) -> list[str]:
     scope = scope_of(user)
     if scope.nothing:
         return []
@@ -23,7 +28,7 @@ def _groups_for(user) -> list[str]:
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
-    async def connect(self):
+    async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
@@ -33,9 +38,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def push(self, message):
+    async def push(self, message: dict[str, Any]) -> None:
         await self.send_json(message["payload"])

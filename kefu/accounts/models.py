@@ -66,7 +66,7 @@ class Role(models.TextChoices):
     FIELD_STAFF = "field_staff", _("外勤人员")
 
 
-CENTER_ROLES = {
+CENTER_ROLES: set[str] = {
     Role.AGENT,
     Role.TEAM_LEAD,
     Role.SUPERVISOR,
@@ -75,7 +75,7 @@ CENTER_ROLES = {
     Role.ADMIN,
 }
 # Field staff (外勤) belong to a department: they see its work and take its work orders.
-DEPARTMENT_ROLES = {Role.DEPT_HANDLER, Role.DEPT_HEAD, Role.FIELD_STAFF}
+DEPARTMENT_ROLES: set[str] = {Role.DEPT_HANDLER, Role.DEPT_HEAD, Role.FIELD_STAFF}
 
 
 class StaffProfile(models.Model):

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from kefu.accounts.models import CENTER_ROLES, DEPARTMENT_ROLES, Role
 from kefu.accounts.services import staff_of
+from kefu.core.actor import Actor
 
 # Center roles that record and move requests; the others read (quality, general manager).
-INTAKE_ROLES = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+INTAKE_ROLES: set[str] = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Scope:
         return self.role in DEPARTMENT_ROLES
 
 
-def scope_of(user) -> Scope:
+def scope_of(user: Actor | None) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope(None, None, None, everything=False, nothing=True)
     staff = staff_of(user)

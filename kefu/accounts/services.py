@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -12,7 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import DEPARTMENT_ROLES, ApiToken, Branch, Department, Role, StaffProfile
+from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Every role but quality inspection sees phone numbers in full: agents call back, departments
 # go on site. Administrators change this per group in the admin.
@@ -52,7 +57,7 @@ def create_staff(
     branch: Branch | None = None,
     department: Department | None = None,
     phone: str = "",
-):
+) -> User:
     """Create a login with its staff profile and role group.
 
     Raises ServiceError(INVALID) for an unknown role, a department role without a department,
@@ -89,7 +94,7 @@ def create_staff(
     return user
 
 
-def sync_role_group(user) -> None:
+def sync_role_group(user: User) -> None:
     """Put ``user`` in the permission group of its staff role, and in no other role group."""
     staff = staff_of(user)
     stale = user.groups.filter(name__startswith="role:")
@@ -104,7 +109,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(*, user, name: str = "") -> tuple[str, ApiToken]:
+def create_api_token(*, user: User, name: str = "") -> tuple[str, ApiToken]:
     """Create a token for ``user``; returns the token (shown once) and its record."""
     if not user.is_active:
         raise ServiceError(Code.INVALID, _("该用户已停用"), field="user")
@@ -113,7 +118,7 @@ def create_api_token(*, user, name: str = "") -> tuple[str, ApiToken]:
     return token, record
 
 
-def authenticate_token(token: str):
+def authenticate_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     if not token or len(token) > 200:
         return None
@@ -131,11 +136,13 @@ def authenticate_token(token: str):
     return record.user
 
 
-def revoke_api_token(*, token_id: int, actor) -> None:
+def revoke_api_token(*, token_id: int, actor: Actor | None) -> None:
     ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def staff_of(user) -> StaffProfile | None:
+def staff_of(user: Actor | None) -> StaffProfile | None:
+    if user is None or not user.is_authenticated:  # no profile to read
+        return None
     try:
         return user.staff
     except (StaffProfile.DoesNotExist, AttributeError):

@@ -7,6 +7,8 @@ the status, the department and the timeline.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts.models import Department, ServiceArea
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets.models import TicketType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 COMPLAINT_TYPE = "complaint"
 
@@ -166,7 +171,7 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return self.ticket.serial
 
-    def reason_labels(self) -> list[str]:
+    def reason_labels(self) -> list[StrPromise]:
         return [Reason(r).label for r in self.reasons if r in Reason.values]
 
     def current_plan(self) -> Plan | None:

@@ -158,13 +158,15 @@ def tell_major(complaint: Complaint) -> None:
 
 
 def tell_assigned(ticket: Ticket) -> None:
+    department = ticket.department
+    assert department is not None, "told when the ticket is dispatched, so with a department"
     tell(
         "complaint.assigned",
         users=department_staff(ticket),
         ticket=ticket,
         # Each dispatch once: sent back and dispatched to the same department, told again.
         key=f"complaint:{ticket.serial}:assigned:{ticket.department_id}:{ticket.updated_at.timestamp():.6f}",
-        department=ticket.department.name,
+        department=department.name,
     )
 
 
@@ -172,7 +174,7 @@ def tell_assigned(ticket: Ticket) -> None:
 
 
 def field_reasons(complaint: Complaint) -> set[str]:
-    reasons = set()
+    reasons: set[str] = set()
     if complaint.loss_or_injury:
         reasons.add(Reason.LOSS_INJURY)
     if complaint.source == Source.GOVERNMENT:
@@ -243,7 +245,9 @@ def became_major(complaint: Complaint, *, actor) -> None:
         users=gms,
         ticket=complaint.ticket,
         key=f"complaint:{complaint.ticket.serial}:plan:{plan.version}:pending_gm",
-        department=complaint.ticket.department.name if complaint.ticket.department_id else "",
+        department=complaint.ticket.department.name
+        if complaint.ticket.department is not None
+        else "",
         submitter=getattr(getattr(plan.proposed_by, "staff", None), "display_name", ""),
     )
 

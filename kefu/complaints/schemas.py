@@ -115,7 +115,7 @@ def group_out(group, *, visible) -> dict:
         "area": group.area.code,
         "title": group.title,
         "detected_at": _local(group.detected_at),
-        "owner": group.owner.username if group.owner_id else "",
+        "owner": group.owner.username if group.owner is not None else "",
         "members": [m.ticket.serial for m in members if m.ticket_id in seen],
         "size": len(members),
     }
@@ -132,10 +132,10 @@ def complaint_out(complaint: Complaint, *, visible) -> dict:
         "reasons": list(complaint.reasons),
         "reason_labels": [str(label) for label in complaint.reason_labels()],
         "severity_overridden": complaint.severity_overridden,
-        "category": complaint.category.code if complaint.category_id else "",
+        "category": complaint.category.code if complaint.category is not None else "",
         "source": complaint.source,
         "loss_or_injury": complaint.loss_or_injury,
-        "repeat_of": complaint.repeat_of.serial if complaint.repeat_of_id else None,
+        "repeat_of": complaint.repeat_of.serial if complaint.repeat_of is not None else None,
         "group": group_out(complaint.group, visible=visible) if complaint.group_id else None,
         "plan": {
             "version": plan.version,

@@ -41,7 +41,7 @@ def complaint_page(ticket, actor) -> ComplaintPage | None:
     complaint.ticket = ticket
     plans = list(complaint.plans.select_related("proposed_by").order_by("-version"))
     members = []
-    if complaint.group_id:
+    if complaint.group is not None:
         members = [
             m.ticket.serial
             for m in complaint.group.members.select_related("ticket").order_by("received_at", "id")

@@ -11,6 +11,7 @@ transaction; a refused call changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -43,9 +44,9 @@ from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 from kefu.tickets.timeline import record_event
 
 MAX_TEXT = 5000
-OVERRIDE_ROLES = {Role.SUPERVISOR, Role.GENERAL_MANAGER, Role.ADMIN}
-GROUP_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
-DEPT_ROLES = {Role.DEPT_HANDLER, Role.DEPT_HEAD}
+OVERRIDE_ROLES: set[str] = {Role.SUPERVISOR, Role.GENERAL_MANAGER, Role.ADMIN}
+GROUP_ROLES: set[str] = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+DEPT_ROLES: set[str] = {Role.DEPT_HANDLER, Role.DEPT_HEAD}
 
 
 def _text(value: str, field: str, *, required: bool = True, message: str = "") -> str:
@@ -56,10 +57,16 @@ def _require(actor, complaint: Complaint, roles: set[str], *, department: bool =
     """The actor's role if it is one of ``roles``, or department staff of the ticket's
     department when ``department``; FORBIDDEN otherwise."""
     scope = scope_of(actor)
-    if scope.role in roles:
-        return scope.role
-    if department and scope.is_department and scope.department_id == complaint.ticket.department_id:
-        return scope.role
+    role = scope.role
+    if role is not None and role in roles:
+        return role
+    if (
+        role is not None
+        and department
+        and scope.is_department
+        and scope.department_id == complaint.ticket.department_id
+    ):
+        return role
     raise ServiceError(Code.FORBIDDEN, _("无权执行此操作"))
 
 
@@ -110,7 +117,9 @@ def classify_complaint(serial: str, *, actor, complaint_class: str, note: str = 
 
 
 @transaction.atomic
-def book_onsite_determination(serial: str, *, actor, at: dt.datetime, note: str = "") -> Complaint:
+def book_onsite_determination(
+    serial: str, *, actor, at: dt.datetime | None, note: str = ""
+) -> Complaint:
     """Responsibility cannot be decided on the phone: book an on-site determination with the
     customer (现场界定). The class is set later from the finding."""
     complaint = access_complaint(actor, serial, for_update=True)
@@ -154,7 +163,7 @@ def update_facts(
     complaint = access_complaint(actor, serial, for_update=True)
     _require(actor, complaint, INTAKE_ROLES)
     _require_open(complaint)
-    changes = {}
+    changes: dict[str, Any] = {}  # timeline data: field → new value
     if category is not None:
         found = None
         if category:
@@ -250,7 +259,7 @@ def _tell_plan_submitted(complaint: Complaint, plan: Plan, *, heads: list) -> No
         users=heads,
         ticket=ticket,
         key=f"complaint:{ticket.serial}:plan:{plan.version}:{plan.state}",
-        department=ticket.department.name if ticket.department_id else "",
+        department=ticket.department.name if ticket.department is not None else "",
         submitter=staff.display_name if staff else plan.proposed_by.username,
     )
 
@@ -469,7 +478,7 @@ def set_group_owner(group_id: int, *, actor, owner: str, note: str = "") -> Coll
     members = group.members.select_related("ticket__department").filter(is_open=True)
     for member in members.order_by("received_at", "id"):
         ticket = member.ticket
-        if staff.department_id is None:  # a center coordinator: the departments keep the work
+        if staff.department is None:  # a center coordinator: the departments keep the work
             record_event(
                 ticket,
                 actor=actor,
@@ -539,6 +548,8 @@ def sweep_unresolved(now: dt.datetime | None = None) -> int:
     for pk in due[:SWEEP_BATCH]:
         with transaction.atomic():
             complaint = Complaint.objects.select_related("ticket__type").filter(pk=pk).first()
+            if complaint is None:  # gone since the candidates were read: nothing to claim
+                continue
             # Lock the ticket, then claim: the complaint must still be open, general and not
             # decided by a supervisor meanwhile.
             Ticket.objects.select_for_update().filter(pk=complaint.ticket_id).first()
@@ -571,7 +582,6 @@ def steps_for(complaint: Complaint, actor) -> set[str]:
     center = scope.role in INTAKE_ROLES
     is_open = ticket.status in OPEN_STATUSES
     plan = complaint.current_plan()
-    pending = plan is not None and plan.state in (Plan.State.PENDING_HEAD, Plan.State.PENDING_GM)
     approved = plan is not None and plan.state == Plan.State.APPROVED
     steps = set()
     if is_open and (center or own_department):
@@ -591,13 +601,17 @@ def steps_for(complaint: Complaint, actor) -> set[str]:
     if own_department and ticket.status in (Status.DISPATCHED, Status.IN_PROGRESS) and not approved:
         steps.add("plan")
     if (
-        pending
+        plan is not None
         and plan.state == Plan.State.PENDING_HEAD
         and own_department
         and (scope.role == Role.DEPT_HEAD)
     ):
         steps.add("decide")
-    if pending and plan.state == Plan.State.PENDING_GM and scope.role == Role.GENERAL_MANAGER:
+    if (
+        plan is not None
+        and plan.state == Plan.State.PENDING_GM
+        and scope.role == Role.GENERAL_MANAGER
+    ):
         steps.add("decide")
     if center and ticket.status in (
         Status.AWAITING_CONFIRMATION,

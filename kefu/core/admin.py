@@ -1,4 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from kefu.core.models import AuditLog, CalendarDay, CalendarYear, Tag
 
@@ -14,10 +20,10 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_filter = ["action", "object_type"]
     readonly_fields = [f.name for f in AuditLog._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -29,8 +35,10 @@ class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ["year", "source", "entered_by", "entered_at"]
     readonly_fields = ["entered_by", "entered_at"]
 
-    def save_model(self, request, obj, form, change):
-        obj.entered_by = request.user
+    def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
+        user = request.user
+        assert user.is_authenticated, "the admin is for signed-in staff only"
+        obj.entered_by = user
         super().save_model(request, obj, form, change)
 
 
@@ -45,11 +53,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """Shown, never changed here: the rows change only through their app's services, which
     keep the timeline and the audit trail."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -82,7 +82,7 @@ class WorkingCalendar:
             return kind == "makeup"
         if not self._entered[day.year]:
             try:
-                return chinese_calendar.is_workday(day)
+                return bool(chinese_calendar.is_workday(day))  # the package is untyped
             except NotImplementedError:
                 if day.year not in self.unknown_years:
                     logger.warning("no official schedule for %s: weekends only", day.year)

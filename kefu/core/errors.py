@@ -7,8 +7,12 @@ form error. ``code`` is stable (integrators match on it); ``detail`` is localize
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class Code(StrEnum):
@@ -31,7 +35,7 @@ HTTP_STATUS = {
 
 
 class ServiceError(Exception):
-    def __init__(self, code: Code, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, code: Code, detail: str | StrPromise, *, field: str | None = None) -> None:
         super().__init__(str(detail))
         self.code = code
         self.detail = str(detail)
@@ -41,11 +45,11 @@ class ServiceError(Exception):
     def status(self) -> int:
         return HTTP_STATUS[self.code]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"code": str(self.code), "detail": self.detail, "field": self.field}
 
 
-def refuse_nul(value, field: str = "") -> None:
+def refuse_nul(value: object, field: str = "") -> None:
     """NUL characters are never meaningful input, and PostgreSQL cannot store or even compare
     them (a DataError, so a 500): refuse them up front with a 422 naming the field. Takes a
     string, a dict or list of them (a parsed body), or a form's QueryDict."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from kefu.core.actor import Actor
 
-def can_view_pii(user) -> bool:
+
+def can_view_pii(user: Actor | None) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("core.view_pii"))
 
 
@@ -41,7 +43,7 @@ def mask_address(value: str | None) -> str:
 class Masker:
     """Shows a viewer personal data in full or masked, by the viewer's permission."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user: Actor | None) -> None:
         self.full = can_view_pii(user)
 
     def phone(self, value: str | None) -> str:

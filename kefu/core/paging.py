@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
 from django.db.models import QuerySet
 from ninja import Field, Schema
@@ -68,14 +68,14 @@ class Page(Generic[T]):
 
 
 def paginate(
-    queryset: QuerySet,
+    queryset: QuerySet[Any],
     *,
     page: int = 1,
     per_page: int = PER_PAGE,
     count_cap: int = COUNT_CAP,
-    rows: Callable[[bool], QuerySet] | None = None,
-    fetch: Callable[[QuerySet], list] = list,
-) -> Page:
+    rows: Callable[[bool], QuerySet[Any]] | None = None,
+    fetch: Callable[[QuerySet[Any]], list[Any]] = list,
+) -> Page[Any]:
     """Page ``page`` of ``queryset`` (ordered as the list shows it): two queries, whatever the
     page size, the page number or the number of rows.
 
@@ -106,13 +106,18 @@ def _whole_number(raw: str | None, default: int) -> int:
     return int(raw) if len(raw) <= 9 else MAX_PAGE  # clamped next, like any large number
 
 
-def page_args(params: Mapping[str, str]) -> dict[str, int]:
+class PageArgs(TypedDict):
+    page: int
+    per_page: int
+
+
+def page_args(params: Mapping[str, str]) -> PageArgs:
     """``page`` and ``per_page`` of a page's query string, clamped as the API's; anything but a
     whole number reads as the default (a link to a page never fails)."""
-    return {
-        "page": clamp_page(_whole_number(params.get("page"), 1)),
-        "per_page": clamp_per_page(_whole_number(params.get("per_page"), PER_PAGE)),
-    }
+    return PageArgs(
+        page=clamp_page(_whole_number(params.get("page"), 1)),
+        per_page=clamp_per_page(_whole_number(params.get("per_page"), PER_PAGE)),
+    )
 
 
 # ---------------------------------------------------------------------------------- API
@@ -151,7 +156,7 @@ class PageOut(Schema, Generic[T]):
     per_page: int
 
 
-def page_out(page: Page, item: Callable[[Any], Any]) -> dict:
+def page_out(page: Page[Any], item: Callable[[Any], Any]) -> dict[str, Any]:
     """The envelope of ``page``, each row shaped by ``item``."""
     return {
         "items": [item(row) for row in page.items],

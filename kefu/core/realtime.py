@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -28,7 +29,7 @@ def department_group(department_id: int) -> str:
 AGENTS_GROUP = "agents"
 
 
-def publish(groups: str | list[str], payload: dict) -> None:
+def publish(groups: str | list[str], payload: dict[str, Any]) -> None:
     """Send ``payload`` to each of ``groups``, in one hop into the layer's event loop."""
     layer = get_channel_layer()
     if layer is None:
@@ -36,9 +37,10 @@ def publish(groups: str | list[str], payload: dict) -> None:
     names = [groups] if isinstance(groups, str) else list(groups)
     message = {"type": "push", "payload": payload}
 
-    async def send_all() -> list:
+    async def send_all() -> list[object]:
         sends = (layer.group_send(name, message) for name in names)
-        return await asyncio.gather(*sends, return_exceptions=True)
+        results: list[object] = await asyncio.gather(*sends, return_exceptions=True)
+        return results
 
     try:
         results = async_to_sync(send_all)()
@@ -50,5 +52,5 @@ def publish(groups: str | list[str], payload: dict) -> None:
             logger.error("live push to %s failed: %r", name, result)
 
 
-def publish_on_commit(groups: str | list[str], payload: dict) -> None:
+def publish_on_commit(groups: str | list[str], payload: dict[str, Any]) -> None:
     transaction.on_commit(lambda: publish(groups, payload))

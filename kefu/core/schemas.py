@@ -9,11 +9,10 @@ from typing import Any, ClassVar
 import pydantic
 from django import forms
 from django.utils.translation import gettext_lazy
-from ninja import Schema
 from pydantic import BeforeValidator
 
 
-def field_name(loc) -> str:
+def field_name(loc: Iterable[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
     return ".".join(parts)
 
@@ -52,14 +51,14 @@ MESSAGES = {
 }
 
 
-def _message(error: dict) -> str:
+def _message(error: dict[str, Any]) -> str:
     template = MESSAGES.get(error.get("type", ""))
     if template is None:
-        return error.get("msg", "")
+        return str(error.get("msg", ""))
     try:
         return str(template) % (error.get("ctx") or {})
     except (KeyError, TypeError, ValueError):
-        return error.get("msg", "")
+        return str(error.get("msg", ""))
 
 
 def localized_errors(errors: Iterable[Any]) -> list[dict[str, str]]:
@@ -69,6 +68,14 @@ def localized_errors(errors: Iterable[Any]) -> list[dict[str, str]]:
         {"field": field_name(e.get("loc", ())), "type": e.get("type", ""), "message": _message(e)}
         for e in errors
     ]
+
+
+class InputSchema(pydantic.BaseModel):
+    """An operation's one input declaration, taken by its service, its API endpoint and its
+    page's form alike. A plain pydantic model (ninja takes it as a body): the type checker
+    knows its fields, defaults and constructor."""
+
+    model_config = pydantic.ConfigDict(extra="ignore")
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -87,8 +94,8 @@ class SchemaForm(forms.Form):
     once, in ``schema``. After ``is_valid()``, ``input`` is the schema's instance, built from
     the cleaned fields the schema names; a schema error is shown on its field."""
 
-    schema: ClassVar[type[Schema]]
-    input: Schema | None = None
+    schema: ClassVar[type[pydantic.BaseModel]]
+    input: Any = None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

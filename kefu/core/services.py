@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import nullcontext
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.core.models import AuditLog, CalendarDay, CalendarYear, SerialCounter, Tag
 
@@ -40,7 +43,14 @@ def next_serial(*, at: dt.datetime | None = None) -> str:
     return format_serial(day, number)
 
 
-def clean_text(value, field: str, *, limit: int, required: bool = False, message: str = "") -> str:
+def clean_text(
+    value: str | None,
+    field: str,
+    *,
+    limit: int,
+    required: bool = False,
+    message: str = "",
+) -> str:
     """Typed text stripped; INVALID naming ``field`` when it is required and empty, longer than
     ``limit`` characters, or holds a NUL."""
     value = (value or "").strip()
@@ -52,9 +62,11 @@ def clean_text(value, field: str, *, limit: int, required: bool = False, message
     return value
 
 
-def record_audit(*, actor, action: str, obj, detail: dict | None = None) -> AuditLog:
+def record_audit(
+    *, actor: Actor | None, action: str, obj: Model, detail: dict[str, Any] | None = None
+) -> AuditLog:
     return AuditLog.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -77,7 +89,7 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
 
 @transaction.atomic
 def enter_year_schedule(
-    year: int, days: list[tuple[str, str, str]], *, actor, source: str = ""
+    year: int, days: list[tuple[str, str, str]], *, actor: Actor | None, source: str = ""
 ) -> CalendarYear:
     """Enter a year's official schedule: its holidays and make-up working days.
 
@@ -136,7 +148,7 @@ def enter_year_schedule(
         year=year,
         defaults={
             "source": source[:200],
-            "entered_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "entered_by": actor if actor is not None and actor.is_authenticated else None,
         },
     )
     record_audit(

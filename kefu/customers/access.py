@@ -6,11 +6,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kefu.accounts.scope import scope_of
+from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.customers.models import Customer
 
 
-def visible_customers(actor) -> QuerySet[Customer]:
+def visible_customers(actor: Actor | None) -> QuerySet[Customer]:
     scope = scope_of(actor)
     qs = Customer.objects.all()
     if scope.nothing:
@@ -22,7 +23,7 @@ def visible_customers(actor) -> QuerySet[Customer]:
     return qs.none()
 
 
-def access_customer(actor, customer_id: int, *, for_update: bool = False) -> Customer:
+def access_customer(actor: Actor | None, customer_id: int, *, for_update: bool = False) -> Customer:
     """The customer if ``actor`` may see it; ServiceError(NOT_FOUND) otherwise."""
     qs = visible_customers(actor)
     if for_update:

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from kefu.customers.models import Contact, Customer, CustomerPhone
 
@@ -20,5 +24,5 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ["name", "account_no", "phones__number"]
     inlines = [ContactInline, PhoneInline]
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

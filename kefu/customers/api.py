@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -9,6 +12,7 @@ from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.customers import access, selectors, services
 from kefu.customers.importer import import_customers
+from kefu.customers.models import Customer
 from kefu.customers.schemas import CustomerInSchema, CustomerOut, ImportResultOut, customer_out
 from kefu.customers.services import CustomerIn, PhoneIn
 from kefu.tickets.schemas import ticket_brief
@@ -20,7 +24,7 @@ router = Router(tags=["customers"])
 class LookupOut(Schema):
     phone: str
     customers: list[CustomerOut]
-    recent_tickets: list[dict]
+    recent_tickets: list[dict[str, Any]]
 
 
 class ListQuery(PageQuery):
@@ -46,7 +50,7 @@ def _to_input(payload: CustomerInSchema) -> CustomerIn:
     )
 
 
-def _reload(request, customer_id: int):
+def _reload(request: HttpRequest, customer_id: int) -> Customer:
     return (
         access.visible_customers(request.user)
         .select_related("branch", "area")
@@ -56,7 +60,7 @@ def _reload(request, customer_id: int):
 
 
 @router.get("/lookup", response=LookupOut)
-def lookup(request, phone: str):
+def lookup(request: HttpRequest, phone: str) -> dict[str, Any]:
     """Caller identification: the customers with this number (any format) and their last tickets."""
 
     masker = Masker(request.user)
@@ -69,7 +73,7 @@ def lookup(request, phone: str):
 
 
 @router.get("", response=PageOut[CustomerOut])
-def list_customers(request, filters: Query[ListQuery]):
+def list_customers(request: HttpRequest, filters: Query[ListQuery]) -> dict[str, Any]:
     """The customers the caller may see, newest first, one page (the list contract: README)."""
     qs = selectors.list_customers(
         request.user, q=filters.q, area=filters.area, branch=filters.branch, active=filters.active
@@ -84,32 +88,32 @@ def list_customers(request, filters: Query[ListQuery]):
 
 
 @router.post("", response={201: CustomerOut})
-def create(request, payload: CustomerInSchema):
+def create(request: HttpRequest, payload: CustomerInSchema) -> Status[dict[str, Any]]:
     customer = services.create_customer(_to_input(payload), actor=request.user)
     return Status(201, customer_out(_reload(request, customer.id), Masker(request.user)))
 
 
 @router.get("/{int:customer_id}", response=CustomerOut)
-def detail(request, customer_id: int):
+def detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     customer = services.view_customer(request.user, customer_id)
     return customer_out(_reload(request, customer.id), Masker(request.user))
 
 
 @router.put("/{int:customer_id}", response=CustomerOut)
-def update(request, customer_id: int, payload: CustomerInSchema):
+def update(request: HttpRequest, customer_id: int, payload: CustomerInSchema) -> dict[str, Any]:
     services.update_customer(customer_id, _to_input(payload), actor=request.user)
     return customer_out(_reload(request, customer_id), Masker(request.user))
 
 
 @router.delete("/{int:customer_id}", response=CustomerOut)
-def deactivate(request, customer_id: int):
+def deactivate(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     """Customers are never deleted: this marks the customer inactive and keeps its history."""
     services.deactivate_customer(customer_id, actor=request.user)
     return customer_out(_reload(request, customer_id), Masker(request.user))
 
 
 @router.post("/import", response=ImportResultOut)
-def import_excel(request, file: File[UploadedFile]):
+def import_excel(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
     """Import an .xlsx sheet; each row is created whole or rejected with its reason."""
     result = import_customers(file.read(), actor=request.user)
     return {"created": result.created, "rejected": result.rejected, "errors": result.errors}

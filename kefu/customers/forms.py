@@ -34,7 +34,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件(.xlsx)"))
 
 
-def split_contacts(text: str) -> list[dict]:
+def split_contacts(text: str) -> list[dict[str, str]]:
     """``王小明,儿子`` per line → [{"name": "王小明", "relation": "儿子"}]; a line without a
     comma is a name alone. The last comma splits, so a name may hold one ("Smith, John")."""
     contacts = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from kefu.accounts.scope import scope_of
+from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer, split_phones, split_tags
 
@@ -45,10 +47,10 @@ MAX_ROWS = 50_000
 class ImportResult:
     created: int = 0
     rejected: int = 0
-    errors: list[dict] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -56,7 +58,7 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def import_customers(data: bytes, *, actor) -> ImportResult:
+def import_customers(data: bytes, *, actor: Actor) -> ImportResult:
     """Import customers from an .xlsx file's bytes. Raises ServiceError for an unreadable file."""
     if not scope_of(actor).can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权导入客户"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Field, Schema
 
 from kefu.core.masking import Masker
@@ -72,7 +74,7 @@ class ImportResultOut(Schema):
     errors: list[ImportErrorOut]
 
 
-def customer_out(customer: Customer, masker: Masker) -> dict:
+def customer_out(customer: Customer, masker: Masker) -> dict[str, Any]:
     """A customer as the API shows it to a viewer, personal data masked by permission."""
     return {
         "id": customer.id,
@@ -82,8 +84,8 @@ def customer_out(customer: Customer, masker: Masker) -> dict:
         "id_number": masker.id_number(customer.id_number),
         "address": masker.address(customer.address),
         "branch": customer.branch.code,
-        "area": customer.area.code if customer.area_id else "",
-        "area_name": customer.area.name if customer.area_id else "",
+        "area": customer.area.code if customer.area is not None else "",
+        "area_name": customer.area.name if customer.area is not None else "",
         "tags": [t.name for t in customer.tags.all()],
         "notes": customer.notes,
         "is_active": customer.is_active,
@@ -91,7 +93,7 @@ def customer_out(customer: Customer, masker: Masker) -> dict:
             {
                 "number": masker.phone(p.number),
                 "label": p.label,
-                "contact": p.contact.name if p.contact_id else "",
+                "contact": p.contact.name if p.contact is not None else "",
                 "is_primary": p.is_primary,
             }
             for p in customer.phones.all()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
+from kefu.core.actor import Actor
 from kefu.core.phones import normalize_phone
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer, CustomerPhone
 
 
-def active_owners(number: str):
+def active_owners(number: str) -> QuerySet[Customer]:
     """Active customers with this (normalized) number, most recently updated first.
 
     Callers identify by it: the CTI pop takes the first, intake only a single owner.
@@ -21,7 +22,7 @@ def active_owners(number: str):
     )
 
 
-def lookup_by_phone(actor, raw_phone: str, *, limit: int = 5) -> list[Customer]:
+def lookup_by_phone(actor: Actor | None, raw_phone: str, *, limit: int = 5) -> list[Customer]:
     """Customers with this number, most recently updated first (one indexed equality)."""
     number = normalize_phone(raw_phone)
     if not number:
@@ -38,7 +39,14 @@ def lookup_by_phone(actor, raw_phone: str, *, limit: int = 5) -> list[Customer]:
     )
 
 
-def list_customers(actor, *, q: str = "", area: str = "", branch: str = "", active=None):
+def list_customers(
+    actor: Actor | None,
+    *,
+    q: str = "",
+    area: str = "",
+    branch: str = "",
+    active: bool | None = None,
+) -> QuerySet[Customer]:
     qs = visible_customers(actor).select_related("branch", "area")
     if q:
         number = normalize_phone(q)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Branch, ServiceArea
 from kefu.accounts.scope import scope_of
+from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import can_view_pii
 from kefu.core.phones import normalize_phone
@@ -55,7 +57,7 @@ class CustomerIn:
     tags: list[str] = field(default_factory=list)
     notes: str = ""
     # None on an update: the contacts stay as they are (a client that does not know them).
-    contacts: list[dict] | None = None
+    contacts: list[dict[str, Any]] | None = None
 
 
 def default_branch() -> Branch:
@@ -130,10 +132,10 @@ def _clean(data: CustomerIn) -> tuple[CustomerIn, list[tuple[str, str, str]]]:
     return data, phones
 
 
-def _clean_contacts(contacts: list[dict]) -> list[dict]:
+def _clean_contacts(contacts: list[dict[str, Any]]) -> list[dict[str, str]]:
     if len(contacts) > MAX_CONTACTS:
         raise ServiceError(Code.INVALID, _("联系人最多 %d 个") % MAX_CONTACTS, field="contacts")
-    cleaned: dict[str, dict] = {}
+    cleaned: dict[str, dict[str, str]] = {}
     for index, contact in enumerate(contacts):
         name = str(contact.get("name") or "").strip()
         relation = str(contact.get("relation") or "").strip()
@@ -149,7 +151,7 @@ def _clean_contacts(contacts: list[dict]) -> list[dict]:
     return list(cleaned.values())
 
 
-def _write_contacts(customer: Customer, contacts: list[dict]) -> None:
+def _write_contacts(customer: Customer, contacts: list[dict[str, Any]]) -> None:
     """Make the customer's contacts exactly ``contacts`` (by name), keeping the rows that stay."""
     existing = {c.name: c for c in customer.contacts.all()}
     for contact in contacts:
@@ -163,7 +165,7 @@ def _write_contacts(customer: Customer, contacts: list[dict]) -> None:
         row.delete()  # the phones are rewritten after the contacts, so none points here
 
 
-def _require_editor(actor) -> None:
+def _require_editor(actor: Actor) -> None:
     scope = scope_of(actor)
     if not scope.can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权修改客户档案"))
@@ -184,7 +186,7 @@ def _write_phones(customer: Customer, phones: list[tuple[str, str, str]]) -> Non
 
 
 @transaction.atomic
-def create_customer(data: CustomerIn, *, actor) -> Customer:
+def create_customer(data: CustomerIn, *, actor: Actor) -> Customer:
     """Create a customer with phones, contacts and tags. Raises ServiceError; writes nothing then."""
     _require_editor(actor)
     data, phones = _clean(data)
@@ -214,7 +216,7 @@ def create_customer(data: CustomerIn, *, actor) -> Customer:
 
 
 @transaction.atomic
-def update_customer(customer_id: int, data: CustomerIn, *, actor) -> Customer:
+def update_customer(customer_id: int, data: CustomerIn, *, actor: Actor) -> Customer:
     """Replace a customer's fields, phones and tags (the archive is updated after each service)."""
     _require_editor(actor)
     customer = access_customer(actor, customer_id, for_update=True)
@@ -250,7 +252,7 @@ def update_customer(customer_id: int, data: CustomerIn, *, actor) -> Customer:
 
 
 @transaction.atomic
-def deactivate_customer(customer_id: int, *, actor, reason: str = "") -> Customer:
+def deactivate_customer(customer_id: int, *, actor: Actor, reason: str = "") -> Customer:
     """Mark a customer inactive; its history and tickets stay."""
     _require_editor(actor)
     customer = access_customer(actor, customer_id, for_update=True)
@@ -263,7 +265,7 @@ def deactivate_customer(customer_id: int, *, actor, reason: str = "") -> Custome
     return customer
 
 
-def view_customer(actor, customer_id: int) -> Customer:
+def view_customer(actor: Actor, customer_id: int) -> Customer:
     """The customer as its profile shows it; a view with personal data unmasked is audited."""
     customer = access_customer(actor, customer_id)
     if can_view_pii(actor):

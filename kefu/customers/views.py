@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +22,7 @@ from kefu.tickets.selectors import recent_tickets_for
 
 @login_required
 @require_GET
-def customer_list(request):
+def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:80]
     qs = selectors.list_customers(request.user, q=q)
     page = paginate(qs, **page_args(request.GET))
@@ -40,7 +40,7 @@ def customer_list(request):
 
 @login_required
 @require_GET
-def customer_detail(request, customer_id: int):
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
         customer = services.view_customer(request.user, customer_id)
     except ServiceError:
@@ -62,7 +62,7 @@ def customer_detail(request, customer_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_edit(request, customer_id: int | None = None):
+def customer_edit(request: HttpRequest, customer_id: int | None = None) -> HttpResponse:
     customer = None
     if customer_id is not None:
         try:
@@ -83,7 +83,7 @@ def customer_edit(request, customer_id: int | None = None):
                 "account_no": customer.account_no or "",
                 "id_number": customer.id_number,
                 "address": customer.address,
-                "area": customer.area.code if customer.area_id else "",
+                "area": customer.area.code if customer.area is not None else "",
                 "tags": ", ".join(customer.tags.values_list("name", flat=True)),
                 "notes": customer.notes,
             }
@@ -121,7 +121,7 @@ def customer_edit(request, customer_id: int | None = None):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_import(request):
+def customer_import(request: HttpRequest) -> HttpResponse:
     result: ImportResult | None = None
     report = ""
     form = ImportForm(request.POST or None, request.FILES or None)

@@ -158,9 +158,9 @@ def ticket_out(
         "resolved_at": local_time(ticket.resolved_at),
         "closed_at": local_time(ticket.closed_at),
         "branch": ticket.branch.code,
-        "area": ticket.area.code if ticket.area_id else "",
+        "area": ticket.area.code if ticket.area is not None else "",
         "customer_id": ticket.customer_id,
-        "customer_name": ticket.customer.name if ticket.customer_id else "",
+        "customer_name": ticket.customer.name if ticket.customer is not None else "",
         "contact_name": ticket.contact_name,
         "caller_number": masker.phone(ticket.caller_number),
         "content": ticket.content,
@@ -169,11 +169,11 @@ def ticket_out(
         "reply_by": local_time(ticket.reply_by),
         "callback_declined": ticket.callback_declined,
         "anonymous": ticket.anonymous,
-        "department": ticket.department.code if ticket.department_id else "",
+        "department": ticket.department.code if ticket.department is not None else "",
         "assignee": _username(ticket.assignee) if ticket.assignee_id else "",
         "created_by": _username(ticket.created_by) if ticket.created_by_id else "",
         "tags": [t.name for t in ticket.tags.all()] if with_relations else [],
-        "merged_into": ticket.merged_into.serial if ticket.merged_into_id else None,
+        "merged_into": ticket.merged_into.serial if ticket.merged_into is not None else None,
         "allowed_actions": actions_for(ticket, actor),  # what this caller may do now
         "attachments": [
             {"id": a.id, "name": a.name, "size": a.size, "url": a.file.url}

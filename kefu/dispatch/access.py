@@ -14,7 +14,7 @@ from kefu.dispatch.models import WorkOrder
 CENTER_ACTIONS = {"dispatch", "close", "reject", "cancel"}
 
 
-READ_ONLY_ROLES = {Role.QUALITY, Role.GENERAL_MANAGER}
+READ_ONLY_ROLES: set[str] = {Role.QUALITY, Role.GENERAL_MANAGER}
 
 
 def visible_orders(actor):
@@ -57,9 +57,9 @@ def is_field_member(order: WorkOrder, actor) -> bool:
     """``actor`` is the order's field staff: its assignee, or its crew's leader or member."""
     if order.assignee_id == actor.pk:
         return True
-    if order.crew_id is None:
-        return False
     crew = order.crew
+    if crew is None:
+        return False
     return crew.leader_id == actor.pk or crew.members.filter(pk=actor.pk).exists()
 
 

@@ -69,8 +69,8 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 
 class TrackingInline(admin.TabularInline):
     model = TrackingRecord
-    fields = ["at", "actor", "kind", "action", "from_status", "to_status", "note"]
-    readonly_fields = fields
+    readonly_fields = ("at", "actor", "kind", "action", "from_status", "to_status", "note")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

@@ -85,7 +85,7 @@ def clean_order(data, actor) -> dict:
     window_end = aware(data.window_end, "window_end")
     if (window_start is None) != (window_end is None):
         raise ServiceError(Code.INVALID, _("请同时填写预约开始和结束时间"), field="window_end")
-    if window_start and window_end <= window_start:
+    if window_start is not None and window_end is not None and window_end <= window_start:
         raise ServiceError(Code.INVALID, _("预约结束时间应晚于开始时间"), field="window_end")
     now = timezone.now()
     ordered_at = aware(data.ordered_at, "ordered_at") or now

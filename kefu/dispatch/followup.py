@@ -32,6 +32,7 @@ the order and the chase number, so a retried sweep sends nothing twice either.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -73,7 +74,9 @@ def on_field_done(order: WorkOrder) -> None:
     order.next_chase_at = None
 
 
-def desk_for(branch_id: int | None, cache: dict | None = None) -> DispatchDesk | None:
+def desk_for(
+    branch_id: int, cache: dict[int, DispatchDesk | None] | None = None
+) -> DispatchDesk | None:
     if cache is not None and branch_id in cache:
         return cache[branch_id]
     desk = (
@@ -143,12 +146,13 @@ def _phone(user) -> str:
 
 
 def _state_words(status: str) -> str:
-    return {
+    words: dict[str, str] = {
         Status.DISPATCHED: _("仍未接单"),
         Status.ACCEPTED: _("已接单"),
         Status.EN_ROUTE: _("已出发"),
         Status.ON_SITE: _("已到场"),
-    }.get(status, "")
+    }
+    return words.get(status, "")
 
 
 # ---------------------------------------------------------------------------------- sweeps
@@ -188,9 +192,11 @@ def run_checks(now: dt.datetime | None = None) -> int:
             for row in rows:
                 if not _claim(row, ("check_at",), {"check_at": None, "updated_at": now}):
                     continue
+                checked = row.check_at
+                assert checked is not None, "picked by its check time"
                 if row.status not in FIELD_STATUSES:
                     continue
-                who = _name(row.assignee) or (row.crew.name if row.crew_id else "")
+                who = _name(row.assignee) or (row.crew.name if row.crew is not None else "")
                 note = _("派工后检查:%(who)s%(state)s") % {
                     "who": who,
                     "state": _state_words(row.status),
@@ -206,7 +212,7 @@ def run_checks(now: dt.datetime | None = None) -> int:
                                 "workorder.check",
                                 told,
                                 _check_context(row, who),
-                                f"workorder.check:{row.serial}:{row.check_at.isoformat()}",
+                                f"workorder.check:{row.serial}:{checked.isoformat()}",
                                 row.ticket,
                             )
                         )
@@ -246,7 +252,7 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
 
     now = now or timezone.now()
     calendar = WorkingCalendar()
-    desks: dict = {}
+    desks: dict[int, DispatchDesk | None] = {}
     done = 0
     while True:
         with transaction.atomic():
@@ -254,12 +260,13 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
             alerts = []
             for row in rows:
                 desk = desk_for(row.branch_id, desks)
-                in_field = row.status in FIELD_STATUSES and row.due_at is not None
-                late = in_field and row.due_at < now
+                # In the field with a due time: chased when past it, else only rescheduled.
+                due_at = row.due_at if row.status in FIELD_STATUSES else None
+                late = due_at is not None and due_at < now
                 following = None
-                if in_field:
-                    following = next_chase_slot(max(now, row.due_at), desk, calendar)
-                changes = {"next_chase_at": following, "updated_at": now}
+                if due_at is not None:
+                    following = next_chase_slot(max(now, due_at), desk, calendar)
+                changes: dict[str, Any] = {"next_chase_at": following, "updated_at": now}
                 if late:
                     changes["chase_count"] = F("chase_count") + 1
                 if not _claim(row, ("next_chase_at", "chase_count"), changes) or not late:
@@ -279,12 +286,13 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
     return the staff alerts to create with the batch's."""
 
     count = row.chase_count
+    assert row.due_at is not None, "chased only when past its due time"
     late = now - row.due_at
-    assignee = _name(row.assignee) or (row.crew.name if row.crew_id else "")
+    assignee = _name(row.assignee) or (row.crew.name if row.crew is not None else "")
     context = {
         "serial": row.serial,
         # The number the customer knows: the ticket's when the order came from one.
-        "order_no": row.ticket.serial if row.ticket_id else row.serial,
+        "order_no": row.ticket.serial if row.ticket is not None else row.serial,
         "overdue": overdue_text(late),
         "agent_no": _employee_no(row.dispatched_by),
         "who": assignee,

@@ -50,6 +50,7 @@ import logging
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -61,13 +62,16 @@ from kefu.core.services import clean_text
 from kefu.dispatch.defaults import DEFAULT_TEMPLATES
 from kefu.dispatch.models import MessageTemplate
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 logger = logging.getLogger(__name__)
 
 SMS_LIMIT = 70
 TEMPLATE_MAX = 300  # MessageTemplate.text's max_length
 
 # The placeholders a template may use, with what they stand for (for the template form's help).
-PLACEHOLDERS: dict[str, str] = {
+PLACEHOLDERS: dict[str, StrPromise] = {
     "serial": gettext_lazy("派工单号"),
     "customer": gettext_lazy("客户/发货人"),
     "phone": gettext_lazy("客户电话"),
@@ -359,7 +363,7 @@ def render_message(
     )
 
 
-def format_window(start: dt.datetime | None, end: dt.datetime | None) -> str:
+def format_window(start: object, end: object) -> str:
     """An appointment window, short: ``11-25 14:00-16:00`` (``11-25 14:00-11-26 10:00`` when
     it ends on another day), in the center's local time; "" without both ends."""
     if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):

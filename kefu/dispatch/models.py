@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts.models import Branch, Department, ServiceArea
 from kefu.core.models import transitions_of
 from kefu.customers.models import Customer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class Kind(models.TextChoices):
@@ -235,7 +239,7 @@ class DeadlineRule(models.Model):
 
     def clean(self) -> None:
         """Refuse times that contradict each other (the admin shows the messages by field)."""
-        errors: dict[str, str] = {}
+        errors: dict[str, str | StrPromise] = {}
         if None not in (self.opening, self.closing) and not self.opening < self.closing:
             errors["closing"] = _("下班时间应晚于上班时间")
         if self.method == self.Method.CUTOFF:

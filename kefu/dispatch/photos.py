@@ -102,9 +102,14 @@ def open_photo(actor, path: str) -> Photo | WorkOrder:
     if photo is None:
         order = WorkOrder.objects.filter(signature=path).first()
         order_id = order.pk if order else None
-    if order_id is None or not access.visible_orders(actor).filter(pk=order_id).exists():
+    found = photo or order
+    if (
+        found is None
+        or order_id is None
+        or not access.visible_orders(actor).filter(pk=order_id).exists()
+    ):
         raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
-    return photo or order
+    return found
 
 
 def signature_png(value: str, *, field: str = "signature") -> bytes | None:

@@ -8,7 +8,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from kefu.core.paging import PageQuery
-from kefu.core.schemas import BlankIsNone
+from kefu.core.schemas import BlankIsNone, InputSchema
 from kefu.dispatch.models import Kind, Source, Status
 
 
@@ -22,7 +22,7 @@ class ListQuery(PageQuery):
     ticket: str = Field("", max_length=16, description="the serial of the ticket it came from")
 
 
-class OrderFields(Schema):
+class OrderFields(InputSchema):
     """What a work order says: the one declaration the desk form, the API and the services
     take (OrderIn to create one, OrderEditIn to correct it)."""
 

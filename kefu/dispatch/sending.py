@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -54,6 +55,8 @@ from kefu.notify import services as notify
 from kefu.notify.models import Delivery
 
 logger = logging.getLogger(__name__)
+# The rows an agent handles on an order: a message to send again, a call to note.
+_Row = TypeVar("_Row", DispatchMessage, CallTask)
 
 EVENT = "workorder.dispatch"
 CALL_EVENT = "workorder.call_task"
@@ -245,20 +248,23 @@ def record_outcome(message_id: int) -> str:
 
 
 def _sent(message: DispatchMessage, delivery: Delivery) -> None:
+    sent_at = delivery.sent_at
+    assert sent_at is not None, "a sent delivery records when it was sent"
+    latency = sent_at - message.confirmed_at  # message.latency, now that it is sent
     message.state = State.SENT
-    message.sent_at = delivery.sent_at
+    message.sent_at = sent_at
     resent = message.first_failed_at is not None
     fields = ["state", "sent_at"]
     who = {"who": _name(message.recipient), "phone": message.phone}
     if resent:
-        message.resent_at = delivery.sent_at
+        message.resent_at = sent_at
         fields.append("resent_at")
         note = _("短信补发成功:%(who)s(%(phone)s),补发时间 %(time)s") % {
             **who,
-            "time": _clock(delivery.sent_at),
+            "time": _clock(sent_at),
         }
     else:
-        seconds = int(message.latency.total_seconds())
+        seconds = int(latency.total_seconds())
         note = (
             _("派工短信已发给 %(who)s(%(phone)s),用时 %(seconds)d 秒")
             if message.role == Recipient.ASSIGNEE
@@ -270,12 +276,12 @@ def _sent(message: DispatchMessage, delivery: Delivery) -> None:
         actor=None,
         kind=TrackingRecord.Kind.MESSAGE,
         action="resent" if resent else "sent",
-        at=delivery.sent_at,
+        at=sent_at,
         note=note,
         data={
             "message": message.pk,
             "role": message.role,
-            "latency_seconds": round(message.latency.total_seconds(), 1),
+            "latency_seconds": round(latency.total_seconds(), 1),
         },
     )
 
@@ -377,7 +383,7 @@ def _may_handle(order: WorkOrder, actor) -> None:
         raise ServiceError(Code.FORBIDDEN, _("无权处理派工短信"))
 
 
-def _access(actor, model, pk) -> tuple[WorkOrder, object]:
+def _access(actor, model: type[_Row], pk: int | str) -> tuple[WorkOrder, _Row]:
     """The order (locked) and the row ``pk`` of ``model`` on it, if ``actor`` may see the
     order (else NOT_FOUND) and handle its messages (else FORBIDDEN)."""
     try:
@@ -420,7 +426,7 @@ def resend_message(message_id: int, *, actor) -> DispatchMessage:
             message.delivery = Delivery.objects.get(
                 key=f"{EVENT}:{message.pk}:{phone}", channel="sms", address=phone
             )
-            notify.requeue_delivery(message.delivery_id, permanent=True)
+            notify.requeue_delivery(message.delivery.pk, permanent=True)
         message.save(update_fields=["phone", "delivery"])
     elif not notify.requeue_delivery(message.delivery_id, permanent=True):
         raise ServiceError(Code.INVALID_TRANSITION, _("短信正在发送,请稍后查看"))

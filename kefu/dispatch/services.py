@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -61,11 +62,12 @@ NOTE_REQUIRED = {"return", "reject", "cancel"}
 
 def _tell_ticket(order: WorkOrder, *, actor, note: str, data: dict) -> None:
     """A line on the ticket's timeline for what happened to one of its work orders."""
-    if order.ticket_id is None:
+    ticket = order.ticket
+    if ticket is None:
         return
 
     record_event(
-        order.ticket,
+        ticket,
         actor=actor,
         kind=TicketEvent.Kind.WORK_ORDER,
         note=note,
@@ -82,9 +84,9 @@ def _announce(order: WorkOrder, event: str, **extra) -> None:
     payload = {
         "serial": order.serial,
         "status": order.status,
-        "ticket": order.ticket.serial if order.ticket_id else None,
+        "ticket": order.ticket.serial if order.ticket is not None else None,
         "department": order.department.code,
-        "assignee": order.assignee.username if order.assignee_id else None,
+        "assignee": order.assignee.username if order.assignee is not None else None,
         "due_at": order.due_at,
         **extra,
     }
@@ -127,7 +129,7 @@ def create_order(
                 field="ticket",
             )
         fields["source"] = Source.TICKET if fields["source"] == Source.PHONE else fields["source"]
-        if fields["customer"] is None and source_ticket.customer_id:
+        if fields["customer"] is None and source_ticket.customer is not None:
             fields["customer"] = source_ticket.customer
             fields["customer_name"] = fields["customer_name"] or source_ticket.customer.name[:40]
         if fields["area"] is None and source_ticket.area_id:
@@ -222,7 +224,7 @@ def update_order(serial: str, data: OrderFields, *, actor, note: str = "") -> Wo
         OrderIn(
             **content,
             department=order.department.code,
-            source=order.source,
+            source=Source(order.source),
             ordered_at=order.ordered_at,
         ),
         actor,
@@ -322,8 +324,8 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     if not assignee and crew in (None, ""):
         raise ServiceError(Code.INVALID, _("请选择外勤人员或班组"), field="assignee")
     previous = {
-        "assignee": order.assignee.username if order.assignee_id else "",
-        "crew": order.crew.name if order.crew_id else "",
+        "assignee": order.assignee.username if order.assignee is not None else "",
+        "crew": order.crew.name if order.crew is not None else "",
         "status": order.status,
     }
     order.crew = cleaning.find_crew(crew, order.department) if crew not in (None, "") else None
@@ -344,12 +346,12 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     order.accepted_at = order.departed_at = order.arrived_at = None
     followup.on_dispatched(order, now, desk=desk)
     order.save()
-    data = {
-        "assignee": order.assignee.username if order.assignee_id else "",
+    data: dict[str, Any] = {
+        "assignee": order.assignee.username if order.assignee is not None else "",
         "assignee_name": _who(order),
-        "crew": order.crew.name if order.crew_id else "",
+        "crew": order.crew.name if order.crew is not None else "",
         "department": order.department.code,
-        "dispatcher": order.dispatcher.username if order.dispatcher_id else "",
+        "dispatcher": order.dispatcher.username if order.dispatcher is not None else "",
     }
     if redispatch:
         data["previous"] = previous
@@ -386,7 +388,7 @@ def _who(order: WorkOrder) -> str:
     if person is not None:
         staff = getattr(person, "staff", None)
         name = staff.display_name if staff else person.username
-    if order.crew_id:
+    if order.crew is not None:
         return f"{order.crew.name} {name}".strip()
     return name
 
@@ -476,6 +478,7 @@ def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder
 def _tell_customer_crew_coming(order: WorkOrder) -> None:
     """The customer hears who is coming, and the code to give on completion."""
 
+    assert order.departed_at is not None, "told when the crew departs, which sets it"
     staff = getattr(order.assignee, "staff", None)
     send_sms(
         order.customer_phone,

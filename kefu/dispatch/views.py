@@ -133,8 +133,8 @@ def _from_ticket(actor, serial: str) -> dict:
         "goods": ticket.content[:200],
         "customer_phone": ticket.caller_number,
         "customer_name": (customer.name if customer else ticket.contact_name)[:40],
-        "area": ticket.area.code if ticket.area_id else "",
-        "department": ticket.department.code if ticket.department_id else "",
+        "area": ticket.area.code if ticket.area is not None else "",
+        "department": ticket.department.code if ticket.department is not None else "",
     }
     if customer is not None:
         values["address"] = (customer.address or "")[:200]

@@ -12,7 +12,7 @@ from kefu.tickets.access import scoped_to_tickets
 
 # Callbacks are the center's work: agents, team leads and supervisors make them. Department
 # staff, the quality inspector and the general manager read them but record nothing.
-CALLER_ROLES = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+CALLER_ROLES: set[str] = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 
 
 def visible_tasks(actor):

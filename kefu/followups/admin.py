@@ -42,8 +42,8 @@ class AttemptInline(admin.TabularInline):
     model = Attempt
     extra = 0
     can_delete = False
-    fields = ["number", "at", "actor", "outcome", "note"]
-    readonly_fields = fields
+    readonly_fields = ("number", "at", "actor", "outcome", "note")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

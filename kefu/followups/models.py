@@ -171,6 +171,10 @@ class CallbackTask(models.Model):
     )
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # Set by selectors.get_task for the detail page, never loaded otherwise.
+    attempt_list: list[Attempt]
+    survey_list: list[Survey]
+
     class Meta:
         ordering = ["due_at", "id"]
         verbose_name = _("回访任务")

@@ -150,7 +150,7 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-STATS_ROLES = {
+STATS_ROLES: set[str] = {
     Role.TEAM_LEAD,
     Role.SUPERVISOR,
     Role.GENERAL_MANAGER,

@@ -499,7 +499,7 @@ def record_attempt(
         _record_score(task, score=score, comment=comment, actor=actor, at=now)
     if outcome == Attempt.Outcome.SATISFIED and ticket.status == Status.RESOLVED:
         tickets.transition_ticket(
-            ticket.serial, actor=actor, action="follow_up", note=note or label
+            ticket.serial, actor=actor, action="follow_up", note=note or str(label)
         )
     elif unsatisfied and ticket.status in REOPENABLE:
         sla.fulfil_target(ticket, CALLBACK_TARGET, now)  # the callback was made

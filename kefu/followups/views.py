@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,6 +17,9 @@ from kefu.core.masking import Masker
 from kefu.core.paging import page_args
 from kefu.followups import access, selectors, services
 from kefu.followups.forms import AttemptForm, StatsForm, SurveyForm, TaskForm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 VIEW_LABELS = {"mine": _("我的回访"), "open": _("全部待回访"), "overdue": _("已超期")}
 SCORE_LABELS = {
@@ -49,7 +54,7 @@ def task_list(request):
     )
 
 
-def _detail(request, task_id: int, *, form=None, error: str = "", status: int = 200):
+def _detail(request, task_id: int, *, form=None, error: str | StrPromise = "", status: int = 200):
     try:
         task = selectors.get_task(request.user, task_id)
     except ServiceError:

@@ -9,7 +9,7 @@ from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.notices.models import Notice
 
-PUBLISHER_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+PUBLISHER_ROLES: set[str] = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 
 
 def can_read(actor) -> bool:

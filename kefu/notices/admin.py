@@ -9,8 +9,8 @@ from kefu.notices.models import Campaign, Notice, NoticeLink, NoticeUpdate
 
 class UpdateInline(admin.TabularInline):
     model = NoticeUpdate
-    fields = ["at", "text", "by"]
-    readonly_fields = fields
+    readonly_fields = ("at", "text", "by")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

@@ -56,9 +56,12 @@ logger = logging.getLogger(__name__)
 
 Purpose = Campaign.Purpose
 
-EVENTS = {Purpose.PUBLISHED: "notice.published", Purpose.CLOSED: "notice.closed"}
+EVENTS: dict[str, str] = {Purpose.PUBLISHED: "notice.published", Purpose.CLOSED: "notice.closed"}
 # The notice state a campaign runs in; in any other it stops.
-RUNS_WHILE = {Purpose.PUBLISHED: Notice.State.PUBLISHED, Purpose.CLOSED: Notice.State.CLOSED}
+RUNS_WHILE: dict[str, str] = {
+    Purpose.PUBLISHED: Notice.State.PUBLISHED,
+    Purpose.CLOSED: Notice.State.CLOSED,
+}
 # Punctuation ending a closing text: the 结束通知's words put their own full stop after it.
 SENTENCE_END = re.compile(r"[。.!!;;,,、\s]+$")
 # A running campaign whose next batch is this late has lost its worker: queue it again.
@@ -165,6 +168,7 @@ def _context(notice: Notice, purpose: str) -> dict:
         "areas": "、".join(a.name for a in notice.areas.all()),
     }
     if purpose == Purpose.CLOSED:
+        assert notice.actual_end is not None, "closing a notice sets its actual end"
         # The words end the closing text's sentence themselves.
         closing = SENTENCE_END.sub("", notice.closing_text.strip())
         return context | {"actual_end": _when(notice.actual_end), "closing_text": closing}

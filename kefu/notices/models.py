@@ -26,7 +26,7 @@ class Notice(models.Model):
         PUBLISHED = "published", _("已发布")
         CLOSED = "closed", _("已结束")
 
-    ALLOWED_TRANSITIONS = {
+    ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         State.DRAFT: {State.PUBLISHED},
         State.PUBLISHED: {State.CLOSED},
         State.CLOSED: set(),

@@ -8,7 +8,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from kefu.core.paging import PageQuery
-from kefu.core.schemas import BlankIsNone
+from kefu.core.schemas import BlankIsNone, InputSchema
 from kefu.notices.campaign import DeliverySummary
 from kefu.notices.models import Notice
 
@@ -22,7 +22,7 @@ class AffectedQuery(PageQuery):
     area: str = Field(..., max_length=30, description="a service area code")
 
 
-class NoticeIn(Schema):
+class NoticeIn(InputSchema):
     """What a notice says, as the notices page, the API and the services take it; the areas
     are service area codes. Times left out are refused by the service, in words."""
 

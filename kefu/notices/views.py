@@ -117,7 +117,7 @@ def notice_action(request, notice_id: int, name: str):
         match name:
             case "publish":
                 services.publish_notice(notice_id, actor=user)
-            case "edit":
+            case "edit" if isinstance(form, NoticeForm):
                 services.update_notice(
                     notice_id, form.input, actor=user, update_text=data["update_text"]
                 )

@@ -66,22 +66,31 @@ def _post(url: str, *, content: bytes, headers: dict[str, str]) -> httpx.Respons
     return response
 
 
+def _inbox_owner(delivery: Delivery) -> int:
+    """The user whose inbox an in-app delivery goes to: always set, as the delivery is written
+    for that user in the transaction that sends it."""
+    if delivery.user_id is None:
+        raise ValueError(f"in-app delivery {delivery.pk} has no user")
+    return delivery.user_id
+
+
 class InAppTransport:
     """The staff member's inbox: a Notification row, and a live push of the new unread count
     after commit (the bell updates without a reload)."""
 
     def send(self, delivery: Delivery, *, link: str = "") -> Notification:
+        user_id = _inbox_owner(delivery)
         notification = Notification.objects.create(
-            user_id=delivery.user_id,
+            user_id=user_id,
             event=delivery.event,
             title=delivery.subject[:200],
             body=delivery.body,
             link=link[:500],
             ticket_id=delivery.ticket_id,
         )
-        unread = Notification.objects.filter(user_id=delivery.user_id, read_at__isnull=True).count()
+        unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
         publish_on_commit(
-            user_group(delivery.user_id),
+            user_group(user_id),
             {"type": "notify.new", "unread": unread, "title": notification.title, "link": link},
         )
         return notification
@@ -93,7 +102,7 @@ class InAppTransport:
             return []
         notifications = Notification.objects.bulk_create(
             Notification(
-                user_id=d.user_id,
+                user_id=_inbox_owner(d),
                 event=d.event,
                 title=d.subject[:200],
                 body=d.body,

@@ -34,7 +34,7 @@ def notification_out(notification: Notification) -> dict:
         "title": notification.title,
         "body": notification.body,
         "link": notification.link,
-        "ticket": notification.ticket.serial if notification.ticket_id else None,
+        "ticket": notification.ticket.serial if notification.ticket is not None else None,
         "created_at": notification.created_at,
         "read_at": notification.read_at,
     }

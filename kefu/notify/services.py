@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sqlite3
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -282,7 +284,7 @@ def _create_missing(wanted: dict[tuple, Delivery]) -> list[Delivery]:
 
 def _has_returning() -> bool:
     """PostgreSQL, or SQLite 3.35+ (RETURNING); Django 5.2 still runs on SQLite 3.31."""
-    return connection.vendor != "sqlite" or connection.Database.sqlite_version_info >= (3, 35)
+    return connection.vendor != "sqlite" or sqlite3.sqlite_version_info >= (3, 35)
 
 
 def _create_missing_slowly(wanted: dict[tuple, Delivery]) -> list[Delivery]:
@@ -300,13 +302,15 @@ def _create_row(delivery: Delivery) -> Delivery | None:
 
 INSERT_CHUNK = 500
 _COLUMNS = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+# A field is concrete because it has a column; the filter only tells the type checker so.
+_COLUMN_NAMES = [f.column for f in _COLUMNS if f.column is not None]
 
 
 def _insert_new(rows: list[Delivery]) -> list[Delivery]:
     if not rows:
         return []
     table = connection.ops.quote_name(Delivery._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in _COLUMNS)
+    names = ", ".join(connection.ops.quote_name(column) for column in _COLUMN_NAMES)
     one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     params = []
     for row in rows:
@@ -501,6 +505,7 @@ def _record_outcome(
     delivery: Delivery, error: DeliveryError | None, provider_id: str, duration_ms: int
 ) -> str:
     now = timezone.now()
+    fields: dict[str, Any]
     if error is None:
         fields = dict(
             status=Status.SENT,
@@ -545,6 +550,7 @@ def _requeue_stalled(now: dt.datetime) -> int:
     count = 0
     for row in stalled.only("pk", "attempts")[:DUE_BATCH]:
         note = "发送中断(工作进程停止),重新排队"
+        fields: dict[str, Any]
         if row.attempts >= MAX_ATTEMPTS:
             fields = dict(status=Status.GAVE_UP, last_error=note + f"(已尝试 {row.attempts} 次)")
         else:

@@ -9,7 +9,13 @@ from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 
 # Statistics are restricted (DOMAIN §11): the center's managers, quality and administrators.
-READ_ROLES = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.GENERAL_MANAGER, Role.QUALITY, Role.ADMIN}
+READ_ROLES: set[str] = {
+    Role.TEAM_LEAD,
+    Role.SUPERVISOR,
+    Role.GENERAL_MANAGER,
+    Role.QUALITY,
+    Role.ADMIN,
+}
 
 
 def can_read(actor) -> bool:

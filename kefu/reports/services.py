@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Literal, overload
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -51,9 +52,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SUBMIT_ROLES = {Role.SUPERVISOR}
-REVIEW_ROLES = {Role.GENERAL_MANAGER}
-ARCHIVE_ROLES = {Role.SUPERVISOR, Role.GENERAL_MANAGER}
+SUBMIT_ROLES: set[str] = {Role.SUPERVISOR}
+REVIEW_ROLES: set[str] = {Role.GENERAL_MANAGER}
+ARCHIVE_ROLES: set[str] = {Role.SUPERVISOR, Role.GENERAL_MANAGER}
 PREPARE_ROLES = SUBMIT_ROLES | REVIEW_ROLES
 # Who is told that a report is nearly or already past its filing time.
 TOLD_ROLES = (Role.SUPERVISOR, Role.GENERAL_MANAGER)
@@ -147,14 +148,20 @@ def _text(value: str, field: str, *, message: str) -> str:
     return clean_text(value, field, limit=MAX_TEXT, required=True, message=message)
 
 
+@overload
+def _locked(month: dt.date, *, create: Literal[True]) -> MonthlyReport: ...
+@overload
+def _locked(month: dt.date, *, create: Literal[False]) -> MonthlyReport | None: ...
 def _locked(month: dt.date, *, create: bool) -> MonthlyReport | None:
     """The month's report, row-locked; created as a draft first when ``create``."""
+    reports = MonthlyReport.objects.select_for_update().filter(month=month)
     if create:
         due = due_at_for(month)
         MonthlyReport.objects.get_or_create(
             month=month, defaults={"due_at": due, "warn_at": due - WARN_BEFORE}
         )
-    return MonthlyReport.objects.select_for_update().filter(month=month).first()
+        return reports.get()  # there now: made just above, or before
+    return reports.first()
 
 
 def _move(report: MonthlyReport, to: str) -> str:

@@ -3,6 +3,9 @@ service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,13 +18,14 @@ from kefu.core.errors import Code, ServiceError
 from kefu.reports import services
 from kefu.reports.export import XLSX
 from kefu.reports.forms import ArchiveForm, ReviewForm, SubmitForm
+from kefu.reports.models import MonthlyReport
 from kefu.reports.selectors import parse_month, previous_month
 
 FORMS = {"submit": SubmitForm, "review": ReviewForm, "archive": ArchiveForm}
 
 
 def _page(request, month_text: str, *, forms=None, error: str = "", status: int = 200):
-    context = {"month_text": month_text, "error": error, "page": None, "forms": {}}
+    context: dict[str, Any] = {"month_text": month_text, "error": error, "page": None, "forms": {}}
     try:
         page = services.get_report_page(request.user, month_text)
     except ServiceError as exc:
@@ -54,11 +58,12 @@ def action(request, month: str, name: str):
     form = form_class(request.POST)
     if not form.is_valid():
         return _page(request, month, forms={name: form}, error=_("输入有误"), status=422)
-    call = {
+    calls: dict[str, Callable[..., MonthlyReport]] = {
         "submit": services.submit_report,
         "review": services.review_report,
         "archive": services.archive_report,
-    }[name]
+    }
+    call = calls[name]
     try:
         call(month, actor=request.user, **form.cleaned_data)
     except ServiceError as exc:

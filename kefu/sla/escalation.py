@@ -44,7 +44,7 @@ def people_at_many(tickets: list, level: int) -> dict[int, list]:
         for ticket in tickets:
             if ticket.assignee_id:
                 found[ticket.id] = [ticket.assignee]
-        by_department: dict[int, list] = defaultdict(list)
+        by_department: dict[int | None, list] = defaultdict(list)
         departments = {t.department_id for t in unassigned if t.department_id}
         if departments:
             for user in staff.filter(staff__department_id__in=departments).order_by("pk"):
@@ -58,7 +58,7 @@ def people_at_many(tickets: list, level: int) -> dict[int, list]:
             else:
                 found[ticket.id] = _of_branch(leads, ticket)
     elif level == 2:
-        heads: dict[int, list] = defaultdict(list)
+        heads: dict[int | None, list] = defaultdict(list)
         departments = {t.department_id for t in tickets if t.department_id}
         if departments:
             chosen = staff.filter(staff__department_id__in=departments, staff__role=Role.DEPT_HEAD)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import overload
 
 from django.db import transaction
 from django.db.models import Q
@@ -92,7 +93,10 @@ def compute_deadlines(
     """
     calendar = calendar or _calendar(policy)
     targets = list(policy.targets.all())
-    starts = {Target.Start.RECEIVED: received_at, Target.Start.RESOLVED: resolved_at}
+    starts: dict[str, dt.datetime | None] = {
+        Target.Start.RECEIVED: received_at,
+        Target.Start.RESOLVED: resolved_at,
+    }
     if dispatched_at is None:
         transmit = next((t for t in targets if t.code == TRANSMIT), None)
         dispatched_at = _due(transmit, received_at, calendar) if transmit else received_at
@@ -109,6 +113,10 @@ def compute_deadlines(
     return deadlines
 
 
+@overload
+def _aware(value: dt.datetime, field: str) -> dt.datetime: ...
+@overload
+def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None: ...
 def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
     if value is None:
         return None

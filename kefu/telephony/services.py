@@ -58,7 +58,7 @@ def _pop(record: CallRecord, targets: list[int]) -> None:
         "direction": record.direction,
         "phone": record.customer_number,
         "customer_id": record.customer_id,
-        "customer_name": record.customer.name if record.customer_id else "",
+        "customer_name": record.customer.name if record.customer is not None else "",
         "queue": record.queue,
     }
     publish_on_commit([user_group(user_id) for user_id in targets] or AGENTS_GROUP, payload)

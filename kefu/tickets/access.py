@@ -3,13 +3,18 @@ selectors and by every app that reaches a ticket, so one rule answers for all of
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.tickets.models import Attachment, Ticket
+
+_M = TypeVar("_M", bound=Model)
 
 DEPT_ACTIONS = {"start", "return", "request_confirmation", "resolve"}
 # Who may take each action, by role; department staff only on their department's tickets.
@@ -19,12 +24,12 @@ ACTION_ROLES: dict[str, set[str]] = {action: set(INTAKE_ROLES) for action in Tic
 ACTION_ROLES["dispatch"] = set(INTAKE_ROLES) | {Role.DEPT_HEAD}
 
 
-def visible_tickets(actor) -> QuerySet[Ticket]:
+def visible_tickets(actor: Actor | None) -> QuerySet[Ticket]:
     """The tickets ``actor`` may see: all, its branch's, or its department's."""
     return scoped_to_tickets(Ticket.objects.all(), actor)
 
 
-def scoped_to_tickets(qs: QuerySet, actor, *, through: str = "") -> QuerySet:
+def scoped_to_tickets(qs: QuerySet[_M], actor: Actor | None, *, through: str = "") -> QuerySet[_M]:
     """``qs`` narrowed to the rows whose ticket ``actor`` may see; ``through`` names the path
     from a row to its ticket (``"ticket__"`` for a callback task), empty for tickets."""
     scope = scope_of(actor)
@@ -39,7 +44,7 @@ def scoped_to_tickets(qs: QuerySet, actor, *, through: str = "") -> QuerySet:
     return qs.none()
 
 
-def access_ticket(actor, serial: str, *, for_update: bool = False) -> Ticket:
+def access_ticket(actor: Actor | None, serial: str, *, for_update: bool = False) -> Ticket:
     """The ticket with ``serial`` if ``actor`` may see it, else ServiceError(NOT_FOUND).
 
     With ``for_update`` the row is locked until the caller's transaction ends.
@@ -56,13 +61,13 @@ def access_ticket(actor, serial: str, *, for_update: bool = False) -> Ticket:
     return ticket
 
 
-def actions_for(ticket: Ticket, actor) -> list[str]:
+def actions_for(ticket: Ticket, actor: Actor | None) -> list[str]:
     """The actions ``actor`` may take on ``ticket`` now: its state allows them, and the role."""
     role = scope_of(actor).role
     return [action for action in ticket.allowed_actions() if role in ACTION_ROLES[action]]
 
 
-def access_attachment(actor, path: str) -> Attachment:
+def access_attachment(actor: Actor | None, path: str) -> Attachment:
     """The attachment stored at ``path`` if ``actor`` may see its ticket, else NOT_FOUND."""
     attachment = Attachment.objects.filter(file=path).select_related("ticket").first()
     if attachment is None or not visible_tickets(actor).filter(pk=attachment.ticket_id).exists():

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from kefu.tickets.models import Ticket, TicketType
 
@@ -10,7 +14,7 @@ class TicketTypeAdmin(admin.ModelAdmin):
     list_display = ["code", "label", "label_en", "work_order_kind", "order", "is_active"]
     list_editable = ["label", "label_en", "work_order_kind", "order", "is_active"]
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -22,11 +26,11 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["status", "type", "channel", "branch"]
     search_fields = ["serial", "caller_number"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 
+from kefu.core.actor import Actor
+
 if TYPE_CHECKING:
     from kefu.accounts.models import Department
     from kefu.tickets.models import Ticket, TicketEvent
@@ -47,7 +49,7 @@ class Change:
 
     action: str
     at: dt.datetime
-    actor: Any
+    actor: Actor | None
     event: TicketEvent | None = None
 
 
@@ -57,9 +59,9 @@ class IntakeHook:
 
     name: str
     clean: Callable[[Any, str], Any] | None = None
-    route: Callable[[dict], Department | None] | None = None
-    readback: Callable[[dict], dict] | None = None
-    after: Callable[[Ticket, Any, Any], Any] | None = None
+    route: Callable[[dict[str, Any]], Department | None] | None = None
+    readback: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    after: Callable[[Ticket, Any, Actor | None], Any] | None = None
 
 
 @dataclass
@@ -117,14 +119,14 @@ def clean_intake(data: Any, type_code: str) -> dict[str, Any]:
     return {h.name: h.clean(data, type_code) for h in registry.intake if h.clean is not None}
 
 
-def route_intake(cleaned: dict) -> Department | None:
+def route_intake(cleaned: dict[str, Any]) -> Department | None:
     for hook in registry.intake:
         if hook.route is not None and (department := hook.route(cleaned)) is not None:
             return department
     return None
 
 
-def readback(cleaned: dict) -> dict[str, Any]:
+def readback(cleaned: dict[str, Any]) -> dict[str, Any]:
     told: dict[str, Any] = {}
     for hook in registry.intake:
         if hook.readback is not None:
@@ -132,7 +134,7 @@ def readback(cleaned: dict) -> dict[str, Any]:
     return told
 
 
-def after_intake(ticket: Ticket, extras: dict[str, Any], *, actor) -> dict[str, Any]:
+def after_intake(ticket: Ticket, extras: dict[str, Any], *, actor: Actor | None) -> dict[str, Any]:
     return {
         h.name: h.after(ticket, extras.get(h.name), actor)
         for h in registry.intake

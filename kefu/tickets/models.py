@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -183,6 +185,12 @@ class Ticket(models.Model):
     )
     # Content cut into words (jieba) and joined by spaces, for the full-text index.
     search_tokens = models.TextField(blank=True, default="", editable=False)
+
+    # Set by create_ticket on the ticket it returns, never loaded: what intake wrote (the
+    # timeline rows and tags, and each intake hook's result), so the caller need not read it.
+    written_events: list[TicketEvent]
+    written_tags: list[Tag]
+    intake_results: dict[str, Any]
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -4,13 +4,13 @@ pages alike) and the output shapes of its own reads."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, overload
 
 from django.utils import timezone
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import BeforeValidator
 
-from kefu.core.schemas import BlankIsNone, NoneIsBlank
+from kefu.core.schemas import BlankIsNone, InputSchema, NoneIsBlank
 from kefu.customers.services import split_tags
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Ticket
 
@@ -22,7 +22,7 @@ def _tag_list(value: object) -> object:
     return split_tags(value) if isinstance(value, str) else value
 
 
-class TicketIn(Schema):
+class TicketIn(InputSchema):
     """A request as the workbench, the API or an import gives it. Shapes are checked here;
     what depends on the center's data (an active request type, a customer the actor may see,
     a complaint category) is checked by ``create_ticket`` and the domains' intake hooks."""
@@ -68,12 +68,18 @@ class TicketIn(Schema):
     )
 
 
+@overload
+def local_time(value: dt.datetime) -> dt.datetime: ...
+@overload
+def local_time(value: None) -> None: ...
+@overload
+def local_time(value: dt.datetime | None) -> dt.datetime | None: ...
 def local_time(value: dt.datetime | None) -> dt.datetime | None:
     """Times go out in the center's zone (+08:00), as its staff and integrators read them."""
     return timezone.localtime(value) if value is not None else None
 
 
-def ticket_brief(ticket: Ticket) -> dict:
+def ticket_brief(ticket: Ticket) -> dict[str, Any]:
     """A ticket in one line: a caller's last tickets, a customer's history."""
     return {
         "serial": ticket.serial,
@@ -82,5 +88,5 @@ def ticket_brief(ticket: Ticket) -> dict:
         "status": ticket.status,
         "received_at": local_time(ticket.received_at).isoformat(),
         "content": ticket.content[:80],
-        "department": ticket.department.name if ticket.department_id else "",
+        "department": ticket.department.name if ticket.department is not None else "",
     }

@@ -11,9 +11,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import TYPE_CHECKING
 
 import jieba
 from django.db import connection
+from django.db.models import QuerySet
+
+if TYPE_CHECKING:
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    from kefu.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -59,7 +66,9 @@ def query_words(query: str) -> list[str]:
     return seen[:MAX_QUERY_WORDS]
 
 
-def filter_fulltext(queryset, query: str, *, common: bool = False):
+def filter_fulltext(
+    queryset: QuerySet[Ticket], query: str, *, common: bool = False
+) -> QuerySet[Ticket]:
     """Narrow a Ticket queryset to those whose content matches every word of ``query``.
 
     ``common``: the words match many tickets (the caller counted). SQLite then walks the
@@ -117,13 +126,13 @@ PG_SETUP = [
 PG_TEARDOWN = ["DROP INDEX IF EXISTS ticket_search_gin"]
 
 
-def install(schema_editor) -> None:
+def install(schema_editor: BaseDatabaseSchemaEditor) -> None:
     statements = PG_SETUP if schema_editor.connection.vendor == "postgresql" else SQLITE_SETUP
     for sql in statements:
         schema_editor.execute(sql)
 
 
-def uninstall(schema_editor) -> None:
+def uninstall(schema_editor: BaseDatabaseSchemaEditor) -> None:
     statements = PG_TEARDOWN if schema_editor.connection.vendor == "postgresql" else SQLITE_TEARDOWN
     for sql in statements:
         schema_editor.execute(sql)

@@ -6,13 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Prefetch, Q
+from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from kefu.accounts.models import DEPARTMENT_ROLES, Branch, Department, StaffProfile
+from kefu.core.actor import Actor
 from kefu.core.calendar import start_of_day
 from kefu.core.paging import COUNT_CAP, PER_PAGE, Page, paginate
 from kefu.core.phones import normalize_phone
+from kefu.customers.models import Customer
 from kefu.customers.selectors import lookup_by_phone
 from kefu.tickets.access import access_ticket, visible_tickets
 from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketType
@@ -50,12 +52,14 @@ IS_OPEN = RawSQL(
 )
 
 
-def _id_of(model, code: str) -> int:
+def _id_of(model: type[TicketType | Branch | Department], code: str) -> int:
     """The id of the row with ``code``; 0 (no row has it) when there is none."""
     return model.objects.filter(code=code).values_list("id", flat=True).first() or 0
 
 
-def filter_tickets(actor, filters: TicketFilters, *, common_words: bool = False):
+def filter_tickets(
+    actor: Actor, filters: TicketFilters, *, common_words: bool = False
+) -> QuerySet[Ticket]:
     qs = visible_tickets(actor)
     match filters.view:
         case "mine":
@@ -107,7 +111,7 @@ LIST_RELATIONS = (
 )
 
 
-def _fetch_joined(queryset) -> list:
+def _fetch_joined(queryset: QuerySet[Ticket]) -> list[Ticket]:
     """Rows of a query that joins the ticket to many small tables, in the joins' written order.
 
     PostgreSQL would otherwise weigh every order of the eight outer joins: some 50 ms of
@@ -125,14 +129,14 @@ def _fetch_joined(queryset) -> list:
 
 
 def list_tickets(
-    actor, filters: TicketFilters, *, page: int = 1, per_page: int = PER_PAGE
+    actor: Actor, filters: TicketFilters, *, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[Ticket]:
     """One page of the queue, newest first (kefu.core.paging): the count and the page, whatever
     the page size; a search counts to 200, anything else to 10,000."""
     searching = bool(filters.q.strip())
     matching = filter_tickets(actor, filters)
 
-    def rows(capped: bool):
+    def rows(capped: bool) -> QuerySet[Ticket]:
         # More matches than we count: read them in date order.
         qs = filter_tickets(actor, filters, common_words=True) if capped and searching else matching
         return qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")
@@ -158,7 +162,7 @@ def get_timeline(ticket: Ticket) -> list[TicketEvent]:
     )
 
 
-def get_ticket_detail(actor, serial: str) -> Ticket:
+def get_ticket_detail(actor: Actor | None, serial: str) -> Ticket:
 
     ticket = access_ticket(actor, serial)
     return (
@@ -173,7 +177,9 @@ def get_ticket_detail(actor, serial: str) -> Ticket:
     )
 
 
-def recent_tickets_for(actor, *, customer_id: int | None, caller_number: str, limit: int = 5):
+def recent_tickets_for(
+    actor: Actor | None, *, customer_id: int | None, caller_number: str, limit: int = 5
+) -> list[Ticket]:
     """A caller's last tickets, by customer or by number (screen pop)."""
     cond = Q()
     if customer_id:
@@ -190,7 +196,7 @@ def recent_tickets_for(actor, *, customer_id: int | None, caller_number: str, li
     )
 
 
-def count_open_by_status(actor) -> dict[str, int]:
+def count_open_by_status(actor: Actor | None) -> dict[str, int]:
     rows = (
         visible_tickets(actor)
         .filter(status__in=OPEN_STATUSES)
@@ -198,7 +204,7 @@ def count_open_by_status(actor) -> dict[str, int]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    counts = {s: 0 for s in OPEN_STATUSES}
+    counts: dict[str, int] = {s: 0 for s in OPEN_STATUSES}
     counts.update({r["status"]: r["n"] for r in rows})
     return counts
 
@@ -211,11 +217,11 @@ class CallerProfile:
     """What a screen pop shows: the number as stored, its customers, their last tickets."""
 
     number: str
-    customers: list
-    recent: list
+    customers: list[Customer]
+    recent: list[Ticket]
 
 
-def caller_profile(actor, raw_phone: str) -> CallerProfile:
+def caller_profile(actor: Actor | None, raw_phone: str) -> CallerProfile:
     """The customers with ``raw_phone`` (any format) and the caller's last tickets."""
 
     number = normalize_phone(raw_phone)
@@ -228,7 +234,7 @@ def caller_profile(actor, raw_phone: str) -> CallerProfile:
     return CallerProfile(number, customers, recent)
 
 
-def assignable_people(ticket: Ticket):
+def assignable_people(ticket: Ticket) -> QuerySet[StaffProfile]:
     """Who the ticket may be assigned to (as the assign service checks): the people of its
     department, or the center's staff while it has none."""
     people = StaffProfile.objects.filter(user__is_active=True).select_related("user", "department")

@@ -7,8 +7,10 @@ the row, validates, writes, records the timeline and queues live pushes after co
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Department, Role, StaffProfile
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
@@ -39,6 +42,9 @@ from kefu.tickets.schemas import MAX_CONTENT, TicketIn
 from kefu.tickets.search import tokenize_for_index
 from kefu.tickets.timeline import new_event, record_event
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 EARLIEST_RECEIVED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 CLOCK_SKEW = dt.timedelta(minutes=2)
 
@@ -60,7 +66,7 @@ def _announce(ticket: Ticket, event: str) -> None:
 # ---------------------------------------------------------------------------------- intake
 
 
-def _clean_intake(data: TicketIn, actor) -> dict:
+def _clean_intake(data: TicketIn, actor: Actor) -> dict[str, Any]:
     ticket_type = TicketType.objects.filter(code=data.type, is_active=True).first()
     if ticket_type is None:
         raise ServiceError(Code.INVALID, _("诉求类型无效:%s") % data.type, field="type")
@@ -145,7 +151,7 @@ def _clean_intake(data: TicketIn, actor) -> dict:
     }
 
 
-def validate_intake(data: TicketIn, *, actor) -> dict:
+def validate_intake(data: TicketIn, *, actor: Actor) -> dict[str, Any]:
     """Check a request without writing it: the read-back (复述确认) shown before saving.
 
     Returns the cleaned fields, with what the domains tell the caller under ``"told"`` (a
@@ -162,7 +168,7 @@ def validate_intake(data: TicketIn, *, actor) -> dict:
 def create_ticket(
     data: TicketIn,
     *,
-    actor,
+    actor: Actor,
     accept: bool = False,
     department: str = "",
     assignee: str = "",
@@ -234,7 +240,7 @@ def _resolve_department(code: str) -> Department:
     return department
 
 
-def _resolve_assignee(name: str, department: Department | None):
+def _resolve_assignee(name: str, department: Department | None) -> User:
     staff = (
         StaffProfile.objects.select_related("user")
         .filter(Q(user__username=name) | Q(employee_no=name), user__is_active=True)
@@ -252,7 +258,7 @@ def _resolve_assignee(name: str, department: Department | None):
 def apply_transition(
     ticket: Ticket,
     *,
-    actor,
+    actor: Actor,
     action: str,
     note: str,
     department: str = "",
@@ -274,7 +280,7 @@ def apply_transition(
 def _change(
     ticket: Ticket,
     *,
-    actor,
+    actor: Actor,
     action: str,
     note: str,
     department: str = "",
@@ -296,13 +302,13 @@ def _change(
         raise ServiceError(Code.INVALID, _("请填写原因"), field="note")
     if len(note) > MAX_CONTENT:
         raise ServiceError(Code.INVALID, _("备注过长"), field="note")
-    data: dict = {}
+    data: dict[str, Any] = {}
     previous = ticket.status
     match action:
         case "dispatch":
             if not department:
                 if scope.role == Role.DEPT_HEAD:
-                    department = ticket.department.code if ticket.department_id else ""
+                    department = ticket.department.code if ticket.department is not None else ""
                 if not department:
                     raise ServiceError(Code.INVALID, _("请选择处理部门"), field="department")
             dept = _resolve_department(department)
@@ -312,18 +318,21 @@ def _change(
             data = {
                 "department": dept.code,
                 "department_name": dept.name,
-                "from_department": ticket.department.code if ticket.department_id else "",
+                "from_department": ticket.department.code if ticket.department is not None else "",
                 "assignee": user.username if user else "",
             }
             ticket.department = dept
             ticket.assignee = user
         case "return":
             # Back to the center: the department keeps no hold on it.
-            data = {"from_department": ticket.department.code if ticket.department_id else ""}
+            data = {
+                "from_department": ticket.department.code if ticket.department is not None else ""
+            }
             ticket.department = None
             ticket.assignee = None
         case "start":
-            if ticket.assignee_id is None and scope.is_department:
+            # (Department staff are signed in: scope_of sees nothing of anyone else.)
+            if ticket.assignee_id is None and scope.is_department and actor.is_authenticated:
                 ticket.assignee = actor
                 data = {"assignee": actor.username}
         case "resolve":
@@ -352,7 +361,7 @@ def _change(
 def transition_ticket(
     serial: str,
     *,
-    actor,
+    actor: Actor,
     action: str,
     note: str = "",
     department: str = "",
@@ -374,7 +383,7 @@ def transition_ticket(
 
 
 @transaction.atomic
-def assign_ticket(serial: str, *, actor, assignee: str, note: str = "") -> Ticket:
+def assign_ticket(serial: str, *, actor: Actor, assignee: str, note: str = "") -> Ticket:
     """Hand an open ticket to a person of its department (or of the center when it has none)."""
     ticket = access_ticket(actor, serial, for_update=True)
     scope = scope_of(actor)
@@ -383,7 +392,7 @@ def assign_ticket(serial: str, *, actor, assignee: str, note: str = "") -> Ticke
     if not ticket.is_open:
         raise ServiceError(Code.INVALID_TRANSITION, _("工单已结束,不能指派"))
     user = _resolve_assignee(assignee, ticket.department) if assignee else None
-    previous = ticket.assignee.username if ticket.assignee_id else ""
+    previous = ticket.assignee.username if ticket.assignee is not None else ""
     ticket.assignee = user
     ticket.save(update_fields=["assignee", "updated_at"])
     record_event(
@@ -398,7 +407,7 @@ def assign_ticket(serial: str, *, actor, assignee: str, note: str = "") -> Ticke
 
 
 @transaction.atomic
-def add_note(serial: str, *, actor, note: str) -> TicketEvent:
+def add_note(serial: str, *, actor: Actor, note: str) -> TicketEvent:
     """Write a follow-up note (跟踪记录) on the timeline."""
     ticket = access_ticket(actor, serial, for_update=True)
     if scope_of(actor).role == Role.QUALITY:
@@ -414,13 +423,13 @@ def add_note(serial: str, *, actor, note: str) -> TicketEvent:
 
 
 @transaction.atomic
-def add_attachment(serial: str, *, actor, upload) -> Attachment:
+def add_attachment(serial: str, *, actor: Actor, upload: UploadedFile[bytes] | None) -> Attachment:
     """Attach an uploaded file. Raises ServiceError(TOO_LARGE) past KEFU_MAX_UPLOAD_MB."""
     ticket = access_ticket(actor, serial, for_update=True)
     if scope_of(actor).role == Role.QUALITY:
         raise ServiceError(Code.FORBIDDEN, _("无权上传附件"))
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-    if upload is None or not getattr(upload, "name", ""):
+    if upload is None or not upload.name or upload.size is None:
         raise ServiceError(Code.INVALID, _("请选择文件"), field="file")
     if upload.size > limit:
         raise ServiceError(
@@ -432,7 +441,7 @@ def add_attachment(serial: str, *, actor, upload) -> Attachment:
         name=name,
         size=upload.size,
         content_type=(getattr(upload, "content_type", "") or "")[:100],
-        uploaded_by=actor,
+        uploaded_by=actor if actor.is_authenticated else None,  # always: access_ticket passed
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()
@@ -446,7 +455,7 @@ def add_attachment(serial: str, *, actor, upload) -> Attachment:
 
 
 @transaction.atomic
-def merge_tickets(serial: str, *, into: str, actor, note: str = "") -> Ticket:
+def merge_tickets(serial: str, *, into: str, actor: Actor, note: str = "") -> Ticket:
     """Merge duplicate ``serial`` into ``into``: the duplicate ends as merged and points at the
     surviving ticket; both timelines are kept and shown together on the survivor.
     """

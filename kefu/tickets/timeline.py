@@ -6,24 +6,31 @@ each change is recorded the same way; only services call these.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 
+from kefu.core.actor import Actor
 from kefu.tickets.models import Ticket, TicketEvent
 
 
-def new_event(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
+def new_event(
+    ticket: Ticket, *, actor: Actor | None, kind: str, note: str = "", **fields: Any
+) -> TicketEvent:
     """A timeline row for ``ticket``, not yet saved (``actor`` None or anonymous: the system)."""
     return TicketEvent(
         ticket=ticket,
         at=timezone.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         kind=kind,
         note=note,
         **fields,
     )
 
 
-def record_event(ticket: Ticket, *, actor, kind: str, note: str = "", **fields) -> TicketEvent:
+def record_event(
+    ticket: Ticket, *, actor: Actor | None, kind: str, note: str = "", **fields: Any
+) -> TicketEvent:
     """Write a timeline row for ``ticket`` now."""
     event = new_event(ticket, actor=actor, kind=kind, note=note, **fields)
     event.save()

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from kefu.accounts.models import ApiToken
@@ -15,7 +17,7 @@ from kefu.core.errors import ServiceError
 class Command(BaseCommand):
     help = "Create or revoke API tokens for integrators."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create")
         create.add_argument("--user", required=True)
@@ -23,7 +25,7 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke")
         revoke.add_argument("--prefix", required=True)
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "create":
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kefu.core.calendar import years_without_schedule
 from kefu.core.errors import ServiceError
@@ -23,14 +24,23 @@ from kefu.core.services import enter_year_schedule
 class Command(BaseCommand):
     help = "Enter a year's official holidays and make-up days from a CSV file, or --check."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="list years without schedule")
         parser.add_argument("--year", type=int)
         parser.add_argument("--file", type=Path)
         parser.add_argument("--source", default="", help="the notice the schedule comes from")
         parser.add_argument("--user", default="", help="who enters it (for the audit log)")
 
-    def handle(self, *args, check, year, file, source, user, **options):
+    def handle(
+        self,
+        *args: Any,
+        check: bool,
+        year: int | None,
+        file: Path | None,
+        source: str,
+        user: str,
+        **options: Any,
+    ) -> None:
         if check:
             missing = years_without_schedule()
             for y in missing:

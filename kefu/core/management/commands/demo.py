@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from kefu.demo import logins, seed_demo
 
@@ -12,13 +14,21 @@ from kefu.demo import logins, seed_demo
 class Command(BaseCommand):
     help = "Set up and run the demo center on http://127.0.0.1:8000/"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="load data and stop")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--customers", type=int, default=300)
         parser.add_argument("--tickets", type=int, default=400)
 
-    def handle(self, *args, no_serve, port, customers, tickets, **options):
+    def handle(
+        self,
+        *args: Any,
+        no_serve: bool,
+        port: int,
+        customers: int,
+        tickets: int,
+        **options: Any,
+    ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo center (first run takes a minute)…")
         counts = seed_demo(customers=customers, tickets=tickets)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from huey.api import PeriodicTask
 from huey.contrib.djhuey import HUEY
 
 
-def next_runs(task_class, *, start: dt.datetime, count: int = 3) -> list[dt.datetime]:
+def next_runs(
+    task_class: type[PeriodicTask], *, start: dt.datetime, count: int = 3
+) -> list[dt.datetime]:
     """The next ``count`` minutes (within a week) at which huey would start the task."""
     runs: list[dt.datetime] = []
     task = task_class()
@@ -27,7 +31,7 @@ def next_runs(task_class, *, start: dt.datetime, count: int = 3) -> list[dt.date
 class Command(BaseCommand):
     help = "List the periodic background jobs with their next three runs."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("tasks")
         # huey checks schedules against naive local times by default (utc=False) or UTC.
         now = (timezone.now() if HUEY.utc else timezone.localtime()).replace(tzinfo=None)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import uvicorn
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = "Run the Kefu server (uvicorn, ASGI) and, unless --no-worker, its huey worker."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
@@ -28,7 +29,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--access-log", action="store_true")
 
-    def handle(self, *args, host, port, no_worker, access_log, **options):
+    def handle(
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        no_worker: bool,
+        access_log: bool,
+        **options: Any,
+    ) -> None:
         tokenize_for_index("预热分词词典")  # load jieba's dictionary before the first request
         consumer = None
         if not no_worker and not settings.HUEY.get("immediate"):
