@@ -155,7 +155,9 @@ def seed_organization() -> None:
         for b, code, name in DEPARTMENTS
     }
     # The demo utility's orders are meter installations, not pickups.
-    TicketType.objects.filter(code="order").update(work_order_kind="install")
+    for order_type in TicketType.objects.filter(code="order"):  # saved: the cache hears of it
+        order_type.work_order_kind = "install"
+        order_type.save(update_fields=["work_order_kind"])
     complaint_type = TicketType.objects.get(code="complaint")
     for category, department in ROUTES.items():
         RoutingRule.objects.create(

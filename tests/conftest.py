@@ -6,11 +6,24 @@ import pytest
 from django.test import Client
 
 from kefu.accounts.services import create_api_token
+from kefu.core import refcache
 from tests.accounts.factories import make_org, make_personas
 
 # A real HTTP server standing in for an integrator's webhook receiver or an SMS gateway (the
 # edge of the world), for every app's tests.
 from tests.notify.conftest import http_receiver, sms_gateway  # noqa: E402,F401
+
+
+@pytest.fixture(autouse=True)
+def fresh_reference_data(monkeypatch):
+    """Each test starts with nothing kept in the process (a test's rows are rolled back). In
+    one process a change drops what was kept at once: the shared counter, read once a second
+    for other processes' changes, is left out, so that query counts are exact (its own test
+    turns it back on)."""
+    monkeypatch.setattr(refcache, "CHECK_EVERY", float("inf"))
+    refcache.clear()
+    yield
+    refcache.clear()
 
 
 @pytest.fixture

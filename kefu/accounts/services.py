@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import DEPARTMENT_ROLES, ApiToken, Branch, Department, Role, StaffProfile
+from kefu.core import refcache
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 
@@ -122,22 +124,42 @@ def authenticate_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     if not token or len(token) > 200:
         return None
-    record = (
-        ApiToken.objects.select_related("user", "user__staff")
-        .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
-        .first()
+    digest = _digest(token)
+    # Kept per process (kefu.core.refcache): a revoked token or a deactivated user is refused
+    # here at once and by every other process within a second.
+    record = refcache.get(
+        ("api_token", digest),
+        lambda: (
+            ApiToken.objects.select_related("user", "user__staff")
+            .filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        ),
     )
     if record is None:
         return None
     now = timezone.now()
     # Write the last-use time at most once a minute: a busy PBX must not turn reads into writes.
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
+        record.last_used_at = now
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
-    return record.user
+    # Each request its own user object: what a request sets on it stays with that request.
+    return copy.copy(record.user)
 
 
 def revoke_api_token(*, token_id: int, actor: Actor | None) -> None:
     ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    refcache.changed()  # an update() sends no signal: every process forgets the token now
+
+
+def revoke_api_tokens(*, prefix: str) -> int:
+    """Revoke the live tokens starting with ``prefix`` (as printed, ``kefu_XXXXXXX``); how
+    many. Every process refuses them from now on (kefu.core.refcache)."""
+    count = ApiToken.objects.filter(prefix=prefix[:12], revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if count:
+        refcache.changed()
+    return count
 
 
 def staff_of(user: Actor | None) -> StaffProfile | None:

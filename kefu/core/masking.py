@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from kefu.core import refcache
 from kefu.core.actor import Actor
 
 
 def can_view_pii(user: Actor | None) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("core.view_pii"))
+    """Whether ``user`` may see personal data unmasked (kept per process: refcache)."""
+    if not (user and user.is_authenticated):
+        return False
+    return refcache.get(("view_pii", user.pk), lambda: bool(user.has_perm("core.view_pii")))
 
 
 def mask_phone(value: str | None) -> str:

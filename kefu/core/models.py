@@ -103,3 +103,10 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
+class CacheGeneration(models.Model):
+    """One row counting changes to the reference data each process keeps (kefu.core.refcache):
+    a process that sees it move drops what it kept."""
+
+    value = models.BigIntegerField(default=0)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Branch, ServiceArea
 from kefu.accounts.scope import scope_of
+from kefu.core import refcache
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import can_view_pii
@@ -60,10 +61,14 @@ class CustomerIn:
     contacts: list[dict[str, Any]] | None = None
 
 
-def default_branch() -> Branch:
+def _default_branch() -> Branch | None:
     branch = Branch.objects.filter(is_default=True, is_active=True).first()
-    if branch is None:
-        branch = Branch.objects.filter(is_active=True).order_by("id").first()
+    return branch or Branch.objects.filter(is_active=True).order_by("id").first()
+
+
+def default_branch() -> Branch:
+    """The branch a request goes to when nothing names one (kept per process)."""
+    branch = refcache.get("default_branch", _default_branch)
     if branch is None:
         raise ServiceError(Code.INVALID, _("尚未设置分支机构"), field="branch")
     return branch
@@ -73,11 +78,17 @@ def resolve_branch_area(branch_code: str, area_code: str) -> tuple[Branch, Servi
     """The branch and area named by code; an area alone decides the branch."""
     area = None
     if area_code:
-        area = ServiceArea.objects.select_related("branch").filter(code=area_code).first()
+        area = refcache.get(
+            ("area", area_code),
+            lambda: ServiceArea.objects.select_related("branch").filter(code=area_code).first(),
+        )
         if area is None or not area.is_active:
             raise ServiceError(Code.INVALID, _("片区不存在:%s") % area_code, field="area")
     if branch_code:
-        branch = Branch.objects.filter(code=branch_code, is_active=True).first()
+        branch = refcache.get(
+            ("branch", branch_code),
+            lambda: Branch.objects.filter(code=branch_code, is_active=True).first(),
+        )
         if branch is None:
             raise ServiceError(Code.INVALID, _("分支机构不存在:%s") % branch_code, field="branch")
         if area is not None and area.branch_id != branch.id:

@@ -8,6 +8,9 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
+        from kefu.core import refcache
         from kefu.notify import ticket_hooks
+        from kefu.notify.models import WebhookEndpoint
 
         ticket_hooks.register()
+        refcache.watch(WebhookEndpoint)  # kept per process (kefu.core.refcache)

@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.core import refcache
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import publish_on_commit, user_group
@@ -438,7 +439,9 @@ def emit_webhook(event: str, payload: dict, *, key: str) -> list[Delivery]:
 def emit_webhooks(items: list[tuple[str, dict, str]]) -> list[Delivery]:
     """Several ``(event, payload, key)`` webhooks at once: one read of the endpoints, one of
     what was sent before, one write (what a sweep uses)."""
-    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    endpoints = refcache.get(
+        "notify:webhooks", lambda: list(WebhookEndpoint.objects.filter(is_active=True))
+    )
     if not endpoints or not items:
         return []
     now = timezone.now()

@@ -8,6 +8,9 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
+        from kefu.core import refcache
         from kefu.sla import ticket_hooks
+        from kefu.sla.models import Policy, Target
 
         ticket_hooks.register()
+        refcache.watch(Policy, Target)  # kept per process (kefu.core.refcache)

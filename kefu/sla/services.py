@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.core import refcache
 from kefu.core.calendar import BusinessHours, WorkingCalendar
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
@@ -43,18 +44,28 @@ class Preview:
     unknown_years: list[int]  # counted Monday–Friday for want of an official schedule
 
 
+def active_policies() -> list[Policy]:
+    """Every active policy with its type and targets, kept per process (refcache); shared
+    between requests, so read, never changed."""
+    return refcache.get(
+        "sla:policies",
+        lambda: list(
+            Policy.objects.filter(is_active=True)
+            .select_related("ticket_type")
+            .prefetch_related("targets")
+        ),
+    )
+
+
 def choose_policy(
     ticket_type: str, *, severity: str = "", complaint_class: str = "", channel: str = ""
 ) -> Policy | None:
     """The active policy matching the most of type, severity, class and channel."""
     matching = [
         policy
-        for policy in Policy.objects.filter(
-            Q(ticket_type__isnull=True) | Q(ticket_type__code=ticket_type), is_active=True
-        )
-        .select_related("ticket_type")
-        .prefetch_related("targets")
-        if policy.severity in ("", severity)
+        for policy in active_policies()
+        if (policy.ticket_type is None or policy.ticket_type.code == ticket_type)
+        and policy.severity in ("", severity)
         and policy.complaint_class in ("", complaint_class)
         and policy.channel in ("", channel)
     ]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Department, Role, StaffProfile
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.core import refcache
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
@@ -51,6 +52,13 @@ CLOCK_SKEW = dt.timedelta(minutes=2)
 NOTE_REQUIRED = {"return", "cancel", "reopen"}
 
 
+def active_type(code: str) -> TicketType | None:
+    """The active request type with ``code`` (kept per process: kefu.core.refcache)."""
+    return refcache.get(
+        ("ticket_type", code), lambda: TicketType.objects.filter(code=code, is_active=True).first()
+    )
+
+
 def _announce(ticket: Ticket, event: str) -> None:
     """Tell the floor (live push) and whatever the domains announce to (webhooks)."""
     payload = {"type": event, "serial": ticket.serial, "status": ticket.status}
@@ -67,7 +75,7 @@ def _announce(ticket: Ticket, event: str) -> None:
 
 
 def _clean_intake(data: TicketIn, actor: Actor) -> dict[str, Any]:
-    ticket_type = TicketType.objects.filter(code=data.type, is_active=True).first()
+    ticket_type = active_type(data.type)
     if ticket_type is None:
         raise ServiceError(Code.INVALID, _("诉求类型无效:%s") % data.type, field="type")
     if data.channel not in Channel.values:
@@ -164,7 +172,6 @@ def validate_intake(data: TicketIn, *, actor: Actor) -> dict[str, Any]:
     return cleaned
 
 
-@transaction.atomic
 def create_ticket(
     data: TicketIn,
     *,
@@ -176,13 +183,16 @@ def create_ticket(
 ) -> Ticket:
     """Record a request. ``accept`` marks it 受理 at once (an agent on the phone);
     ``department`` dispatches it at once too. Raises ServiceError; nothing is written then.
+
+    Everything that only reads — the checks, the caller's identification, routing, the search
+    words — is done before the transaction, so that the writes hold the database (SQLite's one
+    writer) for as short a time as they can.
     """
     scope = scope_of(actor)
     if not scope.can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权受理"))
     fields = _clean_intake(data, actor)
     extras = fields.pop("extras")
-    tags = get_or_create_tags(data.tags[:20])
     ticket = Ticket(
         created_by=actor if actor.is_authenticated else None,
         search_tokens=tokenize_for_index(fields["content"], fields["desired_result"]),
@@ -215,18 +225,20 @@ def create_ticket(
                 assignee=assignee,
             )
         )
-    # The day's counter row stays locked until commit: take the number last, write, commit.
-    ticket.serial = next_serial()
-    ticket.save(force_insert=True)
-    for event in events:  # one moment: the steps sort by id, whatever the clock does between
-        event.at = ticket.created_at
-    # What intake wrote, in order: the caller can answer with the timeline without reading it.
-    ticket.written_events = TicketEvent.objects.bulk_create(events)
-    if tags:
-        ticket.tags.set(tags)
-    ticket.written_tags = tags
-    ticket.intake_results = hooks.after_intake(ticket, extras, actor=actor)
-    _announce(ticket, "ticket.created")
+    with transaction.atomic():
+        tags = get_or_create_tags(data.tags[:20])
+        # The day's counter row stays locked until commit: take the number, write, commit.
+        ticket.serial = next_serial()
+        ticket.save(force_insert=True)
+        for event in events:  # one moment: the steps sort by id, whatever the clock does
+            event.at = ticket.created_at
+        # What intake wrote, in order: the caller answers with the timeline without reading it.
+        ticket.written_events = TicketEvent.objects.bulk_create(events)
+        if tags:
+            ticket.tags.set(tags)
+        ticket.written_tags = tags
+        ticket.intake_results = hooks.after_intake(ticket, extras, actor=actor)
+        _announce(ticket, "ticket.created")
     return ticket
 
 

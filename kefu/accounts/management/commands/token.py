@@ -7,10 +7,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
-from kefu.accounts.models import ApiToken
-from kefu.accounts.services import create_api_token
+from kefu.accounts.services import create_api_token, revoke_api_tokens
 from kefu.core.errors import ServiceError
 
 
@@ -37,7 +35,5 @@ class Command(BaseCommand):
             self.stderr.write(f"API token for {user.username} (shown once, keep it safe):")
             self.stdout.write(token)
         else:
-            count = ApiToken.objects.filter(
-                prefix=options["prefix"][:12], revoked_at__isnull=True
-            ).update(revoked_at=timezone.now())
+            count = revoke_api_tokens(prefix=options["prefix"])
             self.stdout.write(f"revoked {count} token(s)")

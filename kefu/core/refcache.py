@@ -1,0 +1,95 @@
+"""Reference data read on every request, kept in each process and dropped when it changes.
+
+Request types, time-limit policies, webhook endpoints, who may see personal data, API
+tokens: a busy floor reads them hundreds of times a second and an administrator changes them
+a few times a day. Each process keeps what it read; a change to a watched model (an app lists
+its own in ``AppConfig.ready`` with ``watch``) empties this process's store at once and, through
+one shared counter row (``core.CacheGeneration``), every other process's within a second
+(``CHECK_EVERY``): each process reads the counter at most once a second, one indexed row.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db import connection, transaction
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from kefu.core.models import CacheGeneration
+
+T = TypeVar("T")
+
+# How stale another process's change may be seen here, at most (seconds).
+CHECK_EVERY = 1.0
+
+_lock = threading.Lock()
+_store: dict[Any, Any] = {}
+_state = {"generation": -1, "checked": 0.0}
+
+
+def clear() -> None:
+    """Forget everything kept in this process (a change here; a test's start)."""
+    with _lock:
+        _store.clear()
+        _state["checked"] = 0.0
+
+
+def _current_generation() -> int:
+    table = CacheGeneration._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {table} WHERE id = 1")  # noqa: S608 - our own table
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _fresh() -> None:
+    now = time.monotonic()
+    if now - _state["checked"] < CHECK_EVERY:
+        return
+    generation = _current_generation()
+    with _lock:
+        if generation != _state["generation"]:
+            _store.clear()
+            _state["generation"] = generation
+        _state["checked"] = now
+
+
+def get(key: Any, load: Callable[[], T]) -> T:
+    """What ``load()`` returns, read once and kept until a watched model changes."""
+    _fresh()
+    try:
+        return _store[key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    value = load()
+    with _lock:
+        _store[key] = value
+    return value
+
+
+def changed(**_: Any) -> None:
+    """A watched row changed: drop this process's store now and after commit, and move the
+    shared counter so the other processes drop theirs."""
+    clear()
+    table = CacheGeneration._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1")  # noqa: S608
+        if cursor.rowcount == 0:
+            cursor.execute(f"INSERT INTO {table} (id, value) VALUES (1, 1)")  # noqa: S608
+    transaction.on_commit(clear)
+
+
+def watch(*models: type[Model]) -> None:
+    """Drop the cached reference data whenever a row of ``models`` is saved or deleted (for an
+    m2m ``through`` model, whenever the relation changes)."""
+    for model in models:
+        uid = f"refcache:{model._meta.label}"
+        if model._meta.auto_created:
+            m2m_changed.connect(changed, sender=model, dispatch_uid=uid, weak=False)
+        else:
+            post_save.connect(changed, sender=model, dispatch_uid=uid, weak=False)
+            post_delete.connect(changed, sender=model, dispatch_uid=uid + ":delete", weak=False)
