@@ -101,7 +101,6 @@ def on_http_error(request, exc: HttpError):
 @api.get("/health", auth=None, tags=["system"])
 def health(request):
     """Liveness and database check for load balancers and monitoring."""
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok", "database": connection.vendor}

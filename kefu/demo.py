@@ -394,14 +394,12 @@ def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of:
 
 def _call_back(ticket, lead) -> None:
     """The team lead makes the ticket's open callback, and the customer is satisfied."""
-
     for task in CallbackTask.objects.filter(ticket=ticket, state=CallbackTask.State.OPEN):
         record_attempt(task.id, actor=lead, outcome="satisfied", note="客户表示满意", score=5)
 
 
 def _head_of(ticket):
     """The head of the ticket's department."""
-
     return (
         StaffProfile.objects.select_related("user")
         .get(department=ticket.department, role=Role.DEPT_HEAD)
@@ -440,7 +438,6 @@ def _seed_outage(customers: list, rng: random.Random) -> None:
 def _seed_notice() -> None:
     """The outage those customers phoned about, published: the banner on the workbench for
     callers from the area, the public notice board, the SMS to the area's customers."""
-
     lead = get_user_model().objects.get(username="lead")
     now = timezone.now()
     notice = notice_services.create_notice(
@@ -463,7 +460,6 @@ def _seed_dispatch(rng: random.Random) -> None:
     through the field to 销账, a returned one sent to someone else (whose phone is unknown, so a
     phone-call task waits), web orders for water delivery to verify, one overdue, one
     cancelled."""
-
     User = get_user_model()
     people = {u.username: u for u in User.objects.filter(staff__isnull=False)}
     agent, lead = people["agent"], people["lead"]

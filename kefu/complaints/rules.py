@@ -140,7 +140,6 @@ def managers(ticket: Ticket) -> list:
 def tell(event: str, *, users: list, ticket: Ticket, key: str, **context) -> None:
     """Notify ``users`` of a complaint event (in-app, and e-mail/SMS as the event's rule says);
     ``key`` makes a repeat of the same event send nothing new."""
-
     if users:
         notify_users(event, users=users, context=context, key=key, ticket=ticket)
     emit_webhook(event, {"serial": ticket.serial, **context}, key=key)

@@ -164,7 +164,6 @@ def years_without_schedule(today: dt.date | None = None) -> list[int]:
     The next year is asked for from November on: the State Council publishes it then, and
     December deadlines already reach into it.
     """
-
     today = today or timezone.localdate()
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     entered = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))

@@ -62,7 +62,6 @@ def _reload(request: HttpRequest, customer_id: int) -> Customer:
 @router.get("/lookup", response=LookupOut)
 def lookup(request: HttpRequest, phone: str) -> dict[str, Any]:
     """Caller identification: the customers with this number (any format) and their last tickets."""
-
     masker = Masker(request.user)
     profile = caller_profile(request.user, phone)
     return {

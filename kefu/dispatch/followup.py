@@ -182,7 +182,6 @@ def run_checks(now: dt.datetime | None = None) -> int:
     nobody accepted it yet. Each order is checked once per dispatch, whatever the number of
     workers. An order no longer in the field only has its check cleared. Returns how many
     orders were checked."""
-
     now = now or timezone.now()
     done = 0
     while True:
@@ -249,7 +248,6 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
     line on the order's tracking record, and schedule the next slot. An order that left the
     field or is not late (its due time moved) is only rescheduled or cleared. Each slot
     chases an order once, whatever the number of workers. Returns how many were chased."""
-
     now = now or timezone.now()
     calendar = WorkingCalendar()
     desks: dict[int, DispatchDesk | None] = {}
@@ -284,7 +282,6 @@ def chase_overdue(now: dt.datetime | None = None) -> int:
 def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
     """Send the ``row.chase_count``-th chase of ``row``, write it on the tracking record and
     return the staff alerts to create with the batch's."""
-
     count = row.chase_count
     assert row.due_at is not None, "chased only when past its due time"
     late = now - row.due_at

@@ -406,7 +406,6 @@ def default_template(kind: str) -> str:
 
 def template_of(kind: str) -> str:
     """The text of the active template of ``kind``; the shipped default when there is none."""
-
     text = (
         MessageTemplate.objects.filter(kind=kind, is_active=True)
         .values_list("text", flat=True)

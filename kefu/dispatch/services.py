@@ -174,7 +174,6 @@ def create_order(
 
 def _ticket_follows(ticket, order: WorkOrder, actor) -> None:
     """A ticket not yet with a department goes to the order's department (ticket dispatch)."""
-
     if ticket.status in (TicketStatus.NEW, TicketStatus.ACCEPTED) and not ticket.department_id:
         apply_transition(
             ticket,
@@ -477,7 +476,6 @@ def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder
 
 def _tell_customer_crew_coming(order: WorkOrder) -> None:
     """The customer hears who is coming, and the code to give on completion."""
-
     assert order.departed_at is not None, "told when the crew departs, which sets it"
     staff = getattr(order.assignee, "staff", None)
     send_sms(
@@ -575,7 +573,6 @@ def add_tracking_note(serial: str, *, actor, note: str) -> TrackingRecord:
 
 def open_orders_of(ticket) -> list[str]:
     """Serials of the ticket's work orders still open (the ticket cannot resolve before)."""
-
     return list(
         WorkOrder.objects.filter(ticket=ticket, status__in=OPEN_STATUSES).values_list(
             "serial", flat=True

@@ -309,7 +309,6 @@ def _send_survey_sms(survey: Survey) -> bool:
     """Hand the invitation to the SMS gateway (kefu.notify). Returns whether it is queued
     (now or by an earlier call: the key makes a repeated call send once); False for a number
     the gateway cannot use."""
-
     key = f"survey:{survey.id}"
     queued = send_sms(
         survey.ticket.caller_number,

@@ -179,7 +179,6 @@ def add_notice_update(notice_id: int, *, actor, text: str) -> NoticeUpdate:
 def publish_notice(notice_id: int, *, actor) -> Notice:
     """draft → published: announced live to the agents, and the affected customers' SMS
     campaign starts after commit. Raises FORBIDDEN / NOT_FOUND / INVALID_TRANSITION."""
-
     _require_publisher(actor)
     notice = access_notice(actor, notice_id, for_update=True)
     _transition(notice, State.PUBLISHED)
@@ -205,7 +204,6 @@ def close_notice(
     and the publishing SMS still running stops. Holds the notice's row lock, so a publishing
     batch in flight has committed before the customers to tell are counted.
     Raises FORBIDDEN / NOT_FOUND / INVALID / INVALID_TRANSITION."""
-
     _require_publisher(actor)
     notice = access_notice(actor, notice_id, for_update=True)
     _transition(notice, State.CLOSED)
@@ -266,7 +264,6 @@ def link_ticket_to_notice(serial: str, *, actor, notice_id: int) -> NoticeLink:
     """Record the call ``serial`` against an active notice (instead of a new repair), with a
     timeline row. Raises NOT_FOUND (ticket or notice), INVALID_TRANSITION (notice not active),
     CONFLICT (already linked)."""
-
     if not scope_of(actor).can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权关联公告"))
     ticket = access_ticket(actor, serial, for_update=True)
@@ -299,7 +296,6 @@ def create_ticket_for_notice(data, *, actor, notice_id: int, department: str = "
     """Record a call about an active notice: the ticket (as intake saves it) linked to the
     notice, in one transaction. Raises what intake and ``link_ticket_to_notice`` raise; a
     refused link leaves no ticket behind."""
-
     notice = access_notice(actor, notice_id)
     if notice.state != State.PUBLISHED:  # checked first: a refused call writes nothing
         raise ServiceError(

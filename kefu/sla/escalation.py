@@ -103,7 +103,6 @@ def _context(row: Deadline) -> dict:
 def tell_many(rows: list[Deadline], what: str) -> None:
     """Notify level 1 of each row's warning or breach, and the webhooks (the timeline rows are
     written by the caller). Rows come with ``ticket__assignee`` loaded."""
-
     people = people_at_many([row.ticket for row in rows], 1)
     alerts, hooks = [], []
     for row in rows:

@@ -223,7 +223,6 @@ class CallerProfile:
 
 def caller_profile(actor: Actor | None, raw_phone: str) -> CallerProfile:
     """The customers with ``raw_phone`` (any format) and the caller's last tickets."""
-
     number = normalize_phone(raw_phone)
     if not number:
         return CallerProfile("", [], [])

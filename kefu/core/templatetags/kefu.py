@@ -34,7 +34,6 @@ def label(value: Any, labels: dict[Any, Any]) -> Any:
 @register.simple_tag
 def years_without_schedule() -> list[int]:
     """Years deadlines are counted in on weekends only, for lack of an official schedule."""
-
     return missing()
 
 
