@@ -181,6 +181,8 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite, with this process's writers queued on a lock (kefu/core/db/sqlite3).
+    _db["ENGINE"] = "kefu.core.db.sqlite3"
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
         # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at the
