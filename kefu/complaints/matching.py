@@ -10,6 +10,7 @@ sets.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -49,6 +50,9 @@ def normalize(text: str) -> str:
 _WEAK_CHARS = frozenset("的了是我们你他她在有都也就和还很太啊吧呢吗呀一个这那请小区家楼")
 
 
+# A complaint's text never changes, and each intake compares itself with the area's recent
+# complaints: their features are worked out once per process, not once per comparison.
+@functools.lru_cache(maxsize=8192)
 def features(text: str) -> frozenset[str]:
     """The words and character bigrams of ``text`` that describe the matter."""
     text = normalize(text)

@@ -298,6 +298,8 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
     # row is locked until the intake commits (PostgreSQL; SQLite has one writer anyway).
     ServiceArea.objects.select_for_update().filter(pk=complaint.area_id).first()
     window = dt.timedelta(hours=settings.collective_window_hours)
+    # An outage brings hundreds of complaints to an area in a day: compare their texts alone,
+    # then read in full only the ones on the same matter.
     nearby = (
         Complaint.objects.filter(
             area_id=complaint.area_id,
@@ -306,10 +308,18 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
         )
         .exclude(pk=complaint.pk)
         .exclude(ticket__status__in=CLOSED_TO_MATCHING)
-        .select_related("ticket", "group")
-        .order_by("received_at", "id")[:500]
+        .order_by("received_at", "id")
+        .values_list("pk", "ticket__content")[:500]
     )
-    similar = _similar(complaint, nearby, settings.similarity)
+    mine = features(complaint.ticket.content)
+    same_matter = [
+        pk for pk, content in nearby if similarity(mine, features(content)) >= settings.similarity
+    ]
+    similar = list(
+        Complaint.objects.filter(pk__in=same_matter)
+        .select_related("ticket", "group")
+        .order_by("received_at", "id")
+    )
     group = next((c.group for c in similar if c.group_id), None)
     members = [c for c in similar if c.group_id is None] + [complaint]
     if group is None:
