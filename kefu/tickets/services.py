@@ -7,7 +7,6 @@ the row, validates, writes, records the timeline and queues live pushes after co
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -228,10 +227,8 @@ def create_ticket(
         )
     with transaction.atomic():
         tags = get_or_create_tags(data.tags[:20])
-        # Written first under a stand-in number, numbered after: the day's counter row stays
-        # locked from taking the number until commit, and every intake of the center waits
-        # for it, so the less that happens in between, the more intakes a second.
-        ticket.serial = "~" + uuid.uuid4().hex[:15]
+        # The day's counter row stays locked until commit: take the number, write, commit.
+        ticket.serial = next_serial()
         ticket.save(force_insert=True)
         for event in events:  # one moment: the steps sort by id, whatever the clock does
             event.at = ticket.created_at
@@ -240,9 +237,6 @@ def create_ticket(
         if tags:
             ticket.tags.set(tags)
         ticket.written_tags = tags
-        ticket.serial = next_serial()
-        Ticket.objects.filter(pk=ticket.pk).update(serial=ticket.serial)
-        # The domains' records (deadlines, the complaint) name the ticket by its number.
         ticket.intake_results = hooks.after_intake(ticket, extras, actor=actor)
         _announce(ticket, "ticket.created")
     return ticket
