@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import pydantic
+from annotated_types import MaxLen
 from django import forms
 from django.utils.translation import gettext_lazy
 from pydantic import BeforeValidator
@@ -96,6 +97,15 @@ class SchemaForm(forms.Form):
 
     schema: ClassVar[type[pydantic.BaseModel]]
     input: Any = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser stops the typing where the schema would refuse it.
+        for name, field in self.schema.model_fields.items():
+            limit = next((m.max_length for m in field.metadata if isinstance(m, MaxLen)), None)
+            widget = self.fields[name].widget if name in self.fields else None
+            if limit is not None and isinstance(widget, forms.TextInput | forms.Textarea):
+                widget.attrs.setdefault("maxlength", str(limit))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

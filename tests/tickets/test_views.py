@@ -1,3 +1,5 @@
+import re
+
 from kefu.tickets.models import Status, Ticket
 from tests.customers.factories import make_customer
 from tests.tickets.factories import make_ticket
@@ -153,3 +155,11 @@ def test_queue_is_cut_by_branch(people, web_as):
     make_ticket(people["agent"], area="yhy", content="总部片区漏水")
     text = web_as(people["supervisor"]).get("/tickets/", {"branch": "sz"}).content.decode()
     assert "深圳片区漏水" in text and "总部片区漏水" not in text
+
+
+def test_the_intake_form_stops_typing_where_the_schema_would_refuse(agent, web_as):
+    page = web_as(agent).get("/").content.decode()
+    tag = re.search(r'<input[^>]*name="contact_name"[^>]*>', page)
+    assert tag is not None and 'maxlength="40"' in tag.group(0)
+    content = re.search(r'<textarea[^>]*name="content"[^>]*>', page)
+    assert content is not None and 'maxlength="5000"' in content.group(0)
