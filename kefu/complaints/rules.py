@@ -1,9 +1,9 @@
-"""The complaint rules the tickets app applies at intake and on each action: the complaint
-fields of an intake, routing, severity and its reasons, collective and repeat complaints, and
-what must be recorded before a complaint may be resolved or closed.
+"""The complaint rules a ticket meets at intake and on each action: the complaint fields of an
+intake, routing, severity and its reasons, collective and repeat complaints, and what must be
+recorded before a complaint may be resolved or closed.
 
-Called explicitly by kefu.tickets.services (no signals); user operations on complaints are in
-kefu.complaints.services.
+The kernel calls them through the hooks registered in kefu.complaints.ticket_hooks (no
+signals); user operations on complaints are in kefu.complaints.services.
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def _default_assignee(ticket: Ticket):
 
 def on_ticket_resolved(ticket: Ticket, *, actor) -> CallbackTask | None:
     """A ticket was resolved: make its callback task by rule (or the excluded row saying why
-    not) and its survey invitation. Called by kefu.tickets.services inside the resolve
+    not) and its survey invitation. Called through kefu.tickets.hooks inside the resolve
     transaction, the ticket row locked. Returns the open task made, if any."""
     at = ticket.resolved_at or timezone.now()
     rule = choose_rule(ticket)
@@ -189,7 +189,7 @@ def on_ticket_transition(ticket: Ticket, action: str, *, actor) -> None:
     """A ticket action ends its open callback tasks: 已回访 taken on the ticket page records
     the callback as done there; archiving, cancelling or merging the ticket cancels them, and
     reopening it too (the next resolution makes a new one).
-    Called by kefu.tickets.services inside the action's transaction."""
+    Called through kefu.tickets.hooks inside the action's transaction."""
     if action not in ENDED_BY:
         return
     now = timezone.now()
