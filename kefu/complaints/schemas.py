@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
 from ninja import Field, Schema
 
 from kefu.complaints.models import Complaint, Confirmation, Source
 from kefu.sla.models import ComplaintClass, Severity
+from kefu.tickets.schemas import local_time
 
 
 class ClassifyIn(Schema):
@@ -102,10 +102,6 @@ class ComplaintOut(Schema):
     unsatisfied_count: int
 
 
-def _local(value):
-    return timezone.localtime(value) if value is not None else None
-
-
 def group_out(group, *, visible) -> dict:
     """``visible``: the tickets the caller may see; others are only counted."""
     # The members' numbers only: a collective complaint in an outage has hundreds.
@@ -117,7 +113,7 @@ def group_out(group, *, visible) -> dict:
         "id": group.id,
         "area": group.area.code,
         "title": group.title,
-        "detected_at": _local(group.detected_at),
+        "detected_at": local_time(group.detected_at),
         "owner": group.owner.username if group.owner is not None else "",
         "members": [serial for ticket_id, serial in members if ticket_id in seen],
         "size": len(members),
@@ -130,7 +126,7 @@ def complaint_out(complaint: Complaint, *, visible) -> dict:
     return {
         "complaint_class": complaint.complaint_class,
         "determination": complaint.determination,
-        "onsite_at": _local(complaint.onsite_at),
+        "onsite_at": local_time(complaint.onsite_at),
         "severity": complaint.severity,
         "reasons": list(complaint.reasons),
         "reason_labels": [str(label) for label in complaint.reason_labels()],
@@ -145,13 +141,13 @@ def complaint_out(complaint: Complaint, *, visible) -> dict:
             "text": plan.text,
             "state": plan.state,
             "proposed_by": plan.proposed_by.username,
-            "proposed_at": _local(plan.proposed_at),
+            "proposed_at": local_time(plan.proposed_at),
             "decision_note": plan.decision_note,
         }
         if plan
         else None,
         "confirmation": complaint.confirmation,
-        "confirmed_at": _local(complaint.confirmed_at),
+        "confirmed_at": local_time(complaint.confirmed_at),
         "explanation": complaint.explanation,
         "reply_text": complaint.reply_text,
         "cause": complaint.cause,
