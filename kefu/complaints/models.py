@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Department, ServiceArea
+from kefu.core import refcache
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets.models import TicketType
 
@@ -302,4 +303,8 @@ class Settings(models.Model):
 
     @classmethod
     def current(cls) -> Settings:
-        return cls.objects.order_by("id").first() or cls()
+        """The center's rules, kept per process (kefu.core.refcache): read them, do not change
+        the object returned."""
+        return refcache.get(
+            ("complaint_settings",), lambda: cls.objects.order_by("id").first() or cls()
+        )

@@ -28,6 +28,7 @@ from kefu.complaints.models import (
     Settings,
     Source,
 )
+from kefu.core import refcache
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
 from kefu.notify.services import emit_webhook, notify_users
@@ -128,13 +129,18 @@ def department_staff(ticket: Ticket, *, heads_only: bool = False) -> list:
 
 def managers(ticket: Ticket) -> list:
     """Who handles major complaints: the general manager, and the supervisors of the center
-    or the ticket's branch."""
-    people = StaffProfile.objects.filter(user__is_active=True).filter(
-        Q(role=Role.GENERAL_MANAGER)
-        | Q(role=Role.SUPERVISOR, branch__isnull=True)
-        | Q(role=Role.SUPERVISOR, branch_id=ticket.branch_id)
-    )
-    return [p.user for p in people.select_related("user")]
+    or the ticket's branch (kept per process and branch: kefu.core.refcache watches the staff;
+    read the users, do not change them)."""
+
+    def load() -> list:
+        people = StaffProfile.objects.filter(user__is_active=True).filter(
+            Q(role=Role.GENERAL_MANAGER)
+            | Q(role=Role.SUPERVISOR, branch__isnull=True)
+            | Q(role=Role.SUPERVISOR, branch_id=ticket.branch_id)
+        )
+        return [p.user for p in people.select_related("user").order_by("user_id")]
+
+    return list(refcache.get(("complaint_managers", ticket.branch_id), load))
 
 
 def tell(event: str, *, users: list, ticket: Ticket, key: str, **context) -> None:
@@ -264,11 +270,6 @@ def _identity(complaint: Complaint) -> tuple:
     return ("ticket", ticket.id)
 
 
-def _similar(complaint: Complaint, candidates, threshold: float) -> list[Complaint]:
-    mine = features(complaint.ticket.content)
-    return [c for c in candidates if similarity(mine, features(c.ticket.content)) >= threshold]
-
-
 def find_repeat(complaint: Complaint, settings: Settings) -> Ticket | None:
     """The same customer's earlier complaint about the same matter that is still unresolved."""
     ticket = complaint.ticket
@@ -279,14 +280,17 @@ def find_repeat(complaint: Complaint, settings: Settings) -> Ticket | None:
         who |= Q(ticket__caller_number=ticket.caller_number)
     if not who:
         return None
-    earlier = (
-        Complaint.objects.filter(who, is_open=True, received_at__lte=complaint.received_at)
-        .exclude(pk=complaint.pk)
-        .select_related("ticket")
-        .order_by("received_at", "id")[:20]
-    )
-    similar = _similar(complaint, earlier, settings.similarity)
-    return similar[0].ticket if similar else None
+    earlier = Complaint.objects.filter(who, is_open=True, received_at__lte=complaint.received_at)
+    if complaint.pk is not None:
+        earlier = earlier.exclude(pk=complaint.pk)
+    # Their texts alone are compared; only the earliest on the same matter is read.
+    mine = features(ticket.content)
+    for ticket_id, content in earlier.order_by("received_at", "id").values_list(
+        "ticket_id", "ticket__content"
+    )[:20]:
+        if similarity(mine, features(content)) >= settings.similarity:
+            return Ticket.objects.only("serial").get(pk=ticket_id)
+    return None
 
 
 def find_collective(complaint: Complaint, settings: Settings, *, actor) -> CollectiveGroup | None:
@@ -300,28 +304,39 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
     window = dt.timedelta(hours=settings.collective_window_hours)
     # An outage brings hundreds of complaints to an area in a day: compare their texts alone,
     # then read in full only the ones on the same matter.
+    nearby = Complaint.objects.filter(
+        area_id=complaint.area_id,
+        received_at__gte=complaint.received_at - window,
+        received_at__lte=complaint.received_at + window,
+    )
+    if complaint.pk is not None:
+        nearby = nearby.exclude(pk=complaint.pk)
     nearby = (
-        Complaint.objects.filter(
-            area_id=complaint.area_id,
-            received_at__gte=complaint.received_at - window,
-            received_at__lte=complaint.received_at + window,
-        )
-        .exclude(pk=complaint.pk)
-        .exclude(ticket__status__in=CLOSED_TO_MATCHING)
+        nearby.exclude(ticket__status__in=CLOSED_TO_MATCHING)
         .order_by("received_at", "id")
-        .values_list("pk", "ticket__content")[:500]
+        .values_list("pk", "ticket__content", "group_id")[:500]
     )
     mine = features(complaint.ticket.content)
     same_matter = [
-        pk for pk, content in nearby if similarity(mine, features(content)) >= settings.similarity
+        (pk, group_id)
+        for pk, content, group_id in nearby
+        if similarity(mine, features(content)) >= settings.similarity
     ]
-    similar = list(
-        Complaint.objects.filter(pk__in=same_matter)
-        .select_related("ticket", "group")
-        .order_by("received_at", "id")
-    )
-    group = next((c.group for c in similar if c.group_id), None)
-    members = [c for c in similar if c.group_id is None] + [complaint]
+    # Read whole only what this intake changes: the group they are in (the earliest's), and
+    # the ones on the same matter not in a group yet (in an outage, a handful of hundreds).
+    group_id = next((group_id for _pk, group_id in same_matter if group_id), None)
+    group = CollectiveGroup.objects.filter(pk=group_id).first() if group_id else None
+    loose = [pk for pk, group_id in same_matter if group_id is None]
+    members = [
+        *(
+            Complaint.objects.filter(pk__in=loose)
+            .select_related("ticket")
+            .order_by("received_at", "id")
+            if loose
+            else []
+        ),
+        complaint,
+    ]
     if group is None:
         if len({_identity(c) for c in members}) < settings.collective_customers:
             return None
@@ -341,7 +356,8 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
     )
     for member in members:
         member.group = group
-        member.save(update_fields=["group"])
+        if member.pk is not None:  # a complaint at intake is written once, after this
+            member.save(update_fields=["group"])
         record_event(
             member.ticket,
             actor=actor,
@@ -373,19 +389,21 @@ def on_intake(ticket: Ticket, fields: ComplaintFields, *, actor) -> Complaint:
         complaint_class=fields.complaint_class,
         determination="decided" if fields.complaint_class else "pending",
     )
-    complaint.save()
+    # Decided first, written once: its repeat, its collective group, its severity.
     reasons = field_reasons(complaint)
     repeat = find_repeat(complaint, settings)
     if repeat is not None:
         complaint.repeat_of = repeat
-        complaint.save(update_fields=["repeat_of"])
         reasons.add(Reason.REPEAT)
-    if find_collective(complaint, settings, actor=actor) is not None:
+    group = find_collective(complaint, settings, actor=actor)
+    if group is not None:
         reasons.add(Reason.COLLECTIVE)
+        if group.area_id == ticket.area_id:  # the group's area is the ticket's, known already
+            group.area = ticket.area
     # Not through set_reasons: the new ticket has no clocks yet to move.
     complaint.reasons = [r for r in Reason.values if r in reasons]
     complaint.severity = Severity.MAJOR if reasons else Severity.GENERAL
-    complaint.save(update_fields=["reasons", "severity"])
+    complaint.save(force_insert=True)
     if complaint.severity == Severity.MAJOR:
         tell_major(complaint)
     if ticket.department_id:

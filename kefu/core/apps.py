@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "kefu.core"
     verbose_name = "基础"
+
+    def ready(self) -> None:
+        from kefu.core import refcache
+        from kefu.core.models import CalendarDay, CalendarYear
+
+        # Every deadline reads the working calendar (kept per process: kefu.core.refcache).
+        refcache.watch(CalendarDay, CalendarYear)

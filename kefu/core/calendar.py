@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import chinese_calendar
 from django.utils import timezone
 
+from kefu.core import refcache
 from kefu.core.models import CalendarDay, CalendarYear
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,13 @@ def _package_knows(year: int) -> bool:
     return True
 
 
+def _read_year(year: int) -> tuple[dict[dt.date, str], bool]:
+    """The year's dated rows, and whether an administrator entered its schedule (kept per
+    process: kefu.core.refcache; every deadline of every intake reads it)."""
+    days = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
+    return days, CalendarYear.objects.filter(year=year).exists()
+
+
 @dataclass
 class WorkingCalendar:
     """Reads the calendar tables a year at a time; keep one for a batch of computations."""
@@ -70,10 +78,9 @@ class WorkingCalendar:
 
     def _load(self, year: int) -> dict[dt.date, str]:
         if year not in self._days:
-            self._days[year] = dict(
-                CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+            self._days[year], self._entered[year] = refcache.get(
+                ("calendar_year", year), lambda: _read_year(year)
             )
-            self._entered[year] = CalendarYear.objects.filter(year=year).exists()
         return self._days[year]
 
     def is_working_day(self, day: dt.date) -> bool:

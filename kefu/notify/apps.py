@@ -10,7 +10,9 @@ class NotifyConfig(AppConfig):
         # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
         from kefu.core import refcache
         from kefu.notify import ticket_hooks
-        from kefu.notify.models import WebhookEndpoint
+        from kefu.notify.models import EventRule, Template, WebhookEndpoint
 
         ticket_hooks.register()
-        refcache.watch(WebhookEndpoint)  # kept per process (kefu.core.refcache)
+        refcache.watch(
+            WebhookEndpoint, EventRule, Template
+        )  # kept per process (kefu.core.refcache)

@@ -13,6 +13,7 @@ Transient failures come back after 1, 5, 30 and 120 minutes; the fifth failure g
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import sqlite3
@@ -28,6 +29,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template import Context, Engine
+from django.template import Template as DjangoTemplate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,6 +87,12 @@ _ENGINE = Engine(autoescape=False)
 # ---------------------------------------------------------------------------------- words
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(source: str) -> DjangoTemplate:
+    """A template's source parsed once per process (a compiled template renders any context)."""
+    return _ENGINE.from_string(source)
+
+
 def render(source: str, context: dict) -> str:
     """``source`` (Django template syntax) rendered with ``context`` as plain text.
 
@@ -92,14 +100,25 @@ def render(source: str, context: dict) -> str:
     is logged and sent as written rather than losing the message.
     """
     try:
-        return _ENGINE.from_string(source).render(Context(context, autoescape=False)).strip()
+        return _compiled(source).render(Context(context, autoescape=False)).strip()
     except Exception:  # noqa: BLE001 - a broken template must not lose the notification
         logger.exception("notification template does not render: %r", source[:200])
         return source
 
 
 def _templates(event: str) -> dict[tuple[str, str], Template]:
-    return {(t.channel, t.language): t for t in Template.objects.filter(event=event)}
+    """The event's words by (channel, language), kept per process (kefu.core.refcache)."""
+    return refcache.get(
+        ("notify_templates", event),
+        lambda: {(t.channel, t.language): t for t in Template.objects.filter(event=event)},
+    )
+
+
+def _rule(event: str) -> EventRule | None:
+    """Which channels the event goes out on, kept per process (kefu.core.refcache)."""
+    return refcache.get(
+        ("notify_rule", event), lambda: EventRule.objects.filter(event=event).first()
+    )
 
 
 def _words(
@@ -194,8 +213,9 @@ def notify_users(event: str, *, users, context: dict, key: str, ticket=None) -> 
 
 def notify_many(alerts: list[Alert]) -> list[Delivery]:
     """Several alerts at once, as ``notify_users`` each, in a fixed number of statements
-    whatever their count (recipients, rules, templates, what was sent before, the deliveries,
-    the inbox rows, the unread counts): what a sweep uses for a minute's warnings."""
+    whatever their count (recipients, what was sent before, the deliveries, the inbox rows, the
+    unread counts; rules and templates are kept per process): what a sweep uses for a minute's
+    warnings."""
     ids = {user.pk for alert in alerts for user in alert.users}
     if not ids:
         return []
@@ -206,10 +226,8 @@ def notify_many(alerts: list[Alert]) -> list[Delivery]:
         .select_related("staff", "notify_preference")
     }
     events = {alert.event for alert in alerts}
-    rules = {rule.event: rule for rule in EventRule.objects.filter(event__in=events)}
-    templates: dict[str, dict] = {event: {} for event in events}
-    for template in Template.objects.filter(event__in=events):
-        templates[template.event][(template.channel, template.language)] = template
+    rules = {event: _rule(event) for event in events}
+    templates = {event: _templates(event) for event in events}
     now = timezone.now()
     wanted: dict[tuple, Delivery] = {}
     links: dict[tuple, str] = {}
