@@ -304,15 +304,15 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
     window = dt.timedelta(hours=settings.collective_window_hours)
     # An outage brings hundreds of complaints to an area in a day: compare their texts alone,
     # then read in full only the ones on the same matter.
-    nearby = Complaint.objects.filter(
+    recent = Complaint.objects.filter(
         area_id=complaint.area_id,
         received_at__gte=complaint.received_at - window,
         received_at__lte=complaint.received_at + window,
     )
     if complaint.pk is not None:
-        nearby = nearby.exclude(pk=complaint.pk)
+        recent = recent.exclude(pk=complaint.pk)
     nearby = (
-        nearby.exclude(ticket__status__in=CLOSED_TO_MATCHING)
+        recent.exclude(ticket__status__in=CLOSED_TO_MATCHING)
         .order_by("received_at", "id")
         .values_list("pk", "ticket__content", "group_id")[:500]
     )
@@ -398,8 +398,8 @@ def on_intake(ticket: Ticket, fields: ComplaintFields, *, actor) -> Complaint:
     group = find_collective(complaint, settings, actor=actor)
     if group is not None:
         reasons.add(Reason.COLLECTIVE)
-        if group.area_id == ticket.area_id:  # the group's area is the ticket's, known already
-            group.area = ticket.area
+        if ticket.area is not None and group.area_id == ticket.area_id:
+            group.area = ticket.area  # the group's area is the ticket's, known already
     # Not through set_reasons: the new ticket has no clocks yet to move.
     complaint.reasons = [r for r in Reason.values if r in reasons]
     complaint.severity = Severity.MAJOR if reasons else Severity.GENERAL

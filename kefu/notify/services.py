@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core import refcache
+from kefu.core.db import rows as rows_sql
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import publish_on_commit, user_group
@@ -315,32 +316,23 @@ def _create_missing_slowly(wanted: dict[tuple, Delivery]) -> list[Delivery]:
 
 
 def _create_row(delivery: Delivery) -> Delivery | None:
-    fields = {f.name: getattr(delivery, f.name) for f in _COLUMNS}
+    fields = {f.name: getattr(delivery, f.name) for f in rows_sql.columns(Delivery)}
     return _create(**fields)
 
 
 INSERT_CHUNK = 500
-_COLUMNS = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
-# A field is concrete because it has a column; the filter only tells the type checker so.
-_COLUMN_NAMES = [f.column for f in _COLUMNS if f.column is not None]
 
 
 def _insert_new(rows: list[Delivery]) -> list[Delivery]:
     if not rows:
         return []
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in _COLUMN_NAMES)
-    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    params = []
-    for row in rows:
-        for field in _COLUMNS:
-            value = field.pre_save(row, add=True)
-            params.append(field.get_db_prep_save(value, connection))
-    sql = (
-        f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))} "
+    sql = rows_sql.insert_sql(
+        Delivery,
+        len(rows),
         'ON CONFLICT ("key", "channel", "address") DO NOTHING '
-        'RETURNING "id", "key", "channel", "address"'
+        'RETURNING "id", "key", "channel", "address"',
     )
+    params = rows_sql.values(rows)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchall()

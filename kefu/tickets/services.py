@@ -20,12 +20,13 @@ from kefu.accounts.models import Department, Role, StaffProfile
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.core import refcache
 from kefu.core.actor import Actor
+from kefu.core.db import rows
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 from kefu.core.services import get_or_create_tags, next_serial
 from kefu.customers.access import visible_customers
-from kefu.customers.selectors import active_owners
+from kefu.customers.selectors import sole_active_owner
 from kefu.customers.services import resolve_branch_area
 from kefu.tickets import hooks
 from kefu.tickets.access import ACTION_ROLES, access_ticket
@@ -125,9 +126,7 @@ def _clean_intake(data: TicketIn, actor: Actor) -> dict[str, Any]:
             raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
     elif caller_number and not data.anonymous:
         # The caller is identified when exactly one active customer has this number.
-        owners = list(active_owners(caller_number).select_related("branch", "area")[:2])
-        if len(owners) == 1:
-            customer = owners[0]
+        customer = sole_active_owner(caller_number)
     if customer is not None and not data.area and data.branch in ("", customer.branch.code):
         # Where the customer lives; an area closed since is left out rather than refused.
         branch, area = customer.branch, customer.area
@@ -229,11 +228,11 @@ def create_ticket(
         tags = get_or_create_tags(data.tags[:20])
         # The day's counter row stays locked until commit: take the number, write, commit.
         ticket.serial = next_serial()
-        ticket.save(force_insert=True)
+        rows.insert([ticket])
         for event in events:  # one moment: the steps sort by id, whatever the clock does
             event.at = ticket.created_at
         # What intake wrote, in order: the caller answers with the timeline without reading it.
-        ticket.written_events = TicketEvent.objects.bulk_create(events)
+        ticket.written_events = rows.insert(events)
         if tags:
             ticket.tags.set(tags)
         ticket.written_tags = tags

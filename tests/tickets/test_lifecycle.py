@@ -7,6 +7,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kefu.core.errors import ServiceError
+from kefu.customers.services import deactivate_customer
 from kefu.tickets import services
 from kefu.tickets.models import Status, Ticket, TicketEvent
 from kefu.tickets.selectors import TicketFilters, get_timeline, list_tickets
@@ -135,6 +136,18 @@ def test_intake_identifies_the_caller_and_takes_the_customer_branch(agent):
     assert ticket.area.code == "nsh"
     anonymous = make_ticket(agent, caller_number="13900001111", anonymous=True)
     assert anonymous.customer is None
+
+
+def test_intake_names_the_caller_only_when_one_active_customer_has_the_number(agent):
+    landlord = make_customer(agent, phones=["13900002222"], name="房东")
+    assert make_ticket(agent, caller_number="139 0000 2222").customer == landlord
+    tenant = make_customer(agent, phones=["13900002222"], name="租户")  # a shared number
+    assert make_ticket(agent, caller_number="13900002222").customer is None
+    deactivate_customer(landlord.id, actor=agent, reason="已销户")
+    ticket = make_ticket(agent, caller_number="13900002222")
+    assert ticket.customer == tenant
+    assert (ticket.branch, ticket.area) == (tenant.branch, tenant.area)
+    assert make_ticket(agent, caller_number="13900003333").customer is None  # nobody's
 
 
 @pytest.mark.parametrize(
