@@ -20,12 +20,27 @@ def test_caller_is_found_whatever_way_the_number_is_written(agent):
 
 
 def test_lookup_is_one_indexed_equality(agent, django_assert_max_num_queries):
-    make_customer(agent)
+    create_customer(
+        CustomerIn(
+            name="物业公司",
+            phones=[
+                PhoneIn("13812345678"),
+                *(PhoneIn(f"1391234567{i}", contact=f"经理{i}") for i in range(3)),
+            ],
+            contacts=[{"name": f"经理{i}"} for i in range(3)],
+            area="yhy",
+        ),
+        actor=agent,
+    )
     lookup_by_phone(agent, "13812345678")  # reads the branch and area once per process
-    # The customers, then their tags, contacts and phones.
+    # The customers, then their tags, contacts and phones (with whose each phone is).
     with django_assert_max_num_queries(4):
         found = lookup_by_phone(agent, "138 1234 5678")
-        assert [p.number for p in found[0].phones.all()] == ["13812345678"]
+        phones = [(p.number, p.contact.name if p.contact else "") for p in found[0].phones.all()]
+    assert sorted(phones) == [
+        ("13812345678", ""),
+        *((f"1391234567{i}", f"经理{i}") for i in range(3)),
+    ]
 
 
 def test_bad_phone_is_refused_and_nothing_written(agent):
