@@ -41,7 +41,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<12} / {password}  — {role}")
         self.stdout.write("")
         self.stdout.write(
-            f"API docs: http://127.0.0.1:{port}/api/v1/docs   token: kefu token create --user agent"
+            f"API docs: http://127.0.0.1:{port}/api/v1/docs   an API token, from another "
+            "terminal here: KEFU_DEBUG=1 .venv/bin/kefu token create --user agent"
         )
         self.stdout.write(
             f"CTI endpoint for the PBX: http://127.0.0.1:{port}/api/v1/cti/{settings.CTI_TOKEN}"
