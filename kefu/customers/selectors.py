@@ -8,8 +8,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from kefu.accounts.models import Branch, ServiceArea
-from kefu.core import refcache
+from kefu.accounts import org
 from kefu.core.actor import Actor
 from kefu.core.phones import normalize_phone
 from kefu.customers.access import visible_customers
@@ -40,9 +39,9 @@ def sole_active_owner(number: str) -> Customer | None:
     if len(rows) != 1:
         return None
     customer = Customer.from_db(connection.alias, _OWNER_FIELDS, rows[0])
-    customer.branch = _branch(customer.branch_id)
+    customer.branch = org.branch(customer.branch_id)
     if customer.area_id is not None:
-        customer.area = _area(customer.area_id)
+        customer.area = org.area(customer.area_id)
     return customer
 
 
@@ -53,12 +52,16 @@ _OWNER_FIELDS = [f.attname for f in Customer._meta.concrete_fields]
 def _owner_sql() -> str:
     quote = connection.ops.quote_name
     customer, phone = Customer._meta, CustomerPhone._meta
+
+    def column(meta: Any, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
     columns = ", ".join(quote(f.column) for f in customer.concrete_fields if f.column)
     return (
         f"SELECT {columns} FROM {quote(customer.db_table)} "  # noqa: S608 - our own names
-        f"WHERE {quote('is_active')} = %s AND {quote('id')} IN "
-        f"(SELECT {quote('customer_id')} FROM {quote(phone.db_table)} WHERE {quote('number')} = %s) "
-        "LIMIT 2"
+        f"WHERE {column(customer, 'is_active')} = %s AND {column(customer, 'id')} IN "
+        f"(SELECT {column(phone, 'customer')} FROM {quote(phone.db_table)} "
+        f"WHERE {column(phone, 'number')} = %s) LIMIT 2"
     )
 
 
@@ -66,16 +69,6 @@ def _run_owner_query(number: str) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(_owner_sql(), [True, number])
         return list(cursor.fetchall())
-
-
-def _branch(pk: int) -> Branch:
-    return refcache.get(("branch_id", pk), lambda: Branch.objects.get(pk=pk))
-
-
-def _area(pk: int) -> ServiceArea:
-    return refcache.get(
-        ("area_id", pk), lambda: ServiceArea.objects.select_related("branch").get(pk=pk)
-    )
 
 
 def lookup_by_phone(actor: Actor | None, raw_phone: str, *, limit: int = 5) -> list[Customer]:
@@ -96,9 +89,9 @@ def lookup_by_phone(actor: Actor | None, raw_phone: str, *, limit: int = 5) -> l
         .order_by("-is_active", "-updated_at")[:limit]
     )
     for customer in customers:  # from the per-process store, not joined on every call
-        customer.branch = _branch(customer.branch_id)
+        customer.branch = org.branch(customer.branch_id)
         if customer.area_id is not None:
-            customer.area = _area(customer.area_id)
+            customer.area = org.area(customer.area_id)
     return customers
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from kefu.accounts import org
 from kefu.accounts.models import Branch, ServiceArea
 from kefu.accounts.scope import scope_of
-from kefu.core import refcache
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import can_view_pii
@@ -61,14 +61,9 @@ class CustomerIn:
     contacts: list[dict[str, Any]] | None = None
 
 
-def _default_branch() -> Branch | None:
-    branch = Branch.objects.filter(is_default=True, is_active=True).first()
-    return branch or Branch.objects.filter(is_active=True).order_by("id").first()
-
-
 def default_branch() -> Branch:
-    """The branch a request goes to when nothing names one (kept per process)."""
-    branch = refcache.get("default_branch", _default_branch)
+    """The branch a request goes to when nothing names one."""
+    branch = org.default_branch()
     if branch is None:
         raise ServiceError(Code.INVALID, _("尚未设置分支机构"), field="branch")
     return branch
@@ -78,17 +73,11 @@ def resolve_branch_area(branch_code: str, area_code: str) -> tuple[Branch, Servi
     """The branch and area named by code; an area alone decides the branch."""
     area = None
     if area_code:
-        area = refcache.get(
-            ("area", area_code),
-            lambda: ServiceArea.objects.select_related("branch").filter(code=area_code).first(),
-        )
+        area = org.area_by_code(area_code)
         if area is None or not area.is_active:
             raise ServiceError(Code.INVALID, _("片区不存在:%s") % area_code, field="area")
     if branch_code:
-        branch = refcache.get(
-            ("branch", branch_code),
-            lambda: Branch.objects.filter(code=branch_code, is_active=True).first(),
-        )
+        branch = org.active_branch(branch_code)
         if branch is None:
             raise ServiceError(Code.INVALID, _("分支机构不存在:%s") % branch_code, field="branch")
         if area is not None and area.branch_id != branch.id:

@@ -1,0 +1,47 @@
+"""The organization as every request reads it: branches and service areas, kept per process
+(kefu.core.refcache; the accounts app watches them, so a change is seen within a second).
+
+The objects returned are shared by the process: read them, never change or save them.
+"""
+
+from __future__ import annotations
+
+from kefu.accounts.models import Branch, ServiceArea
+from kefu.core import refcache
+
+
+def default_branch() -> Branch | None:
+    """The branch a request goes to when nothing names one: the default, else the first."""
+
+    def load() -> Branch | None:
+        branch = Branch.objects.filter(is_default=True, is_active=True).first()
+        return branch or Branch.objects.filter(is_active=True).order_by("id").first()
+
+    return refcache.get("default_branch", load)
+
+
+def active_branch(code: str) -> Branch | None:
+    """The active branch with ``code``."""
+    return refcache.get(
+        ("branch", code), lambda: Branch.objects.filter(code=code, is_active=True).first()
+    )
+
+
+def area_by_code(code: str) -> ServiceArea | None:
+    """The area with ``code``, active or not, with its branch."""
+    return refcache.get(
+        ("area", code),
+        lambda: ServiceArea.objects.select_related("branch").filter(code=code).first(),
+    )
+
+
+def branch(pk: int) -> Branch:
+    """The branch with id ``pk`` (a row's foreign key: it exists)."""
+    return refcache.get(("branch_id", pk), lambda: Branch.objects.get(pk=pk))
+
+
+def area(pk: int) -> ServiceArea:
+    """The area with id ``pk`` (a row's foreign key: it exists), with its branch."""
+    return refcache.get(
+        ("area_id", pk), lambda: ServiceArea.objects.select_related("branch").get(pk=pk)
+    )
