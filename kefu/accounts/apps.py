@@ -21,10 +21,11 @@ class AccountsConfig(AppConfig):
             ServiceArea,
             StaffProfile,
             ApiToken,
-            user,
             Group,
             Permission,
             user.groups.through,
             user.user_permissions.through,
             Group.permissions.through,
         )
+        # A login saves the user's last_login: that changes nothing kept.
+        refcache.watch(user, ignore_fields=frozenset({"last_login"}))

@@ -28,7 +28,9 @@ CHECK_EVERY = 1.0
 
 _lock = threading.Lock()
 _store: dict[Any, Any] = {}
-_state = {"generation": -1, "checked": 0.0}
+# "emptied" counts the times this process's store was emptied: a value read while it was
+# emptied (a change landed during the read) may be stale and is not kept.
+_state = {"generation": -1, "checked": 0.0, "emptied": 0}
 
 
 def clear() -> None:
@@ -36,6 +38,7 @@ def clear() -> None:
     with _lock:
         _store.clear()
         _state["checked"] = 0.0
+        _state["emptied"] += 1
 
 
 def _current_generation() -> int:
@@ -54,6 +57,7 @@ def _fresh() -> None:
     with _lock:
         if generation != _state["generation"]:
             _store.clear()
+            _state["emptied"] += 1
             _state["generation"] = generation
         _state["checked"] = now
 
@@ -65,9 +69,11 @@ def get(key: Any, load: Callable[[], T]) -> T:
         return _store[key]  # type: ignore[no-any-return]
     except KeyError:
         pass
+    emptied = _state["emptied"]
     value = load()
     with _lock:
-        _store[key] = value
+        if _state["emptied"] == emptied:
+            _store[key] = value
     return value
 
 
@@ -83,13 +89,24 @@ def changed(**_: Any) -> None:
     transaction.on_commit(clear)
 
 
-def watch(*models: type[Model]) -> None:
+def watch(*models: type[Model], ignore_fields: frozenset[str] = frozenset()) -> None:
     """Drop the cached reference data whenever a row of ``models`` is saved or deleted (for an
-    m2m ``through`` model, whenever the relation changes)."""
+    m2m ``through`` model, whenever the relation changes). A save of ``ignore_fields`` alone
+    (a user's ``last_login`` at each login) is not a change of what is kept."""
+
+    def saved(update_fields: frozenset[str] | None = None, **_: Any) -> None:
+        if update_fields is not None and update_fields <= ignore_fields:
+            return
+        changed()
+
+    def related(action: str = "", **_: Any) -> None:
+        if action.startswith("post_"):  # once a change, not before and after it
+            changed()
+
     for model in models:
         uid = f"refcache:{model._meta.label}"
         if model._meta.auto_created:
-            m2m_changed.connect(changed, sender=model, dispatch_uid=uid, weak=False)
+            m2m_changed.connect(related, sender=model, dispatch_uid=uid, weak=False)
         else:
-            post_save.connect(changed, sender=model, dispatch_uid=uid, weak=False)
+            post_save.connect(saved, sender=model, dispatch_uid=uid, weak=False)
             post_delete.connect(changed, sender=model, dispatch_uid=uid + ":delete", weak=False)

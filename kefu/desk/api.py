@@ -77,7 +77,7 @@ def create(request, payload: IntakeIn):
         with_relations=False,
     )
     body["tags"] = [tag.name for tag in ticket.written_tags]
-    body["deadlines"] = deadlines_out(ticket.intake_results["deadlines"])
+    body["deadlines"] = deadlines_out(ticket.intake_results.get("deadlines", []))
     return Reply(201, body)
 
 

@@ -16,7 +16,6 @@ import datetime as dt
 import functools
 import json
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -294,17 +293,12 @@ def _create_missing(wanted: dict[tuple, Delivery]) -> list[Delivery]:
     unique index decides what exists, so no lookup of the keys first (an IN-list of hundreds
     of keys on a growing table is where a big notice's time went, bench/notices.py)."""
     fresh = list(wanted.values())
-    if not _has_returning():
+    if not rows_sql.returns_rows():
         return _create_missing_slowly(wanted)
     made: list[Delivery] = []
     for start in range(0, len(fresh), INSERT_CHUNK):
         made += _insert_new(fresh[start : start + INSERT_CHUNK])
     return made
-
-
-def _has_returning() -> bool:
-    """PostgreSQL, or SQLite 3.35+ (RETURNING); Django 5.2 still runs on SQLite 3.31."""
-    return connection.vendor != "sqlite" or sqlite3.sqlite_version_info >= (3, 35)
 
 
 def _create_missing_slowly(wanted: dict[tuple, Delivery]) -> list[Delivery]:

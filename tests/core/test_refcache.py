@@ -109,3 +109,41 @@ def test_a_policy_switched_off_stops_choosing_deadlines_at_once(agent):
     assert active_policies() == []
     ticket = make_ticket(agent)
     assert ticket.intake_results["deadlines"] == []
+
+
+def _generation() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM core_cachegeneration WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def test_a_login_keeps_what_every_process_read(agent, client):
+    active_type("repair")
+    before = _generation()
+    client.force_login(agent)  # saves last_login only
+    assert _generation() == before
+    with CaptureQueriesContext(connection) as queries:
+        active_type("repair")
+    assert len(queries) == 0
+    agent.first_name = "娜"
+    agent.save()  # a real change of a watched row
+    assert _generation() == before + 1
+
+
+def test_a_relation_change_moves_the_counter_once(agent):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="夜班")
+    before = _generation()
+    agent.groups.add(group)
+    assert _generation() == before + 1
+
+
+def test_a_value_read_while_a_change_landed_is_not_kept(agent):
+    def load_while_another_process_changes():
+        refcache.changed()  # the store is emptied during the read
+        return "stale"
+
+    assert refcache.get("probe", load_while_another_process_changes) == "stale"
+    assert refcache.get("probe", lambda: "fresh") == "fresh"

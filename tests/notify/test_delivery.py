@@ -338,9 +338,10 @@ def test_one_sms_to_many_numbers_is_written_at_once_and_sent_once_per_key(
 
 
 def test_an_sqlite_without_returning_creates_each_delivery_once_too(agent, monkeypatch):
+    from kefu.core.db import rows
     from kefu.notify import services as notify
 
-    monkeypatch.setattr(notify, "_has_returning", lambda: False)
+    monkeypatch.setattr(rows, "returns_rows", lambda: False)
     keys = notify.send_sms_many(
         [("13800000001", "k1"), ("13800000002", "k2")], event="x", context={}
     )

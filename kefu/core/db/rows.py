@@ -25,11 +25,11 @@ def columns(model: type[Model]) -> list[Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # a few models, a few row counts each
 def insert_sql(model: type[Model], count: int, tail: str) -> str:
     """``INSERT INTO <table> (<columns>) VALUES (...), ... <tail>`` for ``count`` rows."""
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in columns(model) if f.column)
+    names = ", ".join(quote(str(f.column)) for f in columns(model))
     one = "(" + ", ".join(["%s"] * len(columns(model))) + ")"
     table = quote(model._meta.db_table)
     return f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * count)} {tail}".rstrip()
@@ -50,13 +50,21 @@ def values(rows: Sequence[Model]) -> list[Any]:
     return params
 
 
+def returns_rows() -> bool:
+    """Whether an INSERT can say what it wrote (RETURNING): PostgreSQL, SQLite 3.35 and newer.
+    Django 5.2 still runs on SQLite 3.31."""
+    return bool(connection.features.can_return_rows_from_bulk_insert)
+
+
 def insert(rows: Sequence[M]) -> list[M]:
     """Write new ``rows`` of one model in one statement and give them their ids."""
     if not rows:
         return []
     model = type(rows[0])
-    if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35
-        return model._default_manager.bulk_create(rows)
+    if not returns_rows():
+        for row in rows:  # one at a time: each learns its id (bulk_create would not say)
+            row.save(force_insert=True)
+        return list(rows)
     pk = model._meta.pk
     assert pk is not None and pk.column is not None
     sql = insert_sql(model, len(rows), f"RETURNING {connection.ops.quote_name(pk.column)}")
