@@ -22,7 +22,7 @@ from kefu.desk.schemas import (
     deadlines_out,
     ticket_out,
 )
-from kefu.notices.services import create_ticket_for_notice
+from kefu.desk.services import take_request
 from kefu.tickets import selectors, services
 from kefu.tickets.models import Channel, Priority, Status
 from kefu.tickets.selectors import TicketFilters
@@ -56,18 +56,9 @@ def ticket_detail(request, serial: str) -> dict:
 @router.post("", response={201: TicketOut})
 def create(request, payload: IntakeIn):
     """Record a request (受理). Returns 201 with the serial number (流水号)."""
-    if payload.notice_id is not None:
-        ticket = create_ticket_for_notice(
-            payload, actor=request.user, notice_id=payload.notice_id, department=payload.department
-        )
+    ticket = take_request(payload, actor=request.user, accept=payload.accept)
+    if payload.notice_id is not None:  # the link to the notice wrote more: read it back
         return Reply(201, ticket_detail(request, ticket.serial))
-    ticket = services.create_ticket(
-        payload,
-        actor=request.user,
-        accept=payload.accept,
-        department=payload.department,
-        assignee=payload.assignee,
-    )
     # The new ticket, its tags and timeline are in memory: nothing is read back.
     body = ticket_out(
         ticket,

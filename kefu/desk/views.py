@@ -15,8 +15,8 @@ from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args
+from kefu.desk import services as desk_services
 from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
-from kefu.notices import services as notice_services
 from kefu.notices.selectors import active_notices_for_areas
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import hooks, selectors, services
@@ -113,17 +113,7 @@ def intake(request):
                     "promised": cleaned["told"].get("promised"),
                 },
             )
-        if data.notice_id:
-            ticket = notice_services.create_ticket_for_notice(
-                data,
-                actor=request.user,
-                notice_id=data.notice_id,
-                department=department,
-            )
-        else:
-            ticket = services.create_ticket(
-                data, actor=request.user, accept=True, department=department
-            )
+        ticket = desk_services.take_request(data, actor=request.user, accept=True)
     except ServiceError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return render(request, "tickets/partials/intake_form.html", context, status=422)

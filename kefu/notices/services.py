@@ -292,7 +292,9 @@ def link_ticket_to_notice(serial: str, *, actor, notice_id: int) -> NoticeLink:
 
 
 @transaction.atomic
-def create_ticket_for_notice(data, *, actor, notice_id: int, department: str = ""):
+def create_ticket_for_notice(
+    data, *, actor, notice_id: int, department: str = "", assignee: str = ""
+):
     """Record a call about an active notice: the ticket (as intake saves it) linked to the
     notice, in one transaction. Raises what intake and ``link_ticket_to_notice`` raise; a
     refused link leaves no ticket behind."""
@@ -301,6 +303,6 @@ def create_ticket_for_notice(data, *, actor, notice_id: int, department: str = "
         raise ServiceError(
             Code.INVALID_TRANSITION, _("只能关联已发布且未结束的公告"), field="notice_id"
         )
-    ticket = create_ticket(data, actor=actor, accept=True, department=department)
+    ticket = create_ticket(data, actor=actor, accept=True, department=department, assignee=assignee)
     link_ticket_to_notice(ticket.serial, actor=actor, notice_id=notice.pk)
     return ticket

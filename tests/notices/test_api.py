@@ -294,3 +294,28 @@ def test_a_call_against_a_closed_notice_writes_no_ticket(lead, agent, api_as):
     )
     assert (response.status_code, response.json()["field"]) == (409, "notice_id")
     assert Ticket.objects.count() == 0
+
+
+def test_a_call_against_a_notice_is_dispatched_as_the_request_says(
+    lead, agent, dept_handler, api_as
+):
+    notice = make_notice(lead, publish=True)
+    response = api_as(agent).post(
+        "/tickets",
+        {
+            "type": "repair",
+            "channel": "phone",
+            "content": "家里没水了",
+            "notice_id": notice.pk,
+            "department": dept_handler.staff.department.code,
+            "assignee": dept_handler.username,
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["status"], body["department"], body["assignee"]) == (
+        "dispatched",
+        dept_handler.staff.department.code,
+        dept_handler.username,
+    )
+    assert NoticeLink.objects.filter(notice=notice, ticket__serial=body["serial"]).exists()
