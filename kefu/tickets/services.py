@@ -277,7 +277,8 @@ def apply_transition(
 ) -> TicketEvent:
     """Validate and apply ``action`` to a ticket the caller has locked, write its timeline row
     and run the domains' reactions (time limits, complaint, callbacks) in the caller's
-    transaction. The one way every app moves a ticket; it announces nothing (the caller does).
+    transaction, then announce the change (live push after commit, webhooks). The one way every
+    app moves a ticket.
     """
     event = _change(
         ticket, actor=actor, action=action, note=note, department=department, assignee=assignee
@@ -285,6 +286,7 @@ def apply_transition(
     ticket.save()
     event.save()
     hooks.react(ticket, hooks.Change(action=action, at=event.at, actor=actor, event=event))
+    _announce(ticket, "ticket.changed")
     return event
 
 
@@ -389,7 +391,6 @@ def transition_ticket(
     apply_transition(
         ticket, actor=actor, action=action, note=note, department=department, assignee=assignee
     )
-    _announce(ticket, "ticket.changed")
     return ticket
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kefu.notify.models import WebhookEndpoint
 from kefu.tickets.services import transition_ticket
+from tests.dispatch.factories import make_order
 from tests.tickets.factories import make_ticket
 
 
@@ -60,3 +61,19 @@ def test_time_limit_and_complaint_events_reach_subscribed_integrators(
             },
         ),
     ]
+
+
+def test_a_work_order_sending_its_ticket_to_a_department_is_announced(
+    agent, http_receiver, django_capture_on_commit_callbacks
+):
+    ticket = make_ticket(agent, accept=True)
+    WebhookEndpoint.objects.create(name="crm", url=http_receiver.url, secret="k")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_order(agent, ticket_serial=ticket.serial)
+
+    changed = [
+        r.json()["data"]
+        for r in http_receiver.requests
+        if r.headers["X-Kefu-Event"].startswith("ticket.")
+    ]
+    assert changed == [{"type": "ticket.changed", "serial": ticket.serial, "status": "dispatched"}]
