@@ -27,6 +27,7 @@ T = TypeVar("T")
 CHECK_EVERY = 1.0
 
 _lock = threading.Lock()
+_local = threading.local()
 _store: dict[Any, Any] = {}
 # "emptied" counts the times this process's store was emptied: a value read while it was
 # emptied (a change landed during the read) may be stale and is not kept.
@@ -35,6 +36,7 @@ _state = {"generation": -1, "checked": 0.0, "emptied": 0}
 
 def clear() -> None:
     """Forget everything kept in this process (a change here; a test's start)."""
+    _local.changing = 0
     with _lock:
         _store.clear()
         _state["checked"] = 0.0
@@ -62,15 +64,29 @@ def _fresh() -> None:
         _state["checked"] = now
 
 
-def get(key: Any, load: Callable[[], T]) -> T:
-    """What ``load()`` returns, read once and kept until a watched model changes."""
+def get(key: Any, load: Callable[[], T], *, keep_none: bool = False) -> T:
+    """What ``load()`` returns, read once and kept until a watched model changes.
+
+    A load that finds nothing (None) is not kept unless ``keep_none``: keys made of what a
+    request sent (a token, a code) would otherwise let anyone fill the store with misses.
+    """
     _fresh()
     try:
         return _store[key]  # type: ignore[no-any-return]
     except KeyError:
         pass
+    changing = getattr(_local, "changing", 0)
+    if changing:
+        if _depth() >= changing:  # this thread's change is not committed yet
+            return load()
+        # The block that changed a watched row has ended without its commit having cleared
+        # the store (rolled back): what was kept meanwhile may be a change that never happened.
+        _local.changing = 0
+        clear()
     emptied = _state["emptied"]
     value = load()
+    if value is None and not keep_none:
+        return value
     with _lock:
         if _state["emptied"] == emptied:
             _store[key] = value
@@ -86,7 +102,24 @@ def changed(**_: Any) -> None:
         cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = 1")  # noqa: S608
         if cursor.rowcount == 0:
             cursor.execute(f"INSERT INTO {table} (id, value) VALUES (1, 1)")  # noqa: S608
-    transaction.on_commit(clear)
+    if _depth():
+        # Until this block ends, this thread's reads are not kept (they see the change, which
+        # a rollback would undo); the commit empties the store once more.
+        _local.changing = _depth()
+        transaction.on_commit(_committed)
+
+
+def _depth() -> int:
+    """How many atomic blocks this thread's connection is in, not counting those a test case
+    wraps around each test (as Django itself does for durable blocks): there, a test's own
+    transaction stands for the database and its changes count as committed."""
+    blocks = connection.atomic_blocks
+    return len([b for b in blocks if not getattr(b, "_from_testcase", False)])
+
+
+def _committed() -> None:
+    _local.changing = 0
+    clear()
 
 
 def watch(*models: type[Model], ignore_fields: frozenset[str] = frozenset()) -> None:

@@ -117,7 +117,9 @@ def _templates(event: str) -> dict[tuple[str, str], Template]:
 def _rule(event: str) -> EventRule | None:
     """Which channels the event goes out on, kept per process (kefu.core.refcache)."""
     return refcache.get(
-        ("notify_rule", event), lambda: EventRule.objects.filter(event=event).first()
+        ("notify_rule", event),
+        lambda: EventRule.objects.filter(event=event).first(),
+        keep_none=True,  # events are named in the code, not by requests: "no rule" is kept
     )
 
 

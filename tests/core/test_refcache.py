@@ -147,3 +147,23 @@ def test_a_value_read_while_a_change_landed_is_not_kept(agent):
 
     assert refcache.get("probe", load_while_another_process_changes) == "stale"
     assert refcache.get("probe", lambda: "fresh") == "fresh"
+
+
+def test_nothing_found_is_not_kept_so_made_up_keys_cannot_fill_the_store(agent):
+    for i in range(50):
+        assert authenticate_token(f"kefu_made-up-{i}") is None
+        assert refcache.get(("area", f"nowhere-{i}"), lambda: None) is None
+    assert not any(key[0] in ("api_token", "area") for key in refcache._store)
+
+
+def test_what_is_read_during_an_uncommitted_change_is_not_kept_after_a_rollback(agent):
+    from django.db import transaction
+
+    assert active_type("repair").label == "报修"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        repair = TicketType.objects.get(code="repair")
+        repair.label = "报修(未生效)"
+        repair.save()  # a change of a watched row, then the transaction fails
+        assert active_type("repair").label == "报修(未生效)"  # this thread sees its change
+        raise RuntimeError
+    assert active_type("repair").label == "报修"
