@@ -35,17 +35,17 @@ def sole_active_owner(number: str) -> Customer | None:
     the ORM each time (that took longer than the database did); the customer comes with its
     branch and area from the per-process store (kefu.core.refcache).
     """
-    rows = _run_owner_query(number)
-    if len(rows) != 1:
-        return None
-    customer = Customer.from_db(connection.alias, _OWNER_FIELDS, rows[0])
+    # raw(): the database's values converted as the ORM converts them (aware times on SQLite).
+    owners = list(Customer.objects.raw(_owner_sql(), [True, number]))
+    return _with_org(owners[0]) if len(owners) == 1 else None
+
+
+def _with_org(customer: Customer) -> Customer:
+    """The customer with its branch and area from the per-process store, not joined."""
     customer.branch = org.branch(customer.branch_id)
     if customer.area_id is not None:
         customer.area = org.area(customer.area_id)
     return customer
-
-
-_OWNER_FIELDS = [f.attname for f in Customer._meta.concrete_fields]
 
 
 @functools.cache
@@ -65,20 +65,15 @@ def _owner_sql() -> str:
     )
 
 
-def _run_owner_query(number: str) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(_owner_sql(), [True, number])
-        return list(cursor.fetchall())
-
-
 def lookup_by_phone(actor: Actor | None, raw_phone: str, *, limit: int = 5) -> list[Customer]:
     """Customers with this number, most recently updated first (one indexed equality)."""
     number = normalize_phone(raw_phone)
     if not number:
         return []
     owners = CustomerPhone.objects.filter(number=number).values("customer_id")[:50]
-    customers = list(
-        visible_customers(actor)
+    return [
+        _with_org(customer)
+        for customer in visible_customers(actor)
         .filter(id__in=owners)
         .prefetch_related(
             "tags",
@@ -87,12 +82,7 @@ def lookup_by_phone(actor: Actor | None, raw_phone: str, *, limit: int = 5) -> l
             Prefetch("phones", queryset=CustomerPhone.objects.select_related("contact")),
         )
         .order_by("-is_active", "-updated_at")[:limit]
-    )
-    for customer in customers:  # from the per-process store, not joined on every call
-        customer.branch = org.branch(customer.branch_id)
-        if customer.area_id is not None:
-            customer.area = org.area(customer.area_id)
-    return customers
+    ]
 
 
 def list_customers(

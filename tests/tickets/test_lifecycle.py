@@ -7,6 +7,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kefu.core.errors import ServiceError
+from kefu.customers.models import Customer
 from kefu.customers.services import deactivate_customer
 from kefu.tickets import services
 from kefu.tickets.models import Status, Ticket, TicketEvent
@@ -147,6 +148,8 @@ def test_intake_names_the_caller_only_when_one_active_customer_has_the_number(ag
     ticket = make_ticket(agent, caller_number="13900002222")
     assert ticket.customer == tenant
     assert (ticket.branch, ticket.area) == (tenant.branch, tenant.area)
+    # The customer is read as the ORM reads it: its times compare with the stored ones.
+    assert ticket.customer.updated_at == Customer.objects.get(pk=tenant.pk).updated_at
     assert make_ticket(agent, caller_number="13900003333").customer is None  # nobody's
 
 
