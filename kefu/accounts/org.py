@@ -6,7 +6,7 @@ The objects returned are shared by the process: read them, never change or save 
 
 from __future__ import annotations
 
-from kefu.accounts.models import Branch, ServiceArea
+from kefu.accounts.models import Branch, Department, ServiceArea
 from kefu.core import refcache
 
 
@@ -45,3 +45,23 @@ def area(pk: int) -> ServiceArea:
     return refcache.get(
         ("area_id", pk), lambda: ServiceArea.objects.select_related("branch").get(pk=pk)
     )
+
+
+def department_choices() -> list[tuple[str, str]]:
+    """The active departments as a form offers them: (code, "name(branch)")."""
+
+    def load() -> list[tuple[str, str]]:
+        rows = Department.objects.filter(is_active=True).select_related("branch").order_by("id")
+        return [(d.code, str(d)) for d in rows]
+
+    return refcache.get("department_choices", load)
+
+
+def area_choices() -> list[tuple[str, str]]:
+    """The active service areas as a form offers them: (code, "branch · area")."""
+
+    def load() -> list[tuple[str, str]]:
+        rows = ServiceArea.objects.filter(is_active=True).select_related("branch")
+        return [(a.code, f"{a.branch.name} · {a.name}") for a in rows.order_by("branch_id", "code")]
+
+    return refcache.get("area_choices", load)

@@ -146,11 +146,6 @@ def authenticate_token(token: str) -> User | None:
     return copy.copy(record.user)
 
 
-def revoke_api_token(*, token_id: int, actor: Actor | None) -> None:
-    ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    refcache.changed()  # an update() sends no signal: every process forgets the token now
-
-
 def revoke_api_tokens(*, prefix: str) -> int:
     """Revoke the live tokens starting with ``prefix`` (as printed, ``kefu_XXXXXXX``); how
     many. Every process refuses them from now on (kefu.core.refcache)."""
@@ -158,7 +153,7 @@ def revoke_api_tokens(*, prefix: str) -> int:
         revoked_at=timezone.now()
     )
     if count:
-        refcache.changed()
+        refcache.changed()  # an update() sends no signal: every process forgets them now
     return count
 
 

@@ -23,7 +23,7 @@ class ComplaintPage:
     confirmations: list
     categories: list
     hotlines: list
-    group_members: list
+    group_size: int
 
 
 def complaint_page(ticket, actor) -> ComplaintPage | None:
@@ -40,12 +40,8 @@ def complaint_page(ticket, actor) -> ComplaintPage | None:
         return None
     complaint.ticket = ticket
     plans = list(complaint.plans.select_related("proposed_by").order_by("-version"))
-    members = []
-    if complaint.group is not None:
-        members = [
-            m.ticket.serial
-            for m in complaint.group.members.select_related("ticket").order_by("received_at", "id")
-        ]
+    # An outage's group has hundreds of members: the page shows how many, not which.
+    group_size = complaint.group.members.count() if complaint.group is not None else 0
     return ComplaintPage(
         complaint=complaint,
         plan=plans[0] if plans else None,
@@ -58,5 +54,5 @@ def complaint_page(ticket, actor) -> ComplaintPage | None:
         confirmations=Confirmation.choices,
         categories=list(Category.objects.filter(is_active=True)),
         hotlines=list(MunicipalHotline.objects.filter(is_active=True)),
-        group_members=members,
+        group_size=group_size,
     )

@@ -46,7 +46,6 @@ from kefu.tickets.timeline import record_event
 MAX_TEXT = 5000
 OVERRIDE_ROLES: set[str] = {Role.SUPERVISOR, Role.GENERAL_MANAGER, Role.ADMIN}
 GROUP_ROLES: set[str] = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
-DEPT_ROLES: set[str] = {Role.DEPT_HANDLER, Role.DEPT_HEAD}
 
 
 def _text(value: str, field: str, *, required: bool = True, message: str = "") -> str:

@@ -15,7 +15,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Branch, ServiceArea
+from kefu.accounts import org
+from kefu.accounts.models import ServiceArea
 from kefu.accounts.scope import scope_of
 from kefu.core.calendar import start_of_day
 from kefu.dispatch import models as dispatch_models
@@ -167,13 +168,12 @@ def scope_label(actor) -> str:
     scope = scope_of(actor)
     if scope.branch_id is None:
         return _("全中心")
-    name = Branch.objects.filter(pk=scope.branch_id).values_list("name", flat=True).first()
-    return name or _("全中心")
+    return org.branch(scope.branch_id).name
 
 
 def get_wall(actor, *, now: dt.datetime | None = None) -> Wall:
-    """Everything the wall shows, for a viewer ``can_see_wall`` accepted. Five queries, six
-    for a branch's staff (its name), plus what ``latency_summary`` runs."""
+    """Everything the wall shows, for a viewer ``can_see_wall`` accepted. Five queries (a branch's
+    name is kept per process), plus what ``latency_summary`` runs."""
     now = now or timezone.now()
     return Wall(
         at=now,

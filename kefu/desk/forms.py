@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kefu.accounts.models import Branch, Department, ServiceArea
+from kefu.accounts import org
+from kefu.accounts.models import Branch
 from kefu.complaints.models import Category, Source
 from kefu.core.schemas import SchemaForm
 from kefu.desk.schemas import IntakeIn
@@ -17,15 +18,8 @@ def _type_choices():
     return [(t.code, str(t)) for t in TicketType.objects.filter(is_active=True)]
 
 
-def _departments() -> list[tuple[str, str]]:
-    return [
-        (d.code, str(d)) for d in Department.objects.filter(is_active=True).select_related("branch")
-    ]
-
-
 def _area_choices():
-    areas = ServiceArea.objects.filter(is_active=True).select_related("branch")
-    return [("", _("— 按客户档案 —")), *((a.code, f"{a.branch.name} · {a.name}") for a in areas)]
+    return [("", _("— 按客户档案 —")), *org.area_choices()]
 
 
 def _category_choices():
@@ -36,7 +30,7 @@ def _category_choices():
 
 
 def _department_choices():
-    return [("", _("— 暂不派工 —")), *_departments()]
+    return [("", _("— 暂不派工 —")), *org.department_choices()]
 
 
 class IntakeForm(SchemaForm):
@@ -129,7 +123,7 @@ class QueueForm(forms.Form):
     )
     department = forms.ChoiceField(
         required=False,
-        choices=lambda: [("", _("全部部门")), *_departments()],
+        choices=lambda: [("", _("全部部门")), *org.department_choices()],
     )
     priority = forms.ChoiceField(required=False, choices=[("", _("全部优先级"))] + Priority.choices)
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

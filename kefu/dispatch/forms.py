@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kefu.accounts.models import Department, ServiceArea
+from kefu.accounts import org
 from kefu.core.schemas import SchemaForm
 from kefu.dispatch.models import Kind, Source
 from kefu.dispatch.schemas import OrderIn
@@ -16,15 +16,11 @@ SOURCES = [(Source.PHONE, Source.PHONE.label), (Source.WEB, Source.WEB.label)]
 
 
 def _departments() -> list[tuple[str, str]]:
-    rows = Department.objects.filter(is_active=True).select_related("branch")
-    return [("", "---------"), *((d.code, str(d)) for d in rows)]
+    return [("", "---------"), *org.department_choices()]
 
 
 def _areas() -> list[tuple[str, str]]:
-    return [
-        ("", "---------"),
-        *((a.code, str(a)) for a in ServiceArea.objects.filter(is_active=True)),
-    ]
+    return [("", "---------"), *org.area_choices()]
 
 
 class OrderForm(SchemaForm):
@@ -76,7 +72,7 @@ class DispatchForm(forms.Form):
     assignee = forms.CharField(label=_("外勤人员(用户名或工号)"), max_length=40, required=False)
     crew = forms.IntegerField(label=_("班组"), required=False, widget=forms.Select)
     department = forms.CharField(label=_("改派部门"), max_length=30, required=False)
-    dispatcher = forms.CharField(label=_("抄送调度员"), required=False)
+    dispatcher = forms.CharField(label=_("抄送调度员"), max_length=40, required=False)
     note = forms.CharField(label=_("说明"), max_length=2000, required=False)
 
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kefu.accounts.models import ServiceArea
+from kefu.accounts import org
 from kefu.core.schemas import SchemaForm
 from kefu.notices.models import Notice
 from kefu.notices.schemas import NoticeEditIn
@@ -13,7 +13,7 @@ WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H
 
 
 def _area_choices() -> list[tuple[str, str]]:
-    return [(a.code, str(a)) for a in ServiceArea.objects.filter(is_active=True).order_by("code")]
+    return org.area_choices()
 
 
 class NoticeForm(SchemaForm):

@@ -27,7 +27,7 @@ class NoticeIn(InputSchema):
     are service area codes. Times left out are refused by the service, in words."""
 
     kind: Notice.Kind
-    title: str = Field(..., max_length=200)
+    title: str = Field(..., max_length=100)  # the column's and the service's limit
     content: str = Field("", max_length=5000)
     areas: list[str] = Field(default_factory=list, max_length=200, description="service area codes")
     streets: str = Field("", max_length=2000, description="affected streets / buildings")

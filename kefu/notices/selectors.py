@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from kefu.accounts import org
 from kefu.accounts.models import ServiceArea
 from kefu.core.errors import Code, ServiceError
 from kefu.core.paging import PER_PAGE, Page, paginate
@@ -65,13 +66,6 @@ def _active_in(area_id: int) -> QuerySet[Notice]:
     )
 
 
-def active_notices_for_area(area: ServiceArea | int | None) -> list[Notice]:
-    """The published (not yet closed) notices that affect ``area``, soonest start first."""
-    if area is None:
-        return []
-    return list(_active_in(area.pk if isinstance(area, ServiceArea) else area))
-
-
 def active_notices_for_areas(area_ids) -> list[Notice]:
     """The published notices affecting any of ``area_ids`` (a caller with several customer
     records), each once, soonest start first."""
@@ -93,7 +87,7 @@ def affected_notices(
 ) -> Page[Notice]:
     """Active notices of the area with code ``area_code``, soonest start first, one page.
     Raises NOT_FOUND for an unknown area or for who may not read notices."""
-    area = ServiceArea.objects.filter(code=area_code).first() if can_read(actor) else None
+    area = org.area_by_code(area_code) if can_read(actor) else None
     if area is None:
         raise ServiceError(Code.NOT_FOUND, _("片区不存在"), field="area")
     return paginate(_active_in(area.pk), page=page, per_page=per_page)

@@ -28,8 +28,6 @@ from kefu.tickets.models import TicketEvent
 from kefu.tickets.services import create_ticket
 from kefu.tickets.timeline import record_event
 
-TITLE_MAX = 100
-
 State = Notice.State
 
 
@@ -45,13 +43,10 @@ def _require_publisher(actor) -> None:
 
 
 def _clean(data: NoticeIn) -> tuple[dict, list[ServiceArea]]:
-    if data.kind not in Notice.Kind.values:
-        raise ServiceError(Code.INVALID, _("公告类型无效"), field="kind")
-    title = (data.title or "").strip()
+    # The kind and the title's length are declared in NoticeIn (checked before this runs).
+    title = data.title.strip()
     if not title:
         raise ServiceError(Code.INVALID, _("请填写标题"), field="title")
-    if len(title) > TITLE_MAX:
-        raise ServiceError(Code.INVALID, _("标题最多 100 个字符"), field="title")
     if data.starts_at is None:
         raise ServiceError(Code.INVALID, _("请填写开始时间"), field="starts_at")
     if data.expected_end is None:

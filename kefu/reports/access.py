@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Branch, Role
+from kefu.accounts import org
+from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 
@@ -31,4 +32,4 @@ def access_reports(actor):
         raise ServiceError(Code.FORBIDDEN, _("无权查看统计报表"))
     if scope.branch_id is None:
         return None
-    return Branch.objects.get(pk=scope.branch_id)
+    return org.branch(scope.branch_id)

@@ -319,3 +319,12 @@ def test_a_call_against_a_notice_is_dispatched_as_the_request_says(
         dept_handler.username,
     )
     assert NoticeLink.objects.filter(notice=notice, ticket__serial=body["serial"]).exists()
+
+
+def test_a_title_too_long_is_refused_in_the_staffs_words_and_nothing_saved(lead, api_as):
+    response = api_as(lead).post("/notices", {**BODY, "title": "长" * 101})
+    assert response.status_code == 422, response.content
+    assert [(e["field"], e["message"]) for e in response.json()["errors"]] == [
+        ("title", "最多 100 个字符")
+    ]
+    assert Notice.objects.count() == 0
