@@ -21,6 +21,7 @@ from kefu.customers.api import router as customers_router
 from kefu.desk.api import router as tickets_router
 from kefu.dispatch.api import router as dispatch_router
 from kefu.followups.api import router as followups_router
+from kefu.knowledge.api import router as knowledge_router
 from kefu.notices.api import router as notices_router
 from kefu.notify.api import router as notify_router
 from kefu.reports.api import router as reports_router
@@ -117,3 +118,4 @@ api.add_router("/followups", followups_router)
 api.add_router("/reports", reports_router)
 api.add_router("/notices", notices_router)
 api.add_router("/workorders", dispatch_router)
+api.add_router("/knowledge", knowledge_router)

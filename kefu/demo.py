@@ -4,7 +4,9 @@ customers and tickets in every state, all written through the real services."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,11 +24,16 @@ from kefu.dispatch.models import Crew, DispatchDesk
 from kefu.dispatch.schemas import OrderIn
 from kefu.followups.models import CallbackTask
 from kefu.followups.services import record_attempt
+from kefu.knowledge import services as knowledge_services
+from kefu.knowledge.models import Category as KnowledgeCategory
+from kefu.knowledge.schemas import ArticleIn
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 from kefu.tickets.schemas import TicketIn
+
+FIXTURES = Path(__file__).parent / "knowledge" / "fixtures"
 
 DEMO_PASSWORD = "kefu-demo-2025"
 
@@ -288,6 +295,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_outage(made, rng)
     _seed_notice()
     _seed_dispatch(rng)
+    _seed_knowledge()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -453,6 +461,53 @@ def _seed_notice() -> None:
         actor=lead,
     )
     notice_services.publish_notice(notice.id, actor=lead)
+
+
+def _seed_knowledge() -> None:
+    """The demo knowledge base (kefu/knowledge/fixtures/demo_articles.json, our own writing):
+    written by the agent, approved by the team lead; a few left as drafts, one under review,
+    one retired, one with an edit waiting for approval."""
+    agent = get_user_model().objects.get(username="agent")
+    lead = get_user_model().objects.get(username="lead")
+    rows = json.loads((FIXTURES / "demo_articles.json").read_text(encoding="utf-8"))
+    for order, name in enumerate(dict.fromkeys(row["category"] for row in rows)):
+        KnowledgeCategory.objects.get_or_create(name=name, defaults={"order": order})
+    for index, row in enumerate(rows):
+        article = knowledge_services.create_article(
+            ArticleIn(
+                kind=row["kind"],
+                audience=row["audience"],
+                category=row["category"],
+                title=row["title"],
+                body=row["body"],
+                tags=row["tags"],
+                ticket_types=row["ticket_types"],
+            ),
+            actor=agent,
+        )
+        if index in (5, 17):
+            continue  # drafts
+        knowledge_services.submit_article(article.pk, actor=agent)
+        if index == 11:
+            continue  # waiting for the team lead
+        knowledge_services.approve_article(article.pk, actor=lead)
+        if index == 23:
+            knowledge_services.retire_article(article.pk, actor=lead, note="内容已过时")
+        if index == 2:
+            knowledge_services.edit_article(
+                article.pk,
+                ArticleIn(
+                    kind=row["kind"],
+                    audience=row["audience"],
+                    category=row["category"],
+                    title=row["title"],
+                    body=row["body"] + "\n(补充:如有疑问请拨打客服热线。)",
+                    tags=row["tags"],
+                    ticket_types=row["ticket_types"],
+                    note="补充热线说明",
+                ),
+                actor=agent,
+            )
 
 
 def _seed_dispatch(rng: random.Random) -> None:

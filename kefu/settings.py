@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "kefu.dispatch",
     "kefu.notices",
     "kefu.telephony",
+    "kefu.knowledge",
     "kefu.desk",
     "kefu.reports",
     "kefu.dashboard",

@@ -12,6 +12,7 @@ from kefu.desk import views as ticket_views
 from kefu.dispatch import mobile as field_views
 from kefu.dispatch import views as dispatch_views
 from kefu.followups import views as followup_views
+from kefu.knowledge import views as knowledge_views
 from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
 from kefu.reports import views as report_views
@@ -63,6 +64,15 @@ urlpatterns = [
     path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
     path("notices/<int:notice_id>/<slug:name>", notice_views.notice_action, name="notice-action"),
     path("portal/notices/", notice_views.portal_notices, name="portal-notices"),
+    path("knowledge/", knowledge_views.search_page, name="knowledge"),
+    path("knowledge/suggest", knowledge_views.suggest, name="knowledge-suggest"),
+    path("knowledge/manage/", knowledge_views.manage, name="knowledge-manage"),
+    path("knowledge/new", knowledge_views.edit, name="knowledge-new"),
+    path("knowledge/synonyms/", knowledge_views.synonyms, name="knowledge-synonyms"),
+    path("knowledge/files/<int:attachment_id>", knowledge_views.file, name="knowledge-file"),
+    path("knowledge/<int:article_id>/", knowledge_views.article, name="knowledge-article"),
+    path("knowledge/<int:article_id>/edit", knowledge_views.edit, name="knowledge-edit"),
+    path("knowledge/<int:article_id>/<slug:name>", knowledge_views.action, name="knowledge-action"),
     path("workorders/", dispatch_views.order_list, name="workorders"),
     path("workorders/new", dispatch_views.order_new, name="workorder-new"),
     path("workorders/preview", dispatch_views.preview, name="workorder-preview"),

@@ -108,6 +108,7 @@ REFERENCE_LOADERS = [
     ("kefu.followups.migrations.0002_default_rules", "add_rules"),
     ("kefu.dispatch.migrations.0002_default_templates", "add_templates"),
     ("kefu.dispatch.migrations.0003_default_rules", "load"),
+    ("kefu.knowledge.migrations.0003_default_synonyms", "add_groups"),
 ]
 
 

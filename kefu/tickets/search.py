@@ -17,6 +17,8 @@ import jieba
 from django.db import connection
 from django.db.models import QuerySet
 
+from kefu.core.db.vendor import execute_for_vendor
+
 if TYPE_CHECKING:
     from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
@@ -127,12 +129,8 @@ PG_TEARDOWN = ["DROP INDEX IF EXISTS ticket_search_gin"]
 
 
 def install(schema_editor: BaseDatabaseSchemaEditor) -> None:
-    statements = PG_SETUP if schema_editor.connection.vendor == "postgresql" else SQLITE_SETUP
-    for sql in statements:
-        schema_editor.execute(sql)
+    execute_for_vendor(schema_editor, postgresql=PG_SETUP, sqlite=SQLITE_SETUP)
 
 
 def uninstall(schema_editor: BaseDatabaseSchemaEditor) -> None:
-    statements = PG_TEARDOWN if schema_editor.connection.vendor == "postgresql" else SQLITE_TEARDOWN
-    for sql in statements:
-        schema_editor.execute(sql)
+    execute_for_vendor(schema_editor, postgresql=PG_TEARDOWN, sqlite=SQLITE_TEARDOWN)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -25,6 +24,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 from kefu.core.services import get_or_create_tags, next_serial
+from kefu.core.uploads import checked_upload
 from kefu.customers.access import visible_customers
 from kefu.customers.selectors import sole_active_owner
 from kefu.customers.services import resolve_branch_area
@@ -440,18 +440,11 @@ def add_attachment(serial: str, *, actor: Actor, upload: UploadedFile[bytes] | N
     ticket = access_ticket(actor, serial, for_update=True)
     if scope_of(actor).role == Role.QUALITY:
         raise ServiceError(Code.FORBIDDEN, _("无权上传附件"))
-    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-    if upload is None or not upload.name or upload.size is None:
-        raise ServiceError(Code.INVALID, _("请选择文件"), field="file")
-    if upload.size > limit:
-        raise ServiceError(
-            Code.TOO_LARGE, _("附件不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="file"
-        )
-    name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "file"
+    upload, name, size = checked_upload(upload)
     attachment = Attachment(
         ticket=ticket,
         name=name,
-        size=upload.size,
+        size=size,
         content_type=(getattr(upload, "content_type", "") or "")[:100],
         uploaded_by=actor if actor.is_authenticated else None,  # always: access_ticket passed
     )
@@ -461,7 +454,7 @@ def add_attachment(serial: str, *, actor: Actor, upload: UploadedFile[bytes] | N
         ticket,
         actor=actor,
         kind=TicketEvent.Kind.ATTACHMENT,
-        data={"attachment_id": attachment.id, "name": name, "size": upload.size},
+        data={"attachment_id": attachment.id, "name": name, "size": size},
     )
     return attachment
 

@@ -20,6 +20,7 @@ from kefu.notify import services as notify
 from tests.customers.factories import make_customer
 from tests.dispatch.factories import make_field, make_order
 from tests.followups.factories import resolved_complaint
+from tests.knowledge.factories import publish
 from tests.notices.factories import make_notice
 from tests.tickets.factories import make_ticket
 
@@ -31,6 +32,8 @@ ENVELOPE = {"items": list, "count": int, "count_capped": bool, "page": int, "per
 REFERENCE_LISTS = {
     "/api/v1/complaints/categories",
     "/api/v1/complaints/hotlines",
+    "/api/v1/knowledge/categories",
+    "/api/v1/knowledge/synonyms",
 }
 # GET operations that declare no JSON schema, and what they answer instead of a list.
 UNTYPED = {
@@ -170,7 +173,21 @@ def _tracking(world):
     return agent, {}, {"serial": order.serial}
 
 
+def _articles(world):
+    agent, lead = world["people"]["agent"], world["people"]["lead"]
+    for n in range(3):
+        publish(agent, lead, f"{n}号停水问答", f"第{n}条")
+    return agent, {}, {}
+
+
+def _article_search(world):
+    _articles(world)
+    return world["people"]["agent"], {"q": "停水"}, {}
+
+
 ROWS = {
+    "/api/v1/knowledge/articles": _articles,
+    "/api/v1/knowledge/search": _article_search,
     "/api/v1/tickets": _tickets,
     "/api/v1/customers": _customers,
     "/api/v1/notifications": _notifications,
