@@ -473,18 +473,8 @@ def _seed_knowledge() -> None:
     for order, name in enumerate(dict.fromkeys(row["category"] for row in rows)):
         KnowledgeCategory.objects.get_or_create(name=name, defaults={"order": order})
     for index, row in enumerate(rows):
-        article = knowledge_services.create_article(
-            ArticleIn(
-                kind=row["kind"],
-                audience=row["audience"],
-                category=row["category"],
-                title=row["title"],
-                body=row["body"],
-                tags=row["tags"],
-                ticket_types=row["ticket_types"],
-            ),
-            actor=agent,
-        )
+        data = ArticleIn.model_validate(row)
+        article = knowledge_services.create_article(data, actor=agent)
         if index in (5, 17):
             continue  # drafts
         knowledge_services.submit_article(article.pk, actor=agent)
@@ -494,20 +484,8 @@ def _seed_knowledge() -> None:
         if index == 23:
             knowledge_services.retire_article(article.pk, actor=lead, note="内容已过时")
         if index == 2:
-            knowledge_services.edit_article(
-                article.pk,
-                ArticleIn(
-                    kind=row["kind"],
-                    audience=row["audience"],
-                    category=row["category"],
-                    title=row["title"],
-                    body=row["body"] + "\n(补充:如有疑问请拨打客服热线。)",
-                    tags=row["tags"],
-                    ticket_types=row["ticket_types"],
-                    note="补充热线说明",
-                ),
-                actor=agent,
-            )
+            more = {"body": data.body + "\n(补充:如有疑问请拨打客服热线。)", "note": "补充热线说明"}
+            knowledge_services.edit_article(article.pk, data.model_copy(update=more), actor=agent)
 
 
 def _seed_dispatch(rng: random.Random) -> None:

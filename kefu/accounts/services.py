@@ -157,6 +157,17 @@ def revoke_api_tokens(*, prefix: str) -> int:
     return count
 
 
+def display_name(user: Actor | None) -> str:
+    """How a person is named on pages, timelines and messages: the staff name, else the
+    login; "" for nobody."""
+    if user is None:
+        return ""
+    staff = staff_of(user)
+    if staff is not None and staff.display_name:
+        return staff.display_name
+    return str(user.get_username()) if user.is_authenticated else ""
+
+
 def staff_of(user: Actor | None) -> StaffProfile | None:
     if user is None or not user.is_authenticated:  # no profile to read
         return None

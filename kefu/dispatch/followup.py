@@ -40,6 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.accounts.services import display_name
 from kefu.core.calendar import MAX_DAYS_SEARCHED, WorkingCalendar
 from kefu.dispatch.models import FIELD_STATUSES, DispatchDesk, Status, TrackingRecord, WorkOrder
 from kefu.dispatch.tracking import record_tracking
@@ -128,13 +129,6 @@ def overdue_text(late: dt.timedelta) -> str:
     return _("%d天") % days
 
 
-def _name(user) -> str:
-    if user is None:
-        return ""
-    staff = getattr(user, "staff", None)
-    return staff.display_name if staff is not None else user.username
-
-
 def _employee_no(user) -> str:
     staff = getattr(user, "staff", None) if user is not None else None
     return staff.employee_no if staff is not None else ""
@@ -195,7 +189,7 @@ def run_checks(now: dt.datetime | None = None) -> int:
                 assert checked is not None, "picked by its check time"
                 if row.status not in FIELD_STATUSES:
                     continue
-                who = _name(row.assignee) or (row.crew.name if row.crew is not None else "")
+                who = display_name(row.assignee) or (row.crew.name if row.crew is not None else "")
                 note = _("派工后检查:%(who)s%(state)s") % {
                     "who": who,
                     "state": _state_words(row.status),
@@ -205,7 +199,7 @@ def run_checks(now: dt.datetime | None = None) -> int:
                     told = [u for u in (row.dispatcher, row.dispatched_by) if u is not None]
                     told = list({u.pk: u for u in told}.values())
                     if told:
-                        note += _(",已提醒%s") % "、".join(_name(u) for u in told)
+                        note += _(",已提醒%s") % "、".join(display_name(u) for u in told)
                         alerts.append(
                             Alert(
                                 "workorder.check",
@@ -285,7 +279,7 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
     count = row.chase_count
     assert row.due_at is not None, "chased only when past its due time"
     late = now - row.due_at
-    assignee = _name(row.assignee) or (row.crew.name if row.crew is not None else "")
+    assignee = display_name(row.assignee) or (row.crew.name if row.crew is not None else "")
     context = {
         "serial": row.serial,
         # The number the customer knows: the ticket's when the order came from one.
@@ -315,7 +309,7 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
         dispatcher = row.dispatcher or (desk.dispatcher if desk is not None else None)
         if dispatcher is not None:
             alerts.append(Alert("workorder.chase", [dispatcher], context, key, row.ticket))
-            parts.append(_("通知调度员%s") % _name(dispatcher))
+            parts.append(_("通知调度员%s") % display_name(dispatcher))
             told.append(dispatcher.username)
         else:
             parts.append(_("未设置调度员"))
@@ -331,7 +325,7 @@ def _chase(row: WorkOrder, desk: DispatchDesk | None, now: dt.datetime) -> list:
                     row.ticket,
                 )
             )
-            parts.append(_("上报分公司经理%s") % _name(manager))
+            parts.append(_("上报分公司经理%s") % display_name(manager))
             told.append(manager.username)
         else:
             parts.append(_("未设置分公司经理"))

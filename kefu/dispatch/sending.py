@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.accounts.services import display_name
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.services import clean_text, record_audit
@@ -74,13 +75,6 @@ OPEN_CALLS = (CallState.OPEN, CallState.UNREACHABLE)
 
 
 # ---------------------------------------------------------------------------------- words
-
-
-def _name(user) -> str:
-    if user is None:
-        return ""
-    staff = getattr(user, "staff", None)
-    return staff.display_name if staff is not None and staff.display_name else user.username
 
 
 def _clock(value: dt.datetime) -> str:
@@ -255,7 +249,7 @@ def _sent(message: DispatchMessage, delivery: Delivery) -> None:
     message.sent_at = sent_at
     resent = message.first_failed_at is not None
     fields = ["state", "sent_at"]
-    who = {"who": _name(message.recipient), "phone": message.phone}
+    who = {"who": display_name(message.recipient), "phone": message.phone}
     if resent:
         message.resent_at = sent_at
         fields.append("resent_at")
@@ -306,7 +300,7 @@ def _fail(message: DispatchMessage, *, reason: str, at: dt.datetime) -> None:
         reason=reason,
         created_at=at,
     )
-    who = _name(message.recipient)
+    who = display_name(message.recipient)
     record_tracking(
         order,
         actor=None,
@@ -442,7 +436,7 @@ def resend_message(message_id: int, *, actor) -> DispatchMessage:
         kind=TrackingRecord.Kind.MESSAGE,
         action="resend",
         note=_("手动补发派工短信给 %(who)s(%(phone)s)")
-        % {"who": _name(message.recipient), "phone": phone},
+        % {"who": display_name(message.recipient), "phone": phone},
         data={"message": message.pk, "previous_phone": previous},
     )
     _send_after_commit(message.pk)
@@ -493,7 +487,7 @@ def record_call(
     task.note = note
     task.save(update_fields=["state", "called_at", "called_by", "note"])
     words = {
-        "who": _name(task.callee),
+        "who": display_name(task.callee),
         "phone": task.phone or "-",
         "time": _clock(called_at),
         "note": note,

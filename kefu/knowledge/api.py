@@ -9,7 +9,7 @@ from ninja.responses import Status as Reply
 
 from kefu.core.paging import PageOut, page_out
 from kefu.knowledge import selectors, services
-from kefu.knowledge.models import Category, SynonymGroup
+from kefu.knowledge.models import SynonymGroup
 from kefu.knowledge.outputs import article_detail_out, article_out, attachment_out, hit_out
 from kefu.knowledge.schemas import (
     ArticleDetailOut,
@@ -52,7 +52,7 @@ def search(request, filters: Query[SearchQuery]):
 
 @router.get("/categories", response=list[str])
 def categories(request):
-    return list(Category.objects.filter(is_active=True).values_list("name", flat=True))
+    return [c.name for c in selectors.categories()]
 
 
 @router.get("/articles", response=PageOut[ArticleOut])

@@ -6,15 +6,9 @@ from typing import Any
 
 from django.urls import reverse
 
+from kefu.accounts.services import display_name
 from kefu.knowledge.access import can_write
 from kefu.knowledge.models import Article, ArticleAttachment, ArticleVersion
-
-
-def _name(user) -> str:
-    if user is None:
-        return ""
-    staff = getattr(user, "staff", None)
-    return staff.display_name if staff else user.get_username()
 
 
 def article_out(article: Article) -> dict[str, Any]:
@@ -45,10 +39,10 @@ def version_out(version: ArticleVersion) -> dict[str, Any]:
         "body": version.body,
         "tags": version.tags,
         "note": version.note,
-        "by": _name(version.created_by),
+        "by": display_name(version.created_by),
         "at": version.created_at,
         "review_note": version.review_note,
-        "reviewed_by": _name(version.reviewed_by),
+        "reviewed_by": display_name(version.reviewed_by),
     }
 
 

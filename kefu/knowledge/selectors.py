@@ -18,6 +18,7 @@ from kefu.knowledge.models import (
     ArticleAttachment,
     ArticleVersion,
     Audience,
+    Category,
     State,
     SynonymGroup,
 )
@@ -84,7 +85,9 @@ def search_articles(
     if not concepts:
         found = paginate(rows.order_by("-updated_at", "-id"), page=page, per_page=per_page)
         return Results(_hits(found, []), "", [])
-    for step in ("all", "any", "pinyin"):
+    # With one concept, "some of them" is "all of them": that query is not run twice.
+    steps = ("all", "any", "pinyin") if len(concepts) > 1 else ("all", "pinyin")
+    for step in steps:
         plan = search.plan(concepts, step=step)
         if plan is None:
             continue
@@ -152,12 +155,7 @@ def versions(article: Article) -> list[ArticleVersion]:
     return list(article.versions.select_related("created_by", "reviewed_by").order_by("-number"))
 
 
-def version(actor, article_id: int, number: int) -> ArticleVersion:
-    article = access_article(actor, article_id)
-    if not can_write(actor) and number != (
-        article.live_version.number if article.live_version else None
-    ):
-        raise ServiceError(Code.NOT_FOUND, _("版本不存在"))
+def _version(article: Article, number: int) -> ArticleVersion:
     found = article.versions.filter(number=number).first()
     if found is None:
         raise ServiceError(Code.NOT_FOUND, _("版本不存在"))
@@ -175,7 +173,8 @@ def diff(actor, article_id: int, old: int, new: int) -> list[DiffLine]:
     Those who may not write see only the live version, so no diff."""
     if not can_write(actor):
         raise ServiceError(Code.FORBIDDEN, _("无权查看历史版本"))
-    a, b = version(actor, article_id, old), version(actor, article_id, new)
+    article = access_article(actor, article_id)
+    a, b = _version(article, old), _version(article, new)
     lines: list[DiffLine] = []
     for label, before, after in (
         (_("标题"), a.title, b.title),
@@ -195,6 +194,10 @@ def diff(actor, article_id: int, old: int, new: int) -> list[DiffLine]:
         if row[:1] in (" ", "+", "-"):
             lines.append(DiffLine(row[:1], row[2:]))
     return lines
+
+
+def categories() -> list[Category]:
+    return list(Category.objects.filter(is_active=True))
 
 
 def list_synonyms(actor) -> list[SynonymGroup]:

@@ -13,7 +13,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.paging import page_args
 from kefu.knowledge import access, selectors, services
 from kefu.knowledge.forms import ArticleForm, AttachmentForm, ReviewForm, SynonymForm
-from kefu.knowledge.models import Category, State
+from kefu.knowledge.models import State
 from kefu.tickets.models import TicketType
 
 
@@ -34,7 +34,7 @@ def search_page(request):
             "category": category,
             "ticket_type": ticket_type,
             "results": results,
-            "categories": Category.objects.filter(is_active=True),
+            "categories": selectors.categories(),
             "types": TicketType.objects.filter(is_active=True),
             "can_write": access.can_write(request.user),
             "review_queue": selectors.review_queue(request.user),

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from kefu.accounts.services import display_name
 from kefu.core.paging import PageQuery
 from kefu.core.schemas import BlankIsNone, InputSchema
 from kefu.notices.campaign import DeliverySummary
@@ -107,13 +108,6 @@ class LinkOut(Schema):
     at: dt.datetime
 
 
-def _name(user) -> str:
-    if user is None:
-        return ""
-    staff = getattr(user, "staff", None)
-    return staff.display_name if staff else user.get_username()
-
-
 def notice_out(notice: Notice) -> dict:
     return {
         "id": notice.pk,
@@ -153,7 +147,9 @@ def notice_detail_out(
 ) -> dict:
     """``summary`` is the 发布通知's, ``closing`` the 结束通知's."""
     return notice_out(notice) | {
-        "updates": [{"at": u.at, "text": u.text, "by": _name(u.by)} for u in notice.updates.all()],
+        "updates": [
+            {"at": u.at, "text": u.text, "by": display_name(u.by)} for u in notice.updates.all()
+        ],
         "sms": summary_out(summary),
         "closing_sms": summary_out(closing),
     }
