@@ -43,7 +43,9 @@ _SPLIT = re.compile(r"[\s,,、;;/|]+")
 _STOPWORDS_TEXT = (
     "的 了 是 吗 呢 吧 啊 呀 么 我 我们 你 你们 他 她 它 在 有 和 与 及 或 也 都 就 还 要 想 请 "
     "请问 一下 一个 这个 那个 怎么 怎么办 怎样 如何 什么 为什么 哪里 哪儿 多少 几 能 能不能 可以 "
-    "是否 没有 啦 哦 嗯 给 把 被 让 对 从 到 会 该"
+    "是否 没有 啦 哦 嗯 给 把 被 让 对 从 到 会 该 "
+    # where and when the caller is: they say nothing of what the question is about
+    "家 家里 家中 这边 那边 现在 今天 昨天 刚才 刚刚 一直 已经 突然 老是 总是"
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 

@@ -164,3 +164,9 @@ def test_index_columns():
 def test_a_homophone_typo_is_highlighted_as_the_word_meant(kb, agent):
     hit = search_articles(agent, "停谁").page.items[0]
     assert "<mark>停水</mark>" in hit.title_html
+
+
+def test_where_and_when_the_caller_says_do_not_narrow_the_search(kb, agent, lead):
+    publish(agent, lead, "水龙头滴水怎么处理", "家里没水时先看公告,家里滴水请关阀门。")
+    # 家里 is no part of the question: the articles about 没水 (停水) come first, by title.
+    assert titles(agent, "家里没水了")[:2] == ["计划停水通知在哪里查", "停水后水发黄怎么办"]
