@@ -27,6 +27,7 @@ from kefu.notify.api import router as notify_router
 from kefu.reports.api import router as reports_router
 from kefu.sla.api import router as sla_router
 from kefu.telephony.api import router as cti_router
+from kefu.triage.api import router as triage_router
 
 
 class KefuParser(Parser):
@@ -119,3 +120,4 @@ api.add_router("/reports", reports_router)
 api.add_router("/notices", notices_router)
 api.add_router("/workorders", dispatch_router)
 api.add_router("/knowledge", knowledge_router)
+api.add_router("/triage", triage_router)

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.notify",
+    "kefu.triage",
     "kefu.sla",
     "kefu.complaints",
     "kefu.followups",

@@ -21,6 +21,7 @@ from kefu.telephony import views as call_views
 urlpatterns = [
     path("", ticket_views.workbench, name="workbench"),
     path("workbench/lookup", ticket_views.lookup_partial, name="workbench-lookup"),
+    path("workbench/triage", ticket_views.triage_partial, name="workbench-triage"),
     path("tickets/", ticket_views.queue, name="queue"),
     path("tickets/new", ticket_views.intake, name="intake"),
     path("tickets/<str:serial>/", ticket_views.detail, name="ticket"),

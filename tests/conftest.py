@@ -109,6 +109,7 @@ REFERENCE_LOADERS = [
     ("kefu.dispatch.migrations.0002_default_templates", "add_templates"),
     ("kefu.dispatch.migrations.0003_default_rules", "load"),
     ("kefu.knowledge.migrations.0003_default_synonyms", "add_groups"),
+    ("kefu.triage.migrations.0002_matters", "add_matters"),
 ]
 
 

@@ -1,11 +1,17 @@
 """Is it the same matter? Two complaints in different words about one thing (停水, 没水了,
-水龙头不出水) must be recognised as one, so collective and repeat complaints are found.
+小区全停了吧?马桶都冲不了) must be recognised as one, so collective and repeat complaints are
+found; two complaints from one 小区 about different things (停水 and 水费) must not.
 
-Each text is first put into the center's usual words (没有水, 不出水, 断水 → 停水; see
-``SYNONYMS``), then becomes a set of features: its jieba words without the words every
-complaint shares (pronouns, particles, 小区, 投诉), plus its character bigrams (which catch
-wordings jieba cuts differently). The similarity of two texts is the cosine of their feature
-sets.
+What a complaint is about comes first from its triage (``kefu.triage``): the matter the agent
+confirmed or the model is sure of. Two complaints whose matters are known and differ are not
+the same matter, however many words they share; two with the same matter are. Where a matter
+is unsure or unknown, their words decide: each text is put into the center's usual words
+(没有水, 不出水, 断水 → 停水; see ``SYNONYMS``), the places are taken out (the area's name,
+小区, 村 and street names, building and room numbers: everyone in an outage names them, and they
+say nothing about the matter), and what remains becomes a set of features: its jieba words
+without the words every complaint shares (pronouns, particles, 投诉), plus its character
+bigrams (which catch wordings jieba cuts differently). The similarity of two texts is the
+cosine of their feature sets.
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+from dataclasses import dataclass
+
+import jieba.posseg
 
 from kefu.tickets.search import tokenize_for_index
 
@@ -27,7 +36,19 @@ _STOPWORDS_TEXT = (
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split(" "))
 # Many wordings of one matter, each mapped to the word the center uses for it.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "停水": ("没有水", "没水", "不出水", "断水", "无水", "不来水", "停了水"),
+    "停水": (
+        "没有水",
+        "没水",
+        "不出水",
+        "断水",
+        "无水",
+        "不来水",
+        "停了水",
+        "全停了",
+        "冲不了",
+        "一滴水",
+        "一滴都没有",
+    ),
     "水压低": ("水压不足", "水压很低", "水压小", "水很小", "水流小", "上不去水", "用不上水"),
     "水质差": ("发黄", "浑浊", "有异味", "有味道", "异味", "水黄", "水质"),
     "漏水": ("爆管", "爆裂", "滴漏", "渗水", "冒水", "跑水"),
@@ -46,6 +67,41 @@ def normalize(text: str) -> str:
     return _SYNONYM_PATTERN.sub(lambda m: _CANONICAL[m.group(0)], (text or "").lower())
 
 
+# A word naming a kind of place ends a place name: the words before it are the name.
+_PLACE_WORDS_TEXT = (
+    "小区 花园 家园 新村 新城 公寓 大厦 大院 广场 社区 街道 片区 园区 村 镇 乡 县 区 街 路 "
+    "巷 弄 胡同 苑 里 园 庄 湾 府 城 期 号院"
+)
+PLACE_WORDS = frozenset(_PLACE_WORDS_TEXT.split(" "))
+# What jieba tags as a place or a person's name, and the kinds of word a place name is made of.
+_NAME_FLAGS = ("ns", "nr", "nt")
+_NAME_PART_FLAGS = ("n", "a", "f", "m", "j", "b", "vn", "zg")
+_NUMBERED = re.compile(
+    r"[0-9一二三四五六七八九十百零两]+\s*(?:号楼|栋|幢|座|单元|楼|层|室|号|户|期|组|排)"
+)
+
+
+def without_places(text: str, places: tuple[str, ...] = ()) -> str:
+    """``text`` without the places it names: ``places`` (the area's names), building and room
+    numbers, and the names jieba finds before a place word (幸福里小区, 东湖村, 建设街)."""
+    for place in sorted(places, key=len, reverse=True):
+        if place:
+            text = text.replace(place, " ")
+    text = _NUMBERED.sub(" ", text)
+    pairs = [(p.word, p.flag) for p in jieba.posseg.cut(text)]
+    drop = set()
+    for i, (word, flag) in enumerate(pairs):
+        if flag.startswith(_NAME_FLAGS):
+            drop.add(i)
+        elif word in PLACE_WORDS or (len(word) > 2 and word[-2:] in PLACE_WORDS):
+            drop.add(i)
+            j = i - 1
+            while j >= 0 and i - j <= 2 and pairs[j][1].startswith(_NAME_PART_FLAGS):
+                drop.add(j)
+                j -= 1
+    return "".join(" " if i in drop else word for i, (word, _flag) in enumerate(pairs))
+
+
 # Bigrams made only of such characters carry no meaning either.
 _WEAK_CHARS = frozenset("的了是我们你他她在有都也就和还很太啊吧呢吗呀一个这那请小区家楼")
 
@@ -53,9 +109,10 @@ _WEAK_CHARS = frozenset("的了是我们你他她在有都也就和还很太啊�
 # A complaint's text never changes, and each intake compares itself with the area's recent
 # complaints: their features are worked out once per process, not once per comparison.
 @functools.lru_cache(maxsize=8192)
-def features(text: str) -> frozenset[str]:
-    """The words and character bigrams of ``text`` that describe the matter."""
-    text = normalize(text)
+def features(text: str, places: tuple[str, ...] = ()) -> frozenset[str]:
+    """The words and character bigrams of ``text`` that describe the matter, its places left
+    out (``places``: the names of the complaint's area)."""
+    text = without_places(normalize(text), tuple(normalize(p) for p in places))
     words = {w for w in tokenize_for_index(text).split() if w not in STOPWORDS}
     bigrams = set()
     for run in _HAN_OR_WORD.findall(text):
@@ -71,3 +128,28 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a complaint is about, as matching compares it: its matter (``sure`` when the agent
+    confirmed it or the triage was confident) and its features."""
+
+    matter: str
+    sure: bool
+    features: frozenset[str]
+
+
+def same_matter(a: Subject, b: Subject, threshold: float) -> bool:
+    """Known matters decide: the same matter is the same, different ones are different unless
+    both are unsure guesses. Where a matter is unknown (or "other"), or both guesses are
+    unsure and differ, the words decide, places left out."""
+    if a.matter and b.matter and OTHER not in (a.matter, b.matter):
+        if a.matter == b.matter:
+            return True
+        if a.sure or b.sure:
+            return False
+    return similarity(a.features, b.features) >= threshold

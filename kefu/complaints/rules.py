@@ -15,8 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.accounts import org
 from kefu.accounts.models import Department, Role, ServiceArea, StaffProfile
-from kefu.complaints.matching import features, similarity
+from kefu.complaints.matching import Subject, features, same_matter
 from kefu.complaints.models import (
     COMPLAINT_TYPE,
     Category,
@@ -283,14 +284,40 @@ def find_repeat(complaint: Complaint, settings: Settings) -> Ticket | None:
     earlier = Complaint.objects.filter(who, is_open=True, received_at__lte=complaint.received_at)
     if complaint.pk is not None:
         earlier = earlier.exclude(pk=complaint.pk)
-    # Their texts alone are compared; only the earliest on the same matter is read.
-    mine = features(ticket.content)
-    for ticket_id, content in earlier.order_by("received_at", "id").values_list(
-        "ticket_id", "ticket__content"
+    # Their matters and texts alone are compared; only the earliest on the same matter is read.
+    places = _places(complaint)
+    mine = _subject(complaint.ticket, places)
+    for ticket_id, *facts in earlier.order_by("received_at", "id").values_list(
+        "ticket_id", *_FACTS
     )[:20]:
-        if similarity(mine, features(content)) >= settings.similarity:
+        if same_matter(mine, _facts_subject(facts, places), settings.similarity):
             return Ticket.objects.only("serial").get(pk=ticket_id)
     return None
+
+
+# What matching reads of a complaint's ticket: its text and its triage (kefu.triage).
+_FACTS = ("ticket__content", "ticket__triage__matter", "ticket__triage__matter_sure")
+
+
+def _places(complaint: Complaint) -> tuple[str, ...]:
+    """The names of the complaint's area, which say nothing about its matter."""
+    if complaint.area_id is None:
+        return ()
+    area = org.area(complaint.area_id)
+    return (area.name, area.code) if area.name else (area.code,)
+
+
+def _subject(ticket: Ticket, places: tuple[str, ...]) -> Subject:
+    label = getattr(ticket, "triage", None)
+    return _facts_subject(
+        (ticket.content, label.matter if label else "", label.matter_sure if label else False),
+        places,
+    )
+
+
+def _facts_subject(facts, places: tuple[str, ...]) -> Subject:
+    content, matter, sure = facts
+    return Subject(matter or "", bool(sure), features(content, places))
 
 
 def find_collective(complaint: Complaint, settings: Settings, *, actor) -> CollectiveGroup | None:
@@ -314,19 +341,20 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
     nearby = (
         recent.exclude(ticket__status__in=CLOSED_TO_MATCHING)
         .order_by("received_at", "id")
-        .values_list("pk", "ticket__content", "group_id")[:500]
+        .values_list("pk", "group_id", *_FACTS)[:500]
     )
-    mine = features(complaint.ticket.content)
-    same_matter = [
+    places = _places(complaint)
+    mine = _subject(complaint.ticket, places)
+    on_matter = [
         (pk, group_id)
-        for pk, content, group_id in nearby
-        if similarity(mine, features(content)) >= settings.similarity
+        for pk, group_id, *facts in nearby
+        if same_matter(mine, _facts_subject(facts, places), settings.similarity)
     ]
     # Read whole only what this intake changes: the group they are in (the earliest's), and
     # the ones on the same matter not in a group yet (in an outage, a handful of hundreds).
-    group_id = next((group_id for _pk, group_id in same_matter if group_id), None)
+    group_id = next((group_id for _pk, group_id in on_matter if group_id), None)
     group = CollectiveGroup.objects.filter(pk=group_id).first() if group_id else None
-    loose = [pk for pk, group_id in same_matter if group_id is None]
+    loose = [pk for pk, group_id in on_matter if group_id is None]
     members = [
         *(
             Complaint.objects.filter(pk__in=loose)

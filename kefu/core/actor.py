@@ -9,3 +9,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 Actor: TypeAlias = "User | AnonymousUser"
+
+
+def user_of(actor: Actor | None) -> User | None:
+    """The user to record as having done a step: None for the system or an anonymous visitor."""
+    if actor is None or not actor.is_authenticated:
+        return None
+    return actor

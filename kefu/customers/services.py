@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts import org
 from kefu.accounts.models import Branch, ServiceArea
 from kefu.accounts.scope import scope_of
-from kefu.core.actor import Actor
+from kefu.core.actor import Actor, user_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import can_view_pii
 from kefu.core.phones import normalize_phone
@@ -204,7 +204,7 @@ def create_customer(data: CustomerIn, *, actor: Actor) -> Customer:
                 branch=branch,
                 area=area,
                 notes=data.notes or "",
-                created_by=actor if actor.is_authenticated else None,
+                created_by=user_of(actor),
             )
     except IntegrityError:
         raise ServiceError(Code.CONFLICT, _("户号已存在:%s") % data.account_no, field="account_no")

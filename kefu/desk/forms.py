@@ -12,6 +12,8 @@ from kefu.core.schemas import SchemaForm
 from kefu.desk.schemas import IntakeIn
 from kefu.sla.models import ComplaintClass
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
+from kefu.triage import services as triage
+from kefu.triage.models import Sentiment
 
 
 def _type_choices():
@@ -27,6 +29,10 @@ def _category_choices():
         ("", _("— 类别 —")),
         *((c.code, c.name) for c in Category.objects.filter(is_active=True)),
     ]
+
+
+def _matter_choices():
+    return [("", _("— 按智能分类 —")), *triage.active_matters().items()]
 
 
 def _department_choices():
@@ -81,6 +87,10 @@ class IntakeForm(SchemaForm):
     department = forms.ChoiceField(label=_("派工部门"), choices=_department_choices, required=False)
     area = forms.ChoiceField(label=_("片区"), choices=_area_choices, required=False)
     category = forms.ChoiceField(label=_("投诉类别"), choices=_category_choices, required=False)
+    matter = forms.ChoiceField(label=_("诉求事项"), choices=_matter_choices, required=False)
+    sentiment = forms.ChoiceField(
+        label=_("客户情绪"), choices=[("", "—"), *Sentiment.choices], required=False
+    )
     source = forms.ChoiceField(label=_("投诉来源"), choices=Source.choices, required=False)
     loss_or_injury = forms.BooleanField(label=_("造成损失或伤害"), required=False)
     complaint_class = forms.ChoiceField(

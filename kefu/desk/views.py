@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kefu.accounts import org
 from kefu.accounts.models import Department, Role
 from kefu.accounts.scope import scope_of
 from kefu.complaints.selectors import complaint_page
@@ -21,8 +22,10 @@ from kefu.notices.selectors import active_notices_for_areas
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import hooks, selectors, services
 from kefu.tickets.access import access_attachment, actions_for
-from kefu.tickets.models import ReplyMethod, Status
+from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
 from kefu.tickets.selectors import TicketFilters
+from kefu.triage import services as triage
+from kefu.triage.models import Sentiment
 
 ACTION_LABELS = {
     "accept": _("受理"),
@@ -83,6 +86,68 @@ def lookup_partial(request):
             "notices": notices,
         },
     )
+
+
+@login_required
+@require_GET
+def triage_partial(request):
+    """The workbench's suggestions for what the agent is typing, each with an accept button."""
+    text = request.GET.get("content", "")[:2000]
+    if not text.strip() or not scope_of(request.user).can_intake:
+        return render(request, "tickets/partials/triage.html", {"rows": []})
+    channel = request.GET.get("channel", "")
+    try:
+        found = desk_services.suggest(
+            request.user,
+            text=text,
+            channel=channel if channel in Channel.values else "",
+            area=request.GET.get("area", "")[:30],
+        )
+    except ServiceError:
+        found = {}
+    return render(request, "tickets/partials/triage.html", {"rows": _triage_rows(found)})
+
+
+def _triage_rows(found: dict) -> list[dict]:
+    """The suggestions as the panel shows them: what, how sure, and the form field an accept
+    fills (urgency fills the priority; a complaint's class only for a complaint)."""
+    names: dict[str, dict[str, str]] = {
+        "type": dict((t.code, str(t)) for t in TicketType.objects.filter(is_active=True)),
+        "sentiment": {k: str(v) for k, v in Sentiment.choices},
+        "complaint_class": {k: str(v) for k, v in ComplaintClass.choices},
+        "department": dict(org.department_choices()),
+        "matter": triage.active_matters(),
+    }
+    titles = {
+        "type": _("诉求类型"),
+        "urgent": _("紧急程度"),
+        "sentiment": _("客户情绪"),
+        "complaint_class": _("投诉性质"),
+        "department": _("派工部门"),
+        "matter": _("诉求事项"),
+    }
+    rows = []
+    for name, title in titles.items():
+        guess = found.get(name)
+        if guess is None or guess.value is None:
+            continue
+        if name == "urgent":
+            shown = _("紧急") if guess.value else _("普通")
+            field, value = "priority", (Priority.URGENT if guess.value else Priority.NORMAL)
+        else:
+            shown, field, value = names[name].get(guess.value, guess.value), name, guess.value
+        rows.append(
+            {
+                "name": name,
+                "title": title,
+                "shown": shown,
+                "confidence": round(guess.confidence * 100),
+                "field": field,
+                "value": value,
+                "alert": name == "urgent" and guess.value,
+            }
+        )
+    return rows
 
 
 @login_required

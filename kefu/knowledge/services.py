@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.accounts import org
 from kefu.accounts.models import ServiceArea
+from kefu.core.actor import user_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text, get_or_create_tags, record_audit
 from kefu.core.uploads import checked_upload
@@ -113,7 +114,7 @@ def _new_version(article: Article, fields: dict[str, Any], *, actor) -> ArticleV
     return ArticleVersion.objects.create(
         article=article,
         number=article.version_count,
-        created_by=actor if actor.is_authenticated else None,
+        created_by=user_of(actor),
         **fields,
     )
 

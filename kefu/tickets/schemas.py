@@ -66,6 +66,13 @@ class TicketIn(InputSchema):
         description="complaints: responsibility, when already known "
         "(responsible, not_responsible, assist)",
     )
+    # Triage (kefu.triage checks them): what the agent confirmed of its suggestions.
+    matter: Annotated[str, NoneIsBlank] = Field(
+        "", max_length=30, description="what the request is about (a matter code)"
+    )
+    sentiment: Annotated[str, NoneIsBlank] = Field(
+        "", max_length=10, description="calm, anxious, angry, abusive"
+    )
 
 
 @overload

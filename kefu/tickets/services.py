@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Department, Role, StaffProfile
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.core import refcache
-from kefu.core.actor import Actor
+from kefu.core.actor import Actor, user_of
 from kefu.core.db import rows
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
@@ -193,7 +193,7 @@ def create_ticket(
     fields = _clean_intake(data, actor)
     extras = fields.pop("extras")
     ticket = Ticket(
-        created_by=actor if actor.is_authenticated else None,
+        created_by=user_of(actor),
         search_tokens=tokenize_for_index(fields["content"], fields["desired_result"]),
         **fields,
     )
@@ -446,7 +446,7 @@ def add_attachment(serial: str, *, actor: Actor, upload: UploadedFile[bytes] | N
         name=name,
         size=size,
         content_type=(getattr(upload, "content_type", "") or "")[:100],
-        uploaded_by=actor if actor.is_authenticated else None,  # always: access_ticket passed
+        uploaded_by=user_of(actor),  # always: access_ticket passed
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()

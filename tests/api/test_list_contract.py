@@ -34,6 +34,8 @@ REFERENCE_LISTS = {
     "/api/v1/complaints/hotlines",
     "/api/v1/knowledge/categories",
     "/api/v1/knowledge/synonyms",
+    "/api/v1/triage/matters",
+    "/api/v1/triage/models",  # the last 20 trainings
 }
 # GET operations that declare no JSON schema, and what they answer instead of a list.
 UNTYPED = {

@@ -47,3 +47,23 @@
     f.content.focus();
   });
 })();
+// Triage suggestions: one click puts a suggestion into the intake form ("全部采纳": all of them).
+(function () {
+  function accept(button) {
+    var f = document.getElementById("intake-form");
+    var field = f && f.elements[button.dataset.acceptField];
+    if (!field) return;
+    field.value = button.dataset.acceptValue;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+    button.closest("tr").classList.add("accepted");
+  }
+  document.addEventListener("click", function (e) {
+    var one = e.target.closest("[data-accept-field]");
+    if (one) return accept(one);
+    var all = e.target.closest("[data-accept-all]");
+    if (!all) return;
+    // The type first: a complaint's class field shows only once the type is a complaint.
+    var panel = all.closest("[data-testid=triage-suggest]");
+    panel.querySelectorAll("[data-accept-field]").forEach(accept);
+  });
+})();

@@ -1,0 +1,53 @@
+"""Triage API: a request's suggested labels, the matters, a ticket's confirmed labels, the
+trained models' figures. Thin: each calls one service or selector."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from kefu.desk import services as desk
+from kefu.triage import services
+from kefu.triage.models import TicketLabel
+from kefu.triage.schemas import LabelOut, LabelsIn, MatterOut, ModelOut, TriageIn, TriageOut
+
+router = Router(tags=["triage"])
+
+
+def _label_out(label: TicketLabel) -> dict:
+    return {
+        "serial": label.ticket.serial,
+        "matter": label.matter,
+        "sentiment": label.sentiment,
+        "urgent": label.urgent,
+        "complaint_class": label.complaint_class,
+        "confirmed": label.confirmed,
+        "predicted": label.predicted,
+    }
+
+
+@router.post("", response=TriageOut)
+def triage(request, data: TriageIn):
+    """The request's type, urgency, sentiment, complaint class, department and matter, each
+    ``{"value", "confidence"}`` (value null where it does not apply or no guess is sure)."""
+    found = desk.suggest(request.user, text=data.text, channel=data.channel or "", area=data.area)
+    return services.as_json(found)
+
+
+@router.get("/matters", response=list[MatterOut])
+def matters(request):
+    return [{"code": code, "name": name} for code, name in services.active_matters().items()]
+
+
+@router.post("/tickets/{serial}/labels", response=LabelOut)
+def confirm_labels(request, serial: str, data: LabelsIn):
+    """Confirm or correct a ticket's matter, sentiment or urgency (kept as training data)."""
+    label = services.confirm_ticket(
+        serial, actor=request.user, matter=data.matter, sentiment=data.sentiment, urgent=data.urgent
+    )
+    return _label_out(label)
+
+
+@router.get("/models", response=list[ModelOut])
+def models(request):
+    """The trainings so far, newest first, with their accuracy on the test split."""
+    return services.list_models(request.user)
