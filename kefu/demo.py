@@ -295,7 +295,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_outage(made, rng)
     _seed_notice()
     _seed_dispatch(rng)
-    _seed_knowledge()
+    seed_knowledge()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -463,7 +463,7 @@ def _seed_notice() -> None:
     notice_services.publish_notice(notice.id, actor=lead)
 
 
-def _seed_knowledge() -> None:
+def seed_knowledge() -> None:
     """The demo knowledge base (kefu/knowledge/fixtures/demo_articles.json, our own writing):
     written by the agent, approved by the team lead; a few left as drafts, one under review,
     one retired, one with an edit waiting for approval."""

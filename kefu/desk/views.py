@@ -24,6 +24,7 @@ from kefu.tickets import hooks, selectors, services
 from kefu.tickets.access import access_attachment, actions_for
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
 from kefu.tickets.selectors import TicketFilters
+from kefu.triage import selectors as triage_selectors
 from kefu.triage import services as triage
 from kefu.triage.models import Sentiment
 
@@ -234,6 +235,9 @@ def _detail_context(request, serial: str, **extra) -> dict:
         "class_labels": dict(ComplaintClass.choices),
         "severity_labels": dict(Severity.choices),
         "can_intake": scope_of(request.user).can_intake,
+        "triage_label": triage_selectors.label_of(ticket),
+        "matters": triage.active_matters(),
+        "similar": triage_selectors.similar_tickets(ticket, request.user),
         **extra,
     }
 

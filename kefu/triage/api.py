@@ -6,9 +6,19 @@ from __future__ import annotations
 from ninja import Router
 
 from kefu.desk import services as desk
-from kefu.triage import services
+from kefu.tickets.access import access_ticket
+from kefu.tickets.schemas import ticket_brief
+from kefu.triage import selectors, services
 from kefu.triage.models import TicketLabel
-from kefu.triage.schemas import LabelOut, LabelsIn, MatterOut, ModelOut, TriageIn, TriageOut
+from kefu.triage.schemas import (
+    LabelOut,
+    LabelsIn,
+    MatterOut,
+    ModelOut,
+    SimilarOut,
+    TriageIn,
+    TriageOut,
+)
 
 router = Router(tags=["triage"])
 
@@ -45,6 +55,16 @@ def confirm_labels(request, serial: str, data: LabelsIn):
         serial, actor=request.user, matter=data.matter, sentiment=data.sentiment, urgent=data.urgent
     )
     return _label_out(label)
+
+
+@router.get("/tickets/{serial}/similar", response=list[SimilarOut])
+def similar(request, serial: str):
+    """The most similar recent tickets (same matter, same area first), at most 8."""
+    ticket = access_ticket(request.user, serial)
+    return [
+        ticket_brief(t) | {"area": t.area.name if t.area else ""}
+        for t in selectors.similar_tickets(ticket, request.user)
+    ]
 
 
 @router.get("/models", response=list[ModelOut])

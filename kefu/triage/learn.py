@@ -204,7 +204,8 @@ def fit(examples: Iterable[Example], *, seed: int = 0) -> Triager:
             random_state=seed,
         )
         head.fit(matrix[index], labels)
-        head.coef_ = head.coef_.astype(np.float32)
+        # Stored so that its transpose, which each prediction multiplies by, needs no copy.
+        head.coef_ = np.asfortranarray(head.coef_, dtype=np.float32)
         heads[name] = head
     return Triager(vectorizer=vectorizer, heads=heads, counts=counts)
 

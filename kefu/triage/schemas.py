@@ -59,3 +59,14 @@ class ModelOut(Schema):
     counts: dict[str, int]
     accuracy: dict[str, float]
     seconds: float
+
+
+class SimilarOut(Schema):
+    serial: str
+    type: str
+    type_label: str
+    status: str
+    received_at: str
+    content: str
+    department: str
+    area: str

@@ -36,6 +36,7 @@ REFERENCE_LISTS = {
     "/api/v1/knowledge/synonyms",
     "/api/v1/triage/matters",
     "/api/v1/triage/models",  # the last 20 trainings
+    "/api/v1/triage/tickets/{serial}/similar",  # at most 8
 }
 # GET operations that declare no JSON schema, and what they answer instead of a list.
 UNTYPED = {

@@ -1,7 +1,7 @@
 """A real ``kefu serve`` process and Debian's chromium, shared by the browser tests.
 
 The server runs on its own SQLite database with the demo organization (one login per role,
-password ``kefu-demo-2025``) and one customer, 韩梅梅. Screenshots go to ``test-artifacts/``.
+password ``kefu-demo-2025``), the demo knowledge base and one customer, 韩梅梅. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ PASSWORD = "kefu-demo-2025"
 CUSTOMER_PHONE = "13812345678"
 
 SEED = f"""
-from kefu.demo import seed_organization
+from kefu.demo import seed_knowledge, seed_organization
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer
 from django.contrib.auth import get_user_model
 seed_organization()
+seed_knowledge()
 create_customer(
     CustomerIn(name="韩梅梅", phones=[PhoneIn("{CUSTOMER_PHONE}")], address="解放路 12 号 3 单元"),
     actor=get_user_model().objects.get(username="admin"),

@@ -1,0 +1,58 @@
+"""Agent assist in a real browser: while the agent types the caller's words, the workbench
+proposes the request type, the urgency and the matter, and shows the knowledge articles; one
+click accepts them all into the intake form, and the saved ticket keeps what was accepted.
+Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import login as _login
+from tests.browser.conftest import shot as _shot
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_agent_sees_suggestions_and_an_article_and_accepts_them(server, browser):
+    from playwright.sync_api import expect
+
+    agent = _login(browser, server, "agent")
+    agent.fill("#id_content", "红星路口的水管爆了,水哗哗地往外冒,路上都淹了,赶紧派人来抢修!")
+
+    triage = agent.get_by_test_id("triage-suggest")
+    expect(triage.locator("[data-triage=type]")).to_contain_text("报修")
+    expect(triage.locator("[data-triage=urgent]")).to_contain_text("紧急")
+    expect(triage.locator("[data-triage=matter]")).to_contain_text("漏水/爆管")
+    articles = agent.get_by_test_id("kb-suggest").locator(".kb-hit")
+    expect(articles.first).to_be_visible()
+    expect(agent.get_by_test_id("kb-suggest")).to_contain_text("爆管")
+    _shot(agent, "assist-1-suggestions")
+
+    agent.get_by_test_id("accept-all").click()
+    expect(agent.locator("#id_type")).to_have_value("repair")
+    expect(agent.locator("#id_priority")).to_have_value("urgent")
+    expect(agent.locator("#id_matter")).to_have_value("leak")
+    _shot(agent, "assist-2-accepted")
+
+    agent.get_by_test_id("readback-button").click()
+    expect(agent.get_by_test_id("readback")).to_contain_text("红星路口的水管爆了")
+    agent.get_by_test_id("confirm-intake").click()
+    agent.wait_for_url("**/tickets/*/")
+    serial = agent.get_by_test_id("serial").inner_text()
+
+    # What the agent accepted is the ticket's: its priority, and its matter for the next
+    # training (read back through the API with the agent's session).
+    label = agent.request.post(
+        server + f"/api/v1/triage/tickets/{serial}/labels",
+        data={"sentiment": "anxious"},
+        headers={"X-CSRFToken": _csrf(agent)},
+    )
+    assert label.ok, label.text()
+    body = label.json()
+    assert body["matter"] == "leak" and {"type", "urgent", "matter"} <= set(body["confirmed"])
+    assert body["urgent"] is True
+    _shot(agent, "assist-3-ticket")
+
+
+def _csrf(page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
