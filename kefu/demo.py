@@ -26,12 +26,14 @@ from kefu.followups.models import CallbackTask
 from kefu.followups.services import record_attempt
 from kefu.knowledge import services as knowledge_services
 from kefu.knowledge.models import Category as KnowledgeCategory
+from kefu.knowledge.models import ScriptSettings
 from kefu.knowledge.schemas import ArticleIn
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 from kefu.tickets.schemas import TicketIn
+from kefu.triage import services as triage_services
 
 FIXTURES = Path(__file__).parent / "knowledge" / "fixtures"
 
@@ -157,6 +159,8 @@ def seed_organization() -> None:
     }
     for branch, code, name in AREAS:
         ServiceArea.objects.create(branch=branches[branch], code=code, name=name)
+    # What the standard scripts say of the center (标准话术: {company}, {hotline}).
+    ScriptSettings.objects.create(company="清源水务", hotline="96116")
     departments = {
         code: Department.objects.create(branch=branches[b], code=code, name=name)
         for b, code, name in DEPARTMENTS
@@ -204,6 +208,8 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
             if rng.random() < 0.7
             else surname + rng.choice("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂")
         )
+        # 王先生 is a man, 李女士 a woman; a given name says which most of the time.
+        gender = "female" if name[-1] in "士芳娜敏静丽艳娟秀霞桂" else "male"
         phones = [PhoneIn(_phone(rng))]
         if rng.random() < 0.2:
             phones.append(PhoneIn("0755-" + f"{rng.randrange(10**8):08d}", label="座机"))
@@ -211,6 +217,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
             create_customer(
                 CustomerIn(
                     name=name,
+                    gender=gender,
                     phones=phones,
                     account_no=f"{area.branch.code.upper()}{100000 + index}",
                     address=f"{area.name}{rng.choice(STREETS)}{rng.randint(1, 200)}号{rng.randint(1, 6)}单元{rng.randint(1, 30)}0{rng.randint(1, 4)}",
@@ -302,6 +309,8 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
         ticket_services.merge_tickets(
             duplicate.serial, into=survivor.serial, actor=lead, note="同一诉求重复来电"
         )
+    # The triage learns the demo center's departments from its tickets (kefu triage train).
+    triage_services.train(seed=0)
     return {"customers": Customer.objects.count(), "tickets": Ticket.objects.count()}
 
 

@@ -67,6 +67,7 @@ urlpatterns = [
     path("portal/notices/", notice_views.portal_notices, name="portal-notices"),
     path("knowledge/", knowledge_views.search_page, name="knowledge"),
     path("knowledge/suggest", knowledge_views.suggest, name="knowledge-suggest"),
+    path("knowledge/scripts", knowledge_views.scripts_partial, name="knowledge-scripts"),
     path("knowledge/manage/", knowledge_views.manage, name="knowledge-manage"),
     path("knowledge/new", knowledge_views.edit, name="knowledge-new"),
     path("knowledge/synonyms/", knowledge_views.synonyms, name="knowledge-synonyms"),

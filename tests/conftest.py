@@ -110,6 +110,7 @@ REFERENCE_LOADERS = [
     ("kefu.dispatch.migrations.0003_default_rules", "load"),
     ("kefu.knowledge.migrations.0003_default_synonyms", "add_groups"),
     ("kefu.triage.migrations.0002_matters", "add_matters"),
+    ("kefu.knowledge.migrations.0005_default_scripts", "add_scripts"),
 ]
 
 

@@ -38,6 +38,7 @@ def _to_input(payload: CustomerInSchema) -> CustomerIn:
     return CustomerIn(
         name=payload.name,
         kind=payload.kind,
+        gender=payload.gender,
         phones=[PhoneIn(p.number, p.label, p.contact) for p in payload.phones],
         account_no=payload.account_no,
         id_number=payload.id_number,

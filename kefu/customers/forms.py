@@ -7,6 +7,9 @@ from kefu.customers.models import Customer
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("姓名/名称"), max_length=80)
     kind = forms.ChoiceField(label=_("类别"), choices=Customer.Kind.choices)
+    gender = forms.ChoiceField(
+        label=_("性别"), choices=[("", "—"), *Customer.Gender.choices], required=False
+    )
     phones = forms.CharField(
         label=_("电话"),
         max_length=300,

@@ -32,6 +32,7 @@ HEADERS = {
     "tags": {"标签", "tags"},
     "notes": {"备注", "notes"},
     "kind": {"类别", "kind"},
+    "gender": {"性别", "gender"},
     "branch": {"分支机构", "branch"},
 }
 KINDS = {
@@ -40,6 +41,7 @@ KINDS = {
     "person": "person",
     "organization": "organization",
 }
+GENDERS = {"男": "male", "女": "female", "male": "male", "female": "female", "": ""}
 MAX_ROWS = 50_000
 
 
@@ -92,6 +94,7 @@ def import_customers(data: bytes, *, actor: Actor) -> ImportResult:
         item = CustomerIn(
             name=values.get("name", ""),
             kind=kind,
+            gender=GENDERS.get(values.get("gender", "").strip(), values.get("gender", "").strip()),
             phones=[PhoneIn(n) for n in split_phones(values.get("phones", ""))],
             address=values.get("address", ""),
             area=values.get("area", ""),

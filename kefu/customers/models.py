@@ -13,8 +13,14 @@ class Customer(models.Model):
         PERSON = "person", _("个人")
         ORGANIZATION = "organization", _("单位")
 
+    class Gender(models.TextChoices):
+        MALE = "male", _("男")
+        FEMALE = "female", _("女")
+
     name = models.CharField(_("姓名/名称"), max_length=80)
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    # How the agent addresses a person: 王先生, 李女士 (blank: unknown, "您好").
+    gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices, blank=True)
     account_no = models.CharField(_("户号/账号"), max_length=40, null=True, blank=True, unique=True)
     id_number = models.CharField(_("证件号"), max_length=30, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)

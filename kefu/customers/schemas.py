@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
 from kefu.core.masking import Masker
+from kefu.core.schemas import NoneIsBlank
 from kefu.customers.models import Customer
 
 
@@ -24,6 +25,9 @@ class ContactSchema(Schema):
 class CustomerInSchema(Schema):
     name: str = Field(..., min_length=1, max_length=80, examples=["王先生"])
     kind: Customer.Kind = Customer.Kind.PERSON
+    gender: Annotated[Customer.Gender | Literal[""], NoneIsBlank] = Field(
+        "", description="male, female or empty: how the agent addresses them (王先生, 李女士)"
+    )
     phones: list[PhoneSchema] = Field(default_factory=list, max_length=10)
     account_no: str = Field("", max_length=40)
     id_number: str = Field("", max_length=30)
@@ -48,6 +52,7 @@ class CustomerOut(Schema):
     id: int
     name: str
     kind: str
+    gender: str
     account_no: str
     id_number: str
     address: str
@@ -80,6 +85,7 @@ def customer_out(customer: Customer, masker: Masker) -> dict[str, Any]:
         "id": customer.id,
         "name": customer.name,
         "kind": customer.kind,
+        "gender": customer.gender,
         "account_no": customer.account_no or "",
         "id_number": masker.id_number(customer.id_number),
         "address": masker.address(customer.address),

@@ -50,6 +50,7 @@ class CustomerIn:
     name: str
     phones: list[PhoneIn] = field(default_factory=list)
     kind: str = Customer.Kind.PERSON
+    gender: str = ""
     account_no: str = ""
     id_number: str = ""
     address: str = ""
@@ -95,6 +96,9 @@ def _clean(data: CustomerIn) -> tuple[CustomerIn, list[tuple[str, str, str]]]:
         raise ServiceError(Code.INVALID, _("姓名最长 80 个字符"), field="name")
     if data.kind not in Customer.Kind.values:
         raise ServiceError(Code.INVALID, _("客户类别无效"), field="kind")
+    data.gender = (data.gender or "").strip()
+    if data.gender not in ("", *Customer.Gender.values):
+        raise ServiceError(Code.INVALID, _("性别无效"), field="gender")
     if len(data.phones) > MAX_PHONES:
         raise ServiceError(Code.INVALID, _("电话最多 %d 个") % MAX_PHONES, field="phones")
     phones: list[tuple[str, str, str]] = []
@@ -198,6 +202,7 @@ def create_customer(data: CustomerIn, *, actor: Actor) -> Customer:
             customer = Customer.objects.create(
                 name=data.name,
                 kind=data.kind,
+                gender=data.gender,
                 account_no=data.account_no or None,
                 id_number=data.id_number,
                 address=data.address,
@@ -235,6 +240,7 @@ def update_customer(customer_id: int, data: CustomerIn, *, actor: Actor) -> Cust
     }
     customer.name = data.name
     customer.kind = data.kind
+    customer.gender = data.gender
     customer.account_no = data.account_no or None
     customer.id_number = data.id_number
     customer.address = data.address

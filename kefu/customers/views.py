@@ -75,6 +75,7 @@ def customer_edit(request: HttpRequest, customer_id: int | None = None) -> HttpR
             initial = {
                 "name": customer.name,
                 "kind": customer.kind,
+                "gender": customer.gender,
                 "phones": ", ".join(customer.phones.values_list("number", flat=True)),
                 "contacts": "\n".join(
                     f"{c.name},{c.relation}" if c.relation else c.name
@@ -97,6 +98,7 @@ def customer_edit(request: HttpRequest, customer_id: int | None = None) -> HttpR
         data = CustomerIn(
             name=c["name"],
             kind=c["kind"],
+            gender=c["gender"],
             phones=[PhoneIn(n) for n in split_phones(c["phones"])],
             account_no=c["account_no"],
             id_number=c["id_number"],

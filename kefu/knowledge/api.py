@@ -20,6 +20,8 @@ from kefu.knowledge.schemas import (
     HitOut,
     ListQuery,
     ReviewIn,
+    ScriptQuery,
+    ScriptsOut,
     SearchQuery,
     SynonymIn,
     SynonymOut,
@@ -48,6 +50,16 @@ def search(request, filters: Query[SearchQuery]):
         per_page=filters.per_page,
     )
     return page_out(results.page, lambda hit: hit_out(hit, results.match))
+
+
+@router.get("/scripts", response=ScriptsOut)
+def scripts(request, filters: Query[ScriptQuery]):
+    """The standard scripts as the agent says them now: greeting for the time of day and the
+    festival, the customer's title from the archive (``customer_id``) or the contact name."""
+    title, rows = selectors.scripts_for(
+        request.user, customer_id=filters.customer_id, contact_name=filters.contact_name
+    )
+    return {"title": title, "scripts": [vars(r) for r in rows]}
 
 
 @router.get("/categories", response=list[str])

@@ -8,6 +8,8 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.core import refcache  # noqa: PLC0415 - models load first
-        from kefu.knowledge.models import SynonymGroup  # noqa: PLC0415
+        from kefu.knowledge.models import Script, ScriptSettings, SynonymGroup  # noqa: PLC0415
 
-        refcache.watch(SynonymGroup)  # kept per process (kefu.core.refcache)
+        refcache.watch(
+            SynonymGroup, Script, ScriptSettings
+        )  # kept per process (kefu.core.refcache)

@@ -197,3 +197,38 @@ class SynonymGroup(models.Model):
 
     def __str__(self) -> str:
         return self.words
+
+
+class Script(models.Model):
+    """A standard script (标准话术) for one scene of a call, in the center's own words, with
+    variables: {greeting} (早上好/下午好/晚上好, and the festival's wishes), {title} (王先生,
+    李女士 from the archive), {agent_no}, {company}, {hotline} (kefu.knowledge.greetings)."""
+
+    scene = models.SlugField(_("场景编码"), max_length=30, unique=True)
+    name = models.CharField(_("场景"), max_length=30)
+    text = models.TextField(_("话术"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("标准话术")
+        verbose_name_plural = _("标准话术")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScriptSettings(models.Model):
+    """What the scripts say of the center (one row): its name and hotline."""
+
+    company = models.CharField(_("公司名称"), max_length=60, default="本公司")
+    hotline = models.CharField(_("客服热线"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("话术变量")
+        verbose_name_plural = _("话术变量")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -131,3 +131,19 @@ class SynonymOut(Schema):
     id: int
     words: list[str]
     is_active: bool
+
+
+class ScriptQuery(Schema):
+    customer_id: Annotated[int | None, BlankIsNone] = None
+    contact_name: str = Field("", max_length=40)
+
+
+class ScriptOut(Schema):
+    scene: str
+    name: str
+    text: str
+
+
+class ScriptsOut(Schema):
+    title: str = Field(description="how the scripts address the customer; empty: unknown")
+    scripts: list[ScriptOut]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass
 
@@ -9,16 +10,21 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.core import refcache
 from kefu.core.errors import Code, ServiceError
 from kefu.core.paging import Page, clamp_page, clamp_per_page, paginate
+from kefu.customers.access import visible_customers
 from kefu.knowledge import search
 from kefu.knowledge.access import access_article, can_read, can_write
+from kefu.knowledge.greetings import customer_title, render
 from kefu.knowledge.models import (
     Article,
     ArticleAttachment,
     ArticleVersion,
     Audience,
     Category,
+    Script,
+    ScriptSettings,
     State,
     SynonymGroup,
 )
@@ -215,3 +221,62 @@ def attachment(actor, attachment_id: int) -> ArticleAttachment:
     if found.removed_at is not None and not can_write(actor):
         raise ServiceError(Code.NOT_FOUND, _("附件不存在"))
     return found
+
+
+# ------------------------------------------------------------------------------ scripts
+
+
+@dataclass(frozen=True)
+class ScriptText:
+    scene: str
+    name: str
+    text: str
+
+
+def scripts_for(
+    actor,
+    *,
+    customer_id: int | None = None,
+    contact_name: str = "",
+    moment: dt.datetime | None = None,
+) -> tuple[str, list[ScriptText]]:
+    """The center's standard scripts as this agent says them now: the greeting for the time
+    of day and the festival, the customer's title from the archive (else from the contact
+    name typed at intake, "王先生"), the agent's number, the company and the hotline. Returns
+    the title used ("" when unknown: the scripts then say 您好/您) and the scripts."""
+    if not can_read(actor):
+        raise ServiceError(Code.FORBIDDEN, _("无权查看"))
+    title = ""
+    if customer_id is not None:
+        customer = visible_customers(actor).filter(pk=customer_id).first()
+        if customer is None:
+            raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
+        if customer.kind == customer.Kind.PERSON:
+            title = customer_title(customer.name, customer.gender)
+    if not title and contact_name:
+        title = customer_title(contact_name.strip()[:40], "")
+    profile = getattr(actor, "staff", None)
+    center = (
+        refcache.get(("script_settings",), lambda: ScriptSettings.objects.order_by("id").first())
+        or ScriptSettings()
+    )
+    when = timezone.localtime(moment or timezone.now())
+    rows = refcache.get(
+        ("scripts",),
+        lambda: list(Script.objects.filter(is_active=True).values_list("scene", "name", "text")),
+    )
+    return title, [
+        ScriptText(
+            scene,
+            name,
+            render(
+                text,
+                moment=when,
+                title=title,
+                agent_no=profile.employee_no if profile is not None else "",
+                company=center.company,
+                hotline=center.hotline,
+            ),
+        )
+        for scene, name, text in rows
+    ]

@@ -57,6 +57,22 @@ def suggest(request):
 
 @login_required
 @require_GET
+def scripts_partial(request):
+    """The workbench's standard scripts (标准话术) for the caller on the line."""
+    raw = request.GET.get("customer_id", "")
+    customer_id = int(raw) if raw.isdigit() else None
+    contact = request.GET.get("contact_name", "")[:40]
+    try:
+        title, rows = selectors.scripts_for(
+            request.user, customer_id=customer_id, contact_name=contact
+        )
+    except ServiceError:
+        title, rows = selectors.scripts_for(request.user, contact_name=contact)
+    return render(request, "knowledge/partials/scripts.html", {"title": title, "scripts": rows})
+
+
+@login_required
+@require_GET
 def manage(request):
     state = request.GET.get("state", "")
     if state not in State.values:

@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model
 seed_organization()
 seed_knowledge()
 create_customer(
-    CustomerIn(name="韩梅梅", phones=[PhoneIn("{CUSTOMER_PHONE}")], address="解放路 12 号 3 单元"),
+    CustomerIn(name="韩梅梅", gender="female", phones=[PhoneIn("{CUSTOMER_PHONE}")], address="解放路 12 号 3 单元"),
     actor=get_user_model().objects.get(username="admin"),
 )
 """

@@ -1,6 +1,7 @@
-"""Agent assist in a real browser: while the agent types the caller's words, the workbench
-proposes the request type, the urgency and the matter, and shows the knowledge articles; one
-click accepts them all into the intake form, and the saved ticket keeps what was accepted.
+"""Agent assist in a real browser: the standard scripts address the caller found by their
+number (韩女士); while the agent types the caller's words, the workbench proposes the request
+type, the urgency and the matter, and shows the knowledge articles; one click accepts them all
+into the intake form, and the saved ticket keeps what was accepted.
 Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ def test_the_agent_sees_suggestions_and_an_article_and_accepts_them(server, brow
     from playwright.sync_api import expect
 
     agent = _login(browser, server, "agent")
+    # Before the caller is known the scripts say 您; once the number finds 韩梅梅, 韩女士.
+    scripts = agent.get_by_test_id("scripts")
+    expect(scripts.locator("[data-scene=ask_hold]")).to_contain_text("您好,")
+    agent.get_by_test_id("phone-lookup").fill("138 1234 5678")
+    expect(agent.get_by_test_id("customer-card")).to_contain_text("韩梅梅")
+    expect(scripts).to_contain_text("称呼:韩女士")
+    expect(scripts.locator("[data-scene=ask_hold]")).to_contain_text("韩女士,")
+    expect(scripts.locator("[data-scene=inbound_greeting]")).to_contain_text("8011号客服")
     agent.fill("#id_content", "红星路口的水管爆了,水哗哗地往外冒,路上都淹了,赶紧派人来抢修!")
 
     triage = agent.get_by_test_id("triage-suggest")

@@ -24,4 +24,9 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
 
     # Work orders in every state but the rare rejected-and-redone one.
     assert set(WorkOrder.objects.values_list("status", flat=True)) == set(OrderStatus.values)
+    # The triage is trained on the demo's tickets: it learnt their departments.
+    from kefu.triage.models import TrainedModel
+
+    model = TrainedModel.objects.get()
+    assert model.tickets == 165 and model.counts["department"] > 50
     assert seed_demo() == {"customers": 60, "tickets": 165}  # a second run adds nothing

@@ -107,6 +107,15 @@ def test_excel_import_reports_each_bad_row_and_writes_only_good_ones(agent):
     assert sorted(chen.tags.values_list("name", flat=True)) == ["欠费提醒", "老人独居"]
 
 
+def test_excel_import_reads_the_gender(agent):
+    data = _xlsx(
+        [["姓名", "电话", "性别"], ["刘洋", "13800001111", "男"], ["周敏", "13800002222", "外星"]]
+    )
+    result = import_customers(data, actor=agent)
+    assert (result.created, [(e["row"], e["field"]) for e in result.errors]) == (1, [(3, "gender")])
+    assert Customer.objects.get(name="刘洋").gender == "male"
+
+
 def test_import_refuses_a_file_that_is_not_excel(agent):
     with pytest.raises(ServiceError) as err:
         import_customers(b"name,phone\n", actor=agent)

@@ -5,6 +5,8 @@
     f.customer_id.value = id || "";
     if (number) f.caller_number.value = number;
     if (name && !f.contact_name.value) f.contact_name.value = name;
+    // The scripts address the caller by the archive's title (标准话术 panel).
+    document.body.dispatchEvent(new Event("customer"));
   }
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.target.id !== "profile") return;
