@@ -19,6 +19,7 @@ from kefu.core.errors import ServiceError, refuse_nul
 from kefu.core.schemas import localized_errors
 from kefu.customers.api import router as customers_router
 from kefu.desk.api import router as tickets_router
+from kefu.desk.api import wording_router
 from kefu.dispatch.api import router as dispatch_router
 from kefu.followups.api import router as followups_router
 from kefu.knowledge.api import router as knowledge_router
@@ -110,6 +111,7 @@ def health(request):
 
 # Each app's router, mounted under its path.
 api.add_router("/tickets", tickets_router)
+api.add_router("/wording", wording_router)
 api.add_router("/customers", customers_router)
 api.add_router("/sla", sla_router)
 api.add_router("/complaints", complaints_router)

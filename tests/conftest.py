@@ -111,6 +111,7 @@ REFERENCE_LOADERS = [
     ("kefu.knowledge.migrations.0003_default_synonyms", "add_groups"),
     ("kefu.triage.migrations.0002_matters", "add_matters"),
     ("kefu.knowledge.migrations.0005_default_scripts", "add_scripts"),
+    ("kefu.core.migrations.0005_default_phrases", "add_phrases"),
 ]
 
 

@@ -37,6 +37,7 @@ from kefu.complaints.models import (
 )
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text
+from kefu.core.wording import check_outbound
 from kefu.sla import services as sla
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import services as tickets
@@ -340,10 +341,17 @@ def record_confirmation(serial: str, *, actor, method: str, note: str = "") -> C
     return complaint
 
 
-@transaction.atomic
 def record_explanation(serial: str, *, actor, text: str) -> Complaint:
     """What the agent explained to the customer of a complaint outside the company's
-    responsibility (无责任投诉)."""
+    responsibility (无责任投诉). Words said to the customer: checked for forbidden phrases
+    first (kefu.core.wording), before the transaction, so a refused text is still counted."""
+    access_complaint(actor, serial)
+    check_outbound(text or "", actor=actor, path="explanation", field="text", ticket_serial=serial)
+    return _record_explanation(serial, actor=actor, text=text)
+
+
+@transaction.atomic
+def _record_explanation(serial: str, *, actor, text: str) -> Complaint:
     complaint = access_complaint(actor, serial, for_update=True)
     _require(actor, complaint, INTAKE_ROLES, department=True)
     _require_open(complaint)

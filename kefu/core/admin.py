@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from kefu.core.models import AuditLog, CalendarDay, CalendarYear, Tag
+from kefu.core.models import (
+    AuditLog,
+    CalendarDay,
+    CalendarYear,
+    ForbiddenPhrase,
+    PhraseUse,
+    Tag,
+    WordingSettings,
+)
 
 
 @admin.register(Tag)
@@ -57,6 +65,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(ForbiddenPhrase)
+class ForbiddenPhraseAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "suggestion", "allowed", "is_active"]
+    list_editable = ["is_active"]
+    search_fields = ["phrase", "suggestion"]
+
+
+@admin.register(WordingSettings)
+class WordingSettingsAdmin(admin.ModelAdmin):
+    list_display = ["policy"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not WordingSettings.objects.exists()
+
+
+@admin.register(PhraseUse)
+class PhraseUseAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "path", "phrase", "blocked", "ticket_serial"]
+    list_filter = ["blocked", "path"]
+    readonly_fields = [f.name for f in PhraseUse._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

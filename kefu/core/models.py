@@ -110,3 +110,60 @@ class CacheGeneration(models.Model):
     a process that sees it move drops what it kept."""
 
     value = models.BigIntegerField(default=0)
+
+
+class ForbiddenPhrase(models.Model):
+    """A phrase an agent must not say or write to a customer (服务禁语), with what to say
+    instead; ``allowed`` lists longer words that contain it and are fine (喂 → 喂养)."""
+
+    phrase = models.CharField(_("禁语"), max_length=60, unique=True)
+    suggestion = models.CharField(_("建议说法"), max_length=200, blank=True)
+    allowed = models.CharField(
+        _("允许的词"), max_length=200, blank=True, help_text=_("包含禁语但可以使用的词,空格分隔")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("服务禁语")
+        verbose_name_plural = _("服务禁语")
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class WordingPolicy(models.TextChoices):
+    WARN = "warn", _("提醒后可发送")
+    BLOCK = "block", _("禁止发送")
+
+
+class WordingSettings(models.Model):
+    """The center's rule for forbidden phrases (one row): warn, or block the text."""
+
+    policy = models.CharField(
+        _("禁语处理"), max_length=10, choices=WordingPolicy.choices, default=WordingPolicy.BLOCK
+    )
+
+    class Meta:
+        verbose_name = _("禁语规则")
+        verbose_name_plural = _("禁语规则")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class PhraseUse(models.Model):
+    """A forbidden phrase in a text meant for a customer: sent after a warning, or stopped.
+    Counted per agent for the quality reports."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    path = models.CharField(max_length=20)  # reply_sms, reply_email, notice, explanation …
+    phrase = models.CharField(max_length=60)
+    blocked = models.BooleanField(default=False)
+    ticket_serial = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["-id"]

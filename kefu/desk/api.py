@@ -12,13 +12,17 @@ from ninja.responses import Status as Reply
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.phones import normalize_phone
+from kefu.desk import services as desk
 from kefu.desk.schemas import (
     AssignSchema,
     IntakeIn,
     MergeSchema,
     NoteSchema,
+    ReplySchema,
     TicketOut,
     TransitionSchema,
+    WordingIn,
+    WordingOut,
     deadlines_out,
     ticket_out,
 )
@@ -126,6 +130,16 @@ def add_note(request, serial: str, payload: NoteSchema):
     return Reply(201, ticket_detail(request, serial))
 
 
+@router.post("/{serial}/reply", response={201: TicketOut})
+def reply(request, serial: str, payload: ReplySchema):
+    """Reply to the customer by SMS or e-mail (答复), written on the timeline. A reply with a
+    forbidden phrase is refused under the center's block rule (422 on ``text``)."""
+    desk.reply_to_customer(
+        serial, actor=request.user, text=payload.text, via=payload.via, to=payload.to
+    )
+    return Reply(201, ticket_detail(request, serial))
+
+
 @router.post("/{serial}/merge", response=TicketOut)
 def merge(request, serial: str, payload: MergeSchema):
     """Merge this duplicate into ``into``; returns the surviving ticket with both timelines."""
@@ -139,3 +153,14 @@ def merge(request, serial: str, payload: MergeSchema):
 def upload(request, serial: str, file: File[UploadedFile]):
     services.add_attachment(serial, actor=request.user, upload=file)
     return Reply(201, ticket_detail(request, serial))
+
+
+# Forbidden phrases (服务禁语): a text checked as the agent writes it.
+wording_router = Router(tags=["wording"])
+
+
+@wording_router.post("/check", response=WordingOut)
+def check_wording(request, payload: WordingIn):
+    """The forbidden phrases in a text before it is sent, with what to say instead (nothing
+    is counted or sent; the send itself checks again)."""
+    return desk.wording_hits(request.user, payload.text)

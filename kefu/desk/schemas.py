@@ -57,6 +57,30 @@ class NoteSchema(Schema):
     note: str = Field(..., min_length=1, max_length=5000)
 
 
+class ReplySchema(Schema):
+    text: str = Field(..., min_length=1, max_length=1000, description="the reply to the customer")
+    via: Literal["sms", "email"] = "sms"
+    to: str = Field(
+        "", max_length=120, description="number or e-mail address; SMS default: the caller's"
+    )
+
+
+class WordingIn(Schema):
+    text: str = Field(..., max_length=5000)
+
+
+class WordingHitOut(Schema):
+    phrase: str
+    suggestion: str
+    start: int = Field(description="where it starts in the text (characters)")
+    end: int
+
+
+class WordingOut(Schema):
+    policy: str = Field(description="block: refused when sent; warn: sent after a warning")
+    hits: list[WordingHitOut]
+
+
 class MergeSchema(Schema):
     into: str = Field(..., min_length=1, max_length=16)
     note: str = Field("", max_length=5000)

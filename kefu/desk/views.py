@@ -45,7 +45,7 @@ ACTION_LABELS = {
 def event_labels() -> dict:
     """What the timeline calls each step: the kernel's actions and what every domain
     registered for its own (kefu.tickets.hooks)."""
-    return ACTION_LABELS | {"merge": _("合并")} | hooks.event_labels()
+    return ACTION_LABELS | {"merge": _("合并"), "reply": _("答复客户")} | hooks.event_labels()
 
 
 @login_required
@@ -165,7 +165,7 @@ def intake(request):
     department = data.department
     try:
         if not form.cleaned_data.get("confirmed"):
-            cleaned = services.validate_intake(data, actor=request.user)
+            cleaned, finding = desk_services.read_back(data, actor=request.user)
             dept = Department.objects.filter(code=department).first() if department else None
             return render(
                 request,
@@ -177,6 +177,7 @@ def intake(request):
                     "masker": Masker(request.user),
                     "reply_label": ReplyMethod(cleaned["reply_method"]).label,
                     "promised": cleaned["told"].get("promised"),
+                    "wording": finding.warnings,
                 },
             )
         ticket = desk_services.take_request(data, actor=request.user, accept=True)
@@ -238,6 +239,7 @@ def _detail_context(request, serial: str, **extra) -> dict:
         "triage_label": triage_selectors.label_of(ticket),
         "matters": triage.active_matters(),
         "similar": triage_selectors.similar_tickets(ticket, request.user),
+        "can_reply": desk_services.can_reply(request.user),
         **extra,
     }
 
@@ -252,9 +254,9 @@ def detail(request, serial: str):
     return render(request, "tickets/detail.html", context)
 
 
-def after_change(request, serial: str, exc: ServiceError | None = None):
+def after_change(request, serial: str, exc: ServiceError | None = None, **extra):
     try:
-        context = _detail_context(request, serial, error=exc.detail if exc else "")
+        context = _detail_context(request, serial, error=exc.detail if exc else "", **extra)
     except ServiceError:
         raise Http404
     if exc is None and not request.htmx:
@@ -274,6 +276,36 @@ def action(request, serial: str):
     except ServiceError as exc:
         return after_change(request, serial, exc)
     return after_change(request, serial)
+
+
+@login_required
+@require_POST
+def reply(request, serial: str):
+    """Reply to the customer by SMS or e-mail; a refused text stays in the form."""
+    text = request.POST.get("text", "")
+    try:
+        desk_services.reply_to_customer(
+            serial,
+            actor=request.user,
+            text=text,
+            via=request.POST.get("via", "sms"),
+            to=request.POST.get("to", "")[:120],
+        )
+    except ServiceError as exc:
+        return after_change(request, serial, exc, reply_text=text[:1000])
+    return after_change(request, serial)
+
+
+@login_required
+@require_POST
+def wording_partial(request):
+    """The forbidden phrases in what the agent is writing, marked, with what to say instead."""
+    text = request.POST.get("text", "")[:5000]
+    try:
+        found = desk_services.wording_hits(request.user, text)
+    except ServiceError:
+        found = {"hits": [], "policy": ""}
+    return render(request, "tickets/partials/wording.html", found)
 
 
 @login_required

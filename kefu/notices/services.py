@@ -19,6 +19,7 @@ from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
 from kefu.core.services import record_audit
+from kefu.core.wording import check_outbound
 from kefu.notices import campaign
 from kefu.notices.access import access_notice, can_publish
 from kefu.notices.models import Campaign, Notice, NoticeLink, NoticeUpdate
@@ -170,11 +171,18 @@ def add_notice_update(notice_id: int, *, actor, text: str) -> NoticeUpdate:
     return update
 
 
-@transaction.atomic
 def publish_notice(notice_id: int, *, actor) -> Notice:
     """draft → published: announced live to the agents, and the affected customers' SMS
-    campaign starts after commit. Raises FORBIDDEN / NOT_FOUND / INVALID_TRANSITION."""
+    campaign starts after commit. Its title goes to the customers: checked for forbidden
+    phrases first (kefu.core.wording). Raises FORBIDDEN / NOT_FOUND / INVALID_TRANSITION."""
     _require_publisher(actor)
+    title = access_notice(actor, notice_id).title
+    check_outbound(title, actor=actor, path="notice", field="title")
+    return _publish_notice(notice_id, actor=actor)
+
+
+@transaction.atomic
+def _publish_notice(notice_id: int, *, actor) -> Notice:
     notice = access_notice(actor, notice_id, for_update=True)
     _transition(notice, State.PUBLISHED)
     notice.published_at, notice.published_by = timezone.now(), actor
@@ -190,8 +198,19 @@ def publish_notice(notice_id: int, *, actor) -> Notice:
     return notice
 
 
-@transaction.atomic
 def close_notice(
+    notice_id: int, *, actor, closing_text: str, actual_end: dt.datetime | None = None
+) -> Notice:
+    """See ``_close_notice``; the closing text goes to the customers: checked for forbidden
+    phrases first (kefu.core.wording)."""
+    _require_publisher(actor)
+    access_notice(actor, notice_id)
+    check_outbound(closing_text or "", actor=actor, path="notice", field="closing_text")
+    return _close_notice(notice_id, actor=actor, closing_text=closing_text, actual_end=actual_end)
+
+
+@transaction.atomic
+def _close_notice(
     notice_id: int, *, actor, closing_text: str, actual_end: dt.datetime | None = None
 ) -> Notice:
     """published → closed with the actual end (default now) and a closing text; the customers

@@ -233,6 +233,25 @@ EVENTS: dict[str, Event] = {
             "Your request {{ serial }} is handled. Please rate our service: {{ url }}",
         ),
     ),
+    # The agent's reply to the customer (kefu.desk.services.reply_to_customer); the reply is
+    # checked for forbidden phrases before it is sent (kefu.core.wording).
+    "ticket.reply": Event(
+        "答复客户",
+        ("reply",),
+        email=True,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "答复:您反映的问题(工单 {{ serial }})",
+            "您好!关于您反映的问题(工单 {{ serial }}):{{ reply }}",
+            "【答复】工单{{ serial }}:{{ reply }}",
+        ),
+        en=Words(
+            "Reply: your request (ticket {{ serial }})",
+            "Hello, about your request (ticket {{ serial }}): {{ reply }}",
+            "Ticket {{ serial }}: {{ reply }}",
+        ),
+    ),
     "notice.published": Event(
         "停水/抢修公告",
         ("kind", "notice_title", "areas", "starts_at", "expected_end"),

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
-from kefu.reports import services
+from kefu.reports import selectors, services
 from kefu.reports.export import XLSX
 
 router = Router(tags=["reports"])
@@ -57,6 +57,13 @@ def _body(page: services.ReportPage) -> dict:
 
 def _page(request, month: str) -> dict:
     return _body(services.get_report_page(request.user, month))
+
+
+@router.get("/wording/{month}", response=dict)
+def wording(request, month: str):
+    """Forbidden phrases per agent in the month (YYYY-MM): sent after a warning, stopped,
+    and which phrases."""
+    return selectors.phrase_uses(request.user, month)
 
 
 # The .xlsx route first: "{month}" alone would take "2025-11.xlsx" as the month.

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from kefu.complaints.models import Complaint
 from kefu.core.errors import Code, ServiceError
+from kefu.core.models import PhraseUse
 from kefu.followups.models import CallbackTask, Survey
 from kefu.followups.services import EXCLUDED_BY_CUSTOMER
+from kefu.reports.access import access_reports
 from kefu.sla.models import ComplaintClass, Deadline, Severity
 from kefu.tickets.models import OPEN_STATUSES, Status
 
@@ -460,3 +462,33 @@ def _lessons(stats: MonthlyStats, complaints) -> None:
         )
         for r in rows
     ]
+
+
+def phrase_uses(actor, month_text: str) -> dict:
+    """Forbidden phrases per agent in a month (服务禁语统计, for quality): how many each agent
+    sent after a warning, how many were stopped, and which phrases. A branch's reader sees
+    the agents of that branch."""
+    branch = access_reports(actor)
+    month = parse_month(month_text)
+    start, end = month_bounds(month)
+    uses = PhraseUse.objects.filter(at__gte=start, at__lt=end, user__isnull=False)
+    if branch is not None:
+        uses = uses.filter(user__staff__branch=branch)
+    agents: dict[int, dict] = {}
+    rows = uses.values_list(
+        "user_id", "user__staff__employee_no", "user__staff__display_name", "phrase", "blocked"
+    ).order_by("user__staff__employee_no", "id")
+    for user_id, number, name, phrase, blocked in rows:
+        row = agents.setdefault(
+            user_id,
+            {
+                "employee_no": number or "",
+                "name": name or "",
+                "sent": 0,
+                "blocked": 0,
+                "phrases": {},
+            },
+        )
+        row["blocked" if blocked else "sent"] += 1
+        row["phrases"][phrase] = row["phrases"].get(phrase, 0) + 1
+    return {"month": f"{month:%Y-%m}", "agents": list(agents.values())}

@@ -1,7 +1,8 @@
 """Agent assist in a real browser: the standard scripts address the caller found by their
 number (韩女士); while the agent types the caller's words, the workbench proposes the request
 type, the urgency and the matter, and shows the knowledge articles; one click accepts them all
-into the intake form, and the saved ticket keeps what was accepted.
+into the intake form, and the saved ticket keeps what was accepted. A reply to the customer with
+a forbidden phrase is flagged as it is typed and refused when sent.
 Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
@@ -61,6 +62,25 @@ def test_the_agent_sees_suggestions_and_an_article_and_accepts_them(server, brow
     assert body["matter"] == "leak" and {"type", "urgent", "matter"} <= set(body["confirmed"])
     assert body["urgent"] is True
     _shot(agent, "assist-3-ticket")
+
+    # The agent replies to the customer: a forbidden phrase is flagged as it is typed, and the
+    # send is refused with what to say instead; the text stays for the agent to rework.
+    agent.reload()
+    reply = agent.get_by_test_id("reply-text")
+    reply.fill("这是公司的规定,我 办 不 了")
+    hits = agent.get_by_test_id("wording-hits")
+    expect(hits).to_contain_text("这是公司的规定")
+    expect(hits).to_contain_text("我办不了")
+    _shot(agent, "assist-4-forbidden-flagged")
+    agent.get_by_test_id("reply-send").click()
+    expect(agent.get_by_test_id("error")).to_contain_text("含服务禁语")
+    expect(agent.get_by_test_id("reply-text")).to_have_value("这是公司的规定,我 办 不 了")
+    _shot(agent, "assist-5-forbidden-blocked")
+    agent.get_by_test_id("reply-text").fill("您好,抢修队已出发,预计一小时内到达现场,请注意安全。")
+    agent.get_by_test_id("reply-send").click()
+    expect(agent.locator("#ticket-body")).to_contain_text("抢修队已出发")
+    expect(agent.get_by_test_id("error")).to_have_count(0)
+    _shot(agent, "assist-6-replied")
 
 
 def _csrf(page) -> str:
