@@ -102,11 +102,19 @@ def create_notice(data: NoticeIn, *, actor) -> Notice:
     return notice
 
 
-@transaction.atomic
 def update_notice(notice_id: int, data: NoticeIn, *, actor, update_text: str = "") -> Notice:
     """Edit a notice. A draft is edited freely; a published one keeps its areas (its SMS went
-    to them) and each edit adds an update row (``update_text``, or what changed). A closed
-    notice is not edited. Raises FORBIDDEN / NOT_FOUND / INVALID / INVALID_TRANSITION."""
+    to them) and each edit adds an update row (``update_text``, or what changed); its new
+    words are checked for forbidden phrases first. A closed notice is not edited. Raises
+    FORBIDDEN / NOT_FOUND / INVALID / INVALID_TRANSITION."""
+    _require_publisher(actor)
+    if access_notice(actor, notice_id).state == State.PUBLISHED:
+        _check_wording(data.title, data.content, actor=actor)
+    return _update_notice(notice_id, data, actor=actor, update_text=update_text)
+
+
+@transaction.atomic
+def _update_notice(notice_id: int, data: NoticeIn, *, actor, update_text: str = "") -> Notice:
     _require_publisher(actor)
     notice = access_notice(actor, notice_id, for_update=True)
     if notice.state == State.CLOSED:
@@ -176,9 +184,16 @@ def publish_notice(notice_id: int, *, actor) -> Notice:
     campaign starts after commit. Its title goes to the customers: checked for forbidden
     phrases first (kefu.core.wording). Raises FORBIDDEN / NOT_FOUND / INVALID_TRANSITION."""
     _require_publisher(actor)
-    title = access_notice(actor, notice_id).title
-    check_outbound(title, actor=actor, path="notice", field="title")
+    notice = access_notice(actor, notice_id)
+    _check_wording(notice.title, notice.content, actor=actor)
     return _publish_notice(notice_id, actor=actor)
+
+
+def _check_wording(title: str, content: str, *, actor) -> None:
+    """A notice's title goes out by SMS and its content is read to callers: both are checked
+    for forbidden phrases (kefu.core.wording), before the transaction."""
+    check_outbound(title, actor=actor, path="notice", field="title")
+    check_outbound(content, actor=actor, path="notice", field="content")
 
 
 @transaction.atomic

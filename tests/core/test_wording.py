@@ -12,11 +12,11 @@ from kefu.complaints import services as complaints
 from kefu.core.errors import ServiceError
 from kefu.core.models import ForbiddenPhrase, PhraseUse, WordingSettings
 from kefu.notices.models import Notice
-from kefu.notices.services import close_notice, publish_notice
+from kefu.notices.services import close_notice, publish_notice, update_notice
 from kefu.notify.models import Delivery
 from kefu.tickets.models import TicketEvent
 from tests.complaints.factories import make_complaint
-from tests.notices.factories import make_notice
+from tests.notices.factories import make_notice, notice_in
 from tests.tickets.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -148,8 +148,17 @@ def test_a_notice_s_title_and_closing_text_are_checked(people):
         close_notice(notice.pk, actor=supervisor, closing_text="已恢复,有问题你找别人吧")
     assert refused.value.field == "closing_text"
     assert Notice.objects.get(pk=notice.pk).state == "published"
+    # A published notice's new words are checked too; a draft's only when it is published.
+    with pytest.raises(ServiceError) as refused:
+        update_notice(notice.pk, notice_in(content="管网抢修,什么时候来水不知道"), actor=supervisor)
+    assert refused.value.field == "content"
+    assert Notice.objects.get(pk=notice.pk).content == "管网维修,暂停供水。"
     assert close_notice(notice.pk, actor=supervisor, closing_text="已恢复供水").state == "closed"
-    assert _uses(supervisor) == [("notice", "没办法", True), ("notice", "你找别人吧", True)]
+    assert _uses(supervisor) == [
+        ("notice", "没办法", True),
+        ("notice", "你找别人吧", True),
+        ("notice", "不知道", True),
+    ]
 
 
 def test_a_complaint_s_explanation_is_checked(agent):

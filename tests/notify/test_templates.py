@@ -39,6 +39,7 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "report.due",
         "report.overdue",
         "survey.invite",
+        "ticket.reply",
         "notice.published",
         "notice.closed",
         "workorder.dispatch",
