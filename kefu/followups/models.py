@@ -36,6 +36,7 @@ class Purpose(models.TextChoices):
     SATISFACTION = "satisfaction", _("满意度回访")
     CHURNED = "churned", _("流失会员回访")
     RESEARCH = "research", _("市场调查回访")
+    ANSWER = "answer", _("疑问答复回电")
 
 
 class CallbackRule(models.Model):

@@ -350,8 +350,10 @@ def create_callback(
     method: str = Method.PHONE,
     due_at: dt.datetime | None = None,
     note: str = "",
+    assignee=None,
 ) -> CallbackTask:
-    """A callback task an agent makes by hand (售后回访, 流失会员回访, ...), assigned to them.
+    """A callback task an agent makes by hand (售后回访, 流失会员回访, ...), assigned to them
+    (or to ``assignee``: the agent who promised the caller an answer).
 
     Locks the ticket. Raises ServiceError: FORBIDDEN for other roles, NOT_FOUND for a ticket
     the actor may not see, INVALID for bad fields, CONFLICT when the ticket already has an open
@@ -379,7 +381,7 @@ def create_callback(
         ticket=ticket,
         purpose=purpose,
         method=method,
-        assignee=actor,
+        assignee=assignee or actor,
         department=ticket.department,
         due_at=due_at,
         note=note,

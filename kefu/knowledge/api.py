@@ -10,8 +10,15 @@ from ninja.responses import Status as Reply
 from kefu.core.paging import PageOut, page_out
 from kefu.knowledge import selectors, services
 from kefu.knowledge.models import SynonymGroup
-from kefu.knowledge.outputs import article_detail_out, article_out, attachment_out, hit_out
+from kefu.knowledge.outputs import (
+    article_detail_out,
+    article_out,
+    attachment_out,
+    hit_out,
+    question_out,
+)
 from kefu.knowledge.schemas import (
+    AnswerIn,
     ArticleDetailOut,
     ArticleIn,
     ArticleOut,
@@ -19,12 +26,16 @@ from kefu.knowledge.schemas import (
     DiffOut,
     HitOut,
     ListQuery,
+    QuestionIn,
+    QuestionOut,
+    QuestionQuery,
     ReviewIn,
     ScriptQuery,
     ScriptsOut,
     SearchQuery,
     SynonymIn,
     SynonymOut,
+    ToArticleIn,
 )
 
 router = Router(tags=["knowledge"])
@@ -60,6 +71,44 @@ def scripts(request, filters: Query[ScriptQuery]):
         request.user, customer_id=filters.customer_id, contact_name=filters.contact_name
     )
     return {"title": title, "scripts": [vars(r) for r in rows]}
+
+
+@router.post("/questions", response={201: QuestionOut})
+def ask(request, data: QuestionIn):
+    """Record a caller's question the agent could not answer, with the answer time promised
+    to the customer: a time limit on the ticket, sent to the team leads."""
+    question = services.ask_question(
+        data.serial, actor=request.user, text=data.text, promised_at=data.promised_at
+    )
+    return Reply(201, question_out(question))
+
+
+@router.get("/questions", response=PageOut[QuestionOut])
+def questions(request, filters: Query[QuestionQuery]):
+    """Questions on the tickets you may see, the soonest promised first; overdue flagged."""
+    page = selectors.list_questions(
+        request.user,
+        state=filters.state or "",
+        mine=filters.mine,
+        page=filters.page,
+        per_page=filters.per_page,
+    )
+    return page_out(page, question_out)
+
+
+@router.post("/questions/{question_id}/answer", response=QuestionOut)
+def answer(request, question_id: int, data: AnswerIn):
+    """A team lead answers: a callback task for the agent who asked."""
+    return question_out(
+        services.answer_question(question_id, actor=request.user, answer=data.answer)
+    )
+
+
+@router.post("/questions/{question_id}/article", response={201: ArticleDetailOut})
+def to_article(request, question_id: int, data: ToArticleIn):
+    """An answered question becomes a published Q&A article in one step."""
+    article = services.question_to_article(question_id, actor=request.user, category=data.category)
+    return Reply(201, _detail(request, article.pk))
 
 
 @router.get("/categories", response=list[str])

@@ -232,3 +232,47 @@ class ScriptSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class Question(models.Model):
+    """A caller's question the agent could not answer (待答疑问): the answer time promised to
+    the customer runs as a time limit on the ticket; the team leads answer it, the answer
+    becomes a callback for the agent, and it may become a Q&A article in one step."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待答复")
+        ANSWERED = "answered", _("已答复")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="questions")
+    text = models.TextField(_("疑问"))
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    promised_at = models.DateTimeField(_("承诺答复时间"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    answer = models.TextField(_("答复"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    callback = models.ForeignKey(
+        "followups.CallbackTask", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.PROTECT, related_name="questions"
+    )
+
+    class Meta:
+        ordering = ["promised_at", "id"]
+        indexes = [models.Index(fields=["state", "promised_at"])]
+        verbose_name = _("待答疑问")
+        verbose_name_plural = _("待答疑问")
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    @property
+    def deadline_code(self) -> str:
+        """The code of its time limit on the ticket (kefu.sla)."""
+        return f"question-{self.pk}"

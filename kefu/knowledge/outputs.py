@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from kefu.accounts.services import display_name
 from kefu.knowledge.access import can_write
-from kefu.knowledge.models import Article, ArticleAttachment, ArticleVersion
+from kefu.knowledge.models import Article, ArticleAttachment, ArticleVersion, Question
 
 
 def article_out(article: Article) -> dict[str, Any]:
@@ -81,4 +82,22 @@ def hit_out(hit, match: str) -> dict[str, Any]:
         "snippet_html": hit.snippet_html,
         "updated_at": article.updated_at,
         "match": match,
+    }
+
+
+def question_out(question: Question) -> dict[str, Any]:
+    return {
+        "id": question.pk,
+        "serial": question.ticket.serial,
+        "text": question.text,
+        "asked_by": display_name(question.asked_by),
+        "asked_at": question.asked_at,
+        "promised_at": question.promised_at,
+        "overdue": question.state == Question.State.OPEN and question.promised_at < timezone.now(),
+        "state": question.state,
+        "answer": question.answer,
+        "answered_by": display_name(question.answered_by) if question.answered_by_id else "",
+        "answered_at": question.answered_at,
+        "callback_id": question.callback_id,
+        "article_id": question.article_id,
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -147,3 +147,38 @@ class ScriptOut(Schema):
 class ScriptsOut(Schema):
     title: str = Field(description="how the scripts address the customer; empty: unknown")
     scripts: list[ScriptOut]
+
+
+class QuestionIn(InputSchema):
+    serial: str = Field(..., min_length=1, max_length=16, description="the call's ticket")
+    text: str = Field(..., min_length=1, max_length=1000)
+    promised_at: dt.datetime = Field(description="the answer time promised to the customer")
+
+
+class AnswerIn(InputSchema):
+    answer: str = Field(..., min_length=1, max_length=BODY_MAX)
+
+
+class ToArticleIn(InputSchema):
+    category: str = Field("", max_length=40)
+
+
+class QuestionQuery(PageQuery):
+    state: Literal["open", "answered"] | None = None
+    mine: bool = False
+
+
+class QuestionOut(Schema):
+    id: int
+    serial: str
+    text: str
+    asked_by: str
+    asked_at: dt.datetime
+    promised_at: dt.datetime
+    overdue: bool
+    state: str
+    answer: str
+    answered_by: str
+    answered_at: dt.datetime | None
+    callback_id: int | None
+    article_id: int | None

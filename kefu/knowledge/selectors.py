@@ -23,11 +23,13 @@ from kefu.knowledge.models import (
     ArticleVersion,
     Audience,
     Category,
+    Question,
     Script,
     ScriptSettings,
     State,
     SynonymGroup,
 )
+from kefu.tickets.access import visible_tickets
 
 # A search reads at most this many matches to count them; the pages go as far.
 SEARCH_CAP = 1000
@@ -280,3 +282,24 @@ def scripts_for(
         )
         for scene, name, text in rows
     ]
+
+
+# ------------------------------------------------------------------------------ questions
+
+
+def list_questions(
+    actor, *, state: str = "", mine: bool = False, page: int = 1, per_page: int = 20
+) -> Page[Question]:
+    """Questions on the tickets the actor may see, the soonest promised first (``mine``: those
+    the actor asked)."""
+    if not can_read(actor):
+        raise ServiceError(Code.FORBIDDEN, _("无权查看"))
+    rows = Question.objects.filter(ticket__in=visible_tickets(actor)).select_related(
+        "ticket", "asked_by__staff", "answered_by__staff", "article"
+    )
+    if state:
+        rows = rows.filter(state=state)
+    if mine:
+        rows = rows.filter(asked_by=actor)
+    # The open ones first ("open" sorts after "answered").
+    return paginate(rows.order_by("-state", "promised_at", "id"), page=page, per_page=per_page)

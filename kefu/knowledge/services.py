@@ -7,20 +7,27 @@ latest draft before the first approval (``_show``), and its search columns follo
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.accounts import org
-from kefu.accounts.models import ServiceArea
+from kefu.accounts.models import Role, ServiceArea, StaffProfile
+from kefu.accounts.scope import scope_of
+from kefu.accounts.services import display_name
 from kefu.core.actor import user_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text, get_or_create_tags, record_audit
 from kefu.core.uploads import checked_upload
+from kefu.core.wording import check_outbound
+from kefu.followups.models import CallbackTask, Purpose
+from kefu.followups.services import create_callback
 from kefu.knowledge import search
 from kefu.knowledge.access import access_article, can_review, can_write
 from kefu.knowledge.models import (
@@ -28,11 +35,16 @@ from kefu.knowledge.models import (
     ArticleAttachment,
     ArticleVersion,
     Category,
+    Question,
     State,
     SynonymGroup,
 )
 from kefu.knowledge.schemas import BODY_MAX, TITLE_MAX, ArticleIn
-from kefu.tickets.models import TicketType
+from kefu.notify.services import notify_users
+from kefu.sla import services as sla
+from kefu.tickets.access import access_ticket, visible_tickets
+from kefu.tickets.models import Status, TicketEvent, TicketType
+from kefu.tickets.timeline import record_event
 
 VersionStatus = ArticleVersion.Status
 
@@ -360,3 +372,152 @@ def deactivate_synonyms(group_id: int, *, actor) -> SynonymGroup:
     group.save(update_fields=["is_active", "updated_at"])
     record_audit(actor=actor, action="knowledge.synonyms_off", obj=group, detail={})
     return group
+
+
+# ------------------------------------------------------------------------------ questions
+
+QUESTION_MAX = 1000
+# The answer time promised to a customer: soon enough to be kept track of.
+PROMISE_WITHIN = dt.timedelta(days=30)
+
+
+def _team_leads(ticket) -> list:
+    """Who answers a question: the active team leads of the ticket's branch and of the center."""
+    people = StaffProfile.objects.filter(role=Role.TEAM_LEAD, user__is_active=True).filter(
+        Q(branch__isnull=True) | Q(branch_id=ticket.branch_id)
+    )
+    return [p.user for p in people.select_related("user").order_by("user_id")]
+
+
+def ask_question(serial: str, *, actor, text: str, promised_at: dt.datetime | None) -> Question:
+    """Record a caller's question the agent could not answer and the time the customer was
+    promised an answer. It runs as a time limit on the ticket (warned, breached and escalated
+    like its others, kefu.sla) and goes to the team leads."""
+    if not scope_of(actor).can_intake:
+        raise ServiceError(Code.FORBIDDEN, _("无权记录疑问"))
+    text = clean_text(
+        text, "text", limit=QUESTION_MAX, required=True, message=_("请填写客户的疑问")
+    )
+    if promised_at is None or timezone.is_naive(promised_at):
+        raise ServiceError(Code.INVALID, _("请填写承诺答复时间(带时区)"), field="promised_at")
+    now = timezone.now()
+    if not now < promised_at <= now + PROMISE_WITHIN:
+        raise ServiceError(
+            Code.INVALID, _("承诺答复时间应在现在之后 30 天以内"), field="promised_at"
+        )
+    with transaction.atomic():
+        ticket = access_ticket(actor, serial, for_update=True)
+        if ticket.status in (Status.CANCELLED, Status.MERGED):
+            raise ServiceError(Code.INVALID_TRANSITION, _("工单已撤销或已合并"))
+        question = Question.objects.create(
+            ticket=ticket, text=text, asked_by=actor, asked_at=now, promised_at=promised_at
+        )
+        sla.start_promise(
+            ticket, code=question.deadline_code, name=_("答复客户疑问"), due=promised_at, at=now
+        )
+        when = f"{timezone.localtime(promised_at):%m-%d %H:%M}"
+        record_event(
+            ticket,
+            actor=actor,
+            kind=TicketEvent.Kind.NOTE,
+            action="question",
+            note=_("待答疑问:%(q)s(承诺 %(at)s 前答复)") % {"q": text, "at": when},
+            data={"question": question.pk},
+        )
+        notify_users(
+            "question.asked",
+            users=_team_leads(ticket),
+            context={"question": text[:100], "asker": display_name(actor), "promised": when},
+            key=f"question:{question.pk}:asked",
+            ticket=ticket,
+        )
+    return question
+
+
+def answer_question(question_id: int, *, actor, answer: str) -> Question:
+    """A team lead answers: its time limit is met (or late), the agent who asked gets a
+    callback task to tell the customer, due at the promised time (now, if that has passed)."""
+    _require_reviewer(actor)
+    answer = clean_text(
+        answer, "answer", limit=BODY_MAX, required=True, message=_("请填写答复内容")
+    )
+    # The answer is what the agent will tell the customer (kefu.core.wording).
+    access_question(actor, question_id)
+    check_outbound(answer, actor=actor, path="answer", field="answer")
+    with transaction.atomic():
+        question = access_question(actor, question_id, for_update=True)
+        if question.state != Question.State.OPEN:
+            raise ServiceError(Code.INVALID_TRANSITION, _("该疑问已答复"))
+        now = timezone.now()
+        ticket = question.ticket
+        question.state, question.answer = Question.State.ANSWERED, answer
+        question.answered_by, question.answered_at = actor, now
+        sla.fulfil_target(ticket, question.deadline_code, now)
+        question.callback = CallbackTask.objects.filter(
+            ticket=ticket, state=CallbackTask.State.OPEN
+        ).first() or create_callback(
+            ticket.serial,
+            actor=actor,
+            purpose=Purpose.ANSWER,
+            due_at=max(question.promised_at, now + dt.timedelta(minutes=10)),
+            note=_("答复客户疑问:%s") % question.text[:100],
+            assignee=question.asked_by,
+        )
+        question.save()
+        record_event(
+            ticket,
+            actor=actor,
+            kind=TicketEvent.Kind.NOTE,
+            action="answered",
+            note=_("疑问“%(q)s”已答复:%(a)s") % {"q": question.text[:100], "a": answer},
+            data={"question": question.pk},
+        )
+        notify_users(
+            "question.answered",
+            users=[question.asked_by],
+            context={
+                "question": question.text[:100],
+                "answer": answer[:200],
+                "answerer": display_name(actor),
+            },
+            key=f"question:{question.pk}:answered",
+            ticket=ticket,
+        )
+    return question
+
+
+def question_to_article(question_id: int, *, actor, category: str = "") -> Article:
+    """An answered question becomes a Q&A article in one step: written, submitted, and —
+    the team lead being a reviewer — published; internal, for the agents."""
+    _require_reviewer(actor)
+    question = access_question(actor, question_id)
+    if question.state != Question.State.ANSWERED:
+        raise ServiceError(Code.INVALID_TRANSITION, _("疑问答复后才能转为知识"))
+    if question.article_id is not None:
+        raise ServiceError(Code.CONFLICT, _("该疑问已转为知识"))
+    title = question.text.splitlines()[0][:TITLE_MAX]
+    data = ArticleIn.model_validate(
+        {
+            "kind": "qa",
+            "audience": "internal",
+            "title": title,
+            "body": question.answer,
+            "category": category,
+        }
+    )
+    with transaction.atomic():
+        article = create_article(data, actor=actor)
+        submit_article(article.pk, actor=actor)
+        article = approve_article(article.pk, actor=actor, note=_("由待答疑问转入"))
+        Question.objects.filter(pk=question.pk).update(article=article)
+    return article
+
+
+def access_question(actor, question_id: int, *, for_update: bool = False) -> Question:
+    """A question on a ticket the actor may see; NOT_FOUND otherwise."""
+    rows = Question.objects.filter(ticket__in=visible_tickets(actor))
+    rows = rows.select_for_update() if for_update else rows.select_related("ticket", "asked_by")
+    question = rows.filter(pk=question_id).first()
+    if question is None:
+        raise ServiceError(Code.NOT_FOUND, _("疑问不存在"))
+    return question

@@ -3,9 +3,13 @@ the review steps, files, synonyms. Thin: parse, call one service, render."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -260,3 +264,68 @@ def synonyms(request):
         },
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def questions(request):
+    """The questions callers were promised an answer to: team leads answer them here and turn
+    an answer into an article; agents see their own."""
+    error = ""
+    if request.method == "POST":
+        raw = request.POST.get("question", "")
+        question_id = int(raw) if raw.isdigit() else 0
+        try:
+            if request.POST.get("step") == "article":
+                article = services.question_to_article(question_id, actor=request.user)
+                return redirect("knowledge-article", article_id=article.pk)
+            services.answer_question(
+                question_id, actor=request.user, answer=request.POST.get("answer", "")
+            )
+            return redirect("knowledge-questions")
+        except ServiceError as exc:
+            if exc.code == Code.NOT_FOUND:
+                raise Http404 from exc
+            error = exc.detail
+    state = request.GET.get("state", "open")
+    state = state if state in ("open", "answered") else "open"
+    page = selectors.list_questions(
+        request.user,
+        state=state,
+        mine=not access.can_review(request.user),
+        **page_args(request.GET),
+    )
+    return render(
+        request,
+        "knowledge/questions.html",
+        {
+            "page": page,
+            "state": state,
+            "error": error,
+            "can_answer": access.can_review(request.user),
+            "now": timezone.now(),
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def ask(request, serial: str):
+    """The ticket page's form: record a caller's question and the promised answer time."""
+    raw = request.POST.get("promised_at", "")
+    try:
+        promised = dt.datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        promised = None
+    if promised is not None and timezone.is_naive(promised):
+        promised = timezone.make_aware(promised)
+    try:
+        services.ask_question(
+            serial, actor=request.user, text=request.POST.get("text", ""), promised_at=promised
+        )
+    except ServiceError as exc:
+        if exc.code == Code.NOT_FOUND:
+            raise Http404 from exc
+        messages.error(request, exc.detail)
+    return redirect("ticket", serial=serial)

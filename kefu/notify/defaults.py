@@ -233,6 +233,41 @@ EVENTS: dict[str, Event] = {
             "Your request {{ serial }} is handled. Please rate our service: {{ url }}",
         ),
     ),
+    # A caller's question an agent could not answer, to the team leads (kefu.knowledge).
+    "question.asked": Event(
+        "待答疑问",
+        ("question", "asker", "promised"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "待答疑问:工单 {{ serial }}",
+            "{{ asker }}记录了客户的疑问:“{{ question }}”,已承诺 {{ promised }} 前答复客户,请尽快答复。",
+            "工单{{ serial }}有待答疑问,{{ promised }}前答复。",
+        ),
+        en=Words(
+            "Question to answer: ticket {{ serial }}",
+            "{{ asker }} recorded a caller's question: “{{ question }}”. The customer was "
+            "promised an answer by {{ promised }}.",
+            "Ticket {{ serial }}: a question to answer by {{ promised }}.",
+        ),
+    ),
+    "question.answered": Event(
+        "疑问已答复",
+        ("question", "answer", "answerer"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "疑问已答复:工单 {{ serial }}",
+            "{{ answerer }}答复了疑问“{{ question }}”:{{ answer }}。已为您生成回电任务,请回电告知客户。",
+            "工单{{ serial }}的疑问已答复,请回电客户。",
+        ),
+        en=Words(
+            "Question answered: ticket {{ serial }}",
+            "{{ answerer }} answered “{{ question }}”: {{ answer }}. A callback task is yours: "
+            "call the customer back with the answer.",
+            "Ticket {{ serial }}: question answered, please call the customer back.",
+        ),
+    ),
     # The agent's reply to the customer (kefu.desk.services.reply_to_customer); the reply is
     # checked for forbidden phrases before it is sent (kefu.core.wording).
     "ticket.reply": Event(

@@ -489,6 +489,36 @@ def replan(ticket, at: dt.datetime) -> int:
     return changed + len(added)
 
 
+PROMISE_POLICY = "承诺答复时限"
+
+
+def _promise_policy() -> Policy:
+    policy, _created = Policy.objects.get_or_create(
+        name=PROMISE_POLICY, ticket_type=None, defaults={"is_active": False}
+    )
+    return policy
+
+
+def start_promise(ticket, *, code: str, name: str, due: dt.datetime, at: dt.datetime) -> Deadline:
+    """A time the agent promised the customer (an answer by 15:00), run as one more time limit
+    of the ticket: warned at the ticket policy's share of the time, breached and escalated as
+    its other deadlines. A ticket no policy covers (an inquiry) runs it under the center's
+    promise policy (``PROMISE_POLICY``: never chosen for a ticket, it holds the warning share
+    and the escalation pace an administrator may change)."""
+    policy = _ticket_policy(ticket) or _promise_policy()
+    warn = at + (due - at) * policy.warn_percent / 100
+    return Deadline.objects.create(
+        ticket=ticket,
+        policy=policy,
+        code=code,
+        name=name[:60],
+        start=Target.Start.RECEIVED,
+        started_at=at,
+        due_at=due,
+        warn_at=warn,
+    )
+
+
 def fulfil_target(ticket, code: str, at: dt.datetime) -> int:
     """Record the ticket's running ``code`` clock as done at ``at`` (met or late), e.g. a
     callback that reached an unsatisfied customer."""

@@ -10,10 +10,12 @@ that page 2 repeats nothing of page 1.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from kefu.dispatch import services as dispatch
 from kefu.notify import services as notify
@@ -183,6 +185,22 @@ def _articles(world):
     return agent, {}, {}
 
 
+def _questions(world):
+    from kefu.knowledge.services import ask_question
+    from tests.tickets.factories import make_ticket
+
+    agent = world["people"]["agent"]
+    ticket = make_ticket(agent, type="inquiry", content="新装水表要交哪些费用")
+    for n in range(3):
+        ask_question(
+            ticket.serial,
+            actor=agent,
+            text=f"第{n}个疑问",
+            promised_at=timezone.now() + dt.timedelta(hours=n + 1),
+        )
+    return world["people"]["lead"], {"state": "open"}, {}
+
+
 def _article_search(world):
     _articles(world)
     return world["people"]["agent"], {"q": "停水"}, {}
@@ -191,6 +209,7 @@ def _article_search(world):
 ROWS = {
     "/api/v1/knowledge/articles": _articles,
     "/api/v1/knowledge/search": _article_search,
+    "/api/v1/knowledge/questions": _questions,
     "/api/v1/tickets": _tickets,
     "/api/v1/customers": _customers,
     "/api/v1/notifications": _notifications,

@@ -40,6 +40,8 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "report.overdue",
         "survey.invite",
         "ticket.reply",
+        "question.asked",
+        "question.answered",
         "notice.published",
         "notice.closed",
         "workorder.dispatch",
