@@ -7,9 +7,11 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("知识库")
 
     def ready(self) -> None:
-        from kefu.core import refcache  # noqa: PLC0415 - models load first
-        from kefu.knowledge.models import Script, ScriptSettings, SynonymGroup  # noqa: PLC0415
+        from kefu.core import refcache
+        from kefu.knowledge.models import Script, ScriptSettings, SynonymGroup
+        from kefu.tickets import hooks
 
-        refcache.watch(
-            SynonymGroup, Script, ScriptSettings
-        )  # kept per process (kefu.core.refcache)
+        # Kept per process (kefu.core.refcache).
+        refcache.watch(SynonymGroup, Script, ScriptSettings)
+        # What an open question writes on its ticket's timeline.
+        hooks.register_event_labels({"question": _("待答疑问"), "answered": _("疑问已答复")})
