@@ -53,10 +53,9 @@ def find(text: str) -> list[Hit]:
 
 @dataclass(frozen=True)
 class Finding:
-    """What the check found: the hits, and whether the text may go."""
+    """What the check found in a text that may go: the phrases to warn of (none: clean)."""
 
     hits: list[Hit]
-    blocked: bool
 
     @property
     def warnings(self) -> list[dict[str, str]]:
@@ -91,7 +90,7 @@ def check_outbound(
     and the finding says what to warn of. Every phrase found is counted for the agent."""
     hits = find(text)
     if not hits:
-        return Finding([], blocked=False)
+        return Finding([])
     blocked = policy() == WordingPolicy.BLOCK and not quoting
     user = user_of(actor)
     PhraseUse.objects.bulk_create(
@@ -106,4 +105,4 @@ def check_outbound(
     )
     if blocked:
         raise ServiceError(Code.INVALID, describe(hits), field=field)
-    return Finding(hits, blocked=False)
+    return Finding(hits)

@@ -17,7 +17,11 @@ SIMILAR_SHOWN = 8
 
 
 def label_of(ticket: Ticket) -> TicketLabel | None:
-    return TicketLabel.objects.filter(ticket=ticket).first()
+    """The ticket's triage, read once per ticket object (the page and its similar tickets)."""
+    try:
+        return ticket.triage
+    except TicketLabel.DoesNotExist:
+        return None
 
 
 def similar_tickets(ticket: Ticket, actor: Actor, *, limit: int = SIMILAR_SHOWN) -> list[Ticket]:
