@@ -51,6 +51,9 @@ QUERIES = [
     "冷链 国际 禁寄 物品",
     "停水 赔偿标准",
     "火星探测",
+    # what the workbench's 知识推荐 panel sends: the request as the agent types it
+    "客户来电反映小区停水三天了家里老人没法做饭问什么时候恢复供水",
+    "快递显示已签收但是本人没有收到包裹要求理赔",
 ]
 
 

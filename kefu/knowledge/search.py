@@ -10,18 +10,24 @@ there. Both databases only say which articles contain which words; the ranking i
 expression on both, so both give the same results in the same order:
 
 1. every concept found (in the title or the body), else
-2. as many concepts as possible (a near miss: one word too many), else
+2. the most concepts found together (a near miss: one word too many, then two…), else
 3. the pinyin of what was typed against the titles' pinyin (``tsh`` → 停水, a homophone typo
    停谁 → 停水);
 
-ranked by concepts found in the title (title over body), then by concepts found at all, then
-the freshest first (updated), then the newest id.
+ranked by the number of concepts found in the title (title over body), then the freshest first
+(updated), then the newest id. A lone character counts only when nothing longer was typed.
+
+SQLite keeps the words in an FTS5 table; PostgreSQL as stored tsvectors (title and body, the
+title alone, the title's pinyin) with GIN indexes. A step reads the few articles with a concept
+in the title whole and the others a page at a time along the freshness index, so a word found
+in every tenth article costs about what a rare one does (``bench/knowledge.py``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
@@ -137,7 +143,15 @@ def parse(query: str) -> list[Concept]:
         if word in STOPWORDS or any(word in c.shown for c in concepts):
             continue
         concepts.append(_concept(groups.get(word, (word,)), shown=word))
-    return concepts[:MAX_CONCEPTS]
+    # A lone character (水, 赔, 表) says little beside longer words: it would rank an article
+    # mentioning 水 with one about the 爆管 the caller reports. It counts when nothing longer
+    # was typed.
+    longer = [c for c in concepts if not _lone_character(c.shown[0])]
+    return (longer or concepts)[:MAX_CONCEPTS]
+
+
+def _lone_character(word: str) -> bool:
+    return len(word) == 1 and bool(_HAN.match(word))
 
 
 def _concept(words: tuple[str, ...], *, shown: str) -> Concept:
@@ -168,103 +182,171 @@ def sounds(concepts: list[Concept]) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def _fts_or(alternatives: list[list[str]]) -> str:
-    parts = []
-    for tokens in alternatives:
-        quoted = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
-        parts.append(f"({quoted})")
-    return "(" + " OR ".join(parts) + ")"
-
-
-def _pg_or(alternatives: list[list[str]]) -> str:
-    parts = []
-    for tokens in alternatives:
-        quoted = " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens)
-        parts.append(f"({quoted})")
-    return "(" + " | ".join(parts) + ")"
-
-
 @dataclass
-class Plan:
-    """The SQL that tells, per article, whether each concept is found: a WHERE part that keeps
-    the articles found at all, and a score expression; each with its parameters."""
+class Level:
+    """One step of a search: the index query of the articles it finds (``found``), and one
+    query of the titles per concept (a concept found in the title ranks the article higher)."""
 
-    where: str
-    where_params: list[str]
-    score: str
-    score_params: list[str]
+    name: str  # "all", "any" or "pinyin"
+    found: str
+    titles: list[str] = field(default_factory=list)
+
+    @property
+    def sound(self) -> bool:
+        return self.name == "pinyin"
 
 
-def plan(concepts: list[Concept], *, step: str) -> Plan | None:
-    """``step``: "all" (every concept), "any" (at least one), "pinyin" (titles' pinyin)."""
-    if step == "pinyin":
-        alternatives = [[p] for p in sounds(concepts)]
-        if not alternatives:
-            return None
-        return _pinyin_plan(alternatives)
+def levels(concepts: list[Concept]) -> list[Level]:
+    """The steps of a search, tried in order until one finds something visible: every concept;
+    then, when that finds nothing, the most concepts found together (a near miss: one word too
+    many, then two…); then the titles' pinyin."""
+    ix = index()
     usable = [c for c in concepts if c.wordings]
-    if not usable:
-        return None
-    if connection.vendor == "postgresql":
-        return _pg_plan(usable, every=step == "all")
-    return _sqlite_plan(usable, every=step == "all")
+    out: list[Level] = []
+    if usable:
+        found = [ix.words(c.wordings) for c in usable]
+        titles = [ix.words(c.wordings, title=True) for c in usable]
+        for size in range(len(usable), 0, -1):
+            query = ix.any_of([ix.all_of(list(group)) for group in combinations(found, size)])
+            out.append(Level("all" if size == len(usable) else "any", query, titles))
+    heard = sounds(concepts)
+    if heard:
+        out.append(Level("pinyin", ix.sounds([[p] for p in heard])))
+    return out
 
 
-def _sqlite_plan(concepts: list[Concept], *, every: bool) -> Plan:
-    joiner = " AND " if every else " OR "
-    match = joiner.join("{search_title search_body} : " + _fts_or(c.wordings) for c in concepts)
-    in_fts = f"knowledge_article.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-    score_parts: list[str] = []
-    score_params: list[str] = []
-    for concept in concepts:
-        expr = _fts_or(concept.wordings)
-        score_parts.append(f"(CASE WHEN {in_fts} THEN 2 ELSE 0 END)")
-        score_params.append("search_title : " + expr)
-        if not every:
-            score_parts.append(f"(CASE WHEN {in_fts} THEN 1 ELSE 0 END)")
-            score_params.append("{search_title search_body} : " + expr)
-    return Plan(in_fts, [match], " + ".join(score_parts), score_params)
+Where = tuple[str, list[str]]  # a WHERE part and its parameters
 
 
-_PG_DOC = "to_tsvector('simple'::regconfig, knowledge_article.search_title || ' ' || knowledge_article.search_body)"
-_PG_TITLE = "to_tsvector('simple'::regconfig, knowledge_article.search_title)"
-_PG_PINYIN = "to_tsvector('simple'::regconfig, knowledge_article.search_pinyin)"
+class Fts5:
+    """SQLite: the FTS5 table's query language (one query can name the columns it searches);
+    an article is found when its rowid is in the table's matches."""
 
+    def words(self, alternatives: list[list[str]], *, title: bool = False) -> str:
+        columns = "search_title" if title else "{search_title search_body}"
+        return f"{columns} : " + self._either(alternatives)
 
-def _pg_plan(concepts: list[Concept], *, every: bool) -> Plan:
-    joiner = " & " if every else " | "
-    query = joiner.join(_pg_or(c.wordings) for c in concepts)
-    where = f"{_PG_DOC} @@ to_tsquery('simple'::regconfig, %s)"
-    score_parts: list[str] = []
-    score_params: list[str] = []
-    for concept in concepts:
-        expr = _pg_or(concept.wordings)
-        score_parts.append(
-            f"(CASE WHEN {_PG_TITLE} @@ to_tsquery('simple'::regconfig, %s) THEN 2 ELSE 0 END)"
+    def sounds(self, alternatives: list[list[str]]) -> str:
+        return "search_pinyin : " + self._either(alternatives)
+
+    @staticmethod
+    def _either(alternatives: list[list[str]]) -> str:
+        parts = []
+        for tokens in alternatives:
+            quoted = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+            parts.append(f"({quoted})")
+        return "(" + " OR ".join(parts) + ")"
+
+    def all_of(self, queries: list[str]) -> str:
+        return queries[0] if len(queries) == 1 else " AND ".join(f"({q})" for q in queries)
+
+    def any_of(self, queries: list[str]) -> str:
+        return queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)
+
+    def _match(self, query: str, *, walk: bool = False) -> Where:
+        # ``walk``: many match, so the page is read along the freshness index, each row looked
+        # up in the matches, instead of every match being read by rowid and sorted (the ``+``
+        # keeps SQLite from choosing the rowid lookups).
+        plus = "+" if walk else ""
+        return (
+            f"{plus}knowledge_article.id IN "
+            f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
+            [query],
         )
-        score_params.append(expr)
-        if not every:
-            score_parts.append(
-                f"(CASE WHEN {_PG_DOC} @@ to_tsquery('simple'::regconfig, %s) THEN 1 ELSE 0 END)"
+
+    def found(self, level: Level, *, walk: bool = False) -> Where:
+        return self._match(level.found, walk=walk)
+
+    def titled(self, level: Level) -> Where:
+        """Found, with a concept in the title."""
+        return self._match(f"({level.found}) AND ({self.any_of(level.titles)})")
+
+    def untitled(self, level: Level, *, walk: bool = False) -> Where:
+        """Found, with no concept in the title."""
+        return self._match(f"({level.found}) NOT ({self.any_of(level.titles)})", walk=walk)
+
+    def in_title(self, title: str) -> Where:
+        return self._match(title)
+
+    def many(self, level: Level) -> bool:
+        """Whether the index holds many of the level's articles without a concept in the title
+        (live or not): then they are read along the freshness index."""
+        query = level.found
+        if level.titles:
+            query = f"({level.found}) NOT ({self.any_of(level.titles)})"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [query])
+            return int(cursor.fetchone()[0]) > WALK_FROM
+
+
+class Tsquery:
+    """PostgreSQL: ``to_tsquery`` against the article's stored tsvectors ``search_doc`` (title
+    and body), ``search_heading`` (the title) and ``search_sound`` (the title's pinyin), each
+    with a GIN index; the planner chooses how to read them."""
+
+    def words(self, alternatives: list[list[str]], *, title: bool = False) -> str:
+        return self._either(alternatives)
+
+    def sounds(self, alternatives: list[list[str]]) -> str:
+        return self._either(alternatives)
+
+    @staticmethod
+    def _either(alternatives: list[list[str]]) -> str:
+        parts = []
+        for tokens in alternatives:
+            quoted = " & ".join(
+                "'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens
             )
-            score_params.append(expr)
-    return Plan(where, [query], " + ".join(score_parts), score_params)
+            parts.append(f"({quoted})")
+        return "(" + " | ".join(parts) + ")"
+
+    def all_of(self, queries: list[str]) -> str:
+        return queries[0] if len(queries) == 1 else " & ".join(f"({q})" for q in queries)
+
+    def any_of(self, queries: list[str]) -> str:
+        return queries[0] if len(queries) == 1 else " | ".join(f"({q})" for q in queries)
+
+    @staticmethod
+    def _column(column: str) -> str:
+        return f"knowledge_article.{column} @@ to_tsquery('simple'::regconfig, %s)"
+
+    def found(self, level: Level, *, walk: bool = False) -> Where:
+        column = "search_sound" if level.sound else "search_doc"
+        return self._column(column), [level.found]
+
+    def titled(self, level: Level) -> Where:
+        sql = self._column("search_doc") + " AND " + self._column("search_heading")
+        return sql, [level.found, self.any_of(level.titles)]
+
+    def untitled(self, level: Level, *, walk: bool = False) -> Where:
+        sql = self._column("search_doc") + " AND NOT " + self._column("search_heading")
+        return sql, [level.found, self.any_of(level.titles)]
+
+    def in_title(self, title: str) -> Where:
+        return self._column("search_heading"), [title]
+
+    def many(self, level: Level) -> bool:
+        return False  # the planner judges
 
 
-def _pinyin_plan(alternatives: list[list[str]]) -> Plan:
-    if connection.vendor == "postgresql":
-        return Plan(
-            f"{_PG_PINYIN} @@ to_tsquery('simple'::regconfig, %s)",
-            [_pg_or(alternatives)],
-            "0",
-            [],
-        )
-    return Plan(
-        f"knowledge_article.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-        ["search_pinyin : " + _fts_or(alternatives)],
-        "0",
-        [],
-    )
+# A level the index finds in more articles than this is read along the freshness index on
+# SQLite (see Fts5.found); fewer are read by their ids and sorted.
+WALK_FROM = 2000
+
+
+def index() -> Fts5 | Tsquery:
+    return Tsquery() if connection.vendor == "postgresql" else Fts5()
+
+
+def title_score(level: Level) -> Where:
+    """The number of the level's concepts found in the title, as SQL."""
+    ix = index()
+    parts, params = [], []
+    for title in level.titles:
+        sql, args = ix.in_title(title)
+        parts.append(f"(CASE WHEN {sql} THEN 1 ELSE 0 END)")
+        params.extend(args)
+    return " + ".join(parts) or "0", params
 
 
 # ---------------------------------------------------------------------------------- snippets
@@ -330,15 +412,29 @@ SQLITE_TEARDOWN = [
     "DROP TRIGGER IF EXISTS knowledge_article_fts_ai",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
+# PostgreSQL keeps the words as stored tsvectors (computed by the database from the search
+# columns), so that telling whether an article holds a word never re-parses its text.
 PG_SETUP = [
-    f"CREATE INDEX IF NOT EXISTS knowledge_article_search_gin ON knowledge_article USING gin "
-    f"(({_PG_DOC.replace('knowledge_article.', '')}))",
-    f"CREATE INDEX IF NOT EXISTS knowledge_article_pinyin_gin ON knowledge_article USING gin "
-    f"(({_PG_PINYIN.replace('knowledge_article.', '')}))",
+    "ALTER TABLE knowledge_article ADD COLUMN IF NOT EXISTS search_doc tsvector GENERATED ALWAYS "
+    "AS (to_tsvector('simple'::regconfig, search_title || ' ' || search_body)) STORED",
+    "ALTER TABLE knowledge_article ADD COLUMN IF NOT EXISTS search_heading tsvector GENERATED "
+    "ALWAYS AS (to_tsvector('simple'::regconfig, search_title)) STORED",
+    "ALTER TABLE knowledge_article ADD COLUMN IF NOT EXISTS search_sound tsvector GENERATED "
+    "ALWAYS AS (to_tsvector('simple'::regconfig, search_pinyin)) STORED",
+    "CREATE INDEX IF NOT EXISTS knowledge_article_doc_gin ON knowledge_article "
+    "USING gin (search_doc)",
+    "CREATE INDEX IF NOT EXISTS knowledge_article_heading_gin ON knowledge_article "
+    "USING gin (search_heading)",
+    "CREATE INDEX IF NOT EXISTS knowledge_article_sound_gin ON knowledge_article "
+    "USING gin (search_sound)",
 ]
 PG_TEARDOWN = [
-    "DROP INDEX IF EXISTS knowledge_article_pinyin_gin",
-    "DROP INDEX IF EXISTS knowledge_article_search_gin",
+    "DROP INDEX IF EXISTS knowledge_article_sound_gin",
+    "DROP INDEX IF EXISTS knowledge_article_heading_gin",
+    "DROP INDEX IF EXISTS knowledge_article_doc_gin",
+    "ALTER TABLE knowledge_article DROP COLUMN IF EXISTS search_heading",
+    "ALTER TABLE knowledge_article DROP COLUMN IF EXISTS search_sound",
+    "ALTER TABLE knowledge_article DROP COLUMN IF EXISTS search_doc",
 ]
 
 

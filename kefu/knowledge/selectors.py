@@ -93,29 +93,63 @@ def search_articles(
     if not concepts:
         found = paginate(rows.order_by("-updated_at", "-id"), page=page, per_page=per_page)
         return Results(_hits(found, []), "", [])
-    # With one concept, "some of them" is "all of them": that query is not run twice.
-    steps = ("all", "any", "pinyin") if len(concepts) > 1 else ("all", "pinyin")
-    for step in steps:
-        plan = search.plan(concepts, step=step)
-        if plan is None:
-            continue
-        ranked = rows.extra(
-            where=[plan.where],
-            params=plan.where_params,
-            select={"score": plan.score},
-            select_params=plan.score_params,
-        ).order_by("-score", "-updated_at", "-id")
-        found = paginate(ranked, page=page, per_page=per_page, count_cap=SEARCH_CAP)
-        if found.count:
-            words = [w for c in concepts for w in c.shown]
-            if step == "pinyin":
-                return Results(_hits(found, words, concepts), step, words)
-            return Results(_hits(found, words), step, words)
+    words = [w for c in concepts for w in c.shown]
+    for level in search.levels(concepts):
+        ranked = _ranked(rows, level, page=page, per_page=per_page)
+        if ranked.count:
+            return Results(
+                _hits(ranked, words, concepts if level.name == "pinyin" else None),
+                level.name,
+                words,
+            )
     empty: Page[Hit] = Page([], page, per_page, 0, False, False)
-    return Results(empty, "", [w for c in concepts for w in c.shown])
+    return Results(empty, "", words)
 
 
-def _hits(found: Page[Article], words: list[str], pinyin: list | None = None) -> Page[Hit]:
+def _ranked(
+    rows: QuerySet[Article], level: search.Level, *, page: int, per_page: int
+) -> Page[Article]:
+    """One page of the articles the level finds among ``rows``: those with concepts in the
+    title first (more concepts first), then the others; the freshest first within each. The
+    titled ones are few and ranked whole; the others are read in freshness order, a page at a
+    time, so a common word costs about what a rare one does. Counted up to SEARCH_CAP."""
+    ix = search.index()
+    start = (page - 1) * per_page
+    titled: list[int] = []
+    if level.titles:
+        sql, params = ix.titled(level)
+        score, score_params = search.title_score(level)
+        titled = list(
+            rows.extra(
+                where=[sql], params=params, select={"score": score}, select_params=score_params
+            )
+            .order_by("-score", "-updated_at", "-id")
+            .values_list("id", flat=True)[: SEARCH_CAP + 1]
+        )
+        sql, params = ix.untitled(level, walk=ix.many(level))
+    else:
+        sql, params = ix.found(level, walk=ix.many(level))
+    rest = rows.extra(where=[sql], params=params)
+    counted = len(titled) + rest.order_by()[: max(0, SEARCH_CAP + 1 - len(titled))].count()
+    wanted = titled[start : start + per_page + 1]
+    if len(wanted) <= per_page and counted > len(titled):
+        offset = max(0, start - len(titled))
+        wanted += list(
+            rest.order_by("-updated_at", "-id").values_list("id", flat=True)[
+                offset : offset + per_page + 1 - len(wanted)
+            ]
+        )
+    by_id = Article.objects.select_related("category").in_bulk(wanted[:per_page])
+    items = [by_id[i] for i in wanted[:per_page]]
+    count = min(counted, SEARCH_CAP)
+    if items:
+        count = max(count, start + len(items))
+    return Page(items, page, per_page, count, counted > SEARCH_CAP, len(wanted) > per_page)
+
+
+def _hits(
+    found: Page[Article], words: list[str], pinyin: list[search.Concept] | None = None
+) -> Page[Hit]:
     items = []
     for article in found.items:
         marked = words + (search.pinyin_hits(article.title, pinyin) if pinyin else [])
