@@ -54,10 +54,18 @@ class ComplaintFields:
 
 
 def clean_fields(
-    type_code: str, *, category: str, source: str, loss_or_injury: bool, complaint_class: str
+    type_code: str,
+    *,
+    category: str,
+    source: str,
+    loss_or_injury: bool,
+    complaint_class: str,
+    matter: str = "",
 ) -> ComplaintFields | None:
     """The complaint fields of an intake; None for other types. Raises ServiceError(INVALID)
-    for an unknown category, source or class, or complaint fields on another type."""
+    for an unknown category, source or class, or complaint fields on another type. A complaint
+    saved without a category takes the one its matter (kefu.triage) names by the same code, so
+    the routing table, the read-back and the statistics see what the agent chose."""
     if type_code != COMPLAINT_TYPE:
         if category or (source and source != Source.CUSTOMER) or loss_or_injury or complaint_class:
             raise ServiceError(Code.INVALID, _("只有投诉可填写投诉信息"), field="category")
@@ -67,6 +75,8 @@ def clean_fields(
         found = Category.objects.filter(code=category, is_active=True).first()
         if found is None:
             raise ServiceError(Code.INVALID, _("投诉类别无效:%s") % category[:30], field="category")
+    elif matter:
+        found = Category.objects.filter(code=matter, is_active=True).first()
     if source and source not in Source.values:
         raise ServiceError(Code.INVALID, _("投诉来源无效"), field="source")
     if complaint_class and complaint_class not in ComplaintClass.values:

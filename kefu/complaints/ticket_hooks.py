@@ -17,6 +17,7 @@ def _clean(data, type_code: str) -> rules.ComplaintFields | None:
         source=data.source,
         loss_or_injury=data.loss_or_injury,
         complaint_class=data.complaint_class,
+        matter=getattr(data, "matter", "") or "",
     )
 
 

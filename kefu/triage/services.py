@@ -256,6 +256,11 @@ def clean_labels(matter: str, sentiment: str) -> tuple[str, str]:
     return matter, sentiment
 
 
+def matter_of_category(category: str) -> str:
+    """The active matter a complaint category names (the same code), or ""."""
+    return category if category in active_matters() else ""
+
+
 def clean_intake(
     *, text: str, channel: str, matter: str, sentiment: str, complaint_class: str
 ) -> IntakeLabels:

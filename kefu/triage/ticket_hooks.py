@@ -11,10 +11,14 @@ from kefu.triage import services
 
 
 def _clean(data, type_code: str) -> services.IntakeLabels:
+    matter = getattr(data, "matter", "") or ""
+    if not matter and type_code == "complaint":
+        # The complaint category the agent chose names its matter by the same code.
+        matter = services.matter_of_category(data.category or "")
     return services.clean_intake(
         text=data.content,
         channel=data.channel,
-        matter=getattr(data, "matter", ""),
+        matter=matter,
         sentiment=getattr(data, "sentiment", ""),
         complaint_class=data.complaint_class if type_code == "complaint" else "",
     )

@@ -235,3 +235,45 @@ def test_only_supervisors_quality_and_admins_read_the_models(api_as, people):
     assert api_as(people["agent"]).get("/triage/models").status_code == 403
     listed = api_as(people["supervisor"]).get("/triage/models")
     assert listed.status_code == 200 and listed.json()[0]["accuracy"]["type"] > 0.5
+
+
+def test_a_complaints_matter_and_category_name_each_other(api_as, agent, web_as):
+    from kefu.complaints.models import Complaint
+
+    api = api_as(agent)
+    complaint = {"type": "complaint", "channel": "phone", "content": "抄表员态度恶劣,还多抄了读数"}
+
+    def saved(**fields):
+        made = api.post("/tickets", complaint | fields)
+        assert made.status_code == 201, made.json()
+        serial = made.json()["serial"]
+        return Complaint.objects.get(ticket__serial=serial), TicketLabel.objects.get(
+            ticket__serial=serial
+        )
+
+    # The matter chosen, no category: the category of the same code.
+    found, label = saved(matter="attitude")
+    assert found.category.code == "attitude" and label.matter == "attitude"
+    # The category chosen, no matter: the matter of the same code, confirmed by the agent.
+    found, label = saved(category="billing")
+    assert (label.matter, label.matter_sure) == ("billing", True) and "matter" in label.confirmed
+    # Both chosen: each as chosen. A matter no category names leaves the category empty.
+    found, label = saved(category="billing", matter="attitude")
+    assert (found.category.code, label.matter) == ("billing", "attitude")
+    found, label = saved(matter="noise")
+    assert found.category is None and label.matter == "noise"
+    # The read-back names the category that saving will keep.
+    page = web_as(agent).post(
+        "/tickets/new",
+        {
+            "type": "complaint",
+            "channel": "phone",
+            "priority": "normal",
+            "reply_method": "none",
+            "content": complaint["content"],
+            "matter": "billing",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert page.status_code == 200, page.content.decode()[:2000]
+    assert 'data-testid="readback-category">抄表收费<' in page.content.decode()

@@ -57,6 +57,12 @@
     if (!field) return;
     field.value = button.dataset.acceptValue;
     field.dispatchEvent(new Event("change", { bubbles: true }));
+    // A matter names the complaint category of the same code (saving does the same).
+    var category = f.elements["category"];
+    if (button.dataset.acceptField === "matter" && category && !category.value &&
+        category.querySelector('option[value="' + CSS.escape(field.value) + '"]')) {
+      category.value = field.value;
+    }
     button.closest("tr").classList.add("accepted");
   }
   document.addEventListener("click", function (e) {
