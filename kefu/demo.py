@@ -176,6 +176,12 @@ def seed_organization() -> None:
             category=Category.objects.get(code=category),
             department=departments[department],
         )
+    # A rule applies to requests of its department's branch: 深圳 has its own. Repairs go to
+    # each branch's repair crew.
+    RoutingRule.objects.create(ticket_type=complaint_type, department=departments["sz-repair"])
+    repair_type = TicketType.objects.get(code="repair")
+    for department in ("repair", "sz-repair"):
+        RoutingRule.objects.create(ticket_type=repair_type, department=departments[department])
     for username, name, number, role, branch_code, department_code in STAFF:
         create_staff(
             username=username,
@@ -333,14 +339,16 @@ def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of:
             continue  # the routing table sent it at intake
         if action == "dispatch":  # where the routing table sends its category
             routed = complaint_rules.route(
-                "complaint", area=ticket.area, category=ticket.complaint.category
+                "complaint",
+                area=ticket.area,
+                category=ticket.complaint.category,
+                branch=ticket.branch,
             )
-            department = "sz-repair" if ticket.branch.code == "sz" else "repair"
             ticket = ticket_services.transition_ticket(
                 serial,
                 actor=agent,
                 action="dispatch",
-                department=routed.code if routed and ticket.branch.code == "hq" else department,
+                department=routed.code if routed else "repair",
             )
             continue
         if action in ("request_confirmation", "resolve") and ticket.complaint.complaint_class == "":

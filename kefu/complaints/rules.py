@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts import org
-from kefu.accounts.models import Department, Role, ServiceArea, StaffProfile
+from kefu.accounts.models import Branch, Department, Role, ServiceArea, StaffProfile
 from kefu.complaints.matching import Subject, features, same_matter
 from kefu.complaints.models import (
     COMPLAINT_TYPE,
@@ -101,15 +101,25 @@ def promised_result(cleaned: dict):
     )
 
 
-def route(type_code: str, *, area: ServiceArea | None, category: Category | None):
-    """The department the routing table sends such a request to, or None."""
+def route(
+    type_code: str,
+    *,
+    area: ServiceArea | None,
+    category: Category | None,
+    branch: Branch | None = None,
+):
+    """The department the routing table sends such a request to, or None. With ``branch``
+    (the request's), only a department of that branch: a 深圳 caller's request is never sent
+    to a head-office department by a rule written for head office."""
     rules = RoutingRule.objects.filter(
         Q(ticket_type__isnull=True) | Q(ticket_type__code=type_code),
         Q(area__isnull=True) | Q(area=area),
         Q(category__isnull=True) | Q(category=category),
         is_active=True,
         department__is_active=True,
-    ).select_related("department")
+    ).select_related("department__branch")
+    if branch is not None:
+        rules = rules.filter(department__branch=branch)
     best = max(rules, key=lambda r: (r.specificity, -r.id), default=None)
     return best.department if best else None
 
@@ -117,7 +127,10 @@ def route(type_code: str, *, area: ServiceArea | None, category: Category | None
 def suggest_department(ticket: Ticket) -> Department | None:
     complaint = getattr(ticket, "complaint", None) if is_complaint(ticket) else None
     return route(
-        ticket.type.code, area=ticket.area, category=complaint.category if complaint else None
+        ticket.type.code,
+        area=ticket.area,
+        category=complaint.category if complaint else None,
+        branch=ticket.branch,
     )
 
 

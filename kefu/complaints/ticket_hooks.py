@@ -28,6 +28,7 @@ def _route(cleaned: dict):
         cleaned["type"].code,
         area=cleaned["area"],
         category=complaint.category if complaint else None,
+        branch=cleaned["branch"],
     )
 
 

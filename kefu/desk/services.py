@@ -19,7 +19,7 @@ from kefu.notices.services import create_ticket_for_notice
 from kefu.notify import services as notify
 from kefu.tickets.access import access_ticket
 from kefu.tickets.models import Channel, ReplyMethod, Ticket, TicketEvent
-from kefu.tickets.services import create_ticket, validate_intake
+from kefu.tickets.services import create_ticket, intake_department, validate_intake
 from kefu.tickets.timeline import record_event
 from kefu.triage import services as triage
 from kefu.triage.learn import Guess
@@ -57,7 +57,13 @@ def suggest(actor: Actor, *, text: str, channel: str, area: str = "") -> dict[st
         department = Guess(None, 0.0)
     if department.value is None and found["type"].value:
         where = org.area_by_code(area) if area else None
-        routed = route(found["type"].value, area=where, category=None)
+        scope = scope_of(actor)  # the request's branch, as intake would resolve it
+        branch = (
+            where.branch
+            if where is not None
+            else (org.branch(scope.branch_id) if scope.branch_id else org.default_branch())
+        )
+        routed = route(found["type"].value, area=where, category=None, branch=branch)
         if routed is not None:
             department = Guess(routed.code, found["type"].confidence)
     found["department"] = department
@@ -151,10 +157,12 @@ def wording_hits(actor: Actor, text: str) -> dict:
 
 def read_back(data: IntakeIn, *, actor: Actor) -> tuple[dict, wording.Finding]:
     """The read-back (复述确认) of a request before it is saved: its checked fields (as
-    ``validate_intake``), and the forbidden phrases in what the agent is about to read aloud.
+    ``validate_intake``) with the department saving will send it to (``dispatch_to``), and the forbidden phrases in what the agent is about to read aloud.
     The read-back quotes the customer's words, so it warns and never blocks; each phrase is
     counted for the agent."""
     cleaned = validate_intake(data, actor=actor)
+    # The workbench saves with 受理 at once: the department saving will choose.
+    cleaned["dispatch_to"] = intake_department(cleaned, data.department, accept=True)
     spoken = "\n".join(t for t in (cleaned["content"], cleaned["desired_result"]) if t)
     finding = check_outbound(spoken, actor=actor, path="readback", field="content", quoting=True)
     return cleaned, finding

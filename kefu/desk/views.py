@@ -162,18 +162,16 @@ def intake(request):
     if request.POST.get("edit"):
         return render(request, "tickets/partials/intake_form.html", context)
     data = form.input
-    department = data.department
     try:
         if not form.cleaned_data.get("confirmed"):
             cleaned, finding = desk_services.read_back(data, actor=request.user)
-            dept = Department.objects.filter(code=department).first() if department else None
             return render(
                 request,
                 "tickets/partials/readback.html",
                 context
                 | {
                     "cleaned": cleaned,
-                    "department": dept,
+                    "department": cleaned["dispatch_to"],
                     "masker": Masker(request.user),
                     "reply_label": ReplyMethod(cleaned["reply_method"]).label,
                     "promised": cleaned["told"].get("promised"),

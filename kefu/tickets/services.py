@@ -171,6 +171,15 @@ def validate_intake(data: TicketIn, *, actor: Actor) -> dict[str, Any]:
     return cleaned
 
 
+def intake_department(cleaned: dict[str, Any], code: str, *, accept: bool) -> Department | None:
+    """The department saving sends a request to: the one the agent chose, else, when it is
+    accepted at once, the routing table's for its type, area, branch and the domains' fields
+    (a complaint's category); None when neither names one. The read-back shows the same."""
+    if code:
+        return _resolve_department(code)
+    return hooks.route_intake(cleaned) if accept else None
+
+
 def create_ticket(
     data: TicketIn,
     *,
@@ -208,9 +217,8 @@ def create_ticket(
             data={"channel": ticket.channel, "type": ticket.type.code},
         )
     ]
-    if accept and not department:  # the routing table's department, if it names one
-        routed = hooks.route_intake(fields | {"extras": extras})
-        department = routed.code if routed else ""
+    chosen = intake_department(fields | {"extras": extras}, department, accept=accept)
+    department = chosen.code if chosen is not None else ""
     if accept or department:
         events.append(_change(ticket, actor=actor, action="accept", note=""))
     if department:
