@@ -103,6 +103,7 @@ REFERENCE_LOADERS = [
     ("kefu.tickets.migrations.0002_search_and_types", "create_types"),
     ("kefu.tickets.migrations.0008_work_order_kind", "set_work_order_kinds"),
     ("kefu.sla.migrations.0002_default_policies", "add_policies"),
+    ("kefu.sla.migrations.0008_policies_every_type", "add_policies"),
     ("kefu.complaints.migrations.0002_defaults", "add_defaults"),
     ("kefu.notify.migrations.0002_default_templates", "load"),
     ("kefu.followups.migrations.0002_default_rules", "add_rules"),

@@ -98,6 +98,7 @@ def promised_result(cleaned: dict):
         severity=Severity.MAJOR if field_reasons(probe) else Severity.GENERAL,
         complaint_class=fields.complaint_class,
         channel=cleaned["channel"],
+        priority=cleaned["priority"],
     )
 
 

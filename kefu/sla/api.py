@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema
 
 from kefu.sla import services
 from kefu.sla.models import ComplaintClass, Severity
-from kefu.tickets.models import Channel
+from kefu.tickets.models import Channel, Priority
 
 router = Router(tags=["sla"])
 
@@ -19,6 +19,7 @@ class PreviewIn(Schema):
     severity: Severity | None = None
     complaint_class: ComplaintClass | None = None
     channel: Channel | None = None
+    priority: Priority | None = Field(None, description="urgent: the round-the-clock limits")
     dispatched_at: dt.datetime | None = None
     resolved_at: dt.datetime | None = Field(None, description="gives the callback targets")
 
@@ -49,6 +50,7 @@ def preview(request, payload: PreviewIn):
         severity=payload.severity or "",
         complaint_class=payload.complaint_class or "",
         channel=payload.channel or "",
+        priority=payload.priority or "",
         dispatched_at=payload.dispatched_at,
         resolved_at=payload.resolved_at,
     )

@@ -1,5 +1,5 @@
-"""Time limits (时限): policies chosen by request type, severity, complaint class and channel,
-each a list of targets counted on the working calendar (kefu.core.calendar)."""
+"""Time limits (时限): policies chosen by request type, severity, complaint class, channel and
+priority, each a list of targets counted on the working calendar (kefu.core.calendar)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kefu.tickets.models import Channel, TicketType
+from kefu.tickets.models import Channel, Priority, TicketType
 
 
 class Severity(models.TextChoices):
@@ -35,6 +35,13 @@ class Policy(models.Model):
         _("投诉性质"), max_length=20, choices=ComplaintClass.choices, blank=True
     )
     channel = models.CharField(_("渠道"), max_length=12, choices=Channel.choices, blank=True)
+    priority = models.CharField(
+        _("优先级"),
+        max_length=10,
+        choices=Priority.choices,
+        blank=True,
+        help_text=_("填“紧急”:爆管、无水、安全隐患等紧急诉求按自然时间全天候计时"),
+    )
     opening = models.TimeField(_("上班时间"), default=dt.time(8, 30))
     closing = models.TimeField(_("下班时间"), default=dt.time(17, 30))
     warn_percent = models.PositiveSmallIntegerField(
@@ -65,7 +72,13 @@ class Policy(models.Model):
     def specificity(self) -> int:
         return sum(
             bool(v)
-            for v in (self.ticket_type_id, self.severity, self.complaint_class, self.channel)
+            for v in (
+                self.ticket_type_id,
+                self.severity,
+                self.complaint_class,
+                self.channel,
+                self.priority,
+            )
         )
 
 

@@ -17,7 +17,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 from kefu.sla import escalation
 from kefu.sla.models import ComplaintClass, Deadline, Policy, Severity, Target
-from kefu.tickets.models import Channel, TicketEvent, TicketType
+from kefu.tickets.models import Channel, Priority, TicketEvent, TicketType
 from kefu.tickets.timeline import record_event
 
 # The target that says when a ticket must reach its department: the default start of the
@@ -58,9 +58,14 @@ def active_policies() -> list[Policy]:
 
 
 def choose_policy(
-    ticket_type: str, *, severity: str = "", complaint_class: str = "", channel: str = ""
+    ticket_type: str,
+    *,
+    severity: str = "",
+    complaint_class: str = "",
+    channel: str = "",
+    priority: str = "",
 ) -> Policy | None:
-    """The active policy matching the most of type, severity, class and channel."""
+    """The active policy matching the most of type, severity, class, channel and priority."""
     matching = [
         policy
         for policy in active_policies()
@@ -68,6 +73,7 @@ def choose_policy(
         and policy.severity in ("", severity)
         and policy.complaint_class in ("", complaint_class)
         and policy.channel in ("", channel)
+        and policy.priority in ("", priority)
     ]
     return max(matching, key=lambda p: (p.specificity, -p.id), default=None)
 
@@ -149,6 +155,7 @@ def preview(
     severity: str = "",
     complaint_class: str = "",
     channel: str = "",
+    priority: str = "",
     dispatched_at: dt.datetime | None = None,
     resolved_at: dt.datetime | None = None,
 ) -> Preview:
@@ -159,6 +166,7 @@ def preview(
         (severity, Severity.values, "severity"),
         (complaint_class, ComplaintClass.values, "complaint_class"),
         (channel, Channel.values, "channel"),
+        (priority, Priority.values, "priority"),
     ):
         if value and value not in choices:
             raise ServiceError(Code.INVALID, _("取值无效:%s") % value[:30], field=field)
@@ -173,6 +181,7 @@ def preview(
         severity=severity or Severity.GENERAL,  # a complaint is general until found major
         complaint_class=complaint_class,
         channel=channel,
+        priority=priority,
     )
     if policy is None:
         return Preview(None, [], [])
@@ -197,11 +206,16 @@ def promised_result(
     severity: str = Severity.GENERAL,
     complaint_class: str = "",
     channel: str = "",
+    priority: str = "",
 ) -> dt.datetime | None:
     """When the customer is promised the result (及时将处理期限告知客户), or None when no
     policy sets a result target for such a request."""
     policy = choose_policy(
-        ticket_type, severity=severity, complaint_class=complaint_class, channel=channel
+        ticket_type,
+        severity=severity,
+        complaint_class=complaint_class,
+        channel=channel,
+        priority=priority,
     )
     if policy is None:
         return None
@@ -229,6 +243,7 @@ def _ticket_policy(ticket) -> Policy | None:
         severity=severity,
         complaint_class=complaint_class,
         channel=ticket.channel,
+        priority=ticket.priority,
     )
 
 

@@ -100,8 +100,14 @@ def test_the_read_back_tells_a_complaining_customer_when_the_result_is_due(
         "/tickets/new", form | {"loss_or_injury": "on"}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "处理结果最迟 2025-10-10 17:30 前给您" in major
+    # Any other request: an answer within three days, the holiday included.
     repair = client.post("/tickets/new", form | {"type": "repair"}, HTTP_HX_REQUEST="true")
-    assert "处理结果最迟" not in repair.content.decode()
+    assert "处理结果最迟 2025-10-03 23:59 前给您" in repair.content.decode()
+    # An urgent one: round the clock, 24 hours.
+    urgent = client.post(
+        "/tickets/new", form | {"type": "repair", "priority": "urgent"}, HTTP_HX_REQUEST="true"
+    )
+    assert "处理结果最迟 2025-10-01 17:20 前给您" in urgent.content.decode()
 
 
 def test_the_timeline_names_every_complaint_step(people, web_as):

@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from kefu.followups.models import CallbackRule, CallbackTask, Survey
+from kefu.sla.models import Policy
 from kefu.tickets.models import TicketType
 from tests.followups.factories import resolved_complaint, resolved_repair
 
@@ -67,7 +68,10 @@ def test_an_assist_complaint_picked_for_the_sample_is_due_in_three_calendar_days
 
 
 def test_without_a_callback_deadline_the_rule_computes_the_due_time(people, time_machine):
-    # given a rule for repairs (repairs have no time-limit policy, so no callback deadline)
+    # given a rule for repairs, and repairs' time limits without a callback target
+    policy = Policy.objects.get(name="报修·一般")
+    policy.is_active = False
+    policy.save()
     CallbackRule.objects.create(
         name="报修回访",
         ticket_type=TicketType.objects.get(code="repair"),

@@ -119,3 +119,18 @@ def test_two_workers_escalating_at_once_take_each_step_once(reference_data, time
         thread.join()
     assert sum(results) == 3
     assert Notification.objects.filter(event="sla.escalation").count() == 3
+
+
+def test_an_urgent_help_nobody_took_ages_and_escalates_at_night(people, time_machine):
+    # 老人独居家中停水 on a Friday night, saved without a department: round-the-clock limits.
+    time_machine.move_to(at("2025-03-14 21:48"), tick=False)
+    ticket = make_ticket(
+        people["agent"], type="help", priority="urgent", content="老人独居家中停水,请求送水"
+    )
+    due = {d.code: d.due_at for d in Deadline.objects.filter(ticket=ticket)}
+    assert due == {"transmit": at("2025-03-14 21:58"), "result": at("2025-03-15 21:48")}
+    assert sweep(at("2025-03-14 21:58")) == (0, 1)  # not sent on within 10 minutes, at night
+    assert inbox("sla.breach") == [("lead", f"已超时:工单 {ticket.serial}")]
+    # Every 30 minutes one level up: nobody heads a department it is not in; the supervisor.
+    assert escalate(at("2025-03-14 22:28")) == 1
+    assert inbox("sla.escalation") == [("supervisor", f"升级至客服主管:工单 {ticket.serial}")]

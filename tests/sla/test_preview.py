@@ -71,9 +71,38 @@ def test_a_closure_moves_the_deadline(agent, api_as):
     assert due["result"] == "2025-03-18T09:50:00+08:00"
 
 
-def test_types_without_policy_have_no_deadlines(agent, api_as):
-    policy, due, _ = _preview(api_as(agent), type="repair", received_at="2025-03-14T10:00:00" + SH)
-    assert (policy, due) == (None, {})
+@pytest.mark.parametrize(
+    "type_code", ["repair", "inquiry", "help", "report", "lookup", "suggestion", "order"]
+)
+def test_every_type_gets_an_answer_within_three_days(agent, api_as, type_code):
+    # Friday 21:48: three days, holidays and weekends included (三日内反馈).
+    policy, due, _ = _preview(api_as(agent), type=type_code, received_at="2025-03-14T21:48:00" + SH)
+    assert due["result"] == "2025-03-17T23:59:59+08:00"
+    assert policy == ("报修·一般" if type_code == "repair" else "各类诉求·三日答复")
+
+
+@pytest.mark.parametrize("type_code", ["repair", "help", "report"])
+def test_an_urgent_request_runs_round_the_clock(agent, api_as, type_code):
+    # A kitchen flooding at 21:48 on a Friday: due that night, not on Monday.
+    policy, due, _ = _preview(
+        api_as(agent),
+        type=type_code,
+        priority="urgent",
+        received_at="2025-03-14T21:48:00" + SH,
+    )
+    assert policy == "紧急诉求·全天候"
+    assert due == {
+        "transmit": "2025-03-14T21:58:00+08:00",
+        "react": "2025-03-14T23:58:00+08:00",  # on the spot within 2 hours of dispatch
+        "result": "2025-03-15T21:48:00+08:00",
+    }
+
+
+def test_an_urgent_complaint_keeps_the_complaint_limits(agent, api_as):
+    policy, _, _ = _preview(
+        api_as(agent), type="complaint", priority="urgent", received_at="2025-03-14T10:00:00" + SH
+    )
+    assert policy == "投诉·一般"
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,10 @@ def test_unsatisfied_customer_reopens_back_to_the_department(agent, dept_handler
     ticket.refresh_from_db()
     assert ticket.status == Status.DISPATCHED
     assert ticket.resolved_at is None
-    assert get_timeline(ticket)[-1].note == "客户不满意:仍在漏水"
+    # The reopening, then its time limit counted again (the repair's answer within 3 days).
+    reopened, restarted = get_timeline(ticket)[-2:]
+    assert reopened.note == "客户不满意:仍在漏水"
+    assert restarted.note.startswith("重新处理:答复客户")
 
 
 def test_refused_transition_changes_nothing(agent):
