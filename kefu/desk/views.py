@@ -19,6 +19,7 @@ from kefu.core.paging import page_args
 from kefu.desk import services as desk_services
 from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
 from kefu.notices.selectors import active_notices_for_areas
+from kefu.notices.services import answers_call
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import hooks, selectors, services
 from kefu.tickets.access import access_attachment, actions_for
@@ -176,6 +177,8 @@ def intake(request):
                     "reply_label": ReplyMethod(cleaned["reply_method"]).label,
                     "promised": cleaned["told"].get("promised"),
                     "wording": finding.warnings,
+                    "notice_answer": data.notice_id is not None
+                    and answers_call(data.type, department=data.department),
                 },
             )
         ticket = desk_services.take_request(data, actor=request.user, accept=True)

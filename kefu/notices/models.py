@@ -145,6 +145,8 @@ class NoticeLink(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Answered from the notice and done on the spot (not a new repair).
+    answered = models.BooleanField(_("按公告答复"), default=False)
 
     class Meta:
         ordering = ["at", "id"]

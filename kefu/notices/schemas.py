@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from kefu.accounts.services import display_name
 from kefu.core.paging import PageQuery
 from kefu.core.schemas import BlankIsNone, InputSchema
+from kefu.notices import selectors
 from kefu.notices.campaign import DeliverySummary
 from kefu.notices.models import Notice
 
@@ -100,6 +101,12 @@ class NoticeDetailOut(NoticeOut):
     closing_sms: SummaryOut | None = Field(
         ..., description="结束通知: the SMS at closing, to the customers texted at publishing"
     )
+    calls: CallsOut
+
+
+class CallsOut(Schema):
+    total: int = Field(description="calls recorded against the notice")
+    answered: int = Field(description="of them, answered from the notice on the spot")
 
 
 class LinkOut(Schema):
@@ -152,4 +159,5 @@ def notice_detail_out(
         ],
         "sms": summary_out(summary),
         "closing_sms": summary_out(closing),
+        "calls": selectors.calls_of(notice),
     }

@@ -106,3 +106,10 @@ def public_board() -> list[tuple[ServiceArea, list[Notice]]]:
         for area in notice.areas.all():
             by_area.setdefault(area.pk, (area, []))[1].append(notice)
     return sorted(by_area.values(), key=lambda pair: (pair[0].name, pair[0].code))
+
+
+def calls_of(notice: Notice) -> dict[str, int]:
+    """The calls recorded against the notice, and those it answered on the spot (from the
+    links ``get_notice`` prefetched)."""
+    links = list(notice.links.all())
+    return {"total": len(links), "answered": sum(link.answered for link in links)}

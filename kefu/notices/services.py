@@ -25,8 +25,8 @@ from kefu.notices.access import access_notice, can_publish
 from kefu.notices.models import Campaign, Notice, NoticeLink, NoticeUpdate
 from kefu.notices.schemas import NoticeIn
 from kefu.tickets.access import access_ticket
-from kefu.tickets.models import TicketEvent
-from kefu.tickets.services import create_ticket
+from kefu.tickets.models import Priority, TicketEvent
+from kefu.tickets.services import create_ticket, transition_ticket
 from kefu.tickets.timeline import record_event
 
 State = Notice.State
@@ -289,9 +289,11 @@ def _announce(notice: Notice, kind: str) -> None:
 
 
 @transaction.atomic
-def link_ticket_to_notice(serial: str, *, actor, notice_id: int) -> NoticeLink:
+def link_ticket_to_notice(
+    serial: str, *, actor, notice_id: int, answered: bool = False
+) -> NoticeLink:
     """Record the call ``serial`` against an active notice (instead of a new repair), with a
-    timeline row. Raises NOT_FOUND (ticket or notice), INVALID_TRANSITION (notice not active),
+    timeline row; ``answered``: the notice answered it on the spot. Raises NOT_FOUND (ticket or notice), INVALID_TRANSITION (notice not active),
     CONFLICT (already linked)."""
     if not scope_of(actor).can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权关联公告"))
@@ -304,7 +306,7 @@ def link_ticket_to_notice(serial: str, *, actor, notice_id: int) -> NoticeLink:
     try:
         with transaction.atomic():
             link = NoticeLink.objects.create(
-                notice=notice, ticket=ticket, at=timezone.now(), by=actor
+                notice=notice, ticket=ticket, at=timezone.now(), by=actor, answered=answered
             )
     except IntegrityError:
         raise ServiceError(Code.CONFLICT, _("该工单已关联此公告"), field="notice_id") from None
@@ -320,18 +322,41 @@ def link_ticket_to_notice(serial: str, *, actor, notice_id: int) -> NoticeLink:
     return link
 
 
+# The calls a notice answers: a caller asking about the outage or reporting it. Anything else
+# (a complaint, a request for help such as water for an old person alone) stays open.
+ANSWERED_TYPES = ("repair", "inquiry")
+
+
+def answers_call(type_code: str, *, department: str) -> bool:
+    """Whether a call about a notice is answered from it and done on the spot: the caller asks
+    about the outage or reports it (a repair or an inquiry) and no department was chosen."""
+    return not department and type_code in ANSWERED_TYPES
+
+
 @transaction.atomic
 def create_ticket_for_notice(
     data, *, actor, notice_id: int, department: str = "", assignee: str = ""
 ):
-    """Record a call about an active notice: the ticket (as intake saves it) linked to the
-    notice, in one transaction. Raises what intake and ``link_ticket_to_notice`` raise; a
-    refused link leaves no ticket behind."""
+    """Record a call about an active notice, linked to it, in one transaction.
+
+    A caller asking about the outage or reporting it (a repair or an inquiry, no department
+    chosen) is answered from the notice and done on the spot: recorded as an inquiry (咨询),
+    not a repair, resolved and closed with the notice named, and counted on the notice. With a
+    department the caller reports something the notice does not cover: it is dispatched as
+    intake would, still linked to the notice. Raises what intake and ``link_ticket_to_notice``
+    raise; a refused call leaves no ticket behind."""
     notice = access_notice(actor, notice_id)
     if notice.state != State.PUBLISHED:  # checked first: a refused call writes nothing
         raise ServiceError(
             Code.INVALID_TRANSITION, _("只能关联已发布且未结束的公告"), field="notice_id"
         )
+    answered = answers_call(data.type, department=department)
+    if answered:
+        data = data.model_copy(update={"type": "inquiry", "priority": Priority.NORMAL})
     ticket = create_ticket(data, actor=actor, accept=True, department=department, assignee=assignee)
-    link_ticket_to_notice(ticket.serial, actor=actor, notice_id=notice.pk)
+    link_ticket_to_notice(ticket.serial, actor=actor, notice_id=notice.pk, answered=answered)
+    if answered:
+        said = _("按公告答复:%(title)s") % {"title": notice.title}
+        transition_ticket(ticket.serial, actor=actor, action="resolve", note=said)
+        ticket = transition_ticket(ticket.serial, actor=actor, action="close", note=said)
     return ticket

@@ -80,6 +80,7 @@ def _detail(request, notice_id: int, *, forms: dict | None = None, error="", sta
         "notice": notice,
         "summary": delivery_summary(notice, purpose=Campaign.Purpose.PUBLISHED),
         "closing_summary": delivery_summary(notice, purpose=Campaign.Purpose.CLOSED),
+        "calls": selectors.calls_of(notice),
         "can_publish": access.can_publish(request.user),
         "can_link": scope_of(request.user).can_intake,
         "edit_form": NoticeForm(initial=initial),

@@ -271,17 +271,47 @@ def test_the_list_reads_in_a_fixed_number_of_queries(lead, api_as):
 
 
 def test_an_integrator_records_a_call_against_a_notice_in_one_request(lead, agent, api_as):
+    from kefu.sla.models import Deadline
+    from kefu.tickets.models import Ticket
+
     notice = make_notice(lead, publish=True)
-    response = api_as(agent).post(
+    api = api_as(agent)
+    response = api.post(
         "/tickets",
         {"type": "repair", "channel": "phone", "content": "家里没水了", "notice_id": notice.pk},
     )
     assert response.status_code == 201, response.content
-    serial = response.json()["serial"]
-    assert response.json()["status"] == "accepted"
-    assert list(NoticeLink.objects.values_list("notice_id", "ticket__serial")) == [
-        (notice.pk, serial)
+    body = response.json()
+    serial = body["serial"]
+    # Answered from the notice and done on the spot: an inquiry, not an open repair.
+    assert (body["type"], body["status"], body["department"]) == ("inquiry", "closed", "")
+    assert list(NoticeLink.objects.values_list("notice_id", "ticket__serial", "answered")) == [
+        (notice.pk, serial, True)
     ]
+    labels = {e["action"]: e.get("action_label") for e in body["timeline"]}
+    assert "notice" in labels
+    notes = [e["note"] for e in body["timeline"]]
+    assert f"按公告答复:{notice.title}" in notes
+    # Nothing is owed any more: no time limit runs, no repair is counted.
+    assert not Deadline.objects.filter(ticket__serial=serial, state="pending").exists()
+    assert not Ticket.objects.filter(type__code="repair").exists()
+    # An inquiry about the outage too; a complaint or a request for help stays open.
+    for type_code, status in (
+        ("inquiry", "closed"),
+        ("complaint", "accepted"),
+        ("help", "accepted"),
+    ):
+        made = api.post(
+            "/tickets",
+            {"type": type_code, "channel": "phone", "content": "停水的事", "notice_id": notice.pk},
+        )
+        assert made.status_code == 201, made.content
+        assert (made.json()["type"], made.json()["status"]) == (
+            "inquiry" if status == "closed" else type_code,
+            status,
+        )
+    calls = api.get(f"/notices/{notice.pk}").json()["calls"]
+    assert calls == {"total": 4, "answered": 2}
 
 
 def test_a_call_against_a_closed_notice_writes_no_ticket(lead, agent, api_as):

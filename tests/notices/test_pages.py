@@ -273,3 +273,31 @@ def test_the_banner_offers_to_take_the_call_for_the_notice(lead, agent, web_as):
     html = web_as(agent).get("/workbench/lookup", {"phone": "13812345678"}).content.decode()
 
     assert f'data-use-notice="{notice.pk}"' in html
+
+
+def test_a_call_answered_from_the_notice_on_the_workbench(lead, agent, web_as):
+    notice = make_notice(lead, publish=True)
+    client = web_as(agent)
+    form = {
+        "type": "repair",
+        "channel": "phone",
+        "priority": "normal",
+        "reply_method": "none",
+        "content": "小区是不是停水了",
+        "notice_id": notice.pk,
+    }
+    readback = client.post("/tickets/new", form, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="readback-notice"' in readback
+    assert "按公告答复,保存即办结" in readback
+    # With a department, the caller reports something else: no promise of an answer on the spot.
+    other = client.post(
+        "/tickets/new", form | {"department": "repair"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'data-testid="readback-notice"' not in other
+    client.post("/tickets/new", form | {"confirmed": "on"}, HTTP_HX_REQUEST="true")
+    link = NoticeLink.objects.select_related("ticket").get()
+    assert (link.answered, link.ticket.status, link.ticket.type.code) == (True, "closed", "inquiry")
+    page = client.get(f"/tickets/{link.ticket.serial}/").content.decode()
+    assert '<span data-action="notice">关联公告</span>' in page
+    notice_page = web_as(lead).get(f"/notices/{notice.pk}/").content.decode()
+    assert "共 1 个来电,其中 1 个按公告答复办结" in notice_page

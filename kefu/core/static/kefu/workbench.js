@@ -45,6 +45,11 @@
     var f = document.getElementById("intake-form");
     if (!button || !f || !f.notice_id) return;
     f.notice_id.value = button.dataset.useNotice;
+    // Answered from the notice: an inquiry (咨询), not a new repair.
+    if (f.type && f.type.value === "repair") {
+      f.type.value = "inquiry";
+      f.type.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     if (!f.content.value) f.content.value = "来电咨询公告:" + button.dataset.title;
     f.content.focus();
   });
