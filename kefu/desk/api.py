@@ -73,6 +73,8 @@ def create(request, payload: IntakeIn):
     )
     body["tags"] = [tag.name for tag in ticket.written_tags]
     body["deadlines"] = deadlines_out(ticket.intake_results.get("deadlines", []))
+    order = ticket.intake_results.get("work_order")
+    body["work_orders"] = [order.serial] if order is not None else []
     return Reply(201, body)
 
 

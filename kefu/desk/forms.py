@@ -6,10 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import org
-from kefu.accounts.models import Branch
+from kefu.accounts.models import Branch, Role
 from kefu.complaints.models import Category, Source
 from kefu.core.schemas import SchemaForm
 from kefu.desk.schemas import IntakeIn
+from kefu.dispatch import selectors as dispatch_selectors
 from kefu.sla.models import ComplaintClass
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
 from kefu.triage import services as triage
@@ -33,6 +34,13 @@ def _category_choices():
 
 def _matter_choices():
     return [("", _("— 按智能分类 —")), *triage.active_matters().items()]
+
+
+def _crew_choices():
+    return [
+        ("", _("— 暂不指定,由调度派工 —")),
+        *((c.pk, f"{c.department.name} · {c.name}") for c in dispatch_selectors.active_crews()),
+    ]
 
 
 def _department_choices():
@@ -85,6 +93,20 @@ class IntakeForm(SchemaForm):
     anonymous = forms.BooleanField(label=_("匿名"), required=False)
     tags = forms.CharField(label=_("标签"), required=False, help_text=_("多个标签用逗号分隔"))
     department = forms.ChoiceField(label=_("派工部门"), choices=_department_choices, required=False)
+    # The work order a dispatched repair or order makes (see desk.services.take_request).
+    crew = forms.TypedChoiceField(
+        label=_("派工班组"), choices=_crew_choices, coerce=int, empty_value=None, required=False
+    )
+    field_staff = forms.CharField(
+        label=_("或外勤人员(用户名或工号)"),
+        required=False,
+        widget=forms.TextInput(attrs={"list": "field-people"}),
+    )
+    address = forms.CharField(
+        label=_("派工地址"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("默认客户档案地址")}),
+    )
     area = forms.ChoiceField(label=_("片区"), choices=_area_choices, required=False)
     category = forms.ChoiceField(label=_("投诉类别"), choices=_category_choices, required=False)
     matter = forms.ChoiceField(label=_("诉求事项"), choices=_matter_choices, required=False)
@@ -99,6 +121,15 @@ class IntakeForm(SchemaForm):
         required=False,
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def field_people(self):
+        """The field staff a work order can be sent to (the field's list of names)."""
+        return [p for p in dispatch_selectors.department_people() if p.role == Role.FIELD_STAFF]
+
+    def order_types(self) -> str:
+        """The request types that make work orders, as the form's script reads them."""
+        codes = TicketType.objects.filter(is_active=True).exclude(work_order_kind="")
+        return " ".join(codes.values_list("code", flat=True))
 
 
 class ActionForm(forms.Form):

@@ -39,6 +39,17 @@ class IntakeIn(TicketIn):
     )
     department: str = Field("", max_length=30, description="dispatch at once to this department")
     assignee: str = Field("", max_length=150)
+    # Dispatching a request whose type makes work orders (a repair, an order) makes its work
+    # order (派工单) in the same step.
+    crew: Annotated[int | None, BlankIsNone] = Field(
+        None, description="with a department: the crew (班组) its work order goes to at once"
+    )
+    field_staff: str = Field(
+        "", max_length=40, description="or the field staff member (username or 工号)"
+    )
+    address: str = Field(
+        "", max_length=200, description="where the work is (default: the customer's address)"
+    )
 
 
 class TransitionSchema(Schema):
@@ -139,6 +150,7 @@ class TicketOut(Schema):
     allowed_actions: list[str]
     attachments: list[dict]
     deadlines: list[DeadlineOut] = []
+    work_orders: list[str] = Field([], description="its work orders (派工单), by serial")
     complaint: ComplaintOut | None = None
     timeline: list[EventOut] | None = None
 
@@ -208,6 +220,7 @@ def ticket_out(
     }
     if with_relations:
         body["deadlines"] = deadlines_out(ticket.deadlines.all())
+        body["work_orders"] = [o.serial for o in ticket.work_orders.order_by("id")]
     if (with_relations or timeline is not None) and ticket.type.code == "complaint":
         complaint = getattr(ticket, "complaint", None)
         if complaint is not None:

@@ -15,6 +15,9 @@ from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.wording import check_outbound
 from kefu.desk.schemas import IntakeIn
+from kefu.dispatch import cleaning as dispatch_cleaning
+from kefu.dispatch import services as dispatch
+from kefu.dispatch.schemas import OrderIn
 from kefu.notices.services import create_ticket_for_notice
 from kefu.notify import services as notify
 from kefu.tickets.access import access_ticket
@@ -26,19 +29,126 @@ from kefu.triage.learn import Guess
 
 
 def take_request(data: IntakeIn, *, actor: Actor, accept: bool) -> Ticket:
-    """Record the request. About an active outage notice (``notice_id``) it is accepted at
-    once and linked to the notice, in one transaction; otherwise it is a new request. Either
-    way it is dispatched to ``data.department`` (and ``data.assignee``) when one is given."""
-    if data.notice_id is not None:
-        return create_ticket_for_notice(
-            data,
-            actor=actor,
-            notice_id=data.notice_id,
-            department=data.department,
-            assignee=data.assignee,
+    """Record the request. About an active outage notice (``notice_id``) it is linked to the
+    notice (see kefu.notices); otherwise it is a new request. Either way it is dispatched to
+    ``data.department`` (and ``data.assignee``) when one is given, and a request whose type
+    makes work orders (报修, 订单) gets its work order (派工单) in the same transaction, sent at
+    once to ``data.crew`` or ``data.field_staff`` when one is named. A refused work order
+    leaves no ticket behind."""
+    with transaction.atomic():
+        if data.notice_id is not None:
+            ticket = create_ticket_for_notice(
+                data,
+                actor=actor,
+                notice_id=data.notice_id,
+                department=data.department,
+                assignee=data.assignee,
+            )
+        else:
+            ticket = create_ticket(
+                data, actor=actor, accept=accept, department=data.department, assignee=data.assignee
+            )
+        order = work_order_for(ticket, data, actor=actor)
+        if order is None:
+            _refuse_recipient(data)
+        else:
+            try:
+                ticket.intake_results["work_order"] = dispatch.create_order(
+                    order,
+                    actor=actor,
+                    ticket=ticket.serial,
+                    assignee=data.field_staff,
+                    crew=data.crew,
+                    dispatch=bool(data.field_staff or data.crew),
+                )
+            except ServiceError as exc:  # named as the intake names the field
+                exc.field = _INTAKE_FIELD.get(exc.field or "", exc.field)
+                raise
+    return ticket
+
+
+# A work order's field → the intake's field that fills it.
+_INTAKE_FIELD = {"assignee": "field_staff", "customer_phone": "caller_number", "goods": "content"}
+
+
+def work_order_for(ticket: Ticket, data: IntakeIn, *, actor: Actor) -> OrderIn | None:
+    """The work order a dispatched request makes, or None (no department, or a type that
+    makes none)."""
+    return _order_in(
+        kind=ticket.type.work_order_kind,
+        department=ticket.department,
+        customer=ticket.customer,
+        phone=ticket.caller_number,
+        name=ticket.contact_name,
+        content=ticket.content,
+        area=ticket.area,
+        address=data.address,
+        asked=_asked(data),
+    )
+
+
+def _order_to(data: IntakeIn, department, *, made: bool) -> str:
+    """Who the work order saving makes goes to (the crew's or the person's name, "" for the
+    department's dispatcher), checked as saving checks it. A crew or person named for a
+    request that makes no work order is refused rather than dropped."""
+    if not (data.crew or data.field_staff):
+        return ""
+    if not made:
+        _refuse_recipient(data)
+    if data.field_staff:
+        person = dispatch_cleaning.find_field_person(data.field_staff, department)
+        return person.get_full_name() or person.username
+    return dispatch_cleaning.find_crew(data.crew, department).name
+
+
+def _refuse_recipient(data: IntakeIn) -> None:
+    """A crew or person named for a request that makes no work order is refused, not dropped."""
+    if data.crew or data.field_staff:
+        raise ServiceError(
+            Code.INVALID,
+            _("只有派工部门的报修、订单类诉求生成派工单,不能指定班组或外勤人员"),
+            field="crew" if data.crew else "field_staff",
         )
-    return create_ticket(
-        data, actor=actor, accept=accept, department=data.department, assignee=data.assignee
+
+
+def _asked(data: IntakeIn) -> bool:
+    """Whether the agent (or integrator) dispatched the request themselves: a department, a
+    crew or a field staff member named."""
+    return bool(data.department or data.crew or data.field_staff)
+
+
+def _order_in(
+    *, kind, department, customer, phone, name, content, area, address, asked: bool
+) -> OrderIn | None:
+    """The kind the request's type names, the caller's number (else the customer's first),
+    the customer's address unless the agent typed another, the request as the fault or goods.
+    When only the routing table chose the department and the number or the address is not
+    known, none is made: the department makes it (an agent who dispatched is asked for it)."""
+    if not kind or department is None:
+        return None
+    if not phone and customer is not None:
+        first = customer.phones.order_by("-is_primary", "id").first()
+        phone = first.number if first is not None else ""
+    address = (address or "").strip() or (customer.address if customer is not None else "")
+    if not asked and not (phone and address):
+        return None
+    if not address:
+        raise ServiceError(
+            Code.INVALID, _("派工需要上门地址:客户档案没有地址,请填写派工地址"), field="address"
+        )
+    if not phone:
+        raise ServiceError(
+            Code.INVALID, _("派工需要客户电话,请填写来电号码"), field="caller_number"
+        )
+    return OrderIn(
+        kind=kind,
+        department=department.code,
+        customer_phone=phone,
+        address=address,
+        goods=content[:200],
+        customer_id=customer.pk if customer is not None else None,
+        customer_name=(name or (customer.name if customer is not None else ""))[:40],
+        area=area.code if area is not None else "",
     )
 
 
@@ -163,6 +273,24 @@ def read_back(data: IntakeIn, *, actor: Actor) -> tuple[dict, wording.Finding]:
     cleaned = validate_intake(data, actor=actor)
     # The workbench saves with 受理 at once: the department saving will choose.
     cleaned["dispatch_to"] = intake_department(cleaned, data.department, accept=True)
+    # …and the work order saving makes with it, checked now (an address is needed).
+    order = _order_in(
+        kind=cleaned["type"].work_order_kind,
+        department=cleaned["dispatch_to"],
+        customer=cleaned["customer"],
+        phone=cleaned["caller_number"],
+        name=cleaned["contact_name"],
+        content=cleaned["content"],
+        area=cleaned["area"],
+        address=data.address,
+        asked=_asked(data),
+    )
+    try:
+        cleaned["work_order"] = order and dispatch_cleaning.clean_order(order, actor)
+        cleaned["order_to"] = _order_to(data, cleaned["dispatch_to"], made=order is not None)
+    except ServiceError as exc:
+        exc.field = _INTAKE_FIELD.get(exc.field or "", exc.field)
+        raise
     spoken = "\n".join(t for t in (cleaned["content"], cleaned["desired_result"]) if t)
     finding = check_outbound(spoken, actor=actor, path="readback", field="content", quoting=True)
     return cleaned, finding

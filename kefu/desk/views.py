@@ -18,6 +18,7 @@ from kefu.core.masking import Masker
 from kefu.core.paging import page_args
 from kefu.desk import services as desk_services
 from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
+from kefu.dispatch.models import Kind as OrderKind
 from kefu.notices.selectors import active_notices_for_areas
 from kefu.notices.services import answers_call
 from kefu.sla.models import ComplaintClass, Severity
@@ -179,6 +180,7 @@ def intake(request):
                     "wording": finding.warnings,
                     "notice_answer": data.notice_id is not None
                     and answers_call(data.type, department=data.department),
+                    "order": _order_readback(cleaned),
                 },
             )
         ticket = desk_services.take_request(data, actor=request.user, accept=True)
@@ -186,6 +188,18 @@ def intake(request):
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return render(request, "tickets/partials/intake_form.html", context, status=422)
     return _go_to_ticket(request, ticket.serial)
+
+
+def _order_readback(cleaned: dict) -> dict | None:
+    """What the read-back says of the work order saving makes: its kind, where, to whom."""
+    order = cleaned.get("work_order")
+    if not order:
+        return None
+    return {
+        "kind": OrderKind(order["kind"]).label,
+        "address": order["address"],
+        "to": cleaned.get("order_to") or _("由调度派工"),
+    }
 
 
 @login_required

@@ -18,7 +18,7 @@ from kefu.core.phones import normalize_phone
 from kefu.core.services import clean_text
 from kefu.customers.access import visible_customers
 from kefu.customers.services import resolve_branch_area
-from kefu.dispatch.models import Crew, Kind, Source
+from kefu.dispatch.models import FREIGHT_FIELDS, FREIGHT_KINDS, Crew, Kind, Source
 
 TEXT_MAX = 2000
 
@@ -66,6 +66,15 @@ def clean_order(data, actor) -> dict:
     ServiceError INVALID naming the field, FORBIDDEN for another department's head."""
     if data.kind not in Kind.values:
         raise ServiceError(Code.INVALID, _("派工类型无效"), field="kind")
+    if data.kind not in FREIGHT_KINDS:
+        for name in FREIGHT_FIELDS:
+            if str(getattr(data, name) or "").strip():
+                raise ServiceError(
+                    Code.INVALID,
+                    _("「%(kind)s」派工单没有此项,只有上门取件、送货才填")
+                    % {"kind": Kind(data.kind).label},
+                    field=name,
+                )
     if data.source not in Source.values:
         raise ServiceError(Code.INVALID, _("来源无效"), field="source")
     department = find_department(data.department)

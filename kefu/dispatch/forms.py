@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import org
 from kefu.core.schemas import SchemaForm
-from kefu.dispatch.models import Kind, Source
+from kefu.dispatch.models import FREIGHT_FIELDS, FREIGHT_KINDS, Kind, Source
 from kefu.dispatch.schemas import OrderIn
 
 WHEN_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -66,6 +66,10 @@ class OrderForm(SchemaForm):
     note = forms.CharField(
         label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    # Shown only for the kinds that carry them (kefu/core/static/kefu/orders.js).
+    freight_fields = FREIGHT_FIELDS
+    freight_kinds = " ".join(FREIGHT_KINDS)
 
 
 class DispatchForm(forms.Form):

@@ -35,6 +35,21 @@ class Kind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# The freight kinds (DOMAIN §3, the logistics seed) and the fields only they carry: a repair
+# has no 重量, 体积 or 收货人.
+FREIGHT_KINDS = (Kind.PICKUP, Kind.DELIVERY)
+FREIGHT_FIELDS = (
+    "quantity",
+    "weight",
+    "volume",
+    "destination",
+    "consignee",
+    "consignee_phone",
+    "payment",
+    "charges",
+)
+
+
 class Source(models.TextChoices):
     """How the order reached the center: a web order must be verified by phone first."""
 

@@ -28,6 +28,12 @@ from kefu.customers.services import CustomerIn, PhoneIn, create_customer
 from django.contrib.auth import get_user_model
 seed_organization()
 seed_knowledge()
+from kefu.accounts.models import Department
+from kefu.dispatch.models import Crew
+User = get_user_model()
+Crew.objects.create(
+    department=Department.objects.get(code="repair"), name="维修一班", leader=User.objects.get(username="fitter")
+)
 create_customer(
     CustomerIn(name="韩梅梅", gender="female", phones=[PhoneIn("{CUSTOMER_PHONE}")], address="解放路 12 号 3 单元"),
     actor=get_user_model().objects.get(username="admin"),

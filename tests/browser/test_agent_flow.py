@@ -35,14 +35,22 @@ def test_agent_records_a_repair_and_the_department_works_it(server, browser):
     _shot(agent, "1-profile")
 
     # The intake form: a repair, dispatched straight to the repair department.
+    # The work order's fields show only for a type that makes work orders.
+    agent.select_option("#id_type", label="咨询")
+    expect(agent.locator("#id_crew")).to_be_hidden()
     agent.select_option("#id_type", label="报修")
+    expect(agent.locator("#id_crew")).to_be_visible()
     agent.fill("#id_content", "厨房水管爆裂,水漫到客厅")
     agent.fill("#id_desired_result", "今天上门维修")
     agent.select_option("#id_department", label="维修部(总公司)")
+    # …and its work order (派工单) to the crew, in the same step, at the caller's address.
+    agent.select_option("#id_crew", label="维修部 · 维修一班")
     agent.get_by_test_id("readback-button").click()
     readback = agent.get_by_test_id("readback")
     expect(readback).to_contain_text("厨房水管爆裂,水漫到客厅")
     expect(readback).to_contain_text("维修部")
+    expect(agent.get_by_test_id("readback-order")).to_contain_text("维修一班")
+    expect(agent.get_by_test_id("readback-order")).to_contain_text("解放路 12 号 3 单元")
     _shot(agent, "2-readback")
     agent.get_by_test_id("confirm-intake").click()
     agent.wait_for_url("**/tickets/*/")
@@ -50,6 +58,10 @@ def test_agent_records_a_repair_and_the_department_works_it(server, browser):
     assert serial.isdigit() and len(serial) >= 9
     expect(agent.get_by_test_id("status")).to_have_text("已派工")
     expect(agent.get_by_test_id("department")).to_have_text("维修部")
+    orders = agent.get_by_test_id("work-orders")
+    expect(orders).to_contain_text("维修部")
+    expect(orders).to_contain_text("已派工")
+    _shot(agent, "2b-ticket-with-work-order")
 
     # The repair department's handler sees it in the department queue and starts work.
     handler = _login(browser, server, "handler")
@@ -68,8 +80,9 @@ def test_agent_records_a_repair_and_the_department_works_it(server, browser):
     # The agent reloads the ticket: the timeline shows every step with who did it.
     agent.reload()
     timeline = agent.get_by_test_id("timeline")
-    # Recorded, accepted, dispatched (by the agent), started (by the handler).
-    expect(timeline.locator("li")).to_have_count(4)
+    # Recorded, accepted, dispatched, its work order made and sent to the crew (by the
+    # agent), started (by the handler).
+    expect(timeline.locator("li")).to_have_count(6)
     expect(timeline.locator("li").last).to_contain_text("已派工 → 处理中")
     expect(timeline).to_contain_text("李娜")
     expect(timeline).to_contain_text("刘强")
@@ -128,6 +141,6 @@ def test_the_workbench_speaks_english_when_asked(server, browser):
     _shot(agent, "6-english-readback")
     agent.get_by_test_id("confirm-intake").click()
     agent.wait_for_url("**/tickets/*/")
-    expect(agent.get_by_test_id("status")).to_have_text("Accepted")
+    expect(agent.get_by_test_id("status")).to_have_text("Dispatched")
     expect(agent.get_by_test_id("actions")).to_contain_text("Dispatch")
     _shot(agent, "7-english-ticket")

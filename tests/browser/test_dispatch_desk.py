@@ -10,7 +10,13 @@ def test_agent_dispatches_a_work_order_with_a_live_sms_preview(server, browser):
     page = login(browser, server, "agent")
     page.click("[data-testid=nav-workorders]")
     page.click("[data-testid=new-order]")
+    # A repair has no 重量 or 收货人; a pickup has.
+    page.select_option("#id_kind", "repair")
+    assert page.locator("#id_weight").is_hidden()
+    assert page.locator("#id_consignee").is_hidden()
+    shot(page, "dispatch-new-repair")
     page.select_option("#id_kind", "pickup")
+    assert page.locator("#id_weight").is_visible()
     page.select_option("#id_department", "repair")
     page.fill("#id_customer_name", "顺达商行")
     page.fill("#id_customer_phone", "13512345678")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kefu.dispatch.models import Status, WorkOrder
+from kefu.dispatch.models import FREIGHT_FIELDS, Status, WorkOrder
 from tests.dispatch.factories import make_field, make_order
 
 
@@ -84,7 +84,9 @@ def test_a_wrong_confirmation_code_is_refused_and_nothing_changes(api_as, agent,
 
 def test_editing_an_order_records_old_and_new(api_as, agent, field):
     order = make_order(agent)
-    body = {k: v for k, v in BODY.items() if k != "department"} | {"kind": "repair"}
+    # A repair: none of a pickup's freight fields (件数, 重量, 收货人…).
+    body = {k: v for k, v in BODY.items() if k != "department" and k not in FREIGHT_FIELDS}
+    body |= {"kind": "repair"}
     response = api_as(agent).put(f"/workorders/{order.serial}", body | {"address": "新地址1号"})
     assert response.status_code == 200, response.content
     edit = response.json()["tracking"][-1]

@@ -48,6 +48,23 @@ def test_a_bad_phone_is_refused_with_the_field_named_and_nothing_written(web_as,
     assert WorkOrder.objects.count() == 0
 
 
+@pytest.mark.parametrize("name", ["weight", "consignee", "consignee_phone", "quantity"])
+def test_a_repair_carries_no_freight_fields(web_as, api_as, agent, field, name):
+    # The form marks them as freight fields (shown for 上门取件 and 送货 only)…
+    page = web_as(agent).get("/workorders/new").content.decode()
+    assert f'data-freight data-testid="freight-{name}"' in page
+    assert 'data-freight-kinds="pickup delivery"' in page
+    # …and a repair that sends one anyway, by the form or the API, is refused, naming it.
+    response = web_as(agent).post("/workorders/new", FORM | {name: "13698765432"})
+    assert response.status_code == 422
+    assert "「维修」派工单没有此项" in response.content.decode()
+    api = api_as(agent).post("/workorders", FORM | {name: "13698765432", "dispatch": False})
+    assert api.status_code == 422 and api.json()["field"] == name
+    assert WorkOrder.objects.count() == 0
+    pickup = web_as(agent).post("/workorders/new", FORM | {"kind": "pickup", name: "13698765432"})
+    assert pickup.status_code == 302
+
+
 def test_new_order_from_a_ticket_takes_its_content_and_the_ticket_goes_to_the_department(
     web_as, agent, field
 ):

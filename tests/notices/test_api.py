@@ -336,6 +336,8 @@ def test_a_call_against_a_notice_is_dispatched_as_the_request_says(
             "type": "repair",
             "channel": "phone",
             "content": "家里没水了",
+            "caller_number": "13900001111",
+            "address": "幸福路 8 号",
             "notice_id": notice.pk,
             "department": dept_handler.staff.department.code,
             "assignee": dept_handler.username,
@@ -343,6 +345,7 @@ def test_a_call_against_a_notice_is_dispatched_as_the_request_says(
     )
     assert response.status_code == 201, response.content
     body = response.json()
+    assert len(body["work_orders"]) == 1  # a repair the notice does not cover: sent to work
     assert (body["status"], body["department"], body["assignee"]) == (
         "dispatched",
         dept_handler.staff.department.code,

@@ -14,6 +14,7 @@ INTAKE = {
     "desired_result": "尽快上门",
     "reply_method": "phone",
     "department": "repair",
+    "address": "幸福路 8 号",
 }
 
 

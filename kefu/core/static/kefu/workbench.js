@@ -32,6 +32,12 @@
     if (!f || !f.type) return;
     var box = f.querySelector("[data-complaint-fields]");
     if (box) box.hidden = f.type.value !== "complaint";
+    // The work order's fields for a type that makes work orders (报修, 订单), once dispatched.
+    var order = f.querySelector("[data-order-fields]");
+    if (order) {
+      var kinds = (order.dataset.orderTypes || "").split(" ");
+      order.hidden = kinds.indexOf(f.type.value) < 0;
+    }
   }
   document.addEventListener("change", function (e) { if (e.target.name === "type") sync(); });
   document.body.addEventListener("htmx:afterSwap", sync);
