@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from kefu.accounts import org
 from kefu.accounts.models import Department, Role
@@ -23,7 +24,7 @@ from kefu.notices.selectors import active_notices_for_areas
 from kefu.notices.services import answers_call
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import hooks, selectors, services
-from kefu.tickets.access import access_attachment, actions_for
+from kefu.tickets.access import access_attachment, actions_for, visible_tickets
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
 from kefu.tickets.selectors import TicketFilters
 from kefu.triage import selectors as triage_selectors
@@ -57,6 +58,12 @@ def workbench(request):
         return redirect("m-orders")  # field staff work from their phone page
     phone = request.GET.get("phone", "")[:40]
     form = IntakeForm(initial={"caller_number": phone})
+    saved = None  # back from saving without htmx: what was saved, if this user may see it
+    serial = request.GET.get("saved", "")[:20]
+    if serial.isdigit():
+        found = visible_tickets(request.user).filter(serial=serial).first()
+        if found is not None:
+            saved = {"serial": found.serial, "status": found.get_status_display(), "order": ""}
     return render(
         request,
         "tickets/workbench.html",
@@ -66,6 +73,7 @@ def workbench(request):
             "open_counts": selectors.count_open_by_status(request.user),
             "status_labels": dict(Status.choices),
             "can_intake": scope_of(request.user).can_intake,
+            "saved": saved,
         },
     )
 
@@ -187,7 +195,25 @@ def intake(request):
     except ServiceError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return render(request, "tickets/partials/intake_form.html", context, status=422)
-    return _go_to_ticket(request, ticket.serial)
+    return _ready_for_next_call(request, ticket)
+
+
+def _ready_for_next_call(request, ticket):
+    """Saved: an empty intake form for the next call, and a note of what was saved (the serial,
+    its status, its work order) with a link to the ticket. The workbench's script clears the
+    caller's panels on ``kefu:saved`` and puts the cursor in 来电号码."""
+    # (A call answered from a notice comes back closed, re-read: it made no work order.)
+    order = getattr(ticket, "intake_results", {}).get("work_order")
+    saved = {
+        "serial": ticket.serial,
+        "status": ticket.get_status_display(),
+        "order": order.serial if order is not None else "",
+    }
+    if not request.htmx:
+        return redirect(f"{reverse('workbench')}?saved={ticket.serial}")
+    context = {"form": IntakeForm(), "can_intake": True, "saved": saved}
+    response = render(request, "tickets/partials/intake_form.html", context)
+    return trigger_client_event(response, "kefu:saved", {"serial": ticket.serial})
 
 
 def _order_readback(cleaned: dict) -> dict | None:

@@ -132,3 +132,15 @@ def login(browser, base: str, username: str):
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def save_and_open(page) -> str:
+    """Press 客户确认,保存 on the read-back, then open the saved ticket from the note the
+    workbench shows; the ticket's serial."""
+    page.get_by_test_id("confirm-intake").click()
+    toast = page.get_by_test_id("saved-toast")
+    toast.wait_for()
+    serial = toast.get_attribute("data-serial") or ""
+    toast.get_by_role("link", name=serial).click()
+    page.wait_for_url(f"**/tickets/{serial}/")
+    return serial

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import login as _login
+from tests.browser.conftest import save_and_open
 from tests.browser.conftest import shot as _shot
 
 pytestmark = pytest.mark.browser
@@ -46,8 +47,7 @@ def test_the_agent_sees_suggestions_and_an_article_and_accepts_them(server, brow
 
     agent.get_by_test_id("readback-button").click()
     expect(agent.get_by_test_id("readback")).to_contain_text("红星路口的水管爆了")
-    agent.get_by_test_id("confirm-intake").click()
-    agent.wait_for_url("**/tickets/*/")
+    save_and_open(agent)
     serial = agent.get_by_test_id("serial").inner_text()
 
     # What the agent accepted is the ticket's: its priority, and its matter for the next

@@ -12,7 +12,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.conftest import CTI_TOKEN, CUSTOMER_PHONE
+from tests.browser.conftest import CTI_TOKEN, CUSTOMER_PHONE, save_and_open
 from tests.browser.conftest import login as _login
 from tests.browser.conftest import shot as _shot
 
@@ -52,8 +52,7 @@ def test_agent_records_a_repair_and_the_department_works_it(server, browser):
     expect(agent.get_by_test_id("readback-order")).to_contain_text("维修一班")
     expect(agent.get_by_test_id("readback-order")).to_contain_text("解放路 12 号 3 单元")
     _shot(agent, "2-readback")
-    agent.get_by_test_id("confirm-intake").click()
-    agent.wait_for_url("**/tickets/*/")
+    save_and_open(agent)
     serial = agent.get_by_test_id("serial").inner_text()
     assert serial.isdigit() and len(serial) >= 9
     expect(agent.get_by_test_id("status")).to_have_text("已派工")
@@ -139,8 +138,7 @@ def test_the_workbench_speaks_english_when_asked(server, browser):
         "韩梅梅, let me confirm: you reported “Water meter cover is broken”"
     )
     _shot(agent, "6-english-readback")
-    agent.get_by_test_id("confirm-intake").click()
-    agent.wait_for_url("**/tickets/*/")
+    save_and_open(agent)
     expect(agent.get_by_test_id("status")).to_have_text("Dispatched")
     expect(agent.get_by_test_id("actions")).to_contain_text("Dispatch")
     _shot(agent, "7-english-ticket")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import login, shot
+from tests.browser.conftest import login, save_and_open, shot
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,7 @@ def test_a_complaint_from_intake_to_the_archive(server, browser):
     shot(agent, "complaint-1-intake")
     agent.get_by_test_id("readback-button").click()
     expect(agent.get_by_test_id("readback")).to_contain_text("维修人员上门态度恶劣")
-    agent.get_by_test_id("confirm-intake").click()
-    agent.wait_for_url("**/tickets/*/")
+    save_and_open(agent)
     serial = agent.get_by_test_id("serial").inner_text()
     card = agent.get_by_test_id("complaint")
     expect(card.get_by_test_id("severity")).to_have_text("一般")

@@ -1,3 +1,4 @@
+import json
 import re
 
 from kefu.tickets.models import Status, Ticket
@@ -34,13 +35,33 @@ def test_intake_reads_back_before_saving_then_saves(agent, web_as):
         HTTP_HX_REQUEST="true",
     )
     ticket = Ticket.objects.get()
-    assert saved.status_code == 204
-    assert saved["HX-Redirect"] == f"/tickets/{ticket.serial}/"
     assert (ticket.status, ticket.customer, ticket.department.code) == (
         Status.DISPATCHED,
         customer,
         "repair",
     )
+    # Saved: an empty form for the next call, with the serial (linked) and what was made.
+    assert saved.status_code == 200
+    assert json.loads(saved["HX-Trigger"]) == {"kefu:saved": {"serial": ticket.serial}}
+    page = saved.content.decode()
+    toast = page.split('data-testid="saved-toast"')[1].split("</p>")[0]
+    order = ticket.work_orders.get()
+    assert f'href="/tickets/{ticket.serial}/"' in toast and "已派工" in toast
+    assert f'href="/workorders/{order.serial}/"' in toast
+    assert 'id="intake-form"' in page and "厨房水管爆裂" not in page.split(toast)[1]
+
+
+def test_saving_without_script_returns_to_the_workbench_with_the_serial(agent, web_as, people):
+    client = web_as(agent)
+    saved = client.post("/tickets/new", INTAKE | {"confirmed": "on"})
+    ticket = Ticket.objects.get()
+    assert (saved.status_code, saved.url) == (302, f"/?saved={ticket.serial}")
+    page = client.get(saved.url).content.decode()
+    assert 'data-testid="saved-toast"' in page and ticket.serial in page
+    # A serial the user may not see (another branch's agent) is not named.
+    other = web_as(people["sz_agent"]).get(saved.url).content.decode()
+    assert 'id="intake-form"' in other
+    assert 'data-testid="saved-toast"' not in other
 
 
 def test_intake_error_is_shown_in_chinese_and_nothing_saved(agent, web_as):

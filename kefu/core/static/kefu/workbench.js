@@ -15,6 +15,11 @@
     if (!f || !caller) return;
     // One customer owns the number: take it; several: the agent picks with the button.
     useCustomer(f, caller.dataset.single, caller.dataset.caller, caller.dataset.singleName);
+    // The caller is known: the cursor goes to 诉求内容, unless the agent is elsewhere.
+    var at = document.activeElement;
+    if (caller.dataset.single && (!at || at === document.body || at.id === "phone-lookup")) {
+      f.content.focus();
+    }
   });
   document.addEventListener("click", function (e) {
     var button = e.target.closest("[data-use-customer]");
