@@ -12,13 +12,18 @@ from ninja.responses import Status as Reply
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.phones import normalize_phone
+from kefu.desk import selectors as desk_selectors
 from kefu.desk import services as desk
 from kefu.desk.schemas import (
     AssignSchema,
+    BulkIn,
+    BulkOut,
     IntakeIn,
     MergeSchema,
     NoteSchema,
     ReplySchema,
+    SavedViewIn,
+    SavedViewOut,
     TicketOut,
     TransitionSchema,
     WordingIn,
@@ -29,13 +34,15 @@ from kefu.desk.schemas import (
 from kefu.desk.services import take_request
 from kefu.tickets import selectors, services
 from kefu.tickets.models import Channel, Priority, Status
-from kefu.tickets.selectors import TicketFilters
+from kefu.tickets.selectors import SORT_PATTERN, SORTS, TicketFilters
 
 router = Router(tags=["tickets"])
 
 
 class ListQuery(PageQuery):
-    view: Literal["all", "mine", "department", "unassigned", "open"] = "all"
+    view: Literal["all", "work", "mine", "department", "unassigned", "open"] = Field(
+        "all", description="work: the caller's open work (a department's, or mine and nobody's)"
+    )
     type: str = ""
     status: Status | None = None
     channel: Channel | None = None
@@ -48,6 +55,29 @@ class ListQuery(PageQuery):
     # Bounded to the database's integer range: a larger id overflowed SQLite's INTEGER (a 500).
     customer_id: int | None = Field(None, ge=0, le=2**63 - 1)
     caller_number: str = ""
+    sort: str = Field(
+        "",
+        pattern=SORT_PATTERN,
+        description="a column (" + ", ".join(SORTS) + "), '-' before it for descending; "
+        "due: the soonest due (overdue) first, none last",
+    )
+
+    def filters(self) -> TicketFilters:
+        return TicketFilters(
+            view=self.view,
+            type=self.type,
+            status=self.status or "",
+            channel=self.channel or "",
+            priority=self.priority or "",
+            branch=self.branch,
+            department=self.department,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            q=self.q[:200],
+            customer_id=self.customer_id,
+            caller_number=normalize_phone(self.caller_number) if self.caller_number else "",
+            sort=self.sort,
+        )
 
 
 def ticket_detail(request, serial: str) -> dict:
@@ -80,24 +110,55 @@ def create(request, payload: IntakeIn):
 
 @router.get("", response=PageOut[TicketOut])
 def list_tickets(request, filters: Query[ListQuery]):
-    """The tickets the caller may see, newest first, one page (the list contract: README)."""
-    f = TicketFilters(
-        view=filters.view,
-        type=filters.type,
-        status=filters.status or "",
-        channel=filters.channel or "",
-        priority=filters.priority or "",
-        branch=filters.branch,
-        department=filters.department,
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        q=filters.q[:200],
-        customer_id=filters.customer_id,
-        caller_number=normalize_phone(filters.caller_number) if filters.caller_number else "",
-    )
+    """The tickets the caller may see, newest first (or by ``sort``), one page (the list
+    contract: README)."""
+    f = filters.filters()
     page = selectors.list_tickets(request.user, f, page=filters.page, per_page=filters.per_page)
     masker = Masker(request.user)
     return page_out(page, lambda t: ticket_out(t, masker, actor=request.user, with_relations=False))
+
+
+@router.get("/counts", response=dict[str, int])
+def status_counts(request, filters: Query[ListQuery]):
+    """How many open tickets of each open status the same filters find (status, search and
+    paging aside): the counts above the queue."""
+    return selectors.count_by_status(request.user, filters.filters())
+
+
+@router.post("/bulk", response=BulkOut)
+def bulk(request, payload: BulkIn):
+    """One step on several tickets (≤ 100), each by the rules of one at a time: those done,
+    and those refused with the reason."""
+    result = desk.act_on_many(
+        payload.serials,
+        actor=request.user,
+        action=payload.action,
+        note=payload.note,
+        department=payload.department,
+        assignee=payload.assignee,
+    )
+    return {
+        "done": result.done,
+        "refused": [{"serial": s, "reason": r} for s, r in result.refused],
+    }
+
+
+@router.get("/views", response=list[SavedViewOut])
+def saved_views(request):
+    """My saved queue views."""
+    return list(desk_selectors.saved_views(request.user))
+
+
+@router.post("/views", response={201: SavedViewOut})
+def save_view(request, payload: SavedViewIn):
+    """Save the queue's filters under a name (the same name again replaces them)."""
+    return Reply(201, desk.save_view(request.user, name=payload.name, query=payload.query))
+
+
+@router.delete("/views/{view_id}", response={204: None})
+def remove_view(request, view_id: int):
+    desk.remove_view(request.user, view_id)
+    return Reply(204, None)
 
 
 @router.get("/{serial}", response=TicketOut)

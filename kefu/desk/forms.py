@@ -13,6 +13,7 @@ from kefu.desk.schemas import IntakeIn
 from kefu.dispatch import selectors as dispatch_selectors
 from kefu.sla.models import ComplaintClass
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
+from kefu.tickets.selectors import SORT_PATTERN
 from kefu.triage import services as triage
 from kefu.triage.models import Sentiment
 
@@ -143,6 +144,7 @@ class QueueForm(forms.Form):
     view = forms.ChoiceField(
         required=False,
         choices=[
+            ("work", _("待办")),
             ("all", _("全部")),
             ("mine", _("我的")),
             ("department", _("本部门")),
@@ -174,3 +176,4 @@ class QueueForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": _("关键词,如:停水")}),
     )
+    sort = forms.RegexField(regex=SORT_PATTERN, required=False, widget=forms.HiddenInput)

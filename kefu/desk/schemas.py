@@ -59,6 +59,39 @@ class TransitionSchema(Schema):
     assignee: str = Field("", max_length=150, description="for dispatch")
 
 
+class BulkIn(Schema):
+    serials: list[str] = Field(..., max_length=100, description="the tickets, by serial (≤ 100)")
+    action: str = Field(
+        ..., max_length=30, description="assign, or a ticket action (accept, dispatch, start…)"
+    )
+    note: str = Field("", max_length=2000)
+    department: str = Field("", max_length=30, description="dispatch: the department")
+    assignee: str = Field("", max_length=150, description="assign / dispatch: the person")
+
+
+class RefusedOut(Schema):
+    serial: str
+    reason: str
+
+
+class BulkOut(Schema):
+    done: list[str]
+    refused: list[RefusedOut]
+
+
+class SavedViewIn(Schema):
+    name: str = Field(..., max_length=30)
+    query: str = Field(
+        "", max_length=500, description="the queue's query string, e.g. view=work&sort=due"
+    )
+
+
+class SavedViewOut(Schema):
+    id: int
+    name: str
+    query: str
+
+
 class AssignSchema(Schema):
     assignee: str = Field("", max_length=150, description="username or 工号; empty unassigns")
     note: str = Field("", max_length=5000)
@@ -140,6 +173,9 @@ class TicketOut(Schema):
     desired_result: str
     reply_method: ReplyMethod
     reply_by: dt.datetime | None
+    due_at: dt.datetime | None = Field(
+        None, description="下一期限: the earliest running time limit while open (past: overdue)"
+    )
     callback_declined: bool
     anonymous: bool
     department: str
@@ -203,6 +239,7 @@ def ticket_out(
         "desired_result": ticket.desired_result,
         "reply_method": ticket.reply_method,
         "reply_by": local_time(ticket.reply_by),
+        "due_at": local_time(ticket.due_at),
         "callback_declined": ticket.callback_declined,
         "anonymous": ticket.anonymous,
         "department": ticket.department.code if ticket.department is not None else "",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,9 +14,11 @@ from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.complaints.rules import route
 from kefu.core import wording
-from kefu.core.actor import Actor
+from kefu.core.actor import Actor, user_of
 from kefu.core.errors import Code, ServiceError
+from kefu.core.services import clean_text
 from kefu.core.wording import check_outbound
+from kefu.desk.models import SavedView
 from kefu.desk.schemas import IntakeIn
 from kefu.dispatch import cleaning as dispatch_cleaning
 from kefu.dispatch import services as dispatch
@@ -22,7 +27,13 @@ from kefu.notices.services import create_ticket_for_notice
 from kefu.notify import services as notify
 from kefu.tickets.access import access_ticket
 from kefu.tickets.models import Channel, ReplyMethod, Ticket, TicketEvent
-from kefu.tickets.services import create_ticket, intake_department, validate_intake
+from kefu.tickets.services import (
+    assign_ticket,
+    create_ticket,
+    intake_department,
+    transition_ticket,
+    validate_intake,
+)
 from kefu.tickets.timeline import record_event
 from kefu.triage import services as triage
 from kefu.triage.learn import Guess
@@ -294,3 +305,95 @@ def read_back(data: IntakeIn, *, actor: Actor) -> tuple[dict, wording.Finding]:
     spoken = "\n".join(t for t in (cleaned["content"], cleaned["desired_result"]) if t)
     finding = check_outbound(spoken, actor=actor, path="readback", field="content", quoting=True)
     return cleaned, finding
+
+
+# ------------------------------------------------------------------------------ the queue
+
+VIEWS_MAX = 50  # saved queue views a user keeps
+BULK_MAX = 100  # tickets one batch acts on (a page of the queue at most twice over)
+
+
+@dataclass
+class BulkResult:
+    """What a batch did: the serials done, and those refused with the reason each."""
+
+    done: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def act_on_many(
+    serials: list[str],
+    *,
+    actor: Actor,
+    action: str,
+    note: str = "",
+    department: str = "",
+    assignee: str = "",
+) -> BulkResult:
+    """Take one step — ``assign`` or a ticket action (受理, 派工, 开始处理, 撤销…) — on several
+    tickets, each by the same service and the same rules as one at a time, each in its own
+    transaction: a ticket the step is not allowed on is refused with the reason, the others
+    are done."""
+    chosen = list(dict.fromkeys(s.strip() for s in serials if s and s.strip()))
+    if not chosen:
+        raise ServiceError(Code.INVALID, _("请先勾选工单"), field="serials")
+    if len(chosen) > BULK_MAX:
+        raise ServiceError(Code.INVALID, _("一次最多处理 %d 张工单") % BULK_MAX, field="serials")
+    if action != "assign" and action not in Ticket.ACTIONS:
+        raise ServiceError(Code.INVALID, _("无效的操作:%s") % action[:30], field="action")
+    result = BulkResult()
+    for serial in chosen:
+        try:
+            if action == "assign":
+                assign_ticket(serial, actor=actor, assignee=assignee, note=note)
+            else:
+                transition_ticket(
+                    serial,
+                    actor=actor,
+                    action=action,
+                    note=note,
+                    department=department,
+                    assignee=assignee,
+                )
+        except ServiceError as exc:
+            result.refused.append((serial[:20], str(exc.detail)))
+        else:
+            result.done.append(serial)
+    return result
+
+
+def save_view(actor: Actor, *, name: str, query: str) -> SavedView:
+    """Keep the queue's filters (its query string, the page aside) under ``name``; the same
+    name again replaces what it holds."""
+    name = clean_text(name, "name", limit=30, required=True, message=_("请填写视图名称"))
+    pairs = [(k, v) for k, v in parse_qsl(query or "", keep_blank_values=False) if k != "page"]
+    query = urlencode(pairs)
+    if len(query) > 500:
+        raise ServiceError(Code.INVALID, _("筛选条件太长"), field="query")
+    user = user_of(actor)
+    if user is None:
+        raise ServiceError(Code.FORBIDDEN, _("请先登录"))
+    with transaction.atomic():
+        view = (
+            SavedView.objects.select_for_update()
+            .filter(owner=user, name=name, is_active=True)
+            .first()
+        )
+        if view is None:
+            if SavedView.objects.filter(owner=user, is_active=True).count() >= VIEWS_MAX:
+                raise ServiceError(
+                    Code.INVALID, _("最多保存 %d 个视图,请先移除不用的") % VIEWS_MAX, field="name"
+                )
+            return SavedView.objects.create(owner=user, name=name, query=query)
+        view.query = query
+        view.save(update_fields=["query"])
+        return view
+
+
+def remove_view(actor: Actor, view_id: int) -> None:
+    """Take a saved view off its owner's list (kept, inactive); another's is not found."""
+    removed = SavedView.objects.filter(pk=view_id, owner=user_of(actor), is_active=True).update(
+        is_active=False
+    )
+    if not removed:
+        raise ServiceError(Code.NOT_FOUND, _("视图不存在"))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +20,7 @@ from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args
+from kefu.desk import selectors as desk_selectors
 from kefu.desk import services as desk_services
 from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
 from kefu.dispatch.models import Kind as OrderKind
@@ -56,6 +60,8 @@ def event_labels() -> dict:
 def workbench(request):
     if scope_of(request.user).role == Role.FIELD_STAFF:
         return redirect("m-orders")  # field staff work from their phone page
+    if not scope_of(request.user).can_intake:
+        return redirect("queue")  # a department (or quality, management) works from its queue
     phone = request.GET.get("phone", "")[:40]
     form = IntakeForm(initial={"caller_number": phone})
     saved = None  # back from saving without htmx: what was saved, if this user may see it
@@ -231,10 +237,17 @@ def _order_readback(cleaned: dict) -> dict | None:
 @login_required
 @require_GET
 def queue(request):
-    form = QueueForm(request.GET or None)
+    """The queue: by default the user's open work (an agent's: mine and nobody's; a
+    department's: its own), what is due soonest first; any column sorts; the open statuses
+    counted; saved views; one step on several tickets at once."""
+    query = request.GET.copy()
+    if not query.get("view"):
+        query["view"] = "work"
+        query.setdefault("sort", "due")
+    form = QueueForm(query)
     cleaned = form.cleaned_data if form.is_valid() else {}
     filters = TicketFilters(
-        view=cleaned.get("view") or "all",
+        view=cleaned.get("view") or "work",
         type=cleaned.get("type") or "",
         status=cleaned.get("status") or "",
         channel=cleaned.get("channel") or "",
@@ -244,9 +257,11 @@ def queue(request):
         date_from=cleaned.get("date_from"),
         date_to=cleaned.get("date_to"),
         q=cleaned.get("q") or "",
+        sort=cleaned.get("sort") or "",
     )
     page = selectors.list_tickets(request.user, filters, **page_args(request.GET))
     template = "tickets/partials/queue_table.html" if request.htmx else "tickets/queue.html"
+    scope = scope_of(request.user)
     return render(
         request,
         template,
@@ -255,8 +270,83 @@ def queue(request):
             "page": page,
             "masker": Masker(request.user),
             "status_labels": dict(Status.choices),
+            "counts": selectors.count_by_status(request.user, filters),
+            "query": query.urlencode(),
+            "sorted_by": filters.sort,
+            "saved_views": desk_selectors.saved_views(request.user),
+            "bulk_actions": _bulk_actions(scope),
+            "departments": org.department_choices(),
         },
     )
+
+
+def _bulk_actions(scope) -> list[tuple[str, Any]]:
+    """The steps the queue offers on several tickets; each ticket is still checked alone."""
+    if scope.nothing:
+        return []
+    steps = ["assign", "accept", "dispatch", "start", "close", "cancel"]
+    if scope.is_department:
+        steps = ["assign", "start", "return"]
+    labels = ACTION_LABELS | {"assign": _("指派")}
+    return [(s, labels[s]) for s in steps]
+
+
+@login_required
+@require_POST
+def bulk(request):
+    """One step on the ticked tickets; the queue says what was done and what was refused."""
+    back = _queue_url(request.POST.get("query", ""))
+    try:
+        result = desk_services.act_on_many(
+            request.POST.getlist("serial"),
+            actor=request.user,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", ""),
+            department=request.POST.get("department", ""),
+            assignee=request.POST.get("assignee", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+        return redirect(back)
+    if result.done:
+        messages.success(
+            request,
+            _("已处理 %(n)d 张:%(serials)s")
+            % {"n": len(result.done), "serials": "、".join(result.done)},
+        )
+    for serial, reason in result.refused:
+        messages.error(
+            request, _("%(serial)s 未处理:%(reason)s") % {"serial": serial, "reason": reason}
+        )
+    return redirect(back)
+
+
+def _queue_url(query: str) -> str:
+    """The queue with ``query`` (a query string the page sent back), nothing else."""
+    return f"{reverse('queue')}?{QueryDict(query[:1000]).urlencode()}"
+
+
+@login_required
+@require_POST
+def save_view(request):
+    query = request.POST.get("query", "")
+    try:
+        view = desk_services.save_view(request.user, name=request.POST.get("name", ""), query=query)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+        return redirect(_queue_url(query))
+    messages.success(request, _("已保存视图:%s") % view.name)
+    return redirect(_queue_url(view.query))
+
+
+@login_required
+@require_POST
+def remove_view(request, view_id: int):
+    try:
+        desk_services.remove_view(request.user, view_id)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    return redirect(_queue_url(request.POST.get("query", "")))
 
 
 def _detail_context(request, serial: str, **extra) -> dict:

@@ -17,7 +17,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
 from kefu.sla import escalation
 from kefu.sla.models import ComplaintClass, Deadline, Policy, Severity, Target
-from kefu.tickets.models import Channel, Priority, TicketEvent, TicketType
+from kefu.tickets.models import Channel, Priority, Ticket, TicketEvent, TicketType
 from kefu.tickets.timeline import record_event
 
 # The target that says when a ticket must reach its department: the default start of the
@@ -274,6 +274,28 @@ def _fulfil(row: Deadline, at: dt.datetime) -> None:
     row.met_at = at
 
 
+RUNNING = (Deadline.State.PENDING, Deadline.State.BREACHED)
+
+
+def keep_due(ticket, rows: list[Deadline] | None = None, *, new: bool = False) -> None:
+    """Keep ``Ticket.due_at`` (the queues' 下一期限): while the ticket is open, the earliest due
+    time of its running clocks that are not paused (a breached one is overdue); else none.
+    ``rows`` are the ticket's deadlines when the caller holds them all. Written whatever the
+    ``ticket`` object says (another object of the same row may have moved it), but for a
+    ``new`` ticket with no clock. Every function here that starts, stops, pauses or moves a clock
+    calls it."""
+    due = None
+    if ticket.is_open:
+        if rows is None:
+            rows = list(Deadline.objects.filter(ticket_id=ticket.pk, state__in=RUNNING))
+        due = min(
+            (r.due_at for r in rows if r.state in RUNNING and r.paused_at is None), default=None
+        )
+    if due is not None or not new:
+        Ticket.objects.filter(pk=ticket.pk).update(due_at=due)
+    ticket.due_at = due
+
+
 def on_intake(ticket) -> list:
     """The deadlines a new ticket starts with (and those its dispatch at intake starts)."""
     policy = _ticket_policy(ticket)
@@ -286,12 +308,19 @@ def on_intake(ticket) -> list:
         for row in rows:
             if row.code == MEETS["dispatch"]:
                 _fulfil(row, ticket.created_at)
-    return sorted(Deadline.objects.bulk_create(rows), key=lambda row: row.due_at)  # as stored
+    rows = Deadline.objects.bulk_create(rows)
+    keep_due(ticket, rows, new=True)
+    return sorted(rows, key=lambda row: row.due_at)  # as stored
 
 
 def on_transition(ticket, action: str, at: dt.datetime) -> None:
     """Mark what ``action`` fulfils, start the targets it starts, stop all when it ends; pause
     and resume the clocks that wait while the customer is asked to confirm."""
+    _on_transition(ticket, action, at)
+    keep_due(ticket)
+
+
+def _on_transition(ticket, action: str, at: dt.datetime) -> None:
     rows = list(Deadline.objects.filter(ticket=ticket).select_related("policy"))
     running = (Deadline.State.PENDING, Deadline.State.BREACHED)
     if action == "request_confirmation":
@@ -457,6 +486,7 @@ def replan(ticket, at: dt.datetime) -> int:
         for row in stopped:
             row.state = Deadline.State.CANCELLED
             row.save(update_fields=["state"])
+        keep_due(ticket, rows)
         return len(stopped)
     calendar = _calendar(policy)
     targets = {target.code: target for target in policy.targets.all()}
@@ -501,6 +531,7 @@ def replan(ticket, at: dt.datetime) -> int:
     if ticket.resolved_at is not None:
         new += _open_targets(ticket, policy, Target.Start.RESOLVED, ticket.resolved_at, calendar)
     added = Deadline.objects.bulk_create([row for row in new if row.code not in known])
+    keep_due(ticket, rows + added)
     return changed + len(added)
 
 
@@ -522,7 +553,7 @@ def start_promise(ticket, *, code: str, name: str, due: dt.datetime, at: dt.date
     and the escalation pace an administrator may change)."""
     policy = _ticket_policy(ticket) or _promise_policy()
     warn = at + (due - at) * policy.warn_percent / 100
-    return Deadline.objects.create(
+    row = Deadline.objects.create(
         ticket=ticket,
         policy=policy,
         code=code,
@@ -532,6 +563,8 @@ def start_promise(ticket, *, code: str, name: str, due: dt.datetime, at: dt.date
         due_at=due,
         warn_at=warn,
     )
+    keep_due(ticket)
+    return row
 
 
 def fulfil_target(ticket, code: str, at: dt.datetime) -> int:
@@ -546,15 +579,20 @@ def fulfil_target(ticket, code: str, at: dt.datetime) -> int:
         _fulfil(row, at)
         row.next_escalation_at = None
         row.save(update_fields=["state", "met_at", "next_escalation_at"])
+    if rows:
+        keep_due(ticket)
     return len(rows)
 
 
 def stop_target(ticket, code: str) -> int:
     """Stop the ticket's running ``code`` clock (e.g. no callback is due after all): it is
     cancelled and climbs no escalation chain. Returns the number of rows stopped."""
-    return Deadline.objects.filter(
+    stopped = Deadline.objects.filter(
         ticket=ticket, code=code, state__in=(Deadline.State.PENDING, Deadline.State.BREACHED)
     ).update(state=Deadline.State.CANCELLED, next_escalation_at=None)
+    if stopped:
+        keep_due(ticket)
+    return stopped
 
 
 SWEEP_BATCH = 500

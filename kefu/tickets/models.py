@@ -157,6 +157,9 @@ class Ticket(models.Model):
         _("答复方式"), max_length=10, choices=ReplyMethod.choices, default=ReplyMethod.PHONE
     )
     reply_by = models.DateTimeField(_("要求答复时间"), null=True, blank=True)
+    # The earliest due time of its running time limits (none paused), kept by kefu.sla: the
+    # queues show it and sort by it. Past is overdue.
+    due_at = models.DateTimeField(_("下一期限"), null=True, blank=True, editable=False)
     callback_declined = models.BooleanField(_("拒绝回访"), default=False)
     anonymous = models.BooleanField(_("匿名"), default=False)
 
@@ -219,6 +222,28 @@ class Ticket(models.Model):
                 fields=["assignee", "-received_at", "-id"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="ticket_open_assignee_recent",
+            ),
+            # "What is due next" on the open queues (and my department's).
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_open_due",
+            ),
+            models.Index(
+                fields=["department", "due_at", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_open_dept_due",
+            ),
+            # The counts per status above a queue, read from the index alone.
+            models.Index(
+                fields=["assignee", "status"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_open_assignee_status",
+            ),
+            models.Index(
+                fields=["department", "status"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_open_dept_status",
             ),
             # Nearly every ticket has no merged_into: the FK's own index then has statistics
             # that tell SQLite it is useless, and "the tickets merged into this one" became a

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 
 from kefu.accounts.models import DEPARTMENT_ROLES, Branch, Department, StaffProfile
+from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.calendar import start_of_day
 from kefu.core.paging import COUNT_CAP, PER_PAGE, Page, paginate
@@ -17,13 +30,13 @@ from kefu.core.phones import normalize_phone
 from kefu.customers.models import Customer
 from kefu.customers.selectors import lookup_by_phone
 from kefu.tickets.access import access_ticket, visible_tickets
-from kefu.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketType
+from kefu.tickets.models import OPEN_STATUSES, Priority, Status, Ticket, TicketEvent, TicketType
 from kefu.tickets.search import filter_fulltext
 
 # A common word matches a fifth of the history; its exact count costs more than the page. A
 # search counts ten pages and says "200+"; paging on past them still works.
 SEARCH_COUNT_CAP = 200
-VIEWS = ("all", "mine", "department", "unassigned", "open")
+VIEWS = ("work", "all", "mine", "department", "unassigned", "open")
 
 
 @dataclass
@@ -40,6 +53,22 @@ class TicketFilters:
     q: str = ""
     customer_id: int | None = None
     caller_number: str = ""
+    sort: str = ""  # a key of SORTS, "-" before it for the other way; newest first when none
+
+
+# The queue's columns a user may sort by: key → the order, ascending. The id breaks ties, so a
+# page never repeats a row. Due time ascending puts what is due soonest (the overdue) first
+# and the tickets with no time limit last.
+SORTS = {
+    "received": ("received_at",),
+    "serial": ("serial",),
+    "due": ("due_at",),
+    "status": ("status", "-received_at"),
+    "priority": ("priority", "-received_at"),
+    "type": ("type__order", "-received_at"),
+    "department": ("department__name", "-received_at"),
+    "assignee": ("assignee__username", "-received_at"),
+}
 
 
 # "Open" spelled with constants, exactly as the partial indexes' condition: a planner proves
@@ -62,6 +91,14 @@ def filter_tickets(
 ) -> QuerySet[Ticket]:
     qs = visible_tickets(actor)
     match filters.view:
+        case "work":  # the role's own open work: a department's, or mine and nobody's
+            department_id = getattr(getattr(actor, "staff", None), "department_id", None)
+            if scope_of(actor).is_department:
+                qs = qs.filter(IS_OPEN, department_id=department_id or 0)
+            else:
+                qs = qs.filter(IS_OPEN).filter(
+                    Q(assignee_id=getattr(actor, "id", None)) | Q(assignee__isnull=True)
+                )
         case "mine":
             qs = qs.filter(assignee_id=actor.id)
         case "department":
@@ -139,7 +176,7 @@ def list_tickets(
     def rows(capped: bool) -> QuerySet[Ticket]:
         # More matches than we count: read them in date order.
         qs = filter_tickets(actor, filters, common_words=True) if capped and searching else matching
-        return qs.select_related(*LIST_RELATIONS).order_by("-received_at", "-id")
+        return qs.select_related(*LIST_RELATIONS).order_by(*ordering(filters.sort))
 
     return paginate(
         matching,
@@ -149,6 +186,68 @@ def list_tickets(
         rows=rows,
         fetch=_fetch_joined,
     )
+
+
+SORT_PATTERN = r"^-?(" + "|".join(SORTS) + r")?$"
+
+# Statuses in the order of the process, priorities by weight (not by their codes' spelling).
+_ORDINALS = {
+    name: Case(
+        *(When(**{name: v}, then=Value(i)) for i, v in enumerate(values)),
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+    for name, values in (("status", Status.values), ("priority", Priority.values))
+}
+
+
+_NULLABLE = {"due_at", "department__name", "assignee__username"}
+
+
+def ordering(sort: str) -> list[Any]:
+    """The queue's order for ``sort`` (see SORTS; unknown: newest first)."""
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        return ["-received_at", "-id"]
+    back = sort.startswith("-")
+    order = []
+    for name in SORTS[key]:
+        flip = name.startswith("-") != back  # a tie-breaker written "-x" flips with the rest
+        column = name.removeprefix("-")
+        field = _ORDINALS.get(column) or F(column)
+        # No due time (no time limit, no department) after every value, whichever way; the
+        # columns never empty keep the plain order their indexes are walked in.
+        nulls = {"nulls_last": True} if column in _NULLABLE else {}
+        order.append(field.desc(**nulls) if flip else field.asc(**nulls))
+    order.append(F("id").desc() if back else F("id").asc())
+    return order
+
+
+def count_by_status(actor: Actor, filters: TicketFilters) -> dict[str, int]:
+    """How many open tickets of each open status the queue's filters (all but the status and
+    the search) find: the counts above the queue. Counted on the open tickets only (their
+    partial indexes), whatever the size of the history."""
+    plain = replace(filters, status="", q="")
+    # A center's own work is mine plus nobody's, counted apart: each reads an index alone
+    # (their OR would read every row).
+    parts = (
+        [replace(plain, view="mine"), replace(plain, view="unassigned")]
+        if plain.view == "work" and not scope_of(actor).is_department
+        else [plain]
+    )
+    counts: dict[str, int] = {s: 0 for s in OPEN_STATUSES}
+    for part in parts:
+        rows = (
+            filter_tickets(actor, part)
+            .filter(IS_OPEN)
+            .values("status")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        for row in rows:
+            if row["status"] in counts:
+                counts[row["status"]] += row["n"]
+    return counts
 
 
 def get_timeline(ticket: Ticket) -> list[TicketEvent]:

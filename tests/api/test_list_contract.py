@@ -36,6 +36,7 @@ REFERENCE_LISTS = {
     "/api/v1/complaints/hotlines",
     "/api/v1/knowledge/categories",
     "/api/v1/knowledge/synonyms",
+    "/api/v1/tickets/views",  # my saved queue views, at most 50
     "/api/v1/triage/matters",
     "/api/v1/triage/models",  # the last 20 trainings
     "/api/v1/triage/tickets/{serial}/similar",  # at most 8
