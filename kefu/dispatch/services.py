@@ -36,6 +36,7 @@ from kefu.dispatch import photos as photos_module
 from kefu.dispatch.access import READ_ONLY_ROLES, access_order, can_create, may_take
 from kefu.dispatch.models import (
     FIELD_STATUSES,
+    FREIGHT_FIELDS,
     OPEN_STATUSES,
     Source,
     Status,
@@ -191,14 +192,7 @@ CONTENT_FIELDS = (
     "customer_phone",
     "address",
     "goods",
-    "quantity",
-    "weight",
-    "volume",
-    "destination",
-    "consignee",
-    "consignee_phone",
-    "payment",
-    "charges",
+    *FREIGHT_FIELDS,
     "hint",
     "window_start",
     "window_end",
