@@ -359,6 +359,7 @@ def _detail_context(request, serial: str, **extra) -> dict:
         "ticket": ticket,
         "timeline": selectors.get_timeline(ticket),
         "actions": actions,
+        "allowed": {a for a, _label in actions},
         "departments": departments,
         "people": selectors.assignable_people(ticket),
         "masker": Masker(request.user),

@@ -580,8 +580,11 @@ def check_ticket_action(ticket, action: str) -> None:
         return
     serials = open_orders_of(ticket)
     if serials:
+        message = (
+            _("派工单 %s 尚未销账或撤销,工单不能办结")
+            if action == "resolve"
+            else _("派工单 %s 尚未销账或撤销,请先撤销派工单再撤销工单")
+        )
         raise ServiceError(
-            Code.INVALID_TRANSITION,
-            _("派工单 %s 尚未销账或撤销,工单不能办结") % "、".join(serials[:5]),
-            field="action",
+            Code.INVALID_TRANSITION, message % "、".join(serials[:5]), field="action"
         )

@@ -14,6 +14,7 @@ def test_three_calls_back_to_back_with_the_keyboard_only(server, browser):
     from playwright.sync_api import expect
 
     agent = login(browser, server, "agent")
+    agent.wait_for_selector("body[data-keys=on]", state="attached")  # the keys are listened to
     keys = agent.keyboard
     lookup = agent.locator("#phone-lookup")
     content = agent.locator("#id_content")

@@ -10,13 +10,14 @@ from tests.browser.conftest import login, shot
 pytestmark = pytest.mark.browser
 
 
-def record_repair(agent, server, text: str) -> str:
+def record_repair(agent, server, text: str, kind: str = "报修") -> str:
     agent.goto(server + "/")
-    agent.select_option("#id_type", label="报修")
+    agent.select_option("#id_type", label=kind)
     agent.fill("#id_content", text)
     agent.select_option("#id_department", label="维修部(总公司)")
     agent.fill("#id_caller_number", "13900006666")
-    agent.fill("#id_address", "建设路 18 号")
+    if kind == "报修":  # its work order goes to the address
+        agent.fill("#id_address", "建设路 18 号")
     agent.get_by_test_id("readback-button").click()
     agent.get_by_test_id("confirm-intake").click()
     toast = agent.get_by_test_id("saved-toast")
@@ -50,3 +51,27 @@ def test_a_handlers_queue_counts_down_and_starts_two_at_once(server, browser):
     for serial in (first, second):
         expect(queue.locator(f"tr[data-serial='{serial}']")).to_contain_text("处理中")
     shot(handler, "queue-handler-started")
+
+
+def test_cancel_asks_first(server, browser):
+    from playwright.sync_api import expect
+
+    agent = login(browser, server, "agent")
+    serial = record_repair(agent, server, "重复登记的咨询", kind="咨询")
+    agent.goto(f"{server}/tickets/{serial}/")
+    zone = agent.get_by_test_id("danger-zone")
+    zone.locator("input[name=note]").first.fill("客户重复来电,已有工单")
+    asked = []
+
+    def say_no(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    agent.once("dialog", say_no)
+    agent.get_by_test_id("action-cancel").click()
+    expect(agent.get_by_test_id("status")).to_have_text("已派工")  # said no: nothing happened
+    assert asked and serial in asked[0]
+    agent.once("dialog", lambda dialog: dialog.accept())
+    agent.get_by_test_id("action-cancel").click()
+    expect(agent.get_by_test_id("status")).to_have_text("已撤销")
+    shot(agent, "ticket-cancelled-after-asking")

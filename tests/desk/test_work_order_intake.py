@@ -154,3 +154,14 @@ def test_an_inquiry_dispatched_makes_no_work_order(agent, api_as):
     )
     assert response.status_code == 201, response.content
     assert response.json()["work_orders"] == [] and not WorkOrder.objects.exists()
+
+
+def test_a_ticket_with_an_open_work_order_is_not_cancelled_before_it(agent, api_as, field):
+    api = api_as(agent)
+    serial = api.post("/tickets", REPAIR | {"accept": True, "address": "幸福路 8 号"}).json()[
+        "serial"
+    ]
+    refused = api.post(f"/tickets/{serial}/transitions", {"action": "cancel", "note": "重复"})
+    assert refused.status_code == 409
+    assert "请先撤销派工单再撤销工单" in refused.json()["detail"]
+    assert Ticket.objects.get(serial=serial).status == "dispatched"

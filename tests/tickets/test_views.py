@@ -185,3 +185,17 @@ def test_the_intake_form_stops_typing_where_the_schema_would_refuse(agent, web_a
     assert tag is not None and 'maxlength="40"' in tag.group(0)
     content = re.search(r'<textarea[^>]*name="content"[^>]*>', page)
     assert content is not None and 'maxlength="5000"' in content.group(0)
+
+
+def test_cancel_and_merge_stand_apart_and_ask_first(agent, dept_handler, web_as):
+    ticket = make_ticket(agent, department="repair")
+    page = web_as(agent).get(f"/tickets/{ticket.serial}/").content.decode()
+    zone = page.split('data-testid="danger-zone"')[1].split("</div>")[0]
+    assert 'data-testid="action-cancel"' in zone and 'data-testid="action-merge"' in zone
+    assert zone.count("hx-confirm=") == 2 and f"撤销工单 {ticket.serial}?" in zone
+    # Nothing destructive among the everyday steps above it.
+    steps = page.split('data-testid="actions"')[1].split('data-testid="danger-zone"')[0]
+    assert "action-cancel" not in steps and "ticket-merge" not in steps
+    # A department handler may do neither: no such box at all.
+    handler_page = web_as(dept_handler).get(f"/tickets/{ticket.serial}/").content.decode()
+    assert 'data-testid="danger-zone"' not in handler_page

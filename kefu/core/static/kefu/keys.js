@@ -84,6 +84,7 @@
     if (e.target.closest("[data-keys-help]")) help();
     else if (e.target.id === "keys-help") help(false);
   });
+  document.body.dataset.keys = "on";  // listening (the browser tests wait for it)
   // The read-back: the cursor on 客户确认,保存 (Enter saves); an error: on the first field named.
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.target.id !== "intake") return;
