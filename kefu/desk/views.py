@@ -284,9 +284,14 @@ def _bulk_actions(scope) -> list[tuple[str, Any]]:
     """The steps the queue offers on several tickets; each ticket is still checked alone."""
     if scope.nothing:
         return []
-    steps = ["assign", "accept", "dispatch", "start", "close", "cancel"]
-    if scope.is_department:
+    if scope.can_intake:
+        steps = ["assign", "accept", "dispatch", "start", "close", "cancel"]
+    elif scope.role == Role.DEPT_HEAD:
         steps = ["assign", "start", "return"]
+    elif scope.is_department:
+        steps = ["start", "return"]
+    else:  # quality, management: they read the queue
+        return []
     labels = ACTION_LABELS | {"assign": _("指派")}
     return [(s, labels[s]) for s in steps]
 

@@ -214,3 +214,11 @@ def test_views_are_saved_replaced_and_removed_by_their_owner(agent, lead, web_as
     assert api.delete("/tickets/views/99999999999999999999").status_code in (404, 422)
     nameless = client.post("/tickets/views", {"name": " ", "query": "view=all"}, follow=True)
     assert "请填写视图名称" in nameless.content.decode()
+
+
+def test_who_reads_but_does_not_act_gets_no_batch_bar(people, web_as, floor):
+    page = web_as(people["quality"]).get("/tickets/", {"view": "all"}).content.decode()
+    assert serials(page) and 'data-testid="bulk"' not in page and 'name="serial"' not in page
+    head = web_as(people["dept_head"]).get("/tickets/").content.decode()
+    bar = head.split('data-testid="bulk-action"')[1].split("</select>")[0]
+    assert "指派" in bar and "撤销" not in bar
