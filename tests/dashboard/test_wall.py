@@ -289,3 +289,25 @@ def test_the_panel_takes_a_fixed_number_of_queries(
 
     assert page.status_code == 200
     assert page.content.decode().count('data-testid="wall-notice"') == 2
+
+
+def test_a_planned_outage_two_days_away_shows_as_upcoming(lead, web_as, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    current = make_notice(lead, publish=True)  # began at 09:00 today
+    later = make_notice(
+        lead,
+        publish=True,
+        kind="planned_works",
+        title="后天计划停水",
+        starts_at=NOW + dt.timedelta(days=2),
+        expected_end=NOW + dt.timedelta(days=2, hours=8),
+    )
+    html = web_as(lead).get("/wall/").content.decode()
+    states = dict(re.findall(r'data-notice-id="(\d+)" data-state="(\w+)"', html))
+    assert states == {str(current.pk): "current", str(later.pk): "upcoming"}
+    upcoming = html[html.index(f'data-notice-id="{later.pk}"') :].split("</article>")[0]
+    assert "即将开始" in upcoming and "进行中" not in upcoming
+    # Once it begins, it is current.
+    time_machine.move_to(NOW + dt.timedelta(days=2, minutes=1), tick=False)
+    html = web_as(lead).get("/wall/").content.decode()
+    assert f'data-notice-id="{later.pk}" data-state="current"' in html
