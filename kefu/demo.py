@@ -8,6 +8,7 @@ import json
 import random
 from pathlib import Path
 
+import time_machine
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,7 @@ from kefu.customers.services import CustomerIn, PhoneIn, create_customer
 from kefu.dispatch import services as dispatch
 from kefu.dispatch.models import Crew, DispatchDesk
 from kefu.dispatch.schemas import OrderIn
-from kefu.followups.models import CallbackTask
+from kefu.followups.models import CallbackTask, FollowupSettings
 from kefu.followups.services import record_attempt
 from kefu.knowledge import services as knowledge_services
 from kefu.knowledge.models import Category as KnowledgeCategory
@@ -260,51 +261,43 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     for _ in range(tickets):
         customer = rng.choice(made) if rng.random() < 0.85 else None
         ttype = rng.choice(list(CONTENTS))
-        received = now - dt.timedelta(minutes=rng.randint(5, 60 * 24 * 45))
-        known = customer.phones.first() if customer else None  # every demo customer has one
-        phone = known.number if known is not None else _phone(rng)
-        content = rng.choice(CONTENTS[ttype])
-        ticket = ticket_services.create_ticket(
-            TicketIn(
-                type=ttype,
-                channel=rng.choice([Channel.PHONE] * 6 + list(Channel.values)),
-                content=content,
-                category=COMPLAINT_CATEGORY.get(content, "other") if ttype == "complaint" else "",
-                desired_result=rng.choice(WANTS),
-                received_at=received,
-                customer_id=customer.id if customer else None,
-                contact_name=(customer.name if customer else rng.choice(SURNAMES) + "先生"),
-                caller_number=phone,
-                priority=rng.choice([Priority.NORMAL] * 6 + list(Priority.values)),
-                callback_declined=rng.random() < 0.05,
-            ),
-            actor=agent,
-        )
-        branch_dept = (
-            "sz-repair"
-            if ticket.branch.code == "sz"
-            else rng.choice(["repair", "repair", "network", "billing"])
-        )
-        if ttype == "complaint":
-            _drive_complaint(ticket, rng.choice(paths), rng=rng, handler_of=handler)
-            continue
-        for action in rng.choice(paths):
-            actor = agent
-            kwargs = {}
-            if action == "dispatch":
-                kwargs = {"department": departments[branch_dept].code}
-            # Start and confirmation come after a dispatch; a resolve may be the center's own.
-            department = ticket.department
-            if department is not None and action in ("start", "request_confirmation", "resolve"):
-                actor = User.objects.get(username=handler[department.code])
-            if action == "cancel":
-                kwargs = {"note": "客户来电撤回诉求"}
-            if action == "follow_up":
-                actor = lead
-                kwargs = {"note": "回访:客户表示满意"}
-            ticket = ticket_services.transition_ticket(
-                ticket.serial, actor=actor, action=action, **kwargs
+        path = rng.choice(paths)
+        received = now - _received_ago(path, rng)
+        replay = _Replay(received, until=now - dt.timedelta(minutes=1), rng=rng)
+        try:
+            ticket = _take_demo_ticket(rng, customer=customer, ttype=ttype, received=received)
+            branch_dept = (
+                "sz-repair"
+                if ticket.branch.code == "sz"
+                else rng.choice(["repair", "repair", "network", "billing"])
             )
+            if ttype == "complaint":
+                _drive_complaint(ticket, path, rng=rng, handler_of=handler, replay=replay)
+                continue
+            for action in path:
+                replay.move(action)
+                actor = agent
+                kwargs = {}
+                if action == "dispatch":
+                    kwargs = {"department": departments[branch_dept].code}
+                # Start and confirmation come after a dispatch; a resolve may be the center's.
+                department = ticket.department
+                if department is not None and action in (
+                    "start",
+                    "request_confirmation",
+                    "resolve",
+                ):
+                    actor = User.objects.get(username=handler[department.code])
+                if action == "cancel":
+                    kwargs = {"note": "客户来电撤回诉求"}
+                if action == "follow_up":
+                    actor = lead
+                    kwargs = {"note": "回访:客户表示满意"}
+                ticket = ticket_services.transition_ticket(
+                    ticket.serial, actor=actor, action=action, **kwargs
+                )
+        finally:
+            replay.stop()
     _seed_outage(made, rng)
     _seed_notice()
     _seed_dispatch(rng)
@@ -320,16 +313,98 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     return {"customers": Customer.objects.count(), "tickets": Ticket.objects.count()}
 
 
-def _drive_complaint(ticket, path: list[str], *, rng: random.Random, handler_of: dict) -> None:
+# How long after the step before each step of a demo ticket comes, in minutes (shortest,
+# longest); a step not named here comes 5 to 60 minutes after.
+STEP_GAPS = {
+    "accept": (2, 15),
+    "dispatch": (5, 40),
+    "start": (20, 180),
+    "request_confirmation": (120, 1440),
+    "resolve": (60, 1800),
+    "follow_up": (120, 1440),
+    "close": (30, 720),
+    "cancel": (10, 240),
+}
+FINISHED = {"resolve", "follow_up", "close", "cancel"}  # a path ending so leaves it done
+
+
+def _received_ago(path: list[str], rng: random.Random) -> dt.timedelta:
+    """How long ago a demo ticket came in: a finished one within the last six weeks; one still
+    open mostly within the last day and a half, inside its time limits as on a working floor,
+    and one in eight a few days ago and overdue, as a floor also has."""
+    if path and path[-1] in FINISHED:
+        return dt.timedelta(minutes=rng.randint(60 * 24 * 4, 60 * 24 * 45))
+    if rng.random() < 0.12:
+        return dt.timedelta(minutes=rng.randint(60 * 24 * 3, 60 * 24 * 10))
+    return dt.timedelta(minutes=rng.randint(5, 60 * 36))
+
+
+class _Replay:
+    """Replays one demo ticket's history at the hours it happened: each step a while after
+    the one before (STEP_GAPS), never later than the load itself. time-machine moves this
+    process's clock while a step runs, so the timeline, the time limits and the monthly
+    figures see the ticket's own hours, not the minute the demo was loaded."""
+
+    def __init__(self, start: dt.datetime, *, until: dt.datetime, rng: random.Random) -> None:
+        self.at, self.until, self.rng = start, until, rng
+        self._travel: time_machine.travel | None = None
+        self._go()
+
+    def move(self, action: str) -> None:
+        """To the time of ``action``: a gap after the last step, at most half the time left."""
+        lo, hi = STEP_GAPS.get(action, (5, 60))
+        gap = dt.timedelta(minutes=self.rng.uniform(lo, hi))
+        self.at = min(self.at + gap, self.at + max(self.until - self.at, dt.timedelta()) / 2)
+        self._go()
+
+    def _go(self) -> None:
+        self.stop()
+        self._travel = time_machine.travel(self.at, tick=True)
+        self._travel.start()
+
+    def stop(self) -> None:
+        if self._travel is not None:
+            self._travel.stop()
+            self._travel = None
+
+
+def _take_demo_ticket(rng: random.Random, *, customer, ttype: str, received) -> Ticket:
+    """One demo ticket as the agent took it, at the time it came in."""
+    agent = get_user_model().objects.get(username="agent")
+    known = customer.phones.first() if customer else None  # every demo customer has one
+    phone = known.number if known is not None else _phone(rng)
+    content = rng.choice(CONTENTS[ttype])
+    return ticket_services.create_ticket(
+        TicketIn(
+            type=ttype,
+            channel=rng.choice([Channel.PHONE] * 6 + list(Channel.values)),
+            content=content,
+            category=COMPLAINT_CATEGORY.get(content, "other") if ttype == "complaint" else "",
+            desired_result=rng.choice(WANTS),
+            received_at=received,
+            customer_id=customer.id if customer else None,
+            contact_name=(customer.name if customer else rng.choice(SURNAMES) + "先生"),
+            caller_number=phone,
+            priority=rng.choice([Priority.NORMAL] * 6 + list(Priority.values)),
+            callback_declined=rng.random() < 0.05,
+        ),
+        actor=agent,
+    )
+
+
+def _drive_complaint(
+    ticket, path: list[str], *, rng: random.Random, handler_of: dict, replay: _Replay
+) -> None:
     """A complaint along ``path`` (ticket actions), taking the complaint steps each action
     needs first: responsibility, the plan and its approval, the customer's confirmation, the
-    explanation or hotline, and the lessons before archiving."""
+    explanation or hotline, and the lessons before archiving; each action at its own hour."""
     User = get_user_model()
     agent, lead = User.objects.get(username="agent"), User.objects.get(username="lead")
     gm = User.objects.get(username="gm")
     klass = rng.choice(["responsible"] * 6 + ["not_responsible"] * 3 + ["assist"])
     serial = ticket.serial
     for action in path:
+        replay.move(action)
         handler = (
             User.objects.get(username=handler_of[ticket.department.code])
             if ticket.department_id
@@ -625,6 +700,15 @@ def _seed_dispatch(rng: random.Random) -> None:
     dispatch.transition_order(
         cancelled.serial, actor=agent, action="cancel", note="客户来电取消预约"
     )
+
+
+def answer_on(port: int) -> None:
+    """The demo's survey links (满意度短信) lead to the address the demo answers on, so a link
+    printed in its SMS opens. An address the admin set to anything but this machine stays."""
+    settings = FollowupSettings.current()
+    if settings.public_url.startswith(("http://127.0.0.1", "http://localhost")):
+        settings.public_url = f"http://127.0.0.1:{port}"
+        settings.save()
 
 
 def logins() -> list[tuple[str, str, str]]:

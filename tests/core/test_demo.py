@@ -30,3 +30,45 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
     model = TrainedModel.objects.get()
     assert model.tickets == 165 and model.counts["department"] > 50
     assert seed_demo() == {"customers": 60, "tickets": 165}  # a second run adds nothing
+
+
+def test_the_demo_replays_each_ticket_at_its_own_hours(db):
+    """The demo's history is not all stamped with the minute it was loaded: each step comes
+    after the one before, none after the load; a floor's open work is mostly inside its time
+    limits, and some finished work was done on time."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kefu.sla.models import Deadline
+    from kefu.tickets.models import OPEN_STATUSES, TicketEvent
+
+    seed_demo(customers=40, tickets=120)
+    now = timezone.now()
+    times = list(TicketEvent.objects.values_list("at", flat=True))
+    assert max(times) <= now
+    # Most events are hours or days old, not all from the last minutes of the load.
+    assert sum(at < now - dt.timedelta(hours=1) for at in times) > 0.7 * len(times)
+    for ticket in Ticket.objects.prefetch_related("events"):
+        stamps = [e.at for e in sorted(ticket.events.all(), key=lambda e: e.id)]
+        assert stamps == sorted(stamps), ticket.serial
+        assert stamps[0] >= ticket.received_at - dt.timedelta(seconds=1), ticket.serial
+    open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    overdue = open_tickets.filter(due_at__lt=now).count()
+    assert overdue < 0.4 * open_tickets.count()
+    assert (
+        Deadline.objects.filter(state="met").count() > Deadline.objects.filter(state="late").count()
+    )
+
+
+def test_the_demo_survey_links_lead_to_the_port_it_answers_on(db):
+    from kefu.demo import answer_on
+    from kefu.followups.models import FollowupSettings
+
+    answer_on(8123)
+    assert FollowupSettings.current().public_url == "http://127.0.0.1:8123"
+    answer_on(8000)  # served again on another port
+    assert FollowupSettings.current().public_url == "http://127.0.0.1:8000"
+    FollowupSettings.objects.update(public_url="https://kefu.example.com")
+    answer_on(8123)  # the admin's own address stays
+    assert FollowupSettings.current().public_url == "https://kefu.example.com"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from kefu.demo import logins, seed_demo
+from kefu.demo import answer_on, logins, seed_demo
 
 
 class Command(BaseCommand):
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        answer_on(port)
         self.stdout.write("Loading the demo center (first run takes a minute)…")
         counts = seed_demo(customers=customers, tickets=tickets)
         self.stdout.write(
