@@ -52,6 +52,10 @@ def test_a_complaint_from_intake_to_the_archive(server, browser):
     handler.get_by_test_id("plan-text").fill("当面道歉,派保洁上门清理,维修人员停岗培训")
     handler.get_by_test_id("step-plan").click()
     expect(handler.get_by_test_id("plan")).to_contain_text("待部门负责人审批")
+    # The step indicator: sent and classified are done, the plan waits for the head.
+    stages = handler.get_by_test_id("stages")
+    expect(stages.locator("[data-stage=classify]")).to_have_attribute("data-state", "done")
+    expect(stages.locator("[aria-current=step]")).to_contain_text("待部门负责人办理")
     shot(handler, "complaint-3-plan")
 
     head = login(browser, server, "head")
@@ -70,6 +74,7 @@ def test_a_complaint_from_intake_to_the_archive(server, browser):
     expect(agent.get_by_test_id("confirmation")).to_contain_text("电话确认")
     agent.get_by_test_id("action-resolve").click()
     expect(agent.get_by_test_id("status")).to_have_text("已解决")
+    expect(agent.get_by_test_id("stages").locator("[aria-current=step]")).to_contain_text("回访")
     shot(agent, "complaint-4-resolved")
 
     # The callback (回访): a task by rule, due in 2 working days, on the lead's list.
