@@ -14,12 +14,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
+from kefu.core.excel import one_sheet
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer, split_phones, split_tags
 
 HEADERS = {
@@ -118,12 +119,5 @@ def import_customers(data: bytes, *, actor: Actor) -> ImportResult:
 
 def error_report(result: ImportResult) -> bytes:
     """The rejected rows as an .xlsx for the person who prepared the sheet."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "导入错误"
-    sheet.append([_("行号"), _("字段"), _("原因")])
-    for error in result.errors:
-        sheet.append([error["row"], error["field"], error["message"]])
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    rows = ((e["row"], e["field"], e["message"]) for e in result.errors)
+    return one_sheet(_("导入错误"), [_("行号"), _("字段"), _("原因")], rows)

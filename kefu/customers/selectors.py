@@ -14,6 +14,10 @@ from kefu.core.phones import normalize_phone
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer, CustomerPhone
 
+# Tags an agent must see before saying a word: shown first and in red on the pop and the
+# customer page (the others as plain badges).
+PROMINENT_TAGS = ("重点客户", "投诉敏感", "VIP")
+
 
 def active_owners(number: str) -> QuerySet[Customer]:
     """Active customers with this (normalized) number, most recently updated first.

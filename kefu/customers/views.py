@@ -56,6 +56,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
                 request.user, customer_id=customer.id, caller_number="", limit=20
             ),
             "can_edit": scope_of(request.user).can_intake,
+            "prominent_tags": selectors.PROMINENT_TAGS,
         },
     )
 
