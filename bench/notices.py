@@ -90,7 +90,10 @@ def main() -> None:
         ),
         actor=lead,
     )
-    notices.publish_notice(notice.id, actor=lead)  # the campaign is queued, not run here
+    preview = notices.preview_notice(notice.id, actor=lead)  # what the page asks to confirm
+    notices.publish_notice(  # the campaign is queued, not run here
+        notice.id, actor=lead, expected_recipients=preview.recipients, token=preview.token
+    )
     campaign = notice.campaigns.get(purpose="published")  # the 发布通知
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()

@@ -1,8 +1,9 @@
-"""What a center edits of its scripts: the scripts by scene, and its name and hotline."""
+"""What a center edits of its scripts: the scripts by scene (its name and hotline are the
+center's profile, 中心信息, in kefu.core)."""
 
 from django.contrib import admin
 
-from kefu.knowledge.models import Script, ScriptSettings
+from kefu.knowledge.models import Script
 
 
 @admin.register(Script)
@@ -10,11 +11,3 @@ class ScriptAdmin(admin.ModelAdmin):
     list_display = ["name", "scene", "order", "is_active", "updated_at"]
     list_editable = ["order", "is_active"]
     search_fields = ["name", "text"]
-
-
-@admin.register(ScriptSettings)
-class ScriptSettingsAdmin(admin.ModelAdmin):
-    list_display = ["company", "hotline"]
-
-    def has_add_permission(self, request) -> bool:
-        return not ScriptSettings.objects.exists()

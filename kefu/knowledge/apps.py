@@ -8,10 +8,10 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.core import refcache
-        from kefu.knowledge.models import Script, ScriptSettings, SynonymGroup
+        from kefu.knowledge.models import Script, SynonymGroup
         from kefu.tickets import hooks
 
         # Kept per process (kefu.core.refcache).
-        refcache.watch(SynonymGroup, Script, ScriptSettings)
+        refcache.watch(SynonymGroup, Script)
         # What an open question writes on its ticket's timeline.
         hooks.register_event_labels({"question": _("待答疑问"), "answered": _("疑问已答复")})

@@ -220,20 +220,6 @@ class Script(models.Model):
         return self.name
 
 
-class ScriptSettings(models.Model):
-    """What the scripts say of the center (one row): its name and hotline."""
-
-    company = models.CharField(_("公司名称"), max_length=60, default="本公司")
-    hotline = models.CharField(_("客服热线"), max_length=30, blank=True)
-
-    class Meta:
-        verbose_name = _("话术变量")
-        verbose_name_plural = _("话术变量")
-
-    def __str__(self) -> str:
-        return str(self._meta.verbose_name)
-
-
 class Question(models.Model):
     """A caller's question the agent could not answer (待答疑问): the answer time promised to
     the customer runs as a time limit on the ticket; the team leads answer it, the answer

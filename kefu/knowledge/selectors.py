@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core import refcache
+from kefu.core.center import center as center_profile
 from kefu.core.errors import Code, ServiceError
 from kefu.core.paging import Page, clamp_page, clamp_per_page, paginate
 from kefu.customers.access import visible_customers
@@ -25,7 +26,6 @@ from kefu.knowledge.models import (
     Category,
     Question,
     Script,
-    ScriptSettings,
     State,
     SynonymGroup,
 )
@@ -292,10 +292,7 @@ def scripts_for(
     if not title and contact_name:
         title = customer_title(contact_name.strip()[:40], "")
     profile = getattr(actor, "staff", None)
-    center = (
-        refcache.get(("script_settings",), lambda: ScriptSettings.objects.order_by("id").first())
-        or ScriptSettings()
-    )
+    center = center_profile()  # 中心信息 (kefu.core.center)
     when = timezone.localtime(moment or timezone.now())
     rows = refcache.get(
         ("scripts",),
@@ -310,7 +307,7 @@ def scripts_for(
                 moment=when,
                 title=title,
                 agent_no=profile.employee_no if profile is not None else "",
-                company=center.company,
+                company=center.name,
                 hotline=center.hotline,
             ),
         )

@@ -1,4 +1,4 @@
-"""Notices API: list, one notice, create, edit, publish, update, close, the active notices of
+"""Notices API: list, one notice, create, edit, preview and publish, update, close, the active notices of
 an area, and linking a call to a notice. Thin: each calls one service or selector."""
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from kefu.notices.schemas import (
     NoticeEditIn,
     NoticeIn,
     NoticeOut,
+    PreviewOut,
+    PublishIn,
     UpdateIn,
     notice_detail_out,
     notice_out,
+    preview_out,
 )
 
 router = Router(tags=["notices"])
@@ -81,10 +84,26 @@ def update(request, notice_id: int, payload: NoticeEditIn):
     return _detail(request, notice_id)
 
 
+@router.get("/{int:notice_id}/preview", response=PreviewOut)
+def preview(request, notice_id: int):
+    """What publishing the draft would send now: the affected customers (the areas' active
+    customers, narrowed by the streets), the SMS recipients (those with a mobile number), the
+    SMS as the phone shows it (signature first), its length and parts, and the token to
+    publish with. Sends nothing. 403 for those who may not publish; 409 when not a draft."""
+    return preview_out(services.preview_notice(notice_id, actor=request.user))
+
+
 @router.post("/{int:notice_id}/publish", response=NoticeDetailOut)
-def publish(request, notice_id: int):
-    """draft → published: live to the agents, SMS to the affected customers."""
-    services.publish_notice(notice_id, actor=request.user)
+def publish(request, notice_id: int, payload: PublishIn):
+    """draft → published: live to the agents, SMS to the affected customers — only as
+    previewed: ``expected_recipients`` (required) and ``token`` (optional) are the preview's;
+    409 ``conflict`` when the recipients (or, with the token, the SMS text) changed since."""
+    services.publish_notice(
+        notice_id,
+        actor=request.user,
+        expected_recipients=payload.expected_recipients,
+        token=payload.token,
+    )
     return _detail(request, notice_id)
 
 

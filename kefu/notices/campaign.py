@@ -3,7 +3,8 @@
 A notice has at most two campaigns (``Campaign.Purpose``):
 
 * 发布通知 (``published``), started by publishing: every active customer of the notice's
-  areas, event ``notice.published``, keys ``notice:{id}:customer:{customer_id}``. It stops
+  areas — only those whose address names one of its streets when it has streets
+  (kefu.notices.streets) —, event ``notice.published``, keys ``notice:{id}:customer:{customer_id}``. It stops
   (finishes at its next batch) once the notice is closed.
 * 结束通知 (``closed``), started by closing: only the customers the 发布通知 texted, event
   ``notice.closed``, keys ``notice:{id}:closed:customer:{customer_id}``. "Texted" means the
@@ -35,6 +36,7 @@ batch is overdue (the worker stopped between batches).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -45,12 +47,13 @@ from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from kefu.core import center
 from kefu.core.phones import normalize_phone
 from kefu.customers.models import Customer, CustomerPhone
-from kefu.notices import tasks
+from kefu.notices import streets, tasks
 from kefu.notices.models import Campaign, Notice
 from kefu.notify.models import Delivery
-from kefu.notify.services import send_sms_many
+from kefu.notify.services import send_sms_many, sms_preview
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +91,18 @@ def is_mobile(number: str) -> bool:
     return len(number) == 11 and number.startswith("1")
 
 
-def _affected(notice: Notice) -> QuerySet[Customer]:
+def _in_areas(notice: Notice) -> QuerySet[Customer]:
     area_ids = list(notice.areas.values_list("pk", flat=True))
     return Customer.objects.filter(area_id__in=area_ids, is_active=True)
+
+
+def _affected(notice: Notice) -> QuerySet[Customer]:
+    """The active customers of the notice's areas, narrowed to the addresses naming one of
+    its streets when it has any: the one definition of who a notice's 发布通知 is for (the
+    preview, the campaign's total and each of its batches)."""
+    customers = _in_areas(notice)
+    words = streets.street_words(notice.streets)
+    return customers.filter(streets.address_matches(words)) if words else customers
 
 
 def _texted_at_publishing(notice: Notice) -> QuerySet[Customer]:
@@ -161,11 +173,18 @@ def _when(value: dt.datetime) -> str:
     return f"{timezone.localtime(value):%m月%d日%H:%M}"
 
 
+def _streets_said(notice: Notice) -> str:
+    """The streets as the SMS says them after the areas: "(解放路、人民路)", or ""."""
+    names = streets.street_names(notice.streets)
+    return f"({'、'.join(names)})" if names else ""
+
+
 def _context(notice: Notice, purpose: str) -> dict:
     context = {
         "kind": notice.get_kind_display(),
         "notice_title": notice.title,
         "areas": "、".join(a.name for a in notice.areas.all()),
+        "streets": _streets_said(notice),
     }
     if purpose == Purpose.CLOSED:
         assert notice.actual_end is not None, "closing a notice sets its actual end"
@@ -175,7 +194,64 @@ def _context(notice: Notice, purpose: str) -> dict:
     return context | {
         "starts_at": _when(notice.starts_at),
         "expected_end": _when(notice.expected_end),
+        # The words put the advice last, as a sentence of its own, and end it themselves.
+        "advice": SENTENCE_END.sub("", notice.advice.strip()),
     }
+
+
+# Customers whose mobile numbers are read in one query when previewing.
+PREVIEW_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What publishing the notice would send now: shown before the agent confirms, and
+    checked again when publishing (``token`` changes with the recipients and the text)."""
+
+    customers: int  # affected: the areas' active customers, narrowed by the streets
+    recipients: int  # of them, with a mobile number: the SMS to send
+    in_areas: int  # the areas' active customers before the streets narrowed them
+    streets: list[str]  # the street words that narrowed them
+    sms_text: str  # as the phone shows it, signature first
+    token: str
+
+    @property
+    def without_mobile(self) -> int:
+        return self.customers - self.recipients
+
+    @property
+    def length(self) -> int:
+        return len(self.sms_text)
+
+    @property
+    def parts(self) -> int:
+        return center.sms_parts(self.sms_text)
+
+
+def preview(notice: Notice) -> Preview:
+    """Who the notice's 发布通知 would text now and the SMS they would get: the same
+    customers (``_affected``), numbers (``_mobiles_of``) and words (``_context``) the
+    campaign's batches use. Writes nothing."""
+    customer_ids = list(_affected(notice).order_by("pk").values_list("pk", flat=True))
+    digest = hashlib.sha256()
+    recipients = 0
+    for start in range(0, len(customer_ids), PREVIEW_CHUNK):
+        chunk = customer_ids[start : start + PREVIEW_CHUNK]
+        mobiles = _mobiles_of(chunk)
+        for customer_id in chunk:
+            if customer_id in mobiles:
+                recipients += 1
+                digest.update(f"{customer_id}:{mobiles[customer_id]};".encode())
+    text = sms_preview(EVENTS[Purpose.PUBLISHED], context=_context(notice, Purpose.PUBLISHED))
+    digest.update(f"|{notice.pk}|{text}".encode())
+    return Preview(
+        customers=len(customer_ids),
+        recipients=recipients,
+        in_areas=_in_areas(notice).count(),
+        streets=streets.street_words(notice.streets),
+        sms_text=text,
+        token=digest.hexdigest()[:16],
+    )
 
 
 @transaction.atomic

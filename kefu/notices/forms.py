@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import org
 from kefu.core.schemas import SchemaForm
-from kefu.notices.models import Notice
+from kefu.notices.models import DEFAULT_ADVICE, Notice
 from kefu.notices.schemas import NoticeEditIn
 
 WHEN_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -33,7 +33,17 @@ class NoticeForm(SchemaForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    streets = forms.CharField(label=_("影响街道/楼栋"), required=False)
+    streets = forms.CharField(
+        label=_("影响街道/楼栋"),
+        required=False,
+        help_text=_("填写后只通知地址含这些街道/楼栋的客户;用逗号、顿号或换行分隔"),
+    )
+    advice = forms.CharField(
+        label=_("温馨提示"),
+        required=False,
+        initial=DEFAULT_ADVICE[Notice.Kind.OUTAGE],
+        help_text=_("放在短信末尾,如:请提前储水;留空则不写"),
+    )
     starts_at = forms.DateTimeField(
         label=_("开始时间"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
@@ -41,6 +51,13 @@ class NoticeForm(SchemaForm):
         label=_("预计结束"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
     update_text = forms.CharField(label=_("进展说明"), required=False)
+
+
+class PublishForm(forms.Form):
+    """The confirmation of a publishing preview: what it showed."""
+
+    expected_recipients = forms.IntegerField(min_value=0)
+    token = forms.CharField(max_length=64, required=False)
 
 
 class UpdateForm(forms.Form):

@@ -36,7 +36,11 @@ class Notice(models.Model):
     title = models.CharField(_("标题"), max_length=100)
     content = models.TextField(_("内容"), blank=True)
     areas = models.ManyToManyField(ServiceArea, related_name="notices", verbose_name=_("影响片区"))
+    # When given, only the areas' customers whose address names one of them are texted
+    # (kefu.notices.streets), and the SMS names them.
     streets = models.TextField(_("影响街道/楼栋"), blank=True)
+    # What the customers should do, at the end of the SMS (请提前储水); blank: nothing.
+    advice = models.CharField(_("温馨提示"), max_length=60, blank=True)
     starts_at = models.DateTimeField(_("开始时间"))
     expected_end = models.DateTimeField(_("预计结束"))
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.DRAFT)
@@ -68,6 +72,15 @@ class Notice(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state == self.State.PUBLISHED
+
+
+# The advice a new notice of each kind starts with (the agent may change or clear it).
+DEFAULT_ADVICE: dict[str, str] = {
+    Notice.Kind.OUTAGE: "请提前储水",
+    Notice.Kind.PRESSURE: "高楼层用户请提前储水",
+    Notice.Kind.EMERGENCY_REPAIR: "请提前储水",
+    Notice.Kind.PLANNED_WORKS: "",
+}
 
 
 class NoticeUpdate(models.Model):

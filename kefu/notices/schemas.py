@@ -11,7 +11,7 @@ from kefu.accounts.services import display_name
 from kefu.core.paging import PageQuery
 from kefu.core.schemas import BlankIsNone, InputSchema
 from kefu.notices import selectors
-from kefu.notices.campaign import DeliverySummary
+from kefu.notices.campaign import DeliverySummary, Preview
 from kefu.notices.models import Notice
 
 
@@ -32,7 +32,18 @@ class NoticeIn(InputSchema):
     title: str = Field(..., max_length=100)  # the column's and the service's limit
     content: str = Field("", max_length=5000)
     areas: list[str] = Field(default_factory=list, max_length=200, description="service area codes")
-    streets: str = Field("", max_length=2000, description="affected streets / buildings")
+    streets: str = Field(
+        "",
+        max_length=2000,
+        description="affected streets / buildings: when given, only the areas' customers whose "
+        "address names one of them are texted (words cut at commas, 、, spaces, new lines)",
+    )
+    advice: str | None = Field(
+        None,
+        max_length=60,
+        description="what the customers should do, at the end of the SMS (请提前储水); "
+        'left out: the kind\'s default (停水, 抢修: 请提前储水); "" for none',
+    )
     starts_at: Annotated[dt.datetime | None, BlankIsNone] = None
     expected_end: Annotated[dt.datetime | None, BlankIsNone] = None
 
@@ -41,6 +52,33 @@ class NoticeEditIn(NoticeIn):
     update_text: str = Field(
         "", max_length=2000, description="the update row's text when the notice is published"
     )
+
+
+class PublishIn(Schema):
+    expected_recipients: int = Field(
+        ...,
+        ge=0,
+        description="the recipients the preview (GET /notices/{id}/preview) showed: publishing "
+        "is refused (409) when they are no longer as many",
+    )
+    token: str = Field(
+        "",
+        max_length=64,
+        description="the preview's token: when given, publishing is refused (409) if the "
+        "recipients or the SMS text changed since",
+    )
+
+
+class PreviewOut(Schema):
+    customers: int = Field(description="affected customers: of the areas, narrowed by streets")
+    recipients: int = Field(description="of them, texted: those with a mobile number")
+    without_mobile: int = Field(description="of them, not texted: no mobile number")
+    in_areas: int = Field(description="active customers of the areas, before the streets")
+    streets: list[str] = Field(description="the street words that narrowed the customers")
+    sms_text: str = Field(description="the SMS as the phone shows it, signature first")
+    length: int = Field(description="its characters")
+    parts: int = Field(description="the SMS it is sent as (70 characters, or parts of 67)")
+    token: str = Field(description="pass it back to publish")
 
 
 class UpdateIn(Schema):
@@ -86,6 +124,7 @@ class NoticeOut(Schema):
     content: str
     areas: list[AreaOut]
     streets: str
+    advice: str
     starts_at: dt.datetime
     expected_end: dt.datetime
     state: str
@@ -124,6 +163,7 @@ def notice_out(notice: Notice) -> dict:
         "content": notice.content,
         "areas": [{"code": a.code, "name": a.name} for a in notice.areas.all()],
         "streets": notice.streets,
+        "advice": notice.advice,
         "starts_at": notice.starts_at,
         "expected_end": notice.expected_end,
         "state": notice.state,
@@ -160,4 +200,18 @@ def notice_detail_out(
         "sms": summary_out(summary),
         "closing_sms": summary_out(closing),
         "calls": selectors.calls_of(notice),
+    }
+
+
+def preview_out(preview: Preview) -> dict:
+    return {
+        "customers": preview.customers,
+        "recipients": preview.recipients,
+        "without_mobile": preview.without_mobile,
+        "in_areas": preview.in_areas,
+        "streets": preview.streets,
+        "sms_text": preview.sms_text,
+        "length": preview.length,
+        "parts": preview.parts,
+        "token": preview.token,
     }

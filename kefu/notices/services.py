@@ -13,16 +13,18 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import ServiceArea
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
+from kefu.core.said import said
 from kefu.core.services import record_audit
 from kefu.core.wording import check_outbound
 from kefu.notices import campaign
 from kefu.notices.access import access_notice, can_publish
-from kefu.notices.models import Campaign, Notice, NoticeLink, NoticeUpdate
+from kefu.notices.models import DEFAULT_ADVICE, Campaign, Notice, NoticeLink, NoticeUpdate
 from kefu.notices.schemas import NoticeIn
 from kefu.tickets.access import access_ticket
 from kefu.tickets.models import Priority, TicketEvent
@@ -70,6 +72,9 @@ def _clean(data: NoticeIn) -> tuple[dict, list[ServiceArea]]:
         "title": title,
         "content": (data.content or "").strip(),
         "streets": (data.streets or "").strip(),
+        "advice": DEFAULT_ADVICE.get(data.kind, "")
+        if data.advice is None
+        else " ".join(data.advice.split()),
         "starts_at": data.starts_at,
         "expected_end": data.expected_end,
     }
@@ -82,6 +87,7 @@ def _snapshot(notice: Notice) -> dict:
         "title": notice.title,
         "content": notice.content,
         "streets": notice.streets,
+        "advice": notice.advice,
         "starts_at": notice.starts_at.astimezone(dt.UTC).isoformat(),
         "expected_end": notice.expected_end.astimezone(dt.UTC).isoformat(),
         "areas": sorted(a.code for a in notice.areas.all()),
@@ -109,7 +115,7 @@ def update_notice(notice_id: int, data: NoticeIn, *, actor, update_text: str = "
     FORBIDDEN / NOT_FOUND / INVALID / INVALID_TRANSITION."""
     _require_publisher(actor)
     if access_notice(actor, notice_id).state == State.PUBLISHED:
-        _check_wording(data.title, data.content, actor=actor)
+        _check_wording(data.title, data.content, data.advice or "", actor=actor)
     return _update_notice(notice_id, data, actor=actor, update_text=update_text)
 
 
@@ -123,6 +129,13 @@ def _update_notice(notice_id: int, data: NoticeIn, *, actor, update_text: str = 
     before = _snapshot(notice)
     if notice.state == State.PUBLISHED and sorted(a.code for a in areas) != before["areas"]:
         raise ServiceError(Code.INVALID, _("公告已发布,不能更改影响片区"), field="areas")
+    # The streets chose who was texted: changing them would change who is told it is over.
+    if notice.state == State.PUBLISHED and fields["streets"] != notice.streets:
+        raise ServiceError(
+            Code.INVALID,
+            _("公告已发布,不能更改影响街道/楼栋(短信已按其发送);如范围扩大,请另发一条公告"),
+            field="streets",
+        )
     for name, value in fields.items():
         setattr(notice, name, value)
     notice.save()
@@ -149,6 +162,7 @@ def _describe(changed: dict) -> str:
         "title": _("标题"),
         "content": _("内容"),
         "streets": _("影响街道/楼栋"),
+        "advice": _("温馨提示"),
         "starts_at": _("开始时间"),
         "expected_end": _("预计结束"),
     }
@@ -179,26 +193,56 @@ def add_notice_update(notice_id: int, *, actor, text: str) -> NoticeUpdate:
     return update
 
 
-def publish_notice(notice_id: int, *, actor) -> Notice:
-    """draft → published: announced live to the agents, and the affected customers' SMS
-    campaign starts after commit. Its title goes to the customers: checked for forbidden
-    phrases first (kefu.core.wording). Raises FORBIDDEN / NOT_FOUND / INVALID_TRANSITION."""
+def preview_notice(notice_id: int, *, actor) -> campaign.Preview:
+    """What publishing the draft would send now: the customers, the SMS recipients, the text
+    as the phone shows it and the token to confirm with. Writes nothing. Raises FORBIDDEN /
+    NOT_FOUND / INVALID_TRANSITION (not a draft)."""
     _require_publisher(actor)
     notice = access_notice(actor, notice_id)
-    _check_wording(notice.title, notice.content, actor=actor)
-    return _publish_notice(notice_id, actor=actor)
+    _check_draft(notice)
+    return campaign.preview(notice)
 
 
-def _check_wording(title: str, content: str, *, actor) -> None:
-    """A notice's title goes out by SMS and its content is read to callers: both are checked
-    for forbidden phrases (kefu.core.wording), before the transaction."""
+def publish_notice(notice_id: int, *, actor, expected_recipients: int, token: str = "") -> Notice:
+    """draft → published: announced live to the agents, and the affected customers' SMS
+    campaign starts after commit — only as confirmed: ``expected_recipients`` (and, when
+    given, ``token``) are what the preview showed (``preview_notice``); when the recipients or
+    the text changed since, nothing is written and ServiceError(CONFLICT,
+    field="expected_recipients") says so. Its title goes to the customers: checked for
+    forbidden phrases first (kefu.core.wording). Raises FORBIDDEN / NOT_FOUND /
+    INVALID_TRANSITION / CONFLICT."""
+    _require_publisher(actor)
+    notice = access_notice(actor, notice_id)
+    _check_wording(notice.title, notice.content, notice.advice, actor=actor)
+    return _publish_notice(
+        notice_id, actor=actor, expected_recipients=expected_recipients, token=token
+    )
+
+
+def _check_wording(title: str, content: str, advice: str, *, actor) -> None:
+    """A notice's title and advice go out by SMS and its content is read to callers: all are
+    checked for forbidden phrases (kefu.core.wording), before the transaction."""
     check_outbound(title, actor=actor, path="notice", field="title")
     check_outbound(content, actor=actor, path="notice", field="content")
+    check_outbound(advice, actor=actor, path="notice", field="advice")
 
 
 @transaction.atomic
-def _publish_notice(notice_id: int, *, actor) -> Notice:
+def _publish_notice(notice_id: int, *, actor, expected_recipients: int, token: str) -> Notice:
     notice = access_notice(actor, notice_id, for_update=True)
+    _check_draft(notice)
+    # Counted again under the notice's lock: what is sent is what was confirmed.
+    now = campaign.preview(notice)
+    if now.recipients != expected_recipients or (token and token != now.token):
+        raise ServiceError(
+            Code.CONFLICT,
+            _(
+                "收件人或短信内容在确认后有变化(确认时 %(expected)s 人,现在 %(now)s 人),"
+                "未发布,请核对后重新确认"
+            )
+            % {"expected": expected_recipients, "now": now.recipients},
+            field="expected_recipients",
+        )
     _transition(notice, State.PUBLISHED)
     notice.published_at, notice.published_by = timezone.now(), actor
     notice.save(update_fields=["state", "published_at", "published_by", "updated_at"])
@@ -264,6 +308,12 @@ def _close_notice(
     return notice
 
 
+def _check_draft(notice: Notice) -> None:
+    """Only a draft is previewed and published (the same words as a refused transition)."""
+    if State.PUBLISHED not in Notice.ALLOWED_TRANSITIONS[notice.state]:
+        _transition(notice, State.PUBLISHED)
+
+
 def _transition(notice: Notice, to: str) -> None:
     if to not in Notice.ALLOWED_TRANSITIONS[notice.state]:
         raise ServiceError(
@@ -315,7 +365,7 @@ def link_ticket_to_notice(
         actor=actor,
         kind=TicketEvent.Kind.NOTE,
         action="notice",
-        note=_("关联公告:%(title)s") % {"title": notice.title},
+        note=said(gettext_noop("关联公告:%(title)s"), title=notice.title),
         data={"notice_id": notice.pk},
     )
     record_audit(actor=actor, action="notice.link", obj=notice, detail={"ticket": ticket.serial})

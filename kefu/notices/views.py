@@ -14,7 +14,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.paging import page_args
 from kefu.notices import access, selectors, services
 from kefu.notices.campaign import delivery_summary
-from kefu.notices.forms import CloseForm, LinkForm, NoticeForm, UpdateForm
+from kefu.notices.forms import CloseForm, LinkForm, NoticeForm, PublishForm, UpdateForm
 from kefu.notices.models import Campaign, Notice
 
 
@@ -62,17 +62,24 @@ def notice_create(request):
     return redirect("notice", notice_id=notice.pk)
 
 
-def _detail(request, notice_id: int, *, forms: dict | None = None, error="", status=200):
+def _detail(
+    request, notice_id: int, *, forms: dict | None = None, error="", status=200, confirm=False
+):
+    """The notice's page; with ``confirm`` the publishing preview asks to confirm."""
     try:
         notice = selectors.get_notice(request.user, notice_id)
     except ServiceError:
         raise Http404 from None
+    preview = None
+    if confirm and notice.state == Notice.State.DRAFT and access.can_publish(request.user):
+        preview = services.preview_notice(notice_id, actor=request.user)
     initial = {
         "kind": notice.kind,
         "title": notice.title,
         "content": notice.content,
         "areas": [a.code for a in notice.areas.all()],
         "streets": notice.streets,
+        "advice": notice.advice,
         "starts_at": timezone.localtime(notice.starts_at),
         "expected_end": timezone.localtime(notice.expected_end),
     }
@@ -87,6 +94,7 @@ def _detail(request, notice_id: int, *, forms: dict | None = None, error="", sta
         "update_form": UpdateForm(),
         "close_form": CloseForm(),
         "link_form": LinkForm(),
+        "preview": preview,
         "error": error,
     }
     context.update(forms or {})
@@ -96,28 +104,48 @@ def _detail(request, notice_id: int, *, forms: dict | None = None, error="", sta
 @login_required
 @require_GET
 def notice_detail(request, notice_id: int):
-    return _detail(request, notice_id)
+    """The notice; ``?confirm=publish``: with what publishing would send, to confirm."""
+    return _detail(request, notice_id, confirm=request.GET.get("confirm") == "publish")
 
 
-FORMS = {"edit": NoticeForm, "update": UpdateForm, "close": CloseForm, "link": LinkForm}
+FORMS = {
+    "publish": PublishForm,
+    "edit": NoticeForm,
+    "update": UpdateForm,
+    "close": CloseForm,
+    "link": LinkForm,
+}
 
 
 @login_required
 @require_POST
 def notice_action(request, notice_id: int, name: str):
-    """publish / edit / update / close / link, each one service call."""
-    if name != "publish" and name not in FORMS:
+    """publish (as confirmed) / edit / update / close / link, each one service call."""
+    if name not in FORMS:
         raise Http404
-    form = FORMS[name](request.POST) if name in FORMS else None
+    form = FORMS[name](request.POST)
     form_key = f"{name}_form"
-    if form is not None and not form.is_valid():
-        return _detail(request, notice_id, forms={form_key: form}, error=_("输入有误"), status=422)
-    data = form.cleaned_data if form is not None else {}
+    confirm = name == "publish"  # a refused publishing shows what it would send now
+    if not form.is_valid():
+        return _detail(
+            request,
+            notice_id,
+            forms={form_key: form},
+            error=_("输入有误"),
+            status=422,
+            confirm=confirm,
+        )
+    data = form.cleaned_data
     user = request.user
     try:
         match name:
             case "publish":
-                services.publish_notice(notice_id, actor=user)
+                services.publish_notice(
+                    notice_id,
+                    actor=user,
+                    expected_recipients=data["expected_recipients"],
+                    token=data["token"],
+                )
             case "edit" if isinstance(form, NoticeForm):
                 services.update_notice(
                     notice_id, form.input, actor=user, update_text=data["update_text"]
@@ -136,10 +164,15 @@ def notice_action(request, notice_id: int, name: str):
     except ServiceError as exc:
         if exc.code == Code.NOT_FOUND and exc.field is None and name != "link":
             raise Http404 from None
-        if form is not None:
-            _add_error(form, exc)
-        forms = {form_key: form} if form is not None else {}
-        return _detail(request, notice_id, forms=forms, error=exc.detail, status=exc.status)
+        _add_error(form, exc)
+        return _detail(
+            request,
+            notice_id,
+            forms={form_key: form},
+            error=exc.detail,
+            status=exc.status,
+            confirm=confirm and exc.code == Code.CONFLICT,
+        )
     return redirect("notice", notice_id=notice_id)  # a reload must not post again
 
 

@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db.models import Count
 from django.utils import timezone
 
+from kefu.core import center
 from kefu.core.realtime import publish_on_commit, user_group
 from kefu.notify.models import Channel, Delivery, Notification
 
@@ -191,9 +192,9 @@ class LogSmsTransport:
 
 
 def sms_text(body: str) -> str:
-    """The text as the phone shows it: the sender's signature (【某某水务】) first."""
-    signature = settings.NOTIFY_SMS_SIGNATURE
-    return f"{signature}{body}" if signature and not body.startswith(signature) else body
+    """The text as the phone shows it: the center's signature (【某某水务】, 中心信息; else
+    KEFU_SMS_SIGNATURE) first."""
+    return center.sms_text(body)
 
 
 def _fill(template, values: dict[str, str]):
@@ -217,7 +218,7 @@ class HttpSmsTransport:
         values = {
             "phone": delivery.address,
             "text": sms_text(delivery.body),
-            "signature": settings.NOTIFY_SMS_SIGNATURE,
+            "signature": center.sms_signature(),
         }
         body = json.dumps(_fill(settings.NOTIFY_SMS_HTTP_TEMPLATE, values), ensure_ascii=False)
         response = _post(

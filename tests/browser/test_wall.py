@@ -69,7 +69,8 @@ def test_the_wall_shows_the_notice_and_follows_the_floor_live(server, browser):
     form.locator("input[name=expected_end]").fill(f"{end:%Y-%m-%dT%H:%M}")
     form.locator("button").click()
     desk.wait_for_url("**/notices/*/")
-    desk.get_by_test_id("publish-form").locator("button").click()
+    desk.get_by_test_id("publish-button").click()  # asks first: the count and the SMS
+    desk.get_by_test_id("publish-confirm-button").click()
     expect(desk.get_by_test_id("state")).to_have_text("已发布")
 
     # The wall shows it without anyone touching the wall.

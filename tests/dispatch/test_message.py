@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kefu.core.errors import ServiceError
+from kefu.core.models import CenterProfile
 from kefu.dispatch.defaults import DEFAULT_TEMPLATES, LOGISTICS, ON_SITE, add_templates
 from kefu.dispatch.message import (
     format_window,
@@ -18,6 +19,9 @@ from kefu.dispatch.message import (
 )
 from kefu.dispatch.models import MessageTemplate
 from tests.dispatch.factories import make_field, make_order
+
+# The signature is the center's (中心信息, a row; else KEFU_SMS_SIGNATURE): read from the db.
+pytestmark = pytest.mark.django_db
 
 SH = ZoneInfo("Asia/Shanghai")
 SIGNATURE = "【某某水务】"
@@ -230,7 +234,7 @@ def test_literal_braces_are_written_doubled():
     )
 
 
-def test_a_template_whose_fixed_text_leaves_no_room_is_refused(settings):
+def test_a_template_whose_fixed_text_leaves_no_room_is_refused():
     # 35 + 4 brackets + serial 12, phone 13 and 工号 6 at their longest: exactly 70.
     fits = "派" * 35 + "[{serial}]{phone}[{agent_no}]"
     validate_template(fits)
@@ -239,7 +243,7 @@ def test_a_template_whose_fixed_text_leaves_no_room_is_refused(settings):
         refusal("派" + fits)
         == "模板的固定文字太长:单号、电话和工号按最长计算已有 71 个字,超过短信的 70 个字"
     )
-    settings.NOTIFY_SMS_SIGNATURE = SIGNATURE
+    CenterProfile.objects.create(sms_signature=SIGNATURE)  # the admin sets it: 中心信息
     assert (
         refusal(fits)
         == "模板的固定文字太长:单号、电话和工号按最长计算已有 70 个字,超过短信的 64 个字"

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kefu.knowledge.models import Script, ScriptSettings
+from kefu.core.models import CenterProfile
+from kefu.knowledge.models import Script
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -21,7 +22,7 @@ def at(text: str) -> dt.datetime:
 
 @pytest.fixture
 def center(db):
-    return ScriptSettings.objects.create(company="清源水务", hotline="96116")
+    return CenterProfile.objects.create(name="清源水务", hotline="96116")  # 中心信息
 
 
 @pytest.fixture

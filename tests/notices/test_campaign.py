@@ -81,7 +81,8 @@ def test_campaign_sms_says_what_where_and_when(lead, affected):
         "sms",
         f"notice:{notice.pk}:customer:{affected[0][0].pk}",
     )
-    assert sms.body == "【停水通知】阳光花园停水,阳光花园,11月24日09:00至11月24日18:00。敬请谅解。"
+    # The body without a signature: the gateway puts the center's first (kefu.core.center).
+    assert sms.body == "停水通知:阳光花园停水,阳光花园,11月24日09:00至11月24日18:00。请提前储水"
 
 
 def test_customer_with_a_landline_and_a_mobile_gets_the_sms_on_the_mobile(lead):

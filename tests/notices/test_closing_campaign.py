@@ -79,7 +79,7 @@ def test_closing_texts_each_customer_texted_at_publishing_once_with_the_closing_
         f"notice:{notice.pk}:closed:customer:{affected[0][0].pk}",
     )
     assert sms.body == (
-        "【停水结束】阳光花园小区主管道抢修停水已于11月24日16:00结束,已恢复供水。感谢您的理解。"
+        "停水结束:阳光花园小区主管道抢修停水,阳光花园已于11月24日16:00结束,已恢复供水。感谢您的理解。"
     )
     assert send_campaign_batch(closing.pk) is False  # a finished campaign sends nothing more
     assert Delivery.objects.filter(event="notice.closed").count() == 5

@@ -12,7 +12,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.models import AuditLog
 from kefu.notices import services
 from kefu.notices.models import Campaign, Notice, NoticeUpdate
-from tests.notices.factories import END, START, make_notice, notice_in
+from tests.notices.factories import END, START, make_notice, notice_in, publish_confirmed
 
 
 def _state(notice_id):
@@ -46,7 +46,7 @@ def test_lead_creates_a_draft_notice_with_its_areas_and_an_audit_row(lead):
 def test_publishing_a_draft_records_who_and_when_and_starts_the_campaign(lead):
     notice = make_notice(lead)
 
-    published = services.publish_notice(notice.pk, actor=lead)
+    published = publish_confirmed(notice.pk, actor=lead)
 
     assert published.state == Notice.State.PUBLISHED
     assert published.published_by == lead
@@ -67,7 +67,7 @@ def test_publishing_announces_the_notice_to_the_agents_after_commit(
     notice = make_notice(lead)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.publish_notice(notice.pk, actor=lead)
+        publish_confirmed(notice.pk, actor=lead)
 
     assert pushed == [
         (
@@ -163,7 +163,9 @@ def test_supervisor_and_superuser_may_publish(people, django_user_model):
 @pytest.mark.parametrize(
     "change",
     [
-        lambda n, people: services.publish_notice(n.pk, actor=people["agent"]),
+        lambda n, people: services.publish_notice(
+            n.pk, actor=people["agent"], expected_recipients=0
+        ),
         lambda n, people: services.close_notice(n.pk, actor=people["agent"], closing_text="x"),
         lambda n, people: services.add_notice_update(n.pk, actor=people["agent"], text="x"),
         lambda n, people: services.update_notice(
@@ -199,7 +201,7 @@ def test_a_published_notice_cannot_be_published_again(lead):
     before = _state(notice.pk)
 
     with pytest.raises(ServiceError) as refused:
-        services.publish_notice(notice.pk, actor=lead)
+        services.publish_notice(notice.pk, actor=lead, expected_recipients=0)
 
     assert refused.value.code == Code.INVALID_TRANSITION
     assert _state(notice.pk) == before
@@ -213,7 +215,7 @@ def test_a_closed_notice_is_neither_edited_nor_updated_nor_reopened(lead):
     for change in (
         lambda: services.update_notice(notice.pk, notice_in(title="改"), actor=lead),
         lambda: services.add_notice_update(notice.pk, actor=lead, text="进展"),
-        lambda: services.publish_notice(notice.pk, actor=lead),
+        lambda: services.publish_notice(notice.pk, actor=lead, expected_recipients=0),
         lambda: services.close_notice(notice.pk, actor=lead, closing_text="再次"),
     ):
         with pytest.raises(ServiceError) as refused:
@@ -305,6 +307,6 @@ def test_the_areas_of_a_published_notice_cannot_change(lead):
 
 def test_an_unknown_notice_is_not_found(lead):
     with pytest.raises(ServiceError) as refused:
-        services.publish_notice(999, actor=lead)
+        services.publish_notice(999, actor=lead, expected_recipients=0)
 
     assert refused.value.code == Code.NOT_FOUND
