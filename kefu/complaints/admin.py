@@ -14,7 +14,7 @@ from kefu.complaints.models import (
     RoutingRule,
     Settings,
 )
-from kefu.core.admin import ReadOnlyAdmin
+from kefu.core.admin import ReadOnlyAdmin, show_under
 
 
 @admin.register(Category)
@@ -25,8 +25,14 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
+    """Which department each request goes to, for every type (报修 as much as 投诉): shown
+    under 工单受理, not 投诉处理; the 投诉类别 column matters only to complaints."""
+
     list_display = ["ticket_type", "area", "category", "department", "is_active"]
     list_filter = ["is_active", "ticket_type", "department"]
+
+
+show_under(RoutingRule, "tickets")
 
 
 @admin.register(MunicipalHotline)

@@ -1,20 +1,72 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from kefu.core import calendar
 from kefu.core.models import (
     AuditLog,
     CalendarDay,
     CalendarYear,
+    CenterProfile,
     ForbiddenPhrase,
     PhraseUse,
     Tag,
     WordingSettings,
 )
+
+admin.site.site_header = _("Kefu 客服 管理后台")
+admin.site.site_title = _("Kefu 客服管理")
+admin.site.index_title = _("Kefu 配置管理")
+
+# model label ("app.model") → the app whose section shows it on the admin index and sidebar.
+_SHOWN_UNDER: dict[str, str] = {}
+_default_app_list = admin.site.get_app_list
+
+
+def show_under(model: type[Model], app_label: str) -> None:
+    """Show ``model``'s admin in ``app_label``'s section (the model stays in its app): e.g.
+    the routing rules, which route every type of request, under 工单受理 not 投诉处理."""
+    _SHOWN_UNDER[model._meta.label_lower] = app_label
+
+
+def _app_list(request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
+    apps = {app["app_label"]: app for app in _default_app_list(request)}
+    for label, target in _SHOWN_UNDER.items():
+        source_label, model_name = label.split(".")
+        source, destination = apps.get(source_label), apps.get(target)
+        if source is None or destination is None:
+            continue
+        for model in list(source["models"]):
+            if model["object_name"].lower() == model_name:
+                source["models"].remove(model)
+                destination["models"].append(model)
+                destination["models"].sort(key=lambda m: m["name"])
+        if not source["models"]:
+            del apps[source_label]
+    if app_label is not None:
+        return [app for label, app in apps.items() if label == app_label]
+    return list(apps.values())
+
+
+admin.site.get_app_list = _app_list  # type: ignore[method-assign]
+
+
+def _month_arg(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return default
+    return number if low <= number <= high else default
 
 
 @admin.register(Tag)
@@ -42,6 +94,54 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     list_display = ["year", "source", "entered_by", "entered_at"]
     readonly_fields = ["entered_by", "entered_at"]
+    change_list_template = "admin/core/calendar_change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "month/",
+                self.admin_site.admin_view(self.month_view),
+                name="core_calendar_month",
+            ),
+            *super().get_urls(),
+        ]
+
+    def month_view(self, request: HttpRequest) -> HttpResponse:
+        """A month of the working calendar, Monday to Sunday, as the deadlines count it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        year = _month_arg(request.GET.get("year"), today.year, 1900, 2200)
+        month = _month_arg(request.GET.get("month"), today.month, 1, 12)
+        working = calendar.WorkingCalendar()
+        weeks = calendar.month_weeks(year, month, working)
+        first = dt.date(year, month, 1)
+        previous = first - dt.timedelta(days=1)
+        following = first + dt.timedelta(days=32)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("%(year)d 年 %(month)d 月 工作日历") % {"year": year, "month": month},
+            "weeks": weeks,
+            "weekdays": [
+                _("周一"),
+                _("周二"),
+                _("周三"),
+                _("周四"),
+                _("周五"),
+                _("周六"),
+                _("周日"),
+            ],
+            "year": year,
+            "month": month,
+            "previous": {"year": previous.year, "month": previous.month},
+            "next": {"year": following.year, "month": following.month},
+            "today": today,
+            "unknown": year in working.unknown_years,
+            "hours": working.hours,
+            "days_url": reverse("admin:core_calendarday_changelist"),
+        }
+        return TemplateResponse(request, "admin/core/calendar_month.html", context)
 
     def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
         user = request.user
@@ -55,6 +155,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
+    change_list_template = "admin/core/calendar_change_list.html"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -84,6 +185,20 @@ class WordingSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not WordingSettings.objects.exists()
+
+
+@admin.register(CenterProfile)
+class CenterProfileAdmin(admin.ModelAdmin):
+    """One row: the center's name and hotline (said by the standard scripts) and the SMS
+    signature every SMS starts with."""
+
+    list_display = ["name", "hotline", "sms_signature"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not CenterProfile.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
 
 @admin.register(PhraseUse)

@@ -175,3 +175,66 @@ def years_without_schedule(today: dt.date | None = None) -> list[int]:
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     entered = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
     return [y for y in years if y not in entered and not _package_knows(y)]
+
+
+# ----------------------------------------------------------------------------- month view
+
+WORKDAY = "workday"  # 工作日
+RESTDAY = "restday"  # 休息日 (a weekend)
+# CalendarDay.Kind: "holiday" 法定节假日, "makeup" 调休上班, "closure" 中心停业
+_PACKAGE_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    date: dt.date
+    kind: str  # WORKDAY, RESTDAY or a CalendarDay.Kind value
+    name: str  # the holiday's name, "" for an ordinary day
+    working: bool  # what the deadlines count (WorkingCalendar.is_working_day)
+    in_month: bool
+
+
+def describe_day(calendar: WorkingCalendar, day: dt.date, names: dict[dt.date, str]) -> DayInfo:
+    """What ``day`` is, by the same rule the deadlines use; ``names`` holds the CalendarDay
+    names of the dates around it."""
+    working = calendar.is_working_day(day)
+    kind = calendar._load(day.year).get(day)
+    name = names.get(day, "")
+    if kind is None and not calendar._entered[day.year] and day.year not in calendar.unknown_years:
+        _is_holiday, english = chinese_calendar.get_holiday_detail(day)
+        name = _PACKAGE_NAMES.get(english, english or "")
+        if working and day.weekday() >= 5:
+            kind = CalendarDay.Kind.MAKEUP
+        elif not working and english:
+            kind = CalendarDay.Kind.HOLIDAY
+        else:
+            name = ""
+    if kind is None:
+        kind = WORKDAY if working else RESTDAY
+    return DayInfo(date=day, kind=str(kind), name=name, working=working, in_month=True)
+
+
+def month_weeks(
+    year: int, month: int, calendar: WorkingCalendar | None = None
+) -> list[list[DayInfo]]:
+    """The weeks (Monday–Sunday) that cover ``month``, each day described as the deadlines
+    count it; days of the neighbouring months have ``in_month`` False."""
+    calendar = calendar or WorkingCalendar()
+    first = dt.date(year, month, 1)
+    start = first - dt.timedelta(days=first.weekday())
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    end = following + dt.timedelta(days=(7 - following.weekday()) % 7)
+    names = dict(
+        CalendarDay.objects.filter(date__gte=start, date__lt=end).values_list("date", "name")
+    )
+    weeks: list[list[DayInfo]] = []
+    day = start
+    while day < end:
+        info = describe_day(calendar, day, names)
+        if day.month != month:
+            info = DayInfo(info.date, info.kind, info.name, info.working, in_month=False)
+        if day.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append(info)
+        day += dt.timedelta(days=1)
+    return weeks

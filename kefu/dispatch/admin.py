@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from kefu.core.admin import ReadOnlyAdmin
 from kefu.core.errors import ServiceError
-from kefu.dispatch import message
+from kefu.core.masking import can_view_pii, mask_address, mask_phone
+from kefu.core.widgets import TemplateEditor
+from kefu.dispatch import message, selectors
 from kefu.dispatch.models import (
     CallTask,
     Crew,
@@ -44,6 +51,13 @@ class TemplateForm(forms.ModelForm):
     class Meta:
         model = MessageTemplate
         fields = ["kind", "text", "is_active"]
+        widgets = {
+            "text": TemplateEditor(
+                preview_url=reverse_lazy("admin:dispatch_messagetemplate_preview"),
+                placeholders=message.PLACEHOLDERS.items(),
+                context_fields=["id_kind"],
+            )
+        }
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -54,10 +68,93 @@ class TemplateForm(forms.ModelForm):
         return text
 
 
+def preview_values(kind: str, actor) -> tuple[dict[str, str], str]:
+    """The values the editor previews with: the newest order of ``kind`` (personal data
+    masked for who may not see it), else a realistic sample; and where they come from."""
+    order = selectors.newest_order_of_kind(kind)
+    if order is None:
+        return message.sample_values(kind), gettext("(样例订单)")
+    values = message.values_of(order)
+    if not can_view_pii(actor):
+        for name in ("phone", "consignee_phone"):
+            values[name] = mask_phone(values[name])
+        values["address"] = mask_address(values["address"])
+    values["agent_no"] = values["agent_no"] or message.PREVIEW_AGENT_NO
+    return values, gettext("(最新派工单 %(serial)s)") % {"serial": order.serial}
+
+
+def preview_answer(text: str, kind: str, actor) -> dict:
+    """The editor's JSON: the text filled by the dispatch filler, its count against the SMS
+    budget (signature included) and the template's errors."""
+    values, source = preview_values(kind, actor)
+    errors = []
+    try:
+        message.validate_template(text)
+    except ServiceError as exc:
+        errors.append(exc.detail)
+    answer: dict = {"errors": errors, "source": source, "preview": "", "count_text": ""}
+    try:
+        rendered = message.render_message(text, values)
+    except ServiceError:
+        return answer
+    sign = rendered.signature
+    total = len(sign) + rendered.length
+    notes = []
+    if rendered.shortened:
+        notes.append(gettext("已截短:%s") % "、".join(rendered.shortened_labels))
+    if rendered.dropped:
+        notes.append(gettext("已省略:%s") % "、".join(rendered.dropped_labels))
+    answer.update(
+        preview=sign + rendered.text,
+        count=total,
+        limit=message.SMS_LIMIT,
+        over=rendered.over_limit,
+        notes=notes,
+        count_text=gettext("%(total)d / %(limit)d 字(含签名%(signature)s %(sign)d 字)")
+        % {
+            "total": total,
+            "limit": message.SMS_LIMIT,
+            "signature": sign or gettext("(未设置)"),
+            "sign": len(sign),
+        },
+    )
+    return answer
+
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
+    """The dispatch SMS of each kind: placeholders to click, the text as the field staff will
+    read it and its length, as one types."""
+
     form = TemplateForm
-    list_display = ["kind", "text", "is_active"]
+    list_display = ["kind", "text", "length", "is_active"]
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="dispatch_messagetemplate_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """GET text, kind → the preview (staff who may edit templates only)."""
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        kind = request.GET.get("kind", "")
+        if kind not in Kind.values:
+            kind = Kind.OTHER
+        return JsonResponse(preview_answer(request.GET.get("text", ""), kind, request.user))
+
+    @admin.display(description=_("填入样例后字数"))
+    def length(self, obj: MessageTemplate) -> str:
+        try:
+            rendered = message.render_message(obj.text, message.sample_values(obj.kind))
+        except ServiceError:
+            return "—"
+        return f"{len(rendered.signature) + rendered.length} / {message.SMS_LIMIT}"
 
 
 @admin.register(DeadlineRule)

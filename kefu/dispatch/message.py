@@ -22,7 +22,7 @@ Empty fields
 
 Length
     At most SMS_LIMIT (70) characters, counted as ``len`` (a Chinese character is one),
-    including the signature the gateway puts first (KEFU_SMS_SIGNATURE, e.g. 【某某水务】): the
+    including the signature the gateway puts first (the center's, 中心信息, e.g. 【某某水务】): the
     text's budget is 70 - len(signature).
 
 Shortening, when the filled template is over its budget; deterministic:
@@ -39,7 +39,7 @@ Shortening, when the filled template is over its budget; deterministic:
     serials, phone numbers and 工号 (PROTECTED_MAX).
 
 Everything here is a pure function of its arguments, apart from reading the template row of a
-kind (``template_of``) and the signature setting.
+kind (``template_of``) and the center's signature (kefu.core.center).
 """
 
 from __future__ import annotations
@@ -47,16 +47,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu.core import center, placeholders
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text
 from kefu.dispatch.defaults import DEFAULT_TEMPLATES
@@ -67,7 +66,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SMS_LIMIT = 70
+SMS_LIMIT = center.SMS_LIMIT
 TEMPLATE_MAX = 300  # MessageTemplate.text's max_length
 
 # The placeholders a template may use, with what they stand for (for the template form's help).
@@ -225,24 +224,15 @@ def _invalid(message: str) -> ServiceError:
 def _parse(text: str) -> _Template:
     """``text`` as a template; ServiceError(INVALID, field="text") for bad braces, an unknown
     or repeated placeholder, or a missing required one. (Errors are not cached.)"""
-    try:
-        pieces = list(string.Formatter().parse(text))
-    except ValueError:
-        raise _invalid(_("模板中的花括号不成对;文字中的花括号请写成 {{ 或 }}"))
     literals: list[str] = []
     names: list[str] = []
     pending = ""
-    for literal, name, spec, conversion in pieces:
+    for literal, name in placeholders.split(text, field="text"):
         pending += literal
         if name is None:
             continue
         if name not in PLACEHOLDERS:
-            raise _invalid(
-                _("未知的占位符 {%(name)s};可用的占位符:%(names)s")
-                % {"name": name, "names": ", ".join(PLACEHOLDERS)}
-            )
-        if spec or conversion:
-            raise _invalid(_("占位符只写名称,如 {%(name)s}") % {"name": name})
+            raise placeholders.unknown_error(name, PLACEHOLDERS, "text")
         if name in names:
             raise _invalid(_("占位符 {%(name)s} 只能用一次") % {"name": name})
         literals.append(pending)
@@ -271,7 +261,8 @@ def _parse(text: str) -> _Template:
 
 
 def signature() -> str:
-    return settings.NOTIFY_SMS_SIGNATURE
+    """The center's SMS signature (中心信息, else KEFU_SMS_SIGNATURE): the gateway puts it first."""
+    return center.sms_signature()
 
 
 def sms_budget() -> int:
@@ -398,6 +389,45 @@ def values_of(order) -> dict[str, str]:
         "window": format_window(order.window_start, order.window_end),
         "agent_no": agent.employee_no if agent else "",
     }
+
+
+# What the template editor's preview fills in when no order of the kind exists yet: a
+# realistic order of each kind (kefu.dispatch.admin).
+_ON_SITE_SAMPLE = {
+    "customer": "王建国",
+    "phone": "13512345678",
+    "address": "解放路88号3栋502",
+    "goods": "厨房水管漏水",
+    "window": "11-25 14:00-16:00",
+    "hint": "请带截止阀",
+}
+_FREIGHT_SAMPLE = {
+    "customer": "李秀英",
+    "phone": "13512345678",
+    "goods": "家电",
+    "quantity": "2件",
+    "weight": "35kg",
+    "volume": "0.3方",
+    "destination": "广州白云区",
+    "consignee": "陈明",
+    "consignee_phone": "13812345678",
+    "payment": "到付",
+    "charges": "保价费10元",
+    "hint": "易碎轻放",
+}
+SAMPLES: dict[str, dict[str, str]] = {
+    "repair": _ON_SITE_SAMPLE,
+    "install": {**_ON_SITE_SAMPLE, "goods": "新装智能水表"},
+    "survey": {**_ON_SITE_SAMPLE, "goods": "小区管网漏损查勘"},
+    "other": _ON_SITE_SAMPLE,
+    "pickup": _FREIGHT_SAMPLE,
+    "delivery": _FREIGHT_SAMPLE,
+}
+
+
+def sample_values(kind: str) -> dict[str, str]:
+    """A realistic order of ``kind`` for a preview, with a real-length serial and 工号."""
+    return {"serial": "P251124001", "agent_no": "8011", **SAMPLES.get(kind, _ON_SITE_SAMPLE)}
 
 
 def default_template(kind: str) -> str:

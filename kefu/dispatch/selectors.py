@@ -159,3 +159,13 @@ def list_my_orders(user, *, now: dt.datetime) -> tuple[list[WorkOrder], list[Wor
         "-completed_at", "-id"
     )
     return list(to_do), list(done)
+
+
+def newest_order_of_kind(kind: str) -> WorkOrder | None:
+    """The last order of ``kind`` created (the template editor previews its text)."""
+    return (
+        WorkOrder.objects.filter(kind=kind)
+        .select_related("dispatched_by__staff")
+        .order_by("-id")
+        .first()
+    )

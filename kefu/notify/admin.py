@@ -1,11 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
-from django.template import Engine, TemplateSyntaxError
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from kefu.notify import services
+from kefu.core import center, placeholders
+from kefu.core.errors import ServiceError
+from kefu.core.widgets import TemplateEditor
+from kefu.notify import defaults, services
 from kefu.notify.models import (
+    Channel,
     Delivery,
     DeliveryAttempt,
     EventRule,
@@ -16,30 +22,107 @@ from kefu.notify.models import (
 )
 
 
+def event_placeholders(event: str) -> list[tuple[str, str]]:
+    """The event's placeholders with what each stands for (the editor's list)."""
+    return [
+        (name, str(defaults.VARIABLE_LABELS.get(name, name))) for name in defaults.variables(event)
+    ]
+
+
+def preview_answer(text: str, event: str, channel: str) -> dict:
+    """The editor's JSON: ``text`` filled with sample values by the notifications' own filler
+    (services.render), the event's placeholders, the errors, and for SMS the count with the
+    center's signature."""
+    errors = []
+    try:
+        placeholders.check(text, defaults.variables(event), field="body")
+    except ServiceError as exc:
+        errors.append(exc.detail)
+    values = {name: defaults.SAMPLE_VALUES.get(name, "") for name in defaults.variables(event)}
+    preview = services.render(text, values) if not errors else ""
+    answer: dict[str, object] = {
+        "errors": errors,
+        "preview": preview,
+        "source": gettext("(样例数据)"),
+        "placeholders": event_placeholders(event),
+        "count_text": "",
+    }
+    if channel == Channel.SMS and preview:
+        # The gateway puts the center's signature first (kefu.core.center).
+        sign = center.sms_signature()
+        shown = center.sms_text(preview)
+        total, parts = len(shown), center.sms_parts(shown)
+        answer.update(
+            preview=shown,
+            count=total,
+            limit=center.SMS_LIMIT,
+            over=parts > 1,
+            count_text=gettext("%(total)d / %(limit)d 字(含签名%(signature)s %(sign)d 字)")
+            % {
+                "total": total,
+                "limit": center.SMS_LIMIT,
+                "signature": sign or gettext("(未设置)"),
+                "sign": len(sign),
+            },
+            notes=[gettext("超过一条短信,将分 %(parts)d 条发送,按条计费") % {"parts": parts}]
+            if parts > 1
+            else [],
+        )
+    elif preview:
+        answer["count_text"] = gettext("%(total)d 字") % {"total": len(preview)}
+    return answer
+
+
 class TemplateForm(forms.ModelForm):
     class Meta:
         model = Template
         fields = ["event", "channel", "language", "subject", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+        widgets = {
+            "body": TemplateEditor(
+                preview_url=reverse_lazy("admin:notify_template_preview"),
+                context_fields=["id_event", "id_channel", "id_language"],
+                attrs={"rows": 6},
+            )
+        }
 
-    def clean(self):
-        cleaned = super().clean()
-        for field in ("subject", "body"):
-            try:
-                Engine(autoescape=False).from_string(cleaned.get(field) or "")
-            except TemplateSyntaxError as exc:
-                self.add_error(field, _("模板语法错误:%s") % exc)
-        return cleaned
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["body"].widget
+        assert isinstance(widget, TemplateEditor)
+        widget.placeholders = event_placeholders(self.instance.event or "")
 
 
 @admin.register(Template)
 class TemplateAdmin(admin.ModelAdmin):
-    """The words of each event; {{ serial }}, {{ title }}, {{ url }} and the event's own keys."""
+    """The words of each event: {serial}, {title}, {url} and the event's own placeholders
+    (kefu.notify.defaults), {{ and }} for literal braces; unknown placeholders are refused."""
 
     form = TemplateForm
     list_display = ["event", "channel", "language", "subject"]
     list_filter = ["channel", "language", "event"]
     search_fields = ["event", "subject", "body"]
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="notify_template_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """GET text, event, channel → the preview (staff who may edit templates only)."""
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        return JsonResponse(
+            preview_answer(
+                request.GET.get("text", ""),
+                request.GET.get("event", ""),
+                request.GET.get("channel", ""),
+            )
+        )
 
 
 @admin.register(EventRule)
@@ -50,8 +133,32 @@ class EventRuleAdmin(admin.ModelAdmin):
     list_editable = ["email", "sms"]
 
 
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("地址"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("订阅事件"),
+        required=False,
+        choices=defaults.webhook_event_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选表示全部事件"),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "secret", "events", "is_active"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["events"] = self.instance.event_list
+
+    def clean_events(self) -> str:
+        return ",".join(self.cleaned_data["events"])
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
     list_display = ["name", "url", "events", "is_active", "created_at"]
     list_filter = ["is_active"]
 

@@ -3,11 +3,15 @@
 Loaded into the database by a migration (templates and rules are data, edited in the admin);
 ``load_defaults`` adds only what is missing, so an edited template is never overwritten.
 Every template can use ``serial``, ``title`` and ``url``; the rest are named per event.
+The words use the one placeholder syntax of every template (kefu.core.placeholders):
+``{serial}``, with ``{{`` and ``}}`` for a literal brace.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,14 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=False,
         zh=Words(
-            "时限预警:工单 {{ serial }}",
-            "工单 {{ serial }}({{ title }})的「{{ target }}」将于 {{ due }} 到期,请尽快处理。",
-            "工单{{ serial }}「{{ target }}」将于{{ due }}到期,请尽快处理。",
+            "时限预警:工单 {serial}",
+            "工单 {serial}({title})的「{target}」将于 {due} 到期,请尽快处理。",
+            "工单{serial}「{target}」将于{due}到期,请尽快处理。",
         ),
         en=Words(
-            "Time limit warning: ticket {{ serial }}",
-            "“{{ target }}” of ticket {{ serial }} ({{ title }}) is due at {{ due }}. "
-            "Please act soon.",
-            "Ticket {{ serial }}: “{{ target }}” due at {{ due }}.",
+            "Time limit warning: ticket {serial}",
+            "“{target}” of ticket {serial} ({title}) is due at {due}. Please act soon.",
+            "Ticket {serial}: “{target}” due at {due}.",
         ),
     ),
     "sla.breach": Event(
@@ -52,14 +55,14 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=False,
         zh=Words(
-            "已超时:工单 {{ serial }}",
-            "工单 {{ serial }}({{ title }})的「{{ target }}」已超时(期限 {{ due }})。",
-            "工单{{ serial }}「{{ target }}」已超时(期限{{ due }})。",
+            "已超时:工单 {serial}",
+            "工单 {serial}({title})的「{target}」已超时(期限 {due})。",
+            "工单{serial}「{target}」已超时(期限{due})。",
         ),
         en=Words(
-            "Overdue: ticket {{ serial }}",
-            "“{{ target }}” of ticket {{ serial }} ({{ title }}) is overdue (due {{ due }}).",
-            "Ticket {{ serial }}: “{{ target }}” overdue (due {{ due }}).",
+            "Overdue: ticket {serial}",
+            "“{target}” of ticket {serial} ({title}) is overdue (due {due}).",
+            "Ticket {serial}: “{target}” overdue (due {due}).",
         ),
     ),
     "sla.escalation": Event(
@@ -68,16 +71,15 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=True,
         zh=Words(
-            "升级至{{ level }}:工单 {{ serial }}",
-            "工单 {{ serial }}({{ title }})的「{{ target }}」已超时(期限 {{ due }}),"
-            "已升级至{{ level }},请督办。",
-            "工单{{ serial }}「{{ target }}」超时(期限{{ due }}),已升级至{{ level }},请督办。",
+            "升级至{level}:工单 {serial}",
+            "工单 {serial}({title})的「{target}」已超时(期限 {due}),已升级至{level},请督办。",
+            "工单{serial}「{target}」超时(期限{due}),已升级至{level},请督办。",
         ),
         en=Words(
-            "Escalated to {{ level }}: ticket {{ serial }}",
-            "“{{ target }}” of ticket {{ serial }} ({{ title }}) is overdue (due {{ due }}) "
-            "and has been escalated to {{ level }}.",
-            "Ticket {{ serial }} overdue (due {{ due }}), escalated to {{ level }}.",
+            "Escalated to {level}: ticket {serial}",
+            "“{target}” of ticket {serial} ({title}) is overdue (due {due}) "
+            "and has been escalated to {level}.",
+            "Ticket {serial} overdue (due {due}), escalated to {level}.",
         ),
     ),
     "complaint.assigned": Event(
@@ -86,15 +88,15 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=False,
         zh=Words(
-            "投诉已派至{{ department }}:工单 {{ serial }}",
-            "投诉工单 {{ serial }}({{ title }})已派至{{ department }},请及时响应并提出处理方案。",
-            "投诉工单{{ serial }}已派至{{ department }},请及时处理。",
+            "投诉已派至{department}:工单 {serial}",
+            "投诉工单 {serial}({title})已派至{department},请及时响应并提出处理方案。",
+            "投诉工单{serial}已派至{department},请及时处理。",
         ),
         en=Words(
-            "Complaint assigned to {{ department }}: ticket {{ serial }}",
-            "Complaint {{ serial }} ({{ title }}) has been assigned to {{ department }}. "
+            "Complaint assigned to {department}: ticket {serial}",
+            "Complaint {serial} ({title}) has been assigned to {department}. "
             "Please respond and propose a handling plan.",
-            "Complaint {{ serial }} assigned to {{ department }}.",
+            "Complaint {serial} assigned to {department}.",
         ),
     ),
     "complaint.plan_submitted": Event(
@@ -103,15 +105,15 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=False,
         zh=Words(
-            "处理方案待审批:工单 {{ serial }}",
-            "{{ department }}{{ submitter }}提交了投诉工单 {{ serial }}({{ title }})的处理方案,请审批。",
-            "投诉工单{{ serial }}的处理方案待您审批。",
+            "处理方案待审批:工单 {serial}",
+            "{department}{submitter}提交了投诉工单 {serial}({title})的处理方案,请审批。",
+            "投诉工单{serial}的处理方案待您审批。",
         ),
         en=Words(
-            "Handling plan awaiting approval: ticket {{ serial }}",
-            "{{ submitter }} ({{ department }}) submitted a handling plan for complaint "
-            "{{ serial }} ({{ title }}). Please review it.",
-            "Plan for complaint {{ serial }} awaits your approval.",
+            "Handling plan awaiting approval: ticket {serial}",
+            "{submitter} ({department}) submitted a handling plan for complaint "
+            "{serial} ({title}). Please review it.",
+            "Plan for complaint {serial} awaits your approval.",
         ),
     ),
     "complaint.plan_decided": Event(
@@ -120,15 +122,14 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=False,
         zh=Words(
-            "处理方案{{ decision }}:工单 {{ serial }}",
-            "投诉工单 {{ serial }}({{ title }})的处理方案{{ decision }}。{{ note }}",
-            "投诉工单{{ serial }}处理方案{{ decision }}。",
+            "处理方案{decision}:工单 {serial}",
+            "投诉工单 {serial}({title})的处理方案{decision}。{note}",
+            "投诉工单{serial}处理方案{decision}。",
         ),
         en=Words(
-            "Handling plan {{ decision }}: ticket {{ serial }}",
-            "The handling plan of complaint {{ serial }} ({{ title }}) was {{ decision }}. "
-            "{{ note }}",
-            "Plan for complaint {{ serial }} {{ decision }}.",
+            "Handling plan {decision}: ticket {serial}",
+            "The handling plan of complaint {serial} ({title}) was {decision}. {note}",
+            "Plan for complaint {serial} {decision}.",
         ),
     ),
     "complaint.major": Event(
@@ -137,15 +138,15 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=True,
         zh=Words(
-            "重大投诉:工单 {{ serial }}",
-            "工单 {{ serial }}({{ title }})已定为重大投诉:{{ reason }}。须 2 个工作日内处理完毕。",
-            "重大投诉:工单{{ serial }},{{ reason }},请关注。",
+            "重大投诉:工单 {serial}",
+            "工单 {serial}({title})已定为重大投诉:{reason}。须 2 个工作日内处理完毕。",
+            "重大投诉:工单{serial},{reason},请关注。",
         ),
         en=Words(
-            "Major complaint: ticket {{ serial }}",
-            "Ticket {{ serial }} ({{ title }}) is a major complaint: {{ reason }}. "
+            "Major complaint: ticket {serial}",
+            "Ticket {serial} ({title}) is a major complaint: {reason}. "
             "It must be handled within 2 working days.",
-            "Major complaint {{ serial }}: {{ reason }}.",
+            "Major complaint {serial}: {reason}.",
         ),
     ),
     "complaint.unsatisfied": Event(
@@ -154,15 +155,15 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=False,
         zh=Words(
-            "客户不满意,退回重新处理:工单 {{ serial }}",
-            "投诉工单 {{ serial }}({{ title }})回访时客户不满意,已退回重新处理。{{ note }}",
-            "投诉工单{{ serial }}客户不满意,已退回重新处理。",
+            "客户不满意,退回重新处理:工单 {serial}",
+            "投诉工单 {serial}({title})回访时客户不满意,已退回重新处理。{note}",
+            "投诉工单{serial}客户不满意,已退回重新处理。",
         ),
         en=Words(
-            "Customer not satisfied, reopened: ticket {{ serial }}",
-            "The customer of complaint {{ serial }} ({{ title }}) was not satisfied at the "
-            "callback; it is back for handling. {{ note }}",
-            "Complaint {{ serial }}: customer not satisfied, reopened.",
+            "Customer not satisfied, reopened: ticket {serial}",
+            "The customer of complaint {serial} ({title}) was not satisfied at the "
+            "callback; it is back for handling. {note}",
+            "Complaint {serial}: customer not satisfied, reopened.",
         ),
     ),
     "followup.due": Event(
@@ -171,14 +172,14 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=False,
         zh=Words(
-            "回访任务:工单 {{ serial }}",
-            "请在 {{ due }} 前回访工单 {{ serial }}({{ title }})的客户。",
-            "请在{{ due }}前回访工单{{ serial }}的客户。",
+            "回访任务:工单 {serial}",
+            "请在 {due} 前回访工单 {serial}({title})的客户。",
+            "请在{due}前回访工单{serial}的客户。",
         ),
         en=Words(
-            "Callback due: ticket {{ serial }}",
-            "Please call back the customer of ticket {{ serial }} ({{ title }}) by {{ due }}.",
-            "Call back ticket {{ serial }} by {{ due }}.",
+            "Callback due: ticket {serial}",
+            "Please call back the customer of ticket {serial} ({title}) by {due}.",
+            "Call back ticket {serial} by {due}.",
         ),
     ),
     "report.due": Event(
@@ -187,15 +188,15 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=False,
         zh=Words(
-            "月报即将到期:{{ month }}投诉统计",
-            "{{ month }}投诉统计月报须于 {{ due }} 前经总经理审阅并归档,请及时提交审阅:{{ url }}",
-            "{{ month }}投诉月报须于{{ due }}前审阅归档,请及时处理。",
+            "月报即将到期:{month}投诉统计",
+            "{month}投诉统计月报须于 {due} 前经总经理审阅并归档,请及时提交审阅:{url}",
+            "{month}投诉月报须于{due}前审阅归档,请及时处理。",
         ),
         en=Words(
-            "Monthly report due soon: complaints of {{ month }}",
-            "The complaint report of {{ month }} must be reviewed by the general manager and "
-            "filed before {{ due }}: {{ url }}",
-            "Complaint report of {{ month }} due before {{ due }}.",
+            "Monthly report due soon: complaints of {month}",
+            "The complaint report of {month} must be reviewed by the general manager and "
+            "filed before {due}: {url}",
+            "Complaint report of {month} due before {due}.",
         ),
     ),
     "report.overdue": Event(
@@ -204,15 +205,15 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=False,
         zh=Words(
-            "月报已超期:{{ month }}投诉统计",
-            "{{ month }}投诉统计月报未在 {{ due }} 前归档,已超期,请尽快审阅归档:{{ url }}",
-            "{{ month }}投诉月报未在{{ due }}前归档,已超期。",
+            "月报已超期:{month}投诉统计",
+            "{month}投诉统计月报未在 {due} 前归档,已超期,请尽快审阅归档:{url}",
+            "{month}投诉月报未在{due}前归档,已超期。",
         ),
         en=Words(
-            "Monthly report overdue: complaints of {{ month }}",
-            "The complaint report of {{ month }} was not filed before {{ due }}. "
-            "Please review and file it now: {{ url }}",
-            "Complaint report of {{ month }} overdue (due {{ due }}).",
+            "Monthly report overdue: complaints of {month}",
+            "The complaint report of {month} was not filed before {due}. "
+            "Please review and file it now: {url}",
+            "Complaint report of {month} overdue (due {due}).",
         ),
     ),
     "survey.invite": Event(
@@ -222,15 +223,14 @@ EVENTS: dict[str, Event] = {
         sms=True,
         inapp=False,
         zh=Words(
-            "满意度评价:工单 {{ serial }}",
-            "您反映的问题(工单 {{ serial }})已处理完毕,请对我们的服务进行评价:{{ url }}",
-            "您反映的问题(工单{{ serial }})已处理完毕,请点击评价我们的服务:{{ url }}",
+            "满意度评价:工单 {serial}",
+            "您反映的问题(工单 {serial})已处理完毕,请对我们的服务进行评价:{url}",
+            "您反映的问题(工单{serial})已处理完毕,请点击评价我们的服务:{url}",
         ),
         en=Words(
-            "How did we do? Ticket {{ serial }}",
-            "Your request (ticket {{ serial }}) has been handled. Please rate our service: "
-            "{{ url }}",
-            "Your request {{ serial }} is handled. Please rate our service: {{ url }}",
+            "How did we do? Ticket {serial}",
+            "Your request (ticket {serial}) has been handled. Please rate our service: {url}",
+            "Your request {serial} is handled. Please rate our service: {url}",
         ),
     ),
     # A caller's question an agent could not answer, to the team leads (kefu.knowledge).
@@ -240,15 +240,15 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=False,
         zh=Words(
-            "待答疑问:工单 {{ serial }}",
-            "{{ asker }}记录了客户的疑问:“{{ question }}”,已承诺 {{ promised }} 前答复客户,请尽快答复。",
-            "工单{{ serial }}有待答疑问,{{ promised }}前答复。",
+            "待答疑问:工单 {serial}",
+            "{asker}记录了客户的疑问:“{question}”,已承诺 {promised} 前答复客户,请尽快答复。",
+            "工单{serial}有待答疑问,{promised}前答复。",
         ),
         en=Words(
-            "Question to answer: ticket {{ serial }}",
-            "{{ asker }} recorded a caller's question: “{{ question }}”. The customer was "
-            "promised an answer by {{ promised }}.",
-            "Ticket {{ serial }}: a question to answer by {{ promised }}.",
+            "Question to answer: ticket {serial}",
+            "{asker} recorded a caller's question: “{question}”. The customer was "
+            "promised an answer by {promised}.",
+            "Ticket {serial}: a question to answer by {promised}.",
         ),
     ),
     "question.answered": Event(
@@ -257,15 +257,15 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=False,
         zh=Words(
-            "疑问已答复:工单 {{ serial }}",
-            "{{ answerer }}答复了疑问“{{ question }}”:{{ answer }}。已为您生成回电任务,请回电告知客户。",
-            "工单{{ serial }}的疑问已答复,请回电客户。",
+            "疑问已答复:工单 {serial}",
+            "{answerer}答复了疑问“{question}”:{answer}。已为您生成回电任务,请回电告知客户。",
+            "工单{serial}的疑问已答复,请回电客户。",
         ),
         en=Words(
-            "Question answered: ticket {{ serial }}",
-            "{{ answerer }} answered “{{ question }}”: {{ answer }}. A callback task is yours: "
+            "Question answered: ticket {serial}",
+            "{answerer} answered “{question}”: {answer}. A callback task is yours: "
             "call the customer back with the answer.",
-            "Ticket {{ serial }}: question answered, please call the customer back.",
+            "Ticket {serial}: question answered, please call the customer back.",
         ),
     ),
     # The agent's reply to the customer (kefu.desk.services.reply_to_customer); the reply is
@@ -277,56 +277,58 @@ EVENTS: dict[str, Event] = {
         sms=True,
         inapp=False,
         zh=Words(
-            "答复:您反映的问题(工单 {{ serial }})",
-            "您好!关于您反映的问题(工单 {{ serial }}):{{ reply }}",
-            "【答复】工单{{ serial }}:{{ reply }}",
+            "答复:您反映的问题(工单 {serial})",
+            "您好!关于您反映的问题(工单 {serial}):{reply}",
+            "【答复】工单{serial}:{reply}",
         ),
         en=Words(
-            "Reply: your request (ticket {{ serial }})",
-            "Hello, about your request (ticket {{ serial }}): {{ reply }}",
-            "Ticket {{ serial }}: {{ reply }}",
+            "Reply: your request (ticket {serial})",
+            "Hello, about your request (ticket {serial}): {reply}",
+            "Ticket {serial}: {reply}",
         ),
     ),
+    # The gateway puts the center's signature (【某某水务】) first: the words never start with
+    # one of their own. ``streets`` (the streets within the areas, e.g. "(解放路、人民路)") and
+    # ``advice`` (a sentence without its full stop, e.g. 请提前储水) may be empty.
     "notice.published": Event(
         "停水/抢修公告",
-        ("kind", "notice_title", "areas", "starts_at", "expected_end"),
+        ("kind", "notice_title", "areas", "streets", "starts_at", "expected_end", "advice"),
         email=False,
         sms=True,
         inapp=False,
         zh=Words(
-            "{{ kind }}公告:{{ notice_title }}",
-            "{{ kind }}公告:{{ notice_title }}。影响范围:{{ areas }},{{ starts_at }}至{{ expected_end }}。"
-            "给您带来不便,敬请谅解。",
-            "【{{ kind }}通知】{{ notice_title }},{{ areas }},{{ starts_at }}至{{ expected_end }}。"
-            "敬请谅解。",
+            "{kind}公告:{notice_title}",
+            "{kind}公告:{notice_title}。影响范围:{areas}{streets},{starts_at}至{expected_end}。"
+            "给您带来不便,敬请谅解。{advice}",
+            "{kind}通知:{notice_title},{areas}{streets},{starts_at}至{expected_end}。{advice}",
         ),
         en=Words(
-            "{{ kind }} notice: {{ notice_title }}",
-            "{{ kind }} notice: {{ notice_title }}. Affected: {{ areas }}, from {{ starts_at }} "
-            "to {{ expected_end }}. We apologise for the inconvenience.",
-            "{{ kind }}: {{ notice_title }}, {{ areas }}, {{ starts_at }} to {{ expected_end }}.",
+            "{kind} notice: {notice_title}",
+            "{kind} notice: {notice_title}. Affected: {areas}{streets}, from {starts_at} "
+            "to {expected_end}. We apologise for the inconvenience. {advice}",
+            "{kind}: {notice_title}, {areas}{streets}, {starts_at} to {expected_end}. {advice}",
         ),
     ),
     # The end of a notice, to the customers its publishing SMS went to (kefu.notices.campaign);
     # closing_text comes without a final full stop, the words add it.
     "notice.closed": Event(
         "停水/抢修结束通知",
-        ("kind", "notice_title", "areas", "actual_end", "closing_text"),
+        ("kind", "notice_title", "areas", "streets", "actual_end", "closing_text"),
         email=False,
         sms=True,
         inapp=False,
         zh=Words(
-            "{{ kind }}结束:{{ notice_title }}",
-            "{{ kind }}结束:{{ notice_title }}(影响范围:{{ areas }})已于{{ actual_end }}结束,"
-            "{{ closing_text }}。感谢您的理解。",
-            "【{{ kind }}结束】{{ notice_title }}已于{{ actual_end }}结束,{{ closing_text }}。"
+            "{kind}结束:{notice_title}",
+            "{kind}结束:{notice_title}(影响范围:{areas}{streets})已于{actual_end}结束,"
+            "{closing_text}。感谢您的理解。",
+            "{kind}结束:{notice_title},{areas}{streets}已于{actual_end}结束,{closing_text}。"
             "感谢您的理解。",
         ),
         en=Words(
-            "{{ kind }} over: {{ notice_title }}",
-            "{{ kind }} over: {{ notice_title }} (affected: {{ areas }}) ended at "
-            "{{ actual_end }}. {{ closing_text }}. Thank you for your patience.",
-            "{{ kind }} over: {{ notice_title }} ended at {{ actual_end }}. {{ closing_text }}. "
+            "{kind} over: {notice_title}",
+            "{kind} over: {notice_title} (affected: {areas}{streets}) ended at "
+            "{actual_end}. {closing_text}. Thank you for your patience.",
+            "{kind} over: {notice_title}, {areas}{streets}, ended at {actual_end}. {closing_text}. "
             "Thank you for your patience.",
         ),
     ),
@@ -338,14 +340,14 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=True,
         zh=Words(
-            "新派工单 {{ serial }}",
-            "{{ text }}",
-            "{{ text }}",
+            "新派工单 {serial}",
+            "{text}",
+            "{text}",
         ),
         en=Words(
-            "New work order {{ serial }}",
-            "{{ text }}",
-            "{{ text }}",
+            "New work order {serial}",
+            "{text}",
+            "{text}",
         ),
     ),
     "workorder.call_task": Event(
@@ -354,15 +356,15 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=False,
         zh=Words(
-            "请电话通知:派工单 {{ serial }}",
-            "派工短信未能发给 {{ who }}({{ phone }}):{{ reason }}。请立即电话通知并记录。",
-            "派工单{{ serial }}短信未能发给{{ who }},请电话通知。",
+            "请电话通知:派工单 {serial}",
+            "派工短信未能发给 {who}({phone}):{reason}。请立即电话通知并记录。",
+            "派工单{serial}短信未能发给{who},请电话通知。",
         ),
         en=Words(
-            "Phone needed: work order {{ serial }}",
-            "The dispatch SMS to {{ who }} ({{ phone }}) failed: {{ reason }}. "
+            "Phone needed: work order {serial}",
+            "The dispatch SMS to {who} ({phone}) failed: {reason}. "
             "Please phone them now and record the call.",
-            "Work order {{ serial }}: SMS to {{ who }} failed, please phone.",
+            "Work order {serial}: SMS to {who} failed, please phone.",
         ),
     ),
     "workorder.en_route": Event(
@@ -372,18 +374,17 @@ EVENTS: dict[str, Event] = {
         sms=True,
         inapp=False,
         zh=Words(
-            "维修人员已出发:{{ serial }}",
-            "您的派工单{{ serial }}:{{ name }}({{ staff_phone }})已出发,请保持电话畅通。"
-            "完工确认码{{ code }},满意后告知工作人员。",
-            "您的派工单{{ serial }}:{{ name }}({{ staff_phone }})已出发,请保持电话畅通。"
-            "完工确认码{{ code }},满意后告知工作人员。",
+            "维修人员已出发:{serial}",
+            "您的派工单{serial}:{name}({staff_phone})已出发,请保持电话畅通。"
+            "完工确认码{code},满意后告知工作人员。",
+            "您的派工单{serial}:{name}({staff_phone})已出发,请保持电话畅通。"
+            "完工确认码{code},满意后告知工作人员。",
         ),
         en=Words(
-            "Our staff are on their way: {{ serial }}",
-            "Work order {{ serial }}: {{ name }} ({{ staff_phone }}) is on the way. Your "
-            "completion code is {{ code }}; give it to them when you are satisfied.",
-            "Order {{ serial }}: {{ name }} ({{ staff_phone }}) is on the way. "
-            "Completion code {{ code }}.",
+            "Our staff are on their way: {serial}",
+            "Work order {serial}: {name} ({staff_phone}) is on the way. Your "
+            "completion code is {code}; give it to them when you are satisfied.",
+            "Order {serial}: {name} ({staff_phone}) is on the way. Completion code {code}.",
         ),
     ),
     "workorder.check": Event(
@@ -392,15 +393,15 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=False,
         zh=Words(
-            "派工检查:{{ serial }} {{ state }}",
-            "派工单 {{ serial }} 派工已一小时,{{ who }} 仍为「{{ state }}」。请跟进并写跟踪记录。",
-            "派工单{{ serial }}派工一小时仍为{{ state }},请跟进。",
+            "派工检查:{serial} {state}",
+            "派工单 {serial} 派工已一小时,{who} 仍为「{state}」。请跟进并写跟踪记录。",
+            "派工单{serial}派工一小时仍为{state},请跟进。",
         ),
         en=Words(
-            "Dispatch check: {{ serial }} {{ state }}",
-            "Work order {{ serial }} was dispatched an hour ago and {{ who }} is still at "
-            "“{{ state }}”. Please follow up and write it on the tracking record.",
-            "Order {{ serial }} still {{ state }} an hour after dispatch.",
+            "Dispatch check: {serial} {state}",
+            "Work order {serial} was dispatched an hour ago and {who} is still at "
+            "“{state}”. Please follow up and write it on the tracking record.",
+            "Order {serial} still {state} an hour after dispatch.",
         ),
     ),
     "workorder.chase": Event(
@@ -409,18 +410,17 @@ EVENTS: dict[str, Event] = {
         email=False,
         sms=True,
         zh=Words(
-            "超期催办:派工单 {{ serial }}",
-            "派工单 {{ serial }}(订单{{ order_no }})已超过完成时间{{ overdue }}(期限 {{ due }}),"
-            "{{ who }} 仍未处理,这是第{{ chases }}次催办。请跟进并写跟踪记录。[{{ agent_no }}]",
-            "[{{ serial }}]订单{{ order_no }}已超过完成时间{{ overdue }},请尽快处理。[{{ agent_no }}]",
+            "超期催办:派工单 {serial}",
+            "派工单 {serial}(订单{order_no})已超过完成时间{overdue}(期限 {due}),"
+            "{who} 仍未处理,这是第{chases}次催办。请跟进并写跟踪记录。[{agent_no}]",
+            "[{serial}]订单{order_no}已超过完成时间{overdue},请尽快处理。[{agent_no}]",
         ),
         en=Words(
-            "Overdue: work order {{ serial }}",
-            "Work order {{ serial }} (order {{ order_no }}) is {{ overdue }} past its due time "
-            "({{ due }}) and {{ who }} has not handled it; this is chase {{ chases }}. Please "
-            "follow up and write it on the tracking record. [{{ agent_no }}]",
-            "[{{ serial }}] order {{ order_no }} is {{ overdue }} past its due time, please act. "
-            "[{{ agent_no }}]",
+            "Overdue: work order {serial}",
+            "Work order {serial} (order {order_no}) is {overdue} past its due time "
+            "({due}) and {who} has not handled it; this is chase {chases}. Please "
+            "follow up and write it on the tracking record. [{agent_no}]",
+            "[{serial}] order {order_no} is {overdue} past its due time, please act. [{agent_no}]",
         ),
     ),
     "workorder.escalate": Event(
@@ -429,23 +429,137 @@ EVENTS: dict[str, Event] = {
         email=True,
         sms=True,
         zh=Words(
-            "超期未处理:派工单 {{ serial }}",
-            "[{{ serial }}]订单{{ order_no }}已超过完成时间{{ overdue }},催办{{ chases }}次仍未处理"
-            "({{ who }}),请督办。[{{ agent_no }}]",
-            "[{{ serial }}]订单{{ order_no }}超时{{ overdue }},催办{{ chases }}次未处理,请督办。"
-            "[{{ agent_no }}]",
+            "超期未处理:派工单 {serial}",
+            "[{serial}]订单{order_no}已超过完成时间{overdue},催办{chases}次仍未处理"
+            "({who}),请督办。[{agent_no}]",
+            "[{serial}]订单{order_no}超时{overdue},催办{chases}次未处理,请督办。[{agent_no}]",
         ),
         en=Words(
-            "Still not handled: work order {{ serial }}",
-            "[{{ serial }}] order {{ order_no }} is {{ overdue }} past its due time and was "
-            "chased {{ chases }} times ({{ who }}). Please step in. [{{ agent_no }}]",
-            "[{{ serial }}] order {{ order_no }} {{ overdue }} overdue, chased {{ chases }} "
-            "times. Please step in. [{{ agent_no }}]",
+            "Still not handled: work order {serial}",
+            "[{serial}] order {order_no} is {overdue} past its due time and was "
+            "chased {chases} times ({who}). Please step in. [{agent_no}]",
+            "[{serial}] order {order_no} {overdue} overdue, chased {chases} "
+            "times. Please step in. [{agent_no}]",
         ),
     ),
 }
 
-EMAIL_LINK = {"zh-hans": "\n\n查看工单:{{ url }}\n", "en": "\n\nOpen the ticket: {{ url }}\n"}
+COMMON = ("serial", "title", "url")
+
+# What each placeholder stands for (the template editor's list).
+VARIABLE_LABELS = {
+    "serial": _("工单号"),
+    "title": _("工单标题"),
+    "url": _("链接"),
+    "target": _("时限项目"),
+    "due": _("期限"),
+    "level": _("升级至"),
+    "department": _("部门"),
+    "submitter": _("提交人"),
+    "decision": _("审批结果"),
+    "note": _("备注"),
+    "reason": _("原因"),
+    "month": _("月份"),
+    "question": _("疑问"),
+    "asker": _("记录人"),
+    "promised": _("承诺答复时间"),
+    "answer": _("答复"),
+    "answerer": _("答复人"),
+    "reply": _("答复内容"),
+    "kind": _("公告类型"),
+    "notice_title": _("公告标题"),
+    "areas": _("影响区域"),
+    "streets": _("影响街道"),
+    "starts_at": _("开始时间"),
+    "expected_end": _("预计结束时间"),
+    "advice": _("温馨提示"),
+    "actual_end": _("实际结束时间"),
+    "closing_text": _("结束说明"),
+    "text": _("派工短信"),
+    "order_url": _("派工单链接"),
+    "who": _("接收人"),
+    "phone": _("电话"),
+    "name": _("外勤姓名"),
+    "staff_phone": _("外勤电话"),
+    "code": _("完工确认码"),
+    "state": _("状态"),
+    "order_no": _("订单号"),
+    "overdue": _("超时时长"),
+    "agent_no": _("坐席工号"),
+    "chases": _("催办次数"),
+}
+
+# What the template editor's preview fills in (kefu.notify.admin).
+SAMPLE_VALUES = {
+    "serial": "251124003",
+    "title": "厨房水管爆裂",
+    "url": "https://kefu.example.cn/t/251124003",
+    "target": "结果反馈",
+    "due": "2025-11-24 11:00",
+    "level": "部门负责人",
+    "department": "维修部",
+    "submitter": "王强",
+    "decision": "已通过",
+    "note": "请于今日内回复客户",
+    "reason": "同一小区多户停水超过24小时",
+    "month": "2025年11月",
+    "question": "阶梯水价怎么计算?",
+    "asker": "李娜",
+    "promised": "11-25 17:00",
+    "answer": "按年度用水量分三档计价",
+    "answerer": "张伟",
+    "reply": "维修人员已于今日修复管道,请您试用。",
+    "kind": "停水",
+    "notice_title": "解放路管道抢修",
+    "areas": "城东片区",
+    "streets": "(解放路、人民路)",
+    "starts_at": "11月25日08:00",
+    "expected_end": "11月25日18:00",
+    "advice": "请提前储水",
+    "actual_end": "11月25日16:30",
+    "closing_text": "已恢复供水",
+    "text": "[P251124001]王建国,13512345678,解放路88号,厨房水管漏水[8011]",
+    "order_url": "https://kefu.example.cn/dispatch/P251124001/",
+    "who": "赵师傅",
+    "phone": "13912345678",
+    "name": "赵师傅",
+    "staff_phone": "13912345678",
+    "code": "4821",
+    "state": "未接单",
+    "order_no": "SO20251124001",
+    "overdue": "2小时",
+    "agent_no": "8011",
+    "chases": "2",
+}
+
+# Events integrators hear by webhook only (no words): code → name.
+WEBHOOK_EVENTS = {
+    "ticket.created": _("工单已创建"),
+    "ticket.changed": _("工单已变更"),
+    "workorder.created": _("派工单已创建"),
+    "workorder.changed": _("派工单已变更"),
+    "workorder.dispatched": _("派工单已派出"),
+    "notice.updated": _("公告已更新"),
+}
+
+
+def variables(event: str) -> tuple[str, ...]:
+    """The placeholders the words of ``event`` may use: the common ones and the event's own."""
+    spec = EVENTS.get(event)
+    return COMMON + (spec.context if spec else ())
+
+
+def event_choices() -> list[tuple[str, str]]:
+    """The events that have words, for a choice field: (code, "名称 (code)")."""
+    return [(code, f"{event.name} ({code})") for code, event in EVENTS.items()]
+
+
+def webhook_event_choices() -> list[tuple[str, str]]:
+    """Every event a webhook can subscribe to."""
+    return event_choices() + [(code, f"{name} ({code})") for code, name in WEBHOOK_EVENTS.items()]
+
+
+EMAIL_LINK = {"zh-hans": "\n\n查看工单:{url}\n", "en": "\n\nOpen the ticket: {url}\n"}
 
 
 def default_templates() -> list[dict]:
@@ -453,7 +567,7 @@ def default_templates() -> list[dict]:
     rows = []
     for code, event in EVENTS.items():
         for language, words in (("zh-hans", event.zh), ("en", event.en)):
-            link = "" if "{{ url }}" in words.text else EMAIL_LINK[language]
+            link = "" if "{url}" in words.text else EMAIL_LINK[language]
             texts = [("email", words.subject, words.text + link), ("sms", "", words.sms)]
             if event.inapp:
                 texts.insert(0, ("inapp", words.subject, words.text))

@@ -4,8 +4,14 @@ says what is sent (templates, per-event channel rules, webhook endpoints)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from kefu.core import placeholders
+from kefu.core.errors import ServiceError
+from kefu.notify.defaults import event_choices, variables, webhook_event_choices
 
 
 class Channel(models.TextChoices):
@@ -144,10 +150,11 @@ class DeliveryAttempt(models.Model):
 
 
 class Template(models.Model):
-    """The words of one event on one channel in one language. Django template syntax, rendered
-    as plain text (no HTML escaping); a context key the caller did not give renders empty."""
+    """The words of one event on one channel in one language: ``{name}`` placeholders from the
+    event's variables (kefu.notify.defaults), ``{{``/``}}`` for literal braces, filled as plain
+    text (no HTML escaping); a context key the caller did not give renders empty."""
 
-    event = models.CharField(_("事件"), max_length=60)
+    event = models.CharField(_("事件"), max_length=60, choices=event_choices)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     language = models.CharField(
         _("语言"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
@@ -156,7 +163,9 @@ class Template(models.Model):
         _("标题"), max_length=200, blank=True, help_text=_("站内通知和邮件的标题;短信不用")
     )
     body = models.TextField(
-        _("正文"), blank=True, help_text=_("可用变量如 {{ serial }} {{ title }} {{ url }}")
+        _("正文"),
+        blank=True,
+        help_text=_("变量写成 {serial} {title} {url} 等;文字中的花括号写成 {{ 或 }}"),
     )
 
     class Meta:
@@ -172,11 +181,22 @@ class Template(models.Model):
     def __str__(self) -> str:
         return f"{self.event} · {self.get_channel_display()} · {self.language}"
 
+    def clean(self) -> None:
+        """Refuse words that do not parse or use a placeholder the event does not give."""
+        errors = {}
+        for name in ("subject", "body"):
+            try:
+                placeholders.check(getattr(self, name), variables(self.event), field=name)
+            except ServiceError as exc:
+                errors[name] = exc.detail
+        if errors:
+            raise ValidationError(errors)
+
 
 class EventRule(models.Model):
     """Which channels an event goes out on besides the in-app inbox (always)."""
 
-    event = models.CharField(_("事件"), max_length=60, unique=True)
+    event = models.CharField(_("事件"), max_length=60, unique=True, choices=event_choices)
     name = models.CharField(_("名称"), max_length=60, blank=True)
     email = models.BooleanField(_("发邮件"), default=False)
     sms = models.BooleanField(_("发短信"), default=False)
@@ -202,7 +222,7 @@ class WebhookEndpoint(models.Model):
         _("订阅事件"),
         max_length=1000,
         blank=True,
-        help_text=_("逗号分隔的事件名,如 ticket.created, sla.breach;留空表示全部事件"),
+        help_text=_("订阅的事件;不选表示全部事件"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -214,6 +234,14 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        known = dict(webhook_event_choices())
+        unknown = [name for name in self.event_list if name not in known]
+        if unknown:
+            raise ValidationError(
+                {"events": gettext("未知的事件:%(names)s") % {"names": ", ".join(unknown)}}
+            )
 
     @property
     def event_list(self) -> list[str]:

@@ -13,7 +13,6 @@ Transient failures come back after 1, 5, 30 and 120 minutes; the fifth failure g
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import logging
 import time
@@ -27,20 +26,18 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.template import Context, Engine
-from django.template import Template as DjangoTemplate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.core import refcache
+from kefu.core import placeholders, refcache
 from kefu.core.db import rows as rows_sql
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import publish_on_commit, user_group
 from kefu.core.services import record_audit
 from kefu.notify import tasks
-from kefu.notify.gateways import DeliveryError, InAppTransport, transport_for
+from kefu.notify.gateways import DeliveryError, InAppTransport, sms_text, transport_for
 from kefu.notify.models import (
     Channel,
     Delivery,
@@ -80,29 +77,20 @@ DUE_BATCH = 200
 
 Status = Delivery.Status
 
-# Plain text: nothing is HTML-escaped, and a missing key renders as "".
-_ENGINE = Engine(autoescape=False)
-
-
 # ---------------------------------------------------------------------------------- words
 
 
-@functools.lru_cache(maxsize=1024)
-def _compiled(source: str) -> DjangoTemplate:
-    """A template's source parsed once per process (a compiled template renders any context)."""
-    return _ENGINE.from_string(source)
-
-
 def render(source: str, context: dict) -> str:
-    """``source`` (Django template syntax) rendered with ``context`` as plain text.
+    """``source`` (``{name}`` placeholders, kefu.core.placeholders) filled from ``context`` as
+    plain text (nothing is HTML-escaped).
 
-    A key the context lacks renders empty; a template that does not parse (an admin's typo)
-    is logged and sent as written rather than losing the message.
+    A key the context lacks renders empty; a template that does not parse (stored around the
+    admin, which refuses it) is logged and sent as written rather than losing the message.
     """
     try:
-        return _compiled(source).render(Context(context, autoescape=False)).strip()
-    except Exception:  # noqa: BLE001 - a broken template must not lose the notification
-        logger.exception("notification template does not render: %r", source[:200])
+        return placeholders.fill(source, context).strip()
+    except ServiceError:
+        logger.warning("notification template does not parse, sent as written: %r", source[:200])
         return source
 
 
@@ -409,6 +397,14 @@ def send_sms_many(
     _send_after_commit(created)
     # Each wanted row now exists, made here or before (_create_missing raises otherwise).
     return {key for _number, key in recipients}
+
+
+def sms_preview(event: str, *, context: dict, ticket=None) -> str:
+    """The SMS ``send_sms``/``send_sms_many`` would queue for ``context``, as the phone shows
+    it (the center's signature first): to show before sending. Sends nothing."""
+    values = _context(context, ticket, absolute=True)
+    _, body = _words(_templates(event), event, Channel.SMS, settings.LANGUAGE_CODE, values)
+    return sms_text(body)
 
 
 def send_email(

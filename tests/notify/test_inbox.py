@@ -229,14 +229,14 @@ def test_the_admin_refuses_a_template_that_does_not_parse(db, web_as):
     response = web_as(admin).post(
         "/admin/notify/template/add/",
         {
-            "event": "x.y",
-            "channel": "inapp",
+            "event": "sla.warning",
+            "channel": "webhook",
             "language": "zh-hans",
             "subject": "s",
-            "body": "{% if %}",
+            "body": "工单 {serial",
         },
     )
 
     assert response.status_code == 200
-    assert "模板语法错误" in response.content.decode()
-    assert not Template.objects.filter(event="x.y").exists()
+    assert "模板中的花括号不成对" in response.content.decode()
+    assert not Template.objects.filter(channel="webhook").exists()
