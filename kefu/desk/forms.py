@@ -57,6 +57,7 @@ class IntakeForm(SchemaForm):
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # A call about an active notice (公告): the ticket is linked to it (see kefu.notices).
     notice_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    call_id = forms.CharField(required=False, widget=forms.HiddenInput)
     contact_name = forms.CharField(
         label=_("联系人"),
         required=False,

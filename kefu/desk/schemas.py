@@ -50,6 +50,13 @@ class IntakeIn(TicketIn):
     address: str = Field(
         "", max_length=200, description="where the work is (default: the customer's address)"
     )
+    call_id: str = Field(
+        "",
+        max_length=100,
+        description="the PBX's callId of the call this request came on (the caller log links "
+        "the call to the ticket); without it, the agent's own call from the caller's number "
+        "within the last hour is linked",
+    )
 
 
 class TransitionSchema(Schema):

@@ -25,6 +25,7 @@ from kefu.dispatch import services as dispatch
 from kefu.dispatch.schemas import OrderIn
 from kefu.notices.services import create_ticket_for_notice
 from kefu.notify import services as notify
+from kefu.telephony.services import link_call
 from kefu.tickets.access import access_ticket
 from kefu.tickets.models import Channel, ReplyMethod, Ticket, TicketEvent
 from kefu.tickets.services import (
@@ -59,6 +60,7 @@ def take_request(data: IntakeIn, *, actor: Actor, accept: bool) -> Ticket:
             ticket = create_ticket(
                 data, actor=actor, accept=accept, department=data.department, assignee=data.assignee
             )
+        link_call(ticket, actor=actor, call_id=data.call_id)
         order = work_order_for(ticket, data, actor=actor)
         if order is None:
             _refuse_recipient(data)

@@ -16,10 +16,13 @@ from django_htmx.http import trigger_client_event
 from kefu.accounts import org
 from kefu.accounts.models import Department, Role
 from kefu.accounts.scope import scope_of
+from kefu.business import services as business
 from kefu.complaints.selectors import complaint_page
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args
+from kefu.customers.access import access_customer
+from kefu.customers.selectors import PROMINENT_TAGS
 from kefu.desk import selectors as desk_selectors
 from kefu.desk import services as desk_services
 from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
@@ -63,7 +66,10 @@ def workbench(request):
     if not scope_of(request.user).can_intake:
         return redirect("queue")  # a department (or quality, management) works from its queue
     phone = request.GET.get("phone", "")[:40]
-    form = IntakeForm(initial={"caller_number": phone})
+    # From the call pop or the caller log: the call the request is taken on.
+    form = IntakeForm(
+        initial={"caller_number": phone, "call_id": request.GET.get("call", "")[:100]}
+    )
     saved = None  # back from saving without htmx: what was saved, if this user may see it
     serial = request.GET.get("saved", "")[:20]
     if serial.isdigit():
@@ -91,6 +97,12 @@ def lookup_partial(request):
     raw = request.GET.get("phone", "")[:40]
     profile = selectors.caller_profile(request.user, raw)
     notices = active_notices_for_areas(c.area_id for c in profile.customers)
+    first = profile.customers[0] if profile.customers else None
+    overview = (
+        desk_selectors.customer_overview(request.user, first, number=profile.number)
+        if profile.number
+        else None
+    )
     return render(
         request,
         "tickets/partials/profile.html",
@@ -101,6 +113,30 @@ def lookup_partial(request):
             "recent": profile.recent,
             "masker": Masker(request.user),
             "notices": notices,
+            "overview": overview,
+            "prominent_tags": PROMINENT_TAGS,
+            "business": business.can_lookup(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def customer_overview_partial(request, customer_id: int):
+    """The customer page's whole picture (客户360): notices for the address, last calls, open
+    work orders, callbacks and scores, and the business panel's loader, as an htmx fragment."""
+    try:
+        customer = access_customer(request.user, customer_id)
+    except ServiceError:
+        raise Http404
+    return render(
+        request,
+        "tickets/partials/customer_overview.html",
+        {
+            "customer": customer,
+            "overview": desk_selectors.customer_overview(request.user, customer),
+            "notices": active_notices_for_areas([customer.area_id]),
+            "business": business.can_lookup(request.user),
         },
     )
 

@@ -37,6 +37,10 @@ class CallRecord(models.Model):
     started_at = models.DateTimeField(_("开始"), db_index=True)
     answered_at = models.DateTimeField(_("接听"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束"), null=True, blank=True)
+    # The tickets taken on this call (usually one; a caller may report two matters).
+    tickets = models.ManyToManyField(
+        "tickets.Ticket", blank=True, related_name="calls", verbose_name=_("工单")
+    )
 
     class Meta:
         ordering = ["-started_at"]

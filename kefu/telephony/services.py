@@ -170,11 +170,45 @@ def handle_cti_event(params: dict) -> CallRecord:
     return record
 
 
+# A request typed in by hand is linked to the agent's own call from that number this recent.
+LINK_WITHIN = dt.timedelta(hours=1)
+
+
+def link_call(ticket, *, actor, call_id: str = "") -> CallRecord | None:
+    """Link the call a request came on to its ticket (the caller log shows the ticket). The
+    call named by the PBX's ``call_id`` when the pop carried it (a call_id that names no call
+    is refused: nothing is saved); else the agent's own latest inbound call from the ticket's
+    caller number in the last hour not linked yet; else none (a walk-in, a letter)."""
+    if call_id:
+        record = CallRecord.objects.filter(call_id=call_id).first()
+        if record is None:
+            raise ServiceError(Code.INVALID, _("来电记录不存在"), field="call_id")
+    else:
+        number = normalize_phone(ticket.caller_number or "")
+        if not number or not getattr(actor, "is_authenticated", False):
+            return None
+        record = (
+            CallRecord.objects.filter(
+                customer_number=number,
+                direction=CallRecord.Direction.IN,
+                agent=actor,
+                started_at__gte=timezone.now() - LINK_WITHIN,
+                tickets__isnull=True,
+            )
+            .order_by("-started_at")
+            .first()
+        )
+        if record is None:
+            return None
+    record.tickets.add(ticket)
+    return record
+
+
 def list_calls(actor, *, number: str = "", limit: int = 50):
     """The newest calls, for the center's staff: the caller log is not the departments'."""
     if not scope_of(actor).is_center:
         raise ServiceError(Code.FORBIDDEN, _("通话记录仅限客服中心人员查看"))
-    qs = CallRecord.objects.select_related("customer", "agent")
+    qs = CallRecord.objects.select_related("customer", "agent").prefetch_related("tickets")
     if number:
         qs = qs.filter(customer_number=normalize_phone(number))
     return list(qs.order_by("-started_at")[:limit])

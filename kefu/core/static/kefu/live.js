@@ -32,9 +32,13 @@
     pop.querySelector("[data-phone]").textContent = data.phone || "";
     pop.querySelector("[data-customer]").textContent = data.customer_name || pop.dataset.unknown;
     var link = pop.querySelector("a[data-open]");
-    link.href = "/?phone=" + encodeURIComponent(data.phone || "");
+    link.href = "/?phone=" + encodeURIComponent(data.phone || "") +
+      (data.call_id ? "&call=" + encodeURIComponent(data.call_id) : "");
     var input = document.getElementById("phone-lookup");
     if (input && !input.value) {
+      // An idle workbench takes this call: the request saved next is linked to it.
+      var call = document.querySelector("#intake [name=call_id]");
+      if (call && data.call_id) { call.value = data.call_id; }
       input.value = data.phone || "";
       input.dispatchEvent(new Event("lookup"));
     }
