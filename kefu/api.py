@@ -9,12 +9,14 @@ from __future__ import annotations
 from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from kefu.accounts.api_auth import API_AUTH
+from kefu.business.api import router as business_router
 from kefu.complaints.api import router as complaints_router
+from kefu.core import center
 from kefu.core.errors import ServiceError, refuse_nul
 from kefu.core.schemas import localized_errors
 from kefu.customers.api import router as customers_router
@@ -109,10 +111,29 @@ def health(request):
     return {"status": "ok", "database": connection.vendor}
 
 
+class CenterOut(Schema):
+    name: str
+    hotline: str
+    sms_signature: str
+
+
+@api.get("/center", response=CenterOut, tags=["system"])
+def center_profile(request):
+    """Who the center is (中心信息, edited in the admin): its name, hotline and the SMS
+    signature every SMS starts with ("" when none is set). Any signed-in user or token."""
+    profile = center.center()
+    return {
+        "name": profile.name,
+        "hotline": profile.hotline,
+        "sms_signature": profile.sms_signature,
+    }
+
+
 # Each app's router, mounted under its path.
 api.add_router("/tickets", tickets_router)
 api.add_router("/wording", wording_router)
 api.add_router("/customers", customers_router)
+api.add_router("/business", business_router)
 api.add_router("/sla", sla_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/cti", cti_router)

@@ -6,18 +6,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 import time_machine
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from openpyxl import Workbook
 
 from kefu.accounts.models import Branch, Department, Role, ServiceArea, StaffProfile
 from kefu.accounts.services import create_staff
+from kefu.business.importer import import_business
 from kefu.complaints import rules as complaint_rules
 from kefu.complaints import services as complaint_services
 from kefu.complaints.models import Category, MunicipalHotline, RoutingRule
+from kefu.core.models import CenterProfile
+from kefu.core.services import get_or_create_tags
 from kefu.customers.models import Customer
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer
 from kefu.dispatch import services as dispatch
@@ -27,7 +33,6 @@ from kefu.followups.models import CallbackTask, FollowupSettings
 from kefu.followups.services import record_attempt
 from kefu.knowledge import services as knowledge_services
 from kefu.knowledge.models import Category as KnowledgeCategory
-from kefu.knowledge.models import ScriptSettings
 from kefu.knowledge.schemas import ArticleIn
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
@@ -160,8 +165,9 @@ def seed_organization() -> None:
     }
     for branch, code, name in AREAS:
         ServiceArea.objects.create(branch=branches[branch], code=code, name=name)
-    # What the standard scripts say of the center (标准话术: {company}, {hotline}).
-    ScriptSettings.objects.create(company="清源水务", hotline="96116")
+    # Who the center is (中心信息): what the standard scripts say ({company}, {hotline}) and
+    # the signature every SMS starts with.
+    CenterProfile.objects.create(name="清源水务", hotline="96116", sms_signature="【清源水务】")
     departments = {
         code: Department.objects.create(branch=branches[b], code=code, name=name)
         for b, code, name in DEPARTMENTS
@@ -301,6 +307,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_outage(made, rng)
     _seed_notice()
     _seed_dispatch(rng)
+    _seed_business(made, random.Random(seed + 1))  # its own random: the rest stays the same
     seed_knowledge()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
@@ -548,11 +555,15 @@ def _seed_notice() -> None:
             expected_end=now + dt.timedelta(hours=5),
             areas=["hq-yhy"],
             content="阳光花园小区主供水管爆裂,正在抢修,恢复供水时间另行通知。请提前储水。",
-            streets="解放路、人民路沿线",
+            streets="解放路、人民路",
         ),
         actor=lead,
     )
-    notice_services.publish_notice(notice.id, actor=lead)
+    # Published as the page does it: after the preview's count and text were confirmed.
+    preview = notice_services.preview_notice(notice.id, actor=lead)
+    notice_services.publish_notice(
+        notice.id, actor=lead, expected_recipients=preview.recipients, token=preview.token
+    )
 
 
 def seed_knowledge() -> None:
@@ -700,6 +711,72 @@ def _seed_dispatch(rng: random.Random) -> None:
     dispatch.transition_order(
         cancelled.serial, actor=agent, action="cancel", note="客户来电取消预约"
     )
+
+
+WATER_PRICE = Decimal("3.45")  # 元 per m³, a residential tier-one price
+
+
+def _seed_business(customers: list, rng: random.Random) -> None:
+    """The local business store (业务系统) for the demo customers, through the Excel import as a
+    center without an API fills it: each 户号 an account with six monthly bills, every third
+    in arrears (the newest one or two bills unpaid, the first customer among them); a few
+    callers with shipments (托运单号 YD…) and their tracking; some customers tagged 重点客户
+    or 投诉敏感."""
+    workbook = Workbook()
+    accounts = workbook.active
+    accounts.title = "账户"
+    accounts.append(["户号", "户名", "地址", "电话", "余额", "欠费"])
+    bills = workbook.create_sheet("账单")
+    bills.append(["户号", "账期", "用量", "金额", "已缴"])
+    today = timezone.localdate()
+    periods = []
+    year, month = today.year, today.month
+    for _ in range(6):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        periods.append(f"{year:04d}-{month:02d}")
+    for index, customer in enumerate(customers):
+        unpaid = rng.randint(1, 2) if index % 3 == 0 else 0
+        arrears = Decimal(0)
+        for age, period in enumerate(periods):
+            usage = Decimal(rng.randint(6, 32))
+            amount = usage * WATER_PRICE
+            paid = age >= unpaid
+            arrears += 0 if paid else amount
+            bills.append([customer.account_no, period, usage, amount, "是" if paid else "否"])
+        phone = customer.phones.order_by("-is_primary", "id").first()
+        accounts.append(
+            [
+                customer.account_no,
+                customer.name,
+                customer.address,
+                phone.number if phone else "",
+                0 if unpaid else Decimal(rng.randint(0, 200)),
+                arrears,
+            ]
+        )
+    shipments = workbook.create_sheet("运单")
+    shipments.append(["托运单号", "状态", "电话", "发货地", "目的地"])
+    events = workbook.create_sheet("轨迹")
+    events.append(["托运单号", "时间", "地点", "说明"])
+    route = [("深圳", "已揽收"), ("深圳", "已发往杭州转运中心"), ("杭州", "到达杭州转运中心")]
+    for index, customer in enumerate(customers[1:21:2]):
+        waybill = f"YD{today:%Y%m%d}{index + 1:04d}"
+        phone = customer.phones.order_by("-is_primary", "id").first()
+        done = index % 4 == 0
+        steps = route + [("杭州", "派送中"), ("杭州", "已签收")] if done else route
+        shipments.append(
+            [waybill, "已签收" if done else "运输中", phone.number if phone else "", "深圳", "杭州"]
+        )
+        start = timezone.localtime() - dt.timedelta(days=3, hours=rng.randint(0, 12))
+        for step, (place, text) in enumerate(steps):
+            at = start + dt.timedelta(hours=9 * step)
+            events.append([waybill, at.strftime("%Y-%m-%d %H:%M"), place, text])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    supervisor = get_user_model().objects.get(username="supervisor")
+    import_business(buffer.getvalue(), actor=supervisor)
+    for index, customer in enumerate(customers[:60:10]):
+        customer.tags.add(*get_or_create_tags(["重点客户" if index % 2 else "投诉敏感"]))
 
 
 def answer_on(port: int) -> None:

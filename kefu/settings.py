@@ -28,7 +28,7 @@ edited in the admin, not settings.
 | KEFU_SMS_BACKEND | log | log: each SMS goes to the log and to <data dir>/sms.log, nothing is sent; http: a generic HTTP gateway |
 | KEFU_SMS_HTTP_URL | (required with http) | the gateway's URL; Kefu POSTs JSON to it (4xx = refused for good, 5xx/timeout = tried again) |
 | KEFU_SMS_HTTP_TEMPLATE | {"phone": "{phone}", "text": "{text}"} | the JSON body; {phone} {text} {signature} are replaced inside its strings |
-| KEFU_SMS_SIGNATURE | (unset) | the sender's signature, e.g. 【某某水务】, put before each SMS text |
+| KEFU_SMS_SIGNATURE | (unset) | the SMS signature (【某某水务】) while the admin's 中心信息 sets none |
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
 """
@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "kefu.core",
     "kefu.accounts",
     "kefu.customers",
+    "kefu.business",
     "kefu.tickets",
     "kefu.notify",
     "kefu.triage",
@@ -168,6 +169,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kefu.core.context_processors.center",
                 "kefu.accounts.context_processors.staff",
                 "kefu.notify.context_processors.bell",
                 "kefu.reports.context_processors.reports",

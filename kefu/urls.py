@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from kefu.api import api
+from kefu.business import views as business_views
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
 from kefu.dashboard import views as dashboard_views
@@ -51,6 +52,13 @@ urlpatterns = [
     path("customers/import", customer_views.customer_import, name="customer-import"),
     path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
     path("customers/<int:customer_id>/edit", customer_views.customer_edit, name="customer-edit"),
+    path(
+        "customers/<int:customer_id>/overview",
+        ticket_views.customer_overview_partial,
+        name="customer-overview",
+    ),
+    path("business/panel", business_views.panel_partial, name="business-panel"),
+    path("business/import", business_views.import_page, name="business-import"),
     path("calls/", call_views.call_log, name="calls"),
     path("notifications/", notify_views.inbox, name="notifications"),
     path("notifications/read-all", notify_views.mark_all_read, name="notifications-read-all"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts import org
 from kefu.accounts.models import Branch, Department, Role, ServiceArea, StaffProfile
@@ -32,6 +33,7 @@ from kefu.complaints.models import (
 from kefu.core import refcache
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit
+from kefu.core.said import said
 from kefu.notify.services import emit_webhook, notify_users
 from kefu.sla import services as sla
 from kefu.sla.models import ComplaintClass, Severity
@@ -239,8 +241,11 @@ def set_reasons(complaint: Complaint, reasons: set[str], *, actor, at: dt.dateti
             actor=actor,
             kind=TicketEvent.Kind.COMPLAINT,
             action="severity",
-            note=_("严重程度:%(severity)s(%(reasons)s)")
-            % {"severity": Severity(severity).label, "reasons": labels},
+            note=said(
+                gettext_noop("严重程度:%(severity)s(%(reasons)s)"),
+                severity=Severity(severity).label,
+                reasons=labels,
+            ),
             data={"severity": severity, "reasons": ordered},
         )
         publish_on_commit(
@@ -266,7 +271,7 @@ def became_major(complaint: Complaint, *, actor) -> None:
         actor=actor,
         kind=TicketEvent.Kind.COMPLAINT,
         action="plan_to_gm",
-        note=_("已定为重大投诉,处理方案须经总经理审批"),
+        note=said(gettext_noop("已定为重大投诉,处理方案须经总经理审批")),
         data={"version": plan.version},
     )
     gms = [u for u in managers(complaint.ticket) if u.staff.role == Role.GENERAL_MANAGER]
@@ -415,7 +420,9 @@ def find_collective(complaint: Complaint, settings: Settings, *, actor) -> Colle
             actor=actor,
             kind=TicketEvent.Kind.COMPLAINT,
             action="collective",
-            note=_("列入集体投诉 #%(id)s:%(title)s") % {"id": group.id, "title": group.title},
+            note=said(
+                gettext_noop("列入集体投诉 #%(id)s:%(title)s"), id=group.id, title=group.title
+            ),
             data={"group": group.id},
         )
         if member is not complaint:  # the new one's reasons are set by its intake

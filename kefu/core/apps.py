@@ -7,9 +7,17 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.core import refcache
-        from kefu.core.models import CalendarDay, CalendarYear, ForbiddenPhrase, WordingSettings
+        from kefu.core.models import (
+            CalendarDay,
+            CalendarYear,
+            CenterProfile,
+            ForbiddenPhrase,
+            WordingSettings,
+        )
 
         # Every deadline reads the working calendar (kept per process: kefu.core.refcache).
         refcache.watch(CalendarDay, CalendarYear)
         # Every text to a customer is checked for forbidden phrases (kefu.core.wording).
         refcache.watch(ForbiddenPhrase, WordingSettings)
+        # Every SMS starts with the center's signature; the scripts say its name and hotline.
+        refcache.watch(CenterProfile)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -167,3 +170,59 @@ class PhraseUse(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("禁语使用记录")
+        verbose_name_plural = _("禁语使用记录")
+
+
+# A signature as carriers accept it: 【 2–12 Chinese characters, letters or digits 】.
+SMS_SIGNATURE_INNER = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+SMS_SIGNATURE_MIN, SMS_SIGNATURE_MAX = 2, 12
+
+
+def sms_signature_error(value: str) -> str:
+    """What is wrong with the SMS signature ``value`` (localized), or "" when it is fine or
+    empty (empty: the deployment's KEFU_SMS_SIGNATURE is used)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) < 2 or not (value.startswith("【") and value.endswith("】")):
+        return str(_("短信签名须以【开头、以】结尾,如【清源水务】"))
+    inner = value[1:-1]
+    if not SMS_SIGNATURE_MIN <= len(inner) <= SMS_SIGNATURE_MAX:
+        return str(
+            _("短信签名括号内须为 %(min)s–%(max)s 个字")
+            % {"min": SMS_SIGNATURE_MIN, "max": SMS_SIGNATURE_MAX}
+        )
+    if not SMS_SIGNATURE_INNER.fullmatch(inner):
+        return str(_("短信签名括号内只能有汉字、字母和数字"))
+    return ""
+
+
+def validate_sms_signature(value: str) -> None:
+    """The admin form's check of a signature (the rule: ``sms_signature_error``)."""
+    error = sms_signature_error(value)
+    if error:
+        raise ValidationError(error)
+
+
+class CenterProfile(models.Model):
+    """Who the center is (one row, 中心信息): its name and hotline, which the standard scripts
+    say, and the SMS signature every SMS to a customer or to the staff starts with
+    (【清源水务】). Read through kefu.core.center, kept per process."""
+
+    name = models.CharField(_("中心名称"), max_length=60, default="本公司")
+    hotline = models.CharField(_("客服热线"), max_length=30, blank=True)
+    sms_signature = models.CharField(
+        _("短信签名"),
+        max_length=20,
+        blank=True,
+        validators=[validate_sms_signature],
+        help_text=_("每条短信开头的签名,如【清源水务】;不填则用部署时设定的 KEFU_SMS_SIGNATURE"),
+    )
+
+    class Meta:
+        verbose_name = _("中心信息")
+        verbose_name_plural = _("中心信息")
+
+    def __str__(self) -> str:
+        return self.name

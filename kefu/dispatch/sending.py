@@ -35,12 +35,14 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.accounts.services import display_name
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
+from kefu.core.said import said
 from kefu.core.services import clean_text, record_audit
 from kefu.dispatch import access, tasks
 from kefu.dispatch.message import message_for
@@ -186,8 +188,11 @@ def _void_earlier(order: WorkOrder, *, actor, at: dt.datetime) -> None:
         kind=TrackingRecord.Kind.MESSAGE,
         action="void",
         at=at,
-        note=_("改派:作废未发出的派工短信 %(messages)d 条,关闭电话通知任务 %(calls)d 个")
-        % {"messages": len(ids), "calls": closed},
+        note=said(
+            gettext_noop("改派:作废未发出的派工短信 %(messages)d 条,关闭电话通知任务 %(calls)d 个"),
+            messages=len(ids),
+            calls=closed,
+        ),
         data={"messages": ids, "call_tasks_closed": closed},
     )
 
@@ -307,8 +312,12 @@ def _fail(message: DispatchMessage, *, reason: str, at: dt.datetime) -> None:
         kind=TrackingRecord.Kind.MESSAGE,
         action="failed",
         at=at,
-        note=_("派工短信未能发给 %(who)s(%(phone)s):%(reason)s。已生成电话通知任务")
-        % {"who": who, "phone": task.phone or "-", "reason": reason},
+        note=said(
+            gettext_noop("派工短信未能发给 %(who)s(%(phone)s):%(reason)s。已生成电话通知任务"),
+            who=who,
+            phone=task.phone or "-",
+            reason=reason,
+        ),
         data={"message": message.pk, "role": message.role, "call_task": task.pk},
     )
     if task.owner_id is not None:
@@ -435,8 +444,11 @@ def resend_message(message_id: int, *, actor) -> DispatchMessage:
         actor=actor,
         kind=TrackingRecord.Kind.MESSAGE,
         action="resend",
-        note=_("手动补发派工短信给 %(who)s(%(phone)s)")
-        % {"who": display_name(message.recipient), "phone": phone},
+        note=said(
+            gettext_noop("手动补发派工短信给 %(who)s(%(phone)s)"),
+            who=display_name(message.recipient),
+            phone=phone,
+        ),
         data={"message": message.pk, "previous_phone": previous},
     )
     _send_after_commit(message.pk)

@@ -25,11 +25,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
+from kefu.core.said import Said, said
 from kefu.core.services import next_serial
 from kefu.dispatch import cleaning, deadlines, followup, sending
 from kefu.dispatch import photos as photos_module
@@ -61,7 +63,7 @@ NOTE_REQUIRED = {"return", "reject", "cancel"}
 # ---------------------------------------------------------------------------------- recording
 
 
-def _tell_ticket(order: WorkOrder, *, actor, note: str, data: dict) -> None:
+def _tell_ticket(order: WorkOrder, *, actor, note: str | Said, data: dict) -> None:
     """A line on the ticket's timeline for what happened to one of its work orders."""
     ticket = order.ticket
     if ticket is None:
@@ -159,8 +161,11 @@ def create_order(
         _tell_ticket(
             order,
             actor=actor,
-            note=_("新建派工单 %(serial)s(%(dept)s)")
-            % {"serial": order.serial, "dept": order.department.name},
+            note=said(
+                gettext_noop("新建派工单 %(serial)s(%(dept)s)"),
+                serial=order.serial,
+                dept=order.department.name,
+            ),
             data={"action": "create"},
         )
         _ticket_follows(source_ticket, order, actor)
@@ -180,7 +185,7 @@ def _ticket_follows(ticket, order: WorkOrder, actor) -> None:
             ticket,
             actor=actor,
             action="dispatch",
-            note=_("随派工单 %s 派往部门") % order.serial,
+            note=said(gettext_noop("随派工单 %(serial)s 派往部门"), serial=order.serial),
             department=order.department.code,
         )
 
@@ -459,9 +464,12 @@ def _transition(order: WorkOrder, *, actor, action: str, note: str) -> WorkOrder
         _tell_ticket(
             order,
             actor=actor,
-            note=_("派工单 %(serial)s:%(status)s")
-            % {"serial": order.serial, "status": order.get_status_display()}
-            + (f"({note})" if note else ""),
+            note=said(
+                gettext_noop("派工单 %(serial)s:%(status)s"),
+                serial=order.serial,
+                status=Status(order.status).label,
+                tail=f"({note})" if note else "",
+            ),
             data={"action": action},
         )
     _announce(order, "workorder.changed", action=action)
@@ -542,8 +550,11 @@ def complete_order(
     _tell_ticket(
         order,
         actor=actor,
-        note=_("派工单 %(serial)s 已完工:%(result)s")
-        % {"serial": order.serial, "result": order.result[:100]},
+        note=said(
+            gettext_noop("派工单 %(serial)s 已完工:%(result)s"),
+            serial=order.serial,
+            result=order.result[:100],
+        ),
         data={"action": "complete"},
     )
     _announce(order, "workorder.changed", action="complete")

@@ -20,11 +20,13 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import Role
 from kefu.complaints import services as complaints
 from kefu.core.calendar import WorkingCalendar
 from kefu.core.errors import Code, ServiceError
+from kefu.core.said import Said, said
 from kefu.core.services import clean_text
 from kefu.followups import tasks
 from kefu.followups.access import access_task, can_call_back
@@ -69,7 +71,7 @@ def _text(value: str, field: str, limit: int, *, required: bool = False, message
     return clean_text(value, field, limit=limit, required=required, message=message)
 
 
-def _log(ticket: Ticket, *, actor, action: str, note: str, **data) -> None:
+def _log(ticket: Ticket, *, actor, action: str, note: str | Said, **data) -> None:
     # A callback line on the ticket's timeline (kind "note": the timeline's kinds belong to
     # kefu.tickets; ``action`` tells callback lines apart).
     record_event(
@@ -289,7 +291,7 @@ def _invite_survey(ticket: Ticket, *, rule, task, actor, at: dt.datetime) -> Sur
         ticket,
         actor=actor,
         action="survey_invited",
-        note=_("满意度短信邀请,%s 前有效") % _when(survey.expires_at),
+        note=said(gettext_noop("满意度短信邀请,%(until)s 前有效"), until=_when(survey.expires_at)),
         survey=survey.id,
     )
     transaction.on_commit(lambda: _queue_invite(survey.id))
@@ -392,9 +394,13 @@ def create_callback(
         ticket,
         actor=actor,
         action="callback_planned",
-        note=_("%(purpose)s:%(method)s,%(due)s 前完成")
-        % {"purpose": Purpose(purpose).label, "method": Method(method).label, "due": _when(due_at)}
-        + (f"({note})" if note else ""),
+        note=said(
+            gettext_noop("%(purpose)s:%(method)s,%(due)s 前完成"),
+            purpose=Purpose(purpose).label,
+            method=Method(method).label,
+            due=_when(due_at),
+            tail=f"({note})" if note else "",
+        ),
         task=task.id,
     )
     return task
@@ -594,7 +600,11 @@ def answer_survey(token: str, *, score, comment: str = "") -> Survey:
         actor=None,
         kind=TicketEvent.Kind.NOTE,
         action="survey_answered",
-        note=_("客户满意度评价:%d 分") % score + (f"\n{comment}" if comment else ""),
+        note=said(
+            gettext_noop("客户满意度评价:%(score)d 分"),
+            score=score,
+            tail=f"\n{comment}" if comment else "",
+        ),
         data={"survey": survey.id, "score": score},
     )
     if score <= LOW_SCORE:
@@ -626,8 +636,11 @@ def _follow_low_score(survey: Survey, now: dt.datetime) -> None:
         ticket,
         actor=None,
         action="callback_planned",
-        note=_("满意度评价 %(score)d 分,%(due)s 前回访")
-        % {"score": survey.score, "due": _when(task.due_at)},
+        note=said(
+            gettext_noop("满意度评价 %(score)d 分,%(due)s 前回访"),
+            score=survey.score,
+            due=_when(task.due_at),
+        ),
         task=task.id,
     )
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from kefu.accounts import org
 from kefu.accounts.models import Role, ServiceArea, StaffProfile
@@ -23,6 +23,7 @@ from kefu.accounts.scope import scope_of
 from kefu.accounts.services import display_name
 from kefu.core.actor import user_of
 from kefu.core.errors import Code, ServiceError
+from kefu.core.said import said
 from kefu.core.services import clean_text, get_or_create_tags, record_audit
 from kefu.core.uploads import checked_upload
 from kefu.core.wording import check_outbound
@@ -413,7 +414,11 @@ def ask_question(serial: str, *, actor, text: str, promised_at: dt.datetime | No
             ticket=ticket, text=text, asked_by=actor, asked_at=now, promised_at=promised_at
         )
         sla.start_promise(
-            ticket, code=question.deadline_code, name=_("答复客户疑问"), due=promised_at, at=now
+            ticket,
+            code=question.deadline_code,
+            name=gettext_noop("答复客户疑问"),
+            due=promised_at,
+            at=now,
         )
         when = f"{timezone.localtime(promised_at):%m-%d %H:%M}"
         record_event(
@@ -421,7 +426,7 @@ def ask_question(serial: str, *, actor, text: str, promised_at: dt.datetime | No
             actor=actor,
             kind=TicketEvent.Kind.NOTE,
             action="question",
-            note=_("待答疑问:%(q)s(承诺 %(at)s 前答复)") % {"q": text, "at": when},
+            note=said(gettext_noop("待答疑问:%(q)s(承诺 %(at)s 前答复)"), q=text, at=when),
             data={"question": question.pk},
         )
         notify_users(
@@ -469,7 +474,7 @@ def answer_question(question_id: int, *, actor, answer: str) -> Question:
             actor=actor,
             kind=TicketEvent.Kind.NOTE,
             action="answered",
-            note=_("疑问“%(q)s”已答复:%(a)s") % {"q": question.text[:100], "a": answer},
+            note=said(gettext_noop("疑问“%(q)s”已答复:%(a)s"), q=question.text[:100], a=answer),
             data={"question": question.pk},
         )
         notify_users(

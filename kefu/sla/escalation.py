@@ -18,8 +18,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import Role
+from kefu.core.said import said, written
 from kefu.notify.services import Alert, emit_webhooks, notify_many
 from kefu.sla.models import Deadline
 from kefu.tickets.models import TicketEvent
@@ -165,19 +167,23 @@ def _climb(rows: list[Deadline], now: dt.datetime) -> int:
         if not people:
             continue
         label = str(LEVELS[target])
+        note, data = written(
+            said(
+                gettext_noop("%(name)s 超时未完成,已升级至%(level)s:%(people)s"),
+                labels={"name": row.name},
+                level=LEVELS[target],
+                people="、".join(p.first_name or p.username for p in people),
+            ),
+            {"target": row.code, "level": target},
+        )
         events.append(
             TicketEvent(
                 ticket=row.ticket,
                 at=now,
                 kind=TicketEvent.Kind.SLA,
                 action="escalation",
-                note=_("%(name)s 超时未完成,已升级至%(level)s:%(people)s")
-                % {
-                    "name": row.name,
-                    "level": label,
-                    "people": "、".join(p.first_name or p.username for p in people),
-                },
-                data={"target": row.code, "level": target},
+                note=note,
+                data=data,
             )
         )
         key = _key(row, f"escalation:{target}")

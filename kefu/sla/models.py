@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from kefu.tickets.models import Channel, Priority, TicketType
 
@@ -165,3 +166,18 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+# The names of the time limits Kefu ships (migrations 0002 and 0008, kefu.knowledge's promised
+# answer), here for the translation catalog: a page shows a time limit's name in the reader's
+# language when it is one of these, a center's own name as written (the ``shipped`` filter).
+SHIPPED_NAMES = (
+    gettext_noop("转至责任部门"),
+    gettext_noop("部门响应"),
+    gettext_noop("到场处置"),
+    gettext_noop("处理结果"),
+    gettext_noop("答复客户"),
+    gettext_noop("回访"),
+    gettext_noop("抽样回访"),
+    gettext_noop("答复客户疑问"),
+)

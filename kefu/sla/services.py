@@ -10,11 +10,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.core import refcache
 from kefu.core.calendar import BusinessHours, WorkingCalendar
 from kefu.core.errors import Code, ServiceError
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
+from kefu.core.said import said
 from kefu.sla import escalation
 from kefu.sla.models import ComplaintClass, Deadline, Policy, Severity, Target
 from kefu.tickets.models import Channel, Priority, Ticket, TicketEvent, TicketType
@@ -387,19 +389,19 @@ def _restart_rework(ticket, rows: list[Deadline], at: dt.datetime) -> None:
     if target is None:
         return
     due = _due(target, at, _calendar(row.policy))
-    previous = row.get_state_display()
+    previous = Deadline.State(row.state).label
     _restart(row, due, at + (due - at) * row.policy.warn_percent / 100, at)
     record_event(
         ticket,
         actor=None,
         kind=TicketEvent.Kind.SLA,
         action="restarted",
-        note=_("重新处理:%(name)s 重新计时(上次:%(previous)s),期限 %(due)s")
-        % {
-            "name": row.name,
-            "previous": previous,
-            "due": timezone.localtime(due).strftime("%m-%d %H:%M"),
-        },
+        note=said(
+            gettext_noop("重新处理:%(name)s 重新计时(上次:%(previous)s),期限 %(due)s"),
+            labels={"name": row.name},
+            previous=previous,
+            due=timezone.localtime(due).strftime("%m-%d %H:%M"),
+        ),
         data={"target": row.code},
     )
 
@@ -421,7 +423,10 @@ def _pause(ticket, rows: list[Deadline], at: dt.datetime) -> None:
             actor=None,
             kind=TicketEvent.Kind.SLA,
             action="paused",
-            note=_("等待客户确认,%s 暂停计时") % "、".join(row.name for row in paused),
+            note=said(
+                gettext_noop("等待客户确认,%(names)s 暂停计时"),
+                names="、".join(row.name for row in paused),
+            ),
             data={"targets": [row.code for row in paused]},
         )
 

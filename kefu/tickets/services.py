@@ -23,6 +23,7 @@ from kefu.core.db import rows
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
+from kefu.core.said import Said
 from kefu.core.services import get_or_create_tags, next_serial
 from kefu.core.uploads import checked_upload
 from kefu.customers.access import visible_customers
@@ -279,7 +280,7 @@ def apply_transition(
     *,
     actor: Actor,
     action: str,
-    note: str,
+    note: str | Said,
     department: str = "",
     assignee: str = "",
 ) -> TicketEvent:
@@ -303,7 +304,7 @@ def _change(
     *,
     actor: Actor,
     action: str,
-    note: str,
+    note: str | Said,
     department: str = "",
     assignee: str = "",
 ) -> TicketEvent:
@@ -318,10 +319,11 @@ def _change(
         raise ServiceError(Code.INVALID_TRANSITION, _("当前状态不允许此操作"), field="action")
     if ticket.pk:  # at intake nothing of the domains exists yet to refuse a step
         hooks.check_action(ticket, action)
-    note = (note or "").strip()
+    if not isinstance(note, Said):  # system words (kefu.core.said) are the code's own
+        note = (note or "").strip()
     if action in NOTE_REQUIRED and not note:
         raise ServiceError(Code.INVALID, _("请填写原因"), field="note")
-    if len(note) > MAX_CONTENT:
+    if len(str(note)) > MAX_CONTENT:
         raise ServiceError(Code.INVALID, _("备注过长"), field="note")
     data: dict[str, Any] = {}
     previous = ticket.status

@@ -11,13 +11,16 @@ from typing import Any
 from django.utils import timezone
 
 from kefu.core.actor import Actor
+from kefu.core.said import Said, written
 from kefu.tickets.models import Ticket, TicketEvent
 
 
 def new_event(
-    ticket: Ticket, *, actor: Actor | None, kind: str, note: str = "", **fields: Any
+    ticket: Ticket, *, actor: Actor | None, kind: str, note: str | Said = "", **fields: Any
 ) -> TicketEvent:
-    """A timeline row for ``ticket``, not yet saved (``actor`` None or anonymous: the system)."""
+    """A timeline row for ``ticket``, not yet saved (``actor`` None or anonymous: the system).
+    System words (``Said``) are kept so that each reader sees them in their language."""
+    note, fields["data"] = written(note, fields.get("data") or {})
     return TicketEvent(
         ticket=ticket,
         at=timezone.now(),
@@ -29,7 +32,7 @@ def new_event(
 
 
 def record_event(
-    ticket: Ticket, *, actor: Actor | None, kind: str, note: str = "", **fields: Any
+    ticket: Ticket, *, actor: Actor | None, kind: str, note: str | Said = "", **fields: Any
 ) -> TicketEvent:
     """Write a timeline row for ``ticket`` now."""
     event = new_event(ticket, actor=actor, kind=kind, note=note, **fields)

@@ -2,6 +2,8 @@
 each step of their process, and one collective complaint."""
 
 from kefu.complaints.models import CollectiveGroup, Complaint, Plan
+from kefu.core.center import Center, center
+from kefu.customers.models import Customer
 from kefu.demo import seed_demo
 from kefu.tickets.models import Status, Ticket
 
@@ -18,7 +20,14 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
     assert group.members.count() == 5
     from kefu.notices.models import Notice
 
-    assert Notice.objects.get().state == "published"
+    notice = Notice.objects.get()
+    assert notice.state == "published"
+    # Texted only on its streets, under the demo center's own signature.
+    assert center() == Center("清源水务", "96116", "【清源水务】")
+    campaign = notice.campaigns.get()
+    in_area = Customer.objects.filter(area__code="hq-yhy", is_active=True)
+    on_streets = in_area.filter(address__regex="解放路|人民路").count()
+    assert 0 < campaign.total == on_streets < in_area.count()
     from kefu.dispatch.models import Status as OrderStatus
     from kefu.dispatch.models import WorkOrder
 

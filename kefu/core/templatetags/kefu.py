@@ -8,11 +8,12 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from kefu.core.calendar import years_without_schedule as missing
 from kefu.core.masking import Masker
+from kefu.core.said import note_text as said_note_text
 
 register = template.Library()
 
@@ -100,3 +101,16 @@ def sort_link(context: dict[str, Any], key: str, label: str) -> str:
     return format_html(
         '<a href="?{}" class="sort" data-sort="{}">{}{}</a>', urlencode(params), key, label, arrow
     )
+
+
+@register.filter
+def note_text(record: Any) -> str:
+    """A timeline or tracking line's note in the reader's language (kefu.core.said)."""
+    return said_note_text(record.note, record.data)
+
+
+@register.filter
+def shipped(value: str) -> str:
+    """A name the product ships in Chinese (a default time limit, say) in the reader's
+    language; a name the center wrote itself shows as written."""
+    return gettext(value) if value else value
