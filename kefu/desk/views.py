@@ -27,7 +27,7 @@ from kefu.desk import selectors as desk_selectors
 from kefu.desk import services as desk_services
 from kefu.desk.forms import ActionForm, IntakeForm, QueueForm
 from kefu.dispatch.models import Kind as OrderKind
-from kefu.notices.selectors import active_notices_for_areas
+from kefu.notices.selectors import active_notices_for
 from kefu.notices.services import answers_call
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets import hooks, selectors, services
@@ -96,7 +96,7 @@ def lookup_partial(request):
     """The caller's profile and last tickets (screen pop), as an htmx fragment."""
     raw = request.GET.get("phone", "")[:40]
     profile = selectors.caller_profile(request.user, raw)
-    notices = active_notices_for_areas(c.area_id for c in profile.customers)
+    notices = active_notices_for(profile.customers)
     first = profile.customers[0] if profile.customers else None
     overview = (
         desk_selectors.customer_overview(request.user, first, number=profile.number)
@@ -135,7 +135,7 @@ def customer_overview_partial(request, customer_id: int):
         {
             "customer": customer,
             "overview": desk_selectors.customer_overview(request.user, customer),
-            "notices": active_notices_for_areas([customer.area_id]),
+            "notices": active_notices_for([customer]),
             "business": business.can_lookup(request.user),
         },
     )

@@ -11,6 +11,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.paging import PER_PAGE, Page, paginate
 from kefu.notices.access import access_notice, can_read
 from kefu.notices.models import Notice, NoticeUpdate
+from kefu.notices.streets import address_has, street_words
 
 State = Notice.State
 
@@ -66,13 +67,16 @@ def _active_in(area_id: int) -> QuerySet[Notice]:
     )
 
 
-def active_notices_for_areas(area_ids) -> list[Notice]:
-    """The published notices affecting any of ``area_ids`` (a caller with several customer
-    records), each once, soonest start first."""
-    ids = [pk for pk in set(area_ids) if pk is not None]
+def active_notices_for(customers) -> list[Notice]:
+    """The published notices affecting any of ``customers`` (a caller with several customer
+    records), each once, soonest start first: a notice of the customer's area, narrowed by
+    its streets as its SMS recipients are (kefu.notices.streets) — a 朝阳路 caller is not told
+    of a 滨河路 outage in the same area."""
+    customers = [c for c in customers if c.area_id is not None]
+    ids = {c.area_id for c in customers}
     if not ids:
         return []
-    return list(
+    notices = (
         Notice.objects.filter(
             state=State.PUBLISHED,
             pk__in=Notice.areas.through.objects.filter(servicearea_id__in=ids).values("notice_id"),
@@ -80,6 +84,15 @@ def active_notices_for_areas(area_ids) -> list[Notice]:
         .prefetch_related("areas")
         .order_by("starts_at", "id")
     )
+    found = []
+    for notice in notices:
+        words = street_words(notice.streets)
+        areas = {area.pk for area in notice.areas.all()}
+        if any(
+            c.area_id in areas and (not words or address_has(c.address, words)) for c in customers
+        ):
+            found.append(notice)
+    return found
 
 
 def affected_notices(

@@ -64,3 +64,10 @@ def address_matches(words: list[str]) -> Q:
         for form in dict.fromkeys((word, _full_width(word))):
             condition |= Q(address__icontains=form)
     return condition
+
+
+def address_has(address: str, words: list[str]) -> bool:
+    """Whether ``address`` holds one of ``words`` as ``address_matches`` reads it (for one
+    customer already in hand, such as the caller on the workbench)."""
+    text = _half_width(address or "").casefold()
+    return any(word.casefold() in text for word in words)

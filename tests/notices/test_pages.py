@@ -41,6 +41,25 @@ def test_banner_shows_the_active_notice_for_a_caller_of_the_affected_area(lead, 
     assert "南山降压" not in html
 
 
+def test_the_banner_is_narrowed_by_the_notices_streets_as_its_sms_is(lead, agent, web_as):
+    """A notice for 滨河路 and ab栋 is shown to its callers there (an address written half- or
+    full-width), not to a caller on 朝阳路 of the same area; one without streets to all."""
+    make_customer(lead, name="王先生", phones=("13812345678",), area="yhy", address="滨河路8号")
+    make_customer(lead, name="李女士", phones=("13812340000",), area="yhy", address="朝阳路1号")
+    make_customer(lead, name="周先生", phones=("13812341111",), area="yhy", address="ＡＢ栋3单元")
+    street = make_notice(lead, publish=True, title="滨河路抢修", streets="滨河路、ab栋")
+    whole = make_notice(lead, publish=True, title="全片区降压", streets="")
+    client = web_as(agent)
+
+    def shown(phone: str) -> set[int]:
+        html = client.get("/workbench/lookup", {"phone": phone}).content.decode()
+        return {n.pk for n in (street, whole) if f'data-notice-id="{n.pk}"' in html}
+
+    assert shown("13812345678") == {street.pk, whole.pk}
+    assert shown("13812340000") == {whole.pk}  # 朝阳路: not on the notice's streets
+    assert shown("13812341111") == {street.pk, whole.pk}  # ＡＢ栋 is ab栋 half-width
+
+
 def test_no_banner_for_a_caller_of_another_area(lead, agent, web_as):
     make_customer(lead, name="赵女士", phones=("13912345678",), area="nsh")
     make_notice(lead, publish=True)
