@@ -106,6 +106,17 @@ class DurationField(forms.MultiValueField):
         if isinstance(self.widget, DurationWidget):
             self.widget.workday = workday
 
+    def clean(self, value: Any) -> Any:
+        # The unit select always sends a unit: an optional duration left without a number is
+        # empty, not half filled in.
+        if (
+            not self.required
+            and isinstance(value, list | tuple)
+            and list(value[:1]) in ([None], [""])
+        ):
+            return None
+        return super().clean(value)
+
     def compress(self, data_list: Any) -> int | None:
         if not data_list:
             return None

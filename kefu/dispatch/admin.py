@@ -12,7 +12,9 @@ from django.urls import path, reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core import durations
 from kefu.core.admin import ReadOnlyAdmin
+from kefu.core.durations import DAY, HOUR, MINUTE, WORKDAY, DurationField
 from kefu.core.errors import ServiceError
 from kefu.core.masking import can_view_pii, mask_address, mask_phone
 from kefu.core.widgets import TemplateEditor
@@ -42,9 +44,24 @@ class CrewAdmin(admin.ModelAdmin):
         return False  # orders keep pointing at their crew; switch it off instead
 
 
+class DispatchDeskForm(forms.ModelForm):
+    check_after_minutes = DurationField(
+        label=_("派工后检查"), units=(MINUTE, HOUR), min_minutes=1, initial=60
+    )
+
+    class Meta:
+        model = DispatchDesk
+        fields = ["branch", "dispatcher", "manager", "check_after_minutes", "chase_times"]
+
+
 @admin.register(DispatchDesk)
 class DispatchDeskAdmin(admin.ModelAdmin):
-    list_display = ["branch", "dispatcher", "manager", "check_after_minutes", "chase_times"]
+    form = DispatchDeskForm
+    list_display = ["branch", "dispatcher", "manager", "check_after", "chase_times"]
+
+    @admin.display(description=_("派工后检查"), ordering="check_after_minutes")
+    def check_after(self, desk: DispatchDesk) -> str:
+        return durations.describe(desk.check_after_minutes, (MINUTE, HOUR))
 
 
 class TemplateForm(forms.ModelForm):
@@ -157,11 +174,106 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         return f"{len(rendered.signature) + rendered.length} / {message.SMS_LIMIT}"
 
 
+# The units a rule's duration may be given in, by its method: business time counts minutes,
+# hours and working days (the rule's own opening to closing), clock time minutes to days.
+METHOD_UNITS: dict[str, tuple[str, ...]] = {
+    DeadlineRule.Method.BUSINESS: (MINUTE, HOUR, WORKDAY),
+    DeadlineRule.Method.VERIFY: (MINUTE, HOUR, WORKDAY),
+    DeadlineRule.Method.CALENDAR: (MINUTE, HOUR, DAY),
+}
+
+
+def rule_workday(rule: DeadlineRule) -> int:
+    if rule.opening is None or rule.closing is None:
+        return durations.workday_minutes()
+    return durations.workday_minutes(rule.opening, rule.closing)
+
+
+class DeadlineRuleForm(forms.ModelForm):
+    """The rule's duration in 分钟/小时/工作日/天, stored as minutes as before; not used by
+    the 截单时间 method."""
+
+    minutes = DurationField(
+        label=_("时长"),
+        units=(MINUTE, HOUR, WORKDAY, DAY),
+        required=False,
+        help_text=_("工作日按本规则的上下班时间计算(如 8:30–17:30 为 9 小时);截单时间规则不用"),
+    )
+
+    class Meta:
+        model = DeadlineRule
+        fields = [
+            "name",
+            "kind",
+            "source",
+            "method",
+            "minutes",
+            "opening",
+            "closing",
+            "cutoff_early",
+            "due_early",
+            "cutoff_late",
+            "due_morning",
+            "order",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["minutes"]
+        assert isinstance(field, DurationField)
+        workday = rule_workday(self.instance)
+        field.set_workday(workday)
+        if self.instance.pk and self.instance.minutes:
+            units = METHOD_UNITS.get(self.instance.method, (MINUTE, HOUR))
+            self.initial["minutes"] = list(
+                durations.split_minutes(self.instance.minutes, units, workday)
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        minutes, method = cleaned.get("minutes"), cleaned.get("method")
+        if minutes is None:
+            cleaned["minutes"] = 0
+            return cleaned
+        field = self.fields["minutes"]
+        assert isinstance(field, DurationField)
+        unit = self.data.get(self.add_prefix("minutes_1"))
+        allowed = METHOD_UNITS.get(method, (MINUTE, HOUR, WORKDAY, DAY))
+        if minutes and unit not in allowed:
+            self.add_error(
+                "minutes",
+                gettext("「%(method)s」的时长单位只能是:%(units)s")
+                % {
+                    "method": DeadlineRule.Method(method).label,
+                    "units": "、".join(str(durations.UNIT_LABELS[u]) for u in allowed),
+                },
+            )
+            return cleaned
+        if unit == WORKDAY:  # a working day of the hours being saved
+            opening, closing = cleaned.get("opening"), cleaned.get("closing")
+            workday = (
+                durations.workday_minutes(opening, closing)
+                if opening and closing and opening < closing
+                else field.workday
+            )
+            cleaned["minutes"] = minutes // field.workday * workday
+        return cleaned
+
+
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "source", "method", "minutes", "order", "is_active"]
+    form = DeadlineRuleForm
+    list_display = ["name", "kind", "source", "method", "duration", "order", "is_active"]
     list_filter = ["method", "is_active"]
     list_editable = ["order", "is_active"]
+
+    @admin.display(description=_("时长"), ordering="minutes")
+    def duration(self, rule: DeadlineRule) -> str:
+        if rule.method == DeadlineRule.Method.CUTOFF:
+            return "—"
+        units = METHOD_UNITS.get(rule.method, (MINUTE, HOUR))
+        return durations.describe(rule.minutes, units, rule_workday(rule))
 
 
 class TrackingInline(admin.TabularInline):

@@ -265,7 +265,7 @@ class DeadlineRule(models.Model):
                 if not self.cutoff_early < self.due_early:
                     errors["due_early"] = _("上午截单的完成时间应晚于上午截单")
         elif self.method and not self.minutes:
-            errors["minutes"] = _("请填写时长(分钟),应大于 0")
+            errors["minutes"] = _("请填写时长,应大于 0")
         if errors:
             raise ValidationError(errors)
 

@@ -192,7 +192,7 @@ def test_a_duration_rule_without_minutes_is_refused(db, method):
     with pytest.raises(ValidationError) as caught:
         DeadlineRule(name="无时长", method=method, minutes=0).full_clean()
 
-    assert messages(caught.value) == {"minutes": ["请填写时长(分钟),应大于 0"]}
+    assert messages(caught.value) == {"minutes": ["请填写时长,应大于 0"]}
 
 
 def test_the_default_rules_are_consistent(db):
