@@ -37,6 +37,8 @@ class CallRecord(models.Model):
     started_at = models.DateTimeField(_("开始"), db_index=True)
     answered_at = models.DateTimeField(_("接听"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束"), null=True, blank=True)
+    # Where the PBX keeps the call's recording (``recordingUrl`` on hangup), when it does.
+    recording_url = models.URLField(_("录音"), max_length=500, blank=True)
     # The tickets taken on this call (usually one; a caller may report two matters).
     tickets = models.ManyToManyField(
         "tickets.Ticket", blank=True, related_name="calls", verbose_name=_("工单")

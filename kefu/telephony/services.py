@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -91,6 +93,7 @@ def _clean_event(params: dict) -> dict:
             raise ServiceError(Code.INVALID, _("不能包含空字符 (\\x00)"), field=key)
     if "\x00" in call_id:
         raise ServiceError(Code.INVALID, _("不能包含空字符 (\\x00)"), field="callId")
+    recording = _recording_url(params)
     if any("\x00" in str(u) for u in users):
         raise ServiceError(Code.INVALID, _("不能包含空字符 (\\x00)"), field="user")
     return {
@@ -103,7 +106,29 @@ def _clean_event(params: dict) -> dict:
         "queue": str(params.get("queue") or "")[:60],
         "cause": cause,
         "answering_number": str(params.get("answeringNumber") or "")[:60],
+        "recording_url": recording,
     }
+
+
+_RECORDING = URLValidator(schemes=["http", "https"])
+
+
+def _recording_url(params: dict) -> str:
+    """The recording's address a PBX may send on hangup (``recordingUrl``; an extension of
+    Zammad's generic CTI API that its scripts may leave out): http(s) only, so that the link
+    the pages show can only open a web address."""
+    value = str(params.get("recordingUrl") or "").strip()
+    if not value:
+        return ""
+    try:
+        if len(value) > 500 or "\x00" in value:
+            raise ValidationError("")
+        _RECORDING(value)
+    except ValidationError:
+        raise ServiceError(
+            Code.INVALID, _("录音地址须是 http(s) 网址,最长 500 个字符"), field="recordingUrl"
+        ) from None
+    return value
 
 
 @transaction.atomic
@@ -165,8 +190,13 @@ def handle_cti_event(params: dict) -> CallRecord:
                 record.state = CallRecord.State.ENDED
                 record.ended_at = now
                 record.cause = ev["cause"]
+                record.recording_url = ev["recording_url"] or record.recording_url
                 record.save()
                 _pop(record, [record.agent_id] if record.agent_id else [])
+            elif ev["recording_url"] and ev["recording_url"] != record.recording_url:
+                # The recording is often ready after the call: a later hangup brings it.
+                record.recording_url = ev["recording_url"]
+                record.save(update_fields=["recording_url"])
     return record
 
 

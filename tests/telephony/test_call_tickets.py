@@ -111,3 +111,46 @@ def test_the_api_links_the_call_named(agent, api_as):
     reply = api_as(agent).post("/tickets", FORM | {"call_id": "pbx-6"})
     assert reply.status_code == 201, reply.content
     assert list(record.tickets.values_list("serial", flat=True)) == [reply.json()["serial"]]
+
+
+def hangup(call_id: str, **extra):
+    body = {"event": "hangup", "from": CALLER, "to": "96116", "direction": "in", "callId": call_id}
+    return Client().post(
+        "/api/v1/cti/test-cti-token",
+        json.dumps(body | {"cause": "normalClearing"} | extra),
+        content_type="application/json",
+    )
+
+
+def test_the_recording_the_pbx_gives_is_linked_on_the_call_the_ticket_and_the_customer(
+    agent, web_as
+):
+    from tests.customers.factories import make_customer
+
+    customer = make_customer(agent, phones=(CALLER,))
+    record = call("pbx-7")
+    client = web_as(agent)
+    ticket = save(client, FORM | {"call_id": "pbx-7", "customer_id": customer.id})
+    assert hangup("pbx-7").status_code == 200  # ended, the recording not ready yet
+    url = "https://pbx.example.com/rec/pbx-7.wav?sig=a&b=1"
+    assert hangup("pbx-7", recordingUrl=url).status_code == 200  # brought by a later hangup
+    record.refresh_from_db()
+    assert (record.state, record.recording_url) == ("ended", url)
+    escaped = url.replace("&", "&amp;")
+    assert f'href="{escaped}"' in client.get("/calls/").content.decode()
+    assert f'href="{escaped}"' in client.get(f"/tickets/{ticket.serial}/").content.decode()
+    overview = client.get(f"/customers/{customer.id}/overview").content.decode()
+    assert f'href="{escaped}"' in overview
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "ftp://pbx/rec.wav", "not a url", "https://x/" + "a" * 500],
+)
+def test_a_recording_address_that_is_not_a_web_address_is_refused(agent, url):
+    call("pbx-8")
+    reply = hangup("pbx-8", recordingUrl=url)
+    assert reply.status_code == 422
+    assert reply.json()["field"] == "recordingUrl"
+    record = CallRecord.objects.get(call_id="pbx-8")
+    assert (record.state, record.recording_url) == ("answered", "")
