@@ -133,10 +133,14 @@ def test_the_wall_shows_the_notice_and_follows_the_floor_live(server, browser):
     assert figures(wall) == want
 
     # Quality's wall heard none of it; a minute later it shows the same.
-    expect(quality.get_by_test_id("wall-notice").filter(has_text="管网维修停水")).to_have_count(0)
+    expect(
+        quality.get_by_test_id("wall-notice").filter(has_text="阳光花园小区管网维修停水")
+    ).to_have_count(0)
     assert figures(quality) == before
     quality.clock.fast_forward("01:01")
-    expect(quality.get_by_test_id("wall-notice").filter(has_text="管网维修停水")).to_be_visible()
+    expect(
+        quality.get_by_test_id("wall-notice").filter(has_text="阳光花园小区管网维修停水")
+    ).to_be_visible()
     assert figures(quality) == want
 
     # Made for the TV: the whole screen, nothing to scroll.
