@@ -73,7 +73,7 @@ def lookup(
         customer = access_customer(actor, customer_id)
     elif customer is not None:
         customer = access_customer(actor, customer.pk)
-    elif account_no:
+    if account_no:  # asked by number, with or without a customer: its owner must be visible
         owner = Customer.objects.filter(account_no=account_no).only("pk").first()
         if owner is not None and not visible_customers(actor).filter(pk=owner.pk).exists():
             raise ServiceError(Code.NOT_FOUND, _("户号不存在或无权查看"), field="account_no")

@@ -79,6 +79,21 @@ def test_a_branch_agent_cannot_look_up_another_branch_customer(people, customer)
         lookup(people["sz_agent"], account_no="SW100001")
     assert (error.value.code, error.value.field) == (Code.NOT_FOUND, "account_no")
 
+    # Nor by that number next to a customer of the agent's own branch, page or API.
+    own = make_customer(people["sz_agent"], name="深圳客户", phones=("13900001111",), area="nsh")
+    with pytest.raises(ServiceError) as error:
+        lookup(people["sz_agent"], customer_id=own.id, account_no="SW100001")
+    assert (error.value.code, error.value.field) == (Code.NOT_FOUND, "account_no")
+
+
+def test_the_api_refuses_another_branch_account_next_to_an_own_customer(people, customer, api_as):
+    own = make_customer(people["sz_agent"], name="深圳客户", phones=("13900001111",), area="nsh")
+    reply = api_as(people["sz_agent"]).get(
+        "/business/account", {"customer_id": own.id, "account_no": "SW100001"}
+    )
+    assert reply.status_code == 404
+    assert "王建国" not in reply.content.decode()
+
 
 def test_api_account_and_shipment(people, customer, api_as):
     make_shipment("YD001")
