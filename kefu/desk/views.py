@@ -30,6 +30,7 @@ from kefu.dispatch.models import Kind as OrderKind
 from kefu.notices.selectors import active_notices_for
 from kefu.notices.services import answers_call
 from kefu.sla.models import ComplaintClass, Severity
+from kefu.telephony.services import calls_of_ticket
 from kefu.tickets import hooks, selectors, services
 from kefu.tickets.access import access_attachment, actions_for, visible_tickets
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
@@ -399,6 +400,7 @@ def _detail_context(request, serial: str, **extra) -> dict:
         "complaint": complaint,
         "ticket": ticket,
         "timeline": selectors.get_timeline(ticket),
+        "calls": calls_of_ticket(request.user, ticket),
         "actions": actions,
         "allowed": {a for a, _label in actions},
         "departments": departments,

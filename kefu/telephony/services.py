@@ -234,6 +234,14 @@ def link_call(ticket, *, actor, call_id: str = "") -> CallRecord | None:
     return record
 
 
+def calls_of_ticket(actor, ticket) -> list[CallRecord]:
+    """The calls a ticket was taken on, for the center's staff (the caller log's rule: calls
+    and their recordings are not the departments'); none for anyone else."""
+    if not scope_of(actor).is_center:
+        return []
+    return list(ticket.calls.select_related("agent").order_by("started_at"))
+
+
 def list_calls(actor, *, number: str = "", limit: int = 50):
     """The newest calls, for the center's staff: the caller log is not the departments'."""
     if not scope_of(actor).is_center:

@@ -154,3 +154,19 @@ def test_a_recording_address_that_is_not_a_web_address_is_refused(agent, url):
     assert reply.json()["field"] == "recordingUrl"
     record = CallRecord.objects.get(call_id="pbx-8")
     assert (record.state, record.recording_url) == ("answered", "")
+
+
+def test_department_staff_do_not_see_the_call_or_its_recording_on_the_ticket(agent, people, web_as):
+    """Calls are the center's (the caller log's rule): the ticket page shows its call and the
+    recording to center staff only, not to the department the ticket was sent to."""
+    call("pbx-9")
+    ticket = save(web_as(agent), FORM | {"call_id": "pbx-9", "department": "repair"})
+    assert ticket.department.code == "repair"
+    url = "https://pbx.example.com/rec/pbx-9.wav"
+    assert hangup("pbx-9", recordingUrl=url).status_code == 200
+    page = f"/tickets/{ticket.serial}/"
+    assert url in web_as(people["lead"]).get(page).content.decode()
+    seen = web_as(people["dept_handler"]).get(page)
+    assert seen.status_code == 200
+    assert 'data-testid="ticket-call"' not in seen.content.decode()
+    assert url not in seen.content.decode()
