@@ -294,7 +294,10 @@ def to_datetime(value: Any) -> dt.datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):  # 1e20, Infinity, NaN from their JSON
+            raise MappingError(f"not a time: {value!r}") from None
     text = str(value).strip().replace("/", "-")
     try:
         moment = parse_datetime(text)

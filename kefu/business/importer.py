@@ -215,9 +215,13 @@ def _money(values: dict, name: str, label: str, *, required: bool = False) -> De
         amount = Decimal(text)
     except InvalidOperation:
         raise RowError(label, _("“%s”应为数字") % label)
+    # The column's range, checked again after rounding (9999999999.995 rounds past it).
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
         raise RowError(label, _("“%s”应为不小于 0 的数字") % label)
-    return amount.quantize(Decimal("0.01"))
+    amount = amount.quantize(Decimal("0.01"))
+    if amount >= Decimal("1e10"):
+        raise RowError(label, _("“%s”应为不小于 0 的数字") % label)
+    return amount
 
 
 def _phone(values: dict) -> str:

@@ -282,3 +282,13 @@ def test_admin_shows_the_auth_secret_masked_and_keeps_it_when_left_blank(admin_c
     connector.refresh_from_db()
     assert (connector.auth_value, connector.timeout_ms) == ("secret-key-123", 500)
     assert mask_secret("abc") == "***"
+
+
+@pytest.mark.parametrize("value", [1e20, float("inf"), float("nan"), -1e20])
+def test_a_time_out_of_range_is_a_mapping_error_not_a_crash(value):
+    """A billing system's Unix time that no date holds (JSON allows Infinity) makes the answer
+    unusable — "unavailable" on the workbench — never a 500."""
+    from kefu.business.adapters import MappingError, to_datetime
+
+    with pytest.raises(MappingError):
+        to_datetime(value)

@@ -209,3 +209,21 @@ def test_import_page_shows_the_report_and_refuses_other_roles(people, web_as):
 
 def _upload(data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("b.xlsx", data)
+
+
+def test_an_amount_that_rounds_past_the_column_is_refused(supervisor):
+    """9999999999.995 is under the limit as typed but rounds to 10000000000.00, which the
+    column cannot hold: the row is refused with its reason, not a database error."""
+    data = _xlsx(
+        {
+            "账户": [
+                ["户号", "户名", "地址", "电话", "余额", "欠费"],
+                ["SW1", "王建国", "", "", 0, "9999999999.995"],
+                ["SW2", "李四", "", "", 0, "9999999999.99"],
+            ]
+        }
+    )
+    result = import_business(data, actor=supervisor)
+    assert (result.created, result.rejected) == (1, 1)
+    assert (result.errors[0]["row"], result.errors[0]["field"]) == (2, "欠费")
+    assert Account.objects.get().account_no == "SW2"
