@@ -235,7 +235,6 @@ def set_reasons(complaint: Complaint, reasons: set[str], *, actor, at: dt.dateti
     if changed and complaint.pk:
         ticket = complaint.ticket
         sla.replan(ticket, at)
-        labels = "、".join(str(Reason(r).label) for r in ordered if r in added) or "—"
         record_event(
             ticket,
             actor=actor,
@@ -244,7 +243,7 @@ def set_reasons(complaint: Complaint, reasons: set[str], *, actor, at: dt.dateti
             note=said(
                 gettext_noop("严重程度:%(severity)s(%(reasons)s)"),
                 severity=Severity(severity).label,
-                reasons=labels,
+                reasons=[Reason(r).label for r in ordered if r in added],
             ),
             data={"severity": severity, "reasons": ordered},
         )

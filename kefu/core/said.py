@@ -18,19 +18,20 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 
 @dataclass(frozen=True)
 class Said:
     msgid: str
     values: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)  # values that are messages too
+    # Values that are messages too: one, or several shown as a list (、 in Chinese).
+    labels: dict[str, str | list[str]] = field(default_factory=dict)
     tail: str = ""  # words of a person appended as written (a reason typed)
 
     def render(self) -> str:
         """The words in the active language."""
-        values = self.values | {key: gettext(msgid) for key, msgid in self.labels.items()}
+        values = self.values | {key: _label(msgid) for key, msgid in self.labels.items()}
         text = gettext(self.msgid)
         try:
             text = text % values if values else text
@@ -51,19 +52,32 @@ class Said:
         }
 
 
+def _label(msgid: str | list[str]) -> str:
+    if isinstance(msgid, list):
+        return pgettext("list separator", "、").join(gettext(m) for m in msgid) or "—"
+    return gettext(msgid)
+
+
+def _msgid(label: Promise) -> str:
+    with translation.override(None):  # the message itself, untranslated
+        return str(label)
+
+
 def said(
     msgid: str, *, labels: dict[str, str] | None = None, tail: str = "", **values: Any
 ) -> Said:
     """System words to write on a record (see the module's text). ``values`` fill ``msgid``'s
     ``%(name)s`` placeholders: numbers and text as written; a lazy label of the code (a
-    status's, a purpose's) is kept as its message and translated with the rest. ``labels``
+    status's, a purpose's) is kept as its message and translated with the rest, a list of them
+    as a list (joined in the reader's language). ``labels``
     names values that are data which may be a shipped name (a default time limit's)."""
     kept: dict[str, Any] = {}
-    messages = dict(labels or {})
+    messages: dict[str, str | list[str]] = dict(labels or {})
     for key, value in values.items():
         if isinstance(value, Promise):
-            with translation.override(None):  # the message itself, untranslated
-                messages[key] = str(value)
+            messages[key] = _msgid(value)
+        elif isinstance(value, list | tuple) and all(isinstance(v, Promise) for v in value):
+            messages[key] = [_msgid(v) for v in value]
         else:
             kept[key] = value if isinstance(value, int) else str(value)
     return Said(msgid, kept, messages, tail)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_noop
 from kefu.core.said import note_text, said, written
 from kefu.dispatch.models import Status as OrderStatus
 from kefu.knowledge import services as knowledge
+from kefu.sla.models import Severity
 from kefu.tickets.models import TicketEvent
 from tests.tickets.factories import make_ticket
 
@@ -51,3 +52,32 @@ def test_an_english_reader_sees_the_questions_note_and_time_limit_in_english(age
     assert "Open question: 发票能否邮寄" in page
     assert "Answer the customer&#x27;s question" in page
     assert "待答疑问" not in page and "答复客户疑问" not in page
+
+
+def test_a_list_of_labels_is_kept_as_messages_and_joined_in_the_readers_language():
+    from kefu.complaints.models import Reason
+
+    with translation.override("en"):  # whoever's request wrote it
+        note, data = written(
+            said(
+                gettext_noop("严重程度:%(severity)s(%(reasons)s)"),
+                severity=Severity.MAJOR.label,
+                reasons=[Reason.LOSS_INJURY.label, Reason.MEDIA.label],
+            ),
+            {},
+        )
+    assert note == "严重程度:重大(造成经济损失或人身伤害、媒体曝光)"
+    with translation.override("en"):
+        english = note_text(note, data)
+        words = f"{Reason.LOSS_INJURY.label}, {Reason.MEDIA.label}"
+    assert english == f"Severity: Major ({words})"
+    assert not any("\u4e00" <= c <= "\u9fff" for c in english)
+    empty, _data = written(
+        said(
+            gettext_noop("严重程度:%(severity)s(%(reasons)s)"),
+            severity=Severity.MAJOR.label,
+            reasons=[],
+        ),
+        {},
+    )
+    assert empty == "严重程度:重大(—)"
