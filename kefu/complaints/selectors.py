@@ -70,9 +70,10 @@ STAGE_LABELS = {
 }
 
 
-def complaint_page(ticket, actor) -> ComplaintPage | None:
+def complaint_page(ticket, actor, timeline: list[TicketEvent]) -> ComplaintPage | None:
     """What the ticket page shows of a complaint and which steps it offers ``actor``; None
-    for other tickets."""
+    for other tickets. ``timeline``: the page's events (kefu.tickets.selectors.get_timeline),
+    read once for the page and the step indicator."""
     if not rules.is_complaint(ticket):
         return None
     complaint = (
@@ -99,17 +100,21 @@ def complaint_page(ticket, actor) -> ComplaintPage | None:
         categories=list(Category.objects.filter(is_active=True)),
         hotlines=list(MunicipalHotline.objects.filter(is_active=True)),
         group_size=group_size,
-        stages=complaint_stages(complaint, plans[0] if plans else None),
+        stages=complaint_stages(
+            complaint,
+            plans[0] if plans else None,
+            [e for e in timeline if e.ticket_id == ticket.id],
+        ),
     )
 
 
-def complaint_stages(complaint: Complaint, plan: Plan | None) -> list[Stage]:
-    """The complaint's steps in order: each done one with who did it and when (from the
-    timeline), the first open one as now with whose turn it is, the rest to come."""
+def complaint_stages(
+    complaint: Complaint, plan: Plan | None, events: list[TicketEvent]
+) -> list[Stage]:
+    """The complaint's steps in order: each done one with who did it and when (from its own
+    timeline ``events``, in time order), the first open one as now with whose turn it is, the
+    rest to come."""
     ticket = complaint.ticket
-    events = list(
-        TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id")
-    )
 
     def last(**match) -> TicketEvent | None:
         found = [e for e in events if all(getattr(e, k) == v for k, v in match.items())]

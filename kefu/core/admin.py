@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -156,6 +156,32 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     change_list_template = "admin/core/calendar_change_list.html"
+
+
+class PreviewAdmin(admin.ModelAdmin):
+    """An admin whose form shows a live preview as one types (kefu.core.widgets'
+    TemplateEditor): ``GET preview/`` (URL name ``preview_url_name``) answers ``preview``'s
+    JSON to staff who may edit or add the model."""
+
+    preview_url_name = ""
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name=self.preview_url_name,
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        return JsonResponse(self.preview(request))
+
+    def preview(self, request: HttpRequest) -> dict[str, Any]:
+        raise NotImplementedError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -395,11 +395,12 @@ def _detail_context(request, serial: str, **extra) -> dict:
     ticket = selectors.get_ticket_detail(request.user, serial)
     actions = [(a, ACTION_LABELS[a]) for a in actions_for(ticket, request.user)]
     departments = Department.objects.filter(is_active=True).select_related("branch")
-    complaint = complaint_page(ticket, request.user)
+    timeline = selectors.get_timeline(ticket)
+    complaint = complaint_page(ticket, request.user, timeline)
     return {
         "complaint": complaint,
         "ticket": ticket,
-        "timeline": selectors.get_timeline(ticket),
+        "timeline": timeline,
         "calls": calls_of_ticket(request.user, ticket),
         "actions": actions,
         "allowed": {a for a, _label in actions},

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, JsonResponse
-from django.urls import path, reverse_lazy
+from django.http import HttpRequest
+from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import durations
-from kefu.core.admin import ReadOnlyAdmin
+from kefu.core.admin import PreviewAdmin, ReadOnlyAdmin
 from kefu.core.durations import DAY, HOUR, MINUTE, WORKDAY, DurationField
 from kefu.core.errors import ServiceError
 from kefu.core.masking import can_view_pii, mask_address, mask_phone
@@ -139,31 +138,20 @@ def preview_answer(text: str, kind: str, actor) -> dict:
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(PreviewAdmin):
     """The dispatch SMS of each kind: placeholders to click, the text as the field staff will
     read it and its length, as one types."""
 
     form = TemplateForm
     list_display = ["kind", "text", "length", "is_active"]
+    preview_url_name = "dispatch_messagetemplate_preview"
 
-    def get_urls(self):
-        return [
-            path(
-                "preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name="dispatch_messagetemplate_preview",
-            ),
-            *super().get_urls(),
-        ]
-
-    def preview_view(self, request: HttpRequest) -> JsonResponse:
-        """GET text, kind → the preview (staff who may edit templates only)."""
-        if not (self.has_change_permission(request) or self.has_add_permission(request)):
-            raise PermissionDenied
+    def preview(self, request: HttpRequest) -> dict:
+        """GET text, kind → the preview."""
         kind = request.GET.get("kind", "")
         if kind not in Kind.values:
             kind = Kind.OTHER
-        return JsonResponse(preview_answer(request.GET.get("text", ""), kind, request.user))
+        return preview_answer(request.GET.get("text", ""), kind, request.user)
 
     @admin.display(description=_("填入样例后字数"))
     def length(self, obj: MessageTemplate) -> str:

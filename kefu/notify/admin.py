@@ -1,12 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, JsonResponse
-from django.urls import path, reverse_lazy
+from django.http import HttpRequest
+from django.urls import reverse_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import center, placeholders
+from kefu.core.admin import PreviewAdmin
 from kefu.core.errors import ServiceError
 from kefu.core.widgets import TemplateEditor
 from kefu.notify import defaults, services
@@ -93,7 +93,7 @@ class TemplateForm(forms.ModelForm):
 
 
 @admin.register(Template)
-class TemplateAdmin(admin.ModelAdmin):
+class TemplateAdmin(PreviewAdmin):
     """The words of each event: {serial}, {title}, {url} and the event's own placeholders
     (kefu.notify.defaults), {{ and }} for literal braces; unknown placeholders are refused."""
 
@@ -101,27 +101,14 @@ class TemplateAdmin(admin.ModelAdmin):
     list_display = ["event", "channel", "language", "subject"]
     list_filter = ["channel", "language", "event"]
     search_fields = ["event", "subject", "body"]
+    preview_url_name = "notify_template_preview"
 
-    def get_urls(self):
-        return [
-            path(
-                "preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name="notify_template_preview",
-            ),
-            *super().get_urls(),
-        ]
-
-    def preview_view(self, request: HttpRequest) -> JsonResponse:
-        """GET text, event, channel → the preview (staff who may edit templates only)."""
-        if not (self.has_change_permission(request) or self.has_add_permission(request)):
-            raise PermissionDenied
-        return JsonResponse(
-            preview_answer(
-                request.GET.get("text", ""),
-                request.GET.get("event", ""),
-                request.GET.get("channel", ""),
-            )
+    def preview(self, request: HttpRequest) -> dict:
+        """GET text, event, channel → the preview."""
+        return preview_answer(
+            request.GET.get("text", ""),
+            request.GET.get("event", ""),
+            request.GET.get("channel", ""),
         )
 
 

@@ -5,12 +5,15 @@ from kefu.accounts.services import display_name
 from kefu.complaints import services as complaints
 from kefu.complaints.selectors import complaint_page
 from kefu.tickets import services as tickets
+from kefu.tickets.selectors import get_timeline
 from tests.complaints.factories import make_complaint
 
 
 def stages(ticket, actor):
     ticket.refresh_from_db()
-    return [(s.key, s.state, s.who) for s in complaint_page(ticket, actor).stages]
+    return [
+        (s.key, s.state, s.who) for s in complaint_page(ticket, actor, get_timeline(ticket)).stages
+    ]
 
 
 def test_a_responsibility_complaint_shows_each_step_done_now_and_to_come(people):
@@ -40,7 +43,7 @@ def test_a_responsibility_complaint_shows_each_step_done_now_and_to_come(people)
     tickets.transition_ticket(ticket.serial, actor=handler, action="request_confirmation")
     complaints.record_confirmation(ticket.serial, actor=agent, method="phone", note="客户确认")
     ticket = tickets.transition_ticket(ticket.serial, actor=agent, action="resolve")
-    page = complaint_page(ticket, agent)
+    page = complaint_page(ticket, agent, get_timeline(ticket))
     assert [s.state for s in page.stages] == ["done"] * 6 + ["now", "next"]
     assert all(s.at is not None for s in page.stages if s.state == "done")
     assert [s.at for s in page.stages if s.at] == sorted(s.at for s in page.stages if s.at)
