@@ -271,7 +271,9 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
         received = now - _received_ago(path, rng)
         replay = _Replay(received, until=now - dt.timedelta(minutes=1), rng=rng)
         try:
-            ticket = _take_demo_ticket(rng, customer=customer, ttype=ttype, received=received)
+            ticket = _take_demo_ticket(
+                rng, agent=agent, customer=customer, ttype=ttype, received=received
+            )
             branch_dept = (
                 "sz-repair"
                 if ticket.branch.code == "sz"
@@ -375,9 +377,8 @@ class _Replay:
             self._travel = None
 
 
-def _take_demo_ticket(rng: random.Random, *, customer, ttype: str, received) -> Ticket:
-    """One demo ticket as the agent took it, at the time it came in."""
-    agent = get_user_model().objects.get(username="agent")
+def _take_demo_ticket(rng: random.Random, *, agent, customer, ttype: str, received) -> Ticket:
+    """One demo ticket as ``agent`` took it, at the time it came in."""
     known = customer.phones.first() if customer else None  # every demo customer has one
     phone = known.number if known is not None else _phone(rng)
     content = rng.choice(CONTENTS[ttype])
