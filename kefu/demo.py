@@ -22,6 +22,8 @@ from kefu.business.importer import import_business
 from kefu.complaints import rules as complaint_rules
 from kefu.complaints import services as complaint_services
 from kefu.complaints.models import Category, MunicipalHotline, RoutingRule
+from kefu.conversations import services as conversations
+from kefu.conversations.models import ChannelRule, ReplyTemplate
 from kefu.core.models import CenterProfile
 from kefu.core.services import get_or_create_tags
 from kefu.customers.models import Customer
@@ -311,6 +313,8 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_dispatch(rng)
     _seed_business(made, random.Random(seed + 1))  # its own random: the rest stays the same
     seed_knowledge()
+    seed_reply_templates()
+    _seed_conversations(made)
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -778,6 +782,111 @@ def _seed_business(customers: list, rng: random.Random) -> None:
     import_business(buffer.getvalue(), actor=supervisor)
     for index, customer in enumerate(customers[:60:10]):
         customer.tags.add(*get_or_create_tags(["重点客户" if index % 2 else "投诉敏感"]))
+
+
+# The center's reply templates (快捷回复): "/ts" and a space in the reply box inserts one.
+REPLY_TEMPLATES = [
+    (
+        "ts",
+        "停水致歉",
+        "{customer}您好,给您带来的不便我们深表歉意。抢修人员正在处理,恢复供水后我们会再通知您。",
+    ),
+    (
+        "sf",
+        "水费核查",
+        "{customer}您好,您反映的水费问题已转营业部核查(工单{serial}),两个工作日内给您答复。",
+    ),
+    (
+        "wx",
+        "已派维修",
+        "{customer}您好,已为您派维修人员上门,请保持电话畅通。如有疑问请致电{hotline}。",
+    ),
+    (
+        "bj",
+        "办结确认",
+        "{customer}您好,工单{serial}已处理完毕。如仍有问题,请直接回复或致电{hotline}。",
+    ),
+    ("xx", "感谢来信", "感谢您对{center}的关心和支持!我是{agent_no}号客服,您的来信已收到。"),
+]
+
+
+def seed_reply_templates() -> None:
+    """The center's reply templates and the channels' rules (idempotent): a chat answered
+    within a minute around the clock; mail, SMS and the portal within a working day."""
+    for key, title, text in REPLY_TEMPLATES:
+        ReplyTemplate.objects.get_or_create(
+            key=key, owner=None, defaults={"title": title, "text": text}
+        )
+    if not ChannelRule.objects.exists():
+        ChannelRule.objects.create(
+            channel=Channel.CHAT, first_reply_minutes=1, around_the_clock=True
+        )
+
+
+def _seed_conversations(customers: list) -> None:
+    """Customers who wrote in: two SMS (one of them twice), a mail thread the agent answered,
+    a mail that is an auto-reply (recorded, never acknowledged), a portal message."""
+    agent = get_user_model().objects.get(username="agent")
+    numbers = [c.phones.first().number for c in customers[:2]]
+    conversations.receive(
+        conversations.Inbound(
+            channel=Channel.SMS,
+            address=numbers[0],
+            body="小区停水了,什么时候来水?",
+            external_id="demo-sms-1",
+        )
+    )
+    conversations.receive(
+        conversations.Inbound(
+            channel=Channel.SMS,
+            address=numbers[0],
+            body="补充:3 号楼也没水",
+            external_id="demo-sms-2",
+        )
+    )
+    conversations.receive(
+        conversations.Inbound(
+            channel=Channel.SMS, address=numbers[1], body="水表箱盖子坏了", external_id="demo-sms-3"
+        )
+    )
+    mailbox = "service@qingyuan-water.example.com"
+    thread = conversations.receive(
+        conversations.Inbound(
+            channel=Channel.EMAIL,
+            address="zhang.wei@example.com",
+            name="张伟",
+            subject="十一月水费异常",
+            body="您好,我家(户号 1000023)十一月水费 386 元,是平时的三倍,家里没有漏水,请帮忙核查。\n\n张伟",
+            shown="您好,我家(户号 1000023)十一月水费 386 元,是平时的三倍,家里没有漏水,请帮忙核查。",
+            external_id="<demo-mail-1@example.com>",
+            center_address=mailbox,
+        )
+    )
+    conversations.reply(
+        thread.ticket.serial,
+        actor=agent,
+        text="张先生您好,您反映的水费问题已转营业部核查,两个工作日内给您答复。",
+    )
+    conversations.receive(
+        conversations.Inbound(
+            channel=Channel.EMAIL,
+            address="li.na@example.com",
+            subject="自动回复:我正在休假",
+            body="我正在休假,12 月 10 日回来后回复您。",
+            external_id="<demo-mail-2@example.com>",
+            center_address=mailbox,
+            auto_submitted=True,
+        )
+    )
+    conversations.receive(
+        conversations.Inbound(
+            channel=Channel.WEB,
+            address=numbers[1],
+            phone=numbers[1],
+            body="门口的消防栓一直在滴水,麻烦派人看看。",
+            type="repair",
+        )
+    )
 
 
 def answer_on(port: int) -> None:

@@ -44,6 +44,21 @@ def mask_address(value: str | None) -> str:
     return value[:keep] + "****"
 
 
+def mask_email(value: str | None) -> str:
+    """``zhang.wei@example.com`` → ``zh****@example.com``."""
+    if not value:
+        return ""
+    local, at, domain = str(value).partition("@")
+    if not at:
+        return mask_phone(value)
+    return local[:2] + "****@" + domain
+
+
+def mask_contact(value: str | None) -> str:
+    """An e-mail address or a phone number, masked as its kind is."""
+    return mask_email(value) if value and "@" in value else mask_phone(value)
+
+
 class Masker:
     """Shows a viewer personal data in full or masked, by the viewer's permission."""
 
@@ -58,3 +73,7 @@ class Masker:
 
     def address(self, value: str | None) -> str:
         return (value or "") if self.full else mask_address(value)
+
+    def contact(self, value: str | None) -> str:
+        """An e-mail address or a phone number."""
+        return (value or "") if self.full else mask_contact(value)

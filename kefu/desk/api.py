@@ -9,6 +9,7 @@ from ninja import Field, File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
+from kefu.conversations import services as conversations
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.phones import normalize_phone
@@ -195,10 +196,16 @@ def add_note(request, serial: str, payload: NoteSchema):
 
 @router.post("/{serial}/reply", response={201: TicketOut})
 def reply(request, serial: str, payload: ReplySchema):
-    """Reply to the customer by SMS or e-mail (答复), written on the timeline. A reply with a
-    forbidden phrase is refused under the center's block rule (422 on ``text``)."""
-    desk.reply_to_customer(
-        serial, actor=request.user, text=payload.text, via=payload.via, to=payload.to
+    """Reply to the customer (答复) through the channel they wrote by, or ``via``; in the
+    conversation and on the timeline. A reply with a forbidden phrase is refused under the
+    center's block rule (422 on ``text``)."""
+    conversations.reply(
+        serial,
+        actor=request.user,
+        text=payload.text,
+        via=payload.via,
+        to=payload.to,
+        subject=payload.subject,
     )
     return Reply(201, ticket_detail(request, serial))
 

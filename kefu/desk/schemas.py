@@ -109,11 +109,24 @@ class NoteSchema(Schema):
 
 
 class ReplySchema(Schema):
-    text: str = Field(..., min_length=1, max_length=1000, description="the reply to the customer")
-    via: Literal["sms", "email"] = "sms"
-    to: str = Field(
-        "", max_length=120, description="number or e-mail address; SMS default: the caller's"
+    text: str = Field(
+        ...,
+        min_length=1,
+        max_length=10000,
+        description="the reply to the customer (at most 1000 characters, 10000 by e-mail)",
     )
+    via: Literal["", "sms", "email", "web", "chat"] = Field(
+        "",
+        description="sms, email, web (shown on the portal), chat (the open chat); default: "
+        "the channel the customer last wrote by, else SMS",
+    )
+    to: str = Field(
+        "",
+        max_length=320,
+        description="number or e-mail address; default: where the customer wrote from, for an "
+        "SMS the caller's number",
+    )
+    subject: str = Field("", max_length=200, description="e-mail: default Re: the customer's")
 
 
 class WordingIn(Schema):

@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts import org
-from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.complaints.rules import route
 from kefu.core import wording
@@ -24,10 +22,8 @@ from kefu.dispatch import cleaning as dispatch_cleaning
 from kefu.dispatch import services as dispatch
 from kefu.dispatch.schemas import OrderIn
 from kefu.notices.services import create_ticket_for_notice
-from kefu.notify import services as notify
 from kefu.telephony.services import link_call
-from kefu.tickets.access import access_ticket
-from kefu.tickets.models import Channel, ReplyMethod, Ticket, TicketEvent
+from kefu.tickets.models import Channel, Ticket
 from kefu.tickets.services import (
     assign_ticket,
     create_ticket,
@@ -35,7 +31,6 @@ from kefu.tickets.services import (
     transition_ticket,
     validate_intake,
 )
-from kefu.tickets.timeline import record_event
 from kefu.triage import services as triage
 from kefu.triage.learn import Guess
 
@@ -191,71 +186,6 @@ def suggest(actor: Actor, *, text: str, channel: str, area: str = "") -> dict[st
             department = Guess(routed.code, found["type"].confidence)
     found["department"] = department
     return found
-
-
-REPLY_VIA = (ReplyMethod.SMS, ReplyMethod.EMAIL)
-# An SMS reply is split by the carrier past 70 characters; an e-mail may say more.
-MAX_REPLY = 1000
-
-
-def can_reply(actor: Actor) -> bool:
-    """Everyone who works tickets replies to customers; quality inspectors only read."""
-    scope = scope_of(actor)
-    return not scope.nothing and scope.role != Role.QUALITY
-
-
-def reply_to_customer(
-    serial: str, *, actor: Actor, text: str, via: str, to: str = ""
-) -> TicketEvent:
-    """Send the customer the agent's reply (答复) by SMS or e-mail and write it on the
-    timeline. The text is checked for forbidden phrases first (kefu.core.wording): refused
-    under the center's block rule, nothing written; counted for the agent either way. An SMS
-    goes to ``to``, else the ticket's number; an e-mail needs ``to``."""
-    text = (text or "").strip()
-    if not text:
-        raise ServiceError(Code.INVALID, _("请填写答复内容"), field="text")
-    if len(text) > MAX_REPLY:
-        raise ServiceError(Code.INVALID, _("答复最长 %d 个字符") % MAX_REPLY, field="text")
-    if via not in REPLY_VIA:
-        raise ServiceError(Code.INVALID, _("答复方式无效"), field="via")
-    if not can_reply(actor):
-        raise ServiceError(Code.FORBIDDEN, _("无权答复客户"))
-    access_ticket(actor, serial)  # 404 before the wording is counted against anyone
-    finding = check_outbound(
-        text, actor=actor, path=f"reply_{via}", field="text", ticket_serial=serial
-    )
-    with transaction.atomic():
-        ticket = access_ticket(actor, serial, for_update=True)
-        address = (to or "").strip() or (ticket.caller_number if via == ReplyMethod.SMS else "")
-        if not address:
-            raise ServiceError(Code.INVALID, _("请填写答复的号码或邮箱"), field="to")
-        key = f"reply:{ticket.serial}:{ticket.events.count()}"
-        context = {"reply": text}
-        if via == ReplyMethod.SMS:
-            sent = notify.send_sms(
-                address, event="ticket.reply", context=context, key=key, ticket=ticket
-            )
-        else:
-            sent = notify.send_email(
-                address, event="ticket.reply", context=context, key=key, ticket=ticket
-            )
-        if sent is None:
-            field = "to"
-            raise ServiceError(Code.INVALID, _("号码或邮箱无效:%s") % address[:60], field=field)
-        event = record_event(
-            ticket,
-            actor=actor,
-            kind=TicketEvent.Kind.NOTE,
-            action="reply",
-            note=text,
-            data={
-                "via": via,
-                "to": sent.address,
-                "warned": [w["phrase"] for w in finding.warnings],
-            },
-        )
-        Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
-    return event
 
 
 def wording_hits(actor: Actor, text: str) -> dict:

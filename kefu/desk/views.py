@@ -18,6 +18,8 @@ from kefu.accounts.models import Department, Role
 from kefu.accounts.scope import scope_of
 from kefu.business import services as business
 from kefu.complaints.selectors import complaint_page
+from kefu.conversations import selectors as conversation_selectors
+from kefu.conversations import services as conversations
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args
@@ -415,8 +417,37 @@ def _detail_context(request, serial: str, **extra) -> dict:
         "triage_label": triage_selectors.label_of(ticket),
         "matters": triage.active_matters(),
         "similar": triage_selectors.similar_tickets(ticket, request.user),
-        "can_reply": desk_services.can_reply(request.user),
+        "can_reply": conversations.can_reply(request.user),
+        **_conversation_context(request, ticket),
         **extra,
+    }
+
+
+def _conversation_context(request, ticket) -> dict:
+    """The ticket's conversation and what the reply box offers: the channels (the one the
+    customer last wrote by first chosen) and the agent's reply templates, filled."""
+    chosen = conversations.default_via(ticket)
+    vias = [
+        (Channel.SMS, _("短信")),
+        (Channel.EMAIL, _("邮件")),
+        (Channel.WEB, _("网站(客户自助查询可见)")),
+    ]
+    if Channel.CHAT in conversations.SENDERS:
+        vias.append((Channel.CHAT, _("在线客服")))
+    templates = conversations.templates_for(request.user, channel=chosen)
+    return {
+        "thread": conversation_selectors.thread(ticket, request.user),
+        "reply_vias": vias,
+        "default_via": chosen,
+        "reply_templates": templates,
+        "reply_template_data": [
+            {
+                "key": t.key,
+                "title": t.title,
+                "text": conversations.fill_template(t, actor=request.user, ticket=ticket),
+            }
+            for t in templates
+        ],
     }
 
 
@@ -460,15 +491,16 @@ def reply(request, serial: str):
     """Reply to the customer by SMS or e-mail; a refused text stays in the form."""
     text = request.POST.get("text", "")
     try:
-        desk_services.reply_to_customer(
+        conversations.reply(
             serial,
             actor=request.user,
             text=text,
-            via=request.POST.get("via", "sms"),
-            to=request.POST.get("to", "")[:120],
+            via=request.POST.get("via", ""),
+            to=request.POST.get("to", "")[:320],
+            subject=request.POST.get("subject", "")[:200],
         )
     except ServiceError as exc:
-        return after_change(request, serial, exc, reply_text=text[:1000])
+        return after_change(request, serial, exc, reply_text=text[:10000])
     return after_change(request, serial)
 
 

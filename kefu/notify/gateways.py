@@ -149,13 +149,15 @@ class EmailTransport:
             timeout=settings.NOTIFY_HTTP_TIMEOUT,
             fail_silently=False,
         )
-        message_id = make_msgid(domain="kefu")
+        headers = dict(delivery.headers or {})
+        sender = headers.pop("From", "") or settings.NOTIFY_EMAIL_FROM
+        message_id = headers.setdefault("Message-ID", make_msgid(domain="kefu"))
         message = EmailMessage(
             subject=delivery.subject,
             body=delivery.body,
-            from_email=settings.NOTIFY_EMAIL_FROM,
+            from_email=sender,
             to=[delivery.address],
-            headers={"Message-ID": message_id},
+            headers=headers,
             connection=connection,
         )
         try:

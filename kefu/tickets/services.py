@@ -27,6 +27,7 @@ from kefu.core.said import Said
 from kefu.core.services import get_or_create_tags, next_serial
 from kefu.core.uploads import checked_upload
 from kefu.customers.access import visible_customers
+from kefu.customers.models import Customer
 from kefu.customers.selectors import sole_active_owner
 from kefu.customers.services import resolve_branch_area
 from kefu.tickets import hooks
@@ -76,7 +77,9 @@ def _announce(ticket: Ticket, event: str) -> None:
 # ---------------------------------------------------------------------------------- intake
 
 
-def _clean_intake(data: TicketIn, actor: Actor) -> dict[str, Any]:
+def _clean_intake(data: TicketIn, actor: Actor | None) -> dict[str, Any]:
+    """The request's fields checked; ``actor`` None: it came in by itself (a customer's
+    mail, SMS, portal form or chat), seen from the whole center."""
     ticket_type = active_type(data.type)
     if ticket_type is None:
         raise ServiceError(Code.INVALID, _("诉求类型无效:%s") % data.type, field="type")
@@ -117,12 +120,8 @@ def _clean_intake(data: TicketIn, actor: Actor) -> dict[str, Any]:
             raise ServiceError(Code.INVALID, _("来电号码无效"), field="caller_number")
     customer = None
     if data.customer_id is not None:
-        customer = (
-            visible_customers(actor)
-            .select_related("branch", "area")
-            .filter(pk=data.customer_id)
-            .first()
-        )
+        customers = Customer.objects.all() if actor is None else visible_customers(actor)
+        customer = customers.select_related("branch", "area").filter(pk=data.customer_id).first()
         if customer is None:
             raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
     elif caller_number and not data.anonymous:
@@ -136,7 +135,7 @@ def _clean_intake(data: TicketIn, actor: Actor) -> dict[str, Any]:
     else:
         branch, area = resolve_branch_area(data.branch, data.area)
     scope = scope_of(actor)
-    if not scope.everything and scope.branch_id not in (None, branch.id):
+    if actor is not None and not scope.everything and scope.branch_id not in (None, branch.id):
         raise ServiceError(Code.FORBIDDEN, _("不能为其他分支机构受理"), field="branch")
     return {
         # What the domains keep of this request (kefu.tickets.hooks), by their names.
@@ -184,7 +183,7 @@ def intake_department(cleaned: dict[str, Any], code: str, *, accept: bool) -> De
 def create_ticket(
     data: TicketIn,
     *,
-    actor: Actor,
+    actor: Actor | None,
     accept: bool = False,
     department: str = "",
     assignee: str = "",
@@ -192,13 +191,14 @@ def create_ticket(
 ) -> Ticket:
     """Record a request. ``accept`` marks it 受理 at once (an agent on the phone);
     ``department`` dispatches it at once too. Raises ServiceError; nothing is written then.
+    ``actor`` None: the request came in by itself through a channel (a customer's mail, SMS,
+    portal form or chat, kefu.conversations), recorded by the system.
 
     Everything that only reads — the checks, the caller's identification, routing, the search
     words — is done before the transaction, so that the writes hold the database (SQLite's one
     writer) for as short a time as they can.
     """
-    scope = scope_of(actor)
-    if not scope.can_intake:
+    if actor is not None and not scope_of(actor).can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权受理"))
     fields = _clean_intake(data, actor)
     extras = fields.pop("extras")
@@ -302,7 +302,7 @@ def apply_transition(
 def _change(
     ticket: Ticket,
     *,
-    actor: Actor,
+    actor: Actor | None,
     action: str,
     note: str | Said,
     department: str = "",
@@ -313,7 +313,8 @@ def _change(
         raise ServiceError(Code.INVALID, _("未知操作:%s") % action, field="action")
     sources, target = Ticket.ACTIONS[action]
     scope = scope_of(actor)
-    if scope.role not in ACTION_ROLES[action]:
+    # actor None: the system, e.g. a channel's request routed at intake (kefu.conversations).
+    if actor is not None and scope.role not in ACTION_ROLES[action]:
         raise ServiceError(Code.FORBIDDEN, _("无权执行此操作"), field="action")
     if ticket.status not in sources:
         raise ServiceError(Code.INVALID_TRANSITION, _("当前状态不允许此操作"), field="action")
@@ -355,9 +356,10 @@ def _change(
             ticket.assignee = None
         case "start":
             # (Department staff are signed in: scope_of sees nothing of anyone else.)
-            if ticket.assignee_id is None and scope.is_department and actor.is_authenticated:
-                ticket.assignee = actor
-                data = {"assignee": actor.username}
+            person = user_of(actor)
+            if ticket.assignee_id is None and scope.is_department and person is not None:
+                ticket.assignee = person
+                data = {"assignee": person.username}
         case "resolve":
             ticket.resolved_at = timezone.now()
         case "close":

@@ -1,0 +1,774 @@
+"""The conversation: messages in from every channel (a new ticket or one more message on the
+customer's), replies out through the channel the customer used, reply templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formataddr, make_msgid
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from kefu.accounts.models import Role
+from kefu.accounts.scope import scope_of
+from kefu.accounts.services import staff_of
+from kefu.conversations.models import (
+    ChannelRule,
+    Direction,
+    Message,
+    MessageAttachment,
+    ReplyTemplate,
+)
+from kefu.core import placeholders
+from kefu.core.actor import Actor, user_of
+from kefu.core.calendar import WorkingCalendar
+from kefu.core.center import center as center_profile
+from kefu.core.errors import Code, ServiceError
+from kefu.core.phones import normalize_phone
+from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
+from kefu.core.said import said
+from kefu.core.wording import check_outbound
+from kefu.customers.models import CustomerPhone
+from kefu.notify import services as notify
+from kefu.sla import services as sla
+from kefu.tickets.access import access_ticket
+from kefu.tickets.models import (
+    OPEN_STATUSES,
+    Channel,
+    ReplyMethod,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from kefu.tickets.schemas import MAX_CONTENT, TicketIn
+from kefu.tickets.services import create_ticket
+from kefu.tickets.timeline import record_event
+from kefu.triage import services as triage
+
+logger = logging.getLogger(__name__)
+# One working day of the default business hours (08:30–17:30), in minutes.
+WORKING_DAY_MINUTES = 540
+
+
+@dataclass
+class InboundFile:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Inbound:
+    """One message from a customer, as a channel adapter read it.
+
+    ``channel``: a kefu.tickets.models.Channel value (email, sms, web, chat).
+    ``address``: the customer's e-mail address or phone number (any format: normalised here).
+    ``body`` the whole text; ``shown`` the part to show (quotes and signature trimmed; blank:
+    the body); ``html`` sanitised HTML when the message had it. ``external_id``: the channel's
+    id (Message-ID): a second delivery of the same id records nothing new.
+    ``thread_ids``: In-Reply-To and References. ``serial``: the ticket it answers, when the
+    channel knows it for sure (the portal, a chat); ``serial_hint``: a serial read in the text
+    (a mail's subject), trusted only from the ticket's own customer. ``auto_submitted``: an
+    automatic reply, a bounce, a list: recorded, never acknowledged. ``original``: the raw
+    message (a mail's .eml), kept as an attachment.
+    ``center_address``: the mailbox or number it came to; ``branch``/``department``/``type``:
+    what that mailbox or portal form says about it (codes; blank: the channel rule's).
+    """
+
+    channel: str
+    address: str
+    body: str
+    name: str = ""
+    subject: str = ""
+    shown: str = ""
+    html: str = ""
+    external_id: str = ""
+    thread_ids: list[str] = field(default_factory=list)
+    serial: str = ""
+    serial_hint: str = ""
+    files: list[InboundFile] = field(default_factory=list)
+    original: InboundFile | None = None
+    received_at: dt.datetime | None = None
+    auto_submitted: bool = False
+    center_address: str = ""
+    branch: str = ""
+    department: str = ""
+    type: str = ""
+    area: str = ""
+    customer_id: int | None = None
+    contact_name: str = ""
+    phone: str = ""  # a verified phone besides the address (the portal's, a mail's signature)
+    # A 留言 left in the chat widget when nobody could chat: answered in the portal's time
+    # (a working day), not the chat's minute.
+    left_message: bool = False
+
+
+@dataclass
+class Received:
+    ticket: Ticket
+    message: Message
+    created: bool  # a new ticket
+    duplicate: bool = False  # this external_id was already recorded: nothing new written
+    acknowledged: bool = False
+    note: str = ""  # why it joined or did not join a ticket, for the adapter's log
+
+
+# What a message may hold. A mail's adapter trims before (its own limits); these hold for every
+# channel, the portal's and the chat's included.
+MAX_BODY = 200_000
+MAX_SUBJECT = 300
+MAX_FILES = 50
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# How much of the customer's words become the ticket's 诉求内容 (the thread keeps them whole).
+CONTENT_CHARS = MAX_CONTENT
+# Acknowledgements one address gets in a day at most: a mail loop with an auto-responder
+# that does not say it is one stops here.
+ACKS_PER_DAY = 5
+# An SMS joins its number's open ticket received within this many days.
+SMS_JOINS_DAYS = 30
+INBOUND_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEB, Channel.CHAT)
+# A channel's first reply (ChannelRule.first_reply_minutes when a rule says): minutes, and
+# whether they count around the clock or on the working calendar.
+DEFAULT_FIRST_REPLY: dict[str, tuple[int, bool]] = {
+    Channel.EMAIL: (WORKING_DAY_MINUTES, False),
+    Channel.SMS: (WORKING_DAY_MINUTES, False),
+    Channel.WEB: (WORKING_DAY_MINUTES, False),
+    Channel.CHAT: (1, True),
+}
+FIRST_REPLY = "first_reply"
+REPLY_METHOD: dict[str, str] = {
+    Channel.EMAIL: ReplyMethod.EMAIL,
+    Channel.SMS: ReplyMethod.SMS,
+    Channel.WEB: ReplyMethod.SMS,
+    Channel.CHAT: ReplyMethod.PHONE,
+}
+SERIAL_IN_TEXT = re.compile(r"(?:\[#|工单号?[::\s]*)(\d{9,12})")
+
+
+def serial_in(text: str) -> str:
+    """The serial a customer's subject or text quotes ("[#251122007]", "工单号 251122007")."""
+    found = SERIAL_IN_TEXT.search(text or "")
+    return found.group(1) if found else ""
+
+
+def clean_address(channel: str, address: str) -> str:
+    """The customer's address as stored: an e-mail address lower-cased, a number normalised;
+    "" when it is not one."""
+    address = (address or "").strip()
+    if channel == Channel.EMAIL or "@" in address:
+        address = address.lower()
+        try:
+            validate_email(address)
+        except ValidationError:
+            return ""
+        return address[:320]
+    return normalize_phone(address)
+
+
+# ---------------------------------------------------------------------------------- inbound
+
+
+def receive(inbound: Inbound) -> Received:
+    """Record a customer's message: one more message on their ticket, or a new ticket taken
+    through the normal intake (the type's time limits, the routing table, triage's labels)
+    and routed by the channel's rule (ChannelRule), with the channel's first-reply time
+    limit; acknowledged with the serial by mail or SMS unless it is automatic mail.
+
+    Which ticket: the one the channel names (``serial``: the portal, a chat), else the one
+    whose messages the mail answers (In-Reply-To / References), else the serial quoted in the
+    subject when the sender is that ticket's customer, else, for an SMS, the number's open
+    ticket. A ticket merged into another passes it on; an archived or cancelled one gets a
+    new ticket that names it. The same ``external_id`` twice records nothing new.
+    Raises ServiceError (nothing written) for an unusable address, an empty message, or a
+    ``serial`` that is not the sender's."""
+    channel = inbound.channel
+    if channel not in INBOUND_CHANNELS:
+        raise ServiceError(Code.INVALID, _("渠道无效:%s") % channel, field="channel")
+    address = clean_address(channel, inbound.address)
+    if not address:
+        raise ServiceError(Code.INVALID, _("发件人地址或号码无效"), field="address")
+    body = _text(inbound.body)[:MAX_BODY]
+    subject = " ".join(_text(inbound.subject).split())[:MAX_SUBJECT]
+    if not body and not subject and not inbound.files:
+        raise ServiceError(Code.INVALID, _("消息内容为空"), field="body")
+    if len(inbound.files) > MAX_FILES:
+        raise ServiceError(Code.INVALID, _("附件最多 %d 个") % MAX_FILES, field="files")
+    external_id = (inbound.external_id or "").strip()[:300]
+    if external_id:
+        earlier = (
+            Message.objects.select_related("ticket")
+            .filter(external_id=external_id, channel=channel, direction=Direction.IN)
+            .first()
+        )
+        if earlier is not None:
+            return Received(earlier.ticket, earlier, created=False, duplicate=True)
+    at = inbound.received_at or timezone.now()
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    at = min(at, timezone.now())
+    with transaction.atomic():
+        ticket, why = _ticket_for(inbound, address)
+        created = ticket is None
+        if ticket is None:
+            ticket = _new_ticket(inbound, address, body, subject, at, follows=why)
+        else:
+            ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        message = Message.objects.create(
+            ticket=ticket,
+            channel=channel,
+            direction=Direction.IN,
+            at=at,
+            address=address,
+            name=_text(inbound.name or inbound.contact_name)[:100],
+            center_address=_text(inbound.center_address)[:320],
+            subject=subject,
+            body=body,
+            shown=_text(inbound.shown)[:MAX_BODY],
+            html=_text(inbound.html)[:MAX_BODY],
+            external_id=external_id,
+            thread_ids=[t[:300] for t in inbound.thread_ids if t][:50],
+            auto_submitted=inbound.auto_submitted,
+        )
+        _store_files(message, inbound)
+        if not created and channel != Channel.CHAT:  # a chat's lines are its transcript
+            record_event(
+                ticket,
+                actor=None,
+                kind=TicketEvent.Kind.NOTE,
+                action="message_in",
+                note=said(gettext_noop("客户来信(%(channel)s)"), channel=Channel(channel).label),
+                data={"message": message.pk, "channel": channel},
+            )
+            Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+        _start_first_reply(ticket, Channel.WEB if inbound.left_message else channel, at)
+        acknowledged = False
+        if created and not inbound.auto_submitted:
+            acknowledged = _acknowledge(ticket, message) is not None
+        _announce_message(ticket, message)
+    return Received(ticket, message, created=created, acknowledged=acknowledged, note=why)
+
+
+def _text(value: str | None) -> str:
+    """A text as stored: no NUL (PostgreSQL refuses one), no blank edges."""
+    return (value or "").replace("\x00", "").strip()
+
+
+def _belongs(ticket: Ticket, address: str) -> bool:
+    """Whether ``address`` is the ticket's customer: its number, one of its customer's
+    numbers, or an address it wrote from before."""
+    if ticket.caller_number and ticket.caller_number == address:
+        return True
+    if (
+        ticket.customer_id
+        and "@" not in address
+        and CustomerPhone.objects.filter(customer_id=ticket.customer_id, number=address).exists()
+    ):
+        return True
+    return Message.objects.filter(ticket=ticket, direction=Direction.IN, address=address).exists()
+
+
+def _followed(ticket: Ticket) -> Ticket:
+    """A merged ticket's survivor (merges may chain)."""
+    seen = set()
+    while ticket.merged_into_id is not None and ticket.pk not in seen:
+        seen.add(ticket.pk)
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+    return ticket
+
+
+def _ticket_for(inbound: Inbound, address: str) -> tuple[Ticket | None, str]:
+    """The ticket the message joins, or None and, when an archived ticket was found, its
+    serial (the new ticket names it)."""
+    found: Ticket | None = None
+    if inbound.serial:
+        found = Ticket.objects.filter(serial=inbound.serial.strip()).first()
+        if found is None or not _belongs(found, address):
+            # The same answer whichever is wrong: nobody learns a serial or an address.
+            raise ServiceError(Code.NOT_FOUND, _("未找到该工单"), field="serial")
+    if found is None and inbound.thread_ids:
+        earlier = (
+            Message.objects.select_related("ticket")
+            .filter(external_id__in=[t[:300] for t in inbound.thread_ids if t][:50])
+            .order_by("-at", "-id")
+            .first()
+        )
+        if earlier is not None:
+            found = earlier.ticket
+    if found is None:
+        hinted = inbound.serial_hint or serial_in(inbound.subject)
+        if hinted:
+            candidate = Ticket.objects.filter(serial=hinted).first()
+            if candidate is not None and _belongs(candidate, address):
+                found = candidate
+    if found is None and inbound.channel == Channel.SMS:
+        found = (
+            Ticket.objects.filter(
+                caller_number=address,
+                status__in=OPEN_STATUSES,
+                received_at__gte=timezone.now() - dt.timedelta(days=SMS_JOINS_DAYS),
+            )
+            .order_by("-received_at", "-id")
+            .first()
+        )
+    if found is None:
+        return None, ""
+    found = _followed(found)
+    if found.status in (Status.CLOSED, Status.CANCELLED):
+        return None, found.serial
+    return found, ""
+
+
+def _content(body: str, subject: str) -> str:
+    text = body if not subject or subject in body else f"{subject}\n{body}"
+    text = text.strip() or subject or "(附件)"
+    return text if len(text) <= CONTENT_CHARS else text[: CONTENT_CHARS - 1] + "…"
+
+
+def channel_rule(channel: str, type_code: str, branch_code: str) -> ChannelRule | None:
+    """The most specific active rule for a request from ``channel`` of this type and branch."""
+    rules = [
+        r
+        for r in ChannelRule.objects.select_related("ticket_type", "branch", "department").filter(
+            channel=channel, is_active=True
+        )
+        if (r.ticket_type is None or r.ticket_type.code == type_code)
+        and (r.branch is None or r.branch.code == branch_code)
+    ]
+    rules.sort(key=lambda r: (-r.specificity, r.pk))
+    return rules[0] if rules else None
+
+
+def _type_of(inbound: Inbound, text: str) -> str:
+    """The type the channel says (a portal form, a mailbox's), else triage's sure guess, else
+    an inquiry (咨询), which an agent re-types when accepting."""
+    if inbound.type:
+        return inbound.type
+    guess = triage.guess(text, inbound.channel)["type"]
+    if guess.value and guess.confidence >= SURE_TYPE:
+        return str(guess.value)
+    return DEFAULT_TYPE
+
+
+SURE_TYPE = 0.6
+DEFAULT_TYPE = "inquiry"
+
+
+def _new_ticket(
+    inbound: Inbound, address: str, body: str, subject: str, at: dt.datetime, *, follows: str
+) -> Ticket:
+    content = _content(body, subject)
+    if follows:
+        content = _content(f"(续工单 {follows})\n{content}", "")
+    phone = address if "@" not in address else normalize_phone(inbound.phone or "")
+    type_code = _type_of(inbound, content)
+    data = TicketIn(
+        type=type_code,
+        channel=Channel(inbound.channel),
+        content=content,
+        received_at=at,
+        customer_id=inbound.customer_id,
+        contact_name=_text(inbound.contact_name or inbound.name)[:40],
+        caller_number=phone,
+        reply_method=ReplyMethod(REPLY_METHOD[inbound.channel]),
+        branch=inbound.branch,
+        area=inbound.area,
+    )
+    rule = channel_rule(inbound.channel, type_code, inbound.branch)
+    department = inbound.department or (rule.department.code if rule and rule.department else "")
+    try:
+        return create_ticket(data, actor=None, accept=bool(department), department=department)
+    except ServiceError as exc:
+        if exc.field in ("type", "area", "branch") and (inbound.type or inbound.area):
+            # A mailbox set to a type or an area since closed: the request is not lost.
+            fallback = data.model_copy(update={"type": DEFAULT_TYPE, "area": "", "branch": ""})
+            return create_ticket(
+                fallback, actor=None, accept=bool(department), department=department
+            )
+        raise
+
+
+def _store_files(message: Message, inbound: Inbound) -> None:
+    # Each channel keeps to its own limits (a mailbox's, the portal's upload limit); this
+    # one holds for them all.
+    for item in [*inbound.files, *([inbound.original] if inbound.original else [])]:
+        if len(item.data) > MAX_FILE_BYTES:
+            raise ServiceError(
+                Code.TOO_LARGE, _("附件不能超过 %d MB") % (MAX_FILE_BYTES >> 20), field="files"
+            )
+    for item in inbound.files:
+        _attach(message, item, original=False)
+    if inbound.original is not None:
+        _attach(message, inbound.original, original=True)
+
+
+def _attach(message: Message, item: InboundFile, *, original: bool) -> None:
+    name = (item.name or "file").replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "")
+    name = name.strip()[:200] or "file"
+    attachment = MessageAttachment(
+        message=message,
+        name=name,
+        size=len(item.data),
+        content_type=(item.content_type or "")[:100],
+        original=original,
+    )
+    attachment.file.save(_safe_name(name), ContentFile(item.data), save=False)
+    attachment.save()
+
+
+def _safe_name(name: str) -> str:
+    """A storage name of the file's: letters, digits and its extension (the shown name is
+    kept apart)."""
+    stem, dot, ext = name.rpartition(".")
+    ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:10] if dot else ""
+    return f"{uuid.uuid4().hex[:12]}.{ext}" if ext else uuid.uuid4().hex[:12]
+
+
+def first_reply_due(channel: str, rule: ChannelRule | None, at: dt.datetime) -> dt.datetime:
+    minutes, around = DEFAULT_FIRST_REPLY.get(channel, (WORKING_DAY_MINUTES, False))
+    if rule is not None and rule.first_reply_minutes:
+        minutes, around = rule.first_reply_minutes, rule.around_the_clock
+    if around:
+        return at + dt.timedelta(minutes=minutes)
+    return WorkingCalendar().add_business_time(at, dt.timedelta(minutes=minutes))
+
+
+def _start_first_reply(ticket: Ticket, channel: str, at: dt.datetime) -> None:
+    """The channel's first-reply clock, once per ticket, while nobody has answered."""
+    if ticket.deadlines.filter(code=FIRST_REPLY).exists():
+        return
+    if Message.objects.filter(ticket=ticket, direction=Direction.OUT, automatic=False).exists():
+        return
+    rule = channel_rule(channel, ticket.type.code, ticket.branch.code)
+    due = first_reply_due(channel, rule, at)
+    sla.start_promise(ticket, code=FIRST_REPLY, name=str(_("首次答复")), due=due, at=at)
+
+
+def first_reply_met(ticket: Ticket, at: dt.datetime) -> None:
+    """The customer was first answered at ``at`` (a reply, a chat line before the ticket was
+    made): the channel's first-reply time limit is met then, or late."""
+    sla.fulfil_target(ticket, FIRST_REPLY, at)
+
+
+def _acknowledge(ticket: Ticket, message: Message) -> Message | None:
+    """The serial sent back by mail or SMS (never twice a day past ACKS_PER_DAY to one
+    address: a loop stops)."""
+    if message.channel not in (Channel.EMAIL, Channel.SMS):
+        return None
+    since = timezone.now() - dt.timedelta(days=1)
+    sent = Message.objects.filter(
+        direction=Direction.OUT, automatic=True, address=message.address, at__gte=since
+    ).count()
+    if sent >= ACKS_PER_DAY:
+        logger.warning("no acknowledgement to %s: %d sent today", message.address, sent)
+        return None
+    about = message.subject or _content(message.text, "")[:30]
+    context = {"subject": about}
+    key = f"ack:{ticket.serial}"
+    if message.channel == Channel.EMAIL:
+        headers = _thread_headers(message)
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
+        delivery = notify.send_email(
+            message.address,
+            event="ticket.received",
+            context=context,
+            key=key,
+            ticket=ticket,
+            headers=headers,
+        )
+    else:
+        delivery = notify.send_sms(
+            message.address, event="ticket.received", context=context, key=key, ticket=ticket
+        )
+    if delivery is None:
+        return None
+    return Message.objects.create(
+        ticket=ticket,
+        channel=message.channel,
+        direction=Direction.OUT,
+        at=timezone.now(),
+        address=delivery.address,
+        center_address=message.center_address,
+        subject=delivery.subject,
+        body=delivery.body,
+        external_id=(delivery.headers or {}).get("Message-ID", ""),
+        thread_ids=_thread_of(message),
+        delivery=delivery,
+        automatic=True,
+    )
+
+
+def _thread_of(message: Message) -> list[str]:
+    """The References an answer to ``message`` carries: its own, then its id (the last 10)."""
+    ids = [*message.thread_ids, message.external_id] if message.external_id else []
+    return [i for i in ids if i][-10:]
+
+
+def _thread_headers(answered: Message | None) -> dict[str, str]:
+    """The headers of a mail in ``answered``'s thread, sent from the mailbox it came to."""
+    headers = {"Message-ID": make_msgid(domain=MAIL_DOMAIN)}
+    if answered is None:
+        return headers
+    if answered.external_id:
+        headers["In-Reply-To"] = _angle(answered.external_id)
+        headers["References"] = " ".join(_angle(i) for i in _thread_of(answered))
+    if answered.center_address:
+        headers["From"] = _from(answered.center_address)
+    return headers
+
+
+MAIL_DOMAIN = "kefu"
+
+
+def _angle(message_id: str) -> str:
+    message_id = message_id.strip()
+    return message_id if message_id.startswith("<") else f"<{message_id}>"
+
+
+def _from(address: str) -> str:
+    return formataddr((center_profile().name, address))
+
+
+def _announce_message(ticket: Ticket, message: Message) -> None:
+    groups = [AGENTS_GROUP]
+    if ticket.department_id:
+        groups.append(department_group(ticket.department_id))
+    if ticket.assignee_id:
+        groups.append(user_group(ticket.assignee_id))
+    publish_on_commit(
+        groups,
+        {"type": "ticket.message", "serial": ticket.serial, "channel": message.channel},
+    )
+
+
+# ---------------------------------------------------------------------------------- outbound
+
+# The channels a reply goes out by: SMS and e-mail through the gateways; web: shown on the
+# portal's page of the request; chat: into the open chat (kefu.chat registers its sender).
+REPLY_VIA = (Channel.SMS, Channel.EMAIL, Channel.WEB, Channel.CHAT)
+# An SMS reply is split by the carrier past 70 characters; an e-mail may say more.
+MAX_REPLY = 1000
+MAX_REPLY_EMAIL = 10_000
+# Senders a channel app registers in its AppConfig.ready: (ticket, message) → delivered now?
+SENDERS: dict[str, Callable[[Ticket, Message], bool]] = {}
+
+
+def register_sender(channel: str, send: Callable[[Ticket, Message], bool]) -> None:
+    SENDERS[channel] = send
+
+
+def can_reply(actor: Actor) -> bool:
+    """Everyone who works tickets replies to customers; quality inspectors only read."""
+    scope = scope_of(actor)
+    return not scope.nothing and scope.role != Role.QUALITY
+
+
+def last_inbound(ticket: Ticket, channel: str = "") -> Message | None:
+    rows = Message.objects.filter(ticket=ticket, direction=Direction.IN)
+    if channel:
+        rows = rows.filter(channel=channel)
+    return rows.order_by("-at", "-id").first()
+
+
+def default_via(ticket: Ticket) -> str:
+    """The channel the customer last wrote by, else the ticket's own when it is one a reply
+    goes by, else what the customer asked (答复方式), else SMS."""
+    last = last_inbound(ticket)
+    if last is not None:
+        return last.channel
+    if ticket.channel in (Channel.EMAIL, Channel.SMS):
+        return ticket.channel
+    if ticket.reply_method == ReplyMethod.EMAIL:
+        return Channel.EMAIL
+    return Channel.SMS
+
+
+def reply(
+    serial: str,
+    *,
+    actor: Actor,
+    text: str,
+    via: str = "",
+    to: str = "",
+    subject: str = "",
+) -> Message:
+    """Send the customer the agent's reply (答复) through ``via`` (default: the channel the
+    customer used) and record it in the conversation and on the timeline. The text is checked
+    for forbidden phrases first (kefu.core.wording): refused under the center's block rule,
+    nothing written; counted for the agent either way. An SMS goes to ``to``, else the number
+    the customer wrote from, else the ticket's; an e-mail to ``to``, else the address the
+    customer wrote from, in that mail's thread (In-Reply-To, References) and from the mailbox
+    it came to. Meets the channel's first-reply time limit."""
+    text = (text or "").replace("\x00", "").strip()
+    via = via or ""
+    if not text:
+        raise ServiceError(Code.INVALID, _("请填写答复内容"), field="text")
+    if via and via not in REPLY_VIA:
+        raise ServiceError(Code.INVALID, _("答复方式无效"), field="via")
+    if not can_reply(actor):
+        raise ServiceError(Code.FORBIDDEN, _("无权答复客户"))
+    ticket = access_ticket(actor, serial)  # 404 before the wording is counted against anyone
+    via = via or default_via(ticket)
+    longest = MAX_REPLY_EMAIL if via == Channel.EMAIL else MAX_REPLY
+    if len(text) > longest:
+        raise ServiceError(Code.INVALID, _("答复最长 %d 个字符") % longest, field="text")
+    if via == Channel.CHAT and Channel.CHAT not in SENDERS:
+        raise ServiceError(Code.INVALID, _("答复方式无效"), field="via")
+    finding = check_outbound(
+        text, actor=actor, path=f"reply_{via}", field="text", ticket_serial=serial
+    )
+    with transaction.atomic():
+        ticket = access_ticket(actor, serial, for_update=True)
+        answered = last_inbound(ticket, via)
+        address = _reply_address(ticket, via, to, answered)
+        key = f"reply:{ticket.serial}:{ticket.events.count()}"
+        context = {"reply": text}
+        delivery = None
+        headers: dict[str, str] = {}
+        if via == Channel.SMS:
+            delivery = notify.send_sms(
+                address, event="ticket.reply", context=context, key=key, ticket=ticket
+            )
+        elif via == Channel.EMAIL:
+            headers = _thread_headers(
+                answered if answered and answered.address == address else None
+            )
+            delivery = notify.send_email(
+                address,
+                event="ticket.reply",
+                context=context,
+                key=key,
+                ticket=ticket,
+                subject=_reply_subject(ticket, subject, answered),
+                headers=headers,
+            )
+        if via in (Channel.SMS, Channel.EMAIL) and delivery is None:
+            raise ServiceError(Code.INVALID, _("号码或邮箱无效:%s") % address[:60], field="to")
+        now = timezone.now()
+        message = Message.objects.create(
+            ticket=ticket,
+            channel=via,
+            direction=Direction.OUT,
+            at=now,
+            author=user_of(actor),
+            address=delivery.address if delivery is not None else address,
+            center_address=answered.center_address if answered is not None else "",
+            subject=delivery.subject if delivery is not None else "",
+            body=text,
+            external_id=headers.get("Message-ID", ""),
+            thread_ids=_thread_of(answered)
+            if answered is not None and via == Channel.EMAIL
+            else [],
+            delivery=delivery,
+        )
+        if via in SENDERS and not SENDERS[via](ticket, message):
+            # (the chat ended: nothing is recorded, the agent chooses another channel)
+            raise ServiceError(Code.INVALID, _("该工单没有进行中的在线会话"), field="via")
+        record_event(
+            ticket,
+            actor=actor,
+            kind=TicketEvent.Kind.NOTE,
+            action="reply",
+            note=text,
+            data={
+                "via": via,
+                "to": message.address,
+                "message": message.pk,
+                "warned": [w["phrase"] for w in finding.warnings],
+            },
+        )
+        first_reply_met(ticket, now)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+    return message
+
+
+def _reply_address(ticket: Ticket, via: str, to: str, answered: Message | None) -> str:
+    to = (to or "").strip()
+    if via == Channel.EMAIL:
+        address = to or (answered.address if answered is not None else "")
+        if not address:
+            raise ServiceError(Code.INVALID, _("请填写答复的号码或邮箱"), field="to")
+        return address
+    if via == Channel.SMS:
+        address = to or (answered.address if answered is not None else "") or ticket.caller_number
+        if not address:
+            raise ServiceError(Code.INVALID, _("请填写答复的号码或邮箱"), field="to")
+        return address
+    # The portal and the chat answer whoever wrote there.
+    if answered is None and via == Channel.CHAT:
+        raise ServiceError(Code.INVALID, _("该工单没有在线会话"), field="via")
+    return answered.address if answered is not None else ticket.caller_number
+
+
+def _reply_subject(ticket: Ticket, subject: str, answered: Message | None) -> str:
+    """ "Re: " and the customer's subject, with the serial to find the thread by."""
+    subject = " ".join((subject or "").split())
+    if not subject and answered is not None and answered.subject:
+        base = answered.subject
+        subject = base if base.lower().startswith(("re:", "回复:", "答复:")) else f"Re: {base}"
+    if not subject:
+        return ""  # the template's
+    if ticket.serial not in subject:
+        subject = f"{subject} [#{ticket.serial}]"
+    return subject[:200]
+
+
+# ---------------------------------------------------------------------------------- templates
+
+
+def templates_for(actor: Actor, *, q: str = "", channel: str = "") -> list[ReplyTemplate]:
+    """The reply templates an agent may use: the center's and their own (their own first
+    where a key is both), matching ``q`` in the key or title, for ``channel``."""
+    person = user_of(actor)
+    rows = ReplyTemplate.objects.filter(is_active=True).filter(
+        owner__isnull=True
+    ) | ReplyTemplate.objects.filter(is_active=True, owner=person)
+    q = (q or "").strip().lstrip("/").lower()
+    found: dict[str, ReplyTemplate] = {}
+    for row in rows.order_by("key", "-owner", "id"):
+        if q and q not in row.key.lower() and q not in row.title.lower():
+            continue
+        if channel and row.channel_list() and channel not in row.channel_list():
+            continue
+        if row.key not in found or row.owner_id is not None:
+            found[row.key] = row
+    ranked = sorted(found.values(), key=lambda r: (not r.key.lower().startswith(q), r.key))
+    return ranked[:MAX_TEMPLATES]
+
+
+MAX_TEMPLATES = 50
+
+
+TEMPLATE_VALUES = ("customer", "serial", "agent_no", "agent", "center", "hotline", "content")
+
+
+def fill_template(template: ReplyTemplate, *, actor: Actor, ticket: Ticket | None) -> str:
+    """The template's text with its placeholders filled for this ticket and agent."""
+    person = user_of(actor)
+    staff = staff_of(person) if person is not None else None
+    profile = center_profile()
+    customer = ""
+    if ticket is not None:
+        customer = (
+            ticket.customer.name if ticket.customer is not None else ticket.contact_name
+        ) or ""
+    values = {
+        "customer": customer,
+        "serial": ticket.serial if ticket is not None else "",
+        "agent_no": staff.employee_no if staff is not None else "",
+        "agent": (person.get_full_name() or person.username) if person is not None else "",
+        "center": profile.name,
+        "hotline": profile.hotline,
+        "content": ticket.content[:50] if ticket is not None else "",
+    }
+    return placeholders.fill(template.text, values)
