@@ -6,6 +6,7 @@ import tempfile
 os.environ.setdefault("KEFU_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("KEFU_HUEY_IMMEDIATE", "1")
 os.environ.setdefault("KEFU_CTI_TOKEN", "test-cti-token")
+os.environ.setdefault("KEFU_SMS_INBOUND_SECRET", "test-sms-inbound-secret")
 os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-"))
 
 from kefu.settings import *  # noqa: E402,F403

@@ -18,7 +18,8 @@ A notice has at most two campaigns (``Campaign.Purpose``):
 
 ``send_campaign_batch`` takes the next ``NOTICE_SMS_BATCH`` customers after the cursor, in id
 order, queues one SMS per customer with a usable mobile number (``send_sms_many``), counts the
-others as skipped, and moves the cursor — all in one transaction with the campaign row locked.
+others — and those whose number texted 退订, kefu.notify.optout — as skipped, and moves the
+cursor — all in one transaction with the campaign row locked.
 So a crash half-way rolls back only the batch it was in, the next run starts right after the
 last committed batch (nobody skipped), and a batch run twice creates nothing new (nobody
 messaged twice).
@@ -53,6 +54,7 @@ from kefu.customers.models import Customer, CustomerPhone
 from kefu.notices import streets, tasks
 from kefu.notices.models import Campaign, Notice
 from kefu.notify.models import Delivery
+from kefu.notify.optout import opted_out
 from kefu.notify.services import send_sms_many, sms_preview
 
 logger = logging.getLogger(__name__)
@@ -209,15 +211,16 @@ class Preview:
     checked again when publishing (``token`` changes with the recipients and the text)."""
 
     customers: int  # affected: the areas' active customers, narrowed by the streets
-    recipients: int  # of them, with a mobile number: the SMS to send
+    recipients: int  # of them, with a mobile number not opted out: the SMS to send
     in_areas: int  # the areas' active customers before the streets narrowed them
     streets: list[str]  # the street words that narrowed them
     sms_text: str  # as the phone shows it, signature first
     token: str
+    unsubscribed: int = 0  # of them, with a mobile number that texted 退订 (not texted)
 
     @property
     def without_mobile(self) -> int:
-        return self.customers - self.recipients
+        return self.customers - self.recipients - self.unsubscribed
 
     @property
     def length(self) -> int:
@@ -234,12 +237,15 @@ def preview(notice: Notice) -> Preview:
     campaign's batches use. Writes nothing."""
     customer_ids = list(_affected(notice).order_by("pk").values_list("pk", flat=True))
     digest = hashlib.sha256()
-    recipients = 0
+    recipients = unsubscribed = 0
     for start in range(0, len(customer_ids), PREVIEW_CHUNK):
         chunk = customer_ids[start : start + PREVIEW_CHUNK]
         mobiles = _mobiles_of(chunk)
+        refused = opted_out(mobiles.values())
         for customer_id in chunk:
-            if customer_id in mobiles:
+            if mobiles.get(customer_id) in refused:
+                unsubscribed += 1
+            elif customer_id in mobiles:
                 recipients += 1
                 digest.update(f"{customer_id}:{mobiles[customer_id]};".encode())
     text = sms_preview(EVENTS[Purpose.PUBLISHED], context=_context(notice, Purpose.PUBLISHED))
@@ -251,6 +257,7 @@ def preview(notice: Notice) -> Preview:
         streets=streets.street_words(notice.streets),
         sms_text=text,
         token=digest.hexdigest()[:16],
+        unsubscribed=unsubscribed,
     )
 
 
@@ -283,10 +290,11 @@ def send_campaign_batch(campaign_id: int) -> bool:
         _finish(campaign)
         return False
     mobiles = _mobiles_of(customers)
+    refused = opted_out(mobiles.values())  # 退订: skipped like a customer without a mobile
     recipients = []
     for customer_id in customers:
         number = mobiles.get(customer_id)
-        if number:
+        if number and number not in refused:
             recipients.append((number, sms_key(notice.pk, customer_id, purpose=purpose)))
         else:
             campaign.skipped += 1

@@ -73,6 +73,9 @@ class PreviewOut(Schema):
     customers: int = Field(description="affected customers: of the areas, narrowed by streets")
     recipients: int = Field(description="of them, texted: those with a mobile number")
     without_mobile: int = Field(description="of them, not texted: no mobile number")
+    unsubscribed: int = Field(
+        0, description="of them, not texted: their mobile number texted 退订 (unsubscribed)"
+    )
     in_areas: int = Field(description="active customers of the areas, before the streets")
     streets: list[str] = Field(description="the street words that narrowed the customers")
     sms_text: str = Field(description="the SMS as the phone shows it, signature first")
@@ -208,6 +211,7 @@ def preview_out(preview: Preview) -> dict:
         "customers": preview.customers,
         "recipients": preview.recipients,
         "without_mobile": preview.without_mobile,
+        "unsubscribed": preview.unsubscribed,
         "in_areas": preview.in_areas,
         "streets": preview.streets,
         "sms_text": preview.sms_text,

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core import center, placeholders
 from kefu.core.admin import PreviewAdmin
 from kefu.core.errors import ServiceError
+from kefu.core.phones import normalize_phone
 from kefu.core.widgets import TemplateEditor
-from kefu.notify import defaults, services
+from kefu.notify import defaults, optout, services
 from kefu.notify.models import (
     Channel,
     Delivery,
@@ -17,6 +18,7 @@ from kefu.notify.models import (
     EventRule,
     Notification,
     Preference,
+    SmsOptOut,
     Template,
     WebhookEndpoint,
 )
@@ -213,3 +215,70 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class SmsOptOutForm(forms.ModelForm):
+    class Meta:
+        model = SmsOptOut
+        fields = ["phone", "note"]
+
+    def clean_phone(self):
+        number = normalize_phone(self.cleaned_data["phone"])
+        if not number:
+            raise forms.ValidationError(gettext("号码无效"))
+        if SmsOptOut.objects.filter(phone=number, revoked_at__isnull=True).exists():
+            raise forms.ValidationError(gettext("该号码已退订"))
+        return number
+
+
+@admin.register(SmsOptOut)
+class SmsOptOutAdmin(admin.ModelAdmin):
+    """退订: numbers that get no notice SMS. An admin adds one (a customer asked by phone) or
+    restores one (恢复订阅); nothing is deleted, a restored row stays with its time."""
+
+    form = SmsOptOutForm
+    list_display = ["phone", "at", "source", "note", "revoked_at", "revoked_source"]
+    list_filter = ["source", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["phone", "note"]
+    actions = ["restore"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in SmsOptOut._meta.fields] if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["phone", "note"]
+        return [
+            "phone",
+            "at",
+            "source",
+            "note",
+            "created_by",
+            "revoked_at",
+            "revoked_source",
+            "revoked_by",
+        ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        row, _added = optout.opt_out(
+            obj.phone, source=SmsOptOut.Source.ADMIN, note=obj.note, actor=request.user
+        )
+        if row is not None:
+            obj.pk = row.pk
+
+    def has_restore_permission(self, request):
+        return request.user.has_perm("notify.change_smsoptout")
+
+    @admin.action(description=_("恢复订阅(保留退订记录)"), permissions=["restore"])
+    def restore(self, request, queryset):
+        count = optout.revoke(queryset, source=SmsOptOut.Source.ADMIN, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("已恢复 %d 个号码的公告短信", "已恢复 %d 个号码的公告短信", count) % count,
+            messages.SUCCESS,
+        )

@@ -287,6 +287,90 @@ EVENTS: dict[str, Event] = {
             "Ticket {serial}: {reply}",
         ),
     ),
+    # The acknowledgement of a request that came in by itself (a mail, an SMS; kefu.
+    # conversations.receive): its serial, to quote when writing again. ``subject`` is the
+    # customer's subject or the first words of the text.
+    "ticket.received": Event(
+        "受理回执",
+        ("subject",),
+        email=True,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "已受理:{subject} [#{serial}]",
+            "您好!您的来信已收到并受理,工单号 {serial}。我们会尽快答复;"
+            "回复本邮件或来电时请提供工单号。\n\n此邮件为自动回执。",
+            "您的诉求已受理,工单号{serial},我们会尽快答复。回复本短信可补充说明。",
+        ),
+        en=Words(
+            "Received: {subject} [#{serial}]",
+            "Hello, your message has been received and registered as ticket {serial}. We "
+            "will answer soon; please quote the number when you write or call again.\n\n"
+            "This is an automatic acknowledgement.",
+            "Your request is registered as ticket {serial}. We will answer soon.",
+        ),
+    ),
+    # The answer to a customer who texted 退订 / 订阅 (kefu.sms): notice SMS stop or start
+    # again; replies to their own requests still come.
+    # The portal's SMS code (kefu.portal): the customer proves the number before submitting
+    # or tracking a request. ``passcode`` the 6 digits, ``minutes`` how long they hold.
+    "portal.code": Event(
+        "自助服务验证码",
+        ("passcode", "minutes"),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "验证码",
+            "您的验证码是{passcode},{minutes}分钟内有效。请勿告诉他人。",
+            "您的验证码是{passcode},{minutes}分钟内有效。请勿告诉他人。",
+        ),
+        en=Words(
+            "Verification code",
+            "Your code is {passcode}, valid for {minutes} minutes. Do not share it.",
+            "Your code is {passcode}, valid for {minutes} minutes. Do not share it.",
+        ),
+    ),
+    "sms.unsubscribed": Event(
+        "短信退订确认",
+        ("hotline",),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "已退订公告短信",
+            "您已退订停水等公告短信,此后不再收到停水、抢修通知;您的诉求答复仍会短信告知。"
+            "如需恢复,请回复“订阅”。服务热线{hotline}。",
+            "您已退订停水等公告短信,此后不再收到停水、抢修通知;您的诉求答复仍会短信告知。"
+            "如需恢复,请回复“订阅”。服务热线{hotline}。",
+        ),
+        en=Words(
+            "Unsubscribed from notice SMS",
+            "You will no longer get outage and repair notices by SMS; answers to your own "
+            "requests still come. Reply SUBSCRIBE to get them again. Hotline {hotline}.",
+            "You will no longer get outage and repair notices by SMS; answers to your own "
+            "requests still come. Reply SUBSCRIBE to get them again. Hotline {hotline}.",
+        ),
+    ),
+    "sms.resubscribed": Event(
+        "短信恢复订阅确认",
+        ("hotline",),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "已恢复公告短信",
+            "您已恢复订阅停水等公告短信。如需退订,请回复“TD”。服务热线{hotline}。",
+            "您已恢复订阅停水等公告短信。如需退订,请回复“TD”。服务热线{hotline}。",
+        ),
+        en=Words(
+            "Notice SMS on again",
+            "You will get outage and repair notices by SMS again. Reply TD to stop them. "
+            "Hotline {hotline}.",
+            "You will get outage and repair notices by SMS again. Reply TD to stop them. "
+            "Hotline {hotline}.",
+        ),
+    ),
     # The gateway puts the center's signature (【某某水务】) first: the words never start with
     # one of their own. ``streets`` (the streets within the areas, e.g. "(解放路、人民路)") and
     # ``advice`` (a sentence without its full stop, e.g. 请提前储水) may be empty.
@@ -487,6 +571,9 @@ VARIABLE_LABELS = {
     "overdue": _("超时时长"),
     "agent_no": _("坐席工号"),
     "chases": _("催办次数"),
+    "hotline": _("服务热线"),
+    "passcode": _("验证码"),
+    "minutes": _("有效分钟"),
 }
 
 # What the template editor's preview fills in (kefu.notify.admin).
@@ -530,6 +617,9 @@ SAMPLE_VALUES = {
     "overdue": "2小时",
     "agent_no": "8011",
     "chases": "2",
+    "hotline": "96000",
+    "passcode": "382916",
+    "minutes": "10",
 }
 
 # Events integrators hear by webhook only (no words): code → name.

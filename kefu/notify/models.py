@@ -102,6 +102,10 @@ class Delivery(models.Model):
     )
     subject = models.CharField(_("主题"), max_length=200, blank=True)
     body = models.TextField(_("内容"), blank=True)
+    # An e-mail's own headers, fixed when it is queued so every retry sends the same mail:
+    # Message-ID, In-Reply-To and References (a reply in the customer's thread), From and
+    # Reply-To (the mailbox the customer wrote to), Auto-Submitted (an acknowledgement).
+    headers = models.JSONField(_("邮件头"), default=dict, blank=True)
     key = models.CharField(_("幂等键"), max_length=200)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
@@ -266,3 +270,61 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.language}"
+
+
+class SmsOptOut(models.Model):
+    """A number that asked for no more notice SMS (退订): 停水/抢修 notices leave it out.
+
+    Texting 退订 / TD to the center (kefu.sms) or an admin adds one; texting 订阅 or an admin
+    revokes it (``revoked_at``): the row stays, so who opted out when is never lost. At most
+    one active (unrevoked) row per number. Messages that are not notices still go to it: the
+    reply to the customer's own request, the survey, a dispatch SMS.
+    """
+
+    class Source(models.TextChoices):
+        SMS = "sms", _("客户短信")
+        ADMIN = "admin", _("管理员")
+
+    phone = models.CharField(_("号码"), max_length=20)
+    at = models.DateTimeField(_("退订时间"))
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    revoked_at = models.DateTimeField(_("恢复订阅时间"), null=True, blank=True)
+    revoked_source = models.CharField(
+        _("恢复来源"), max_length=10, choices=Source.choices, blank=True
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("恢复人"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("短信退订")
+        verbose_name_plural = _("短信退订")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="notify_sms_optout_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.phone
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -36,7 +36,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import publish_on_commit, user_group
 from kefu.core.services import record_audit
-from kefu.notify import tasks
+from kefu.notify import optout, tasks
 from kefu.notify.gateways import DeliveryError, InAppTransport, sms_text, transport_for
 from kefu.notify.models import (
     Channel,
@@ -331,7 +331,9 @@ def _insert_new(rows: list[Delivery]) -> list[Delivery]:
     return made
 
 
-def _queue(event, channel, address, subject, body, key, ticket, user=None) -> list[Delivery]:
+def _queue(
+    event, channel, address, subject, body, key, ticket, user=None, headers=None
+) -> list[Delivery]:
     delivery = _create(
         event=event,
         channel=channel,
@@ -341,6 +343,7 @@ def _queue(event, channel, address, subject, body, key, ticket, user=None) -> li
         subject=subject,
         body=body,
         key=key,
+        headers=headers or {},
         next_attempt_at=timezone.now(),
     )
     return [] if delivery is None else [delivery]
@@ -374,7 +377,12 @@ def send_sms_many(
 ) -> set[str]:
     """The same SMS to many numbers (a notice to an area), ``recipients`` being (number, key)
     pairs of already-normalized numbers: one template read, one rendering, one write, one
-    queued task. Returns the keys queued now or by an earlier call (each key sends once)."""
+    queued task. Returns the keys queued now or by an earlier call (each key sends once).
+    A notice (optout.OPT_OUT_EVENTS) is not sent to a number that texted 退订: its key is
+    left out of the answer."""
+    if event in optout.OPT_OUT_EVENTS:
+        refused = optout.opted_out(number for number, _key in recipients)
+        recipients = [(number, key) for number, key in recipients if number not in refused]
     if not recipients:
         return set()
     templates = _templates(event)
@@ -407,13 +415,34 @@ def sms_preview(event: str, *, context: dict, ticket=None) -> str:
     return sms_text(body)
 
 
+# The headers an e-mail may carry of its own (the rest are the transport's).
+EMAIL_HEADERS = (
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "From",
+    "Reply-To",
+    "Auto-Submitted",
+    "X-Auto-Response-Suppress",
+)
+
+
 def send_email(
-    address: str, *, event: str, context: dict, key: str, ticket=None
+    address: str,
+    *,
+    event: str,
+    context: dict,
+    key: str,
+    ticket=None,
+    subject: str = "",
+    headers: dict[str, str] | None = None,
 ) -> Delivery | None:
     """An e-mail to an address outside the staff, in the center's language.
 
-    Returns the new delivery, or None when the address is not an e-mail address or this
-    ``key`` already sent to it.
+    ``subject`` replaces the template's subject (a reply keeps the customer's, "Re: …");
+    ``headers`` are sent as given (EMAIL_HEADERS: threading, From, Auto-Submitted). Returns
+    the new delivery, or None when the address is not an e-mail address or this ``key``
+    already sent to it.
     """
     address = (address or "").strip()
     try:
@@ -423,8 +452,11 @@ def send_email(
         return None
     templates = _templates(event)
     values = _context(context, ticket, absolute=True)
-    subject, body = _words(templates, event, Channel.EMAIL, settings.LANGUAGE_CODE, values)
-    created = _queue(event, Channel.EMAIL, address, subject, body, key, ticket)
+    shown, body = _words(templates, event, Channel.EMAIL, settings.LANGUAGE_CODE, values)
+    wanted = {k: v for k, v in (headers or {}).items() if k in EMAIL_HEADERS and v}
+    created = _queue(
+        event, Channel.EMAIL, address, subject[:200] or shown, body, key, ticket, headers=wanted
+    )
     _send_after_commit(created)
     return created[0] if created else None
 

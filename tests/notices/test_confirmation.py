@@ -295,6 +295,7 @@ def test_the_api_previews_then_publishes_with_the_expected_count(lead, api_as, c
         "customers": 5,
         "recipients": 4,
         "without_mobile": 1,
+        "unsubscribed": 0,
         "in_areas": 8,
         "streets": ["解放路", "人民路8号", "幸福里", "A栋"],
         "sms_text": SMS,
