@@ -22,6 +22,7 @@ class Code(StrEnum):
     INVALID_TRANSITION = "invalid_transition"
     CONFLICT = "conflict"
     TOO_LARGE = "too_large"
+    TOO_MANY = "too_many"  # a rate limit (the portal's SMS codes and lookups)
 
 
 HTTP_STATUS = {
@@ -31,6 +32,7 @@ HTTP_STATUS = {
     Code.INVALID_TRANSITION: 409,
     Code.CONFLICT: 409,
     Code.TOO_LARGE: 413,
+    Code.TOO_MANY: 429,
 }
 
 

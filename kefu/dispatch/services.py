@@ -50,7 +50,7 @@ from kefu.dispatch.tracking import record_tracking
 from kefu.notify.services import emit_webhook, send_sms
 from kefu.tickets.access import access_ticket
 from kefu.tickets.models import Status as TicketStatus
-from kefu.tickets.models import TicketEvent
+from kefu.tickets.models import Ticket, TicketEvent
 from kefu.tickets.services import apply_transition
 from kefu.tickets.timeline import record_event
 
@@ -114,15 +114,22 @@ def create_order(
     """Register a work order, from ticket ``ticket`` (its serial) or on its own.
 
     With ``dispatch`` it is confirmed at once to ``assignee`` or ``crew`` (see dispatch_order);
-    a web order must be verified first and can not be dispatched at creation. Raises
-    ServiceError: FORBIDDEN for a role that may not create, INVALID naming the field.
+    a web order must be verified first and can not be dispatched at creation. ``actor`` None:
+    a web order the customer placed (kefu.portal, the phone proved by SMS), recorded by the
+    system. Raises ServiceError: FORBIDDEN for a role that may not create, INVALID naming the
+    field.
     """
-    if not can_create(actor):
+    by_customer = actor is None and data.source == Source.WEB and not dispatch
+    if not (can_create(actor) or by_customer):
         raise ServiceError(Code.FORBIDDEN, _("无权创建派工单"))
     fields = cleaning.clean_order(data, actor)
     source_ticket = None
     if ticket:
-        source_ticket = access_ticket(actor, ticket, for_update=True)
+        source_ticket = (
+            Ticket.objects.select_for_update().get(serial=ticket)
+            if by_customer
+            else access_ticket(actor, ticket, for_update=True)
+        )
         if not source_ticket.is_open:
             raise ServiceError(Code.INVALID_TRANSITION, _("工单已结束,不能派工"), field="ticket")
         if not source_ticket.type.work_order_kind:

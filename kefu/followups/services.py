@@ -613,6 +613,37 @@ def answer_survey(token: str, *, score, comment: str = "") -> Survey:
 
 
 LOW_SCORE = 2  # 不满意 or worse: somebody calls the customer back
+RATABLE = (Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED)
+
+
+@transaction.atomic
+def rate_ticket(ticket_id: int, *, score, comment: str = "") -> Survey:
+    """The customer's own rating of their resolved request (the portal, no login; the
+    caller has proved the number): answers the ticket's pending survey link, else a survey
+    made now and answered at once, as through a link (a low score is followed up).
+
+    Locks the ticket. Raises ServiceError: INVALID_TRANSITION when the ticket is not resolved
+    or already rated, INVALID for a bad score; nothing is written then."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    if ticket.status not in RATABLE:
+        raise ServiceError(Code.INVALID_TRANSITION, _("工单办结后才能评价"))
+    if Survey.objects.filter(ticket=ticket, state=Survey.State.ANSWERED).exists():
+        raise ServiceError(Code.INVALID_TRANSITION, _("您已评价过,感谢您的反馈"))
+    now = timezone.now()
+    survey = Survey.objects.filter(
+        ticket=ticket, state=Survey.State.PENDING, expires_at__gt=now
+    ).first()
+    if survey is None or not survey.token:
+        survey = Survey.objects.create(
+            ticket=ticket,
+            agent=ticket.created_by,
+            department=ticket.department,
+            token=_new_token(),
+            channel=Survey.Channel.SMS,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=1),
+        )
+    return answer_survey(str(survey.token), score=score, comment=comment)
 
 
 def _follow_low_score(survey: Survey, now: dt.datetime) -> None:

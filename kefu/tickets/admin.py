@@ -11,8 +11,16 @@ from kefu.tickets.models import Ticket, TicketType
 class TicketTypeAdmin(admin.ModelAdmin):
     """Request types are renameable and can be switched off; their code is the API value."""
 
-    list_display = ["code", "label", "label_en", "work_order_kind", "order", "is_active"]
-    list_editable = ["label", "label_en", "work_order_kind", "order", "is_active"]
+    list_display = [
+        "code",
+        "label",
+        "label_en",
+        "work_order_kind",
+        "is_public",
+        "order",
+        "is_active",
+    ]
+    list_editable = ["label", "label_en", "work_order_kind", "is_public", "order", "is_active"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -28,6 +28,10 @@ class TicketType(models.Model):
         blank=True,
         help_text=_("此类工单可新建派工单,默认的派工类型;留空表示不派工"),
     )
+    # Offered to customers on the portal (/portal/, kefu.portal) and its API.
+    is_public = models.BooleanField(
+        _("客户自助可提交"), default=False, help_text=_("客户可在自助服务页面提交此类诉求")
+    )
 
     class Meta:
         ordering = ["order", "id"]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    """The customer portal (/portal/): submit and track requests without an account."""
+
+    name = "kefu.portal"
+    verbose_name = _("客户自助")

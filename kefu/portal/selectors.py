@@ -1,0 +1,208 @@
+"""What the portal shows a customer: their request's progress in their words, its messages to
+and from their number, the public knowledge articles, the areas' notices. Never a staff name
+(only the 工号), never an internal note, never another customer's data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from kefu.accounts.models import ServiceArea, StaffProfile
+from kefu.business.models import Account, Connector, Shipment
+from kefu.business.models import Kind as BusinessKind
+from kefu.conversations.models import Direction, Message, MessageAttachment
+from kefu.customers.models import CustomerPhone
+from kefu.followups.models import Survey
+from kefu.knowledge.models import Article, Audience
+from kefu.notices.selectors import public_board
+from kefu.tickets.models import Status, Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+# The request's state as the customer reads it.
+CUSTOMER_WORDS: dict[str, StrPromise] = {
+    Status.NEW: gettext_lazy("已提交,待受理"),
+    Status.ACCEPTED: gettext_lazy("已受理"),
+    Status.DISPATCHED: gettext_lazy("处理中"),
+    Status.IN_PROGRESS: gettext_lazy("处理中"),
+    Status.AWAITING_CONFIRMATION: gettext_lazy("待您确认"),
+    Status.RESOLVED: gettext_lazy("已办结"),
+    Status.FOLLOWED_UP: gettext_lazy("已办结"),
+    Status.CLOSED: gettext_lazy("已办结"),
+    Status.CANCELLED: gettext_lazy("已撤销"),
+    Status.MERGED: gettext_lazy("已合并处理"),
+}
+STEP_WORDS: dict[str, StrPromise] = {
+    Status.NEW: gettext_lazy("诉求已提交"),
+    Status.ACCEPTED: gettext_lazy("客服中心已受理"),
+    Status.DISPATCHED: gettext_lazy("已转相关部门处理"),
+    Status.IN_PROGRESS: gettext_lazy("正在处理"),
+    Status.AWAITING_CONFIRMATION: gettext_lazy("处理完毕,请您确认"),
+    Status.RESOLVED: gettext_lazy("已办结"),
+    Status.FOLLOWED_UP: gettext_lazy("已回访"),
+    Status.CLOSED: gettext_lazy("已归档"),
+    Status.CANCELLED: gettext_lazy("已撤销"),
+    Status.MERGED: gettext_lazy("已与相同诉求合并处理"),
+}
+RATABLE = (Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED)
+
+
+def customer_ticket(serial: str, phone: str) -> Ticket | None:
+    """The ticket ``serial`` if ``phone`` is its customer's — its number, one of its
+    customer's numbers, or a number it was written from — followed to a merged ticket's
+    survivor; else None. One query either way, whichever is wrong."""
+    if not serial or not phone or "\x00" in serial:
+        return None
+    phones = CustomerPhone.objects.filter(customer_id=OuterRef("customer_id"), number=phone)
+    wrote = Message.objects.filter(ticket_id=OuterRef("pk"), direction=Direction.IN, address=phone)
+    ticket = (
+        Ticket.objects.select_related("type", "area")
+        .filter(serial=serial)
+        .filter(Q(caller_number=phone) | Exists(phones) | Exists(wrote))
+        .first()
+    )
+    seen: set[int] = set()
+    while ticket is not None and ticket.merged_into_id and ticket.pk not in seen:
+        seen.add(ticket.pk)
+        ticket = Ticket.objects.select_related("type", "area").get(pk=ticket.merged_into_id)
+    return ticket
+
+
+@dataclass(frozen=True)
+class Step:
+    at: dt.datetime
+    words: str
+    agent_no: str = ""
+
+
+@dataclass(frozen=True)
+class PublicMessage:
+    at: dt.datetime
+    mine: bool
+    text: str
+    author_no: str
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Progress:
+    ticket: Ticket
+    status_words: str
+    steps: list[Step]
+    messages: list[PublicMessage]
+    can_rate: bool
+    score: int | None
+
+
+def _numbers(user_ids: set[int]) -> dict[int, str]:
+    rows = StaffProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "employee_no")
+    return dict(rows)
+
+
+def progress(ticket: Ticket, phone: str) -> Progress:
+    """The request as its customer sees it: the status steps (with the 工号 of who took
+    them), the messages to and from ``phone``, and whether it may be rated now."""
+    events = list(
+        TicketEvent.objects.filter(ticket=ticket)
+        .filter(Q(kind=TicketEvent.Kind.CREATED) | Q(kind=TicketEvent.Kind.STATUS))
+        .order_by("at", "id")
+        .values("at", "kind", "to_status", "actor_id")
+    )
+    messages = list(
+        Message.objects.filter(ticket=ticket, address=phone)
+        .exclude(direction=Direction.OUT, channel__in=("email",))
+        .order_by("at", "id")
+    )
+    people = {e["actor_id"] for e in events if e["actor_id"]} | {
+        m.author_id for m in messages if m.author_id
+    }
+    numbers = _numbers(people)
+    steps = [Step(ticket.received_at, str(STEP_WORDS[Status.NEW]))]
+    last: str = Status.NEW
+    for e in events:
+        status = e["to_status"]
+        if e["kind"] != TicketEvent.Kind.STATUS or not status or status == last:
+            continue
+        words = STEP_WORDS.get(status)
+        if words is None:
+            continue
+        steps.append(Step(e["at"], str(words), numbers.get(e["actor_id"], "")))
+        last = status
+    files: dict[int, list[str]] = {}
+    for a in MessageAttachment.objects.filter(message__in=messages, original=False):
+        files.setdefault(a.message_id, []).append(a.name)
+    shown = [
+        PublicMessage(
+            m.at,
+            m.direction == Direction.IN,
+            m.text,
+            numbers.get(m.author_id, "") if m.author_id else "",
+            files.get(m.pk, []),
+        )
+        for m in messages
+    ]
+    answered = (
+        Survey.objects.filter(ticket=ticket, state=Survey.State.ANSWERED)
+        .values_list("score", flat=True)
+        .first()
+    )
+    return Progress(
+        ticket=ticket,
+        status_words=str(CUSTOMER_WORDS.get(ticket.status, ticket.get_status_display())),
+        steps=steps,
+        messages=shown,
+        can_rate=ticket.status in RATABLE and answered is None,
+        score=answered,
+    )
+
+
+# ---------------------------------------------------------------------------------- reference
+
+
+def areas() -> list[ServiceArea]:
+    return list(ServiceArea.objects.filter(is_active=True).order_by("name", "code"))
+
+
+def notices_for(area_code: str) -> list:
+    """The active notices of one area (all areas' when none is chosen), as the board has them."""
+    board = public_board()
+    if area_code:
+        board = [(a, n) for a, n in board if a.code == area_code]
+    return board
+
+
+def public_article(article_id: int) -> Article | None:
+    """A published, valid public article, or None."""
+    today = timezone.localdate()
+    return (
+        Article.objects.filter(pk=article_id, audience=Audience.PUBLIC, live_version__isnull=False)
+        .filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        )
+        .select_related("category")
+        .first()
+    )
+
+
+def has_public_articles() -> bool:
+    return Article.objects.filter(audience=Audience.PUBLIC, live_version__isnull=False).exists()
+
+
+def offers_bills() -> bool:
+    """A billing system answers for accounts: a connector, else accounts in the local store."""
+    if Connector.objects.filter(kind=BusinessKind.ACCOUNT, enabled=True).exists():
+        return True
+    return Account.objects.exists()
+
+
+def offers_shipments() -> bool:
+    if Connector.objects.filter(kind=BusinessKind.SHIPMENT, enabled=True).exists():
+        return True
+    return Shipment.objects.exists()

@@ -1,0 +1,522 @@
+"""The customer portal's rules: SMS codes that prove a phone number, rate limits counted in
+the database, submitting a request (with photos), following it, writing again, rating it,
+and the business systems' answers (bill, shipment) for the number's own account.
+
+Nobody logs in. A customer proves a mobile number with a 6-digit code (10 minutes, 5 wrong
+tries, once); the proof is a signed token good for ``VERIFIED_MINUTES`` that the web pages
+keep in the session and an app sends back. A wrong serial and a wrong phone get the same
+answer, so neither can be found out by trying; the lookups are counted per client address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import ServiceArea
+from kefu.business.adapters import AccountInfo, ShipmentInfo, State, adapter_for
+from kefu.business.models import Kind as BusinessKind
+from kefu.complaints.rules import route
+from kefu.conversations.services import Inbound, InboundFile, receive
+from kefu.core.errors import Code, ServiceError, refuse_nul
+from kefu.core.masking import mask_address
+from kefu.core.phones import normalize_phone
+from kefu.dispatch.models import Source
+from kefu.dispatch.schemas import OrderIn
+from kefu.dispatch.services import create_order
+from kefu.followups.services import rate_ticket
+from kefu.notify.services import send_sms
+from kefu.portal.models import PhoneCode, PortalThrottle
+from kefu.portal.selectors import customer_ticket
+from kefu.tickets.models import Ticket, TicketType
+
+logger = logging.getLogger(__name__)
+
+CODE_MINUTES = 10
+MAX_ATTEMPTS = 5
+# Codes to one number: one a minute, five an hour; to one client address twenty an hour.
+PHONE_GAP_SECONDS = 60
+PHONE_PER_HOUR = 5
+CLIENT_PER_HOUR = 20
+VERIFIED_MINUTES = 30
+# Lookups (track, bill, shipment) per client address; requests per address and per number.
+LOOKUPS = ("lookup", 10, dt.timedelta(minutes=10))
+SUBMITS = ("submit", 10, dt.timedelta(hours=1))
+SUBMITS_PER_PHONE = ("submit-phone", 5, dt.timedelta(hours=1))
+MESSAGES = ("message", 20, dt.timedelta(hours=1))
+MAX_PHOTOS = 5
+MAX_CONTENT = 2000
+MAX_MESSAGE = 1000
+MAX_NAME = 40
+MAX_ADDRESS = 200
+TOKEN_SALT = "kefu.portal.phone"
+MOBILE = re.compile(r"1\d{10}")
+
+
+def not_found() -> ServiceError:
+    """The one answer for a wrong serial and a wrong phone alike."""
+    return ServiceError(Code.NOT_FOUND, _("未找到该工单,请核对工单号和手机号"), field="serial")
+
+
+def _keyed(kind: str, value: str) -> str:
+    key = str(settings.SECRET_KEY).encode()
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def client_key(address: str) -> str:
+    """The keyed hash of a client's address: counted, never stored in the clear."""
+    return _keyed("client", address or "-")
+
+
+def client_of(request) -> str:
+    """The keyed hash of a request's client address (REMOTE_ADDR: behind a reverse proxy,
+    the proxy must pass the customer's address there)."""
+    return client_key(request.META.get("REMOTE_ADDR", ""))
+
+
+def mobile_number(raw: str, field: str = "phone") -> str:
+    refuse_nul(raw or "", field)
+    phone = normalize_phone((raw or "")[:40])
+    if not MOBILE.fullmatch(phone):
+        raise ServiceError(Code.INVALID, _("请填写正确的手机号"), field=field)
+    return phone
+
+
+# ---------------------------------------------------------------------------------- throttles
+
+
+def throttle(scope: tuple[str, int, dt.timedelta], key: str) -> None:
+    """Count one request of ``scope`` (name, limit, window) for ``key``; TOO_MANY (nothing
+    counted) when the window already holds the limit. Rows in the database: every server
+    process counts the same."""
+    name, limit, window = scope
+    now = timezone.now()
+    used = PortalThrottle.objects.filter(scope=name, key=key, at__gt=now - window).count()
+    if used >= limit:
+        raise ServiceError(Code.TOO_MANY, _("操作太频繁,请稍后再试"))
+    PortalThrottle.objects.create(scope=name, key=key, at=now)
+
+
+# ---------------------------------------------------------------------------------- SMS codes
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    phone: str
+    expires_at: dt.datetime
+
+
+def send_code(raw_phone: str, *, purpose: str, client: str) -> CodeSent:
+    """Text a new 6-digit code to a mobile number. The same answer whether the number is a
+    customer's or not. Raises INVALID for a number that is not a mobile, TOO_MANY past the
+    limits (per number: one a minute, five an hour; per client address: twenty an hour);
+    nothing is sent then."""
+    phone = mobile_number(raw_phone)
+    if purpose not in PhoneCode.Purpose.values:
+        purpose = PhoneCode.Purpose.SUBMIT
+    now = timezone.now()
+    with transaction.atomic():
+        recent = PhoneCode.objects.filter(phone=phone, created_at__gt=now - dt.timedelta(hours=1))
+        if recent.filter(created_at__gt=now - dt.timedelta(seconds=PHONE_GAP_SECONDS)).exists():
+            raise ServiceError(Code.TOO_MANY, _("验证码已发送,请 1 分钟后再试"), field="phone")
+        if recent.count() >= PHONE_PER_HOUR:
+            raise ServiceError(
+                Code.TOO_MANY, _("该号码获取验证码过于频繁,请稍后再试"), field="phone"
+            )
+        hour_ago = now - dt.timedelta(hours=1)
+        if PhoneCode.objects.filter(client=client, created_at__gt=hour_ago).count() >= (
+            CLIENT_PER_HOUR
+        ):
+            raise ServiceError(Code.TOO_MANY, _("操作太频繁,请稍后再试"), field="phone")
+        code = f"{secrets.randbelow(10**6):06d}"
+        row = PhoneCode.objects.create(
+            phone=phone,
+            code_hash=_keyed(f"code:{phone}", code),
+            purpose=purpose,
+            client=client,
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
+        )
+        send_sms(
+            phone,
+            event="portal.code",
+            context={"passcode": code, "minutes": str(CODE_MINUTES)},
+            key=f"portal-code:{row.pk}",
+        )
+    return CodeSent(phone, row.expires_at)
+
+
+def verify_code(raw_phone: str, code: str) -> str:
+    """Check the code last texted to the number; the proof (a signed token, good for
+    ``VERIFIED_MINUTES``). Each wrong try counts; a code is used once and dies after
+    ``MAX_ATTEMPTS`` wrong tries or ``CODE_MINUTES``. Raises INVALID naming ``code``."""
+    phone = mobile_number(raw_phone)
+    code = (code or "").strip()
+    wrong = ServiceError(Code.INVALID, _("验证码错误或已失效,请重新获取"), field="code")
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if row is None or row.attempts >= MAX_ATTEMPTS:
+            raise wrong
+        if not (
+            code.isdigit() and hmac.compare_digest(row.code_hash, _keyed(f"code:{phone}", code))
+        ):
+            # The wrong try must count although the answer is an error: the block is left
+            # normally (committed) and the error raised after it.
+            PhoneCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+            counted = True
+        else:
+            counted = False
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+    if counted:
+        raise wrong
+    return proof(phone)
+
+
+def proof(phone: str) -> str:
+    return signing.dumps({"p": phone}, salt=TOKEN_SALT, compress=False)
+
+
+def verified_phone(token: str | None) -> str:
+    """The number a token proves, or "" when it is missing, forged or older than
+    ``VERIFIED_MINUTES``."""
+    if not token:
+        return ""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=VERIFIED_MINUTES * 60)
+    except signing.BadSignature:
+        return ""
+    phone = data.get("p", "") if isinstance(data, dict) else ""
+    return phone if isinstance(phone, str) and MOBILE.fullmatch(phone) else ""
+
+
+def require_phone(token: str | None) -> str:
+    phone = verified_phone(token)
+    if not phone:
+        raise ServiceError(Code.FORBIDDEN, _("请先验证手机号"), field="code")
+    return phone
+
+
+# ---------------------------------------------------------------------------------- photos
+
+IMAGE_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def image_type(data: bytes) -> str:
+    """The image type by the file's first bytes (not by its name or the type sent), or ""."""
+    for magic, content_type in IMAGE_MAGIC:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return ""
+
+
+@dataclass(frozen=True)
+class Photo:
+    name: str
+    data: bytes
+
+
+def checked_photos(photos: list[Photo]) -> list[InboundFile]:
+    """At most ``MAX_PHOTOS`` images within KEFU_MAX_UPLOAD_MB each, checked by their bytes;
+    INVALID / TOO_LARGE naming ``photos`` otherwise."""
+    photos = [p for p in photos if p.data or p.name]
+    if len(photos) > MAX_PHOTOS:
+        raise ServiceError(Code.INVALID, _("最多上传 %d 张照片") % MAX_PHOTOS, field="photos")
+    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    files = []
+    for photo in photos:
+        if len(photo.data) > limit:
+            raise ServiceError(
+                Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="photos"
+            )
+        kind = image_type(photo.data)
+        if not kind:
+            raise ServiceError(
+                Code.INVALID, _("只能上传照片(JPEG、PNG、GIF、WebP)"), field="photos"
+            )
+        name = (photo.name or "photo").replace("\\", "/").rsplit("/", 1)[-1][:100] or "photo"
+        files.append(InboundFile(name=name, content_type=kind, data=photo.data))
+    return files
+
+
+# ---------------------------------------------------------------------------------- submit
+
+
+@dataclass(frozen=True)
+class Submitted:
+    serial: str
+    work_order: str = ""
+
+
+def public_types() -> list[TicketType]:
+    return list(TicketType.objects.filter(is_public=True, is_active=True).order_by("order", "id"))
+
+
+def _text(value: str | None, field: str, limit: int, *, required: str = "") -> str:
+    value = (value or "").strip()
+    refuse_nul(value, field)
+    if required and not value:
+        raise ServiceError(Code.INVALID, required, field=field)
+    if len(value) > limit:
+        raise ServiceError(Code.INVALID, _("最多 %d 个字") % limit, field=field)
+    return value
+
+
+def submit_request(
+    token: str | None,
+    *,
+    type_code: str,
+    content: str,
+    contact_name: str = "",
+    address: str = "",
+    area: str = "",
+    photos: list[Photo] | None = None,
+    honeypot: str = "",
+    client: str,
+) -> Submitted:
+    """A customer's request from the portal, through the conversation's intake (a new
+    ticket on the web channel, its first-reply time limit, routing, triage). A type that is
+    dispatched as a work order (TicketType.work_order_kind) also gets its web order, which
+    waits for 电话核实 before anyone is sent — when the routing table names its department.
+
+    The honeypot filled (a robot): the same answer as accepted, nothing recorded, logged.
+    Raises FORBIDDEN without a proved phone, INVALID / TOO_LARGE naming the field, TOO_MANY
+    past the limits; nothing is written then."""
+    if (honeypot or "").strip():
+        logger.warning("portal: honeypot filled from %s, nothing recorded", client[:12])
+        day = timezone.localdate().strftime("%y%m%d")
+        return Submitted(f"{day}{secrets.randbelow(900) + 100:03d}")
+    phone = require_phone(token)
+    kind = TicketType.objects.filter(code=(type_code or "")[:30], is_public=True, is_active=True)
+    ticket_type = kind.first()
+    if ticket_type is None:
+        raise ServiceError(Code.INVALID, _("请选择诉求类型"), field="type")
+    content = _text(content, "content", MAX_CONTENT, required=_("请填写诉求内容"))
+    contact_name = _text(contact_name, "contact_name", MAX_NAME)
+    needs_address = bool(ticket_type.work_order_kind)
+    address = _text(
+        address, "address", MAX_ADDRESS, required=_("请填写地址") if needs_address else ""
+    )
+    area = (area or "").strip()[:30]
+    if area and not ServiceArea.objects.filter(code=area, is_active=True).exists():
+        raise ServiceError(Code.INVALID, _("片区不存在"), field="area")
+    files = checked_photos(photos or [])
+    throttle(SUBMITS, client)
+    throttle(SUBMITS_PER_PHONE, _keyed("phone", phone))
+    body = f"{content}\n地址:{address}" if address else content
+    with transaction.atomic():
+        got = receive(
+            Inbound(
+                channel="web",
+                address=phone,
+                phone=phone,
+                body=body,
+                contact_name=contact_name,
+                type=ticket_type.code,
+                area=area,
+                files=files,
+            )
+        )
+        ticket = got.ticket
+        order = ""
+        if got.created and ticket_type.work_order_kind:
+            order = _web_order(ticket, ticket_type, phone, contact_name, address, content)
+    return Submitted(ticket.serial, order)
+
+
+def _web_order(
+    ticket: Ticket, ticket_type: TicketType, phone: str, name: str, address: str, content: str
+) -> str:
+    """The web order of a request dispatched as a work order: to the ticket's department,
+    else the routing table's; none (the agent makes it on accepting) when neither says."""
+    department = ticket.department or route(
+        ticket_type.code, area=ticket.area, category=None, branch=ticket.branch
+    )
+    if department is None:
+        logger.info("portal: %s has no department yet, no web order", ticket.serial)
+        return ""
+    order = create_order(
+        OrderIn(
+            kind=ticket_type.work_order_kind,
+            department=department.code,
+            source=Source.WEB,
+            ticket=ticket.serial,
+            customer_name=name,
+            customer_phone=phone,
+            address=address,
+            goods=content[:200],
+            area=ticket.area.code if ticket.area_id and ticket.area else "",
+        ),
+        actor=None,
+        ticket=ticket.serial,
+    )
+    return order.serial
+
+
+# ---------------------------------------------------------------------------------- tracking
+
+
+def find_request(token: str | None, serial: str, *, client: str) -> Ticket:
+    """The request ``serial`` of the proved number (a merged one's survivor), counted as a
+    lookup of the client. The one NOT_FOUND answer for a wrong serial and a wrong phone."""
+    phone = require_phone(token)
+    throttle(LOOKUPS, client)
+    ticket = customer_ticket((serial or "").strip()[:16], phone)
+    if ticket is None:
+        raise not_found()
+    return ticket
+
+
+def add_message(
+    token: str | None,
+    serial: str,
+    *,
+    body: str,
+    photos: list[Photo] | None = None,
+    client: str,
+) -> Ticket:
+    """One more message from the customer on their request (the conversation's receive: a
+    closed request gets a new one that names it); the ticket it is on."""
+    phone = require_phone(token)
+    body = _text(body, "body", MAX_MESSAGE, required=_("请填写留言内容"))
+    files = checked_photos(photos or [])
+    ticket = customer_ticket((serial or "").strip()[:16], phone)
+    if ticket is None:
+        throttle(LOOKUPS, client)
+        raise not_found()
+    throttle(MESSAGES, client)
+    got = receive(
+        Inbound(channel="web", serial=ticket.serial, address=phone, body=body, files=files)
+    )
+    return got.ticket
+
+
+def rate_request(
+    token: str | None, serial: str, *, score, comment: str = "", client: str
+) -> Ticket:
+    """The customer's 1–5 rating of their resolved request (kefu.followups' survey)."""
+    phone = require_phone(token)
+    ticket = customer_ticket((serial or "").strip()[:16], phone)
+    if ticket is None:
+        throttle(LOOKUPS, client)
+        raise not_found()
+    rate_ticket(ticket.pk, score=score, comment=comment or "")
+    return ticket
+
+
+# ---------------------------------------------------------------------------------- business
+
+
+@dataclass(frozen=True)
+class Bill:
+    account_no: str
+    owner: str
+    address: str
+    balance: str
+    arrears: str
+    bills: list[dict] = field(default_factory=list)
+
+
+def _mask_name(name: str) -> str:
+    return (name[:1] + "*" * min(len(name) - 1, 3)) if name else ""
+
+
+def unavailable() -> ServiceError:
+    return ServiceError(Code.CONFLICT, _("业务系统暂不可用,请稍后再试或致电客服热线"))
+
+
+def lookup_bill(token: str | None, account_no: str, *, client: str) -> Bill:
+    """The account's arrears, balance and last bills, for the number that owns it (the
+    account's phone); masked. The same NOT_FOUND for an unknown account and another's."""
+    phone = require_phone(token)
+    throttle(LOOKUPS, client)
+    account_no = (account_no or "").strip()[:40]
+    refuse_nul(account_no, "account_no")
+    missing = ServiceError(Code.NOT_FOUND, _("未找到该户号,请核对户号和手机号"), field="account_no")
+    if not account_no:
+        raise missing
+    outcome = adapter_for(BusinessKind.ACCOUNT).account(account_no)
+    if outcome.state in (State.UNAVAILABLE, State.SLOW):
+        raise unavailable()
+    info: AccountInfo | None = outcome.data
+    if info is None or normalize_phone(info.phone) != phone:
+        raise missing
+    return Bill(
+        account_no=info.account_no,
+        owner=_mask_name(info.owner),
+        address=mask_address(info.address),
+        balance=f"{info.balance:.2f}",
+        arrears=f"{info.arrears:.2f}",
+        bills=[
+            {"period": b.period, "usage": b.usage, "amount": f"{b.amount:.2f}", "paid": b.paid}
+            for b in info.bills
+        ],
+    )
+
+
+def lookup_shipment(waybill: str, phone_tail: str, *, client: str) -> ShipmentInfo:
+    """A shipment by its 托运单号 and the last four digits of its phone; the same NOT_FOUND
+    for an unknown waybill and wrong digits. Places kept, phones left out."""
+    throttle(LOOKUPS, client)
+    waybill = (waybill or "").strip()[:40]
+    tail = (phone_tail or "").strip()
+    refuse_nul(waybill, "waybill")
+    missing = ServiceError(
+        Code.NOT_FOUND, _("未找到该运单,请核对托运单号和手机尾号"), field="waybill"
+    )
+    if not waybill or not re.fullmatch(r"\d{4}", tail):
+        raise missing
+    outcome = adapter_for(BusinessKind.SHIPMENT).shipments(waybill=waybill)
+    if outcome.state in (State.UNAVAILABLE, State.SLOW):
+        raise unavailable()
+    found = [s for s in outcome.data or [] if s.waybill == waybill]
+    if not found or not found[0].phone or normalize_phone(found[0].phone)[-4:] != tail:
+        raise missing
+    shipment = found[0]
+    return ShipmentInfo(
+        shipment.waybill,
+        shipment.status,
+        shipment.origin,
+        shipment.destination,
+        "",
+        list(shipment.events),
+    )
+
+
+# ---------------------------------------------------------------------------------- sweep
+
+KEEP = dt.timedelta(days=1)  # longer than every window above: counting is never cut short
+
+
+def sweep_portal_records(now: dt.datetime | None = None) -> int:
+    """Delete the codes and counters no limit counts any longer (a day old): they are not a
+    request's history (the ticket and its messages are), only the guard's scratch rows."""
+    cutoff = (now or timezone.now()) - KEEP
+    codes, _ = PhoneCode.objects.filter(created_at__lt=cutoff).delete()
+    counted, _ = PortalThrottle.objects.filter(at__lt=cutoff).delete()
+    return codes + counted
