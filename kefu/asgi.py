@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels for the live websocket (/ws/live)."""
+"""ASGI entry point: Django for HTTP, Channels for the websockets: the staff's live channel
+(/ws/live), the chat console (/ws/chat/agent) and a chat visitor's (/ws/chat/<token>)."""
 
 import os
 
@@ -14,12 +15,21 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from kefu.accounts.consumers import LiveConsumer  # noqa: E402
+from kefu.chat.consumers import AgentConsumer, VisitorConsumer  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_application,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([path("ws/live", LiveConsumer.as_asgi())]))
+            AuthMiddlewareStack(
+                URLRouter(
+                    [
+                        path("ws/live", LiveConsumer.as_asgi()),
+                        path("ws/chat/agent", AgentConsumer.as_asgi()),
+                        path("ws/chat/<str:token>", VisitorConsumer.as_asgi()),
+                    ]
+                )
+            )
         ),
     }
 )
