@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role
@@ -27,6 +28,8 @@ from kefu.tickets.access import access_ticket
 from kefu.tickets.models import Priority, Ticket
 from kefu.triage.learn import Example, Guess, Triager, fit, score
 from kefu.triage.models import Matter, Sentiment, TicketLabel, TrainedModel
+
+logger = logging.getLogger(__name__)
 
 CORPUS = Path(__file__).parent / "corpus"
 # A matter guessed with less confidence than this is not enough alone to call two complaints
@@ -129,6 +132,17 @@ def current_model() -> tuple[TrainedModel | None, Triager]:
         _loaded[newest] = Triager.load(bytes(row.blob))
     row = TrainedModel(pk=newest)
     return row, _loaded[newest]
+
+
+def warm_up() -> None:
+    """Load (or, for the starter model, fit: a few seconds) the model that answers, so that
+    the first request of a server process is not the one that waits for it."""
+    try:
+        current_model()
+    except Exception:  # a server starts whatever the model does; the first request retries
+        logger.exception("triage warm-up failed")
+    finally:
+        connection.close()
 
 
 def predict(text: str, channel: str = "") -> dict[str, Guess]:

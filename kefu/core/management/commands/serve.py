@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import uvicorn
@@ -12,6 +13,7 @@ from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 
 from kefu.tickets.search import tokenize_for_index
+from kefu.triage import services as triage
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         tokenize_for_index("预热分词词典")  # load jieba's dictionary before the first request
+        # The triage model (the starter one is fitted: seconds) loads beside the server.
+        threading.Thread(target=triage.warm_up, name="triage-warm-up", daemon=True).start()
         consumer = None
         if not no_worker and not settings.HUEY.get("immediate"):
             autodiscover_modules("tasks")  # register every app's tasks, as run_huey does
