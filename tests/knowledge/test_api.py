@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 
 from kefu.core.models import AuditLog
 from kefu.knowledge.models import Article, ArticleAttachment, ArticleVersion, Category
@@ -151,9 +150,9 @@ def test_unknown_articles_and_steps(api_as, agent, lead):
     assert api_as(agent).get("/knowledge/articles/99999999999999999999").status_code in (404, 422)
 
 
-@override_settings(MAX_UPLOAD_MB=1)
 def test_attachments_are_kept_when_removed(api_as, agent, lead, client, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
+    # (the settings fixture alone: with override_settings too, the limit outlived the test)
+    settings.MEDIA_ROOT, settings.MAX_UPLOAD_MB = tmp_path, 1
     writer = api_as(agent)
     pk = writer.post("/knowledge/articles", BODY).json()["id"]
     upload = SimpleUploadedFile("水价表.pdf", b"%PDF-1.4 tariff", content_type="application/pdf")
