@@ -16,6 +16,7 @@ from ninja.parser import Parser
 from kefu.accounts.api_auth import API_AUTH
 from kefu.business.api import router as business_router
 from kefu.complaints.api import router as complaints_router
+from kefu.conversations.api import router as conversations_router
 from kefu.core import center
 from kefu.core.errors import ServiceError, refuse_nul
 from kefu.core.schemas import localized_errors
@@ -27,8 +28,10 @@ from kefu.followups.api import router as followups_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.notices.api import router as notices_router
 from kefu.notify.api import router as notify_router
+from kefu.portal.api import router as portal_router
 from kefu.reports.api import router as reports_router
 from kefu.sla.api import router as sla_router
+from kefu.sms.api import router as sms_router
 from kefu.telephony.api import router as cti_router
 from kefu.triage.api import router as triage_router
 
@@ -131,6 +134,9 @@ def center_profile(request):
 
 # Each app's router, mounted under its path.
 api.add_router("/tickets", tickets_router)
+api.add_router("/conversations", conversations_router)
+api.add_router("/sms", sms_router)
+api.add_router("/portal", portal_router)
 api.add_router("/wording", wording_router)
 api.add_router("/customers", customers_router)
 api.add_router("/business", business_router)

@@ -29,6 +29,7 @@ edited in the admin, not settings.
 | KEFU_SMS_HTTP_URL | (required with http) | the gateway's URL; Kefu POSTs JSON to it (4xx = refused for good, 5xx/timeout = tried again) |
 | KEFU_SMS_HTTP_TEMPLATE | {"phone": "{phone}", "text": "{text}"} | the JSON body; {phone} {text} {signature} are replaced inside its strings |
 | KEFU_SMS_SIGNATURE | (unset) | the SMS signature (【某某水务】) while the admin's 中心信息 sets none |
+| KEFU_SMS_INBOUND_SECRET | (unset) | the secret the gateway signs inbound SMS with (POST /api/v1/sms/inbound, header X-Kefu-Signature: sha256=<hex HMAC-SHA256 of the raw body>, as Kefu's outgoing webhooks); unset: every inbound SMS is refused (503) |
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
 """
@@ -137,8 +138,13 @@ INSTALLED_APPS = [
     "kefu.telephony",
     "kefu.knowledge",
     "kefu.desk",
+    "kefu.conversations",
+    "kefu.mail",
+    "kefu.sms",
+    "kefu.chat",
     "kefu.reports",
     "kefu.dashboard",
+    "kefu.portal",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +179,7 @@ TEMPLATES = [
                 "kefu.accounts.context_processors.staff",
                 "kefu.notify.context_processors.bell",
                 "kefu.reports.context_processors.reports",
+                "kefu.chat.context_processors.chat",
             ],
         },
     }
@@ -290,6 +297,7 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"KEFU_SMS_HTTP_TEMPLATE is not JSON: {exc}")
 NOTIFY_SMS_SIGNATURE = env_str("KEFU_SMS_SIGNATURE", "")
+SMS_INBOUND_SECRET = env_str("KEFU_SMS_INBOUND_SECRET", "")
 NOTIFY_HTTP_TIMEOUT = env_int("KEFU_NOTIFY_TIMEOUT", 10)
 NOTICE_SMS_PER_MINUTE = env_int("KEFU_NOTICE_SMS_PER_MINUTE", 600)
 NOTICE_SMS_BATCH = env_int("KEFU_NOTICE_SMS_BATCH", 100)

@@ -127,6 +127,8 @@ urlpatterns = [
     path("m/<str:serial>/complete", field_views.complete, name="m-complete"),
     path("m/<str:serial>/photos", field_views.add_photos, name="m-photos"),
     path("m/<str:serial>/note", field_views.add_note, name="m-note"),
+    path("portal/", include("kefu.portal.urls")),
+    path("chat/", include("kefu.chat.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -34,6 +34,7 @@ ENVELOPE = {"items": list, "count": int, "count_capped": bool, "page": int, "per
 REFERENCE_LISTS = {
     "/api/v1/complaints/categories",
     "/api/v1/complaints/hotlines",
+    "/api/v1/conversations/templates",  # the agent's reply templates, at most 50
     "/api/v1/knowledge/categories",
     "/api/v1/knowledge/synonyms",
     "/api/v1/tickets/views",  # my saved queue views, at most 50
@@ -43,6 +44,7 @@ REFERENCE_LISTS = {
 }
 # GET operations that declare no JSON schema, and what they answer instead of a list.
 UNTYPED = {
+    "/api/v1/conversations/files/{file_id}": "a file",
     "/api/v1/health": "a status object",
     "/api/v1/reports/complaints/{month}.xlsx": "an Excel workbook",
     "/api/v1/workorders/latency": "a summary object",
@@ -207,7 +209,18 @@ def _article_search(world):
     return world["people"]["agent"], {"q": "停水"}, {}
 
 
+def _messages(world):
+    from kefu.conversations.services import Inbound, receive
+
+    ticket = None
+    for n in range(3):
+        got = receive(Inbound(channel="sms", address="13900000007", body=f"第{n}条短信"))
+        ticket = got.ticket
+    return world["people"]["agent"], {}, {"serial": ticket.serial}
+
+
 ROWS = {
+    "/api/v1/conversations/{serial}/messages": _messages,
     "/api/v1/knowledge/articles": _articles,
     "/api/v1/knowledge/search": _article_search,
     "/api/v1/knowledge/questions": _questions,

@@ -23,11 +23,12 @@ PASSWORD = "kefu-demo-2025"
 CUSTOMER_PHONE = "13812345678"
 
 SEED = f"""
-from kefu.demo import seed_knowledge, seed_organization
+from kefu.demo import seed_knowledge, seed_organization, seed_reply_templates
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer
 from django.contrib.auth import get_user_model
 seed_organization()
 seed_knowledge()
+seed_reply_templates()
 from kefu.accounts.models import Department
 from kefu.dispatch.models import Crew
 User = get_user_model()
@@ -39,6 +40,24 @@ create_customer(
     actor=get_user_model().objects.get(username="admin"),
 )
 """
+
+
+# The running server's data directory and environment, for a test that must act as the world
+# outside (a customer's mail arriving, the SMS log the gateway writes): filled by ``server``.
+SERVER: dict = {}
+
+
+def run_on_server(code: str) -> str:
+    """Run Python ``code`` in the server's project (``kefu shell -c``); its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "kefu.cli", "shell", "-v", "0", "-c", code],
+        env=SERVER["env"],
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
 
 
 def free_port() -> int:
@@ -64,6 +83,7 @@ def server(tmp_path_factory):
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    SERVER.update(data=data, env=env)
     kefu = [sys.executable, "-m", "kefu.cli"]
     subprocess.run([*kefu, "migrate", "-v", "0"], env=env, check=True, timeout=300)
     subprocess.run([*kefu, "shell", "-c", SEED], env=env, check=True, timeout=120)

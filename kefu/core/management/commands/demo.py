@@ -48,6 +48,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"CTI endpoint for the PBX: http://127.0.0.1:{port}/api/v1/cti/{settings.CTI_TOKEN}"
         )
+        self.stdout.write(
+            f"Customer portal (no login): http://127.0.0.1:{port}/portal/ — the demo's SMS "
+            f"(verification codes, replies) are written to {settings.DATA_DIR}/sms.log"
+        )
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and log in.")
         if not no_serve:
             call_command("serve", port=port)
