@@ -649,6 +649,8 @@ def webhook_event_choices() -> list[tuple[str, str]]:
     return event_choices() + [(code, f"{name} ({code})") for code, name in WEBHOOK_EVENTS.items()]
 
 
+# Below a staff member's e-mail: the ticket's page. Never below a customer's (an event not in
+# the staff inbox): the page is the staff's, and behind their login.
 EMAIL_LINK = {"zh-hans": "\n\n查看工单:{url}\n", "en": "\n\nOpen the ticket: {url}\n"}
 
 
@@ -657,7 +659,7 @@ def default_templates() -> list[dict]:
     rows = []
     for code, event in EVENTS.items():
         for language, words in (("zh-hans", event.zh), ("en", event.en)):
-            link = "" if "{url}" in words.text else EMAIL_LINK[language]
+            link = "" if "{url}" in words.text or not event.inapp else EMAIL_LINK[language]
             texts = [("email", words.subject, words.text + link), ("sms", "", words.sms)]
             if event.inapp:
                 texts.insert(0, ("inapp", words.subject, words.text))

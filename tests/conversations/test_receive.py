@@ -269,3 +269,12 @@ def test_a_message_left_in_the_chat_widget_is_answered_in_a_working_day(org):
     assert timezone.localtime(deadline.due_at) == timezone.make_aware(
         dt.datetime(2026, 12, 1, 10, 0)
     )
+
+
+def test_a_customers_mail_carries_no_link_to_the_staff_pages(org, agent):
+    from kefu.conversations.services import reply
+
+    ticket = receive(mail()).ticket
+    reply(ticket.serial, actor=agent, text="已为您核查")
+    for delivery in Delivery.objects.filter(channel="email"):
+        assert "/tickets/" not in delivery.body and "查看工单" not in delivery.body
