@@ -157,10 +157,27 @@ def predict(text: str, channel: str = "") -> dict[str, Guess]:
 
 def guess(text: str, channel: str) -> dict[str, Guess]:
     """The model's guesses, the matter weighed with the center's matter keywords: every path
-    that guesses (the API, the workbench, intake) comes here."""
-    found = current_model()[1].predict(text[:2000], channel)
-    found["matter"] = _weigh_matter(found["matter"], text[:2000])
+    that guesses (the API, the workbench, intake) comes here.
+
+    The last answer of the thread is kept while the model and the matters are the same
+    objects: a request that came in by itself is guessed once for its type
+    (kefu.conversations) and again, the same text, by the intake's triage hook."""
+    text = text[:2000]
+    model, keywords, matters = current_model()[1], keyword_list(), active_matters()
+    last = getattr(_last_guess, "value", None)
+    if last is not None:
+        (was_text, was_channel, *was_sources), found = last
+        if (was_text, was_channel) == (text, channel) and all(
+            a is b for a, b in zip(was_sources, (model, keywords, matters), strict=True)
+        ):
+            return dict(found)
+    found = model.predict(text, channel)
+    found["matter"] = _weigh_matter(found["matter"], text)
+    _last_guess.value = ((text, channel, model, keywords, matters), dict(found))
     return found
+
+
+_last_guess = threading.local()
 
 
 # A model at least this sure of a matter keeps it against the keywords of another matter.

@@ -278,3 +278,16 @@ def test_a_customers_mail_carries_no_link_to_the_staff_pages(org, agent):
     reply(ticket.serial, actor=agent, text="已为您核查")
     for delivery in Delivery.objects.filter(channel="email"):
         assert "/tickets/" not in delivery.body and "查看工单" not in delivery.body
+
+
+def test_a_request_that_came_in_by_itself_is_guessed_once(org, monkeypatch):
+    """The type is chosen by triage and the intake's triage hook reads the same guesses: the
+    model answers once for the one text."""
+    from kefu.triage import services as triage
+
+    model = triage.current_model()[1]
+    calls = []
+    predict = model.predict
+    monkeypatch.setattr(model, "predict", lambda *a: calls.append(a) or predict(*a))
+    receive(sms("家里水管爆了,水漫了一地", gateway_id="gw-once"))
+    assert len(calls) == 1
