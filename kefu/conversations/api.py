@@ -10,7 +10,7 @@ from ninja import Query, Router
 from kefu.conversations import selectors, services
 from kefu.conversations.schemas import MessageOut, TemplateOut
 from kefu.core.errors import ServiceError
-from kefu.core.paging import PageOut, PageQuery, paginate
+from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.tickets.access import access_ticket
 
 router = Router(tags=["conversations"])
@@ -36,13 +36,7 @@ def messages(request, serial: str, paging: Query[PageQuery]):
         per_page=paging.per_page,
         fetch=lambda rows: selectors.shaped(list(rows), request.user),
     )
-    return {
-        "items": [message_out(m) for m in page.items],
-        "count": page.count,
-        "count_capped": page.count_capped,
-        "page": page.page,
-        "per_page": page.per_page,
-    }
+    return page_out(page, message_out)
 
 
 @router.get("/templates", response=list[TemplateOut])

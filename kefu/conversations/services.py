@@ -35,7 +35,7 @@ from kefu.core.calendar import WorkingCalendar
 from kefu.core.center import center as center_profile
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
-from kefu.core.realtime import AGENTS_GROUP, department_group, publish_on_commit, user_group
+from kefu.core.realtime import publish_on_commit
 from kefu.core.said import said
 from kefu.core.wording import check_outbound
 from kefu.customers.models import CustomerPhone
@@ -51,7 +51,7 @@ from kefu.tickets.models import (
     TicketEvent,
 )
 from kefu.tickets.schemas import MAX_CONTENT, TicketIn
-from kefu.tickets.services import create_ticket
+from kefu.tickets.services import create_ticket, live_groups
 from kefu.tickets.timeline import record_event
 from kefu.triage import services as triage
 
@@ -540,13 +540,8 @@ def _from(address: str) -> str:
 
 
 def _announce_message(ticket: Ticket, message: Message) -> None:
-    groups = [AGENTS_GROUP]
-    if ticket.department_id:
-        groups.append(department_group(ticket.department_id))
-    if ticket.assignee_id:
-        groups.append(user_group(ticket.assignee_id))
     publish_on_commit(
-        groups,
+        live_groups(ticket),
         {"type": "ticket.message", "serial": ticket.serial, "channel": message.channel},
     )
 

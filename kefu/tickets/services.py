@@ -62,15 +62,20 @@ def active_type(code: str) -> TicketType | None:
     )
 
 
-def _announce(ticket: Ticket, event: str) -> None:
-    """Tell the floor (live push) and whatever the domains announce to (webhooks)."""
-    payload = {"type": event, "serial": ticket.serial, "status": ticket.status}
+def live_groups(ticket: Ticket) -> list[str]:
+    """Who is told live of a change on ``ticket``: the floor, its department, its assignee."""
     groups = [AGENTS_GROUP]
     if ticket.department_id:
         groups.append(department_group(ticket.department_id))
     if ticket.assignee_id:
         groups.append(user_group(ticket.assignee_id))
-    publish_on_commit(groups, payload)
+    return groups
+
+
+def _announce(ticket: Ticket, event: str) -> None:
+    """Tell the floor (live push) and whatever the domains announce to (webhooks)."""
+    payload = {"type": event, "serial": ticket.serial, "status": ticket.status}
+    publish_on_commit(live_groups(ticket), payload)
     hooks.announce(ticket, event)
 
 
