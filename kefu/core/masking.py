@@ -74,6 +74,9 @@ class Masker:
     def address(self, value: str | None) -> str:
         return (value or "") if self.full else mask_address(value)
 
+    def email(self, value: str | None) -> str:
+        return (value or "") if self.full else mask_email(value)
+
     def contact(self, value: str | None) -> str:
         """An e-mail address or a phone number."""
         return (value or "") if self.full else mask_contact(value)

@@ -43,6 +43,7 @@ def _to_input(payload: CustomerInSchema) -> CustomerIn:
         account_no=payload.account_no,
         id_number=payload.id_number,
         address=payload.address,
+        email=payload.email,
         branch=payload.branch,
         area=payload.area,
         tags=payload.tags,

@@ -26,6 +26,7 @@ class CustomerForm(forms.Form):
     account_no = forms.CharField(label=_("户号/账号"), max_length=40, required=False)
     id_number = forms.CharField(label=_("证件号"), max_length=30, required=False)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    email = forms.CharField(label=_("电子邮箱"), max_length=254, required=False)
     area = forms.CharField(label=_("片区编码"), max_length=30, required=False)
     tags = forms.CharField(label=_("标签"), max_length=200, required=False)
     notes = forms.CharField(

@@ -1,7 +1,7 @@
 """Excel import of the customer archive, row by row, each row all or nothing.
 
 The first sheet's header row names the columns, in Chinese or English (姓名/name,
-电话/phones, 地址/address, 片区/area, 户号/account_no, 证件号/id_number, 标签/tags,
+电话/phones, 地址/address, 邮箱/email, 片区/area, 户号/account_no, 证件号/id_number, 标签/tags,
 备注/notes, 类别/kind, 分支机构/branch). Several phones or tags in one cell are separated by
 , ; or / (tags also by spaces). A rejected row writes nothing and is listed with its row number and reason.
 """
@@ -27,6 +27,7 @@ HEADERS = {
     "name": {"姓名", "名称", "客户名称", "name"},
     "phones": {"电话", "手机", "联系电话", "phones", "phone"},
     "address": {"地址", "address"},
+    "email": {"邮箱", "电子邮箱", "email", "e-mail"},
     "area": {"片区", "小区", "area"},
     "account_no": {"户号", "账号", "account_no", "account"},
     "id_number": {"证件号", "身份证号", "id_number"},
@@ -98,6 +99,7 @@ def import_customers(data: bytes, *, actor: Actor) -> ImportResult:
             gender=GENDERS.get(values.get("gender", "").strip(), values.get("gender", "").strip()),
             phones=[PhoneIn(n) for n in split_phones(values.get("phones", ""))],
             address=values.get("address", ""),
+            email=values.get("email", ""),
             area=values.get("area", ""),
             branch=values.get("branch", ""),
             account_no=values.get("account_no", ""),

@@ -24,6 +24,8 @@ class Customer(models.Model):
     account_no = models.CharField(_("户号/账号"), max_length=40, null=True, blank=True, unique=True)
     id_number = models.CharField(_("证件号"), max_length=30, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # Lower-cased: a mail from this address is the customer's (kefu.conversations.receive).
+    email = models.EmailField(_("电子邮箱"), max_length=254, blank=True, db_index=True)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, verbose_name=_("分支机构"))
     area = models.ForeignKey(
         ServiceArea, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("片区")

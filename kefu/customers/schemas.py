@@ -32,6 +32,12 @@ class CustomerInSchema(Schema):
     account_no: str = Field("", max_length=40)
     id_number: str = Field("", max_length=30)
     address: str = Field("", max_length=200)
+    email: str | None = Field(
+        None,
+        max_length=254,
+        description="e-mail address; a mail from it is this customer's. "
+        "Left out on an update: it stays as it is",
+    )
     branch: str = Field("", max_length=20, description="branch code; default: the area's branch")
     area: str = Field("", max_length=30, description="service area code (小区/片区)")
     tags: list[str] = Field(default_factory=list, max_length=20)
@@ -56,6 +62,7 @@ class CustomerOut(Schema):
     account_no: str
     id_number: str
     address: str
+    email: str
     branch: str
     area: str
     area_name: str
@@ -89,6 +96,7 @@ def customer_out(customer: Customer, masker: Masker) -> dict[str, Any]:
         "account_no": customer.account_no or "",
         "id_number": masker.id_number(customer.id_number),
         "address": masker.address(customer.address),
+        "email": masker.email(customer.email),
         "branch": customer.branch.code,
         "area": customer.area.code if customer.area is not None else "",
         "area_name": customer.area.name if customer.area is not None else "",

@@ -44,6 +44,17 @@ def sole_active_owner(number: str) -> Customer | None:
     return _with_org(owners[0]) if len(owners) == 1 else None
 
 
+def sole_owner_of_email(address: str) -> Customer | None:
+    """The one active customer with this (lower-cased) e-mail address, or None when nobody or
+    several have it: a mail is identified as a customer's only then."""
+    if not address or "@" not in address:
+        return None
+    owners = list(
+        Customer.objects.filter(is_active=True, email=address.strip().lower()).order_by("id")[:2]
+    )
+    return _with_org(owners[0]) if len(owners) == 1 else None
+
+
 def _with_org(customer: Customer) -> Customer:
     """The customer with its branch and area from the per-process store, not joined."""
     customer.branch = org.branch(customer.branch_id)
@@ -101,6 +112,8 @@ def list_customers(
     if q:
         number = normalize_phone(q)
         cond = Q(name__icontains=q) | Q(account_no=q)
+        if "@" in q:
+            cond |= Q(email=q.strip().lower())
         if number:
             cond |= Q(phones__number=number)
         qs = qs.filter(cond).distinct()

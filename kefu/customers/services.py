@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -54,6 +56,8 @@ class CustomerIn:
     account_no: str = ""
     id_number: str = ""
     address: str = ""
+    # None on an update: the address stays as it is (a client that does not know it).
+    email: str | None = None
     branch: str = ""
     area: str = ""
     tags: list[str] = field(default_factory=list)
@@ -124,6 +128,8 @@ def _clean(data: CustomerIn) -> tuple[CustomerIn, list[tuple[str, str, str]]]:
                 Code.INVALID, _("%(f)s最长 %(n)d 个字符") % {"f": label, "n": limit}, field=attr
             )
         setattr(data, attr, value)
+    if data.email is not None:
+        data.email = clean_email(data.email)
     data.name = name
     if data.contacts is not None:
         data.contacts = _clean_contacts(data.contacts)
@@ -134,6 +140,21 @@ def _clean(data: CustomerIn) -> tuple[CustomerIn, list[tuple[str, str, str]]]:
         if len(named) > MAX_CONTACTS:
             raise ServiceError(Code.INVALID, _("联系人最多 %d 个") % MAX_CONTACTS, field="contacts")
     return data, phones
+
+
+def clean_email(value: str) -> str:
+    """An e-mail address as the archive keeps it (lower-cased), "" for none; ServiceError
+    for one that is not an address."""
+    value = (value or "").strip().lower()
+    if not value:
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ServiceError(Code.INVALID, _("电子邮箱无效:%s") % value[:60], field="email")
+    if len(value) > 254:
+        raise ServiceError(Code.INVALID, _("电子邮箱无效:%s") % value[:60], field="email")
+    return value
 
 
 def _clean_contacts(contacts: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -206,6 +227,7 @@ def create_customer(data: CustomerIn, *, actor: Actor) -> Customer:
                 account_no=data.account_no or None,
                 id_number=data.id_number,
                 address=data.address,
+                email=data.email or "",
                 branch=branch,
                 area=area,
                 notes=data.notes or "",
@@ -235,6 +257,7 @@ def update_customer(customer_id: int, data: CustomerIn, *, actor: Actor) -> Cust
     before = {
         "name": customer.name,
         "address": customer.address,
+        "email": customer.email,
         "phones": list(customer.phones.values_list("number", flat=True)),
         "contacts": list(customer.contacts.values("name", "relation")),
     }
@@ -244,6 +267,8 @@ def update_customer(customer_id: int, data: CustomerIn, *, actor: Actor) -> Cust
     customer.account_no = data.account_no or None
     customer.id_number = data.id_number
     customer.address = data.address
+    if data.email is not None:
+        customer.email = data.email
     customer.branch = branch
     customer.area = area
     customer.notes = data.notes or ""
@@ -277,3 +302,41 @@ def view_customer(actor: Actor, customer_id: int) -> Customer:
     if can_view_pii(actor):
         record_audit(actor=actor, action="customer.view_pii", obj=customer)
     return customer
+
+
+@transaction.atomic
+def remember_address(customer_id: int, address: str, *, actor: Actor) -> str:
+    """Keep an address a customer wrote from in their archive, so that their next message is
+    known: an e-mail address when they have none, a number they lack. Returns what was kept,
+    "" when the archive had it already. ServiceError when the customer has another e-mail
+    address (changed on the customer's page, not behind the agent's back), when the number
+    would exceed the limit, or when ``address`` is neither."""
+    _require_editor(actor)
+    customer = access_customer(actor, customer_id, for_update=True)
+    if "@" in (address or ""):
+        email = clean_email(address)
+        if customer.email == email:
+            return ""
+        if customer.email:
+            raise ServiceError(
+                Code.CONFLICT, _("该客户档案已有其他电子邮箱,请到客户档案修改"), field="remember"
+            )
+        customer.email = email
+        customer.save(update_fields=["email", "updated_at"])
+        record_audit(
+            actor=actor, action="customer.update", obj=customer, detail={"added_email": email}
+        )
+        return email
+    number = normalize_phone(address)
+    if not number:
+        raise ServiceError(Code.INVALID, _("没有可记入档案的号码或邮箱"), field="remember")
+    if customer.phones.filter(number=number).exists():
+        return ""
+    if customer.phones.count() >= MAX_PHONES:
+        raise ServiceError(Code.INVALID, _("电话最多 %d 个") % MAX_PHONES, field="remember")
+    CustomerPhone.objects.create(customer=customer, number=number, is_primary=False)
+    customer.save(update_fields=["updated_at"])
+    record_audit(
+        actor=actor, action="customer.update", obj=customer, detail={"added_phone": number}
+    )
+    return number

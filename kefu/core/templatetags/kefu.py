@@ -34,6 +34,11 @@ def pii_address(value: str | None, masker: Masker) -> str:
 
 
 @register.filter
+def pii_email(value: str | None, masker: Masker) -> str:
+    return masker.email(value)
+
+
+@register.filter
 def label(value: Any, labels: dict[Any, Any]) -> Any:
     return labels.get(value, value)
 
