@@ -13,9 +13,11 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     command = argv[1] if len(argv) > 1 else "help"
     if command == "demo":
-        # The demo is a development set-up: debug on, a known CTI secret, unless told otherwise.
+        # The demo is a development set-up: debug on, known CTI and inbound-SMS secrets,
+        # unless told otherwise.
         os.environ.setdefault("KEFU_DEBUG", "1")
         os.environ.setdefault("KEFU_CTI_TOKEN", "demo-cti-secret")
+        os.environ.setdefault("KEFU_SMS_INBOUND_SECRET", "demo-sms-secret")
     if command == "worker":
         argv[1] = "schedule" if "--list" in argv else "run_huey"
         if "--list" in argv:

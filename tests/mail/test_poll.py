@@ -294,6 +294,15 @@ def test_the_command_polls_a_mailbox(mailbox, imap, capsys):
     )
 
 
+@pytest.mark.django_db
+def test_the_command_says_so_when_no_mailbox_is_set_up(capsys):
+    Mailbox.objects.update(is_active=False)
+    call_command("mail", "poll")
+    call_command("mail", "idle", seconds=0.1)
+    out = capsys.readouterr().out
+    assert out.count("no active mailbox") == 2
+
+
 def test_the_periodic_task_polls_every_active_mailbox(mailbox, imap):
     imap.append(mailbox.folder, eml("gb2312_plain.eml"))
     Mailbox.objects.create(

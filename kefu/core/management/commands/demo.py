@@ -52,6 +52,11 @@ class Command(BaseCommand):
             f"Customer portal (no login): http://127.0.0.1:{port}/portal/ — the demo's SMS "
             f"(verification codes, replies) are written to {settings.DATA_DIR}/sms.log"
         )
+        if settings.SMS_INBOUND_SECRET:
+            self.stdout.write(
+                f"Inbound SMS webhook: http://127.0.0.1:{port}/api/v1/sms/inbound signed with "
+                f"{settings.SMS_INBOUND_SECRET!r} (README, Inbound SMS, shows a signed call)"
+            )
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and log in.")
         if not no_serve:
             call_command("serve", port=port)

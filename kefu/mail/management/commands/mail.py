@@ -32,6 +32,11 @@ class Command(BaseCommand):
         ids = [mailbox] if mailbox else services.active_mailboxes()
         if mailbox and not Mailbox.objects.filter(pk=mailbox).exists():
             raise CommandError(f"no mailbox {mailbox}")
+        if not ids:
+            self.stdout.write(
+                "no active mailbox: add one in the admin (管理后台 → 邮箱) to take mail"
+            )
+            return
         if action == "poll":
             failed = False
             for pk in ids:
