@@ -36,6 +36,7 @@ urlpatterns = [
     path("tickets/<str:serial>/assign", ticket_views.assign, name="ticket-assign"),
     path("tickets/<str:serial>/merge", ticket_views.merge, name="ticket-merge"),
     path("tickets/<str:serial>/attach", ticket_views.attach, name="ticket-attach"),
+    path("tickets/<str:serial>/customer", ticket_views.link_customer, name="ticket-customer"),
     path(
         "tickets/<str:serial>/complaint/<slug:name>",
         complaint_views.step,

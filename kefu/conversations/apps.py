@@ -7,3 +7,10 @@ class ConversationsConfig(AppConfig):
 
     name = "kefu.conversations"
     verbose_name = _("会话")
+
+    def ready(self) -> None:
+        from kefu.tickets import hooks
+
+        hooks.register_event_labels(
+            {"message_in": _("客户来信"), "customer": _("关联客户"), "reply": _("答复客户")}
+        )

@@ -7,14 +7,16 @@ import datetime as dt
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import formataddr, make_msgid
 
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.validators import validate_email
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -34,16 +36,23 @@ from kefu.core.actor import Actor, user_of
 from kefu.core.calendar import WorkingCalendar
 from kefu.core.center import center as center_profile
 from kefu.core.errors import Code, ServiceError
-from kefu.core.phones import normalize_phone
+from kefu.core.phones import is_mobile, normalize_phone
 from kefu.core.realtime import publish_on_commit
 from kefu.core.said import said
+from kefu.core.services import record_audit
+from kefu.core.uploads import checked_upload
 from kefu.core.wording import check_outbound
-from kefu.customers.models import CustomerPhone
+from kefu.customers.access import visible_customers
+from kefu.customers.models import Customer, CustomerPhone
+from kefu.customers.selectors import sole_owner_of_email
+from kefu.customers.services import clean_email, remember_address
 from kefu.notify import services as notify
+from kefu.notify.models import Delivery
 from kefu.sla import services as sla
 from kefu.tickets.access import access_ticket
 from kefu.tickets.models import (
     OPEN_STATUSES,
+    Attachment,
     Channel,
     ReplyMethod,
     Status,
@@ -51,7 +60,7 @@ from kefu.tickets.models import (
     TicketEvent,
 )
 from kefu.tickets.schemas import MAX_CONTENT, TicketIn
-from kefu.tickets.services import create_ticket, live_groups
+from kefu.tickets.services import add_attachment, create_ticket, live_groups
 from kefu.tickets.timeline import record_event
 from kefu.triage import services as triage
 
@@ -166,12 +175,10 @@ def clean_address(channel: str, address: str) -> str:
     "" when it is not one."""
     address = (address or "").strip()
     if channel == Channel.EMAIL or "@" in address:
-        address = address.lower()
         try:
-            validate_email(address)
-        except ValidationError:
+            return clean_email(address)
+        except ServiceError:
             return ""
-        return address[:320]
     return normalize_phone(address)
 
 
@@ -265,13 +272,15 @@ def _text(value: str | None) -> str:
 
 def _belongs(ticket: Ticket, address: str) -> bool:
     """Whether ``address`` is the ticket's customer: its number, one of its customer's
-    numbers, or an address it wrote from before."""
+    numbers, its customer's e-mail address, or an address it wrote from before."""
     if ticket.caller_number and ticket.caller_number == address:
         return True
-    if (
+    if ticket.customer_id and "@" not in address:
+        if CustomerPhone.objects.filter(customer_id=ticket.customer_id, number=address).exists():
+            return True
+    elif (
         ticket.customer_id
-        and "@" not in address
-        and CustomerPhone.objects.filter(customer_id=ticket.customer_id, number=address).exists()
+        and Customer.objects.filter(pk=ticket.customer_id, email=address).exists()
     ):
         return True
     return Message.objects.filter(ticket=ticket, direction=Direction.IN, address=address).exists()
@@ -371,12 +380,18 @@ def _new_ticket(
         content = _content(f"(续工单 {follows})\n{content}", "")
     phone = address if "@" not in address else normalize_phone(inbound.phone or "")
     type_code = _type_of(inbound, content)
+    customer_id = inbound.customer_id
+    if customer_id is None and "@" in address:
+        # A mail from the address in one customer's archive is theirs (a number is identified
+        # by the intake itself, as a caller's is).
+        owner = sole_owner_of_email(address)
+        customer_id = owner.pk if owner is not None else None
     data = TicketIn(
         type=type_code,
         channel=Channel(inbound.channel),
         content=content,
         received_at=at,
-        customer_id=inbound.customer_id,
+        customer_id=customer_id,
         contact_name=_text(inbound.contact_name or inbound.name)[:40],
         caller_number=phone,
         reply_method=ReplyMethod(REPLY_METHOD[inbound.channel]),
@@ -546,6 +561,72 @@ def _announce_message(ticket: Ticket, message: Message) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------- customer
+
+
+def link_customer(
+    serial: str, *, actor: Actor, customer_id: int | None, remember: bool = False
+) -> Ticket:
+    """Say whose request this is (关联客户): a mail or an SMS from an address the archive did not
+    know, or a correction. ``customer_id`` None takes the customer off the ticket. With
+    ``remember`` the address the customer wrote from goes into their archive too (an e-mail
+    address when they have none, a number they lack: kefu.customers.services.remember_address),
+    so that their next message is known. On the timeline and in the audit log; the ticket's
+    branch and routing stay as they are. Raises ServiceError, nothing written."""
+    if not can_reply(actor):
+        raise ServiceError(Code.FORBIDDEN, _("无权修改工单的客户"))
+    with transaction.atomic():
+        ticket = access_ticket(actor, serial, for_update=True)
+        if ticket.merged_into_id is not None:
+            raise ServiceError(Code.CONFLICT, _("工单已合并,请在合并后的工单上操作"))
+        customer = None
+        if customer_id is not None:
+            customer = visible_customers(actor).filter(pk=customer_id).first()
+            if customer is None:
+                raise ServiceError(Code.INVALID, _("客户不存在"), field="customer_id")
+        kept = ""
+        if remember:
+            if customer is None:
+                raise ServiceError(Code.INVALID, _("请选择客户"), field="customer_id")
+            last = last_inbound(ticket)
+            address = last.address if last is not None else ticket.caller_number
+            if not address:
+                raise ServiceError(Code.INVALID, _("没有可记入档案的号码或邮箱"), field="remember")
+            kept = remember_address(customer.pk, address, actor=actor)
+        before = ticket.customer
+        if (before.pk if before is not None else None) == customer_id:
+            return ticket
+        ticket.customer = customer
+        ticket.save(update_fields=["customer", "updated_at"])
+        if customer is not None and kept:
+            note = said(
+                gettext_noop("关联客户:%(name)s,来信地址已记入客户档案"), name=customer.name
+            )
+        elif customer is not None:
+            note = said(gettext_noop("关联客户:%(name)s"), name=customer.name)
+        else:
+            note = said(gettext_noop("取消关联客户:%(name)s"), name=before.name if before else "")
+        record_event(
+            ticket,
+            actor=actor,
+            kind=TicketEvent.Kind.NOTE,
+            action="customer",
+            note=note,
+            data={
+                "customer": customer_id,
+                "before": before.pk if before is not None else None,
+                "remembered": bool(kept),
+            },
+        )
+        record_audit(
+            actor=actor,
+            action="ticket.customer",
+            obj=ticket,
+            detail={"before": before.pk if before is not None else None, "after": customer_id},
+        )
+    return ticket
+
+
 # ---------------------------------------------------------------------------------- outbound
 
 # The channels a reply goes out by: SMS and e-mail through the gateways; web: shown on the
@@ -596,6 +677,8 @@ def reply(
     via: str = "",
     to: str = "",
     subject: str = "",
+    attachments: Sequence[int] = (),
+    uploads: Sequence[UploadedFile[bytes]] = (),
 ) -> Message:
     """Send the customer the agent's reply (答复) through ``via`` (default: the channel the
     customer used) and record it in the conversation and on the timeline. The text is checked
@@ -603,9 +686,20 @@ def reply(
     nothing written; counted for the agent either way. An SMS goes to ``to``, else the number
     the customer wrote from, else the ticket's; an e-mail to ``to``, else the address the
     customer wrote from, in that mail's thread (In-Reply-To, References) and from the mailbox
-    it came to. Meets the channel's first-reply time limit."""
+    it came to. Meets the channel's first-reply time limit.
+
+    Files: ``attachments`` (ids of the ticket's own attachments) and ``uploads`` (stored on
+    the ticket first, tickets.services.add_attachment, its limits holding) are copied into
+    the message (its own copies: the history stays whatever becomes of the ticket's) and go
+    with an e-mail as its attachments, or are shown for download on the portal (web). An SMS
+    or a chat line cannot carry a file: refused on ``attachments``, as are an id not of this
+    ticket, more than MAX_REPLY_FILES files, or files past what one e-mail may carry; nothing
+    written. A web reply is announced to the customer's mobile by SMS (ticket.web_reply, no
+    words of the reply: only the serial and the portal's link), once per reply."""
     text = (text or "").replace("\x00", "").strip()
     via = via or ""
+    file_ids = list(dict.fromkeys(attachments or ()))
+    uploads = list(uploads or ())
     if not text:
         raise ServiceError(Code.INVALID, _("请填写答复内容"), field="text")
     if via and via not in REPLY_VIA:
@@ -619,78 +713,211 @@ def reply(
         raise ServiceError(Code.INVALID, _("答复最长 %d 个字符") % longest, field="text")
     if via == Channel.CHAT and Channel.CHAT not in SENDERS:
         raise ServiceError(Code.INVALID, _("答复方式无效"), field="via")
+    if file_ids or uploads:
+        _check_reply_files(ticket, via, file_ids, uploads)
     finding = check_outbound(
         text, actor=actor, path=f"reply_{via}", field="text", ticket_serial=serial
     )
-    with transaction.atomic():
-        ticket = access_ticket(actor, serial, for_update=True)
-        answered = last_inbound(ticket, via)
-        address = _reply_address(ticket, via, to, answered)
-        key = f"reply:{ticket.serial}:{ticket.events.count()}"
-        context = {"reply": text}
-        delivery = None
-        headers: dict[str, str] = {}
-        if via == Channel.SMS:
-            delivery = notify.send_sms(
-                address, event="ticket.reply", context=context, key=key, ticket=ticket
-            )
-        elif via == Channel.EMAIL:
-            headers = _thread_headers(
-                answered if answered and answered.address == address else None
-            )
-            delivery = notify.send_email(
-                address,
-                event="ticket.reply",
-                context=context,
-                key=key,
+    stored: list[FieldFile] = []  # files written to the storage: removed again on failure
+    try:
+        with transaction.atomic():
+            ticket = access_ticket(actor, serial, for_update=True)
+            answered = last_inbound(ticket, via)
+            address = _reply_address(ticket, via, to, answered)
+            key = f"reply:{ticket.serial}:{ticket.events.count()}"
+            chosen = _ticket_files(ticket, file_ids)
+            for upload in uploads:
+                chosen.append(add_attachment(ticket.serial, actor=actor, upload=upload))
+                stored.append(chosen[-1].file)
+            now = timezone.now()
+            message = Message.objects.create(
                 ticket=ticket,
-                subject=_reply_subject(ticket, subject, answered),
-                headers=headers,
+                channel=via,
+                direction=Direction.OUT,
+                at=now,
+                author=user_of(actor),
+                address=address,
+                center_address=answered.center_address if answered is not None else "",
+                body=text,
+                thread_ids=_thread_of(answered)
+                if answered is not None and via == Channel.EMAIL
+                else [],
             )
-        if via in (Channel.SMS, Channel.EMAIL) and delivery is None:
-            raise ServiceError(Code.INVALID, _("号码或邮箱无效:%s") % address[:60], field="to")
-        now = timezone.now()
-        message = Message.objects.create(
-            ticket=ticket,
-            channel=via,
-            direction=Direction.OUT,
-            at=now,
-            author=user_of(actor),
-            address=delivery.address if delivery is not None else address,
-            center_address=answered.center_address if answered is not None else "",
-            subject=delivery.subject if delivery is not None else "",
-            body=text,
-            external_id=headers.get("Message-ID", ""),
-            thread_ids=_thread_of(answered)
-            if answered is not None and via == Channel.EMAIL
-            else [],
-            delivery=delivery,
-        )
-        if via in SENDERS and not SENDERS[via](ticket, message):
-            # (the chat ended: nothing is recorded, the agent chooses another channel)
-            raise ServiceError(Code.INVALID, _("该工单没有进行中的在线会话"), field="via")
-        record_event(
-            ticket,
-            actor=actor,
-            kind=TicketEvent.Kind.NOTE,
-            action="reply",
-            note=text,
-            data={
-                "via": via,
-                "to": message.address,
-                "message": message.pk,
-                "warned": [w["phrase"] for w in finding.warnings],
-            },
-        )
-        first_reply_met(ticket, now)
-        Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+            copies = _copy_files(message, chosen, stored)
+            _send_reply(ticket, message, via, key, subject, answered, copies)
+            if via in SENDERS and not SENDERS[via](ticket, message):
+                # (the chat ended: nothing is recorded, the agent chooses another channel)
+                raise ServiceError(Code.INVALID, _("该工单没有进行中的在线会话"), field="via")
+            told = _tell_of_web_reply(ticket, message) if via == Channel.WEB else None
+            record_event(
+                ticket,
+                actor=actor,
+                kind=TicketEvent.Kind.NOTE,
+                action="reply",
+                note=text,
+                data={
+                    "via": via,
+                    "to": message.address,
+                    "message": message.pk,
+                    "warned": [w["phrase"] for w in finding.warnings],
+                    **({"files": [c.name for c in copies]} if copies else {}),
+                    **({"told": told.pk} if told is not None else {}),
+                },
+            )
+            first_reply_met(ticket, now)
+            Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+    except BaseException:
+        for written in stored:
+            try:
+                written.delete(save=False)
+            except OSError:  # the refusal is what the caller needs to hear, not this
+                logger.warning("could not remove %s after a refused reply", written.name)
+        raise
     return message
+
+
+# A reply carries at most this many files.
+MAX_REPLY_FILES = 10
+
+
+def _check_reply_files(
+    ticket: Ticket, via: str, file_ids: list[int], uploads: list[UploadedFile[bytes]]
+) -> None:
+    """The files of a reply by ``via``, before anything is written: ServiceError on
+    ``attachments`` when the channel cannot carry files, there are too many, an id is not of
+    the ticket, an upload past the upload limit, or more than one e-mail carries."""
+    if via == Channel.SMS:
+        raise ServiceError(
+            Code.INVALID, _("短信不能发送附件,请改用邮件或网站答复"), field="attachments"
+        )
+    if via == Channel.CHAT:
+        raise ServiceError(
+            Code.INVALID, _("在线会话不能发送附件,请改用邮件或网站答复"), field="attachments"
+        )
+    if len(file_ids) + len(uploads) > MAX_REPLY_FILES:
+        raise ServiceError(
+            Code.INVALID, _("一次答复最多 %d 个附件") % MAX_REPLY_FILES, field="attachments"
+        )
+    sizes = [a.size for a in _ticket_files(ticket, file_ids)]
+    for upload in uploads:
+        sizes.append(checked_upload(upload, field="attachments")[2])
+    if via == Channel.EMAIL:
+        notify.check_email_files([notify.MailFile(path="", name="", size=s) for s in sizes])
+
+
+def _ticket_files(ticket: Ticket, file_ids: list[int]) -> list[Attachment]:
+    """The ticket's attachments ``file_ids``, in that order; ServiceError on ``attachments``
+    (one answer for an id that does not exist and one of another ticket)."""
+    if not file_ids:
+        return []
+    usable = all(isinstance(i, int) and 0 < i < 2**63 for i in file_ids)
+    found = (
+        {a.pk: a for a in Attachment.objects.filter(ticket=ticket, pk__in=file_ids)}
+        if usable
+        else {}
+    )
+    missing = [str(i) for i in file_ids if i not in found]
+    if missing:
+        raise ServiceError(
+            Code.INVALID,
+            _("附件不属于该工单:%s") % ", ".join(missing[:5])[:60],
+            field="attachments",
+        )
+    return [found[i] for i in file_ids]
+
+
+def _copy_files(
+    message: Message, files: list[Attachment], stored: list[FieldFile]
+) -> list[MessageAttachment]:
+    """The message's own copies of the ticket's ``files`` (each one appended to ``stored``
+    once it is in the storage)."""
+    copies = []
+    for item in files:
+        copy = MessageAttachment(
+            message=message,
+            name=item.name[:200],
+            size=item.size,
+            content_type=(item.content_type or "")[:100],
+        )
+        with item.file.open("rb") as source:
+            copy.file.save(_safe_name(item.name), File(source), save=False)
+        stored.append(copy.file)
+        copy.save()
+        copies.append(copy)
+    return copies
+
+
+def _send_reply(
+    ticket: Ticket,
+    message: Message,
+    via: str,
+    key: str,
+    subject: str,
+    answered: Message | None,
+    copies: list[MessageAttachment],
+) -> Delivery | None:
+    """The SMS or e-mail carrying ``message`` (its files too), written on the message; None
+    for the portal and the chat. Raises ServiceError on ``to`` for an unusable address."""
+    context = {"reply": message.body}
+    address = message.address
+    delivery = None
+    headers: dict[str, str] = {}
+    if via == Channel.SMS:
+        delivery = notify.send_sms(
+            address, event="ticket.reply", context=context, key=key, ticket=ticket
+        )
+    elif via == Channel.EMAIL:
+        headers = _thread_headers(answered if answered and answered.address == address else None)
+        delivery = notify.send_email(
+            address,
+            event="ticket.reply",
+            context=context,
+            key=key,
+            ticket=ticket,
+            subject=_reply_subject(ticket, subject, answered),
+            headers=headers,
+            files=[notify.MailFile(str(c.file), c.name, c.content_type, c.size) for c in copies],
+        )
+    else:
+        return None
+    if delivery is None:
+        raise ServiceError(Code.INVALID, _("号码或邮箱无效:%s") % address[:60], field="to")
+    message.address = delivery.address
+    message.subject = delivery.subject
+    message.external_id = headers.get("Message-ID", "")
+    message.delivery = delivery
+    message.save(update_fields=["address", "subject", "external_id", "delivery"])
+    return delivery
+
+
+def portal_url(serial: str) -> str:
+    """The request's page on the customer portal, as a customer opens it (KEFU_SITE_URL);
+    it asks them to prove their number first."""
+    return settings.SITE_URL + reverse("portal-request", args=[serial])
+
+
+def _tell_of_web_reply(ticket: Ticket, message: Message) -> Delivery | None:
+    """An SMS telling the customer a reply waits on the portal: to the mobile it was posted
+    for (the number that wrote on the portal, else the ticket's), once per reply (the key
+    names the message); None when that is no mobile number."""
+    phone = normalize_phone(message.address)
+    if not is_mobile(phone):
+        return None
+    return notify.send_sms(
+        phone,
+        event="ticket.web_reply",
+        context={"portal_url": portal_url(ticket.serial)},
+        key=f"web_reply:{ticket.serial}:{message.pk}",
+        ticket=ticket,
+    )
 
 
 def _reply_address(ticket: Ticket, via: str, to: str, answered: Message | None) -> str:
     to = (to or "").strip()
     if via == Channel.EMAIL:
         address = to or (answered.address if answered is not None else "")
+        if not address and ticket.customer is not None:
+            address = ticket.customer.email  # the archive's, for a request taken by phone
         if not address:
             raise ServiceError(Code.INVALID, _("请填写答复的号码或邮箱"), field="to")
         return address

@@ -47,3 +47,11 @@ def normalize_phone(raw: str | None) -> str:
 
 def is_plausible_phone(normalized: str) -> bool:
     return bool(normalized) and 3 <= len(normalized.lstrip("+")) <= 20
+
+
+# A mainland mobile number as normalize_phone gives it: the numbers an SMS reaches.
+_MOBILE = re.compile(r"1\d{10}")
+
+
+def is_mobile(normalized: str) -> bool:
+    return bool(_MOBILE.fullmatch(normalized or ""))

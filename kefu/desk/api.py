@@ -19,6 +19,7 @@ from kefu.desk.schemas import (
     AssignSchema,
     BulkIn,
     BulkOut,
+    CustomerLinkSchema,
     IntakeIn,
     MergeSchema,
     NoteSchema,
@@ -198,7 +199,9 @@ def add_note(request, serial: str, payload: NoteSchema):
 def reply(request, serial: str, payload: ReplySchema):
     """Reply to the customer (答复) through the channel they wrote by, or ``via``; in the
     conversation and on the timeline. A reply with a forbidden phrase is refused under the
-    center's block rule (422 on ``text``)."""
+    center's block rule (422 on ``text``). ``attachments``: ticket attachments sent with it
+    (422 on ``attachments`` for one not of this ticket, or by SMS or chat; 413 past what one
+    e-mail carries)."""
     conversations.reply(
         serial,
         actor=request.user,
@@ -206,8 +209,19 @@ def reply(request, serial: str, payload: ReplySchema):
         via=payload.via,
         to=payload.to,
         subject=payload.subject,
+        attachments=payload.attachments,
     )
     return Reply(201, ticket_detail(request, serial))
+
+
+@router.post("/{serial}/customer", response=TicketOut)
+def link_customer(request, serial: str, payload: CustomerLinkSchema):
+    """Say whose request this is (关联客户), e.g. a mail from an address the archive did not
+    know; ``remember`` keeps that address in the customer's archive so the next mail is known."""
+    conversations.link_customer(
+        serial, actor=request.user, customer_id=payload.customer_id, remember=payload.remember
+    )
+    return ticket_detail(request, serial)
 
 
 @router.post("/{serial}/merge", response=TicketOut)

@@ -108,6 +108,17 @@ class NoteSchema(Schema):
     note: str = Field(..., min_length=1, max_length=5000)
 
 
+class CustomerLinkSchema(Schema):
+    customer_id: int | None = Field(
+        ..., description="the customer whose request this is; null takes the customer off"
+    )
+    remember: bool = Field(
+        False,
+        description="also keep the address the customer wrote from in their archive (an "
+        "e-mail address when they have none, a number they lack)",
+    )
+
+
 class ReplySchema(Schema):
     text: str = Field(
         ...,
@@ -127,6 +138,12 @@ class ReplySchema(Schema):
         "SMS the caller's number",
     )
     subject: str = Field("", max_length=200, description="e-mail: default Re: the customer's")
+    attachments: list[int] = Field(
+        default_factory=list,
+        description="ids of the ticket's own attachments (uploaded first: POST "
+        "/tickets/{serial}/attachments) sent with the reply: by e-mail as its attachments, on "
+        "the portal (web) for download; an SMS or a chat cannot carry files",
+    )
 
 
 class WordingIn(Schema):

@@ -23,6 +23,7 @@ from kefu.conversations import services as conversations
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args
+from kefu.customers import selectors as customer_selectors
 from kefu.customers.access import access_customer
 from kefu.customers.selectors import PROMINENT_TAGS
 from kefu.desk import selectors as desk_selectors
@@ -58,7 +59,7 @@ ACTION_LABELS = {
 def event_labels() -> dict:
     """What the timeline calls each step: the kernel's actions and what every domain
     registered for its own (kefu.tickets.hooks)."""
-    return ACTION_LABELS | {"merge": _("合并"), "reply": _("答复客户")} | hooks.event_labels()
+    return ACTION_LABELS | {"merge": _("合并")} | hooks.event_labels()
 
 
 @login_required
@@ -488,7 +489,9 @@ def action(request, serial: str):
 @login_required
 @require_POST
 def reply(request, serial: str):
-    """Reply to the customer by SMS or e-mail; a refused text stays in the form."""
+    """Reply to the customer by SMS, e-mail, the portal or the chat, with the files chosen
+    in the reply box (multipart ``files``: stored on the ticket, then sent with it); a
+    refused text stays in the form."""
     text = request.POST.get("text", "")
     try:
         conversations.reply(
@@ -498,9 +501,49 @@ def reply(request, serial: str):
             via=request.POST.get("via", ""),
             to=request.POST.get("to", "")[:320],
             subject=request.POST.get("subject", "")[:200],
+            uploads=request.FILES.getlist("files"),
         )
     except ServiceError as exc:
         return after_change(request, serial, exc, reply_text=text[:10000])
+    return after_change(request, serial)
+
+
+@login_required
+@require_POST
+def link_customer(request, serial: str):
+    """关联客户: the customer chosen (``customer_id``), or found by what the agent typed
+    (``q``: 户号, a number, an e-mail address, a name); several found are offered to pick
+    from. ``remove`` takes the customer off; ``remember`` keeps the address in the archive."""
+    remember = request.POST.get("remember") == "1"
+    query = request.POST.get("q", "").strip()[:100]
+    raw_id = request.POST.get("customer_id", "")
+    try:
+        if request.POST.get("remove") == "1":
+            conversations.link_customer(serial, actor=request.user, customer_id=None)
+            return after_change(request, serial)
+        if raw_id.isdigit():
+            customer_id = int(raw_id)
+        else:
+            if not query:
+                raise ServiceError(Code.INVALID, _("请输入户号、电话、邮箱或姓名"), field="q")
+            found = list(customer_selectors.list_customers(request.user, q=query)[:6])
+            if not found:
+                raise ServiceError(Code.NOT_FOUND, _("未找到客户:%s") % query, field="q")
+            if len(found) > 1:
+                return after_change(
+                    request,
+                    serial,
+                    ServiceError(Code.INVALID, _("找到多个客户,请选择"), field="q"),
+                    customer_candidates=found[:5],
+                    customer_query=query,
+                    customer_remember=remember,
+                )
+            customer_id = found[0].pk
+        conversations.link_customer(
+            serial, actor=request.user, customer_id=customer_id, remember=remember
+        )
+    except ServiceError as exc:
+        return after_change(request, serial, exc, customer_query=query, customer_remember=remember)
     return after_change(request, serial)
 
 

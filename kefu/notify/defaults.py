@@ -310,6 +310,26 @@ EVENTS: dict[str, Event] = {
             "Your request is registered as ticket {serial}. We will answer soon.",
         ),
     ),
+    # A reply posted for the customer on the portal (kefu.conversations.reply, via web): an
+    # SMS telling them to look, with no words of the reply (nothing personal goes by SMS).
+    # ``portal_url`` the request's page on the portal.
+    "ticket.web_reply": Event(
+        "网站答复提醒",
+        ("portal_url",),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "您的工单{serial}有新答复",
+            "您的工单{serial}有新答复,请到{portal_url}查看。",
+            "您的工单{serial}有新答复,请到{portal_url}查看。",
+        ),
+        en=Words(
+            "New reply on your ticket {serial}",
+            "Your ticket {serial} has a new reply. Please see {portal_url}",
+            "Your ticket {serial} has a new reply. Please see {portal_url}",
+        ),
+    ),
     # The answer to a customer who texted 退订 / 订阅 (kefu.sms): notice SMS stop or start
     # again; replies to their own requests still come.
     # The portal's SMS code (kefu.portal): the customer proves the number before submitting
@@ -574,6 +594,7 @@ VARIABLE_LABELS = {
     "hotline": _("服务热线"),
     "passcode": _("验证码"),
     "minutes": _("有效分钟"),
+    "portal_url": _("自助查询链接"),
 }
 
 # What the template editor's preview fills in (kefu.notify.admin).
@@ -620,6 +641,7 @@ SAMPLE_VALUES = {
     "hotline": "96000",
     "passcode": "382916",
     "minutes": "10",
+    "portal_url": "https://kefu.example.cn/portal/requests/251124003/",
 }
 
 # Events integrators hear by webhook only (no words): code → name.

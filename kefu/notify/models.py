@@ -106,6 +106,9 @@ class Delivery(models.Model):
     # Message-ID, In-Reply-To and References (a reply in the customer's thread), From and
     # Reply-To (the mailbox the customer wrote to), Auto-Submitted (an acknowledgement).
     headers = models.JSONField(_("邮件头"), default=dict, blank=True)
+    # An e-mail's attachments, fixed when it is queued so every retry sends the same files:
+    # [{"path": <default_storage name>, "name": <shown name>, "content_type", "size"}].
+    files = models.JSONField(_("附件"), default=list, blank=True)
     key = models.CharField(_("幂等键"), max_length=200)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED

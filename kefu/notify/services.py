@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,8 @@ __all__ = [
     "notify_users",
     "send_sms",
     "send_email",
+    "MailFile",
+    "check_email_files",
     "emit_webhook",
     "unread_count",
     "list_notifications",
@@ -332,7 +335,7 @@ def _insert_new(rows: list[Delivery]) -> list[Delivery]:
 
 
 def _queue(
-    event, channel, address, subject, body, key, ticket, user=None, headers=None
+    event, channel, address, subject, body, key, ticket, user=None, headers=None, files=None
 ) -> list[Delivery]:
     delivery = _create(
         event=event,
@@ -344,6 +347,7 @@ def _queue(
         body=body,
         key=key,
         headers=headers or {},
+        files=files or [],
         next_attempt_at=timezone.now(),
     )
     return [] if delivery is None else [delivery]
@@ -427,6 +431,39 @@ EMAIL_HEADERS = (
 )
 
 
+# What the files of one e-mail may weigh together: past it many mail servers refuse the mail
+# (the MIME encoding adds a third again).
+MAX_EMAIL_FILES_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MailFile:
+    """A file an e-mail carries: ``path`` its name in default_storage (the caller keeps it
+    there unchanged: every retry reads it again), ``name`` the name the recipient sees."""
+
+    path: str
+    name: str
+    content_type: str = ""
+    size: int = 0
+
+
+def check_email_files(files: list[MailFile]) -> None:
+    """Raises ServiceError(TOO_LARGE, field="attachments") when ``files`` weigh more than one
+    e-mail may carry."""
+    total = sum(f.size for f in files)
+    if total > MAX_EMAIL_FILES_BYTES:
+        raise ServiceError(
+            Code.TOO_LARGE,
+            _("邮件附件合计不能超过 %(limit)d MB(现为 %(size).1f MB)")
+            # rounded up: a size just past the limit never reads as the limit itself
+            % {
+                "limit": MAX_EMAIL_FILES_BYTES >> 20,
+                "size": math.ceil(total * 10 / (1 << 20)) / 10,
+            },
+            field="attachments",
+        )
+
+
 def send_email(
     address: str,
     *,
@@ -436,14 +473,17 @@ def send_email(
     ticket=None,
     subject: str = "",
     headers: dict[str, str] | None = None,
+    files: list[MailFile] | None = None,
 ) -> Delivery | None:
     """An e-mail to an address outside the staff, in the center's language.
 
     ``subject`` replaces the template's subject (a reply keeps the customer's, "Re: …");
-    ``headers`` are sent as given (EMAIL_HEADERS: threading, From, Auto-Submitted). Returns
-    the new delivery, or None when the address is not an e-mail address or this ``key``
-    already sent to it.
+    ``headers`` are sent as given (EMAIL_HEADERS: threading, From, Auto-Submitted); ``files``
+    go with it as attachments (check_email_files: raises past MAX_EMAIL_FILES_BYTES, nothing
+    written). Returns the new delivery, or None when the address is not an e-mail address or
+    this ``key`` already sent to it.
     """
+    check_email_files(files or [])
     address = (address or "").strip()
     try:
         validate_email(address)
@@ -454,8 +494,20 @@ def send_email(
     values = _context(context, ticket, absolute=True)
     shown, body = _words(templates, event, Channel.EMAIL, settings.LANGUAGE_CODE, values)
     wanted = {k: v for k, v in (headers or {}).items() if k in EMAIL_HEADERS and v}
+    attached = [
+        {"path": f.path, "name": f.name, "content_type": f.content_type, "size": f.size}
+        for f in files or []
+    ]
     created = _queue(
-        event, Channel.EMAIL, address, subject[:200] or shown, body, key, ticket, headers=wanted
+        event,
+        Channel.EMAIL,
+        address,
+        subject[:200] or shown,
+        body,
+        key,
+        ticket,
+        headers=wanted,
+        files=attached,
     )
     _send_after_commit(created)
     return created[0] if created else None

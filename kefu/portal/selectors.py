@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -74,6 +74,30 @@ def customer_ticket(serial: str, phone: str) -> Ticket | None:
     return ticket
 
 
+def public_messages(ticket: Ticket, phone: str) -> QuerySet[Message]:
+    """The messages of ``ticket`` its customer at ``phone`` sees on the portal: those to and
+    from that number (a mail the center sent is the mailbox's, not the portal's)."""
+    return Message.objects.filter(ticket=ticket, address=phone).exclude(
+        direction=Direction.OUT, channel__in=("email",)
+    )
+
+
+def public_file(ticket: Ticket, phone: str, file_id: int) -> MessageAttachment | None:
+    """A file of a message ``phone`` sees on the portal (public_messages; never a mail's
+    original), else None."""
+    if not 0 < file_id < 2**63:
+        return None
+    return (
+        MessageAttachment.objects.filter(
+            pk=file_id,
+            original=False,
+            message__in=public_messages(ticket, phone),
+        )
+        .select_related("message")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class Step:
     at: dt.datetime
@@ -82,12 +106,20 @@ class Step:
 
 
 @dataclass(frozen=True)
+class PublicFile:
+    id: int
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
 class PublicMessage:
     at: dt.datetime
     mine: bool
     text: str
     author_no: str
-    files: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # the names
+    attachments: list[PublicFile] = field(default_factory=list)  # to download (request_file)
 
 
 @dataclass(frozen=True)
@@ -114,11 +146,7 @@ def progress(ticket: Ticket, phone: str) -> Progress:
         .order_by("at", "id")
         .values("at", "kind", "to_status", "actor_id")
     )
-    messages = list(
-        Message.objects.filter(ticket=ticket, address=phone)
-        .exclude(direction=Direction.OUT, channel__in=("email",))
-        .order_by("at", "id")
-    )
+    messages = list(public_messages(ticket, phone).order_by("at", "id"))
     people = {e["actor_id"] for e in events if e["actor_id"]} | {
         m.author_id for m in messages if m.author_id
     }
@@ -134,15 +162,16 @@ def progress(ticket: Ticket, phone: str) -> Progress:
             continue
         steps.append(Step(e["at"], str(words), numbers.get(e["actor_id"], "")))
         last = status
-    files: dict[int, list[str]] = {}
+    files: dict[int, list[PublicFile]] = {}
     for a in MessageAttachment.objects.filter(message__in=messages, original=False):
-        files.setdefault(a.message_id, []).append(a.name)
+        files.setdefault(a.message_id, []).append(PublicFile(a.pk, a.name, a.size))
     shown = [
         PublicMessage(
             m.at,
             m.direction == Direction.IN,
             m.text,
             numbers.get(m.author_id, "") if m.author_id else "",
+            [f.name for f in files.get(m.pk, [])],
             files.get(m.pk, []),
         )
         for m in messages

@@ -29,17 +29,18 @@ from kefu.accounts.models import ServiceArea
 from kefu.business.adapters import AccountInfo, ShipmentInfo, State, adapter_for
 from kefu.business.models import Kind as BusinessKind
 from kefu.complaints.rules import route
+from kefu.conversations.models import MessageAttachment
 from kefu.conversations.services import Inbound, InboundFile, receive
 from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.core.masking import mask_address
-from kefu.core.phones import normalize_phone
+from kefu.core.phones import is_mobile, normalize_phone
 from kefu.dispatch.models import Source
 from kefu.dispatch.schemas import OrderIn
 from kefu.dispatch.services import create_order
 from kefu.followups.services import rate_ticket
 from kefu.notify.services import send_sms
 from kefu.portal.models import PhoneCode, PortalThrottle
-from kefu.portal.selectors import customer_ticket
+from kefu.portal.selectors import customer_ticket, public_file
 from kefu.tickets.models import Ticket, TicketType
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,6 @@ MAX_MESSAGE = 1000
 MAX_NAME = 40
 MAX_ADDRESS = 200
 TOKEN_SALT = "kefu.portal.phone"
-MOBILE = re.compile(r"1\d{10}")
 
 
 def not_found() -> ServiceError:
@@ -89,7 +89,7 @@ def client_of(request) -> str:
 def mobile_number(raw: str, field: str = "phone") -> str:
     refuse_nul(raw or "", field)
     phone = normalize_phone((raw or "")[:40])
-    if not MOBILE.fullmatch(phone):
+    if not is_mobile(phone):
         raise ServiceError(Code.INVALID, _("请填写正确的手机号"), field=field)
     return phone
 
@@ -205,7 +205,7 @@ def verified_phone(token: str | None) -> str:
     except signing.BadSignature:
         return ""
     phone = data.get("p", "") if isinstance(data, dict) else ""
-    return phone if isinstance(phone, str) and MOBILE.fullmatch(phone) else ""
+    return phone if isinstance(phone, str) and is_mobile(phone) else ""
 
 
 def require_phone(token: str | None) -> str:
@@ -427,6 +427,19 @@ def rate_request(
         raise not_found()
     rate_ticket(ticket.pk, score=score, comment=comment or "")
     return ticket
+
+
+def request_file(token: str | None, serial: str, file_id: int, *, client: str) -> MessageAttachment:
+    """A file of the request's conversation that the proved number sees on the portal (one
+    it sent, one the center posted for it): NOT_FOUND otherwise, counted as a lookup of the
+    client, the same answer for a wrong serial, phone or file."""
+    phone = require_phone(token)
+    ticket = customer_ticket((serial or "").strip()[:16], phone)
+    found = public_file(ticket, phone, file_id) if ticket is not None else None
+    if found is None:
+        throttle(LOOKUPS, client)
+        raise ServiceError(Code.NOT_FOUND, _("附件不存在"), field="file")
+    return found
 
 
 # ---------------------------------------------------------------------------------- business

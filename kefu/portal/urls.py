@@ -14,6 +14,7 @@ urlpatterns = [
     path("requests/<str:serial>/", views.request_detail, name="portal-request"),
     path("requests/<str:serial>/message", views.request_message, name="portal-message"),
     path("requests/<str:serial>/rating", views.request_rating, name="portal-rating"),
+    path("requests/<str:serial>/files/<int:file_id>", views.request_file, name="portal-file"),
     path("faq/", views.faq, name="portal-faq"),
     path("faq/<int:article_id>/", views.faq_article, name="portal-article"),
     path("area-notices/", views.notices, name="portal-area-notices"),

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -184,6 +185,19 @@ def request_message(request: HttpRequest, serial: str) -> HttpResponse:
     except ServiceError as exc:
         return _detail(request, serial, error=exc.detail, status=exc.status)
     return redirect("portal-request", serial=ticket.serial)
+
+
+@require_GET
+def request_file(request: HttpRequest, serial: str, file_id: int) -> HttpResponseBase:
+    """A file of the request's conversation, to the session that proved the customer's
+    number, always as a download (never shown inline: it may be any type)."""
+    try:
+        found = services.request_file(
+            _token(request), serial, file_id, client=services.client_of(request)
+        )
+    except ServiceError as exc:
+        return _detail(request, serial, error=exc.detail, status=exc.status)
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
 
 
 @require_POST

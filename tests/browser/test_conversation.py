@@ -58,3 +58,41 @@ def test_the_agent_answers_a_customers_sms_from_the_ticket_page(server, browser)
     )
     shot(page, "conversation-ticket")
     page.context.close()
+
+
+def test_the_agent_says_whose_mail_it_was_and_the_archive_keeps_the_address(server, browser):
+    out = run_on_server(
+        "from kefu.accounts.models import Branch\n"
+        "from kefu.conversations.services import Inbound, receive\n"
+        "from kefu.customers.models import Customer\n"
+        "hq = Branch.objects.get(is_default=True)\n"
+        "for no in ('BR-7001', 'BR-7002'):\n"
+        "    Customer.objects.create(name='欧阳明', account_no=no, branch=hq)\n"
+        "got = receive(Inbound(channel='email', address='Ouyang.Ming@Example.com', "
+        "name='欧阳明', subject='水费发票', body='请把上月的水费发票发到这个邮箱。', "
+        "external_id='<browser-link-1@example.com>'))\n"
+        "print(got.ticket.serial, got.ticket.customer_id)"
+    ).split()
+    serial, customer = out
+    assert customer == "None"  # nobody in the archive has the address yet
+    page = login(browser, server, "agent")
+    page.goto(f"{server}/tickets/{serial}/")
+    box = page.get_by_test_id("link-customer")
+    box.locator("summary").click()
+    box.get_by_placeholder("户号、电话、邮箱或姓名").fill("欧阳明")
+    box.get_by_label("把来信地址记入客户档案").check()
+    box.get_by_role("button", name="查找并关联").click()
+    candidates = page.get_by_test_id("customer-candidates")
+    candidates.wait_for()
+    assert candidates.locator("li").count() == 2
+    shot(page, "conversation-link-customer-pick")
+    candidates.locator("li", has_text="BR-7002").get_by_role("button").click()
+    page.get_by_test_id("ticket-customer").get_by_role("link", name="欧阳明").wait_for()
+    assert page.locator('[data-action="customer"]').count() == 1
+    shot(page, "conversation-link-customer-done")
+    page.context.close()
+    kept = run_on_server(
+        "from kefu.customers.models import Customer\n"
+        "print(Customer.objects.get(account_no='BR-7002').email)"
+    ).strip()
+    assert kept == "ouyang.ming@example.com"

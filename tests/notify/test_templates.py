@@ -41,6 +41,7 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "survey.invite",
         "ticket.reply",
         "ticket.received",
+        "ticket.web_reply",
         "portal.code",
         "sms.unsubscribed",
         "sms.resubscribed",
