@@ -20,34 +20,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
-import os
 import random
-import shlex
-import signal
-import socket
-import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+import common
 import httpx
 from websockets.asyncio.client import connect
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-PASSWORD = "kefu-demo-2025"
 DATA_DIR = Path("/tmp/kefu-bench-chat")
-ENV = {
-    **os.environ,
-    "KEFU_DATA_DIR": str(DATA_DIR),
-    "DATABASE_URL": f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}",
-    "KEFU_SECRET_KEY": "kefu-bench-secret-key-not-for-production",
-    "KEFU_LOG_LEVEL": "WARNING",
-    "DJANGO_SETTINGS_MODULE": "kefu.settings",
-}
-ENV.pop("REDIS_URL", None)
+ENV = common.bench_env(DATA_DIR, common.sqlite_url(DATA_DIR))
 SEED = """
 import datetime as dt
 from kefu.demo import seed_organization
@@ -72,32 +55,12 @@ def parse_args():
     return p.parse_args()
 
 
-def log(msg: str) -> None:
-    print(f"[chat] {msg}", flush=True)
-
-
-def stats(samples: list[float]) -> str:
-    s = sorted(samples)
-    p95 = s[max(0, math.ceil(0.95 * len(s)) - 1)]
-    return (
-        f"median {statistics.median(s) * 1000:7.2f} ms  p95 {p95 * 1000:7.2f} ms  "
-        f"max {s[-1] * 1000:7.2f} ms  (n={len(s)})"
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+log = common.make_log("chat")
 
 
 def fresh_database() -> None:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    for name in ("kefu.sqlite3", "kefu.sqlite3-wal", "kefu.sqlite3-shm", "huey.sqlite3"):
-        (DATA_DIR / name).unlink(missing_ok=True)
-    kefu = [str(VENV_BIN / "kefu")]
-    subprocess.run([*kefu, "migrate", "-v0"], env=ENV, check=True, cwd=ROOT)
-    subprocess.run([*kefu, "shell", "-c", SEED], env=ENV, check=True, cwd=ROOT)
+    common.fresh_database(ENV)
+    subprocess.run([common.KEFU, "shell", "-c", SEED], env=ENV, check=True, cwd=common.ROOT)
 
 
 async def run(args, url: str) -> list[float]:
@@ -106,14 +69,7 @@ async def run(args, url: str) -> list[float]:
     origin = url
     async with httpx.AsyncClient(base_url=url, timeout=30) as web:
         await web.get("/login/")
-        r = await web.post(
-            "/login/",
-            data={
-                "username": "agent",
-                "password": PASSWORD,
-                "csrfmiddlewaretoken": web.cookies.get("csrftoken"),
-            },
-        )
+        r = await web.post("/login/", data=common.login_form(web.cookies.get("csrftoken")))
         if r.status_code != 302:
             raise SystemExit(f"login failed: {r.status_code}")
         cookie = "; ".join(f"{k}={v}" for k, v in web.cookies.items())
@@ -201,38 +157,12 @@ def main() -> None:
     args = parse_args()
     log("fresh database in " + str(DATA_DIR))
     fresh_database()
-    port = free_port()
-    logf = open(DATA_DIR / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "kefu"), "serve", "--no-worker", "--port", str(port)],
-        env=ENV,
-        cwd=ROOT,
-        stdout=logf,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(url + "/login/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise SystemExit(f"server did not start: see {logf.name}")
-            time.sleep(0.3)
+    with common.kefu_serve(ENV) as url:
         latencies = asyncio.run(run(args, url))
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-        logf.close()
     print()
-    print(f"customer → agent, {args.chats} concurrent chats: {stats(latencies)}")
-    p95 = sorted(latencies)[max(0, math.ceil(0.95 * len(latencies)) - 1)]
-    print(f"goal p95 ≤ 200 ms: {'met' if p95 <= 0.2 else 'NOT met'}")
-    print("command: " + " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv]))
+    print(f"customer → agent, {args.chats} concurrent chats: {common.stats(latencies, worst=True)}")
+    print(f"goal p95 ≤ 200 ms: {'met' if common.p95(latencies) <= 0.2 else 'NOT met'}")
+    print("command: " + common.command_line())
 
 
 if __name__ == "__main__":

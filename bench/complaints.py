@@ -160,7 +160,20 @@ def load_complaints(now: dt.datetime) -> None:
                 met = received + dt.timedelta(minutes=minutes * rng.uniform(0.2, 1.3))
                 state = "met" if met <= due else "late"
                 deadline_rows.append(
-                    [tid, policy.id, code, name, "received", received, due, due, state, met, 0]
+                    [
+                        tid,
+                        policy.id,
+                        code,
+                        name,
+                        "received",
+                        received,
+                        due,
+                        due,
+                        state,
+                        met,
+                        0,
+                        dt.timedelta(0),
+                    ]
                 )
     columns = [
         "ticket_id",
@@ -206,7 +219,20 @@ def load_complaints(now: dt.datetime) -> None:
         if warn <= now:
             warn = due
         deadline_rows.append(
-            [tid, policy.id, "result", "处理结果", "received", start, due, warn, "pending", None, 0]
+            [
+                tid,
+                policy.id,
+                "result",
+                "处理结果",
+                "received",
+                start,
+                due,
+                warn,
+                "pending",
+                None,
+                0,
+                dt.timedelta(0),
+            ]
         )
     base.Writer(
         Deadline,
@@ -222,6 +248,7 @@ def load_complaints(now: dt.datetime) -> None:
             "state",
             "met_at",
             "escalation_level",
+            "paused_for",
         ],
     ).write(iter(deadline_rows))
     with connection.cursor() as cur:

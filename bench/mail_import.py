@@ -29,20 +29,16 @@ import os
 import quopri
 import random
 import resource
-import shlex
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
 from email.message import EmailMessage
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
+import common
 
 
 def parse_args():
@@ -59,16 +55,8 @@ def parse_args():
 
 ARGS = parse_args()
 DATA_DIR = Path(f"/tmp/kefu-bench-mail-{ARGS.db}")
-DB_URL = ARGS.pg_url if ARGS.db == "postgres" else f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}"
-ENV = {
-    **os.environ,
-    "KEFU_DATA_DIR": str(DATA_DIR),
-    "DATABASE_URL": DB_URL,
-    "KEFU_SECRET_KEY": "kefu-bench-secret-key-not-for-production",
-    "KEFU_LOG_LEVEL": "ERROR",
-    "DJANGO_SETTINGS_MODULE": "kefu.settings",
-}
-ENV.pop("REDIS_URL", None)
+DB_URL = ARGS.pg_url if ARGS.db == "postgres" else common.sqlite_url(DATA_DIR)
+ENV = common.bench_env(DATA_DIR, DB_URL, log_level="ERROR")
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰"]
@@ -84,23 +72,7 @@ TROUBLES = [
 ]
 
 
-def log(msg: str) -> None:
-    print(f"[mail] {msg}", flush=True)
-
-
-def fresh_database() -> None:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    if ARGS.db == "sqlite":
-        for name in ("kefu.sqlite3", "kefu.sqlite3-wal", "kefu.sqlite3-shm", "huey.sqlite3"):
-            (DATA_DIR / name).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        dbname = DB_URL.rsplit("/", 1)[1]
-        with psycopg.connect(DB_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-    subprocess.run([str(VENV_BIN / "kefu"), "migrate", "-v0"], env=ENV, check=True, cwd=ROOT)
+log = common.make_log("mail")
 
 
 def start_dovecot() -> tuple[subprocess.Popen, int, Path]:
@@ -108,25 +80,15 @@ def start_dovecot() -> tuple[subprocess.Popen, int, Path]:
 
     root = Path(tempfile.mkdtemp(prefix="kefu-bench-dovecot-"))
     os.chmod(root, 0o755)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = common.free_port()
     (root / "dovecot.conf").write_text(dovecot_config(root, port))
     process = subprocess.Popen(
         ["/usr/sbin/dovecot", "-F", "-c", str(root / "dovecot.conf")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port, root
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                sys.exit(f"dovecot did not start; see {root}/dovecot.log")
-            time.sleep(0.05)
+    common.wait_for_port(process, port, 15, f"dovecot did not start; see {root}/dovecot.log")
+    return process, port, root
 
 
 def b64(data: bytes) -> str:
@@ -246,14 +208,10 @@ def generate(rng: random.Random, count: int, run: int) -> list[bytes]:
 
 
 def main() -> None:
-    command = shlex.join([".venv/bin/python", "bench/mail_import.py", *sys.argv[1:]])
+    command = common.command_line()
     rng = random.Random(ARGS.seed)
-    fresh_database()
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    common.fresh_database(ENV)
+    common.setup_django(ENV)
     from django.urls import reverse
     from imap_tools import MailBoxUnencrypted
 

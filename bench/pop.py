@@ -25,25 +25,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import os
 import random
 import re
-import shlex
-import signal
-import socket
-import statistics
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-PASSWORD = "kefu-demo-2025"
+import common
+
 ACCOUNT_MAP = {
     "account_no": "data.acct",
     "owner": "data.holder",
@@ -73,41 +64,9 @@ def parse_args():
 
 ARGS = parse_args()
 DATA_DIR = Path(f"/tmp/kefu-bench-pop-{ARGS.db}")
-DB_URL = ARGS.pg_url if ARGS.db == "postgres" else f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}"
-ENV = {
-    **os.environ,
-    "KEFU_DATA_DIR": str(DATA_DIR),
-    "DATABASE_URL": DB_URL,
-    "KEFU_SECRET_KEY": "kefu-bench-secret-key-not-for-production",
-    "KEFU_LOG_LEVEL": "WARNING",
-    "DJANGO_SETTINGS_MODULE": "kefu.settings",
-}
-ENV.pop("REDIS_URL", None)
-
-
-def log(msg: str) -> None:
-    print(f"[pop] {msg}", flush=True)
-
-
-def stats(samples: list[float]) -> str:
-    s = sorted(samples)
-    p95 = s[max(0, math.ceil(0.95 * len(s)) - 1)]
-    return f"median {statistics.median(s) * 1000:7.2f} ms  p95 {p95 * 1000:7.2f} ms  (n={len(s)})"
-
-
-def fresh_database() -> None:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    if ARGS.db == "sqlite":
-        for name in ("kefu.sqlite3", "kefu.sqlite3-wal", "kefu.sqlite3-shm", "huey.sqlite3"):
-            (DATA_DIR / name).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        dbname = DB_URL.rsplit("/", 1)[1]
-        with psycopg.connect(DB_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-    subprocess.run([str(VENV_BIN / "kefu"), "migrate", "-v0"], env=ENV, check=True, cwd=ROOT)
+DB_URL = ARGS.pg_url if ARGS.db == "postgres" else common.sqlite_url(DATA_DIR)
+ENV = common.bench_env(DATA_DIR, DB_URL)
+log = common.make_log("pop")
 
 
 def load(rng: random.Random) -> tuple[list[str], dict[str, dict]]:
@@ -241,9 +200,9 @@ def measure(get, phones: list[str], rng: random.Random, label: str) -> None:
         pops.append(t2 - t0)
         profiles.append(t1 - t0)
         panels.append(t2 - t1)
-    log(f"{label:34} pop      {stats(pops)}")
-    log(f"{label:34}  lookup  {stats(profiles)}")
-    log(f"{label:34}  panel   {stats(panels)}")
+    log(f"{label:34} pop      {common.stats(pops)}")
+    log(f"{label:34}  lookup  {common.stats(profiles)}")
+    log(f"{label:34}  panel   {common.stats(panels)}")
 
 
 def with_connector(base: str | None) -> None:
@@ -260,76 +219,33 @@ def with_connector(base: str | None) -> None:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def live(phones: list[str], base: str, rng: random.Random) -> None:
     import httpx
 
-    port = free_port()
-    logf = open(DATA_DIR / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "kefu"), "serve", "--no-worker", "--port", str(port)],
-        env=ENV,
-        cwd=ROOT,
-        stdout=logf,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(url + "/login/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise SystemExit(f"server did not start: see {logf.name}")
-            time.sleep(0.3)
-        with httpx.Client(base_url=url, timeout=30) as web:
-            web.get("/login/")
-            r = web.post(
-                "/login/",
-                data={
-                    "username": "agent",
-                    "password": PASSWORD,
-                    "csrfmiddlewaretoken": web.cookies.get("csrftoken"),
-                },
-            )
-            if r.status_code != 302:
-                raise SystemExit(f"login failed: {r.status_code}")
+    with common.kefu_serve(ENV) as url, httpx.Client(base_url=url, timeout=30) as web:
+        web.get("/login/")
+        r = web.post("/login/", data=common.login_form(web.cookies.get("csrftoken")))
+        if r.status_code != 302:
+            raise SystemExit(f"login failed: {r.status_code}")
 
-            def get(path):
-                r = web.get(path)
-                return r.status_code, r.text
+        def get(path):
+            r = web.get(path)
+            return r.status_code, r.text
 
-            with_connector(None)
-            time.sleep(1.2)  # the server's per-process store sees the change within a second
-            measure(get, phones, rng, "live kefu serve, local store")
-            with_connector(base)
-            time.sleep(1.2)
-            measure(get, phones, rng, f"live kefu serve, HTTP {ARGS.delay_ms} ms")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-        logf.close()
+        with_connector(None)
+        time.sleep(1.2)  # the server's per-process store sees the change within a second
+        measure(get, phones, rng, "live kefu serve, local store")
+        with_connector(base)
+        time.sleep(1.2)
+        measure(get, phones, rng, f"live kefu serve, HTTP {ARGS.delay_ms} ms")
 
 
 def main() -> None:
-    command = shlex.join([".venv/bin/python", "bench/pop.py", *sys.argv[1:]])
+    command = common.command_line()
     rng = random.Random(ARGS.seed)
     t0 = time.perf_counter()
-    fresh_database()
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    common.fresh_database(ENV)
+    common.setup_django(ENV)
     from django.contrib.auth import get_user_model
     from django.test import Client
 

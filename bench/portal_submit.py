@@ -18,20 +18,12 @@ submit. Prints median and p95 and the exact command. Goal: p95 ≤ 300 ms.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
-import shlex
-import signal
-import socket
-import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
+import common
 
 
 def parse_args():
@@ -43,45 +35,14 @@ def parse_args():
 
 ARGS = parse_args()
 DATA_DIR = Path("/tmp/kefu-bench-portal")
-ENV = {
-    **os.environ,
-    "KEFU_DATA_DIR": str(DATA_DIR),
-    "DATABASE_URL": f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}",
-    "KEFU_SECRET_KEY": "kefu-bench-secret-key-not-for-production",
-    "KEFU_LOG_LEVEL": "WARNING",
-    "DJANGO_SETTINGS_MODULE": "kefu.settings",
-}
-ENV.pop("REDIS_URL", None)
-
-
-def log(msg: str) -> None:
-    print(f"[portal] {msg}", flush=True)
-
-
-def stats(samples: list[float]) -> str:
-    s = sorted(samples)
-    p95 = s[max(0, math.ceil(0.95 * len(s)) - 1)]
-    return f"median {statistics.median(s) * 1000:7.2f} ms  p95 {p95 * 1000:7.2f} ms  (n={len(s)})"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+ENV = common.bench_env(DATA_DIR, common.sqlite_url(DATA_DIR))
+log = common.make_log("portal")
 
 
 def main() -> None:
-    command = shlex.join([".venv/bin/python", "bench/portal_submit.py", *sys.argv[1:]])
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    for name in ("kefu.sqlite3", "kefu.sqlite3-wal", "kefu.sqlite3-shm", "huey.sqlite3"):
-        (DATA_DIR / name).unlink(missing_ok=True)
-    kefu = str(VENV_BIN / "kefu")
-    subprocess.run([kefu, "migrate", "-v0"], env=ENV, check=True, cwd=ROOT)
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    command = common.command_line()
+    common.fresh_database(ENV)
+    common.setup_django(ENV)
     import httpx
 
     from kefu.demo import seed_organization
@@ -90,29 +51,8 @@ def main() -> None:
 
     seed_organization()
     photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(ARGS.photo_kb * 1024)
-    port = free_port()
-    logf = open(DATA_DIR / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [kefu, "serve", "--no-worker", "--port", str(port)],
-        env=ENV,
-        cwd=ROOT,
-        stdout=logf,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
     samples: list[float] = []
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(url + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise SystemExit(f"server did not start: see {logf.name}")
-            time.sleep(0.3)
+    with common.kefu_serve(ENV, ready="/api/v1/health") as url:
         for n in range(ARGS.requests + 5):  # the first five warm the server up, untimed
             PortalThrottle.objects.all().delete()
             PhoneCode.objects.update(client="")
@@ -147,11 +87,9 @@ def main() -> None:
                     raise SystemExit(f"submit refused: {r.status_code} {r.text[:300]}")
                 if n >= 5:
                     samples.append(elapsed)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-        logf.close()
-    log(f"portal submit (photo {ARGS.photo_kb} KB), live kefu serve, SQLite: {stats(samples)}")
+    log(
+        f"portal submit (photo {ARGS.photo_kb} KB), live kefu serve, SQLite: {common.stats(samples)}"
+    )
     log(f"command: {command}")
 
 

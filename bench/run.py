@@ -21,23 +21,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import random
 import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-PASSWORD = "kefu-demo-2025"
+import common
+
+ROOT = common.ROOT
+VENV_BIN = common.VENV_BIN
 
 # ------------------------------------------------------------------------------- arguments
 
@@ -87,18 +86,12 @@ SERVER_LABELS = {
 if unknown := set(SERVERS) - set(SERVER_LABELS):
     raise SystemExit(f"--servers: unknown {', '.join(sorted(unknown))}")
 
-ENV = dict(os.environ)
+ENV = common.bench_env(DATA_DIR, DB_URL)
 ENV.update(
-    KEFU_DATA_DIR=str(DATA_DIR),
-    DATABASE_URL=DB_URL,
-    KEFU_SECRET_KEY="kefu-bench-secret-key-not-for-production",
     KEFU_DEBUG="0",
-    KEFU_LOG_LEVEL="WARNING",
     KEFU_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-    DJANGO_SETTINGS_MODULE="kefu.settings",
     PYTHONPATH=str(ROOT),  # the server subprocesses import this tree's kefu
 )
-ENV.pop("REDIS_URL", None)
 ENV.pop("KEFU_HUEY_IMMEDIATE", None)
 
 RESULTS: list[tuple[str, str, str, str]] = []  # section, metric, value, goal
@@ -123,29 +116,13 @@ def record(section: str, metric: str, value: str, goal: str = "", key: str = "",
 
 
 def fresh_database() -> None:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    if ARGS.db == "sqlite":
-        for name in ("kefu.sqlite3", "kefu.sqlite3-wal", "kefu.sqlite3-shm", "huey.sqlite3"):
-            (DATA_DIR / name).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        dbname = DB_URL.rsplit("/", 1)[1]
-        admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{dbname}"')
     t0 = time.perf_counter()
-    subprocess.run([str(VENV_BIN / "kefu"), "migrate", "-v0"], env=ENV, check=True, cwd=ROOT)
+    common.fresh_database(ENV)
     log(f"kefu migrate: {time.perf_counter() - t0:.1f}s")
 
 
 def django_setup() -> None:
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    common.setup_django(ENV)
 
 
 # ------------------------------------------------------------------------------- synthetic data
@@ -357,6 +334,10 @@ class Writer:
         self.json_cols = [
             i for i, c in enumerate(columns) if fields[c].get_internal_type() == "JSONField"
         ]
+        # SQLite keeps a duration as whole microseconds (PostgreSQL's COPY takes the timedelta).
+        self.duration_cols = [
+            i for i, c in enumerate(columns) if fields[c].get_internal_type() == "DurationField"
+        ]
         self.rows = 0
 
     def write(self, rows):
@@ -390,6 +371,9 @@ class Writer:
                     row[i] = str(v.astimezone(utc).replace(tzinfo=None))
             for i in self.json_cols:
                 row[i] = json.dumps(row[i], ensure_ascii=False)
+            for i in self.duration_cols:
+                if row[i] is not None:
+                    row[i] = row[i] // dt.timedelta(microseconds=1)
             batch.append(row)
             if len(batch) >= 20_000:
                 flush()
@@ -465,6 +449,7 @@ def load(rng: random.Random) -> None:
         "account_no",
         "id_number",
         "address",
+        "email",
         "branch_id",
         "area_id",
         "notes",
@@ -499,6 +484,7 @@ def load(rng: random.Random) -> None:
                 f"{branch_code[branch_id].upper()}{1000000 + i}",
                 f"4403{rng.randrange(10**13):013d}{rng.choice('0123456789X')}",
                 f"{area_name or rng.choice(ESTATES)}{rng.choice(STREETS)}{rng.randint(1, 200)}号",
+                "",
                 branch_id,
                 area_id,
                 "",
@@ -770,11 +756,10 @@ def stats(samples: list[float]) -> dict:
     s = sorted(samples)
     if not s:
         return {"n": 0, "median_ms": float("nan"), "p95_ms": float("nan")}
-    p95 = s[max(0, math.ceil(0.95 * len(s)) - 1)]
     return {
         "n": len(s),
         "median_ms": statistics.median(s) * 1000,
-        "p95_ms": p95 * 1000,
+        "p95_ms": common.p95(s) * 1000,
         "max_ms": s[-1] * 1000,
     }
 
@@ -906,54 +891,23 @@ def in_process(rng: random.Random, token: str, serials, phones) -> None:
         record("in-process selector", name, fmt(st), "p95 ≤5 ms", key, round(st["p95_ms"], 2))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(kind: str, port: int) -> tuple[subprocess.Popen, object]:
-    logf = open(DATA_DIR / f"server-{kind}.log", "wb")  # noqa: SIM115 (closed in stop_server)
+def start_server(kind: str, port: int) -> tuple[subprocess.Popen, IO[bytes]]:
     gunicorn = [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
     gunicorn += ["--log-level", "warning"]
     if kind == "serve":
-        cmd = [str(VENV_BIN / "kefu"), "serve", "--no-worker", "--port", str(port)]
+        cmd = [common.KEFU, "serve", "--no-worker", "--port", str(port)]
     elif kind == "gunicorn":
         cmd = [*gunicorn, "-k", "uvicorn.workers.UvicornWorker", "kefu.asgi:application"]
     else:  # wsgi: HTTP only, websockets left to `kefu serve` behind the same proxy
         cmd = [*gunicorn, "-k", "gthread", "--threads", "4", "kefu.wsgi:application"]
-    proc = subprocess.Popen(
-        cmd, env=ENV, cwd=ROOT, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    import httpx
-
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: see {logf.name}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/login/", timeout=2).status_code == 200:
-                return proc, logf
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("server did not start in 60 s")
-
-
-def stop_server(proc: subprocess.Popen, logf) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    logf.close()
+    log_path = DATA_DIR / f"server-{kind}.log"
+    return common.start_server(cmd, ENV, log_path, f"http://127.0.0.1:{port}/login/")
 
 
 def http_suite(kind: str, token: str, serials, phones, rng: random.Random) -> None:
     import httpx
 
-    port = ARGS.port or free_port()
+    port = ARGS.port or common.free_port()
     label = SERVER_LABELS[kind]
     log(f"starting {label} on port {port}")
     proc, logf = start_server(kind, port)
@@ -1021,14 +975,8 @@ def http_suite(kind: str, token: str, serials, phones, rng: random.Random) -> No
         ):
             for client, username in ((web, "agent"), (dept, "handler")):
                 client.get("/login/")
-                r = client.post(
-                    "/login/",
-                    data={
-                        "username": username,
-                        "password": PASSWORD,
-                        "csrfmiddlewaretoken": client.cookies.get("csrftoken"),
-                    },
-                )
+                csrf_token = client.cookies.get("csrftoken")
+                r = client.post("/login/", data=common.login_form(csrf_token, username))
                 if r.status_code != 302:
                     raise SystemExit(f"login failed ({username}): {r.status_code}")
 
@@ -1130,7 +1078,7 @@ def http_suite(kind: str, token: str, serials, phones, rng: random.Random) -> No
                 "lookup",
             )
     finally:
-        stop_server(proc, logf)
+        common.stop_server(proc, logf)
 
 
 # ------------------------------------------------------------------------------- main
@@ -1152,9 +1100,7 @@ def main() -> None:
         log("reusing the loaded database" if reuse else "nothing to reuse: loading")
         if reuse:  # bring its schema up to this tree's migrations (new indexes are built)
             t0 = time.perf_counter()
-            subprocess.run(
-                [str(VENV_BIN / "kefu"), "migrate", "-v0"], env=ENV, check=True, cwd=ROOT
-            )
+            subprocess.run([common.KEFU, "migrate", "-v0"], env=ENV, check=True, cwd=ROOT)
             log(f"kefu migrate: {time.perf_counter() - t0:.1f}s")
     if not reuse:
         fresh_database()
