@@ -33,6 +33,7 @@ from kefu.reports.api import router as reports_router
 from kefu.sla.api import router as sla_router
 from kefu.sms.api import router as sms_router
 from kefu.telephony.api import router as cti_router
+from kefu.telephony.api import telephony_router
 from kefu.triage.api import router as triage_router
 
 
@@ -143,6 +144,7 @@ api.add_router("/business", business_router)
 api.add_router("/sla", sla_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/cti", cti_router)
+api.add_router("/telephony", telephony_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/followups", followups_router)
 api.add_router("/reports", reports_router)

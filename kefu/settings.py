@@ -30,6 +30,7 @@ edited in the admin, not settings.
 | KEFU_SMS_HTTP_TEMPLATE | {"phone": "{phone}", "text": "{text}"} | the JSON body; {phone} {text} {signature} are replaced inside its strings |
 | KEFU_SMS_SIGNATURE | (unset) | the SMS signature (【某某水务】) while the admin's 中心信息 sets none |
 | KEFU_SMS_INBOUND_SECRET | (unset) | the secret the gateway signs inbound SMS with (POST /api/v1/sms/inbound, header X-Kefu-Signature: sha256=<hex HMAC-SHA256 of the raw body>, as Kefu's outgoing webhooks); unset: every inbound SMS is refused (503) |
+| KEFU_CALLBACK_WITHIN_MINUTES | 120 | a missed or abandoned call is called back within this many minutes of the day's first one (the plain clock: the hotline is staffed around the clock) |
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
 """
@@ -299,6 +300,9 @@ except ValueError as exc:
 NOTIFY_SMS_SIGNATURE = env_str("KEFU_SMS_SIGNATURE", "")
 SMS_INBOUND_SECRET = env_str("KEFU_SMS_INBOUND_SECRET", "")
 NOTIFY_HTTP_TIMEOUT = env_int("KEFU_NOTIFY_TIMEOUT", 10)
+TELEPHONY_CALLBACK_WITHIN_MINUTES = env_int("KEFU_CALLBACK_WITHIN_MINUTES", 120)
+if TELEPHONY_CALLBACK_WITHIN_MINUTES < 1:
+    raise ImproperlyConfigured("KEFU_CALLBACK_WITHIN_MINUTES must be >= 1")
 NOTICE_SMS_PER_MINUTE = env_int("KEFU_NOTICE_SMS_PER_MINUTE", 600)
 NOTICE_SMS_BATCH = env_int("KEFU_NOTICE_SMS_BATCH", 100)
 if NOTICE_SMS_PER_MINUTE < 1 or NOTICE_SMS_BATCH < 1:

@@ -61,6 +61,16 @@ urlpatterns = [
     path("business/panel", business_views.panel_partial, name="business-panel"),
     path("business/import", business_views.import_page, name="business-import"),
     path("calls/", call_views.call_log, name="calls"),
+    path("calls/missed/", call_views.missed_calls, name="call-missed"),
+    path("calls/missed/<int:entry_id>/close", call_views.missed_close, name="call-missed-close"),
+    path("calls/blacklist/", call_views.blacklist_page, name="call-blacklist"),
+    path("calls/blacklist/add", call_views.blacklist_add, name="call-blacklist-add"),
+    path(
+        "calls/blacklist/<int:entry_id>/lift",
+        call_views.blacklist_lift,
+        name="call-blacklist-lift",
+    ),
+    path("calls/flag-script", call_views.flag_script, name="call-flag-script"),
     path("notifications/", notify_views.inbox, name="notifications"),
     path("notifications/read-all", notify_views.mark_all_read, name="notifications-read-all"),
     path(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kefu.telephony.models import CallRecord
+from kefu.telephony.models import BlacklistEntry, CallRecord, MissedCallback
 
 
 @admin.register(CallRecord)
@@ -14,5 +14,39 @@ class CallRecordAdmin(admin.ModelAdmin):
         "cause",
         "agent",
     ]
-    list_filter = ["direction", "state"]
+    list_filter = ["direction", "state", "screening"]
     search_fields = ["call_id", "customer_number"]
+
+
+@admin.register(BlacklistEntry)
+class BlacklistEntryAdmin(admin.ModelAdmin):
+    """Read-only here: adding and lifting go through the page (services: permission, audit);
+    a row is never deleted."""
+
+    list_display = ["number", "kind", "reason", "until", "is_active", "added_by", "added_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["number", "reason"]
+    readonly_fields = [f.name for f in BlacklistEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MissedCallback)
+class MissedCallbackAdmin(admin.ModelAdmin):
+    """Read-only: entries are made by the CTI events and closed through the worklist."""
+
+    list_display = ["number", "day", "attempts", "first_at", "due_at", "status", "closing"]
+    list_filter = ["status", "closing"]
+    search_fields = ["number"]
+    readonly_fields = [f.name for f in MissedCallback._meta.fields]
+    exclude = ["calls"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

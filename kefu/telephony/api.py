@@ -1,4 +1,6 @@
-"""The CTI endpoint, compatible with PBX scripts written for Zammad's generic CTI API."""
+"""The CTI endpoint, compatible with PBX scripts written for Zammad's generic CTI API
+(``router``, under /api/v1/cti), and the blacklist and the callback worklist
+(``telephony_router``, under /api/v1/telephony). Thin: each calls one service."""
 
 from __future__ import annotations
 
@@ -6,12 +8,29 @@ import hmac
 import json
 
 from django.conf import settings
-from ninja import Router
+from ninja import Query, Router
 from ninja.errors import AuthenticationError
+from ninja.responses import Status
 
-from kefu.telephony.services import handle_cti_event
+from kefu.core.masking import Masker
+from kefu.core.paging import PageOut, page_out, paginate
+from kefu.telephony import blacklist, callbacks
+from kefu.telephony.schemas import (
+    BlacklistIn,
+    BlacklistOut,
+    BlacklistQuery,
+    CallbackCountsOut,
+    CallbackOut,
+    CallbackQuery,
+    NoteIn,
+    ReasonIn,
+    blacklist_out,
+    callback_out,
+)
+from kefu.telephony.services import answer_cti_event
 
 router = Router(tags=["telephony"])
+telephony_router = Router(tags=["telephony"])
 
 
 def _params(request) -> dict:
@@ -33,12 +52,69 @@ def _params(request) -> dict:
 def cti_event(request, token: str):
     """newCall / answer / hangup events from the PBX (Zammad generic CTI format).
 
-    The secret is the last part of the URL (set KEFU_CTI_TOKEN). Answers ``{}`` like Zammad.
+    The secret is the last part of the URL (set KEFU_CTI_TOKEN). Answers ``{}`` like Zammad,
+    or ``{"action": "reject", "reason": "busy"}`` to a newCall from a blocked number.
     """
     expected = settings.CTI_TOKEN
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         # The API's AuthenticationError handler answers 401 {"code": "unauthorized", ...}.
         # (A Router template has no ``.api`` in django-ninja 1.7: that used to crash with a 500.)
         raise AuthenticationError()
-    handle_cti_event(_params(request))
-    return {}
+    return answer_cti_event(_params(request))
+
+
+@telephony_router.get("/blacklist", response=PageOut[BlacklistOut])
+def list_blacklist(request, filters: Query[BlacklistQuery]):
+    """The blacklist (center staff), newest first, one page; numbers masked for roles without
+    the personal-data permission."""
+    qs = blacklist.list_blacklist(
+        request.user, number=filters.number, kind=filters.kind, state=filters.state
+    )
+    masker = Masker(request.user)
+    page = paginate(qs, page=filters.page, per_page=filters.per_page)
+    return page_out(page, lambda e: blacklist_out(e, masker))
+
+
+@telephony_router.post("/blacklist", response={201: BlacklistOut})
+def add_to_blacklist(request, payload: BlacklistIn):
+    """Add a number: team leads, supervisors, admins (block or flag); agents (flag only).
+    409 when the number has an entry in force."""
+    entry = blacklist.add_blacklist_entry(
+        payload.number,
+        actor=request.user,
+        kind=payload.kind,
+        reason=payload.reason,
+        until=payload.until,
+    )
+    return Status(201, blacklist_out(entry, Masker(request.user)))
+
+
+@telephony_router.post("/blacklist/{int:entry_id}/lift", response=BlacklistOut)
+def lift(request, entry_id: int, payload: ReasonIn):
+    """Lift (解除) an entry with a reason; the row is kept (team leads, supervisors, admins)."""
+    entry = blacklist.lift_blacklist_entry(entry_id, actor=request.user, reason=payload.reason)
+    return blacklist_out(entry, Masker(request.user))
+
+
+@telephony_router.get("/callbacks", response=PageOut[CallbackOut])
+def list_callbacks(request, filters: Query[CallbackQuery]):
+    """The missed-call worklist (未接来电回拨, center staff): open entries first, the earliest
+    time limit first; one page."""
+    qs = callbacks.list_callbacks(request.user, status=filters.status, number=filters.number)
+    masker = Masker(request.user)
+    page = paginate(qs, page=filters.page, per_page=filters.per_page)
+    return page_out(page, lambda e: callback_out(e, masker))
+
+
+@telephony_router.get("/callbacks/counts", response=CallbackCountsOut)
+def callback_counts(request):
+    """Open and overdue entries of the worklist (center staff)."""
+    counts = callbacks.count_callbacks(request.user)
+    return {"open": counts.open, "overdue": counts.overdue}
+
+
+@telephony_router.post("/callbacks/{int:entry_id}/close", response=CallbackOut)
+def close_callback(request, entry_id: int, payload: NoteIn):
+    """Close an entry by hand: no callback needed (无需回拨), with why."""
+    entry = callbacks.close_callback(entry_id, actor=request.user, note=payload.note)
+    return callback_out(entry, Masker(request.user))

@@ -3,7 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TelephonyConfig(AppConfig):
-    """The telephone floor: CTI events from the PBX, the caller log."""
+    """The telephone floor: CTI events from the PBX, the caller log, the blacklist and the
+    missed-call worklist."""
 
     name = "kefu.telephony"
     verbose_name = _("话务")
+
+    def ready(self) -> None:
+        # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
+        from kefu.telephony import ticket_hooks
+
+        ticket_hooks.register()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +21,11 @@ class CallRecord(models.Model):
         ANSWERED = "answered", _("通话中")
         ENDED = "ended", _("已结束")
 
+    class Screening(models.TextChoices):
+        NONE = "", _("无")
+        REJECTED = "rejected", _("已拒接")
+        FLAGGED = "flagged", _("已标记")
+
     call_id = models.CharField(max_length=100, unique=True)
     direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
     from_number = models.CharField(_("主叫"), max_length=40)
@@ -37,6 +44,20 @@ class CallRecord(models.Model):
     started_at = models.DateTimeField(_("开始"), db_index=True)
     answered_at = models.DateTimeField(_("接听"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束"), null=True, blank=True)
+    # The blacklist's word on an inbound call when it rang: rejected (the PBX was told to
+    # refuse it, nobody was popped) or flagged (popped with a warning). Kept as it was then:
+    # lifting the entry later does not change what happened to the call.
+    screening = models.CharField(
+        _("黑名单处理"), max_length=8, choices=Screening.choices, blank=True, default=""
+    )
+    blacklist_entry = models.ForeignKey(
+        "telephony.BlacklistEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="calls",
+        verbose_name=_("黑名单"),
+    )
     # Where the PBX keeps the call's recording (``recordingUrl`` on hangup), when it does.
     recording_url = models.URLField(_("录音"), max_length=500, blank=True)
     # The tickets taken on this call (usually one; a caller may report two matters).
@@ -54,10 +75,136 @@ class CallRecord(models.Model):
 
     @property
     def missed(self) -> bool:
-        return self.state == self.State.ENDED and self.answered_at is None
+        return (
+            self.state == self.State.ENDED
+            and self.answered_at is None
+            and self.screening != self.Screening.REJECTED
+        )
+
+    @property
+    def rejected(self) -> bool:
+        return self.screening == self.Screening.REJECTED
 
     @property
     def duration_seconds(self) -> int | None:
         if self.answered_at and self.ended_at:
             return int((self.ended_at - self.answered_at).total_seconds())
         return None
+
+
+class BlacklistEntry(models.Model):
+    """A number on the blacklist (黑名单): ``block`` — the PBX is told to reject its calls;
+    ``flag`` — its calls are answered, the pop warns the agent (abuse, fraud).
+
+    Never deleted: lifting (解除) keeps the row with who, when and why; every change is in the
+    audit log. An entry applies while it is active and ``until`` (blank: no end) has not
+    passed — an expired entry stops applying by itself, no job needed. At most one active
+    entry per number.
+    """
+
+    class Kind(models.TextChoices):
+        BLOCK = "block", _("拒接")
+        FLAG = "flag", _("标记")
+
+    number = models.CharField(_("号码"), max_length=24, db_index=True)
+    kind = models.CharField(_("类型"), max_length=5, choices=Kind.choices)
+    reason = models.CharField(_("原因"), max_length=200)
+    until = models.DateTimeField(_("截止"), null=True, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("添加人"),
+    )
+    added_at = models.DateTimeField(_("添加时间"))
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("解除人"),
+    )
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    lift_reason = models.CharField(_("解除原因"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name = _("黑名单")
+        verbose_name_plural = _("黑名单")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=models.Q(is_active=True),
+                name="telephony_one_active_blacklist_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.get_kind_display()})"
+
+    def applies_at(self, moment: dt.datetime) -> bool:
+        return self.is_active and (self.until is None or self.until > moment)
+
+
+class MissedCallback(models.Model):
+    """未接来电回拨: the missed and abandoned inbound calls of one number on one day (local
+    date), to be called back before ``due_at``. Closed by an answered call back, a ticket
+    taken from the number, or by hand with a reason; a new missed call the same day reopens it.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待回拨")
+        CLOSED = "closed", _("已关闭")
+
+    class Closing(models.TextChoices):
+        CALLED_BACK = "called_back", _("已回拨")
+        TICKET = "ticket", _("已受理")
+        NOT_NEEDED = "not_needed", _("无需回拨")
+
+    number = models.CharField(_("号码"), max_length=24)
+    day = models.DateField(_("日期"))
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
+    attempts = models.PositiveIntegerField(_("来电次数"), default=0)
+    first_at = models.DateTimeField(_("首次来电"))
+    last_at = models.DateTimeField(_("最近来电"))
+    due_at = models.DateTimeField(_("回拨时限"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    calls = models.ManyToManyField(
+        CallRecord, blank=True, related_name="missed_callbacks", verbose_name=_("通话")
+    )
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("关闭人"),
+    )
+    closing = models.CharField(_("关闭方式"), max_length=12, choices=Closing.choices, blank=True)
+    closing_note = models.CharField(_("说明"), max_length=200, blank=True)
+    closing_call = models.ForeignKey(
+        CallRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closing_ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-last_at"]
+        verbose_name = _("未接来电回拨")
+        verbose_name_plural = _("未接来电回拨")
+        constraints = [
+            models.UniqueConstraint(fields=["number", "day"], name="telephony_callback_per_day")
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="telephony_callback_due")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.day}"
+
+    def overdue_at(self, moment: dt.datetime) -> bool:
+        return self.status == self.Status.OPEN and self.due_at < moment

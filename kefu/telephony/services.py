@@ -4,6 +4,12 @@ A PBX script written for Zammad posts ``event`` (newCall, answer, hangup), ``fro
 ``direction`` (in/out), ``callId``, ``user[]``, ``queue``, ``cause`` and ``answeringNumber``,
 form-encoded or as JSON, to ``/api/v1/cti/<token>``. Each call is kept in the caller log; a
 new inbound call pops the caller's profile on the agents' screens.
+
+The blacklist (kefu.telephony.blacklist) is asked on an inbound newCall: a blocked number is
+answered ``{"action": "reject", "reason": "busy"}`` (Zammad's generic CTI API lets the PBX
+reject so), recorded as rejected and popped to nobody; a flagged number pops with a warning.
+An inbound call ending unanswered goes to the callback worklist (kefu.telephony.callbacks);
+an answered outbound call closes its number's open entries.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit, user_group
 from kefu.customers.selectors import active_owners
-from kefu.telephony.models import CallRecord
+from kefu.telephony.blacklist import FLAG_WARNING, screen_number
+from kefu.telephony.callbacks import close_by_call_back, record_missed_call
+from kefu.telephony.models import BlacklistEntry, CallRecord
 
 EVENTS = {"newCall", "answer", "hangup"}
 CAUSES = {
@@ -54,7 +62,9 @@ def _identify(number: str):
 
 
 def _pop(record: CallRecord, targets: list[int]) -> None:
-    payload = {
+    if record.rejected:
+        return  # the PBX was told to refuse it: nobody is disturbed
+    payload: dict[str, object] = {
         "type": "call." + ("ringing" if record.state == CallRecord.State.RINGING else record.state),
         "call_id": record.call_id,
         "direction": record.direction,
@@ -63,6 +73,15 @@ def _pop(record: CallRecord, targets: list[int]) -> None:
         "customer_name": record.customer.name if record.customer is not None else "",
         "queue": record.queue,
     }
+    if record.screening == CallRecord.Screening.FLAGGED and record.blacklist_entry is not None:
+        # The agent's screen warns before answering (the abuse script is fetched by the page).
+        entry = record.blacklist_entry
+        payload["flag"] = {
+            "kind": entry.kind,
+            "kind_label": str(entry.get_kind_display()),
+            "reason": entry.reason,
+            "warning": str(FLAG_WARNING),
+        }
     publish_on_commit([user_group(user_id) for user_id in targets] or AGENTS_GROUP, payload)
 
 
@@ -143,6 +162,12 @@ def handle_cti_event(params: dict) -> CallRecord:
     if record is None:
         customer_side = ev["from"] if ev["direction"] == "in" else ev["to"]
         number = normalize_phone(customer_side)
+        # The blacklist answers when the PBX asks about a new inbound call (newCall).
+        listed = (
+            screen_number(number, moment=now)
+            if ev["event"] == "newCall" and ev["direction"] == "in"
+            else None
+        )
         try:
             with transaction.atomic():
                 record = CallRecord.objects.create(
@@ -153,21 +178,21 @@ def handle_cti_event(params: dict) -> CallRecord:
                     customer_number=number,
                     queue=ev["queue"],
                     users=ev["users"],
-                    state=CallRecord.State.RINGING,
                     customer=_identify(number) if number else None,
                     started_at=now,
+                    **({"state": CallRecord.State.RINGING} | _screening(listed, now)),
                 )
         except IntegrityError:
             record = CallRecord.objects.select_for_update().get(call_id=ev["call_id"])
         else:
             if ev["event"] == "newCall":
-                if ev["direction"] == "in":
+                if ev["direction"] == "in" and not record.rejected:
                     targets = [s.user_id for s in _staff_matching(ev["users"])]
                     _pop(record, targets)
                 return record
     match ev["event"]:
         case "newCall":
-            return record  # a repeated newCall changes nothing
+            return record  # a repeated newCall changes nothing (a rejected call stays so)
         case "answer":
             if record.state == CallRecord.State.RINGING:
                 record.state = CallRecord.State.ANSWERED
@@ -185,6 +210,8 @@ def handle_cti_event(params: dict) -> CallRecord:
                 record.save()
                 if record.direction == "in":
                     _pop(record, [record.agent_id] if record.agent_id else [])
+                else:
+                    close_by_call_back(record)
         case "hangup":
             if record.state != CallRecord.State.ENDED:
                 record.state = CallRecord.State.ENDED
@@ -193,11 +220,42 @@ def handle_cti_event(params: dict) -> CallRecord:
                 record.recording_url = ev["recording_url"] or record.recording_url
                 record.save()
                 _pop(record, [record.agent_id] if record.agent_id else [])
+                record_missed_call(record)
             elif ev["recording_url"] and ev["recording_url"] != record.recording_url:
                 # The recording is often ready after the call: a later hangup brings it.
                 record.recording_url = ev["recording_url"]
                 record.save(update_fields=["recording_url"])
     return record
+
+
+def _screening(listed: BlacklistEntry | None, now: dt.datetime) -> dict:
+    """The new call's fields from the blacklist entry in force: a blocked number's call is
+    rejected and ended at once (cause ``busy``, as the PBX is told); a flagged one rings."""
+    if listed is None:
+        return {}
+    if listed.kind == BlacklistEntry.Kind.BLOCK:
+        return {
+            "screening": CallRecord.Screening.REJECTED,
+            "blacklist_entry": listed,
+            "state": CallRecord.State.ENDED,
+            "ended_at": now,
+            "cause": "busy",
+        }
+    return {"screening": CallRecord.Screening.FLAGGED, "blacklist_entry": listed}
+
+
+# What the endpoint answers a PBX for a rejected call, as Zammad's generic CTI API does.
+REJECT = {"action": "reject", "reason": "busy"}
+
+
+def answer_cti_event(params: dict) -> dict:
+    """Apply one CTI event (handle_cti_event) and return what the endpoint answers the PBX:
+    ``{"action": "reject", "reason": "busy"}`` to a newCall from a blocked number (also when
+    the newCall repeats), else ``{}`` like Zammad."""
+    record = handle_cti_event(params)
+    if record.rejected and params.get("event") == "newCall":
+        return dict(REJECT)
+    return {}
 
 
 # A request typed in by hand is linked to the agent's own call from that number this recent.

@@ -1,11 +1,40 @@
+"""Caller log, blacklist and missed-call pages. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
-from kefu.core.errors import ServiceError
+from kefu.accounts.scope import scope_of
+from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
+from kefu.core.paging import page_args, paginate
+from kefu.knowledge import selectors as knowledge_selectors
+from kefu.telephony import blacklist, callbacks
+from kefu.telephony.forms import BlacklistForm, NoteForm, ReasonForm
+from kefu.telephony.models import BlacklistEntry
 from kefu.telephony.services import list_calls
+
+BLACKLIST_STATES = [
+    ("in_force", gettext_lazy("生效中")),
+    ("expired", gettext_lazy("已到期")),
+    ("lifted", gettext_lazy("已解除")),
+    ("all", gettext_lazy("全部")),
+]
+CALLBACK_STATUSES = [
+    ("open", gettext_lazy("待回拨")),
+    ("overdue", gettext_lazy("已超时")),
+    ("closed", gettext_lazy("已关闭")),
+    ("all", gettext_lazy("全部")),
+]
+# The standard scripts (kefu.knowledge) a flagged caller's pop shows.
+ABUSE_SCENES = ("abusive_warning", "abusive_end")
 
 
 @login_required
@@ -24,4 +53,146 @@ def call_log(request):
             "phone": number,
             "masker": Masker(request.user),
         },
+    )
+
+
+def _blacklist_page(request, *, form=None, error: str = "", status: int = 200):
+    state = request.GET.get("state", "in_force")
+    if state not in blacklist.STATES:
+        state = "in_force"
+    kind = request.GET.get("kind", "")
+    number = request.GET.get("phone", "")[:40]
+    try:
+        qs = blacklist.list_blacklist(request.user, number=number, kind=kind, state=state)
+    except ServiceError as exc:
+        raise PermissionDenied(exc.detail)
+    return render(
+        request,
+        "telephony/blacklist.html",
+        {
+            "page": paginate(qs, **page_args(request.GET)),
+            "state": state,
+            "states": BLACKLIST_STATES,
+            "kind": kind,
+            "kinds": BlacklistEntry.Kind.choices,
+            "phone": number,
+            "masker": Masker(request.user),
+            "now": timezone.now(),
+            "can_add": blacklist.can_flag_number(request.user),
+            "can_manage": blacklist.can_manage_blacklist(request.user),
+            "form": form or BlacklistForm(initial={"kind": BlacklistEntry.Kind.FLAG}),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def blacklist_page(request):
+    """The blacklist (黑名单) for the center's staff: filters, add, lift."""
+    return _blacklist_page(request)
+
+
+@login_required
+@require_POST
+def blacklist_add(request):
+    form = BlacklistForm(request.POST)
+    if not form.is_valid():
+        return _blacklist_page(request, form=form, status=422)
+    try:
+        blacklist.add_blacklist_entry(
+            form.cleaned_data["number"],
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            reason=form.cleaned_data["reason"],
+            until=form.cleaned_data["until"],
+        )
+    except ServiceError as exc:
+        if exc.code == Code.FORBIDDEN:
+            raise PermissionDenied(exc.detail)
+        return _blacklist_page(request, form=form, error=exc.detail, status=exc.status)
+    messages.success(request, _("已加入黑名单"))
+    return redirect("call-blacklist")
+
+
+@login_required
+@require_POST
+def blacklist_lift(request, entry_id: int):
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        blacklist.lift_blacklist_entry(entry_id, actor=request.user, reason=reason)
+    except ServiceError as exc:
+        if exc.code == Code.FORBIDDEN:
+            raise PermissionDenied(exc.detail)
+        return _blacklist_page(request, error=exc.detail, status=exc.status)
+    messages.success(request, _("已解除"))
+    return redirect("call-blacklist")
+
+
+def _missed_page(request, *, error: str = "", status: int = 200):
+    view = request.GET.get("status", "open")
+    if view not in callbacks.STATUSES:
+        view = "open"
+    number = request.GET.get("phone", "")[:40]
+    try:
+        qs = callbacks.list_callbacks(request.user, status=view, number=number)
+        counts = callbacks.count_callbacks(request.user)
+    except ServiceError as exc:
+        raise PermissionDenied(exc.detail)
+    return render(
+        request,
+        "telephony/missed.html",
+        {
+            "page": paginate(qs.prefetch_related("calls"), **page_args(request.GET)),
+            "status": view,
+            "statuses": CALLBACK_STATUSES,
+            "counts": counts,
+            "phone": number,
+            "masker": Masker(request.user),
+            "now": timezone.now(),
+            "can_close": scope_of(request.user).can_intake,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def missed_calls(request):
+    """The missed-call worklist (未接来电回拨): open first, overdue marked, click to call."""
+    return _missed_page(request)
+
+
+@login_required
+@require_POST
+def missed_close(request, entry_id: int):
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        callbacks.close_callback(entry_id, actor=request.user, note=note)
+    except ServiceError as exc:
+        if exc.code == Code.FORBIDDEN:
+            raise PermissionDenied(exc.detail)
+        return _missed_page(request, error=exc.detail, status=exc.status)
+    messages.success(request, _("已关闭"))
+    return redirect("call-missed")
+
+
+@login_required
+@require_GET
+def flag_script(request):
+    """The abuse script (标准话术, scenes abusive_warning and abusive_end) a flagged caller's pop
+    shows, said as this agent says it; the fixed warning when the center has none."""
+    try:
+        _title, rows = knowledge_selectors.scripts_for(request.user)
+    except ServiceError:
+        rows = []
+    scripts = [s for s in rows if s.scene in ABUSE_SCENES]
+    return render(
+        request,
+        "telephony/partials/flag_script.html",
+        {"scripts": scripts, "warning": blacklist.FLAG_WARNING},
     )

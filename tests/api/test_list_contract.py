@@ -219,7 +219,26 @@ def _messages(world):
     return world["people"]["agent"], {}, {"serial": ticket.serial}
 
 
+def _blacklist(world):
+    from kefu.telephony.blacklist import add_blacklist_entry
+
+    lead = world["people"]["lead"]
+    for n in range(3):
+        add_blacklist_entry(f"1390000000{n}", actor=lead, kind="block", reason=f"骚扰{n}")
+    return lead, {}, {}
+
+
+def _missed_calls(world):
+    from tests.telephony.factories import missed_call
+
+    for n in range(3):
+        missed_call(f"missed-{n}", number=f"1390000000{n}")
+    return world["people"]["agent"], {}, {}
+
+
 ROWS = {
+    "/api/v1/telephony/blacklist": _blacklist,
+    "/api/v1/telephony/callbacks": _missed_calls,
     "/api/v1/conversations/{serial}/messages": _messages,
     "/api/v1/knowledge/articles": _articles,
     "/api/v1/knowledge/search": _article_search,
