@@ -6,6 +6,8 @@ status; ``code`` values are stable (see kefu.core.errors.Code).
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -96,10 +98,37 @@ def on_not_found(request, exc):
     )
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return api.create_response(
+        request,
+        {
+            "code": "too_large",
+            "detail": _("请求内容过大(最大 %d MB)") % (settings.DATA_UPLOAD_MAX_MEMORY_SIZE >> 20),
+            "field": None,
+            "errors": [],
+        },
+        status=413,
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, ServiceError):  # ninja wraps what the body parser raises
         return on_service_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, RequestDataTooBig):
+        return on_too_big(request, exc.__cause__)
+    if exc.status_code == 400 and exc.__cause__ is not None:  # the body parser's refusal
+        return api.create_response(
+            request,
+            {
+                "code": "invalid",
+                "detail": _("请求内容无法解析,请发送 JSON 对象或表单"),
+                "field": None,
+                "errors": [],
+            },
+            status=400,
+        )
     return api.create_response(
         request,
         {"code": "error", "detail": str(exc), "field": None, "errors": []},

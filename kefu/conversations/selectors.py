@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.conversations.models import Direction, Message, MessageAttachment
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
-from kefu.core.masking import Masker
+from kefu.core.masking import Masker, can_view_pii
 from kefu.notify.models import Delivery
 from kefu.tickets.access import visible_tickets
 from kefu.tickets.models import Ticket
@@ -115,6 +115,8 @@ def shaped(rows: list[Message], viewer: Actor | None) -> list[ThreadMessage]:
                 files=[
                     ThreadFile(a.pk, a.name, a.size, a.content_type, a.original)
                     for a in m.attachments.all()
+                    # The original .eml holds the sender's address unmasked.
+                    if masker.full or not a.original
                 ],
             )
         )
@@ -122,8 +124,13 @@ def shaped(rows: list[Message], viewer: Actor | None) -> list[ThreadMessage]:
 
 
 def message_file(actor: Actor | None, file_id: int) -> MessageAttachment:
-    """A message's attachment if ``actor`` may see its ticket, else NOT_FOUND."""
+    """A message's attachment if ``actor`` may see its ticket (a mail's original .eml only
+    with the right to see personal data), else NOT_FOUND."""
     found = MessageAttachment.objects.select_related("message").filter(pk=file_id).first()
-    if found is None or not visible_tickets(actor).filter(pk=found.message.ticket_id).exists():
+    if (
+        found is None
+        or (found.original and not can_view_pii(actor))  # the sender's address in full
+        or not visible_tickets(actor).filter(pk=found.message.ticket_id).exists()
+    ):
         raise ServiceError(Code.NOT_FOUND, _("附件不存在或无权查看"))
     return found

@@ -192,10 +192,12 @@ def receive(inbound: Inbound) -> Received:
     limit; acknowledged with the serial by mail or SMS unless it is automatic mail.
 
     Which ticket: the one the channel names (``serial``: the portal, a chat), else the one
-    whose messages the mail answers (In-Reply-To / References), else the serial quoted in the
-    subject when the sender is that ticket's customer, else, for an SMS, the number's open
-    ticket. A ticket merged into another passes it on; an archived or cancelled one gets a
-    new ticket that names it. The same ``external_id`` twice records nothing new.
+    whose messages the mail answers (In-Reply-To / References) when the sender is that
+    ticket's customer or the mail is automatic, else the serial quoted in the subject when
+    the sender is that ticket's customer, else, for an SMS, the number's open ticket. A
+    ticket merged into another passes it on; an archived or cancelled one gets a new ticket
+    that names it. The same ``external_id`` twice records nothing new. Automatic mail is
+    typed as an inquiry and starts no first-reply clock.
     Raises ServiceError (nothing written) for an unusable address, an empty message, or a
     ``serial`` that is not the sender's."""
     channel = inbound.channel
@@ -257,7 +259,8 @@ def receive(inbound: Inbound) -> Received:
                 data={"message": message.pk, "channel": channel},
             )
             Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
-        _start_first_reply(ticket, Channel.WEB if inbound.left_message else channel, at)
+        if not inbound.auto_submitted:  # an auto-reply or a bounce awaits no answer
+            _start_first_reply(ticket, Channel.WEB if inbound.left_message else channel, at)
         acknowledged = False
         if created and not inbound.auto_submitted:
             acknowledged = _acknowledge(ticket, message) is not None
@@ -311,7 +314,10 @@ def _ticket_for(inbound: Inbound, address: str) -> tuple[Ticket | None, str]:
             .order_by("-at", "-id")
             .first()
         )
-        if earlier is not None:
+        # A reply in the thread joins it when it is the ticket's customer's, or automatic
+        # mail (a bounce of our reply, an out-of-office); anyone else who answers the thread
+        # (a stranger holding a copy) starts a ticket of their own.
+        if earlier is not None and (inbound.auto_submitted or _belongs(earlier.ticket, address)):
             found = earlier.ticket
     if found is None:
         hinted = inbound.serial_hint or serial_in(inbound.subject)
@@ -362,6 +368,8 @@ def _type_of(inbound: Inbound, text: str) -> str:
     an inquiry (咨询), which an agent re-types when accepting."""
     if inbound.type:
         return inbound.type
+    if inbound.auto_submitted:
+        return DEFAULT_TYPE  # an out-of-office's words say nothing of a request
     guess = triage.guess(text, inbound.channel)["type"]
     if guess.value and guess.confidence >= SURE_TYPE:
         return str(guess.value)
@@ -561,6 +569,15 @@ def _announce_message(ticket: Ticket, message: Message) -> None:
     )
 
 
+def _refuse_merged(ticket: Ticket) -> None:
+    """A merged ticket is closed for good: its customer is answered on the one it went into."""
+    if ticket.merged_into_id is not None:
+        into = Ticket.objects.filter(pk=ticket.merged_into_id).values_list("serial", flat=True)
+        raise ServiceError(
+            Code.CONFLICT, _("工单已合并到 %s,请在该工单上操作") % (into.first() or "")
+        )
+
+
 # ---------------------------------------------------------------------------------- customer
 
 
@@ -573,12 +590,11 @@ def link_customer(
     address when they have none, a number they lack: kefu.customers.services.remember_address),
     so that their next message is known. On the timeline and in the audit log; the ticket's
     branch and routing stay as they are. Raises ServiceError, nothing written."""
-    if not can_reply(actor):
+    if not scope_of(actor).can_intake:  # the archive's people, not the field's
         raise ServiceError(Code.FORBIDDEN, _("无权修改工单的客户"))
     with transaction.atomic():
         ticket = access_ticket(actor, serial, for_update=True)
-        if ticket.merged_into_id is not None:
-            raise ServiceError(Code.CONFLICT, _("工单已合并,请在合并后的工单上操作"))
+        _refuse_merged(ticket)
         customer = None
         if customer_id is not None:
             customer = visible_customers(actor).filter(pk=customer_id).first()
@@ -594,10 +610,11 @@ def link_customer(
                 raise ServiceError(Code.INVALID, _("没有可记入档案的号码或邮箱"), field="remember")
             kept = remember_address(customer.pk, address, actor=actor)
         before = ticket.customer
-        if (before.pk if before is not None else None) == customer_id:
+        if (before.pk if before is not None else None) == customer_id and not kept:
             return ticket
-        ticket.customer = customer
-        ticket.save(update_fields=["customer", "updated_at"])
+        if (before.pk if before is not None else None) != customer_id:
+            ticket.customer = customer
+            ticket.save(update_fields=["customer", "updated_at"])
         if customer is not None and kept:
             note = said(
                 gettext_noop("关联客户:%(name)s,来信地址已记入客户档案"), name=customer.name
@@ -650,7 +667,9 @@ def can_reply(actor: Actor) -> bool:
 
 
 def last_inbound(ticket: Ticket, channel: str = "") -> Message | None:
-    rows = Message.objects.filter(ticket=ticket, direction=Direction.IN)
+    """The customer's last message (by ``channel``): automatic mail (a bounce, an
+    out-of-office) is no one a reply goes back to."""
+    rows = Message.objects.filter(ticket=ticket, direction=Direction.IN, auto_submitted=False)
     if channel:
         rows = rows.filter(channel=channel)
     return rows.order_by("-at", "-id").first()
@@ -707,6 +726,7 @@ def reply(
     if not can_reply(actor):
         raise ServiceError(Code.FORBIDDEN, _("无权答复客户"))
     ticket = access_ticket(actor, serial)  # 404 before the wording is counted against anyone
+    _refuse_merged(ticket)
     via = via or default_via(ticket)
     longest = MAX_REPLY_EMAIL if via == Channel.EMAIL else MAX_REPLY
     if len(text) > longest:
@@ -722,6 +742,7 @@ def reply(
     try:
         with transaction.atomic():
             ticket = access_ticket(actor, serial, for_update=True)
+            _refuse_merged(ticket)
             answered = last_inbound(ticket, via)
             address = _reply_address(ticket, via, to, answered)
             key = f"reply:{ticket.serial}:{ticket.events.count()}"
@@ -925,11 +946,23 @@ def _reply_address(ticket: Ticket, via: str, to: str, answered: Message | None) 
         address = to or (answered.address if answered is not None else "") or ticket.caller_number
         if not address:
             raise ServiceError(Code.INVALID, _("请填写答复的号码或邮箱"), field="to")
+        if not is_mobile(normalize_phone(address)):
+            raise ServiceError(
+                Code.INVALID, _("短信只能发往手机号码:%s") % address[:40], field="to"
+            )
         return address
     # The portal and the chat answer whoever wrote there.
     if answered is None and via == Channel.CHAT:
         raise ServiceError(Code.INVALID, _("该工单没有在线会话"), field="via")
-    return answered.address if answered is not None else ticket.caller_number
+    address = answered.address if answered is not None else ticket.caller_number
+    if via == Channel.WEB and not is_mobile(normalize_phone(address)):
+        # The portal shows a request to the mobile number proved by an SMS code.
+        raise ServiceError(
+            Code.INVALID,
+            _("客户没有可在网站查询的手机号,请改用短信或邮件答复"),
+            field="via",
+        )
+    return address
 
 
 def _reply_subject(ticket: Ticket, subject: str, answered: Message | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
@@ -246,6 +246,20 @@ def deadlines_out(deadlines) -> list[dict]:
     ]
 
 
+# Where an event's data names a customer's address or number: masked as the ticket's are.
+_PII_IN_DATA = {"reply": ("to",)}
+
+
+def _event_data(event: TicketEvent, masker: Masker) -> dict[str, Any]:
+    data = event.data if isinstance(event.data, dict) else {}
+    keys = _PII_IN_DATA.get(event.action, ())
+    if masker.full or not any(k in data for k in keys):
+        return data
+    return {
+        k: masker.contact(v) if k in keys and isinstance(v, str) else v for k, v in data.items()
+    }
+
+
 def ticket_out(
     ticket: Ticket,
     masker: Masker,
@@ -310,7 +324,7 @@ def ticket_out(
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "note": e.note,
-                "data": e.data,
+                "data": _event_data(e, masker),
             }
             for e in timeline
         ]

@@ -60,6 +60,8 @@ TEXT_NAMES = ("text", "content", "msg", "message")
 ID_NAMES = ("id", "msgid", "msg_id", "message_id", "messageId", "BizId", "sid")
 TO_NAMES = ("to", "dest")
 AT_NAMES = ("received_at", "time")
+# The longest gateway id kept (InboundSms.gateway_id).
+MAX_ID = 200
 
 # What a customer texts to stop notice SMS, and to have them again: compared after NFKC
 # (full width ＴＤ is TD), lower case, without spaces, punctuation and symbols.
@@ -199,12 +201,16 @@ def handle_inbound(
         )
         return _error(422, "invalid", reason)
     sms = {
-        "gateway_id": _pick(data, ID_NAMES)[:200],
+        "gateway_id": _pick(data, ID_NAMES)[:MAX_ID],
         "sender": _pick(data, FROM_NAMES)[:40],
         "center_number": _pick(data, TO_NAMES)[:40],
         "text": _pick(data, TEXT_NAMES),
         "sent_at": _when(_pick(data, AT_NAMES)),
     }
+    if len(_pick(data, ID_NAMES)) > MAX_ID:
+        # Cut short it could pass for another message's id (and be dropped as a repeat).
+        detail = _("短信编号过长(最多 %d 个字符)") % MAX_ID
+        return _bad(sms | {"gateway_id": ""}, Status.INVALID, detail, "id", remote_addr)
     if sms["gateway_id"]:
         earlier = (
             InboundSms.objects.filter(gateway_id=sms["gateway_id"])
@@ -278,7 +284,11 @@ def _take(sms: dict, remote_addr: str) -> Answer:
             row.reason = received.note[:300]
             row.save(update_fields=["status", "ticket", "serial", "reason"])
     except ServiceError as exc:
-        return _bad(sms, Status.INVALID, exc.detail, "text", remote_addr)
+        # The field as the gateway names it (the intake's received_at is the gateway's too).
+        named = {"address": "from", "body": "text", "received_at": "received_at"}
+        return _bad(
+            sms, Status.INVALID, exc.detail, named.get(exc.field or "", "text"), remote_addr
+        )
     logger.info("inbound SMS %s from %s: %s %s", row.pk, number, status, row.serial)
     return Answer(200, {"status": status, "serial": row.serial, "id": row.pk})
 

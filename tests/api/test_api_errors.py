@@ -195,3 +195,29 @@ def test_customer_id_path_beyond_bigint_is_404(api_as, agent, customer_id):
     client = api_as(agent)
     _assert_error(client.get(f"/customers/{customer_id}"), 404, "not_found")
     _assert_error(client.delete(f"/customers/{customer_id}"), 404, "not_found")
+
+
+# --- a body past the upload limit, a body that is not JSON ----------------------------------
+
+
+def test_a_body_past_the_limit_is_413_in_the_error_shape(agent, api_as, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    big = json.dumps({"type": "repair", "content": "漏" * (600 * 1024)})
+    before = Ticket.objects.count()
+    resp = api_as(agent).client.post(
+        "/api/v1/tickets", big, content_type="application/json", **api_as(agent).auth
+    )
+    body = _assert_error(resp, 413, "too_large")
+    assert "MB" in body["detail"] and Ticket.objects.count() == before
+    # A gateway's callback too (no login there: the signature is checked after the size).
+    resp = Client().post("/api/v1/sms/inbound", big, content_type="application/json")
+    _assert_error(resp, 413, "too_large")
+
+
+def test_a_body_that_is_not_json_is_400_in_chinese(agent, api_as):
+    client = api_as(agent)
+    resp = client.client.post(
+        "/api/v1/tickets", "{not json", content_type="application/json", **client.auth
+    )
+    body = _assert_error(resp, 400, "invalid")
+    assert "JSON" in body["detail"] and "Cannot parse" not in body["detail"]

@@ -176,3 +176,21 @@ def test_an_unknown_charset_is_refused(gateway):
     assert answer.status_code == 422
     assert InboundSms.objects.get().status == "invalid"
     _nothing_taken()
+
+
+def test_an_id_too_long_to_keep_is_refused_not_taken_for_another(gateway):
+    stem = "x" * 200
+    first = gateway.send("停水了", gid=stem + "-1")
+    assert first.status_code == 422 and first.json()["field"] == "id"
+    assert "200" in first.json()["detail"]
+    second = gateway.send("还是停水", gid=stem + "-2")
+    assert second.status_code == 422  # refused alike, not answered as the first one's repeat
+    _nothing_taken()
+    assert set(InboundSms.objects.values_list("status", "gateway_id")) == {("invalid", "")}
+
+
+def test_a_time_the_intake_refuses_is_named_as_the_gateway_sent_it(gateway):
+    refused = gateway.send("停水了", gid="gw-old", received_at="1999-12-31 08:00:00")
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "received_at"
+    _nothing_taken()
