@@ -337,10 +337,13 @@ def _ticket_for(inbound: Inbound, address: str) -> tuple[Ticket | None, str]:
         )
     if found is None:
         return None, ""
-    found = _followed(found)
-    if found.status in (Status.CLOSED, Status.CANCELLED):
+    survivor = _followed(found)
+    if survivor.pk != found.pk and not _belongs(survivor, address):
+        # Merged into another customer's ticket: theirs is not this sender's to write on.
         return None, found.serial
-    return found, ""
+    if survivor.status in (Status.CLOSED, Status.CANCELLED):
+        return None, survivor.serial
+    return survivor, ""
 
 
 def _content(body: str, subject: str) -> str:

@@ -14,7 +14,14 @@ from pydantic import BeforeValidator
 
 
 def field_name(loc: Iterable[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    """The field of an error's ``loc``: without where ninja found it ("body", "query"...)
+    and its schema parameter ("payload") in front, by position only — a field may itself be
+    named "body" (a portal message's)."""
+    parts = [str(p) for p in loc]
+    if len(parts) > 1 and parts[0] in ("body", "query", "path", "form", "file"):
+        parts = parts[1:]
+    if parts[:1] == ["payload"]:
+        parts = parts[1:]
     return ".".join(parts)
 
 

@@ -5,6 +5,9 @@ and a wrong phone as the pages."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
@@ -25,12 +28,16 @@ from kefu.portal.schemas import (
 router = Router(tags=["portal"], auth=None)
 
 
-def _token(data: Proof) -> str:
-    """The proof of ``data``: the code just texted (checked now), else the token given."""
+@contextmanager
+def _proof(data: Proof) -> Iterator[str]:
+    """The proof of ``data``: the code just texted (checked now, and used up only when the
+    request succeeds: a refused one leaves it for a corrected retry), else the token given."""
     if data.code:
-        return services.verify_code(data.phone, data.code)
+        with services.code_proof(data.phone, data.code) as token:
+            yield token
+        return
     services.require_phone(data.token)
-    return data.token
+    yield data.token
 
 
 def _progress(ticket, token: str) -> dict:
@@ -67,47 +74,55 @@ def submit(
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ):
     """A new request (multipart form; up to 5 ``photos``, images only)."""
-    token = "" if payload.website else _token(payload)
-    got = services.submit_request(
-        token,
-        type_code=payload.type,
-        content=payload.content,
-        contact_name=payload.contact_name,
-        address=payload.address,
-        area=payload.area,
-        photos=[services.Photo(p.name or "photo", p.read()) for p in photos or []],
-        honeypot=payload.website,
-        client=services.client_of(request),
-    )
+    if payload.website:  # the honeypot: answered as accepted, no code checked
+        got = services.submit_request(
+            None,
+            type_code="",
+            content="",
+            honeypot=payload.website,
+            client=services.client_of(request),
+        )
+        return Reply(201, {"serial": got.serial, "work_order": got.work_order, "token": ""})
+    with _proof(payload) as token:
+        got = services.submit_request(
+            token,
+            type_code=payload.type,
+            content=payload.content,
+            contact_name=payload.contact_name,
+            address=payload.address,
+            area=payload.area,
+            photos=[services.Photo(p.name or "photo", p.read()) for p in photos or []],
+            client=services.client_of(request),
+        )
     return Reply(201, {"serial": got.serial, "work_order": got.work_order, "token": token})
 
 
 @router.post("/track", response=ProgressOut, auth=None)
 def track(request, payload: TrackIn):
     """The request's public progress and its messages to and from the number."""
-    token = _token(payload)
-    ticket = services.find_request(token, payload.serial, client=services.client_of(request))
+    with _proof(payload) as token:
+        ticket = services.find_request(token, payload.serial, client=services.client_of(request))
     return _progress(ticket, token)
 
 
 @router.post("/requests/{serial}/messages", response={201: ProgressOut}, auth=None)
 def add_message(request, serial: str, payload: MessageIn):
-    token = _token(payload)
-    ticket = services.add_message(
-        token, serial, body=payload.body, client=services.client_of(request)
-    )
+    with _proof(payload) as token:
+        ticket = services.add_message(
+            token, serial, body=payload.body, client=services.client_of(request)
+        )
     return Reply(201, _progress(ticket, token))
 
 
 @router.post("/requests/{serial}/rating", response=ProgressOut, auth=None)
 def rate(request, serial: str, payload: RatingIn):
     """1–5 and a comment, once, when the request is resolved."""
-    token = _token(payload)
-    ticket = services.rate_request(
-        token,
-        serial,
-        score=payload.score,
-        comment=payload.comment,
-        client=services.client_of(request),
-    )
+    with _proof(payload) as token:
+        ticket = services.rate_request(
+            token,
+            serial,
+            score=payload.score,
+            comment=payload.comment,
+            client=services.client_of(request),
+        )
     return _progress(ticket, token)

@@ -53,24 +53,32 @@ STEP_WORDS: dict[str, StrPromise] = {
 RATABLE = (Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED)
 
 
-def customer_ticket(serial: str, phone: str) -> Ticket | None:
-    """The ticket ``serial`` if ``phone`` is its customer's — its number, one of its
-    customer's numbers, or a number it was written from — followed to a merged ticket's
-    survivor; else None. One query either way, whichever is wrong."""
-    if not serial or not phone or "\x00" in serial:
-        return None
+def _of_phone(phone: str) -> Q:
+    """The tickets whose customer ``phone`` is: the ticket's number, one of its customer's
+    numbers, or a number it was written from (kefu.conversations.services' rule for a phone
+    number)."""
     phones = CustomerPhone.objects.filter(customer_id=OuterRef("customer_id"), number=phone)
     wrote = Message.objects.filter(ticket_id=OuterRef("pk"), direction=Direction.IN, address=phone)
-    ticket = (
-        Ticket.objects.select_related("type", "area")
-        .filter(serial=serial)
-        .filter(Q(caller_number=phone) | Exists(phones) | Exists(wrote))
-        .first()
-    )
+    return Q(caller_number=phone) | Exists(phones) | Exists(wrote)
+
+
+def customer_ticket(serial: str, phone: str) -> Ticket | None:
+    """The ticket ``serial`` if ``phone`` is its customer's — its number, one of its
+    customer's numbers, or a number it was written from — else None (one query either way,
+    whichever is wrong). A merged ticket is followed to its survivor only when the survivor
+    is that phone's too; else the merged ticket itself (status 已合并, its own content and
+    messages): another customer's request is never shown."""
+    if not serial or not phone or "\x00" in serial:
+        return None
+    mine = Ticket.objects.select_related("type", "area").filter(_of_phone(phone))
+    ticket = mine.filter(serial=serial).first()
     seen: set[int] = set()
     while ticket is not None and ticket.merged_into_id and ticket.pk not in seen:
         seen.add(ticket.pk)
-        ticket = Ticket.objects.select_related("type", "area").get(pk=ticket.merged_into_id)
+        survivor = mine.filter(pk=ticket.merged_into_id).first()
+        if survivor is None:
+            break
+        ticket = survivor
     return ticket
 
 
@@ -142,7 +150,12 @@ def progress(ticket: Ticket, phone: str) -> Progress:
     them), the messages to and from ``phone``, and whether it may be rated now."""
     events = list(
         TicketEvent.objects.filter(ticket=ticket)
-        .filter(Q(kind=TicketEvent.Kind.CREATED) | Q(kind=TicketEvent.Kind.STATUS))
+        .filter(
+            Q(kind=TicketEvent.Kind.CREATED)
+            | Q(kind=TicketEvent.Kind.STATUS)
+            # a merge's step on the merged ticket (the survivor's row has no to_status)
+            | Q(kind=TicketEvent.Kind.MERGED)
+        )
         .order_by("at", "id")
         .values("at", "kind", "to_status", "actor_id")
     )
@@ -155,7 +168,8 @@ def progress(ticket: Ticket, phone: str) -> Progress:
     last: str = Status.NEW
     for e in events:
         status = e["to_status"]
-        if e["kind"] != TicketEvent.Kind.STATUS or not status or status == last:
+        shown_kinds = (TicketEvent.Kind.STATUS, TicketEvent.Kind.MERGED)
+        if e["kind"] not in shown_kinds or not status or status == last:
             continue
         words = STEP_WORDS.get(status)
         if words is None:

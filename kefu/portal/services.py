@@ -5,7 +5,8 @@ and the business systems' answers (bill, shipment) for the number's own account.
 Nobody logs in. A customer proves a mobile number with a 6-digit code (10 minutes, 5 wrong
 tries, once); the proof is a signed token good for ``VERIFIED_MINUTES`` that the web pages
 keep in the session and an app sends back. A wrong serial and a wrong phone get the same
-answer, so neither can be found out by trying; the lookups are counted per client address.
+answer, so neither can be found out by trying; the lookups that fail (and every bill or
+shipment lookup) are counted per client address.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import mimetypes
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,6 +28,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import ServiceArea
 from kefu.business.adapters import AccountInfo, ShipmentInfo, State, adapter_for
@@ -34,6 +39,7 @@ from kefu.conversations.services import Inbound, InboundFile, receive
 from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.core.masking import mask_address
 from kefu.core.phones import is_mobile, normalize_phone
+from kefu.core.said import said
 from kefu.dispatch.models import Source
 from kefu.dispatch.schemas import OrderIn
 from kefu.dispatch.services import create_order
@@ -41,7 +47,8 @@ from kefu.followups.services import rate_ticket
 from kefu.notify.services import send_sms
 from kefu.portal.models import PhoneCode, PortalThrottle
 from kefu.portal.selectors import customer_ticket, public_file
-from kefu.tickets.models import Ticket, TicketType
+from kefu.tickets.models import Status, Ticket, TicketEvent, TicketType
+from kefu.tickets.timeline import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +59,8 @@ PHONE_GAP_SECONDS = 60
 PHONE_PER_HOUR = 5
 CLIENT_PER_HOUR = 20
 VERIFIED_MINUTES = 30
-# Lookups (track, bill, shipment) per client address; requests per address and per number.
+# Lookups per client address (a request's: only those that fail; bill, shipment: each);
+# requests per address and per number.
 LOOKUPS = ("lookup", 10, dt.timedelta(minutes=10))
 SUBMITS = ("submit", 10, dt.timedelta(hours=1))
 SUBMITS_PER_PHONE = ("submit-phone", 5, dt.timedelta(hours=1))
@@ -109,6 +117,15 @@ def throttle(scope: tuple[str, int, dt.timedelta], key: str) -> None:
     PortalThrottle.objects.create(scope=name, key=key, at=now)
 
 
+def check_throttle(scope: tuple[str, int, dt.timedelta], key: str) -> None:
+    """TOO_MANY when the window of ``scope`` already holds its limit for ``key``; counts
+    nothing (the failures that count are counted by throttle)."""
+    name, limit, window = scope
+    since = timezone.now() - window
+    if PortalThrottle.objects.filter(scope=name, key=key, at__gt=since).count() >= limit:
+        raise ServiceError(Code.TOO_MANY, _("操作太频繁,请稍后再试"))
+
+
 # ---------------------------------------------------------------------------------- SMS codes
 
 
@@ -162,6 +179,25 @@ def verify_code(raw_phone: str, code: str) -> str:
     """Check the code last texted to the number; the proof (a signed token, good for
     ``VERIFIED_MINUTES``). Each wrong try counts; a code is used once and dies after
     ``MAX_ATTEMPTS`` wrong tries or ``CODE_MINUTES``. Raises INVALID naming ``code``."""
+    return _use_code(raw_phone, code)[0]
+
+
+@contextmanager
+def code_proof(raw_phone: str, code: str) -> Iterator[str]:
+    """The proof of a code just texted (as verify_code), used up only when the block
+    succeeds: a request refused inside it (a ServiceError: an empty field, a wrong serial)
+    gives the code back, so a corrected retry with the same code works. A wrong code counts
+    and raises before the block."""
+    token, row_pk, used_at = _use_code(raw_phone, code)
+    try:
+        yield token
+    except ServiceError:
+        PhoneCode.objects.filter(pk=row_pk, used_at=used_at).update(used_at=None)
+        raise
+
+
+def _use_code(raw_phone: str, code: str) -> tuple[str, int, dt.datetime]:
+    """verify_code's check: the proof, the code's row and when it was used."""
     phone = mobile_number(raw_phone)
     code = (code or "").strip()
     wrong = ServiceError(Code.INVALID, _("验证码错误或已失效,请重新获取"), field="code")
@@ -188,7 +224,7 @@ def verify_code(raw_phone: str, code: str) -> str:
             row.save(update_fields=["used_at"])
     if counted:
         raise wrong
-    return proof(phone)
+    return proof(phone), row.pk, now
 
 
 def proof(phone: str) -> str:
@@ -235,6 +271,27 @@ def image_type(data: bytes) -> str:
     return ""
 
 
+# The extension a photo is stored and served under, by the type its bytes show.
+IMAGE_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
+
+
+def photo_name(name: str, kind: str) -> str:
+    """The photo's name without its folders, with the extension of ``kind`` (the type its
+    bytes show) unless it already has one of that type: "x.html" of a PNG is "x.png", so
+    neither the storage nor a download ever takes it for a page."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "").strip()
+    name = name[:100] or "photo"
+    if mimetypes.guess_type(name)[0] == kind:
+        return name
+    stem = name.rsplit(".", 1)[0].strip() if "." in name else name
+    return f"{stem or 'photo'}.{IMAGE_EXTENSIONS[kind]}"
+
+
 @dataclass(frozen=True)
 class Photo:
     name: str
@@ -259,7 +316,7 @@ def checked_photos(photos: list[Photo]) -> list[InboundFile]:
             raise ServiceError(
                 Code.INVALID, _("只能上传照片(JPEG、PNG、GIF、WebP)"), field="photos"
             )
-        name = (photo.name or "photo").replace("\\", "/").rsplit("/", 1)[-1][:100] or "photo"
+        name = photo_name(photo.name, kind)
         files.append(InboundFile(name=name, content_type=kind, data=photo.data))
     return files
 
@@ -381,15 +438,25 @@ def _web_order(
 # ---------------------------------------------------------------------------------- tracking
 
 
-def find_request(token: str | None, serial: str, *, client: str) -> Ticket:
-    """The request ``serial`` of the proved number (a merged one's survivor), counted as a
-    lookup of the client. The one NOT_FOUND answer for a wrong serial and a wrong phone."""
-    phone = require_phone(token)
-    throttle(LOOKUPS, client)
+def _lookup(phone: str, serial: str, *, client: str, missing: ServiceError | None = None) -> Ticket:
+    """The proved number's request ``serial`` (customer_ticket). Only a lookup that fails
+    counts against the client (LOOKUPS): a customer may view their own request as often as
+    they like, a client trying serials or numbers is stopped — and once stopped, is stopped
+    for a right guess too (TOO_MANY before looking), so the limit tells nothing."""
+    check_throttle(LOOKUPS, client)
     ticket = customer_ticket((serial or "").strip()[:16], phone)
     if ticket is None:
-        raise not_found()
+        throttle(LOOKUPS, client)
+        raise missing or not_found()
     return ticket
+
+
+def find_request(token: str | None, serial: str, *, client: str) -> Ticket:
+    """The request ``serial`` of the proved number (a merged one's survivor when that is the
+    number's too). The one NOT_FOUND answer for a wrong serial and a wrong phone; only those
+    count as the client's lookups."""
+    phone = require_phone(token)
+    return _lookup(phone, serial, client=client)
 
 
 def add_message(
@@ -401,18 +468,41 @@ def add_message(
     client: str,
 ) -> Ticket:
     """One more message from the customer on their request (the conversation's receive: a
-    closed request gets a new one that names it); the ticket it is on."""
+    closed request gets a new one that names it); the ticket it is on. A request merged into
+    another customer's (customer_ticket stops at it) passes nothing on to that one: the
+    message starts a new request of the number's, which names the merged one."""
     phone = require_phone(token)
     body = _text(body, "body", MAX_MESSAGE, required=_("请填写留言内容"))
     files = checked_photos(photos or [])
-    ticket = customer_ticket((serial or "").strip()[:16], phone)
-    if ticket is None:
-        throttle(LOOKUPS, client)
-        raise not_found()
+    ticket = _lookup(phone, serial, client=client)
     throttle(MESSAGES, client)
-    got = receive(
-        Inbound(channel="web", serial=ticket.serial, address=phone, body=body, files=files)
-    )
+    if ticket.status != Status.MERGED:
+        got = receive(
+            Inbound(channel="web", serial=ticket.serial, address=phone, body=body, files=files)
+        )
+        return got.ticket
+    with transaction.atomic():
+        got = receive(
+            Inbound(
+                channel="web",
+                address=phone,
+                phone=phone,
+                body=body,
+                files=files,
+                type=ticket.type.code if ticket.type_id else "",
+                area=ticket.area.code if ticket.area_id and ticket.area else "",
+            )
+        )
+        record_event(
+            got.ticket,
+            actor=None,
+            kind=TicketEvent.Kind.NOTE,
+            action="portal_follows",
+            note=said(
+                gettext_noop("续工单 %(serial)s(该工单已并入其他工单)"), serial=ticket.serial
+            ),
+            data={"follows": ticket.serial},
+        )
     return got.ticket
 
 
@@ -421,10 +511,7 @@ def rate_request(
 ) -> Ticket:
     """The customer's 1–5 rating of their resolved request (kefu.followups' survey)."""
     phone = require_phone(token)
-    ticket = customer_ticket((serial or "").strip()[:16], phone)
-    if ticket is None:
-        throttle(LOOKUPS, client)
-        raise not_found()
+    ticket = _lookup(phone, serial, client=client)
     rate_ticket(ticket.pk, score=score, comment=comment or "")
     return ticket
 
@@ -434,11 +521,12 @@ def request_file(token: str | None, serial: str, file_id: int, *, client: str) -
     it sent, one the center posted for it): NOT_FOUND otherwise, counted as a lookup of the
     client, the same answer for a wrong serial, phone or file."""
     phone = require_phone(token)
-    ticket = customer_ticket((serial or "").strip()[:16], phone)
-    found = public_file(ticket, phone, file_id) if ticket is not None else None
+    missing = ServiceError(Code.NOT_FOUND, _("附件不存在"), field="file")
+    ticket = _lookup(phone, serial, client=client, missing=missing)
+    found = public_file(ticket, phone, file_id)
     if found is None:
         throttle(LOOKUPS, client)
-        raise ServiceError(Code.NOT_FOUND, _("附件不存在"), field="file")
+        raise missing
     return found
 
 

@@ -161,6 +161,20 @@ def test_a_message_for_a_merged_ticket_goes_to_the_one_it_was_merged_into(org, a
     assert got.ticket == survivor
 
 
+def test_a_ticket_merged_into_another_customers_passes_nothing_on(org, agent):
+    first = receive(sms("停水了", "13900000001")).ticket
+    theirs = make_ticket(agent, caller_number="13900000099", content="另一位客户的诉求")
+    merge_tickets(first.serial, into=theirs.serial, actor=agent)
+    named = receive(
+        Inbound(channel="web", address="13900000001", serial=first.serial, body="还没来水")
+    )
+    assert named.created and named.ticket.pk not in (first.pk, theirs.pk)
+    assert f"续工单 {first.serial}" in named.ticket.content
+    texted = receive(sms("还是没水", "13900000001", "gw-m1"))
+    assert texted.ticket.pk not in (first.pk, theirs.pk)
+    assert not Message.objects.filter(ticket=theirs).exists()
+
+
 def test_a_serial_named_by_the_portal_must_be_the_senders(org):
     ticket = receive(sms("停水了", "13900000001")).ticket
     with pytest.raises(ServiceError) as refused:
