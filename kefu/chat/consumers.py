@@ -36,6 +36,24 @@ def _error(exc: ServiceError, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": exc.code, "detail": exc.detail, "field": exc.field, **extra}
 
 
+class JsonFrames(AsyncJsonWebsocketConsumer):
+    """A JSON consumer that answers a frame it cannot read (not JSON, not an object, binary,
+    empty) with an ``invalid`` error and keeps the connection: channels' own raises, which
+    drops the socket without a close frame and logs a traceback for each bad frame."""
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        try:
+            content = await self.decode_json(text_data) if text_data else None
+        except ValueError:  # json.JSONDecodeError
+            content = None
+        if not isinstance(content, dict):
+            await self.send_json(_error(ServiceError(Code.INVALID, _("消息格式无效"))))
+            return
+        await self.receive_json(content, **kwargs)
+
+
 @in_db_thread
 def _open_session(token: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]] | None:
     session = ChatSession.objects.filter(token=token).select_related("ticket").first()
@@ -45,7 +63,7 @@ def _open_session(token: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]
     return session.pk, lines, services.state_payload(session)
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class VisitorConsumer(JsonFrames):
     async def connect(self) -> None:
         token = self.scope["url_route"]["kwargs"]["token"]
         found = await _open_session(token)
@@ -91,7 +109,7 @@ def _may_take(user: Any) -> bool:
     return services.may_take_chats(user)
 
 
-class AgentConsumer(AsyncJsonWebsocketConsumer):
+class AgentConsumer(JsonFrames):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:

@@ -24,7 +24,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Role, StaffProfile
+from kefu.accounts.models import Branch, Role, StaffProfile
 from kefu.accounts.scope import scope_of
 from kefu.chat.models import (
     MAX_LINE,
@@ -484,6 +484,12 @@ def _first_reply(session: ChatSession, at: dt.datetime) -> None:
         ChatSession.objects.filter(pk=session.pk, first_reply_at=None).update(first_reply_at=at)
 
 
+def has_open_chat(ticket: Ticket) -> bool:
+    """Whether a chat of ``ticket`` is open now, so that a reply by chat reaches the visitor
+    (what ``deliver`` needs): once it has ended a reply goes by another channel."""
+    return ChatSession.objects.filter(ticket=ticket, state=ChatSession.State.ACTIVE).exists()
+
+
 def deliver(ticket: Ticket, message: Message) -> bool:
     """The chat channel's sender (kefu.conversations.register_sender): a reply on ``ticket``
     written into its open chat. False when no chat of the ticket is open (the reply stays on
@@ -508,8 +514,17 @@ def deliver(ticket: Ticket, message: Message) -> bool:
     return True
 
 
+def _sees(person: Actor, ticket: Ticket) -> bool:
+    try:
+        access_ticket(person, ticket.serial)
+    except ServiceError:
+        return False
+    return True
+
+
 def transfer_chat(session_id: int, *, actor: Actor, to_user_id: int) -> ChatSession:
-    """Hand the chat to a colleague who is online in the console."""
+    """Hand the chat to a colleague who is online in the console (and, when the chat is
+    linked to a ticket, may see that ticket: a branch's agent may not see another's)."""
     with transaction.atomic():
         session = access_session(actor, session_id, for_update=True)
         person = user_of(actor)
@@ -521,6 +536,11 @@ def transfer_chat(session_id: int, *, actor: Actor, to_user_id: int) -> ChatSess
         target = AgentPresence.objects.select_related("user").get(user_id=to_user_id).user
         if not may_take_chats(target):
             raise ServiceError(Code.INVALID, _("请选择在线的同事"), field="to")
+        if session.ticket is not None and not _sees(target, session.ticket):
+            # Their lines would be the ticket's replies, which they may not write.
+            raise ServiceError(
+                Code.INVALID, _("该同事无权查看本会话关联的工单,请选择其他同事"), field="to"
+            )
         session.transferred_from = person
         session.agent = target
         session.save(update_fields=["transferred_from", "agent"])
@@ -600,6 +620,16 @@ def transcript(session: ChatSession) -> str:
     return "\n".join(out)
 
 
+def branch_of(actor: Actor) -> str:
+    """The code of the branch a branch-scoped agent works for: a ticket made from their chat
+    is that branch's (one of the default branch would be out of their sight). Blank for the
+    center-wide staff: the channel's rule, else the default branch, decides."""
+    branch_id = scope_of(actor).branch_id
+    if branch_id is None:
+        return ""
+    return Branch.objects.filter(pk=branch_id).values_list("code", flat=True).first() or ""
+
+
 def link_ticket(
     session_id: int, *, actor: Actor, phone: str = "", name: str = "", serial: str = ""
 ) -> Ticket:
@@ -636,6 +666,8 @@ def link_ticket(
                 serial=serial,
                 external_id=f"chat:{session.token}",
                 received_at=session.started_at,
+                # (a joined ticket keeps its own: only a new ticket takes it)
+                branch=branch_of(actor),
             )
         )
         ticket = received.ticket

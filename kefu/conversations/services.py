@@ -657,10 +657,20 @@ MAX_REPLY = 1000
 MAX_REPLY_EMAIL = 10_000
 # Senders a channel app registers in its AppConfig.ready: (ticket, message) → delivered now?
 SENDERS: dict[str, Callable[[Ticket, Message], bool]] = {}
+# Channels a reply reaches only while the customer is there (a chat): ticket → open now?
+# A closed one is not the default channel of a reply (default_via).
+LIVE: dict[str, Callable[[Ticket], bool]] = {}
 
 
-def register_sender(channel: str, send: Callable[[Ticket, Message], bool]) -> None:
+def register_sender(
+    channel: str,
+    send: Callable[[Ticket, Message], bool],
+    *,
+    live: Callable[[Ticket], bool] | None = None,
+) -> None:
     SENDERS[channel] = send
+    if live is not None:
+        LIVE[channel] = live
 
 
 def can_reply(actor: Actor) -> bool:
@@ -669,19 +679,25 @@ def can_reply(actor: Actor) -> bool:
     return not scope.nothing and scope.role != Role.QUALITY
 
 
-def last_inbound(ticket: Ticket, channel: str = "") -> Message | None:
-    """The customer's last message (by ``channel``): automatic mail (a bounce, an
-    out-of-office) is no one a reply goes back to."""
+def last_inbound(
+    ticket: Ticket, channel: str = "", *, besides: Sequence[str] = ()
+) -> Message | None:
+    """The customer's last message (by ``channel``; by none of ``besides``): automatic mail
+    (a bounce, an out-of-office) is no one a reply goes back to."""
     rows = Message.objects.filter(ticket=ticket, direction=Direction.IN, auto_submitted=False)
     if channel:
         rows = rows.filter(channel=channel)
+    if besides:
+        rows = rows.exclude(channel__in=besides)
     return rows.order_by("-at", "-id").first()
 
 
 def default_via(ticket: Ticket) -> str:
-    """The channel the customer last wrote by, else the ticket's own when it is one a reply
-    goes by, else what the customer asked (答复方式), else SMS."""
-    last = last_inbound(ticket)
+    """The channel the customer last wrote by (a live one, a chat, only while it is open),
+    else the ticket's own when it is one a reply goes by, else what the customer asked
+    (答复方式), else SMS."""
+    closed = [channel for channel, is_open in LIVE.items() if not is_open(ticket)]
+    last = last_inbound(ticket, besides=closed)
     if last is not None:
         return last.channel
     if ticket.channel in (Channel.EMAIL, Channel.SMS):

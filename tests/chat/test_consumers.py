@@ -11,6 +11,7 @@ from django.test import Client
 
 from kefu.chat import services
 from kefu.chat.models import ChatLine, ChatSession
+from kefu.conversations.models import Message
 from tests.telephony.test_cti import WebsocketCommunicator
 
 live_db = pytest.mark.django_db(transaction=True)
@@ -240,3 +241,75 @@ def test_transfer_moves_the_chat_to_the_colleagues_console(online, agent, lead):
         await mine.disconnect()
 
     async_to_sync(body)()
+
+
+INVALID_FRAME = {"type": "error", "code": "invalid", "detail": "消息格式无效", "field": None}
+
+
+@live_db
+def test_a_frame_that_is_not_json_is_answered_and_the_sockets_stay_open(online, agent):
+    session = services.start_chat(ip="10.0.0.1")
+    cookie = _cookie(agent)
+
+    async def body():
+        visitor = _socket(f"/ws/chat/{session.token}")
+        assert (await visitor.connect())[0]
+        await visitor.receive_json_from(timeout=3)  # the history
+        console = _socket("/ws/chat/agent", cookie)
+        assert (await console.connect())[0]
+        for comm in (visitor, console):
+            for frame in ("not json{", "[1, 2]", '"line"'):
+                await comm.send_to(text_data=frame)
+                assert await comm.receive_json_from(timeout=3) == INVALID_FRAME
+            await comm.send_to(bytes_data=b"\x00\x01")
+            assert await comm.receive_json_from(timeout=3) == INVALID_FRAME
+        # Both still work.
+        await visitor.send_json_to({"type": "line", "text": "还在吗"})
+        seen = await _next(console, "chat.line")
+        assert (seen["side"], seen["text"]) == ("visitor", "还在吗")
+        await console.send_json_to({"type": "accept", "session": session.pk})
+        assert (await _next(visitor, "chat.state"))["state"] == "active"
+        await visitor.disconnect()
+        await console.disconnect()
+
+    async_to_sync(body)()
+    assert list(ChatLine.objects.filter(session=session, side="visitor").values_list("text")) == [
+        ("还在吗",)
+    ]
+
+
+@live_db
+def test_a_branch_agent_makes_a_ticket_of_their_branch_and_chats_on(reference_data, people, clock):
+    sz_agent = people["sz_agent"]
+    services.set_presence(sz_agent, status="online")
+    session = services.start_chat(name="陈先生", ip="10.0.0.1")
+    cookie = _cookie(sz_agent)
+
+    async def body():
+        console = _socket("/ws/chat/agent", cookie)
+        assert (await console.connect())[0]
+        visitor = _socket(f"/ws/chat/{session.token}")
+        assert (await visitor.connect())[0]
+        await visitor.receive_json_from(timeout=3)
+        await console.send_json_to({"type": "accept", "session": session.pk})
+        await _next(visitor, "chat.state", state="active")
+        await console.send_json_to(
+            {"type": "ticket", "session": session.pk, "phone": "13612340001"}
+        )
+        for _ in range(5):  # the accept's line and state come first
+            linked = await console.receive_json_from(timeout=10)
+            if linked["type"] == "chat.state" and linked["serial"]:
+                break
+        assert linked["serial"]
+        await console.send_json_to({"type": "line", "session": session.pk, "text": "已为您登记"})
+        said = await _next(visitor, "chat.line", side="agent")
+        assert said["text"] == "已为您登记"
+        await visitor.disconnect()
+        await console.disconnect()
+
+    async_to_sync(body)()
+    session.refresh_from_db()
+    assert session.ticket.branch.code == "sz"
+    assert list(
+        Message.objects.filter(ticket=session.ticket, direction="out").values_list("body")
+    ) == [("已为您登记",)]

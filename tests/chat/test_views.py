@@ -91,6 +91,23 @@ def test_console_is_for_staff_who_take_requests(people):
     assert client.get("/chat/console/").status_code == 200
 
 
+@pytest.mark.parametrize("persona", ["quality", "dept_handler", "gm", "dept_head"])
+def test_console_refuses_in_the_users_language_on_the_centers_page(people, persona):
+    client = Client()
+    client.force_login(people[persona])
+    response = client.get("/chat/console/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert '<p class="error" data-testid="denied">无权接待在线客服</p>' in page
+    assert 'data-testid="brand"' in page  # the center's layout, not Django's bare page
+    assert "403 Forbidden" not in page
+    english = client.get("/chat/console/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 403
+    assert '<p class="error" data-testid="denied">You may not take web chats</p>' in (
+        english.content.decode()
+    )
+
+
 def test_console_state_lists_waiting_and_own_chats(online, agent, lead, django_assert_num_queries):
     services.set_presence(lead, status="online")
     first = services.start_chat(name="张先生", phone="13912345678", ip="10.0.0.1")
