@@ -291,3 +291,12 @@ def test_lost_calls_swept_later_make_no_entry(db):
     CallRecord.objects.filter(call_id="lost-1").update(started_at=NIGHT - dt.timedelta(hours=5))
     assert close_stale_calls() == 1
     assert not MissedCallback.objects.exists()
+
+
+def test_the_menu_offers_the_calls_only_to_the_centers_staff(people, web_as):
+    page = web_as(people["agent"]).get("/").content.decode()
+    assert 'data-testid="nav-calls"' in page and 'data-testid="nav-missed"' in page
+    for who in ("dept_handler", "dept_head"):
+        page = web_as(people[who]).get("/notifications/").content.decode()
+        assert 'data-testid="nav-missed"' not in page and 'data-testid="nav-calls"' not in page
+        assert web_as(people[who]).get("/calls/missed/").status_code == 403
