@@ -28,7 +28,16 @@ class ChatLineInline(admin.TabularInline):
 
 @admin.register(ChatSession)
 class ChatSessionAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "visitor_name", "state", "agent", "ticket", "refused_lines", "ip"]
-    list_filter = ["state"]
+    list_display = [
+        "started_at",
+        "visitor_name",
+        "state",
+        "branch",
+        "agent",
+        "ticket",
+        "refused_lines",
+        "ip",
+    ]
+    list_filter = ["state", "branch"]
     search_fields = ["visitor_name", "visitor_phone", "ticket__serial"]
     inlines = [ChatLineInline]

@@ -105,8 +105,12 @@ class VisitorConsumer(JsonFrames):
 
 
 @in_db_thread
-def _may_take(user: Any) -> bool:
-    return services.may_take_chats(user)
+def _console_groups(user: Any) -> list[str] | None:
+    """The groups the user's console joins (services.console_groups: a branch's agent gets
+    only their branch's chats and those without one); None when they do not take chats."""
+    if not services.may_take_chats(user):
+        return None
+    return services.console_groups(user)
 
 
 class AgentConsumer(JsonFrames):
@@ -115,11 +119,14 @@ class AgentConsumer(JsonFrames):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        if not await _may_take(user):
+        groups = await _console_groups(user)
+        if groups is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
-        self.groups_joined = [services.CHAT_AGENTS, services.agent_group(user.pk)]
+        # Filtered by the channel layer, not here: a push never reaches a console that may
+        # not see its chat, whichever service sent it and on whichever server.
+        self.groups_joined = groups
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()

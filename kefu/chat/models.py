@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.models import Branch
 from kefu.tickets.models import Ticket
 
 # A line says at most this much; a visitor's longer line is refused, not cut.
@@ -64,6 +65,16 @@ class ChatSession(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("转自坐席"),
+    )
+    # The branch the website's widget names (data-branch): its agents and the center-wide
+    # staff take the chat, and its ticket is the branch's. None: the center's, any agent's.
+    branch = models.ForeignKey(
+        Branch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("分支机构"),
     )
     started_at = models.DateTimeField(_("发起时间"), db_index=True)
     # The first reply is due by then (the chat channel's time limit, kefu.conversations).

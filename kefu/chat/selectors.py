@@ -30,13 +30,14 @@ def console_state(actor: Actor) -> dict[str, Any]:
     pii = can_view_pii(actor)
     presence = AgentPresence.objects.filter(user=person).first()
     online = services.online_agents()
+    # A branch's agent: their branch's chats and those without one (services.chat_branches).
     waiting = list(
-        ChatSession.objects.filter(state=ChatSession.State.WAITING).order_by("started_at", "id")[
-            :WAITING_SHOWN
-        ]
+        ChatSession.objects.select_related("branch")
+        .filter(services.chats_seen_by(actor), state=ChatSession.State.WAITING)
+        .order_by("started_at", "id")[:WAITING_SHOWN]
     )
     mine = list(
-        ChatSession.objects.select_related("ticket")
+        ChatSession.objects.select_related("ticket", "branch")
         .filter(state=ChatSession.State.ACTIVE, agent=person)
         .order_by("accepted_at", "id")
     )
@@ -52,6 +53,7 @@ def console_state(actor: Actor) -> dict[str, Any]:
             "name": s.visitor_name,
             "phone": s.visitor_phone if pii else mask_phone(s.visitor_phone),
             "page": s.page_url,
+            "branch": s.branch.name if s.branch_id and s.branch else "",
             "state": s.state,
             "started": timezone.localtime(s.started_at).strftime("%H:%M:%S"),
             "overdue": bool(

@@ -4,7 +4,12 @@ chat becoming (or joining) a ticket.
 Every change goes through here; the websocket consumers and the views only call these
 functions. Pushes go out after the commit (kefu.core.realtime.publish_on_commit) to:
 ``visitor_group(session)`` (the visitor's page), ``agent_group(user)`` (the agent who has
-the chat) and ``CHAT_AGENTS`` (every open console: the waiting list changed).
+the chat) and ``watchers(session)`` (the consoles that see the chat while it waits: the
+waiting list changed).
+
+A chat may be a branch's (``ChatSession.branch``: the website's widget names it): its
+branch's agents and the center-wide staff take it, nobody else sees it. ``chat_branches``
+is that rule; the console's list, ``access_session`` and the push groups all follow it.
 
 While a chat is linked to a ticket each line is recorded in the ticket's conversation: the
 visitor's through ``kefu.conversations.services.receive`` (``serial`` of the ticket), the
@@ -48,7 +53,10 @@ from kefu.tickets.models import Channel, Ticket
 
 logger = logging.getLogger(__name__)
 
+# Every console (presence, the chats without a branch); the center-wide consoles; each
+# branch's agents' consoles (branch_agents_group).
 CHAT_AGENTS = "chat.agents"
+CHAT_CENTER = "chat.agents.center"
 FLOOD_WINDOW = dt.timedelta(seconds=5)
 MAX_NAME = 40
 
@@ -59,6 +67,70 @@ def visitor_group(session_id: int) -> str:
 
 def agent_group(user_id: int) -> str:
     return f"chat.agent.{user_id}"
+
+
+def branch_agents_group(branch_id: int) -> str:
+    return f"chat.agents.branch.{branch_id}"
+
+
+# ------------------------------------------------------------------------------ branches
+
+
+def chat_branch(code: str) -> Branch | None:
+    """The active branch a website's widget names (``data-branch``, a branch code). An
+    unknown or inactive code is logged and gives None: the chat is then the center's (any
+    agent takes it) rather than refused — a visitor is never turned away for the site's
+    mistake."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    branch = Branch.objects.filter(code=code[:20], is_active=True).first()
+    if branch is None:
+        logger.warning("chat widget names unknown or inactive branch %r: center-wide", code[:40])
+    return branch
+
+
+def chat_branches(actor: Actor) -> tuple[int, ...] | None:
+    """The branches whose chats the agent sees and takes, besides the chats without a
+    branch: None for every branch (the center-wide staff), else their own branch's. The one
+    rule of who sees a chat; the console's list, ``access_session`` and the push groups
+    follow it."""
+    scope = scope_of(actor)
+    if scope.everything:
+        return None
+    return () if scope.branch_id is None else (scope.branch_id,)
+
+
+def may_see_chat(actor: Actor, session: ChatSession) -> bool:
+    branches = chat_branches(actor)
+    return branches is None or session.branch_id is None or session.branch_id in branches
+
+
+def chats_seen_by(actor: Actor) -> Q:
+    """``may_see_chat`` as a filter of ChatSession rows."""
+    branches = chat_branches(actor)
+    if branches is None:
+        return Q()
+    return Q(branch__isnull=True) | Q(branch_id__in=branches)
+
+
+def console_groups(actor: Actor) -> list[str]:
+    """The push groups the agent's console joins: every console's, their own, and the
+    center-wide consoles' or their branch's (so a branch's waiting chat reaches only those
+    who may see it — by the channel layer, with Redis across servers too)."""
+    person = user_of(actor)
+    assert person is not None
+    branches = chat_branches(actor)
+    mine = [CHAT_CENTER] if branches is None else [branch_agents_group(b) for b in branches]
+    return [CHAT_AGENTS, agent_group(person.pk), *mine]
+
+
+def watchers(session: ChatSession) -> list[str]:
+    """The consoles that see ``session`` (``may_see_chat``): all for a chat without a
+    branch; else the center-wide ones and its branch's."""
+    if session.branch_id is None:
+        return [CHAT_AGENTS]
+    return [CHAT_CENTER, branch_agents_group(session.branch_id)]
 
 
 # ------------------------------------------------------------------------------ availability
@@ -84,16 +156,20 @@ def in_hours(at: dt.datetime | None = None, row: ChatSettings | None = None) -> 
     return row.opening <= local.time().replace(tzinfo=None) < row.closing
 
 
-def online_agents() -> list[int]:
-    """Ids of the agents online in the console now (fresh heartbeat)."""
+def online_agents(branch: Branch | None = None) -> list[int]:
+    """Ids of the agents online in the console now (fresh heartbeat); with ``branch``,
+    only those who take its chats (its own agents and the center-wide staff)."""
     since = timezone.now() - PRESENCE_FRESH
-    return list(
-        AgentPresence.objects.filter(
-            status=AgentPresence.Status.ONLINE, last_seen__gte=since, user__is_active=True
-        )
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
+    rows = AgentPresence.objects.filter(
+        status=AgentPresence.Status.ONLINE, last_seen__gte=since, user__is_active=True
     )
+    if branch is not None:
+        rows = rows.filter(
+            Q(user__staff__isnull=True)  # a superuser: center-wide
+            | Q(user__staff__branch__isnull=True)
+            | Q(user__staff__branch=branch)
+        )
+    return list(rows.order_by("user_id").values_list("user_id", flat=True))
 
 
 @dataclass(frozen=True)
@@ -102,10 +178,12 @@ class Availability:
     reason: str  # "" when open; else what the visitor is told
 
 
-def availability(at: dt.datetime | None = None) -> Availability:
+def availability(at: dt.datetime | None = None, *, branch: Branch | None = None) -> Availability:
+    """Whether a chat (of ``branch``) may start now: in the hours, with an agent online
+    who takes it."""
     if not in_hours(at):
         return Availability(False, _("现在是非工作时间,请留言,我们上班后尽快联系您。"))
-    if not online_agents():
+    if not online_agents(branch):
         return Availability(False, _("客服暂时不在线,请留言,我们会尽快联系您。"))
     return Availability(True, "")
 
@@ -169,21 +247,29 @@ def _check_ip(ip: str | None, row: ChatSettings) -> None:
         raise ServiceError(Code.CONFLICT, _("请求过于频繁,请稍后再试或拨打客服热线"))
 
 
-def first_reply_due(at: dt.datetime) -> dt.datetime:
-    """When the chat's first reply is due: the chat channel's time limit (its rule's, else
-    the channel's default, kefu.conversations)."""
-    rule = conversations.channel_rule(Channel.CHAT, "", "")
+def first_reply_due(at: dt.datetime, branch: Branch | None = None) -> dt.datetime:
+    """When the chat's first reply is due: the chat channel's time limit (its rule's — the
+    branch's when there is one —, else the channel's default, kefu.conversations)."""
+    rule = conversations.channel_rule(Channel.CHAT, "", branch.code if branch else "")
     return conversations.first_reply_due(Channel.CHAT, rule, at)
 
 
 def start_chat(
-    *, name: str = "", phone: str = "", page_url: str = "", user_agent: str = "", ip: str | None
+    *,
+    name: str = "",
+    phone: str = "",
+    page_url: str = "",
+    user_agent: str = "",
+    ip: str | None,
+    branch: str = "",
 ) -> ChatSession:
-    """Open a chat that waits for an agent. Refused (ServiceError, nothing written) outside
-    the hours or with nobody online — the widget then offers 留言 — and past the per-address
-    limit."""
+    """Open a chat that waits for an agent, of ``branch`` (the code the widget names;
+    unknown or inactive: none, see ``chat_branch``). Refused (ServiceError, nothing written)
+    outside the hours or with nobody online who takes it — the widget then offers 留言 — and
+    past the per-address limit."""
     row = chat_settings()
-    found = availability()
+    chosen = chat_branch(branch)
+    found = availability(branch=chosen)
     if not found.open:
         raise ServiceError(Code.CONFLICT, found.reason, field="leave_message")
     _check_ip(ip, row)
@@ -195,14 +281,15 @@ def start_chat(
             page_url=(page_url or "")[:500],
             user_agent=(user_agent or "")[:300],
             ip=ip or None,
+            branch=chosen,
             started_at=now,
-            first_reply_due=first_reply_due(now),
+            first_reply_due=first_reply_due(now, chosen),
         )
         if row.greeting:
             ChatLine.objects.create(
                 session=session, at=now, side=ChatLine.Side.SYSTEM, text=row.greeting
             )
-        publish_on_commit(CHAT_AGENTS, {"type": "chat.changed", "waiting": session.pk})
+        publish_on_commit(watchers(session), {"type": "chat.changed", "waiting": session.pk})
     return session
 
 
@@ -214,10 +301,12 @@ def leave_message(
     page_url: str = "",
     user_agent: str = "",
     ip: str | None,
+    branch: str = "",
 ) -> ChatSession:
     """The visitor's 留言: a ticket at once, through the normal intake
-    (kefu.conversations.receive), on a session that records it. Returns the session with its
-    ticket (the visitor is shown the serial)."""
+    (kefu.conversations.receive), on a session that records it — of ``branch`` (the code the
+    widget names; unknown or inactive: the channel rule's, else the default branch). Returns
+    the session with its ticket (the visitor is shown the serial)."""
     row = chat_settings()
     number = _clean_phone(phone, required=True)
     content = (content or "").replace("\x00", "").strip()
@@ -226,6 +315,7 @@ def leave_message(
     if len(content) > MAX_LINE:
         raise ServiceError(Code.INVALID, _("留言最长 %d 个字") % MAX_LINE, field="content")
     _check_ip(ip, row)
+    chosen = chat_branch(branch)
     now = timezone.now()
     with transaction.atomic():
         session = ChatSession.objects.create(
@@ -234,6 +324,7 @@ def leave_message(
             page_url=(page_url or "")[:500],
             user_agent=(user_agent or "")[:300],
             ip=ip or None,
+            branch=chosen,
             state=ChatSession.State.LEFT_MESSAGE,
             started_at=now,
             ended_at=now,
@@ -250,6 +341,7 @@ def leave_message(
                 external_id=f"chat-note:{session.token}",
                 received_at=now,
                 left_message=True,
+                branch=chosen.code if chosen else "",
             )
         )
         session.ticket = received.ticket
@@ -278,7 +370,7 @@ def _refuse(session: ChatSession, reason: str) -> ServiceError:
         )
         # The agent sees the record; the visitor has the error already.
         publish_on_commit(
-            agent_group(session.agent_id) if session.agent_id else CHAT_AGENTS,
+            [agent_group(session.agent_id)] if session.agent_id else watchers(session),
             line_payload(line, session),
         )
     return ServiceError(Code.CONFLICT, reason, field="text")
@@ -375,11 +467,11 @@ def _agent_no(user_id: int | None) -> str:
 
 
 def _groups(session: ChatSession) -> list[str]:
-    """Who sees the chat's lines: the visitor, and its agent (waiting: every console)."""
-    return [
-        visitor_group(session.pk),
-        agent_group(session.agent_id) if session.agent_id else CHAT_AGENTS,
-    ]
+    """Who sees the chat's lines: the visitor, and its agent (waiting: the consoles that
+    see it)."""
+    if session.agent_id:
+        return [visitor_group(session.pk), agent_group(session.agent_id)]
+    return [visitor_group(session.pk), *watchers(session)]
 
 
 def _announce(session: ChatSession, line: ChatLine) -> None:
@@ -405,17 +497,21 @@ def _system_line(session: ChatSession, text: str) -> ChatLine:
 
 
 def access_session(actor: Actor, session_id: int, *, for_update: bool = False) -> ChatSession:
-    """A chat the agent may work: a waiting one, or one they have (an administrator: any)."""
+    """A chat the agent may work: one they have, or — of those they see (``may_see_chat``:
+    a branch's chat only its agents and the center-wide staff) — a waiting one (an
+    administrator: any). Any other: NOT_FOUND."""
     _require_agent(actor)
-    rows = ChatSession.objects.select_related("ticket")
+    rows = ChatSession.objects.select_related("ticket", "branch")
     if for_update:
         rows = rows.select_for_update(of=("self",))
     session = rows.filter(pk=session_id).first()
     person = user_of(actor)
     if session is None or (
-        session.state != ChatSession.State.WAITING
-        and session.agent_id != getattr(person, "pk", None)
-        and scope_of(actor).role != Role.ADMIN
+        session.agent_id != getattr(person, "pk", None)
+        and not (
+            may_see_chat(actor, session)
+            and (session.state == ChatSession.State.WAITING or scope_of(actor).role == Role.ADMIN)
+        )
     ):
         raise ServiceError(Code.NOT_FOUND, _("会话不存在或已由其他坐席接待"))
     return session
@@ -436,8 +532,8 @@ def accept_chat(session_id: int, *, actor: Actor) -> ChatSession:
         session.save(update_fields=["state", "agent", "accepted_at"])
         no = _agent_no(person.pk)
         _system_line(session, _("工号 %s 为您服务") % no if no else _("客服已接入"))
-        # Every console (the agent's own among them) takes it off the waiting list.
-        publish_on_commit([visitor_group(session.pk), CHAT_AGENTS], state_payload(session))
+        # Every console that saw it (the agent's own among them) takes it off the list.
+        publish_on_commit([visitor_group(session.pk), *watchers(session)], state_payload(session))
     return session
 
 
@@ -536,6 +632,10 @@ def transfer_chat(session_id: int, *, actor: Actor, to_user_id: int) -> ChatSess
         target = AgentPresence.objects.select_related("user").get(user_id=to_user_id).user
         if not may_take_chats(target):
             raise ServiceError(Code.INVALID, _("请选择在线的同事"), field="to")
+        if not may_see_chat(target, session):
+            raise ServiceError(
+                Code.INVALID, _("该同事不接待本会话所属分支机构的访客,请选择其他同事"), field="to"
+            )
         if session.ticket is not None and not _sees(target, session.ticket):
             # Their lines would be the ticket's replies, which they may not write.
             raise ServiceError(
@@ -569,7 +669,7 @@ def _end(session: ChatSession, *, by: str, actor: Actor | None) -> ChatSession:
         session.ended_by = by
         session.save(update_fields=["state", "ended_at", "ended_by"])
         _system_line(session, _("访客已结束会话") if by == "visitor" else _("客服已结束会话"))
-        publish_on_commit([visitor_group(session.pk), CHAT_AGENTS], state_payload(session))
+        publish_on_commit([visitor_group(session.pk), *watchers(session)], state_payload(session))
     return session
 
 
@@ -601,7 +701,9 @@ def sweep_idle_chats() -> int:
             session.ended_by = "idle"
             session.save(update_fields=["state", "ended_at", "ended_by"])
             _system_line(session, _("会话长时间无消息,已自动结束"))
-            publish_on_commit([visitor_group(session.pk), CHAT_AGENTS], state_payload(session))
+            publish_on_commit(
+                [visitor_group(session.pk), *watchers(session)], state_payload(session)
+            )
             ended += 1
     return ended
 
@@ -620,10 +722,17 @@ def transcript(session: ChatSession) -> str:
     return "\n".join(out)
 
 
+def _active_code(branch: Branch | None) -> str:
+    """The chat's branch's code while the branch is active (one closed since the chat
+    started: blank, the ticket goes where a chat without a branch would)."""
+    return branch.code if branch is not None and branch.is_active else ""
+
+
 def branch_of(actor: Actor) -> str:
     """The code of the branch a branch-scoped agent works for: a ticket made from their chat
     is that branch's (one of the default branch would be out of their sight). Blank for the
-    center-wide staff: the channel's rule, else the default branch, decides."""
+    center-wide staff: the chat's branch, else the channel's rule, else the default branch,
+    decides."""
     branch_id = scope_of(actor).branch_id
     if branch_id is None:
         return ""
@@ -667,7 +776,7 @@ def link_ticket(
                 external_id=f"chat:{session.token}",
                 received_at=session.started_at,
                 # (a joined ticket keeps its own: only a new ticket takes it)
-                branch=branch_of(actor),
+                branch=branch_of(actor) or _active_code(session.branch),
             )
         )
         ticket = received.ticket

@@ -26,6 +26,8 @@ def _client(request) -> dict[str, object]:
         "ip": request.META.get("REMOTE_ADDR") or None,
         "user_agent": request.headers.get("User-Agent", ""),
         "page_url": request.POST.get("page", ""),
+        # The branch the widget names (data-branch); checked by the service.
+        "branch": request.POST.get("branch", ""),
     }
 
 
@@ -49,7 +51,10 @@ def widget_js(request):
 @xframe_options_exempt  # the one page other sites may frame: the widget opens it
 @never_cache
 def embed(request):
-    found = services.availability()
+    # The branch the site's widget names: an unknown one is logged and dropped here, so the
+    # page starts a chat without a branch (services.chat_branch).
+    branch = services.chat_branch(request.GET.get("branch", ""))
+    found = services.availability(branch=branch)
     return render(
         request,
         "chat/embed.html",
@@ -57,6 +62,7 @@ def embed(request):
             "open": found.open,
             "reason": found.reason,
             "page": request.GET.get("page", "")[:500],
+            "branch": branch.code if branch else "",
             "strings": {
                 "connecting": _("正在为您接通客服…"),
                 "serving": _("工号 %s 为您服务"),

@@ -30,14 +30,16 @@ row.save()
 
 @pytest.fixture(scope="module")
 def website(server, tmp_path_factory):
-    """A center's website: one page with the widget's one script tag."""
+    """A center's website: one page with the widget's one script tag (and its 深圳 branch's
+    page, branch.html, whose tag names the branch)."""
     root = tmp_path_factory.mktemp("website")
-    (root / "index.html").write_text(
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>清源水务</title>'
-        "</head><body><h1>清源水务 · 网上营业厅</h1><p>水费查询、报修、停水公告。</p>"
-        f'<script src="{server}/chat/widget.js" async></script></body></html>',
-        encoding="utf-8",
-    )
+    for name, attrs in (("index.html", ""), ("branch.html", ' data-branch="sz"')):
+        (root / name).write_text(
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>清源水务</title>'
+            "</head><body><h1>清源水务 · 网上营业厅</h1><p>水费查询、报修、停水公告。</p>"
+            f'<script src="{server}/chat/widget.js"{attrs} async></script></body></html>',
+            encoding="utf-8",
+        )
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -81,6 +83,24 @@ def test_nobody_online_the_widget_takes_a_message_that_becomes_a_ticket(browser,
         "print(t.channel, t.caller_number, t.contact_name)"
     )
     assert found.split() == ["chat", "13955550001", "周女士"]
+    page.context.close()
+
+
+def test_a_message_left_on_a_branchs_site_is_that_branchs_ticket(browser, website):
+    page = _customer(browser)
+    chat = _open_widget(page, website.replace("index.html", "branch.html"))
+    chat.locator("[data-form=note] [name=phone]").fill("13955550003")
+    chat.locator("[data-form=note] [name=content]").fill("南山这边水压很低。")
+    chat.get_by_test_id("note-submit").click()
+    done = chat.get_by_test_id("note-done")
+    done.wait_for()
+    serial = done.locator("strong").inner_text()
+    found = run_on_server(
+        "from kefu.chat.models import ChatSession\n"
+        f"s = ChatSession.objects.get(ticket__serial='{serial}')\n"
+        "print(s.branch.code, s.ticket.branch.code)"
+    )
+    assert found.split() == ["sz", "sz"]
     page.context.close()
 
 

@@ -50,7 +50,7 @@
       var li = el("li", s.overdue ? "overdue" : "");
       li.dataset.session = s.id;
       li.appendChild(el("strong", "", (s.name || T.visitor) + " "));
-      li.appendChild(el("span", "muted", s.started + (s.overdue ? " · " + T.overdue : "")));
+      li.appendChild(el("span", "muted", s.started + (s.branch ? " · " + s.branch : "") + (s.overdue ? " · " + T.overdue : "")));
       var last = s.lines.filter(function (l) { return l.side === "visitor"; }).pop();
       if (last) li.appendChild(el("div", "muted", last.text.slice(0, 60)));
       var b = el("button", "small", T.accept); b.type = "button"; b.dataset.accept = s.id;

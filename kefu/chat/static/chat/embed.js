@@ -18,6 +18,7 @@
   function post(url, form) {
     var body = new URLSearchParams(new FormData(form));
     body.set("page", root.dataset.page || document.referrer || "");
+    if (root.dataset.branch) body.set("branch", root.dataset.branch); // the widget's data-branch
     return fetch(url, { method: "POST", body: body, credentials: "omit" }).then(function (r) {
       return r.json().then(function (data) { data.ok = r.ok; return data; });
     });

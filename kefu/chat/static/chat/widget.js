@@ -1,6 +1,8 @@
 // Kefu web chat widget. A site adds one tag:
 //   <script src="https://kefu.example.com/chat/widget.js" async></script>
 // and gets a floating 在线客服 button that opens the chat (a Kefu page) in an iframe.
+// Optional attributes: data-label (the button's text), data-branch (a branch code: the
+// site's chats are that branch's; an unknown code gives a chat of the whole center).
 (function () {
   "use strict";
   if (window.__kefuChat) return;
@@ -8,6 +10,7 @@
   var script = document.currentScript || document.querySelector("script[src*='/chat/widget.js']");
   var origin = new URL(script.src, location.href).origin;
   var label = (script && script.getAttribute("data-label")) || "在线客服";
+  var branch = (script && script.getAttribute("data-branch")) || "";
 
   function start() {
     var button = document.createElement("button");
@@ -21,7 +24,8 @@
     button.addEventListener("click", function () {
       if (!frame) {
         frame = document.createElement("iframe");
-        frame.src = origin + "/chat/embed?page=" + encodeURIComponent(location.href);
+        frame.src = origin + "/chat/embed?page=" + encodeURIComponent(location.href) +
+          (branch ? "&branch=" + encodeURIComponent(branch) : "");
         frame.title = label;
         frame.setAttribute("data-kefu-chat", "frame");
         frame.style.cssText = "position:fixed;right:20px;bottom:72px;z-index:2147483647;width:380px;" +
