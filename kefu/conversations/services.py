@@ -275,7 +275,8 @@ def _text(value: str | None) -> str:
 
 def _belongs(ticket: Ticket, address: str) -> bool:
     """Whether ``address`` is the ticket's customer: its number, one of its customer's
-    numbers, its customer's e-mail address, or an address it wrote from before."""
+    numbers, its customer's e-mail address, or an address it wrote from before (not in
+    automatic mail)."""
     if ticket.caller_number and ticket.caller_number == address:
         return True
     if ticket.customer_id and "@" not in address:
@@ -286,7 +287,10 @@ def _belongs(ticket: Ticket, address: str) -> bool:
         and Customer.objects.filter(pk=ticket.customer_id, email=address).exists()
     ):
         return True
-    return Message.objects.filter(ticket=ticket, direction=Direction.IN, address=address).exists()
+    # Automatic mail proves nothing of its sender (anyone may write Auto-Submitted).
+    return Message.objects.filter(
+        ticket=ticket, direction=Direction.IN, address=address, auto_submitted=False
+    ).exists()
 
 
 def _followed(ticket: Ticket) -> Ticket:

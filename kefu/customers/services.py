@@ -196,6 +196,39 @@ def _require_editor(actor: Actor) -> None:
         raise ServiceError(Code.FORBIDDEN, _("无权修改客户档案"))
 
 
+def _own_branch(actor: Actor, data: CustomerIn) -> str:
+    """The branch a new customer is in when neither branch nor area is named: a branch's
+    staff's own, else the default (resolve_branch_area)."""
+    scope = scope_of(actor)
+    if data.area or scope.everything or scope.branch_id is None:
+        return ""
+    branch = org.branch(scope.branch_id)
+    return branch.code if branch is not None else ""
+
+
+def _refuse_shared_email(email: str, *, besides: int | None = None, field: str = "email") -> None:
+    """An e-mail address identifies one customer's mail (kefu.conversations): two active
+    customers with it would leave both unknown, so the second is refused."""
+    if not email:
+        return
+    others = Customer.objects.filter(email=email, is_active=True)
+    if besides is not None:
+        others = others.exclude(pk=besides)
+    if others.exists():
+        raise ServiceError(
+            Code.CONFLICT, _("该电子邮箱已在其他客户的档案中:%s") % email[:60], field=field
+        )
+
+
+def _require_branch(actor: Actor, branch: Branch) -> None:
+    """A branch's staff keep their own branch's archive (its customers are all they see)."""
+    scope = scope_of(actor)
+    if not scope.everything and scope.branch_id not in (None, branch.id):
+        raise ServiceError(
+            Code.FORBIDDEN, _("不能为其他分支机构建立或迁入客户档案"), field="branch"
+        )
+
+
 def _write_phones(customer: Customer, phones: list[tuple[str, str, str]]) -> None:
     contacts = {c.name: c for c in customer.contacts.all()}
     for index, (number, label, contact_name) in enumerate(phones):
@@ -215,7 +248,9 @@ def create_customer(data: CustomerIn, *, actor: Actor) -> Customer:
     """Create a customer with phones, contacts and tags. Raises ServiceError; writes nothing then."""
     _require_editor(actor)
     data, phones = _clean(data)
-    branch, area = resolve_branch_area(data.branch, data.area)
+    branch, area = resolve_branch_area(data.branch or _own_branch(actor, data), data.area)
+    _require_branch(actor, branch)
+    _refuse_shared_email(data.email or "")
     if data.account_no and Customer.objects.filter(account_no=data.account_no).exists():
         raise ServiceError(Code.CONFLICT, _("户号已存在:%s") % data.account_no, field="account_no")
     try:
@@ -248,7 +283,12 @@ def update_customer(customer_id: int, data: CustomerIn, *, actor: Actor) -> Cust
     _require_editor(actor)
     customer = access_customer(actor, customer_id, for_update=True)
     data, phones = _clean(data)
-    branch, area = resolve_branch_area(data.branch, data.area)
+    # Neither named (the form has no branch): the customer stays in their branch.
+    kept = "" if data.branch or data.area else customer.branch.code
+    branch, area = resolve_branch_area(data.branch or kept, data.area)
+    _require_branch(actor, branch)
+    if data.email:
+        _refuse_shared_email(data.email, besides=customer.pk)
     if (
         data.account_no
         and Customer.objects.filter(account_no=data.account_no).exclude(pk=customer.pk).exists()
@@ -321,6 +361,7 @@ def remember_address(customer_id: int, address: str, *, actor: Actor) -> str:
             raise ServiceError(
                 Code.CONFLICT, _("该客户档案已有其他电子邮箱,请到客户档案修改"), field="remember"
             )
+        _refuse_shared_email(email, besides=customer.pk, field="remember")
         customer.email = email
         customer.save(update_fields=["email", "updated_at"])
         record_audit(

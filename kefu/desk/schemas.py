@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
 from kefu.complaints.schemas import ComplaintOut, complaint_out
 from kefu.core.masking import Masker
@@ -138,7 +139,7 @@ class ReplySchema(Schema):
         "SMS the caller's number",
     )
     subject: str = Field("", max_length=200, description="e-mail: default Re: the customer's")
-    attachments: list[int] = Field(
+    attachments: list[StrictInt] = Field(
         default_factory=list,
         description="ids of the ticket's own attachments (uploaded first: POST "
         "/tickets/{serial}/attachments) sent with the reply: by e-mail as its attachments, on "

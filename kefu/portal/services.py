@@ -547,6 +547,12 @@ def _mask_name(name: str) -> str:
     return (name[:1] + "*" * min(len(name) - 1, 3)) if name else ""
 
 
+def _missed(error: ServiceError, client: str) -> ServiceError:
+    """``error``, the lookup's miss counted against the client (LOOKUPS)."""
+    throttle(LOOKUPS, client)
+    return error
+
+
 def unavailable() -> ServiceError:
     return ServiceError(Code.CONFLICT, _("业务系统暂不可用,请稍后再试或致电客服热线"))
 
@@ -555,18 +561,18 @@ def lookup_bill(token: str | None, account_no: str, *, client: str) -> Bill:
     """The account's arrears, balance and last bills, for the number that owns it (the
     account's phone); masked. The same NOT_FOUND for an unknown account and another's."""
     phone = require_phone(token)
-    throttle(LOOKUPS, client)
+    check_throttle(LOOKUPS, client)  # only misses count, as for requests (_lookup)
     account_no = (account_no or "").strip()[:40]
     refuse_nul(account_no, "account_no")
     missing = ServiceError(Code.NOT_FOUND, _("未找到该户号,请核对户号和手机号"), field="account_no")
     if not account_no:
-        raise missing
+        raise _missed(missing, client)
     outcome = adapter_for(BusinessKind.ACCOUNT).account(account_no)
     if outcome.state in (State.UNAVAILABLE, State.SLOW):
         raise unavailable()
     info: AccountInfo | None = outcome.data
     if info is None or normalize_phone(info.phone) != phone:
-        raise missing
+        raise _missed(missing, client)
     return Bill(
         account_no=info.account_no,
         owner=_mask_name(info.owner),
@@ -583,7 +589,7 @@ def lookup_bill(token: str | None, account_no: str, *, client: str) -> Bill:
 def lookup_shipment(waybill: str, phone_tail: str, *, client: str) -> ShipmentInfo:
     """A shipment by its 托运单号 and the last four digits of its phone; the same NOT_FOUND
     for an unknown waybill and wrong digits. Places kept, phones left out."""
-    throttle(LOOKUPS, client)
+    check_throttle(LOOKUPS, client)  # only misses count: guessing the digits is missing
     waybill = (waybill or "").strip()[:40]
     tail = (phone_tail or "").strip()
     refuse_nul(waybill, "waybill")
@@ -591,13 +597,13 @@ def lookup_shipment(waybill: str, phone_tail: str, *, client: str) -> ShipmentIn
         Code.NOT_FOUND, _("未找到该运单,请核对托运单号和手机尾号"), field="waybill"
     )
     if not waybill or not re.fullmatch(r"\d{4}", tail):
-        raise missing
+        raise _missed(missing, client)
     outcome = adapter_for(BusinessKind.SHIPMENT).shipments(waybill=waybill)
     if outcome.state in (State.UNAVAILABLE, State.SLOW):
         raise unavailable()
     found = [s for s in outcome.data or [] if s.waybill == waybill]
     if not found or not found[0].phone or normalize_phone(found[0].phone)[-4:] != tail:
-        raise missing
+        raise _missed(missing, client)
     shipment = found[0]
     return ShipmentInfo(
         shipment.waybill,

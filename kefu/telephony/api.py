@@ -89,7 +89,7 @@ def add_to_blacklist(request, payload: BlacklistIn):
     return Status(201, blacklist_out(entry, Masker(request.user)))
 
 
-@telephony_router.post("/blacklist/{int:entry_id}/lift", response=BlacklistOut)
+@telephony_router.post("/blacklist/{entry_id}/lift", response=BlacklistOut)
 def lift(request, entry_id: int, payload: ReasonIn):
     """Lift (解除) an entry with a reason; the row is kept (team leads, supervisors, admins)."""
     entry = blacklist.lift_blacklist_entry(entry_id, actor=request.user, reason=payload.reason)
@@ -113,7 +113,7 @@ def callback_counts(request):
     return {"open": counts.open, "overdue": counts.overdue}
 
 
-@telephony_router.post("/callbacks/{int:entry_id}/close", response=CallbackOut)
+@telephony_router.post("/callbacks/{entry_id}/close", response=CallbackOut)
 def close_callback(request, entry_id: int, payload: NoteIn):
     """Close an entry by hand: no callback needed (无需回拨), with why."""
     entry = callbacks.close_callback(entry_id, actor=request.user, note=payload.note)

@@ -190,6 +190,19 @@ def _check_view(actor: Actor | None) -> None:
         raise ServiceError(Code.FORBIDDEN, _("未接来电仅限客服中心人员查看"))
 
 
+def visible_callbacks(actor: Actor) -> QuerySet[MissedCallback]:
+    """The entries ``actor`` may see: every one for the center-wide staff; for a branch's
+    staff, those of their branch's customers and of numbers no customer has (another
+    branch's customers are not theirs, as in the archive)."""
+    scope = scope_of(actor)
+    rows = MissedCallback.objects.all()
+    if scope.everything:
+        return rows
+    if scope.branch_id is None:
+        return rows.none()
+    return rows.filter(Q(customer__isnull=True) | Q(customer__branch_id=scope.branch_id))
+
+
 @transaction.atomic
 def close_callback(entry_id: int, *, actor: Actor, note: str) -> MissedCallback:
     """Close an open entry by hand (无需回拨) with why: harassment, resolved elsewhere….
@@ -197,7 +210,7 @@ def close_callback(entry_id: int, *, actor: Actor, note: str) -> MissedCallback:
     ServiceError FORBIDDEN, NOT_FOUND, INVALID (no reason), INVALID_TRANSITION (closed)."""
     if not scope_of(actor).can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权处理未接来电"))
-    entry = MissedCallback.objects.select_for_update().filter(pk=entry_id).first()
+    entry = visible_callbacks(actor).select_for_update().filter(pk=entry_id).first()
     if entry is None:
         raise ServiceError(Code.NOT_FOUND, _("未接来电记录不存在"))
     note = (note or "").strip()
@@ -227,7 +240,7 @@ def list_callbacks(
     limit) first; ``status`` open, overdue, closed or all. Raises ServiceError FORBIDDEN for
     anyone else."""
     _check_view(actor)
-    qs = MissedCallback.objects.select_related("customer", "closed_by__staff")
+    qs = visible_callbacks(actor).select_related("customer", "closed_by__staff")
     if number:
         qs = qs.filter(number=normalize_phone(number))
     match status:
@@ -254,7 +267,9 @@ class CallbackCounts:
 def count_callbacks(actor: Actor) -> CallbackCounts:
     """Open and overdue entries, in one query (center staff)."""
     _check_view(actor)
-    counts = MissedCallback.objects.filter(status=MissedCallback.Status.OPEN).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=timezone.now()))
+    counts = (
+        visible_callbacks(actor)
+        .filter(status=MissedCallback.Status.OPEN)
+        .aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=timezone.now())))
     )
     return CallbackCounts(open=counts["open"], overdue=counts["overdue"])

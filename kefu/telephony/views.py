@@ -185,7 +185,10 @@ def missed_close(request, entry_id: int):
 @require_GET
 def flag_script(request):
     """The abuse script (标准话术, scenes abusive_warning and abusive_end) a flagged caller's pop
-    shows, said as this agent says it; the fixed warning when the center has none."""
+    shows, said as this agent says it; the fixed warning when the center has none. For the
+    center's staff, whom call pops reach."""
+    if not scope_of(request.user).is_center:
+        raise PermissionDenied(_("通话弹屏仅限客服中心人员"))
     try:
         _title, rows = knowledge_selectors.scripts_for(request.user)
     except ServiceError:

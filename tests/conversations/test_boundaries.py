@@ -76,6 +76,32 @@ def test_a_bounce_joins_the_thread_and_the_reply_still_goes_to_the_customer(agen
     assert sent.address == "wang.xm@example.org"
 
 
+def test_a_forged_auto_reply_in_the_thread_wins_the_stranger_nothing(agent):
+    ticket = receive(mail()).ticket
+    forged = receive(
+        mail(
+            "evil@other.example",
+            subject="Re: 家里漏水",
+            body="auto",
+            external_id="<f1@other.example>",
+            thread_ids=["<first@example.org>"],
+            auto_submitted=True,
+        )
+    )
+    assert forged.ticket.pk == ticket.pk  # kept with the thread, as automatic mail
+    quoted = receive(
+        mail(
+            "evil@other.example",
+            subject=f"水费问题 [#{ticket.serial}]",
+            body="把账单发给我",
+            external_id="<f2@other.example>",
+        )
+    )
+    assert quoted.created and quoted.ticket.pk != ticket.pk
+    sent = reply(ticket.serial, actor=agent, text="您好,账单见附件。")
+    assert sent.address == "wang.xm@example.org"
+
+
 def test_an_auto_reply_is_an_inquiry_and_awaits_no_first_reply(org):
     got = receive(
         mail(

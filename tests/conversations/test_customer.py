@@ -103,9 +103,14 @@ def test_a_mail_from_the_archives_address_is_that_customers(agent, org):
     assert (ticket.branch.code, ticket.area.code) == ("sz", "nsh")  # where the customer lives
 
 
-def test_an_address_two_customers_share_or_an_inactive_ones_identifies_nobody(agent):
-    make_customer(agent, name="张伟", email="family@example.com", phones=("13811110001",))
-    make_customer(agent, name="张伟妻", email="family@example.com", phones=("13811110002",))
+def test_an_address_two_customers_share_or_an_inactive_ones_identifies_nobody(agent, api_as):
+    first = make_customer(agent, name="张伟", email="family@example.com", phones=("13811110001",))
+    # A second active customer with the address would leave both unknown: refused.
+    twice = api_as(agent).post("/customers", {"name": "张伟妻", "email": "Family@example.com"})
+    assert twice.status_code == 409 and twice.json()["field"] == "email"
+    assert not Customer.objects.filter(name="张伟妻").exists()
+    # One already there beside it (older data) makes the address nobody's.
+    Customer.objects.create(name="张伟妻", email="family@example.com", branch=first.branch)
     assert receive(mail("family@example.com")).ticket.customer_id is None
     gone = make_customer(agent, name="旧户", email="old@example.com", phones=("13811110003",))
     Customer.objects.filter(pk=gone.pk).update(is_active=False)
@@ -245,3 +250,44 @@ def test_the_ticket_page_finds_the_customer_and_offers_several_to_pick(agent, we
     assert ticket.customer.account_no == "A-001"
     # What the agent did is on the ticket, and the messages are untouched.
     assert Message.objects.filter(ticket=ticket, direction=Direction.IN).count() == 1
+
+
+def test_keeping_an_address_another_customer_has_is_refused(agent, api_as):
+    make_customer(agent, name="张伟", email="zhang.wei@example.com", phones=("13811110001",))
+    other = make_customer(agent, name="李四", phones=("13811110002",))
+    Customer.objects.filter(email="zhang.wei@example.com").update(is_active=True)
+    ticket = receive(mail(external_id="<k1@x>")).ticket
+    Ticket.objects.filter(pk=ticket.pk).update(customer=None)
+    answer = api_as(agent).post(
+        f"/tickets/{ticket.serial}/customer", {"customer_id": other.pk, "remember": True}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "remember"
+    other.refresh_from_db()
+    assert other.email == "" and Ticket.objects.get(pk=ticket.pk).customer_id is None
+
+
+def test_a_branch_agent_keeps_their_own_branchs_archive(people, api_as, web_as):
+    sz = people["sz_agent"]
+    api = api_as(sz)
+    before = Customer.objects.count()
+    for body in ({"name": "深圳建总部", "area": "yhy"}, {"name": "深圳建总部", "branch": "hq"}):
+        refused = api.post("/customers", body)
+        assert refused.status_code == 403 and refused.json()["field"] == "branch"
+    assert Customer.objects.count() == before
+    made = api.post("/customers", {"name": "深圳客户", "phones": [{"number": "13755550009"}]})
+    assert made.status_code == 201 and made.json()["branch"] == "sz"
+    moved = api.put(f"/customers/{made.json()['id']}", {"name": "深圳客户", "branch": "hq"})
+    assert moved.status_code == 403
+    # Editing on the page (no branch field) keeps the customer where they are.
+    page = web_as(sz).post(
+        f"/customers/{made.json()['id']}/edit", {"name": "深圳客户(改)", "kind": "person"}
+    )
+    assert page.status_code == 302
+    assert Customer.objects.get(pk=made.json()["id"]).branch.code == "sz"
+    book = Workbook()
+    book.active.append(["姓名", "片区"])
+    book.active.append(["总部客户", "yhy"])
+    data = io.BytesIO()
+    book.save(data)
+    result = import_customers(data.getvalue(), actor=sz)
+    assert (result.created, result.rejected) == (0, 1) and result.errors[0]["field"] == "branch"

@@ -321,3 +321,12 @@ def test_a_web_reply_needs_a_mobile_the_portal_can_show_it_to(agent):
     assert refused.value.field == "via" and "短信或邮件" in refused.value.detail
     assert not Delivery.objects.filter(event="ticket.web_reply").exists()
     assert not TicketEvent.objects.filter(ticket=ticket, action="reply").exists()
+
+
+def test_an_attachment_id_must_be_a_number_not_true(agent, api_as):
+    ticket = make_ticket(agent, caller_number="13900000001")
+    answer = api_as(agent).post(
+        f"/tickets/{ticket.serial}/reply",
+        {"text": "见附件", "via": "email", "to": "a@example.com", "attachments": [True]},
+    )
+    assert answer.status_code == 422 and answer.json()["field"].startswith("attachments")

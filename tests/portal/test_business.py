@@ -67,3 +67,26 @@ def test_the_bill_needs_a_proved_phone(org):
         services.lookup_bill("", "SW200001", client=CLIENT)
     assert err.value.code == Code.FORBIDDEN
     assert services.lookup_bill(proved(), "SW200001", client=CLIENT).account_no == "SW200001"
+
+
+def test_the_owner_reads_the_bill_as_often_as_they_like_and_misses_still_count(token):
+    make_account("SW200001", phone=PHONE, arrears="86.40", months=3)
+    for _ in range(services.LOOKUPS[1] + 5):
+        assert services.lookup_bill(token, "SW200001", client=CLIENT).arrears == "86.40"
+    for _ in range(services.LOOKUPS[1]):
+        with pytest.raises(ServiceError) as missed:
+            services.lookup_bill(token, "SW999999", client=CLIENT)
+        assert missed.value.code == Code.NOT_FOUND
+    with pytest.raises(ServiceError) as stopped:  # then even a right one, so it tells nothing
+        services.lookup_bill(token, "SW200001", client=CLIENT)
+    assert stopped.value.code == Code.TOO_MANY
+
+
+def test_guessing_a_shipments_digits_is_stopped(org):
+    make_shipment("YD100200300", phone="13812345678")
+    for tail in range(services.LOOKUPS[1]):
+        with pytest.raises(ServiceError):
+            services.lookup_shipment("YD100200300", f"{tail:04d}", client=CLIENT)
+    with pytest.raises(ServiceError) as stopped:
+        services.lookup_shipment("YD100200300", "5678", client=CLIENT)
+    assert stopped.value.code == Code.TOO_MANY

@@ -300,3 +300,36 @@ def test_the_menu_offers_the_calls_only_to_the_centers_staff(people, web_as):
         page = web_as(people[who]).get("/notifications/").content.decode()
         assert 'data-testid="nav-missed"' not in page and 'data-testid="nav-calls"' not in page
         assert web_as(people[who]).get("/calls/missed/").status_code == 403
+
+
+def test_a_branchs_staff_see_and_close_only_their_branchs_and_unknown_numbers(
+    people, org, api_as, web_as
+):
+    from tests.customers.factories import make_customer
+
+    hq = make_customer(people["agent"], name="于先生", phones=("13867795348",))
+    sz = make_customer(people["agent"], name="深圳客户", phones=("13767795348",), area="nsh")
+    missed_call("b-1", number="13867795348")
+    missed_call("b-2", number="13767795348")
+    missed_call("b-3", number="13667795348")  # no customer has it
+    api = api_as(people["sz_agent"])
+    listed = api.get("/telephony/callbacks").json()["items"]
+    assert sorted(e["number"] for e in listed) == ["13667795348", "13767795348"]
+    assert api.get("/telephony/callbacks/counts").json()["open"] == 2
+    theirs = MissedCallback.objects.get(customer=hq)
+    refused = api.post(f"/telephony/callbacks/{theirs.pk}/close", {"note": "骚扰"})
+    assert refused.status_code == 404
+    assert MissedCallback.objects.get(pk=theirs.pk).status == MissedCallback.Status.OPEN
+    page = web_as(people["sz_agent"]).get("/calls/missed/").content.decode()
+    assert "于先生" not in page and sz.name in page
+    assert len(api_as(people["agent"]).get("/telephony/callbacks").json()["items"]) == 3
+
+
+def test_an_id_that_is_no_number_is_a_json_error(agent, api_as):
+    answer = api_as(agent).post("/telephony/callbacks/abc/close", {"note": "x"})
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid"
+
+
+def test_the_abuse_script_is_for_the_centers_staff(people, web_as):
+    assert web_as(people["agent"]).get("/calls/flag-script").status_code == 200
+    assert web_as(people["dept_handler"]).get("/calls/flag-script").status_code == 403
