@@ -210,7 +210,7 @@ def close_callback(entry_id: int, *, actor: Actor, note: str) -> MissedCallback:
     ServiceError FORBIDDEN, NOT_FOUND, INVALID (no reason), INVALID_TRANSITION (closed)."""
     if not scope_of(actor).can_intake:
         raise ServiceError(Code.FORBIDDEN, _("无权处理未接来电"))
-    entry = visible_callbacks(actor).select_for_update().filter(pk=entry_id).first()
+    entry = visible_callbacks(actor).select_for_update(of=("self",)).filter(pk=entry_id).first()
     if entry is None:
         raise ServiceError(Code.NOT_FOUND, _("未接来电记录不存在"))
     note = (note or "").strip()
