@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.conversations.models import Direction, Message, MessageAttachment
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker, can_view_pii
+from kefu.customers.models import CustomerPhone
 from kefu.notify.models import Delivery
 from kefu.tickets.access import visible_tickets
 from kefu.tickets.models import Ticket
@@ -76,6 +77,21 @@ def messages_of(ticket: Ticket) -> QuerySet[Message]:
         .prefetch_related("attachments")
         .order_by("at", "id")
     )
+
+
+def senders_tickets(address: str) -> Q:
+    """The tickets whose customer ``address`` (normalised: kefu.conversations.services.
+    clean_address) is: the ticket's number, one of its customer's numbers or its customer's
+    e-mail address, or an address it was written from — not in automatic mail, which anyone
+    may send with any header. The one rule of whose a ticket is, for every channel and the
+    portal."""
+    wrote = Message.objects.filter(
+        ticket_id=OuterRef("pk"), direction=Direction.IN, address=address, auto_submitted=False
+    )
+    if "@" in address:
+        return Q(customer__email=address) | Q(Exists(wrote))
+    phones = CustomerPhone.objects.filter(customer_id=OuterRef("customer_id"), number=address)
+    return Q(caller_number=address) | Q(Exists(phones)) | Q(Exists(wrote))
 
 
 def thread(ticket: Ticket, viewer: Actor | None) -> list[ThreadMessage]:

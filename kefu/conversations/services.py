@@ -31,6 +31,7 @@ from kefu.conversations.models import (
     MessageAttachment,
     ReplyTemplate,
 )
+from kefu.conversations.selectors import senders_tickets
 from kefu.core import placeholders
 from kefu.core.actor import Actor, user_of
 from kefu.core.calendar import WorkingCalendar
@@ -43,7 +44,6 @@ from kefu.core.services import record_audit
 from kefu.core.uploads import checked_upload
 from kefu.core.wording import check_outbound
 from kefu.customers.access import visible_customers
-from kefu.customers.models import Customer, CustomerPhone
 from kefu.customers.selectors import sole_owner_of_email
 from kefu.customers.services import clean_email, remember_address
 from kefu.notify import services as notify
@@ -274,23 +274,8 @@ def _text(value: str | None) -> str:
 
 
 def _belongs(ticket: Ticket, address: str) -> bool:
-    """Whether ``address`` is the ticket's customer: its number, one of its customer's
-    numbers, its customer's e-mail address, or an address it wrote from before (not in
-    automatic mail)."""
-    if ticket.caller_number and ticket.caller_number == address:
-        return True
-    if ticket.customer_id and "@" not in address:
-        if CustomerPhone.objects.filter(customer_id=ticket.customer_id, number=address).exists():
-            return True
-    elif (
-        ticket.customer_id
-        and Customer.objects.filter(pk=ticket.customer_id, email=address).exists()
-    ):
-        return True
-    # Automatic mail proves nothing of its sender (anyone may write Auto-Submitted).
-    return Message.objects.filter(
-        ticket=ticket, direction=Direction.IN, address=address, auto_submitted=False
-    ).exists()
+    """Whether ``address`` is the ticket's customer (selectors.senders_tickets)."""
+    return Ticket.objects.filter(pk=ticket.pk).filter(senders_tickets(address)).exists()
 
 
 def _followed(ticket: Ticket) -> Ticket:

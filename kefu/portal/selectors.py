@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -16,7 +16,7 @@ from kefu.accounts.models import ServiceArea, StaffProfile
 from kefu.business.models import Account, Connector, Shipment
 from kefu.business.models import Kind as BusinessKind
 from kefu.conversations.models import Direction, Message, MessageAttachment
-from kefu.customers.models import CustomerPhone
+from kefu.conversations.selectors import senders_tickets
 from kefu.followups.models import Survey
 from kefu.knowledge.models import Article, Audience
 from kefu.notices.selectors import public_board
@@ -53,15 +53,6 @@ STEP_WORDS: dict[str, StrPromise] = {
 RATABLE = (Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED)
 
 
-def _of_phone(phone: str) -> Q:
-    """The tickets whose customer ``phone`` is: the ticket's number, one of its customer's
-    numbers, or a number it was written from (kefu.conversations.services' rule for a phone
-    number)."""
-    phones = CustomerPhone.objects.filter(customer_id=OuterRef("customer_id"), number=phone)
-    wrote = Message.objects.filter(ticket_id=OuterRef("pk"), direction=Direction.IN, address=phone)
-    return Q(caller_number=phone) | Exists(phones) | Exists(wrote)
-
-
 def customer_ticket(serial: str, phone: str) -> Ticket | None:
     """The ticket ``serial`` if ``phone`` is its customer's — its number, one of its
     customer's numbers, or a number it was written from — else None (one query either way,
@@ -70,7 +61,7 @@ def customer_ticket(serial: str, phone: str) -> Ticket | None:
     messages): another customer's request is never shown."""
     if not serial or not phone or "\x00" in serial:
         return None
-    mine = Ticket.objects.select_related("type", "area").filter(_of_phone(phone))
+    mine = Ticket.objects.select_related("type", "area").filter(senders_tickets(phone))
     ticket = mine.filter(serial=serial).first()
     seen: set[int] = set()
     while ticket is not None and ticket.merged_into_id and ticket.pk not in seen:
