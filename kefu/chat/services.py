@@ -244,7 +244,7 @@ def _check_ip(ip: str | None, row: ChatSettings) -> None:
         row.sessions_per_ip_hour
     ):
         logger.warning("chat refused for %s: %d an hour", ip, row.sessions_per_ip_hour)
-        raise ServiceError(Code.CONFLICT, _("请求过于频繁,请稍后再试或拨打客服热线"))
+        raise ServiceError(Code.TOO_MANY, _("请求过于频繁,请稍后再试或拨打客服热线"))
 
 
 def first_reply_due(at: dt.datetime, branch: Branch | None = None) -> dt.datetime:

@@ -12,6 +12,7 @@ from django.test import Client
 from kefu.chat import services
 from kefu.chat.models import ChatLine, ChatSession
 from kefu.conversations.models import Message
+from kefu.core.errors import Code, ServiceError
 from tests.telephony.test_cti import WebsocketCommunicator
 
 live_db = pytest.mark.django_db(transaction=True)
@@ -215,9 +216,10 @@ def test_the_session_cap_refuses_line_two_hundred_and_one(online):
 def test_new_chats_from_one_address_are_capped_an_hour(online):
     for _ in range(20):
         services.start_chat(ip="10.9.9.9")
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(ServiceError) as exc:
         services.start_chat(ip="10.9.9.9")
     assert str(exc.value) == "请求过于频繁,请稍后再试或拨打客服热线"
+    assert exc.value.code == Code.TOO_MANY  # 429, as the portal's limits answer
     assert ChatSession.objects.filter(ip="10.9.9.9").count() == 20
     services.start_chat(ip="10.9.9.8")  # another address is not affected
 
