@@ -38,6 +38,7 @@ from kefu.knowledge.models import Category as KnowledgeCategory
 from kefu.knowledge.schemas import ArticleIn
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
+from kefu.telephony.models import LadderTier
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 from kefu.tickets.schemas import TicketIn
@@ -88,6 +89,23 @@ STAFF = [
     ("driver", "杨师傅", "5211", Role.FIELD_STAFF, "hq", "delivery"),
     ("sz-fitter", "郭师傅", "5511", Role.FIELD_STAFF, "sz", "sz-repair"),
 ]
+# The hotline's phone agents beyond the logins above (same password): the simulated calls of
+# ``kefu demo`` ring at them, so that the floor page and the wall show a living floor.
+PHONE_AGENTS = [
+    ("phone21", "赵雪", "8021"),
+    ("phone22", "钱磊", "8022"),
+    ("phone23", "孙悦", "8023"),
+    ("phone24", "李想", "8024"),
+    ("phone25", "周婷", "8025"),
+    ("phone26", "吴昊", "8026"),
+]
+# The emergency-staffing ladder's tiers (应急增援梯队): who each step brings to the phones.
+LADDER_TIERS = {
+    "experts": (["lead", "supervisor"], 0),
+    "outbound": (["agent2", "sz-agent"], 3),
+    "quality": (["quality"], 3),
+    "back_office": (["admin", "billing", "handler"], 3),
+}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 STREETS = ["解放路", "人民路", "建设路", "中山路", "和平街", "朝阳路", "新华路", "滨河路"]
 CONTENTS = {
@@ -201,6 +219,19 @@ def seed_organization() -> None:
             branch=branches[branch_code] if branch_code else None,
             department=departments[department_code] if department_code else None,
             phone="1390000" + number,
+        )
+    for username, name, number in PHONE_AGENTS:
+        create_staff(
+            username=username,
+            password=DEMO_PASSWORD,
+            employee_no=number,
+            display_name=name,
+            role=Role.AGENT,
+        )
+    users = {u.username: u for u in get_user_model().objects.all()}
+    for tier, (usernames, size) in LADDER_TIERS.items():
+        LadderTier.objects.create(tier=tier, size=size).members.set(
+            [users[name] for name in usernames]
         )
 
 

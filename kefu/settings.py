@@ -31,6 +31,11 @@ edited in the admin, not settings.
 | KEFU_SMS_SIGNATURE | (unset) | the SMS signature (【某某水务】) while the admin's 中心信息 sets none |
 | KEFU_SMS_INBOUND_SECRET | (unset) | the secret the gateway signs inbound SMS with (POST /api/v1/sms/inbound, header X-Kefu-Signature: sha256=<hex HMAC-SHA256 of the raw body>, as Kefu's outgoing webhooks); unset: every inbound SMS is refused (503) |
 | KEFU_CALLBACK_WITHIN_MINUTES | 120 | a missed or abandoned call is called back within this many minutes of the day's first one (the plain clock: the hotline is staffed around the clock) |
+| KEFU_SERVICE_LEVEL_SECONDS, KEFU_SERVICE_LEVEL_PERCENT | 20, 80 | the service level the floor measures and staffing plans for: 80 % of calls answered within 20 s |
+| KEFU_LADDER_WAITING | 5,10 | the emergency-staffing ladder starts when more than the first number of callers wait (for KEFU_LADDER_MINUTES) and calls the back office above the second |
+| KEFU_LADDER_MINUTES | 5 | how long the queue stays above the first threshold before the ladder's first step, and between steps |
+| KEFU_NIGHT_HOURS | 22-8 | the night (every non-phone person joins at the ladder's first step) |
+| KEFU_PHONE_LINES | 0 | trunk lines, for the wall's line occupancy (0: not shown) |
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
 """
@@ -303,6 +308,33 @@ NOTIFY_HTTP_TIMEOUT = env_int("KEFU_NOTIFY_TIMEOUT", 10)
 TELEPHONY_CALLBACK_WITHIN_MINUTES = env_int("KEFU_CALLBACK_WITHIN_MINUTES", 120)
 if TELEPHONY_CALLBACK_WITHIN_MINUTES < 1:
     raise ImproperlyConfigured("KEFU_CALLBACK_WITHIN_MINUTES must be >= 1")
+# The telephone floor (DOMAIN §8): service level 80/20, the emergency ladder's thresholds.
+TELEPHONY_SERVICE_SECONDS = env_int("KEFU_SERVICE_LEVEL_SECONDS", 20)
+TELEPHONY_SERVICE_PERCENT = env_int("KEFU_SERVICE_LEVEL_PERCENT", 80)
+if TELEPHONY_SERVICE_SECONDS < 1 or not 1 <= TELEPHONY_SERVICE_PERCENT <= 100:
+    raise ImproperlyConfigured(
+        "KEFU_SERVICE_LEVEL_SECONDS must be >= 1 and KEFU_SERVICE_LEVEL_PERCENT 1-100"
+    )
+try:
+    TELEPHONY_LADDER_BUSY, TELEPHONY_LADDER_SURGE = (
+        int(n) for n in env_str("KEFU_LADDER_WAITING", "5,10").split(",")
+    )
+except ValueError:
+    raise ImproperlyConfigured("KEFU_LADDER_WAITING must be two numbers, e.g. 5,10")
+if not 0 <= TELEPHONY_LADDER_BUSY < TELEPHONY_LADDER_SURGE:
+    raise ImproperlyConfigured("KEFU_LADDER_WAITING: the first number must be below the second")
+TELEPHONY_LADDER_MINUTES = env_int("KEFU_LADDER_MINUTES", 5)
+try:
+    TELEPHONY_NIGHT_FROM, TELEPHONY_NIGHT_TO = (
+        int(h) for h in env_str("KEFU_NIGHT_HOURS", "22-8").split("-")
+    )
+except ValueError:
+    raise ImproperlyConfigured("KEFU_NIGHT_HOURS must be two hours, e.g. 22-8")
+if TELEPHONY_LADDER_MINUTES < 1 or not (
+    0 <= TELEPHONY_NIGHT_FROM <= 23 and 0 <= TELEPHONY_NIGHT_TO <= 23
+):
+    raise ImproperlyConfigured("KEFU_LADDER_MINUTES must be >= 1; KEFU_NIGHT_HOURS hours 0-23")
+TELEPHONY_LINES = env_int("KEFU_PHONE_LINES", 0)
 NOTICE_SMS_PER_MINUTE = env_int("KEFU_NOTICE_SMS_PER_MINUTE", 600)
 NOTICE_SMS_BATCH = env_int("KEFU_NOTICE_SMS_BATCH", 100)
 if NOTICE_SMS_PER_MINUTE < 1 or NOTICE_SMS_BATCH < 1:

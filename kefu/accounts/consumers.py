@@ -8,18 +8,20 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from kefu.accounts.scope import scope_of
-from kefu.core.realtime import AGENTS_GROUP, department_group, user_group
+from kefu.core.realtime import AGENTS_GROUP, FLOOR_GROUP, department_group, user_group
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
 @database_sync_to_async
-def _groups_for(user: User) -> list[str]:
+def _groups_for(user: User, *, floor: bool = False) -> list[str]:
     scope = scope_of(user)
     if scope.nothing:
         return []
     groups = [user_group(user.id)]
+    if floor and scope.is_center:
+        groups.append(FLOOR_GROUP)  # the floor page and the wall: every floor change
     if scope.can_intake:
         groups.append(AGENTS_GROUP)
     if scope.department_id:
@@ -33,7 +35,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.groups_joined = await _groups_for(user)
+        floor = b"floor=1" in (self.scope.get("query_string") or b"").split(b"&")
+        self.groups_joined = await _groups_for(user, floor=floor)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()

@@ -15,6 +15,15 @@ from kefu.core.actor import Actor
 
 # Center roles that record and move requests; the others read (quality, general manager).
 INTAKE_ROLES: set[str] = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+# Who watches the telephone floor (话务监控); the leads among them also answer its ladder.
+FLOOR_ROLES: set[str] = {
+    Role.TEAM_LEAD,
+    Role.SUPERVISOR,
+    Role.ADMIN,
+    Role.GENERAL_MANAGER,
+    Role.QUALITY,
+}
+FLOOR_LEADS: set[str] = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,14 @@ class Scope:
     @property
     def can_intake(self) -> bool:
         return self.role in INTAKE_ROLES
+
+    @property
+    def watches_floor(self) -> bool:
+        return self.role in FLOOR_ROLES
+
+    @property
+    def leads_floor(self) -> bool:
+        return self.role in FLOOR_LEADS
 
     @property
     def is_department(self) -> bool:

@@ -27,6 +27,8 @@ def department_group(department_id: int) -> str:
 
 
 AGENTS_GROUP = "agents"
+# The telephone floor's screens (floor page, wall): a page asks for it with /ws/live?floor=1.
+FLOOR_GROUP = "floor"
 
 
 def publish(groups: str | list[str], payload: dict[str, Any]) -> None:

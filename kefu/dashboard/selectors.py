@@ -1,5 +1,6 @@
 """Reads for the wall screen (大屏): the active notices and the floor's figures right now —
-tickets, time limits, work orders, phone calls owed, today's dispatch SMS latency.
+the telephone floor, tickets, time limits, work orders, phone calls owed, today's dispatch
+SMS latency.
 
 Tickets and work orders are those the viewer may see (a branch's team lead sees the
 branch); notices are public and shown to everyone. The number of queries does not grow with
@@ -26,6 +27,9 @@ from kefu.dispatch.models import CallTask
 from kefu.dispatch.sending import OPEN_CALLS
 from kefu.notices.models import Notice, NoticeUpdate
 from kefu.sla.models import Deadline
+from kefu.telephony.floor import Floor, get_floor
+from kefu.telephony.ladder import active_steps
+from kefu.telephony.models import LadderStep
 from kefu.tickets.access import visible_tickets
 from kefu.tickets.models import OPEN_STATUSES as TICKET_OPEN
 from kefu.tickets.models import Priority
@@ -79,6 +83,19 @@ class LatencyFigures:
 
 
 @dataclass(frozen=True)
+class Phones:
+    """The telephone floor as the wall shows it: kefu.telephony.floor's figures and the
+    emergency-staffing steps in force."""
+
+    floor: Floor
+    steps: list[LadderStep]
+
+
+def get_phones(actor, *, now: dt.datetime | None = None) -> Phones:
+    return Phones(floor=get_floor(actor, now=now), steps=active_steps())
+
+
+@dataclass(frozen=True)
 class Wall:
     at: dt.datetime
     scope_label: str
@@ -86,6 +103,7 @@ class Wall:
     tickets: TicketFigures
     orders: OrderFigures
     latency: LatencyFigures
+    phones: Phones
 
 
 def list_active_notices() -> list[Notice]:
@@ -182,4 +200,5 @@ def get_wall(actor, *, now: dt.datetime | None = None) -> Wall:
         tickets=count_tickets(actor, now=now),
         orders=count_orders(actor, now=now),
         latency=summarize_latency(actor, now=now),
+        phones=get_phones(actor, now=now),
     )

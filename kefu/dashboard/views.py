@@ -41,3 +41,17 @@ def panel(request):
     return render(
         request, "dashboard/partials/panel.html", {"wall": selectors.get_wall(request.user)}
     )
+
+
+@require_GET
+def phones(request):
+    """The wall's telephone block, reloaded on each change of the floor."""
+    if not request.user.is_authenticated:
+        if request.htmx:
+            login = resolve_url(settings.LOGIN_URL)
+            return HttpResponseClientRedirect(f"{login}?next={reverse('wall')}")
+        return redirect_to_login(request.get_full_path())
+    _require_viewer(request)
+    return render(
+        request, "dashboard/partials/phones.html", {"wall": selectors.get_wall(request.user)}
+    )

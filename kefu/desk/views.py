@@ -33,6 +33,7 @@ from kefu.dispatch.models import Kind as OrderKind
 from kefu.notices.selectors import active_notices_for
 from kefu.notices.services import answers_call
 from kefu.sla.models import ComplaintClass, Severity
+from kefu.telephony import floor as phone_floor
 from kefu.telephony.services import calls_of_ticket
 from kefu.tickets import hooks, selectors, services
 from kefu.tickets.access import access_attachment, actions_for, visible_tickets
@@ -90,6 +91,7 @@ def workbench(request):
             "status_labels": dict(Status.choices),
             "can_intake": scope_of(request.user).can_intake,
             "saved": saved,
+            "phone_state": phone_floor.own_state(request.user),
         },
     )
 

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from kefu.telephony.models import BlacklistEntry, CallRecord, MissedCallback
+from kefu.telephony.models import (
+    BlacklistEntry,
+    CallRecord,
+    LadderStep,
+    LadderTier,
+    MissedCallback,
+)
 
 
 @admin.register(CallRecord)
@@ -44,6 +50,29 @@ class MissedCallbackAdmin(admin.ModelAdmin):
     search_fields = ["number"]
     readonly_fields = [f.name for f in MissedCallback._meta.fields]
     exclude = ["calls"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LadderTier)
+class LadderTierAdmin(admin.ModelAdmin):
+    """Who each step of the emergency-staffing ladder brings to the phones (配置)."""
+
+    list_display = ["tier", "size"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(LadderStep)
+class LadderStepAdmin(admin.ModelAdmin):
+    """Read-only: steps are raised by the floor and answered on the floor page."""
+
+    list_display = ["step", "raised_at", "waiting", "answered_by", "signed_out_at"]
+    list_filter = ["step"]
+    readonly_fields = [f.name for f in LadderStep._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -14,18 +14,27 @@ from ninja.responses import Status
 
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, page_out, paginate
-from kefu.telephony import blacklist, callbacks
+from kefu.telephony import blacklist, callbacks, floor, ladder
 from kefu.telephony.schemas import (
+    AgentStateIn,
+    AgentStateOut,
     BlacklistIn,
     BlacklistOut,
     BlacklistQuery,
     CallbackCountsOut,
     CallbackOut,
     CallbackQuery,
+    FloorOut,
+    LadderQuery,
+    LadderStepOut,
     NoteIn,
     ReasonIn,
+    StepNoteIn,
+    agent_state_out,
     blacklist_out,
     callback_out,
+    floor_out,
+    ladder_step_out,
 )
 from kefu.telephony.services import answer_cti_event
 
@@ -118,3 +127,44 @@ def close_callback(request, entry_id: int, payload: NoteIn):
     """Close an entry by hand: no callback needed (无需回拨), with why."""
     entry = callbacks.close_callback(entry_id, actor=request.user, note=payload.note)
     return callback_out(entry, Masker(request.user))
+
+
+@telephony_router.get("/floor", response=FloorOut)
+def get_floor(request):
+    """The floor now (话务监控: team leads, supervisors, quality, the general manager, admins):
+    calls waiting, longest wait, today's service level, answer and abandon rates, each
+    agent's state and occupancy, the emergency-staffing steps in force."""
+    floor.require_floor_watcher(request.user)
+    return floor_out(floor.get_floor(request.user), ladder.active_steps())
+
+
+@telephony_router.get("/agents/me/state", response=AgentStateOut)
+def my_state(request):
+    """The caller's own phone state."""
+    return agent_state_out(floor.own_state(request.user))
+
+
+@telephony_router.post("/agents/me/state", response=AgentStateOut)
+def set_my_state(request, payload: AgentStateIn):
+    """The agent's state button: ready (就绪), break (小休) or offline (离线). 409 while on a
+    call."""
+    return agent_state_out(floor.change_own_state(request.user, payload.state))
+
+
+@telephony_router.get("/ladder", response=PageOut[LadderStepOut])
+def list_ladder(request, filters: Query[LadderQuery]):
+    """The emergency-staffing record (应急增援), newest first, one page."""
+    page = paginate(ladder.list_steps(request.user), page=filters.page, per_page=filters.per_page)
+    return page_out(page, ladder_step_out)
+
+
+@telephony_router.post("/ladder/{step_id}/answer", response=LadderStepOut)
+def answer_ladder_step(request, step_id: int, payload: StepNoteIn):
+    """Answer a step (已安排): who was brought in (team leads, supervisors, admins)."""
+    return ladder_step_out(ladder.answer_step(step_id, actor=request.user, note=payload.note))
+
+
+@telephony_router.post("/ladder/{step_id}/sign-out", response=LadderStepOut)
+def sign_out_ladder_step(request, step_id: int, payload: StepNoteIn):
+    """Sign a step's people out (撤回), latest step first (409 otherwise)."""
+    return ladder_step_out(ladder.sign_out_step(step_id, actor=request.user, note=payload.note))

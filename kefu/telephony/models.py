@@ -208,3 +208,170 @@ class MissedCallback(models.Model):
 
     def overdue_at(self, moment: dt.datetime) -> bool:
         return self.status == self.Status.OPEN and self.due_at < moment
+
+
+class AgentState(models.Model):
+    """A phone agent's state now (示闲/示忙): one row per agent, changed by the PBX's agent
+    events, by calls (answering makes the agent 通话中, the end of an answered call 话后处理)
+    and by the agent's own state button. Each change closes the agent's open AgentSpan and
+    opens the next, so the day's occupancy and wrap-up time are counted from the spans."""
+
+    class State(models.TextChoices):
+        OFFLINE = "offline", _("离线")
+        READY = "ready", _("就绪")
+        ONCALL = "oncall", _("通话中")
+        WRAPUP = "wrapup", _("话后处理")
+        BREAK = "break", _("小休")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="phone_state",
+        verbose_name=_("坐席"),
+    )
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices)
+    since = models.DateTimeField(_("开始时间"))
+    # Who set it: the PBX (pbx), a call event (call) or the agent's button (agent).
+    source = models.CharField(max_length=8, blank=True)
+    call = models.ForeignKey(
+        CallRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("坐席状态")
+        verbose_name_plural = _("坐席状态")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.state}"
+
+
+class AgentSpan(models.Model):
+    """One stretch of an agent in one state: the history the floor counts occupancy, wrap-up
+    time and breaks from. ``ended_at`` is blank while it lasts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=8, choices=AgentState.State.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [
+            models.Index(fields=["started_at"], name="telephony_span_started"),
+            models.Index(fields=["user", "started_at"], name="telephony_span_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.state} {self.started_at:%H:%M:%S}"
+
+
+class QueueReport(models.Model):
+    """What the PBX last reported of one queue (``event=queue``: calls waiting, longest wait).
+    While fresh it is the floor's figure for that queue; otherwise the floor counts the
+    queue's ringing inbound calls itself."""
+
+    queue = models.CharField(_("队列"), max_length=60, unique=True)
+    waiting = models.PositiveIntegerField(_("排队数"))
+    longest_wait_seconds = models.PositiveIntegerField(_("最长等待(秒)"))
+    reported_at = models.DateTimeField(_("上报时间"))
+
+    class Meta:
+        verbose_name = _("队列状态")
+        verbose_name_plural = _("队列状态")
+
+    def __str__(self) -> str:
+        return f"{self.queue or '-'}: {self.waiting}"
+
+
+class LadderTier(models.Model):
+    """Who is brought to the phones at one step of the emergency-staffing ladder (应急增援):
+    the floating experts, outbound agents, quality staff, back-office staff. ``size`` is how
+    many the step asks for (0: all of them)."""
+
+    class Tier(models.TextChoices):
+        EXPERTS = "experts", _("浮动专家")
+        OUTBOUND = "outbound", _("外呼坐席")
+        QUALITY = "quality", _("质检人员")
+        BACK_OFFICE = "back_office", _("后台人员")
+
+    tier = models.CharField(_("梯队"), max_length=12, choices=Tier.choices, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("成员")
+    )
+    size = models.PositiveSmallIntegerField(_("每次调用人数"), default=3)
+
+    class Meta:
+        verbose_name = _("应急增援梯队")
+        verbose_name_plural = _("应急增援梯队")
+
+    def __str__(self) -> str:
+        return str(self.get_tier_display())
+
+
+class LadderWatch(models.Model):
+    """The ladder's watch on the queue (one row): since when more than 5 (and more than 10)
+    callers have been waiting without a break, and since when no more than 5."""
+
+    busy_since = models.DateTimeField(null=True, blank=True)
+    surge_since = models.DateTimeField(null=True, blank=True)
+    calm_since = models.DateTimeField(null=True, blank=True)
+    waiting = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+
+class LadderStep(models.Model):
+    """One step of the emergency-staffing ladder raised on the floor: when, on what queue,
+    whom it asks for, who answered it (已安排) and when its people were signed out (撤回).
+    Never deleted: the record of the day's emergencies."""
+
+    class Step(models.TextChoices):
+        EXPERTS = "experts", _("调用浮动专家")
+        OUTBOUND = "outbound", _("调用外呼坐席")
+        QUALITY = "quality", _("调用质检人员")
+        BACK_OFFICE = "back_office", _("调用后台人员")
+        LONGER_SHIFTS = "longer_shifts", _("延长班次")
+        OVERTIME = "overtime", _("安排加班")
+        NIGHT_ALL = "night_all", _("夜间全员上线")
+
+    step = models.CharField(_("步骤"), max_length=14, choices=Step.choices)
+    raised_at = models.DateTimeField(_("提示时间"), db_index=True)
+    waiting = models.PositiveIntegerField(_("排队数"))
+    longest_wait_seconds = models.PositiveIntegerField(_("最长等待(秒)"), default=0)
+    # Whom the step suggests: [{"id": user id, "name": display name}, ...].
+    people = models.JSONField(_("建议人员"), default=list, blank=True)
+    # For overtime: seats the Erlang C estimate needs beyond the agents on the phones.
+    seats_short = models.PositiveIntegerField(_("缺少席位"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("响应人"),
+    )
+    answered_at = models.DateTimeField(_("响应时间"), null=True, blank=True)
+    answer_note = models.CharField(_("响应说明"), max_length=200, blank=True)
+    sign_out_advised_at = models.DateTimeField(_("提示撤回时间"), null=True, blank=True)
+    signed_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("撤回确认人"),
+    )
+    signed_out_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    sign_out_note = models.CharField(_("撤回说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("应急增援记录")
+        verbose_name_plural = _("应急增援记录")
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} {self.raised_at:%m-%d %H:%M}"
+
+    @property
+    def active(self) -> bool:
+        return self.signed_out_at is None

@@ -12,7 +12,8 @@ from ninja import Field, Schema
 from kefu.accounts.services import display_name
 from kefu.core.masking import Masker
 from kefu.core.paging import PageQuery
-from kefu.telephony.models import BlacklistEntry, MissedCallback
+from kefu.telephony.floor import Floor
+from kefu.telephony.models import AgentState, BlacklistEntry, LadderStep, MissedCallback
 
 
 class BlacklistIn(Schema):
@@ -28,6 +29,10 @@ class ReasonIn(Schema):
 
 class NoteIn(Schema):
     note: str = Field(..., max_length=200, description="why no callback is needed (无需回拨)")
+
+
+class StepNoteIn(Schema):
+    note: str = Field("", max_length=200)
 
 
 class BlacklistQuery(PageQuery):
@@ -116,3 +121,136 @@ def callback_out(entry: MissedCallback, masker: Masker) -> dict[str, Any]:
 class CallbackCountsOut(Schema):
     open: int
     overdue: int
+
+
+class AgentStateIn(Schema):
+    state: str = Field(..., description="ready (就绪), break (小休) or offline (离线)")
+
+
+class AgentStateOut(Schema):
+    state: str
+    label: str
+    since: dt.datetime | None
+
+
+def agent_state_out(state: AgentState | None) -> dict[str, Any]:
+    if state is None:
+        return {
+            "state": AgentState.State.OFFLINE,
+            "label": str(AgentState.State.OFFLINE.label),
+            "since": None,
+        }
+    return {"state": state.state, "label": str(state.get_state_display()), "since": state.since}
+
+
+class QueueLineOut(Schema):
+    name: str
+    waiting: int
+    longest_wait_seconds: int
+    reported: bool
+
+
+class AgentLineOut(Schema):
+    user_id: int
+    name: str
+    employee_no: str
+    state: str
+    state_label: str
+    since: dt.datetime
+    seconds_in_state: int
+    calls: int
+    talk_seconds: int
+    wrapup_seconds: int
+    average_wrapup_seconds: int | None
+    break_seconds: int
+    occupancy: float | None
+
+
+class LadderStepOut(Schema):
+    id: int
+    step: str
+    step_label: str
+    raised_at: dt.datetime
+    waiting: int
+    longest_wait_seconds: int
+    people: list[dict[str, Any]]
+    seats_short: int | None
+    answered_by: str
+    answered_at: dt.datetime | None
+    answer_note: str
+    sign_out_advised_at: dt.datetime | None
+    signed_out_by: str
+    signed_out_at: dt.datetime | None
+    sign_out_note: str
+
+
+def ladder_step_out(step: LadderStep) -> dict[str, Any]:
+    return {
+        "id": step.pk,
+        "step": step.step,
+        "step_label": str(step.get_step_display()),
+        "raised_at": step.raised_at,
+        "waiting": step.waiting,
+        "longest_wait_seconds": step.longest_wait_seconds,
+        "people": step.people,
+        "seats_short": step.seats_short,
+        "answered_by": display_name(step.answered_by),
+        "answered_at": step.answered_at,
+        "answer_note": step.answer_note,
+        "sign_out_advised_at": step.sign_out_advised_at,
+        "signed_out_by": display_name(step.signed_out_by),
+        "signed_out_at": step.signed_out_at,
+        "sign_out_note": step.sign_out_note,
+    }
+
+
+class FloorOut(Schema):
+    at: dt.datetime
+    waiting: int
+    longest_wait_seconds: int
+    queues: list[QueueLineOut]
+    offered: int
+    answered: int
+    abandoned: int
+    answered_in_target: int
+    target_seconds: int
+    service_level: float | None = Field(None, description="percent answered within target")
+    answer_rate: float | None
+    abandon_rate: float | None
+    calls_in_progress: int
+    line_occupancy: float | None
+    occupancy: float | None
+    agents_by_state: dict[str, int]
+    agents: list[AgentLineOut]
+    ladder: list[LadderStepOut] = Field(..., description="the emergency steps in force")
+
+
+def floor_out(floor: Floor, ladder: list[LadderStep]) -> dict[str, Any]:
+    calls = floor.calls
+    return {
+        "at": floor.at,
+        "waiting": floor.queue.waiting,
+        "longest_wait_seconds": floor.queue.longest_wait_seconds,
+        "queues": [vars(line) for line in floor.queue.lines],
+        "offered": calls.offered,
+        "answered": calls.answered,
+        "abandoned": calls.abandoned,
+        "answered_in_target": calls.answered_in_target,
+        "target_seconds": calls.target_seconds,
+        "service_level": calls.service_level,
+        "answer_rate": calls.answer_rate,
+        "abandon_rate": calls.abandon_rate,
+        "calls_in_progress": calls.in_progress,
+        "line_occupancy": floor.line_occupancy,
+        "occupancy": floor.occupancy,
+        "agents_by_state": {key: n for key, _label, n in floor.state_counts},
+        "agents": [
+            vars(a) | {"occupancy": a.occupancy, "average_wrapup_seconds": a.average_wrapup_seconds}
+            for a in floor.agents
+        ],
+        "ladder": [ladder_step_out(s) for s in ladder],
+    }
+
+
+class LadderQuery(PageQuery):
+    pass

@@ -10,6 +10,12 @@ answered ``{"action": "reject", "reason": "busy"}`` (Zammad's generic CTI API le
 reject so), recorded as rejected and popped to nobody; a flagged number pops with a warning.
 An inbound call ending unanswered goes to the callback worklist (kefu.telephony.callbacks);
 an answered outbound call closes its number's open entries.
+
+Two events beyond Zammad's, for a PBX that reports its floor (kefu.telephony.floor):
+``event=agent`` with ``user`` (username, 工号 or name) and ``state`` (ready, oncall, wrapup,
+break, offline), and ``event=queue`` with ``queue``, ``waiting`` and ``longestWait`` (seconds).
+Answering a call puts its agent 通话中 and its hang-up starts 话后处理 by themselves. Each
+event that can change the queue moves the emergency-staffing ladder (kefu.telephony.ladder).
 """
 
 from __future__ import annotations
@@ -31,9 +37,14 @@ from kefu.core.realtime import AGENTS_GROUP, publish_on_commit, user_group
 from kefu.customers.selectors import active_owners
 from kefu.telephony.blacklist import FLAG_WARNING, screen_number
 from kefu.telephony.callbacks import close_by_call_back, record_missed_call
-from kefu.telephony.models import BlacklistEntry, CallRecord
+from kefu.telephony.floor import STALE_AFTER, end_call, report_queue, set_agent_state, start_call
+from kefu.telephony.ladder import check_ladder
+from kefu.telephony.models import AgentState, BlacklistEntry, CallRecord
 
 EVENTS = {"newCall", "answer", "hangup"}
+FLOOR_EVENTS = {"agent", "queue"}
+# A queue figure beyond this is a PBX's error, not a queue.
+MAX_WAITING = 100_000
 CAUSES = {
     "normalClearing",
     "busy",
@@ -87,7 +98,7 @@ def _pop(record: CallRecord, targets: list[int]) -> None:
 
 def _clean_event(params: dict) -> dict:
     event = str(params.get("event") or "")
-    if event not in EVENTS:
+    if event not in EVENTS and event not in FLOOR_EVENTS:
         raise ServiceError(Code.INVALID, _("未知事件:%s") % event[:40], field="event")
     call_id = str(params.get("callId") or "").strip()
     if not call_id or len(call_id) > 100:
@@ -150,14 +161,61 @@ def _recording_url(params: dict) -> str:
     return value
 
 
+def _whole(params: dict, key: str, *, limit: int) -> int:
+    value = params.get(key)
+    if value is None or value == "":
+        return 0
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if isinstance(value, bool) or not 0 <= number <= limit:
+        raise ServiceError(Code.INVALID, _("必须是 0 到 %d 的整数") % limit, field=key)
+    return number
+
+
+def _floor_event(event: str, params: dict, now: dt.datetime) -> None:
+    """``event=agent`` or ``event=queue`` (see the module's docstring)."""
+    if event == "queue":
+        queue = str(params.get("queue") or "")[:60]
+        if "\x00" in queue:
+            raise ServiceError(Code.INVALID, _("不能包含空字符 (\\x00)"), field="queue")
+        waiting = _whole(params, "waiting", limit=MAX_WAITING)
+        longest = _whole(params, "longestWait", limit=7 * 24 * 3600)
+        report_queue(queue, waiting=waiting, longest_wait_seconds=longest, now=now)
+        check_ladder(now)
+        return
+    user = params.get("user")
+    if isinstance(user, list):
+        user = user[0] if len(user) == 1 else None
+    if not isinstance(user, (str, int)) or isinstance(user, bool) or not str(user).strip():
+        raise ServiceError(Code.INVALID, _("请给出一个坐席 (user)"), field="user")
+    state = str(params.get("state") or "")
+    if state not in AgentState.State.values:
+        raise ServiceError(
+            Code.INVALID,
+            _("state 必须是 %s 之一") % ", ".join(AgentState.State.values),
+            field="state",
+        )
+    matched = _staff_matching([str(user).strip()[:60]])
+    if len(matched) != 1:
+        raise ServiceError(Code.INVALID, _("找不到坐席:%s") % str(user)[:60], field="user")
+    set_agent_state(matched[0].user, state, now=now, source="pbx")
+
+
 @transaction.atomic
-def handle_cti_event(params: dict) -> CallRecord:
+def handle_cti_event(params: dict) -> CallRecord | None:
     """Apply one CTI event. Events may repeat or come out of order; each is applied once.
+    Returns the call (None for an agent or queue event).
 
     Raises ServiceError(INVALID) for a malformed event; nothing is written then.
     """
-    ev = _clean_event(params)
     now = timezone.now()
+    event = str(params.get("event") or "")
+    if event in FLOOR_EVENTS:
+        _floor_event(event, params, now)
+        return None
+    ev = _clean_event(params)
     record = CallRecord.objects.select_for_update().filter(call_id=ev["call_id"]).first()
     if record is None:
         customer_side = ev["from"] if ev["direction"] == "in" else ev["to"]
@@ -189,6 +247,7 @@ def handle_cti_event(params: dict) -> CallRecord:
                 if ev["direction"] == "in" and not record.rejected:
                     targets = [s.user_id for s in _staff_matching(ev["users"])]
                     _pop(record, targets)
+                    check_ladder(now)
                 return record
     match ev["event"]:
         case "newCall":
@@ -208,7 +267,9 @@ def handle_cti_event(params: dict) -> CallRecord:
                 if matched:
                     record.agent = matched[0].user
                 record.save()
+                start_call(record, now)
                 if record.direction == "in":
+                    check_ladder(now)
                     _pop(record, [record.agent_id] if record.agent_id else [])
                 else:
                     close_by_call_back(record)
@@ -221,6 +282,9 @@ def handle_cti_event(params: dict) -> CallRecord:
                 record.save()
                 _pop(record, [record.agent_id] if record.agent_id else [])
                 record_missed_call(record)
+                end_call(record, now)
+                if record.direction == "in":
+                    check_ladder(now)
             elif ev["recording_url"] and ev["recording_url"] != record.recording_url:
                 # The recording is often ready after the call: a later hangup brings it.
                 record.recording_url = ev["recording_url"]
@@ -253,7 +317,7 @@ def answer_cti_event(params: dict) -> dict:
     ``{"action": "reject", "reason": "busy"}`` to a newCall from a blocked number (also when
     the newCall repeats), else ``{}`` like Zammad."""
     record = handle_cti_event(params)
-    if record.rejected and params.get("event") == "newCall":
+    if record is not None and record.rejected and params.get("event") == "newCall":
         return dict(REJECT)
     return {}
 
@@ -310,7 +374,6 @@ def list_calls(actor, *, number: str = "", limit: int = 50):
     return list(qs.order_by("-started_at")[:limit])
 
 
-STALE_AFTER = dt.timedelta(hours=4)
 STALE_BATCH = 500
 
 

@@ -1,22 +1,25 @@
-"""Caller log, blacklist and missed-call pages. Thin: parse, call one service, render."""
+"""Caller log, blacklist, missed-call and floor pages, and the agent's state button. Thin:
+parse, call one service, render."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
 from kefu.knowledge import selectors as knowledge_selectors
-from kefu.telephony import blacklist, callbacks
+from kefu.telephony import blacklist, callbacks, floor, ladder
 from kefu.telephony.forms import BlacklistForm, NoteForm, ReasonForm
 from kefu.telephony.models import BlacklistEntry
 from kefu.telephony.services import list_calls
@@ -198,4 +201,83 @@ def flag_script(request):
         request,
         "telephony/partials/flag_script.html",
         {"scripts": scripts, "warning": blacklist.FLAG_WARNING},
+    )
+
+
+def _floor_context(request, *, error: str = "") -> dict:
+    return {
+        "floor": floor.get_floor(request.user),
+        "steps": ladder.active_steps(),
+        "can_lead": floor.may_lead_floor(request.user),
+        "busy_above": settings.TELEPHONY_LADDER_BUSY,
+        "error": error,
+    }
+
+
+@login_required
+@require_GET
+def floor_page(request):
+    """话务监控: the supervisor's live floor — queue, service level, agents, the ladder."""
+    if not floor.may_watch_floor(request.user):
+        raise PermissionDenied(_("话务监控仅限班长、主管、质检和管理人员"))
+    return render(request, "telephony/floor.html", _floor_context(request))
+
+
+@require_GET
+def floor_panel(request):
+    """The floor page's panel, reloaded on each floor change (htmx)."""
+    if not request.user.is_authenticated:
+        return HttpResponseClientRedirect(f"{resolve_url(settings.LOGIN_URL)}?next=/calls/floor/")
+    if not floor.may_watch_floor(request.user):
+        raise PermissionDenied(_("话务监控仅限班长、主管、质检和管理人员"))
+    return render(request, "telephony/partials/floor_panel.html", _floor_context(request))
+
+
+@login_required
+@require_POST
+def ladder_step(request, step_id: int, action: str):
+    """Answer (已安排) or sign out (撤回) an emergency-staffing step; the panel comes back."""
+    note = request.POST.get("note", "")[:400]
+    service = ladder.answer_step if action == "answer" else ladder.sign_out_step
+    error = ""
+    try:
+        service(step_id, actor=request.user, note=note)
+    except ServiceError as exc:
+        if exc.code == Code.FORBIDDEN:
+            raise PermissionDenied(exc.detail)
+        error = exc.detail
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("call-floor")
+    return render(
+        request, "telephony/partials/floor_panel.html", _floor_context(request, error=error)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_state(request):
+    """The agent's state button (就绪 / 小休 / 离线): the button comes back (GET: as it is,
+    when the PBX or a call changed the state)."""
+    error = ""
+    if request.method == "GET":
+        return render(
+            request, "telephony/partials/state.html", {"phone_state": floor.own_state(request.user)}
+        )
+    try:
+        floor.change_own_state(request.user, request.POST.get("state", ""))
+    except ServiceError as exc:
+        if exc.code == Code.FORBIDDEN:
+            raise PermissionDenied(exc.detail)
+        error = exc.detail
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("workbench")
+    return render(
+        request,
+        "telephony/partials/state.html",
+        {"phone_state": floor.own_state(request.user), "state_error": error},
+        status=422 if error else 200,
     )

@@ -270,8 +270,11 @@ def test_the_panel_reloads_on_live_pushes_and_every_minute(lead, web_as):
     html = web_as(lead).get("/wall/").content.decode()
 
     assert 'hx-get="/wall/panel"' in html
-    assert 'hx-trigger="kefu:live from:body throttle:5s, every 60s"' in html
-    assert "kefu/live.js" in html
+    # Floor changes (many a second) reload only the telephone block, through floor.js.
+    trigger = "kefu:live[detail.type!='floor.changed'] from:body throttle:5s, every 60s"
+    assert f'hx-trigger="{trigger}"' in html
+    assert "kefu/live.js" in html and "telephony/floor.js" in html
+    assert 'data-floor-reload="/wall/phones"' in html and "data-floor-live" in html
 
 
 def test_the_panel_takes_a_fixed_number_of_queries(
@@ -283,8 +286,9 @@ def test_the_panel_takes_a_fixed_number_of_queries(
     client = web_as(lead)
 
     # session, user, staff profile; notices and their areas; tickets; work orders; call tasks;
-    # the dispatch latency
-    with django_assert_num_queries(9):
+    # the dispatch latency; the telephone floor: agents, queue reports, ringing calls, today's
+    # calls, calls in progress, the ladder's steps in force
+    with django_assert_num_queries(15):
         page = client.get("/wall/panel")
 
     assert page.status_code == 200

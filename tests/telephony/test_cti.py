@@ -407,7 +407,10 @@ def test_answer_and_hangup_go_to_the_answering_agent(agent):
     assert [p["type"] for p in _payloads(layer, everyone)] == ["call.ringing"]
     _post(client, {**GOOD, "callId": "flow", "event": "answer", "answeringNumber": "8011"})
     _post(client, {**GOOD, "callId": "flow", "event": "hangup", "cause": "normalClearing"})
-    assert [p["type"] for p in _payloads(layer, mine)] == ["call.answered", "call.ended"]
+    pushed = [(p["type"], p.get("state")) for p in _payloads(layer, mine)]
+    # The pops, and the agent's own state (on the call, then wrap-up) for the state button.
+    assert [t for t, _ in pushed if t.startswith("call.")] == ["call.answered", "call.ended"]
+    assert [s for t, s in pushed if t == "agent.state"] == ["oncall", "wrapup"]
     assert _payloads(layer, everyone) == []
 
 

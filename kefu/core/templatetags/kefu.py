@@ -119,3 +119,14 @@ def shipped(value: str) -> str:
     """A name the product ships in Chinese (a default time limit, say) in the reader's
     language; a name the center wrote itself shows as written."""
     return gettext(value) if value else value
+
+
+@register.filter
+def clock(seconds: int | float | None) -> str:
+    """Seconds as a stopwatch reads: 0:45, 12:03, 1:02:03; "—" for none."""
+    if seconds is None:
+        return "—"
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

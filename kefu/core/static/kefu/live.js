@@ -6,13 +6,18 @@
   var scheme = location.protocol === "https:" ? "wss://" : "ws://";
   var retry = 1000;
   function connect() {
-    var ws = new WebSocket(scheme + location.host + "/ws/live");
+    // The floor page and the wall also hear every change of the telephone floor.
+    var floor = document.querySelector("[data-floor-live]") ? "?floor=1" : "";
+    var ws = new WebSocket(scheme + location.host + "/ws/live" + floor);
     ws.onopen = function () { retry = 1000; document.body.dataset.live = "on"; };
     ws.onclose = function () { document.body.dataset.live = "off"; setTimeout(connect, retry); retry = Math.min(retry * 2, 30000); };
     ws.onmessage = function (msg) {
       var data = JSON.parse(msg.data);
       if (data.type === "call.ringing" || data.type === "call.answered") { showPop(data); }
       if (data.type === "notify.new" || data.type === "notify.read") { showUnread(data.unread); }
+      if (data.type === "agent.state") {
+        document.body.dispatchEvent(new CustomEvent("kefu:agent-state", { detail: data }));
+      }
       if (data.type && data.type.indexOf("ticket.") === 0) {
         document.body.dispatchEvent(new CustomEvent("kefu:ticket-changed", { detail: data }));
       }
