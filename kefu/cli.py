@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> None:
         argv[1] = "schedule" if "--list" in argv else "run_huey"
         if "--list" in argv:
             argv.remove("--list")
+    if command == "simulate-calls":
+        argv[1] = "simulate_calls"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
     execute_from_command_line(argv)
 

@@ -37,7 +37,14 @@ from kefu.core.realtime import AGENTS_GROUP, publish_on_commit, user_group
 from kefu.customers.selectors import active_owners
 from kefu.telephony.blacklist import FLAG_WARNING, screen_number
 from kefu.telephony.callbacks import close_by_call_back, record_missed_call
-from kefu.telephony.floor import STALE_AFTER, end_call, report_queue, set_agent_state, start_call
+from kefu.telephony.floor import (
+    STALE_AFTER,
+    end_call,
+    floor_changed,
+    report_queue,
+    set_agent_state,
+    start_call,
+)
 from kefu.telephony.ladder import check_ladder
 from kefu.telephony.models import AgentState, BlacklistEntry, CallRecord
 
@@ -243,6 +250,7 @@ def handle_cti_event(params: dict) -> CallRecord | None:
         except IntegrityError:
             record = CallRecord.objects.select_for_update().get(call_id=ev["call_id"])
         else:
+            floor_changed()
             if ev["event"] == "newCall":
                 if ev["direction"] == "in" and not record.rejected:
                     targets = [s.user_id for s in _staff_matching(ev["users"])]
@@ -267,6 +275,7 @@ def handle_cti_event(params: dict) -> CallRecord | None:
                 if matched:
                     record.agent = matched[0].user
                 record.save()
+                floor_changed()
                 start_call(record, now)
                 if record.direction == "in":
                     check_ladder(now)
@@ -280,6 +289,7 @@ def handle_cti_event(params: dict) -> CallRecord | None:
                 record.cause = ev["cause"]
                 record.recording_url = ev["recording_url"] or record.recording_url
                 record.save()
+                floor_changed()
                 _pop(record, [record.agent_id] if record.agent_id else [])
                 record_missed_call(record)
                 end_call(record, now)

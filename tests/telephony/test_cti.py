@@ -18,7 +18,7 @@ from django.conf import settings
 from django.test import Client
 from zammad_cti import CTIClient
 
-from kefu.core.realtime import AGENTS_GROUP, publish, user_group
+from kefu.core.realtime import AGENTS_GROUP, FLOOR_GROUP, publish, user_group
 from kefu.telephony.models import CallRecord
 from tests.customers.factories import make_customer
 
@@ -434,10 +434,10 @@ def _session_cookie(user) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-def _communicator(*headers):
+def _communicator(*headers, path: str = "/ws/live"):
     from kefu.asgi import application
 
-    return WebsocketCommunicator(application, "/ws/live", headers=list(headers))
+    return WebsocketCommunicator(application, path, headers=list(headers))
 
 
 @live_db
@@ -526,3 +526,46 @@ def test_websocket_department_handler_gets_no_agent_pops(dept_handler):
 
 def test_publish_without_subscribers_is_harmless(db):
     publish(AGENTS_GROUP, {"type": "noop"})
+
+
+# --- (d) the floor's screens hear every floor change, when they ask for it ----------------------
+
+
+@live_db
+def test_cti_events_push_floor_changes_to_the_floor_group(agent):
+    layer = _layer()
+    floor = _subscribe(layer, FLOOR_GROUP)
+    _post(Client(), {**GOOD, "callId": "fl-1"})
+    _post(Client(), {"event": "agent", "user": "8011", "state": "break"})
+    _post(Client(), {"event": "queue", "queue": "vip", "waiting": "2", "longestWait": "10"})
+    _post(Client(), {"event": "agent", "user": "8011", "state": "nonsense"})  # refused
+    assert [p["type"] for p in _payloads(layer, floor)] == ["floor.changed"] * 3
+
+
+@live_db
+@pytest.mark.parametrize(
+    ("who", "path", "hears"),
+    [
+        ("lead", "/ws/live?floor=1", True),
+        ("agent", "/ws/live?floor=1", True),  # the wall is every center staff member's
+        ("lead", "/ws/live", False),  # a page that did not ask
+        ("dept_handler", "/ws/live?floor=1", False),
+    ],
+)
+def test_only_center_pages_that_ask_join_the_floor_group(people, who, path, hears):
+    cookie = _session_cookie(people[who])
+    _layer()
+
+    async def body():
+        comm = _communicator(ORIGIN, (b"cookie", cookie), path=path)
+        connected, _ = await comm.connect()
+        assert connected
+        layer = get_channel_layer()
+        await layer.group_send(FLOOR_GROUP, {"type": "push", "payload": {"type": "floor.changed"}})
+        if hears:
+            assert await comm.receive_json_from(timeout=2) == {"type": "floor.changed"}
+        else:
+            assert await comm.receive_nothing(timeout=0.3)
+        await comm.disconnect()
+
+    async_to_sync(body)()
