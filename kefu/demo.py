@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import random
+import threading
+import time
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
+import httpx
 import time_machine
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -39,6 +43,7 @@ from kefu.knowledge.schemas import ArticleIn
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
 from kefu.telephony.models import LadderTier
+from kefu.telephony.simulator import CallCenter, Scenario, play
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 from kefu.tickets.schemas import TicketIn
@@ -89,6 +94,8 @@ STAFF = [
     ("driver", "杨师傅", "5211", Role.FIELD_STAFF, "hq", "delivery"),
     ("sz-fitter", "郭师傅", "5511", Role.FIELD_STAFF, "sz", "sz-repair"),
 ]
+logger = logging.getLogger(__name__)
+
 # The hotline's phone agents beyond the logins above (same password): the simulated calls of
 # ``kefu demo`` ring at them, so that the floor page and the wall show a living floor.
 PHONE_AGENTS = [
@@ -927,6 +934,38 @@ def answer_on(port: int) -> None:
     if settings.public_url.startswith(("http://127.0.0.1", "http://localhost")):
         settings.public_url = f"http://127.0.0.1:{port}"
         settings.save()
+
+
+# The demo's hotline, in calls per 30 minutes, repeating every two hours: a busy half hour,
+# a surge (the queue grows past 5 and the emergency ladder starts), then a calm hour.
+DEMO_SLOTS = [40, 75, 35, 35]
+
+
+def living_floor(port: int, token: str) -> threading.Thread:
+    """Simulated calls on the demo's own CTI endpoint (kefu.telephony.simulator), ringing at
+    PHONE_AGENTS, in real time and without end, so that the floor page and the wall live.
+    Starts once the server answers; a daemon thread, it ends with the demo."""
+    url = f"http://127.0.0.1:{port}/api/v1/cti/{token}"
+
+    def run() -> None:
+        for _attempt in range(120):  # the server starts in a few seconds
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/login/", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        scenario = Scenario(
+            agents=[username for username, _name, _number in PHONE_AGENTS],
+            slot_volumes=DEMO_SLOTS,
+            duration_seconds=None,
+            break_share=0.3,
+        )
+        center = CallCenter(scenario, run_id=f"demo{int(time.time())}")
+        play(center.events(), url, speed=1, say=logger.warning)
+
+    thread = threading.Thread(target=run, name="demo-calls", daemon=True)
+    thread.start()
+    return thread
 
 
 def logins() -> list[tuple[str, str, str]]:

@@ -323,17 +323,20 @@ except ValueError:
     raise ImproperlyConfigured("KEFU_LADDER_WAITING must be two numbers, e.g. 5,10")
 if not 0 <= TELEPHONY_LADDER_BUSY < TELEPHONY_LADDER_SURGE:
     raise ImproperlyConfigured("KEFU_LADDER_WAITING: the first number must be below the second")
-TELEPHONY_LADDER_MINUTES = env_int("KEFU_LADDER_MINUTES", 5)
+try:
+    TELEPHONY_LADDER_MINUTES = float(env_str("KEFU_LADDER_MINUTES", "5"))
+except ValueError:
+    raise ImproperlyConfigured("KEFU_LADDER_MINUTES must be a number of minutes")
 try:
     TELEPHONY_NIGHT_FROM, TELEPHONY_NIGHT_TO = (
         int(h) for h in env_str("KEFU_NIGHT_HOURS", "22-8").split("-")
     )
 except ValueError:
     raise ImproperlyConfigured("KEFU_NIGHT_HOURS must be two hours, e.g. 22-8")
-if TELEPHONY_LADDER_MINUTES < 1 or not (
+if not 0 < TELEPHONY_LADDER_MINUTES <= 240 or not (
     0 <= TELEPHONY_NIGHT_FROM <= 23 and 0 <= TELEPHONY_NIGHT_TO <= 23
 ):
-    raise ImproperlyConfigured("KEFU_LADDER_MINUTES must be >= 1; KEFU_NIGHT_HOURS hours 0-23")
+    raise ImproperlyConfigured("KEFU_LADDER_MINUTES must be 0-240; KEFU_NIGHT_HOURS hours 0-23")
 TELEPHONY_LINES = env_int("KEFU_PHONE_LINES", 0)
 NOTICE_SMS_PER_MINUTE = env_int("KEFU_NOTICE_SMS_PER_MINUTE", 600)
 NOTICE_SMS_BATCH = env_int("KEFU_NOTICE_SMS_BATCH", 100)

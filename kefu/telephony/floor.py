@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +43,8 @@ QUEUE_FRESH = dt.timedelta(minutes=2)
 State = AgentState.State
 # On the phones: taking calls, on one, or finishing one.
 ON_PHONES = (State.READY, State.ONCALL, State.WRAPUP)
+# How the floor lists them: who takes calls first.
+STATE_ORDER = (State.READY, State.ONCALL, State.WRAPUP, State.BREAK, State.OFFLINE)
 # What an agent may set with their own button; the others come from calls and the PBX.
 AGENT_SETTABLE = (State.READY, State.BREAK, State.OFFLINE)
 
@@ -320,7 +323,7 @@ class Floor:
 
     @property
     def state_counts(self) -> list[tuple[str, str, int]]:
-        return [(s.value, str(s.label), self.by_state.get(s.value, 0)) for s in State]
+        return [(s.value, str(s.label), self.by_state.get(s.value, 0)) for s in STATE_ORDER]
 
 
 def _visible_agents(actor):
@@ -340,14 +343,20 @@ def agent_lines(actor, *, since: dt.datetime, now: dt.datetime) -> list[AgentLin
         return []
     ids = [s.user_id for s in states]
     totals: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    spans = AgentSpan.objects.filter(user_id__in=ids).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=since)
+    # Each span's part of [since, now], summed per agent and state in the database.
+    part = ExpressionWrapper(
+        Coalesce("ended_at", Value(now)) - Greatest("started_at", Value(since)),
+        output_field=DurationField(),
     )
-    for user_id, state, started, ended in spans.values_list(
-        "user_id", "state", "started_at", "ended_at"
-    ):
-        seconds = ((ended or now) - max(started, since)).total_seconds()
-        totals[user_id][state] += max(0.0, seconds)
+    spans = (
+        AgentSpan.objects.filter(user_id__in=ids, started_at__lte=now)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=since))
+        .values("user_id", "state")
+        .annotate(total=Sum(part))
+        .values_list("user_id", "state", "total")
+    )
+    for user_id, state, total in spans:
+        totals[user_id][state] += max(0.0, total.total_seconds()) if total else 0.0
     calls = dict(
         CallRecord.objects.filter(agent_id__in=ids, answered_at__gte=since, answered_at__lte=now)
         .values_list("agent_id")
@@ -374,12 +383,7 @@ def agent_lines(actor, *, since: dt.datetime, now: dt.datetime) -> list[AgentLin
                 ready_seconds=int(t[State.READY]),
             )
         )
-    order = {
-        state: i
-        for i, state in enumerate(
-            [State.ONCALL, State.WRAPUP, State.READY, State.BREAK, State.OFFLINE]
-        )
-    }
+    order = {state: i for i, state in enumerate(STATE_ORDER)}
     lines.sort(key=lambda a: (order.get(State(a.state), 9), a.employee_no, a.name))
     return lines
 

@@ -79,6 +79,8 @@ def server(tmp_path_factory):
         "KEFU_SECRET_KEY": "browser-test-secret",
         "KEFU_CTI_TOKEN": CTI_TOKEN,
         "KEFU_HUEY_IMMEDIATE": "0",
+        # The emergency ladder's 5 minutes, as 3 seconds (tests/browser/test_floor.py).
+        "KEFU_LADDER_MINUTES": "0.05",
         "DJANGO_SETTINGS_MODULE": "kefu.settings",
     }
     env.pop("DATABASE_URL", None)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from kefu.demo import answer_on, logins, seed_demo
+from kefu.demo import PHONE_AGENTS, answer_on, living_floor, logins, seed_demo
 
 
 class Command(BaseCommand):
@@ -19,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--customers", type=int, default=300)
         parser.add_argument("--tickets", type=int, default=400)
+        parser.add_argument(
+            "--no-calls",
+            action="store_true",
+            help="no simulated calls on the floor (they ring at the phone2x agents)",
+        )
 
     def handle(
         self,
@@ -27,6 +32,7 @@ class Command(BaseCommand):
         port: int,
         customers: int,
         tickets: int,
+        no_calls: bool,
         **options: Any,
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -56,6 +62,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Inbound SMS webhook: http://127.0.0.1:{port}/api/v1/sms/inbound signed with "
                 f"{settings.SMS_INBOUND_SECRET!r} (README, Inbound SMS, shows a signed call)"
+            )
+        if not no_serve and not no_calls and settings.CTI_TOKEN:
+            living_floor(port, settings.CTI_TOKEN)
+            self.stdout.write(
+                f"Simulated calls ring at the phone agents {PHONE_AGENTS[0][0]}…"
+                f"{PHONE_AGENTS[-1][0]}: watch them on http://127.0.0.1:{port}/calls/floor/ "
+                "(lead or supervisor) and the wall; --no-calls turns them off"
             )
         self.stdout.write(f"Open http://127.0.0.1:{port}/ and log in.")
         if not no_serve:
