@@ -34,7 +34,7 @@ edited in the admin, not settings.
 | KEFU_SERVICE_LEVEL_SECONDS, KEFU_SERVICE_LEVEL_PERCENT | 20, 80 | the service level the floor measures and staffing plans for: 80 % of calls answered within 20 s |
 | KEFU_LADDER_WAITING | 5,10 | the emergency-staffing ladder starts when more than the first number of callers wait (for KEFU_LADDER_MINUTES) and calls the back office above the second |
 | KEFU_LADDER_MINUTES | 5 | how long the queue stays above the first threshold before the ladder's first step, and between steps |
-| KEFU_NIGHT_HOURS | 22-8 | the night (every non-phone person joins at the ladder's first step) |
+| KEFU_NIGHT_HOURS | 22-8 | the night (every non-phone person joins at the ladder's first step); two equal hours: no night |
 | KEFU_PHONE_LINES | 0 | trunk lines, for the wall's line occupancy (0: not shown) |
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |

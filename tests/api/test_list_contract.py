@@ -236,8 +236,28 @@ def _missed_calls(world):
     return world["people"]["agent"], {}, {}
 
 
+def _ladder(world):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from kefu.telephony.ladder import check_ladder
+    from tests.telephony.factories import cti
+
+    morning = dt.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # not the night
+    with time_machine.travel(morning, tick=False):
+        for n in range(11):
+            cti("newCall", f"queued-{n}", number=f"1390000{n:04d}")
+        check_ladder()
+        raised = check_ladder(morning + dt.timedelta(minutes=6))
+    assert len(raised) >= 3, raised  # above 10: every step up to the back office
+    return world["people"]["lead"], {}, {}
+
+
 ROWS = {
     "/api/v1/telephony/blacklist": _blacklist,
+    "/api/v1/telephony/ladder": _ladder,
     "/api/v1/telephony/callbacks": _missed_calls,
     "/api/v1/conversations/{serial}/messages": _messages,
     "/api/v1/knowledge/articles": _articles,

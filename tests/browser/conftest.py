@@ -81,6 +81,8 @@ def server(tmp_path_factory):
         "KEFU_HUEY_IMMEDIATE": "0",
         # The emergency ladder's 5 minutes, as 3 seconds (tests/browser/test_floor.py).
         "KEFU_LADDER_MINUTES": "0.05",
+        # No night on this server, so the ladder's day steps come whatever the hour of the run.
+        "KEFU_NIGHT_HOURS": "0-0",
         "DJANGO_SETTINGS_MODULE": "kefu.settings",
     }
     env.pop("DATABASE_URL", None)

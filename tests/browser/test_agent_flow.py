@@ -122,6 +122,22 @@ def test_cti_new_call_pops_the_caller_live(server, browser):
     agent.goto(server + "/calls/")
     expect(agent.get_by_test_id("calls")).to_contain_text("韩梅梅")
 
+    # The agent answers; the caller hangs up (the floor's queue is empty again).
+    for event in ("answer", "hangup"):
+        done = httpx.post(
+            f"{server}/api/v1/cti/{CTI_TOKEN}",
+            data={
+                "event": event,
+                "callId": "browser-call-1",
+                "direction": "in",
+                "from": "+86 138-1234-5678",
+                "to": "96116",
+                "user[]": ["8011"],
+                "cause": "normalClearing",
+            },
+        )
+        assert done.status_code == 200, done.text
+
 
 def test_the_workbench_speaks_english_when_asked(server, browser):
     from playwright.sync_api import expect

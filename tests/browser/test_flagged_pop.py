@@ -46,3 +46,17 @@ def test_a_flagged_callers_pop_warns_with_the_abuse_script(server, browser):
     expect(flag).to_contain_text("标记:多次辱骂坐席")
     expect(flag).to_contain_text("不文明用语提醒")
     _shot(agent, "telephony-flagged-pop")
+
+    # The caller hangs up before anyone answers: a missed call, no longer waiting.
+    gone = httpx.post(
+        f"{server}/api/v1/cti/{CTI_TOKEN}",
+        data={
+            "event": "hangup",
+            "callId": "browser-flag-1",
+            "direction": "in",
+            "from": FLAGGED,
+            "to": "96116",
+            "cause": "cancel",
+        },
+    )
+    assert gone.status_code == 200, gone.text
