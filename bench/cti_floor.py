@@ -4,6 +4,7 @@ event to the supervisor's floor page showing it.
 
     .venv/bin/python bench/cti_floor.py [--db sqlite|postgres] [--agents 100] [--players 4]
                                         [--seconds 1800] [--calls-per-hour 2400]
+                                        [--server gunicorn --redis]
 
 Creates a fresh database (SQLite in /tmp/kefu-bench-floor-sqlite, or DROP/CREATE of
 postgres://postgres@127.0.0.1:5432/kefu_bench_floor), migrates, seeds the demo organization and
@@ -30,6 +31,8 @@ import statistics
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import common
@@ -50,6 +53,13 @@ def parse_args():
     p.add_argument("--players", type=int, default=4, help="simulated PBXs posting in parallel")
     p.add_argument("--seconds", type=float, default=1800, help="simulated seconds per player")
     p.add_argument("--calls-per-hour", type=float, default=2400, help="per player")
+    p.add_argument(
+        "--server",
+        choices=["serve", "gunicorn"],
+        default="serve",
+        help="kefu serve (one process) or gunicorn -w 2 UvicornWorker (needs --redis)",
+    )
+    p.add_argument("--redis", action="store_true", help="REDIS_URL=redis://127.0.0.1:6379/9")
     p.add_argument("--seed", type=int, default=2025)
     return p.parse_args()
 
@@ -58,6 +68,8 @@ ARGS = parse_args()
 DATA_DIR = Path(f"/tmp/kefu-bench-floor-{ARGS.db}")
 DB_URL = ARGS.pg_url if ARGS.db == "postgres" else common.sqlite_url(DATA_DIR)
 ENV = common.bench_env(DATA_DIR, DB_URL) | {"KEFU_CTI_TOKEN": TOKEN}
+if ARGS.redis:  # the channel layer across processes (and huey) in Redis
+    ENV["REDIS_URL"] = "redis://127.0.0.1:6379/9"
 log = common.make_log("floor")
 SEED = """
 from kefu.accounts.models import Role
@@ -189,7 +201,10 @@ async def run(url: str) -> None:
     latencies = on_screen(every, sorted(screen.reloads))
     print()
     print(f"command: {common.command_line()}")
-    print(f"database: {ARGS.db}; agents {ARGS.agents}; players {ARGS.players}")
+    print(
+        f"database: {ARGS.db}; server: {ARGS.server}; redis: {ARGS.redis}; "
+        f"agents {ARGS.agents}; players {ARGS.players}"
+    )
     print(f"events: {len(every)} in {elapsed:.1f} s = {len(every) / elapsed:.1f} events/s")
     print(f"errors: {len(errors)} {errors[:3]}")
     print(f"CTI POST        {common.stats(posts)}")
@@ -201,10 +216,28 @@ async def run(url: str) -> None:
     )
 
 
+@contextmanager
+def gunicorn() -> Iterator[str]:
+    """gunicorn with two uvicorn workers (ASGI), as a scaled-out server runs."""
+    port = common.free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [str(Path(common.KEFU).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
+    cmd += ["--log-level", "warning", "-k", "uvicorn.workers.UvicornWorker"]
+    cmd += ["kefu.asgi:application"]
+    proc, logf = common.start_server(cmd, ENV, DATA_DIR / "server.log", url + "/login/")
+    try:
+        yield url
+    finally:
+        common.stop_server(proc, logf)
+
+
 def main() -> None:
+    if ARGS.server == "gunicorn" and not ARGS.redis:
+        raise SystemExit("--server gunicorn needs --redis: the floor's pushes cross processes")
     log(f"fresh database: {DB_URL}")
     fresh_database()
-    with common.kefu_serve(ENV) as url:
+    server = gunicorn() if ARGS.server == "gunicorn" else common.kefu_serve(ENV)
+    with server as url:
         asyncio.run(run(url))
 
 

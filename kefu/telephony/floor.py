@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -84,31 +84,41 @@ def set_agent_state(
     state again changes nothing (a repeated PBX event)."""
     now = now or timezone.now()
     with transaction.atomic():
-        AgentState.objects.get_or_create(
-            user=user, defaults={"state": State.OFFLINE, "since": now, "source": source}
-        )
-        current = AgentState.objects.select_for_update().get(user=user)
+        current = AgentState.objects.select_for_update().filter(user=user).first()
+        if current is None:
+            try:
+                with transaction.atomic():
+                    current = AgentState.objects.create(
+                        user=user, state=State.OFFLINE, since=now, source=source
+                    )
+            except IntegrityError:  # the agent's first event twice at once
+                current = AgentState.objects.select_for_update().get(user=user)
         if current.state == state and (call is None or current.call_id == call.pk):
             return current
-        AgentSpan.objects.filter(user=user, ended_at__isnull=True).update(ended_at=now)
-        if state != State.OFFLINE:
-            AgentSpan.objects.create(user=user, state=state, started_at=now)
         current.state = state
         current.since = now
         current.source = source
         current.call = call
-        current.save()
-        publish_on_commit(
-            user_group(user.pk),
-            {
-                "type": "agent.state",
-                "state": state,
-                "label": str(State(state).label),
-                "since": now.isoformat(),
-            },
-        )
-        floor_changed()
+        current.save(update_fields=["state", "since", "source", "call"])
+        _moved(user.pk, state, now)
     return current
+
+
+def _moved(user_id: int, state: str, now: dt.datetime) -> None:
+    """An agent's state changed: the spans follow, the agent's screen and the floor hear."""
+    AgentSpan.objects.filter(user_id=user_id, ended_at__isnull=True).update(ended_at=now)
+    if state != State.OFFLINE:
+        AgentSpan.objects.create(user_id=user_id, state=state, started_at=now)
+    publish_on_commit(
+        user_group(user_id),
+        {
+            "type": "agent.state",
+            "state": state,
+            "label": str(State(state).label),
+            "since": now.isoformat(),
+        },
+    )
+    floor_changed()
 
 
 def change_own_state(actor, state: str) -> AgentState:
@@ -143,17 +153,14 @@ def end_call(call: CallRecord, now: dt.datetime) -> None:
     still on that call (not already moved on by the PBX)."""
     if call.agent_id is None or call.answered_at is None:
         return
-    current = AgentState.objects.filter(user_id=call.agent_id).first()
-    if (
-        current is not None
-        and current.state == State.ONCALL
-        and current.call_id
-        in (
-            None,
-            call.pk,
+    with transaction.atomic():
+        moved = (
+            AgentState.objects.filter(user_id=call.agent_id, state=State.ONCALL)
+            .filter(Q(call__isnull=True) | Q(call=call))
+            .update(state=State.WRAPUP, since=now, source="call", call=call)
         )
-    ):
-        set_agent_state(call.agent, State.WRAPUP, now=now, source="call", call=call)
+        if moved:
+            _moved(call.agent_id, State.WRAPUP, now)
 
 
 def report_queue(queue: str, *, waiting: int, longest_wait_seconds: int, now: dt.datetime) -> None:

@@ -22,7 +22,7 @@ import math
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,32 +85,33 @@ def _gap() -> dt.timedelta:
 
 def check_ladder(now: dt.datetime | None = None) -> list[LadderStep]:
     """Look at the queue and move the ladder: raise the steps that are due, advise the next
-    sign-out, close unanswered steps once the queue is back. Returns the steps changed."""
+    sign-out, close unanswered steps once the queue is back. Returns the steps changed.
+
+    Reads only (four queries) unless something is to change: it runs on most CTI events."""
     now = now or timezone.now()
     waiting = current_queue(now).waiting
     busy = waiting > settings.TELEPHONY_LADDER_BUSY
     surge = waiting > settings.TELEPHONY_LADDER_SURGE
-    watch = LadderWatch.objects.filter(pk=1).first()
-    if (
-        not busy
-        and (watch is None or (watch.busy_since is None and watch.calm_since is not None))
-        and not LadderStep.objects.filter(signed_out_at__isnull=True).exists()
-    ):
-        return []  # a calm floor with nothing raised: nothing to write
+    seen = LadderWatch.objects.filter(pk=1).first()
+    if seen is not None and _marks(seen, busy=busy, surge=surge, now=now) == _marks_of(seen):
+        active = _active()
+        if not _work(active, busy_since=seen.busy_since, busy=busy, surge=surge, now=now):
+            return []  # nothing to write
     with transaction.atomic():
-        LadderWatch.objects.get_or_create(pk=1)
-        watch = LadderWatch.objects.select_for_update().get(pk=1)
-        watch.busy_since = (watch.busy_since or now) if busy else None
-        watch.surge_since = (watch.surge_since or now) if surge else None
-        watch.calm_since = None if busy else (watch.calm_since or now)
-        watch.waiting = waiting
-        watch.checked_at = now
-        watch.save()
-        active = list(
-            LadderStep.objects.select_for_update()
-            .filter(signed_out_at__isnull=True)
-            .order_by("raised_at", "id")
-        )
+        watch = LadderWatch.objects.select_for_update().filter(pk=1).first()
+        if watch is None:
+            try:
+                with transaction.atomic():
+                    watch = LadderWatch.objects.create(pk=1)
+            except IntegrityError:
+                watch = LadderWatch.objects.select_for_update().get(pk=1)
+        marks = _marks(watch, busy=busy, surge=surge, now=now)
+        if marks != _marks_of(watch):
+            watch.busy_since, watch.surge_since, watch.calm_since = marks
+            watch.waiting = waiting
+            watch.checked_at = now
+            watch.save()
+        active = _active(lock=True)
         changed = (
             _escalate(watch, active, waiting=waiting, surge=surge, now=now)
             if busy
@@ -119,6 +120,69 @@ def check_ladder(now: dt.datetime | None = None) -> list[LadderStep]:
         if changed:
             floor_changed()
     return changed
+
+
+Marks = tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None]
+
+
+def _marks_of(watch: LadderWatch) -> Marks:
+    return watch.busy_since, watch.surge_since, watch.calm_since
+
+
+def _marks(watch: LadderWatch, *, busy: bool, surge: bool, now: dt.datetime) -> Marks:
+    """Since when the queue has been above 5, above 10, and no more than 5, after this look."""
+    return (
+        (watch.busy_since or now) if busy else None,
+        (watch.surge_since or now) if surge else None,
+        None if busy else (watch.calm_since or now),
+    )
+
+
+def _active(*, lock: bool = False) -> list[LadderStep]:
+    qs = LadderStep.objects.filter(signed_out_at__isnull=True).order_by("raised_at", "id")
+    return list(qs.select_for_update() if lock else qs)
+
+
+def _work(
+    active: list[LadderStep],
+    *,
+    busy_since: dt.datetime | None,
+    busy: bool,
+    surge: bool,
+    now: dt.datetime,
+) -> bool:
+    """Whether check_ladder has anything to change."""
+    if busy:
+        return any(s.sign_out_advised_at for s in active) or bool(
+            _due(active, busy_since=busy_since, surge=surge, now=now)
+        )
+    answered = [s for s in active if s.answered_at is not None]
+    return len(answered) < len(active) or (
+        bool(answered) and not any(s.sign_out_advised_at for s in answered)
+    )
+
+
+def _due(
+    active: list[LadderStep], *, busy_since: dt.datetime | None, surge: bool, now: dt.datetime
+) -> list[Step]:
+    """The steps to raise now (none, one, or — above 10 — every step up to the back office)."""
+    if busy_since is None or now - busy_since < _gap():
+        return []
+    sequence = NIGHT_STEPS if is_night(now) else DAY_STEPS
+    raised = {Step(step.step) for step in active}
+    reached = max((sequence.index(s) for s in raised if s in sequence), default=-1)
+    last = max((step.raised_at for step in active), default=None)
+    due = [s for s in sequence[reached + 1 :] if s not in raised]
+    if not due:
+        return []
+    if surge and Step.BACK_OFFICE in due:
+        # More than 10 wait: every step up to the back office at once.
+        return due[: due.index(Step.BACK_OFFICE) + 1]
+    if last is not None and now - last < _gap():
+        return []
+    if due[0] in SURGE_STEPS and not surge:
+        return []  # 5 < waiting ≤ 10: the ladder stops before the back office
+    return due[:1]
 
 
 def _escalate(
@@ -130,27 +194,11 @@ def _escalate(
             step.sign_out_advised_at = None
             step.save(update_fields=["sign_out_advised_at"])
             changed.append(step)
-    if watch.busy_since is None or now - watch.busy_since < _gap():
-        return changed
-    sequence = NIGHT_STEPS if is_night(now) else DAY_STEPS
-    raised = {Step(step.step) for step in active}
-    reached = max((sequence.index(s) for s in raised if s in sequence), default=-1)
-    last = max((step.raised_at for step in active), default=None)
-    due = [s for s in sequence[reached + 1 :] if s not in raised]
-    if not due:
-        return changed
-    if surge and Step.BACK_OFFICE in due:
-        # More than 10 wait: every step up to the back office at once.
-        batch = due[: due.index(Step.BACK_OFFICE) + 1]
-    elif last is not None and now - last < _gap():
-        return changed
-    elif due[0] in SURGE_STEPS and not surge:
-        return changed  # 5 < waiting ≤ 10: the ladder stops before the back office
-    else:
-        batch = due[:1]
-    longest = current_queue(now).longest_wait_seconds
-    for step_name in batch:
-        changed.append(_raise(step_name, waiting=waiting, longest=longest, now=now))
+    batch = _due(active, busy_since=watch.busy_since, surge=surge, now=now)
+    if batch:
+        longest = current_queue(now).longest_wait_seconds
+        for step_name in batch:
+            changed.append(_raise(step_name, waiting=waiting, longest=longest, now=now))
     return changed
 
 

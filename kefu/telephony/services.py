@@ -293,8 +293,8 @@ def handle_cti_event(params: dict) -> CallRecord | None:
                 _pop(record, [record.agent_id] if record.agent_id else [])
                 record_missed_call(record)
                 end_call(record, now)
-                if record.direction == "in":
-                    check_ladder(now)
+                if record.direction == "in" and record.answered_at is None:
+                    check_ladder(now)  # a caller gave up: one fewer waiting
             elif ev["recording_url"] and ev["recording_url"] != record.recording_url:
                 # The recording is often ready after the call: a later hangup brings it.
                 record.recording_url = ev["recording_url"]
