@@ -3,6 +3,7 @@ from django.contrib import admin
 from kefu.telephony.models import (
     BlacklistEntry,
     CallRecord,
+    ForecastEvent,
     LadderStep,
     LadderTier,
     MissedCallback,
@@ -76,6 +77,24 @@ class LadderStepAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ForecastEvent)
+class ForecastEventAdmin(admin.ModelAdmin):
+    """Known events that move the call volume (已知事件): the forecast multiplies their days.
+    Switched off, never deleted, so a past forecast can still be explained."""
+
+    list_display = ["name", "starts_on", "ends_on", "uplift_percent", "is_active"]
+    list_filter = ["is_active"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         return False

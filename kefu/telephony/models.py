@@ -375,3 +375,56 @@ class LadderStep(models.Model):
     @property
     def active(self) -> bool:
         return self.signed_out_at is None
+
+
+class ForecastEvent(models.Model):
+    """A known event that moves the call volume (已知事件): an outage notice, a campaign, a
+    billing run. The forecast multiplies its days — or only its ``slots``, the "HH:MM" starts
+    of 30-minute slots, empty for the whole day — by (1 + uplift_percent / 100). Never
+    deleted: switched off with ``is_active``, so past forecasts can be explained."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    uplift_percent = models.IntegerField(_("话务增减(%)"))
+    slots = models.JSONField(_("时段"), default=list, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("已知事件")
+        verbose_name_plural = _("已知事件")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(uplift_percent__gte=-90, uplift_percent__lte=500),
+                name="telephony_event_uplift_range",
+                violation_error_message=_("话务增减须在 -90% 到 500% 之间"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="telephony_event_dates",
+                violation_error_message=_("结束日期不能早于开始日期"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.starts_on}–{self.ends_on} {self.uplift_percent:+d}%"
+
+    def slot_indexes(self) -> frozenset[int]:
+        """The 30-minute slots (0–47) the event applies to; empty: the whole day. Entries that
+        are not an "HH:MM" slot start are left out."""
+        found = set()
+        for text in self.slots or []:
+            hours, _sep, minutes = str(text).partition(":")
+            if hours.isdigit() and minutes in ("00", "30") and int(hours) < 24:
+                found.add(int(hours) * 2 + (minutes == "30"))
+        return frozenset(found)
