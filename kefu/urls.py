@@ -63,6 +63,8 @@ urlpatterns = [
     path("calls/", call_views.call_log, name="calls"),
     path("calls/missed/", call_views.missed_calls, name="call-missed"),
     path("calls/floor/", call_views.floor_page, name="call-floor"),
+    path("calls/plan/", call_views.plan_page, name="call-plan"),
+    path("calls/plan.xlsx", call_views.plan_export, name="call-plan-export"),
     path("calls/floor/panel", call_views.floor_panel, name="call-floor-panel"),
     path(
         "calls/floor/ladder/<int:step_id>/answer",

@@ -14,7 +14,7 @@ from ninja.responses import Status
 
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, page_out, paginate
-from kefu.telephony import blacklist, callbacks, floor, ladder
+from kefu.telephony import blacklist, callbacks, floor, ladder, planning
 from kefu.telephony.schemas import (
     AgentStateIn,
     AgentStateOut,
@@ -28,6 +28,8 @@ from kefu.telephony.schemas import (
     LadderQuery,
     LadderStepOut,
     NoteIn,
+    PlanOut,
+    PlanQuery,
     ReasonIn,
     StepNoteIn,
     agent_state_out,
@@ -35,6 +37,7 @@ from kefu.telephony.schemas import (
     callback_out,
     floor_out,
     ladder_step_out,
+    plan_out,
 )
 from kefu.telephony.services import answer_cti_event
 
@@ -168,3 +171,10 @@ def answer_ladder_step(request, step_id: int, payload: StepNoteIn):
 def sign_out_ladder_step(request, step_id: int, payload: StepNoteIn):
     """Sign a step's people out (撤回), latest step first (409 otherwise)."""
     return ladder_step_out(ladder.sign_out_step(step_id, actor=request.user, note=payload.note))
+
+
+@telephony_router.get("/plan", response=PlanOut)
+def seat_plan(request, filters: Query[PlanQuery]):
+    """排班需求: a day's call forecast per 30-minute slot and the seats it needs (Erlang C, to
+    the service level); 422 for a date that is not YYYY-MM-DD or not within 62 days ahead."""
+    return plan_out(planning.plan_day(request.user, planning.parse_day(filters.date)))

@@ -254,9 +254,10 @@ def _tier_people(tiers: list[str], *, everyone: bool = False) -> list[dict[str, 
     return _named(chosen)
 
 
-def average_handling_seconds(now: dt.datetime) -> float:
-    """Today's talk plus wrap-up time per answered call (DEFAULT_AHT_SECONDS before any)."""
-    since = start_of_day(now)
+def average_handling_seconds(now: dt.datetime, *, since: dt.datetime | None = None) -> float:
+    """Talk plus wrap-up time per answered call since ``since`` (default: today's start);
+    DEFAULT_AHT_SECONDS before any."""
+    since = since or start_of_day(now)
     talk = ExpressionWrapper(F("ended_at") - F("answered_at"), output_field=DurationField())
     row = CallRecord.objects.filter(answered_at__gte=since, ended_at__isnull=False).aggregate(
         talk=Avg(talk), n=Count("id")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from ninja import Field, Schema
 
@@ -254,3 +255,64 @@ def floor_out(floor: Floor, ladder: list[LadderStep]) -> dict[str, Any]:
 
 class LadderQuery(PageQuery):
     pass
+
+
+class PlanQuery(Schema):
+    date: str | None = Field(
+        None, description="YYYY-MM-DD, today up to 62 days ahead; default tomorrow"
+    )
+
+
+class PlanSlotOut(Schema):
+    start: str
+    calls: float
+    seats: int
+    scheduled: int
+    service_level: float
+    occupancy: float
+
+
+class PlanOut(Schema):
+    date: str
+    as_of: str
+    day_type: str
+    calls: float
+    level: float
+    month_start: float
+    after_holiday: float
+    events: list[str]
+    aht_seconds: float
+    peak_seats: int
+    seat_hours: float
+    service_level_target: float
+    service_level_seconds: int
+    slots: list[PlanSlotOut]
+
+
+def plan_out(plan) -> dict[str, Any]:
+    return {
+        "date": plan.date.isoformat(),
+        "as_of": plan.as_of.isoformat(),
+        "day_type": plan.day.day_type,
+        "calls": round(plan.calls, 2),
+        "level": round(plan.day.level, 2),
+        "month_start": round(plan.day.month_start, 3),
+        "after_holiday": round(plan.day.after_holiday, 3),
+        "events": plan.day.events,
+        "aht_seconds": round(plan.aht_seconds, 1),
+        "peak_seats": plan.peak_seats,
+        "seat_hours": plan.seat_hours,
+        "service_level_target": settings.TELEPHONY_SERVICE_PERCENT / 100,
+        "service_level_seconds": settings.TELEPHONY_SERVICE_SECONDS,
+        "slots": [
+            {
+                "start": s.start,
+                "calls": round(s.calls, 2),
+                "seats": s.seats,
+                "scheduled": s.scheduled,
+                "service_level": round(s.service_level, 4),
+                "occupancy": round(s.occupancy, 4),
+            }
+            for s in plan.slots
+        ],
+    }

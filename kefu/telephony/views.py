@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
 from kefu.knowledge import selectors as knowledge_selectors
-from kefu.telephony import blacklist, callbacks, floor, ladder
+from kefu.telephony import blacklist, callbacks, floor, ladder, planning
 from kefu.telephony.forms import BlacklistForm, NoteForm, ReasonForm
 from kefu.telephony.models import BlacklistEntry
 from kefu.telephony.services import list_calls
@@ -281,3 +282,53 @@ def my_state(request):
         {"phone_state": floor.own_state(request.user), "state_error": error},
         status=422 if error else 200,
     )
+
+
+def _plan(request):
+    """The plan asked for, or the error to show with tomorrow's plan."""
+    try:
+        day = planning.parse_day(request.GET.get("date"))
+        error = ""
+    except ServiceError as exc:
+        day, error = planning.parse_day(None), exc.detail
+    try:
+        return planning.plan_day(request.user, day), error
+    except ServiceError as exc:
+        if exc.code == Code.FORBIDDEN:
+            raise PermissionDenied(exc.detail)
+        raise
+
+
+@login_required
+@require_GET
+def plan_page(request):
+    """排班需求: the day's call forecast per slot and the seats it needs (Erlang C), with the
+    forecast's back-test."""
+    plan, error = _plan(request)
+    return render(
+        request,
+        "telephony/plan.html",
+        {
+            "plan": plan,
+            "error": error,
+            "check": planning.backtest(request.user),
+            "service_percent": settings.TELEPHONY_SERVICE_PERCENT,
+            "service_seconds": settings.TELEPHONY_SERVICE_SECONDS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def plan_export(request):
+    """The day's plan as an Excel sheet."""
+    plan, error = _plan(request)
+    if error:
+        messages.error(request, error)
+        return redirect("call-plan")
+    response = HttpResponse(
+        planning.plan_workbook(plan),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="seats-{plan.date}.xlsx"'
+    return response
