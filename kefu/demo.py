@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -28,6 +29,7 @@ from kefu.complaints import services as complaint_services
 from kefu.complaints.models import Category, MunicipalHotline, RoutingRule
 from kefu.conversations import services as conversations
 from kefu.conversations.models import ChannelRule, ReplyTemplate
+from kefu.core.calendar import WorkingCalendar, start_of_day
 from kefu.core.models import CenterProfile
 from kefu.core.services import get_or_create_tags
 from kefu.customers.models import Customer
@@ -42,7 +44,7 @@ from kefu.knowledge.models import Category as KnowledgeCategory
 from kefu.knowledge.schemas import ArticleIn
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
-from kefu.telephony.models import LadderTier
+from kefu.telephony.models import CallRecord, LadderTier
 from kefu.telephony.simulator import CallCenter, Scenario, play
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
@@ -348,6 +350,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
             replay.stop()
     _seed_outage(made, rng)
     _seed_notice()
+    _seed_call_history(random.Random(seed + 2))
     _seed_dispatch(rng)
     _seed_business(made, random.Random(seed + 1))  # its own random: the rest stays the same
     seed_knowledge()
@@ -583,6 +586,75 @@ def _seed_outage(customers: list, rng: random.Random) -> None:
             actor=agent,
             accept=True,
         )
+
+
+# The hotline's inbound calls on an ordinary Wednesday, and how the week and the day move them.
+CALLS_PER_DAY = 220
+WEEKDAY_LEVEL = (1.3, 1.1, 1.0, 1.0, 0.95)
+REST_LEVEL = 0.5
+HISTORY_WEEKS = 12
+
+
+def _day_shape(working: bool) -> list[float]:
+    """The share of a day's calls in each 30-minute slot: morning and afternoon peaks on a
+    working day, one late-morning hump on a rest day, a few calls all night."""
+    peaks = [(10, 2, 1.0), (15, 2.5, 0.8)] if working else [(11, 3, 0.7)]
+    floor = 0.15 if working else 0.3
+    weights = [
+        floor
+        + sum(h * math.exp(-(((slot / 2 + 0.25 - at) / width) ** 2)) for at, width, h in peaks)
+        for slot in range(48)
+    ]
+    return [w / sum(weights) for w in weights]
+
+
+def _seed_call_history(rng: random.Random) -> None:
+    """Twelve weeks of the hotline's inbound calls before today, for the seat plan's forecast
+    and its back-test: the weekday pattern, rest days (the 2026 holidays included), busier
+    month starts and first days after a long holiday; most answered, some given up."""
+    calendar = WorkingCalendar()
+    today = timezone.localdate()
+    shapes = {True: _day_shape(True), False: _day_shape(False)}
+    rows = []
+    day = today - dt.timedelta(weeks=HISTORY_WEEKS)
+    while day < today:
+        working = calendar.is_working_day(day)
+        level = WEEKDAY_LEVEL[day.weekday()] if working and day.weekday() < 5 else 1.0
+        if not working:
+            level = REST_LEVEL
+        elif not any(calendar.is_working_day(day - dt.timedelta(days=n)) for n in (1, 2, 3)):
+            level *= 1.3  # the first working day after a long holiday
+        if day.day <= 3:
+            level *= 1.5  # the billing run's month start
+        midnight = start_of_day(day)
+        for slot, share in enumerate(shapes[working]):
+            mean = CALLS_PER_DAY * level * share
+            # Poisson by its normal approximation, good enough for a demo's history.
+            count = max(0, round(rng.gauss(mean, math.sqrt(mean)))) if mean else 0
+            for n in range(count):
+                began = midnight + dt.timedelta(minutes=30 * slot, seconds=rng.uniform(0, 1800))
+                number = f"13{rng.randrange(10**9):09d}"
+                call = CallRecord(
+                    call_id=f"demo-history-{day:%Y%m%d}-{slot}-{n}",
+                    direction=CallRecord.Direction.IN,
+                    from_number=number,
+                    to_number="96116",
+                    customer_number=number,
+                    queue="hotline",
+                    state=CallRecord.State.ENDED,
+                    started_at=began,
+                )
+                if rng.random() < 0.93:
+                    call.answered_at = began + dt.timedelta(seconds=rng.expovariate(1 / 12))
+                    talk = rng.lognormvariate(math.log(170), 0.5)
+                    call.ended_at = call.answered_at + dt.timedelta(seconds=talk)
+                    call.cause = "normalClearing"
+                else:
+                    call.ended_at = began + dt.timedelta(seconds=rng.expovariate(1 / 40))
+                    call.cause = "cancel"
+                rows.append(call)
+        day += dt.timedelta(days=1)
+    CallRecord.objects.bulk_create(rows, batch_size=2000)
 
 
 def _seed_notice() -> None:

@@ -28,30 +28,24 @@ def wall(request):
     return render(request, "dashboard/wall.html", {"wall": selectors.get_wall(request.user)})
 
 
-@require_GET
-def panel(request):
+def _wall_part(request, template: str):
+    """A part of the wall reloaded by htmx. The screen stays open for days: when its session
+    ends, the whole page goes to the login form rather than the form being swapped in."""
     if not request.user.is_authenticated:
-        # The screen stays open for days: when its session ends, the whole page goes to the
-        # login form rather than the form being swapped into the panel.
         if request.htmx:
             login = resolve_url(settings.LOGIN_URL)
             return HttpResponseClientRedirect(f"{login}?next={reverse('wall')}")
         return redirect_to_login(request.get_full_path())
     _require_viewer(request)
-    return render(
-        request, "dashboard/partials/panel.html", {"wall": selectors.get_wall(request.user)}
-    )
+    return render(request, template, {"wall": selectors.get_wall(request.user)})
+
+
+@require_GET
+def panel(request):
+    return _wall_part(request, "dashboard/partials/panel.html")
 
 
 @require_GET
 def phones(request):
     """The wall's telephone block, reloaded on each change of the floor."""
-    if not request.user.is_authenticated:
-        if request.htmx:
-            login = resolve_url(settings.LOGIN_URL)
-            return HttpResponseClientRedirect(f"{login}?next={reverse('wall')}")
-        return redirect_to_login(request.get_full_path())
-    _require_viewer(request)
-    return render(
-        request, "dashboard/partials/phones.html", {"wall": selectors.get_wall(request.user)}
-    )
+    return _wall_part(request, "dashboard/partials/phones.html")

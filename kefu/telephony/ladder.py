@@ -316,16 +316,22 @@ def _require_lead(actor) -> None:
         raise ServiceError(Code.FORBIDDEN, _("只有班长、主管和管理员可以处理应急增援"))
 
 
+def _locked_active_step(step_id: int) -> LadderStep:
+    """The step, locked for the transaction; 404 when there is none, 409 once signed out."""
+    step = LadderStep.objects.select_for_update().filter(pk=step_id).first()
+    if step is None:
+        raise ServiceError(Code.NOT_FOUND, _("应急增援记录不存在"))
+    if step.signed_out_at is not None:
+        raise ServiceError(Code.CONFLICT, _("这一步已撤回"))
+    return step
+
+
 def answer_step(step_id: int, *, actor, note: str = "") -> LadderStep:
     """The supervisor answers a step (已安排): who, when, with a note (who was called)."""
     _require_lead(actor)
     note = clean_text(note, field="note", limit=200)
     with transaction.atomic():
-        step = LadderStep.objects.select_for_update().filter(pk=step_id).first()
-        if step is None:
-            raise ServiceError(Code.NOT_FOUND, _("应急增援记录不存在"))
-        if step.signed_out_at is not None:
-            raise ServiceError(Code.CONFLICT, _("这一步已撤回"))
+        step = _locked_active_step(step_id)
         if step.answered_at is not None:
             raise ServiceError(Code.CONFLICT, _("这一步已有人响应"))
         step.answered_by = actor
@@ -343,11 +349,7 @@ def sign_out_step(step_id: int, *, actor, note: str = "") -> LadderStep:
     _require_lead(actor)
     note = clean_text(note, field="note", limit=200)
     with transaction.atomic():
-        step = LadderStep.objects.select_for_update().filter(pk=step_id).first()
-        if step is None:
-            raise ServiceError(Code.NOT_FOUND, _("应急增援记录不存在"))
-        if step.signed_out_at is not None:
-            raise ServiceError(Code.CONFLICT, _("这一步已撤回"))
+        step = _locked_active_step(step_id)
         latest = (
             LadderStep.objects.filter(signed_out_at__isnull=True)
             .order_by("-raised_at", "-id")

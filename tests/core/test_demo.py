@@ -47,6 +47,15 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
     model = TrainedModel.objects.get()
     # (what agents confirmed at intake: the customers' own messages are not labelled yet)
     assert model.tickets == 165 and model.counts["department"] > 50
+    # Twelve weeks of calls before today: the seat plan forecasts tomorrow from them, and the
+    # back-test beats "the same day last week".
+    from kefu.telephony import forecast
+    from kefu.telephony.models import CallRecord
+
+    assert CallRecord.objects.filter(call_id__startswith="demo-history-").count() > 12000
+    check = forecast.backtest("calls", weeks=4)
+    assert check.forecast_mape < check.baseline_mape, check.forecast_mape
+    assert check.forecast_mape < 0.15
     assert seed_demo() == {"customers": 60, "tickets": 169}  # a second run adds nothing
 
 
