@@ -37,6 +37,7 @@ from kefu.sms.api import router as sms_router
 from kefu.telephony.api import router as cti_router
 from kefu.telephony.api import telephony_router
 from kefu.triage.api import router as triage_router
+from kefu.workforce.api import router as workforce_router
 
 
 class KefuParser(Parser):
@@ -174,6 +175,7 @@ api.add_router("/sla", sla_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/cti", cti_router)
 api.add_router("/telephony", telephony_router)
+api.add_router("/workforce", workforce_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/followups", followups_router)
 api.add_router("/reports", reports_router)

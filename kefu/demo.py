@@ -50,6 +50,7 @@ from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 from kefu.tickets.schemas import TicketIn
 from kefu.triage import services as triage_services
+from kefu.workforce import services as roster_services
 
 FIXTURES = Path(__file__).parent / "knowledge" / "fixtures"
 
@@ -351,6 +352,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_outage(made, rng)
     _seed_notice()
     _seed_call_history(random.Random(seed + 2))
+    _seed_rosters()
     _seed_dispatch(rng)
     _seed_business(made, random.Random(seed + 1))  # its own random: the rest stays the same
     seed_knowledge()
@@ -655,6 +657,35 @@ def _seed_call_history(rng: random.Random) -> None:
                 rows.append(call)
         day += dt.timedelta(days=1)
     CallRecord.objects.bulk_create(rows, batch_size=2000)
+
+
+SHIFTS = [  # code, name, start, hours, night
+    ("早", "早班", "07:30", 8, False),
+    ("中", "中班", "09:00", 8, False),
+    ("晚", "晚班", "15:30", 8, False),
+    ("夜", "夜班", "23:30", 8, True),
+]
+
+
+def _seed_rosters() -> None:
+    """The hotline's shifts, two agents' wishes, and next week's roster made from the seat
+    plan and published (the phones' agents see it under 我的排班)."""
+    User = get_user_model()
+    lead = User.objects.get(username="lead")
+    for code, name, start, hours, night in SHIFTS:
+        roster_services.create_template(
+            lead, code=code, name=name, start=start, minutes=hours * 60, is_night=night
+        )
+    roster_services.set_wish(User.objects.get(username="agent"), weekdays_off=[6], no_night=True)
+    roster_services.set_wish(User.objects.get(username="phone21"), weekdays_off=[5], no_night=False)
+    today = timezone.localdate()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    roster = roster_services.create_roster(
+        lead, first_day=monday, weeks=1, time_limit_seconds=10, note="演示:下周排班"
+    )
+    roster = roster_services.solve_roster(roster.pk)  # at once, rather than by the worker
+    if roster.status == roster.Status.DRAFT:
+        roster_services.publish_roster(lead, roster.pk)
 
 
 def _seed_notice() -> None:

@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "kefu.notices",
     "kefu.telephony",
     "kefu.knowledge",
+    "kefu.workforce",
     "kefu.desk",
     "kefu.conversations",
     "kefu.mail",

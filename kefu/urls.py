@@ -18,6 +18,7 @@ from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
 from kefu.reports import views as report_views
 from kefu.telephony import views as call_views
+from kefu.workforce import views as roster_views
 
 urlpatterns = [
     path("", ticket_views.workbench, name="workbench"),
@@ -60,6 +61,19 @@ urlpatterns = [
     ),
     path("business/panel", business_views.panel_partial, name="business-panel"),
     path("business/import", business_views.import_page, name="business-import"),
+    path("roster/", roster_views.rosters, name="rosters"),
+    path("roster/new", roster_views.roster_create, name="roster-create"),
+    path("roster/mine/", roster_views.my_roster, name="my-roster"),
+    path("roster/shifts/new", roster_views.template_create, name="shift-create"),
+    path(
+        "roster/shifts/<int:template_id>/toggle",
+        roster_views.template_toggle,
+        name="shift-toggle",
+    ),
+    path("roster/<int:roster_id>/", roster_views.roster, name="roster"),
+    path("roster/<int:roster_id>.xlsx", roster_views.roster_export, name="roster-export"),
+    path("roster/<int:roster_id>/publish", roster_views.roster_publish, name="roster-publish"),
+    path("roster/<int:roster_id>/discard", roster_views.roster_discard, name="roster-discard"),
     path("calls/", call_views.call_log, name="calls"),
     path("calls/missed/", call_views.missed_calls, name="call-missed"),
     path("calls/floor/", call_views.floor_page, name="call-floor"),

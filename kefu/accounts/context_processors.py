@@ -18,4 +18,5 @@ def staff(request: HttpRequest) -> dict[str, StaffProfile | bool | None]:
         "staff": staff_of(user),
         "is_center": scope.is_center,
         "may_watch_floor": scope.watches_floor,
+        "may_lead_floor": scope.leads_floor,
     }

@@ -11,13 +11,22 @@ from openpyxl import Workbook
 
 def one_sheet(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """An .xlsx with one sheet named ``title``: ``header``, then ``rows``."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # a new workbook has its sheet
-    sheet.title = title
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
+    return workbook([(title, header, rows)])
+
+
+def workbook(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+) -> bytes:
+    """An .xlsx with one sheet per ``(title, header, rows)``, in order."""
+    book = Workbook()
+    first = book.active
+    assert first is not None  # a new workbook has its sheet
+    book.remove(first)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title=title)
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(list(row))
     buffer = BytesIO()
-    workbook.save(buffer)
+    book.save(buffer)
     return buffer.getvalue()

@@ -75,11 +75,25 @@ def parse_day(text: str | None) -> dt.date:
 def plan_day(actor, day: dt.date) -> DayPlan:
     """The seats ``day`` needs per slot, from the history before today (or before ``day``
     when that is today). Floor watchers only."""
+    [plan] = plan_days(actor, day, 1)
+    return plan
+
+
+def plan_days(actor, first: dt.date, days: int) -> list[DayPlan]:
+    """The seats each of ``days`` days from ``first`` needs per slot, from the history
+    before today (or before ``first`` when that is today). Floor watchers only."""
     require_floor_watcher(actor)
-    as_of = min(day, timezone.localdate())
-    [made] = forecast.explain("calls", day, 1, as_of=as_of)
+    as_of = min(first, timezone.localdate())
+    made = forecast.explain("calls", first, days, as_of=as_of)
     now = timezone.now()
     aht = average_handling_seconds(now, since=start_of_day(as_of - dt.timedelta(days=AHT_DAYS)))
+    return [
+        DayPlan(date=d.date, as_of=as_of, day=d, aht_seconds=aht, slots=_slots(d, aht))
+        for d in made
+    ]
+
+
+def _slots(made: forecast.DayForecast, aht: float) -> list[SlotPlan]:
     slots = []
     for index, calls in enumerate(made.slots):
         need = erlang.required_seats(
@@ -100,7 +114,7 @@ def plan_day(actor, day: dt.date) -> DayPlan:
                 occupancy=need.occupancy,
             )
         )
-    return DayPlan(date=day, as_of=as_of, day=made, aht_seconds=aht, slots=slots)
+    return slots
 
 
 def backtest(actor, weeks: int = 4) -> forecast.Backtest:

@@ -255,7 +255,56 @@ def _ladder(world):
     return world["people"]["lead"], {}, {}
 
 
+def _shift_templates(world):
+    from kefu.workforce.services import create_template
+
+    lead = world["people"]["lead"]
+    for n in range(3):
+        create_template(lead, code=f"S{n}", name=f"班次{n}", start=f"0{n + 6}:00", minutes=480)
+    return lead, {}, {}
+
+
+def _rosters(world):
+    from kefu.workforce.services import create_roster
+
+    _shift_templates(world)
+    lead = world["people"]["lead"]
+    for n in range(3):  # asked for, left solving: background work waits for the commit
+        create_roster(lead, first_day=None, weeks=1, note=f"第{n}版")
+    return lead, {}, {}
+
+
+def _my_shifts(world):
+    import datetime as dt
+
+    from kefu.core.calendar import start_of_day
+    from kefu.workforce.models import RosterShift, ShiftTemplate
+    from kefu.workforce.services import create_roster, publish_roster
+
+    _shift_templates(world)
+    lead, agent = world["people"]["lead"], world["people"]["agent"]
+    with world["capture"](execute=True):  # no call history: no seats needed, no shifts
+        roster = create_roster(lead, first_day=None, weeks=1, time_limit_seconds=5)
+    template = ShiftTemplate.objects.get(code="S1")
+    for n in range(3):  # three shifts entered for the agent
+        day = roster.first_day + dt.timedelta(days=n * 2)
+        starts = start_of_day(day) + dt.timedelta(hours=7)
+        RosterShift.objects.create(
+            roster=roster,
+            user=agent,
+            day=day,
+            template=template,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=8),
+        )
+    publish_roster(lead, roster.pk)
+    return agent, {}, {}
+
+
 ROWS = {
+    "/api/v1/workforce/templates": _shift_templates,
+    "/api/v1/workforce/rosters": _rosters,
+    "/api/v1/workforce/me/shifts": _my_shifts,
     "/api/v1/telephony/blacklist": _blacklist,
     "/api/v1/telephony/ladder": _ladder,
     "/api/v1/telephony/callbacks": _missed_calls,

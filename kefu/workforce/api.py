@@ -1,0 +1,131 @@
+"""Rosters over the API (/api/v1/workforce): shift templates, rosters asked for, published and
+discarded, and each agent's own schedule and wishes."""
+
+from ninja import Query, Router
+from ninja.responses import Status
+
+from kefu.core.paging import PageOut, PageQuery, page_out, paginate
+from kefu.workforce import selectors, services
+from kefu.workforce.models import ShiftTemplate
+from kefu.workforce.schemas import (
+    ReasonIn,
+    RosterDetailOut,
+    RosterIn,
+    RosterOut,
+    RosterQuery,
+    ShiftOut,
+    TemplateIn,
+    TemplateOut,
+    WishIn,
+    WishOut,
+    roster_out,
+    shift_out,
+    template_out,
+    wish_out,
+)
+
+router = Router(tags=["workforce"])
+
+
+@router.get("/templates", response=PageOut[TemplateOut])
+def list_templates(request, filters: Query[PageQuery]):
+    """Shift templates (班次), active and retired (team leads, supervisors, admins)."""
+    services.require_planner(request.user)
+    page = paginate(ShiftTemplate.objects.all(), page=filters.page, per_page=filters.per_page)
+    return page_out(page, template_out)
+
+
+@router.post("/templates", response={201: TemplateOut})
+def create_template(request, payload: TemplateIn):
+    """A new shift template; 409 when the code is taken."""
+    template = services.create_template(request.user, **payload.dict())
+    return Status(201, template_out(template))
+
+
+@router.post("/templates/{template_id}/retire", response=TemplateOut)
+def retire_template(request, template_id: int):
+    """Retire a template (停用): new rosters leave it out, old ones keep it."""
+    return template_out(services.set_template_active(request.user, template_id, False))
+
+
+@router.post("/templates/{template_id}/activate", response=TemplateOut)
+def activate_template(request, template_id: int):
+    """Bring a retired template back."""
+    return template_out(services.set_template_active(request.user, template_id, True))
+
+
+@router.get("/rosters", response=PageOut[RosterOut])
+def list_rosters(request, filters: Query[RosterQuery]):
+    """Rosters, the latest first (team leads, supervisors, admins)."""
+    rows = selectors.list_rosters(request.user, filters.status)
+    page = paginate(rows, page=filters.page, per_page=filters.per_page)
+    return page_out(page, roster_out)
+
+
+@router.post("/rosters", response={202: RosterOut})
+def create_roster(request, payload: RosterIn):
+    """Ask for a roster: 202 with the roster 计算中 (solving); the solver makes it in the
+    background within its time limit, then it is 待发布 (draft) with its shifts and coverage,
+    or 计算失败 (failed) with why."""
+    roster = services.create_roster(request.user, **payload.dict())
+    roster.refresh_from_db()  # made already where background work runs inline
+    return Status(202, roster_out(roster))
+
+
+@router.get("/rosters/{roster_id}", response=RosterDetailOut)
+def get_roster(request, roster_id: int):
+    """One roster with every shift and each day's coverage (seat-hours needed, reserve,
+    rostered, short, and the slots short of seats)."""
+    roster = selectors.get_roster(request.user, roster_id)
+    view = selectors.roster_view(roster)
+    shifts = roster.shifts.select_related("template", "user__staff")
+    return {
+        **roster_out(roster),
+        "shifts": [shift_out(s) for s in shifts],
+        "cover": [
+            {
+                "date": d.date.isoformat(),
+                "need_seat_hours": d.need_hours,
+                "reserve_seat_hours": d.reserve_hours,
+                "covered_seat_hours": d.covered_hours,
+                "short_seat_hours": d.short_hours,
+                "short_slots": d.short_slots,
+            }
+            for d in view.cover
+        ],
+    }
+
+
+@router.post("/rosters/{roster_id}/publish", response=RosterOut)
+def publish_roster(request, roster_id: int):
+    """Publish a draft; a published roster sharing its days is superseded. 409 otherwise."""
+    return roster_out(services.publish_roster(request.user, roster_id))
+
+
+@router.post("/rosters/{roster_id}/discard", response=RosterOut)
+def discard_roster(request, roster_id: int, payload: ReasonIn):
+    """Discard (作废) a roster not published; it stays on the list."""
+    return roster_out(services.discard_roster(request.user, roster_id, reason=payload.reason))
+
+
+@router.get("/me/shifts", response=PageOut[ShiftOut])
+def my_shifts(request, filters: Query[PageQuery]):
+    """The caller's own shifts in published rosters, the next four weeks, the first first."""
+    rows = selectors.my_shifts(request.user)
+    return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), shift_out)
+
+
+@router.get("/me/wish", response=WishOut)
+def my_wish(request):
+    """The caller's own roster wishes."""
+    return wish_out(services.wish_of(request.user))
+
+
+@router.put("/me/wish", response=WishOut)
+def set_my_wish(request, payload: WishIn):
+    """Set the caller's wishes: up to two weekdays off (0 = Monday) and no night shifts."""
+    return wish_out(
+        services.set_wish(
+            request.user, weekdays_off=payload.weekdays_off, no_night=payload.no_night
+        )
+    )

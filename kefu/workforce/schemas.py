@@ -1,0 +1,172 @@
+"""API shapes of shift templates, rosters and agents' wishes and schedules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Field, Schema
+
+from kefu.accounts.services import display_name
+from kefu.core.paging import PageQuery
+from kefu.workforce.models import AgentWish, Roster, RosterShift, ShiftTemplate
+
+
+class TemplateIn(Schema):
+    code: str = Field(..., max_length=8, description="short code shown in the grid (A, B, 夜…)")
+    name: str = Field(..., max_length=40)
+    start: str = Field(..., description="HH:MM on the hour or half hour")
+    minutes: int = Field(..., description="worked minutes, 120–720 in half hours")
+    is_night: bool = False
+
+
+class TemplateOut(Schema):
+    id: int
+    code: str
+    name: str
+    start: str
+    minutes: int
+    is_night: bool
+    is_active: bool
+
+
+def template_out(t: ShiftTemplate) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "code": t.code,
+        "name": t.name,
+        "start": t.start.strftime("%H:%M"),
+        "minutes": t.minutes,
+        "is_night": t.is_night,
+        "is_active": t.is_active,
+    }
+
+
+class RosterIn(Schema):
+    first_day: str | None = Field(None, description="YYYY-MM-DD, today or later; default tomorrow")
+    weeks: int = Field(..., description="1–4")
+    member_ids: list[int] | None = Field(None, description="user ids; default every agent")
+    template_ids: list[int] | None = Field(None, description="default every active template")
+    reserve_percent: int = Field(10, description="reserve seats on top, % of those needed")
+    festival_spare: int = Field(5, description="spare seats through a holiday's day hours")
+    max_week_hours: int = 40
+    min_rest_hours: int = 12
+    days_off_per_week: int = 2
+    time_limit_seconds: int = Field(45, description="the solver's time, 1–600 s")
+    note: str = Field("", max_length=200)
+
+
+class RosterQuery(PageQuery):
+    status: str = Field("all", description="all, solving, draft, published, superseded, …")
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class RosterOut(Schema):
+    id: int
+    first_day: str
+    weeks: int
+    status: str
+    status_label: str
+    members: int
+    reserve_percent: int
+    festival_spare: int
+    max_week_hours: int
+    min_rest_hours: int
+    days_off_per_week: int
+    solver_status: str
+    solve_seconds: float | None
+    need_seat_hours: float
+    short_seat_hours: float
+    wishes: int
+    wishes_honoured: int
+    error: str
+    note: str
+    created_by: str
+    created_at: str
+    published_at: str | None
+
+
+def roster_out(r: Roster) -> dict[str, Any]:
+    need = sum(sum(day) for day in r.need) / 2
+    short = (
+        sum(
+            max(0, n - c)
+            for nd, cd in zip(r.need, r.covered, strict=False)
+            for n, c in zip(nd, cd, strict=False)
+        )
+        / 2
+    )
+    return {
+        "id": r.pk,
+        "first_day": r.first_day.isoformat(),
+        "weeks": r.weeks,
+        "status": r.status,
+        "status_label": r.get_status_display(),
+        "members": r.members.count(),
+        "reserve_percent": r.reserve_percent,
+        "festival_spare": r.festival_spare,
+        "max_week_hours": r.max_week_hours,
+        "min_rest_hours": r.min_rest_hours,
+        "days_off_per_week": r.days_off_per_week,
+        "solver_status": r.solver_status,
+        "solve_seconds": r.solve_seconds,
+        "need_seat_hours": need,
+        "short_seat_hours": short,
+        "wishes": r.wishes,
+        "wishes_honoured": r.wishes_honoured,
+        "error": r.error,
+        "note": r.note,
+        "created_by": display_name(r.created_by),
+        "created_at": r.created_at.isoformat(),
+        "published_at": r.published_at.isoformat() if r.published_at else None,
+    }
+
+
+class ShiftOut(Schema):
+    user_id: int
+    name: str
+    day: str
+    code: str
+    starts_at: str
+    ends_at: str
+
+
+def shift_out(s: RosterShift) -> dict[str, Any]:
+    return {
+        "user_id": s.user_id,
+        "name": display_name(s.user),
+        "day": s.day.isoformat(),
+        "code": s.template.code,
+        "starts_at": s.starts_at.isoformat(),
+        "ends_at": s.ends_at.isoformat(),
+    }
+
+
+class DayCoverOut(Schema):
+    date: str
+    need_seat_hours: float
+    reserve_seat_hours: float
+    covered_seat_hours: float
+    short_seat_hours: float
+    short_slots: list[str]
+
+
+class RosterDetailOut(RosterOut):
+    shifts: list[ShiftOut]
+    cover: list[DayCoverOut]
+
+
+class WishIn(Schema):
+    weekdays_off: list[int] = Field(default_factory=list, description="0 = Monday … 6 = Sunday")
+    no_night: bool = False
+
+
+class WishOut(Schema):
+    weekdays_off: list[int]
+    no_night: bool
+
+
+def wish_out(w: AgentWish) -> dict[str, Any]:
+    return {"weekdays_off": list(w.weekdays_off or []), "no_night": w.no_night}

@@ -1,0 +1,201 @@
+"""Roster pages: the planners' list and roster, the Excel workbook, each agent's own shifts
+and wishes. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.core.errors import Code, ServiceError
+from kefu.workforce import selectors, services
+from kefu.workforce.forms import RosterForm, TemplateForm, WishForm
+from kefu.workforce.models import Roster, ShiftTemplate
+
+
+def _refuse(exc: ServiceError):
+    if exc.code == Code.FORBIDDEN:
+        raise PermissionDenied(exc.detail)
+
+
+def _form_error(form) -> str:
+    return "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+
+
+@login_required
+@require_GET
+def rosters(request):
+    """排班管理: the rosters, a new roster, the shift templates (planners)."""
+    try:
+        rows = list(selectors.list_rosters(request.user)[:50])
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return render(
+        request,
+        "workforce/rosters.html",
+        {
+            "rosters": rows,
+            "form": RosterForm(initial={"first_day": tomorrow}),
+            "template_form": TemplateForm(),
+            "templates": ShiftTemplate.objects.all(),
+            "agents": services.rosterable_users().count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def roster_create(request):
+    form = RosterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect("rosters")
+    try:
+        roster = services.create_roster(request.user, **form.cleaned_data)
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+        return redirect("rosters")
+    return redirect("roster", roster_id=roster.pk)
+
+
+@login_required
+@require_POST
+def template_create(request):
+    form = TemplateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect("rosters")
+    data = form.cleaned_data
+    try:
+        services.create_template(
+            request.user,
+            code=data["code"],
+            name=data["name"],
+            start=data["start"],
+            minutes=int(data["hours"] * 60),
+            is_night=data["is_night"],
+        )
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+        return redirect("rosters")
+    messages.success(request, _("已添加班次"))
+    return redirect("rosters")
+
+
+@login_required
+@require_POST
+def template_toggle(request, template_id: int):
+    try:
+        template = services.set_template_active(
+            request.user, template_id, request.POST.get("active") == "1"
+        )
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+        return redirect("rosters")
+    messages.success(request, _("已启用") if template.is_active else _("已停用"))
+    return redirect("rosters")
+
+
+def _roster(request, roster_id: int) -> Roster:
+    try:
+        return selectors.get_roster(request.user, roster_id)
+    except ServiceError as exc:
+        _refuse(exc)
+        if exc.code == Code.NOT_FOUND:
+            raise Http404(exc.detail) from exc
+        raise
+
+
+@login_required
+@require_GET
+def roster(request, roster_id: int):
+    """One roster: its state, each agent's shifts per day, each day's coverage."""
+    item = _roster(request, roster_id)
+    return render(
+        request,
+        "workforce/roster.html",
+        {"roster": item, "view": selectors.roster_view(item), "Status": Roster.Status},
+    )
+
+
+@login_required
+@require_GET
+def roster_export(request, roster_id: int):
+    item = _roster(request, roster_id)
+    response = HttpResponse(
+        selectors.roster_workbook(selectors.roster_view(item)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="roster-{item.first_day}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def roster_publish(request, roster_id: int):
+    try:
+        services.publish_roster(request.user, roster_id)
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("排班表已发布"))
+    return redirect("roster", roster_id=roster_id)
+
+
+@login_required
+@require_POST
+def roster_discard(request, roster_id: int):
+    try:
+        services.discard_roster(request.user, roster_id, reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("排班表已作废"))
+    return redirect("roster", roster_id=roster_id)
+
+
+@login_required
+def my_roster(request):
+    """我的排班: the agent's published shifts for four weeks, and their wishes."""
+    if request.method == "POST":
+        form = WishForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_wish(
+                    request.user,
+                    weekdays_off=form.cleaned_data["weekdays_off"],
+                    no_night=form.cleaned_data["no_night"],
+                )
+            except ServiceError as exc:
+                _refuse(exc)
+                messages.error(request, exc.detail)
+            else:
+                messages.success(request, _("排班意愿已保存"))
+        else:
+            messages.error(request, _form_error(form))
+        return redirect("my-roster")
+    wish = services.wish_of(request.user)
+    return render(
+        request,
+        "workforce/mine.html",
+        {
+            "shifts": selectors.my_shifts(request.user),
+            "form": WishForm(
+                initial={"weekdays_off": wish.weekdays_off, "no_night": wish.no_night}
+            ),
+        },
+    )
