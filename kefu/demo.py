@@ -668,8 +668,9 @@ SHIFTS = [  # code, name, start, hours, night
 
 
 def _seed_rosters() -> None:
-    """The hotline's shifts, two agents' wishes, and next week's roster made from the seat
-    plan and published (the phones' agents see it under 我的排班)."""
+    """The hotline's shifts, two agents' wishes, and two weeks' roster from today made from
+    the seat plan and published (the phones' agents see it under 我的排班; 考勤 compares it
+    with their states on the floor)."""
     User = get_user_model()
     lead = User.objects.get(username="lead")
     for code, name, start, hours, night in SHIFTS:
@@ -678,10 +679,12 @@ def _seed_rosters() -> None:
         )
     roster_services.set_wish(User.objects.get(username="agent"), weekdays_off=[6], no_night=True)
     roster_services.set_wish(User.objects.get(username="phone21"), weekdays_off=[5], no_night=False)
-    today = timezone.localdate()
-    monday = today + dt.timedelta(days=7 - today.weekday())
     roster = roster_services.create_roster(
-        lead, first_day=monday, weeks=1, time_limit_seconds=10, note="演示:下周排班"
+        lead,
+        first_day=timezone.localdate(),
+        weeks=2,
+        time_limit_seconds=10,
+        note="演示:本周起两周排班",
     )
     roster = roster_services.solve_roster(roster.pk)  # at once, rather than by the worker
     if roster.status == roster.Status.DRAFT:

@@ -35,6 +35,7 @@ edited in the admin, not settings.
 | KEFU_LADDER_WAITING | 5,10 | the emergency-staffing ladder starts when more than the first number of callers wait (for KEFU_LADDER_MINUTES) and calls the back office above the second |
 | KEFU_LADDER_MINUTES | 5 | how long the queue stays above the first threshold before the ladder's first step, and between steps |
 | KEFU_NIGHT_HOURS | 22-8 | the night (every non-phone person joins at the ladder's first step); two equal hours: no night |
+| KEFU_ATTENDANCE_GRACE_MINUTES | 5 | minutes after a shift's start before a sign-in is late (迟到), and before its end that leaving is early (早退) |
 | KEFU_PHONE_LINES | 0 | trunk lines, for the wall's line occupancy (0: not shown) |
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
@@ -338,6 +339,9 @@ if not 0 < TELEPHONY_LADDER_MINUTES <= 240 or not (
     0 <= TELEPHONY_NIGHT_FROM <= 23 and 0 <= TELEPHONY_NIGHT_TO <= 23
 ):
     raise ImproperlyConfigured("KEFU_LADDER_MINUTES must be 0-240; KEFU_NIGHT_HOURS hours 0-23")
+WORKFORCE_GRACE_MINUTES = env_int("KEFU_ATTENDANCE_GRACE_MINUTES", 5)
+if not 0 <= WORKFORCE_GRACE_MINUTES <= 120:
+    raise ImproperlyConfigured("KEFU_ATTENDANCE_GRACE_MINUTES must be 0-120")
 TELEPHONY_LINES = env_int("KEFU_PHONE_LINES", 0)
 NOTICE_SMS_PER_MINUTE = env_int("KEFU_NOTICE_SMS_PER_MINUTE", 600)
 NOTICE_SMS_BATCH = env_int("KEFU_NOTICE_SMS_BATCH", 100)

@@ -64,6 +64,15 @@ urlpatterns = [
     path("roster/", roster_views.rosters, name="rosters"),
     path("roster/new", roster_views.roster_create, name="roster-create"),
     path("roster/mine/", roster_views.my_roster, name="my-roster"),
+    path("roster/swaps/", roster_views.swap_list, name="roster-swaps"),
+    path("roster/swaps/new", roster_views.swap_ask, name="roster-swap-ask"),
+    path(
+        "roster/swaps/<int:swap_id>/<str:action>",
+        roster_views.swap_act,
+        name="roster-swap-act",
+    ),
+    path("roster/attendance/", roster_views.attendance_page, name="roster-attendance"),
+    path("roster/attendance.xlsx", roster_views.attendance_export, name="roster-attendance-export"),
     path("roster/shifts/new", roster_views.template_create, name="shift-create"),
     path(
         "roster/shifts/<int:template_id>/toggle",

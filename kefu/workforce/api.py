@@ -1,25 +1,34 @@
 """Rosters over the API (/api/v1/workforce): shift templates, rosters asked for, published and
 discarded, and each agent's own schedule and wishes."""
 
+from django.conf import settings
 from ninja import Query, Router
 from ninja.responses import Status
 
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
-from kefu.workforce import selectors, services
+from kefu.workforce import attendance, selectors, services, swaps
 from kefu.workforce.models import ShiftTemplate
 from kefu.workforce.schemas import (
+    AttendanceDayOut,
+    AttendanceQuery,
+    DecisionIn,
     ReasonIn,
     RosterDetailOut,
     RosterIn,
     RosterOut,
     RosterQuery,
     ShiftOut,
+    SwapIn,
+    SwapOut,
+    SwapQuery,
     TemplateIn,
     TemplateOut,
     WishIn,
     WishOut,
+    attendance_out,
     roster_out,
     shift_out,
+    swap_out,
     template_out,
     wish_out,
 )
@@ -129,3 +138,64 @@ def set_my_wish(request, payload: WishIn):
             request.user, weekdays_off=payload.weekdays_off, no_night=payload.no_night
         )
     )
+
+
+@router.get("/swaps", response=PageOut[SwapOut])
+def list_swaps(request, filters: Query[SwapQuery]):
+    """Shift swaps (调班): planners see all, agents those they asked or were asked; open ones
+    by default, the latest first."""
+    rows = swaps.list_swaps(request.user, status=filters.status)
+    page = paginate(rows, page=filters.page, per_page=filters.per_page)
+    return page_out(page, swap_out)
+
+
+@router.post("/swaps", response={201: SwapOut})
+def ask_swap(request, payload: SwapIn):
+    """Ask a colleague to take the caller's shift, for one of theirs (their_shift_id) or
+    not; 422 when a shift is not in force or the swap would break the rest or one-a-day rule,
+    409 when a swap is already open on a shift."""
+    return Status(201, swap_out(swaps.ask_swap(request.user, **payload.dict())))
+
+
+@router.post("/swaps/{swap_id}/agree", response=SwapOut)
+def agree_swap(request, swap_id: int):
+    """The colleague agrees; a planner decides next."""
+    return swap_out(swaps.answer_swap(request.user, swap_id, agree=True))
+
+
+@router.post("/swaps/{swap_id}/decline", response=SwapOut)
+def decline_swap(request, swap_id: int):
+    """The colleague declines."""
+    return swap_out(swaps.answer_swap(request.user, swap_id, agree=False))
+
+
+@router.post("/swaps/{swap_id}/approve", response=SwapOut)
+def approve_swap(request, swap_id: int, payload: DecisionIn):
+    """A planner approves: the shifts change hands (checked again)."""
+    return swap_out(swaps.decide_swap(request.user, swap_id, approve=True, note=payload.note))
+
+
+@router.post("/swaps/{swap_id}/reject", response=SwapOut)
+def reject_swap(request, swap_id: int, payload: DecisionIn):
+    """A planner rejects, with a note."""
+    return swap_out(swaps.decide_swap(request.user, swap_id, approve=False, note=payload.note))
+
+
+@router.post("/swaps/{swap_id}/withdraw", response=SwapOut)
+def withdraw_swap(request, swap_id: int):
+    """The agent who asked withdraws before it is decided."""
+    return swap_out(swaps.withdraw_swap(request.user, swap_id))
+
+
+@router.get("/attendance", response=AttendanceDayOut)
+def day_attendance(request, filters: Query[AttendanceQuery]):
+    """考勤: each published shift of a day (default today) with the agent's sign-in from their
+    phone states: 准时 on_time, 迟到 late (minutes), 缺勤 absent, 未签到 waiting (begun, no
+    sign-in yet), 未到班 upcoming; and 早退 left_early. Planners."""
+    day = attendance.parse_attendance_day(filters.date)
+    rows = attendance.day_attendance(request.user, day)
+    return {
+        "date": day.isoformat(),
+        "grace_minutes": settings.WORKFORCE_GRACE_MINUTES,
+        "items": [attendance_out(a) for a in rows],
+    }

@@ -54,3 +54,22 @@ class WishForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     no_night = forms.BooleanField(label=_("不上夜班"), required=False)
+
+
+class SwapForm(forms.Form):
+    shift = forms.ChoiceField(label=_("我的班次"))
+    colleague = forms.ChoiceField(label=_("同事"))
+    their_day = forms.DateField(
+        label=_("换对方哪天的班"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("留空表示请同事替班"),
+    )
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+    def __init__(self, *args, shifts=(), colleagues=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shift"].choices = [(s.pk, f"{s.day:%m-%d} {s.template.name}") for s in shifts]
+        self.fields["colleague"].choices = [
+            (u.pk, f"{u.staff.display_name} {u.staff.employee_no}") for u in colleagues
+        ]

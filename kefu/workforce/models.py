@@ -123,3 +123,56 @@ class RosterShift(models.Model):
             models.UniqueConstraint(fields=["roster", "user", "day"], name="one_shift_a_day")
         ]
         indexes = [models.Index(fields=["user", "day"])]
+
+
+class ShiftSwap(models.Model):
+    """A swap (调班) an agent asks for: their shift to a colleague and, with ``their_shift``,
+    the colleague's shift in return (换班); without it the colleague covers (替班). The
+    colleague agrees (待审批) or declines; a planner approves, and the shifts change hands, or
+    rejects; the agent may withdraw it until then. Never deleted."""
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("待同事确认")
+        AGREED = "agreed", _("待审批")
+        APPROVED = "approved", _("已批准")
+        DECLINED = "declined", _("同事拒绝")
+        REJECTED = "rejected", _("已驳回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    OPEN = (Status.ASKED, Status.AGREED)
+
+    shift = models.ForeignKey(
+        RosterShift, on_delete=models.PROTECT, related_name="+", verbose_name=_("本人班次")
+    )
+    their_shift = models.ForeignKey(
+        RosterShift,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("对方班次"),
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("原因"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    asked_at = models.DateTimeField(_("申请时间"))
+    answered_at = models.DateTimeField(_("同事答复时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = _("调班申请")
+        verbose_name_plural = _("调班申请")

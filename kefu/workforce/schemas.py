@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from kefu.accounts.services import display_name
 from kefu.core.paging import PageQuery
-from kefu.workforce.models import AgentWish, Roster, RosterShift, ShiftTemplate
+from kefu.workforce.models import AgentWish, Roster, RosterShift, ShiftSwap, ShiftTemplate
 
 
 class TemplateIn(Schema):
@@ -125,6 +125,7 @@ def roster_out(r: Roster) -> dict[str, Any]:
 
 
 class ShiftOut(Schema):
+    id: int
     user_id: int
     name: str
     day: str
@@ -135,6 +136,7 @@ class ShiftOut(Schema):
 
 def shift_out(s: RosterShift) -> dict[str, Any]:
     return {
+        "id": s.pk,
         "user_id": s.user_id,
         "name": display_name(s.user),
         "day": s.day.isoformat(),
@@ -170,3 +172,86 @@ class WishOut(Schema):
 
 def wish_out(w: AgentWish) -> dict[str, Any]:
     return {"weekdays_off": list(w.weekdays_off or []), "no_night": w.no_night}
+
+
+class SwapIn(Schema):
+    shift_id: int = Field(..., description="the caller's own shift (published, not begun)")
+    colleague_id: int = Field(..., description="the agent asked")
+    their_shift_id: int | None = Field(None, description="the colleague's shift in return")
+    reason: str = Field(..., max_length=200)
+
+
+class SwapQuery(PageQuery):
+    status: str = Field("open", description="open (asked or agreed), all, or one status")
+
+
+class DecisionIn(Schema):
+    note: str = Field("", max_length=200)
+
+
+class SwapOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    requester: str
+    colleague: str
+    shift: ShiftOut
+    their_shift: ShiftOut | None
+    reason: str
+    asked_at: str
+    decision_note: str
+
+
+def swap_out(s: ShiftSwap) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "status": s.status,
+        "status_label": s.get_status_display(),
+        "requester": display_name(s.requester),
+        "colleague": display_name(s.colleague),
+        "shift": shift_out(s.shift),
+        "their_shift": shift_out(s.their_shift) if s.their_shift else None,
+        "reason": s.reason,
+        "asked_at": s.asked_at.isoformat(),
+        "decision_note": s.decision_note,
+    }
+
+
+class AttendanceQuery(Schema):
+    date: str | None = Field(None, description="YYYY-MM-DD; default today")
+
+
+class AttendanceOut(Schema):
+    user_id: int
+    name: str
+    code: str
+    starts_at: str
+    ends_at: str
+    status: str
+    status_label: str
+    signed_in: str | None
+    late_minutes: int
+    left_early: bool
+    signed_out: str | None
+
+
+def attendance_out(a) -> dict[str, Any]:
+    return {
+        "user_id": a.shift.user_id,
+        "name": a.name,
+        "code": a.shift.template.code,
+        "starts_at": a.shift.starts_at.isoformat(),
+        "ends_at": a.shift.ends_at.isoformat(),
+        "status": a.status,
+        "status_label": a.status_label,
+        "signed_in": a.signed_in.isoformat() if a.signed_in else None,
+        "late_minutes": a.late_minutes,
+        "left_early": a.left_early,
+        "signed_out": a.signed_out.isoformat() if a.signed_out else None,
+    }
+
+
+class AttendanceDayOut(Schema):
+    date: str
+    grace_minutes: int
+    items: list[AttendanceOut]

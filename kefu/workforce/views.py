@@ -12,12 +12,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.errors import Code, ServiceError
-from kefu.workforce import selectors, services
-from kefu.workforce.forms import RosterForm, TemplateForm, WishForm
-from kefu.workforce.models import Roster, ShiftTemplate
+from kefu.workforce import attendance, selectors, services, swaps
+from kefu.workforce.forms import RosterForm, SwapForm, TemplateForm, WishForm
+from kefu.workforce.models import Roster, RosterShift, ShiftTemplate
 
 
 def _refuse(exc: ServiceError):
@@ -189,13 +190,151 @@ def my_roster(request):
             messages.error(request, _form_error(form))
         return redirect("my-roster")
     wish = services.wish_of(request.user)
+    shifts = list(selectors.my_shifts(request.user))
     return render(
         request,
         "workforce/mine.html",
         {
-            "shifts": selectors.my_shifts(request.user),
+            "shifts": shifts,
             "form": WishForm(
                 initial={"weekdays_off": wish.weekdays_off, "no_night": wish.no_night}
             ),
+            "swap_form": SwapForm(shifts=shifts, colleagues=swaps.colleagues(request.user)),
+            "swaps": swaps.list_swaps(request.user, status="all")[:20],
+            "attendance": attendance.own_attendance(request.user),
         },
     )
+
+
+@login_required
+@require_POST
+def swap_ask(request):
+    """调班: the agent asks a colleague to take a shift, for theirs on a day or not."""
+    mine = list(selectors.my_shifts(request.user))
+    form = SwapForm(request.POST, shifts=mine, colleagues=swaps.colleagues(request.user))
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect("my-roster")
+    data = form.cleaned_data
+    their_shift_id = None
+    if data["their_day"]:
+        theirs = RosterShift.objects.filter(
+            user_id=data["colleague"], day=data["their_day"], roster__status=Roster.Status.PUBLISHED
+        ).first()
+        if theirs is None:
+            messages.error(request, _("对方当天没有班次"))
+            return redirect("my-roster")
+        their_shift_id = theirs.pk
+    try:
+        swaps.ask_swap(
+            request.user,
+            shift_id=int(data["shift"]),
+            colleague_id=int(data["colleague"]),
+            their_shift_id=their_shift_id,
+            reason=data["reason"],
+        )
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("调班申请已提交,等待同事确认"))
+    return redirect("my-roster")
+
+
+SWAP_ACTIONS = {
+    "agree": (
+        lambda user, pk, note: swaps.answer_swap(user, pk, agree=True),
+        gettext_lazy("已同意"),
+    ),
+    "decline": (
+        lambda user, pk, note: swaps.answer_swap(user, pk, agree=False),
+        gettext_lazy("已拒绝"),
+    ),
+    "withdraw": (lambda user, pk, note: swaps.withdraw_swap(user, pk), gettext_lazy("已撤回")),
+    "approve": (
+        lambda user, pk, note: swaps.decide_swap(user, pk, approve=True, note=note),
+        gettext_lazy("已批准"),
+    ),
+    "reject": (
+        lambda user, pk, note: swaps.decide_swap(user, pk, approve=False, note=note),
+        gettext_lazy("已驳回"),
+    ),
+}
+
+
+@login_required
+@require_POST
+def swap_act(request, swap_id: int, action: str):
+    """One step of a swap: the colleague agrees or declines, the asker withdraws, a planner
+    approves or rejects."""
+    if action not in SWAP_ACTIONS:
+        raise Http404(action)
+    act, done = SWAP_ACTIONS[action]
+    try:
+        act(request.user, swap_id, request.POST.get("note", ""))
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, done)
+    back = "roster-swaps" if action in ("approve", "reject") else "my-roster"
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def swap_list(request):
+    """调班审批: the swaps waiting for a decision, and the latest decided (planners)."""
+    try:
+        services.require_planner(request.user)
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+    return render(
+        request,
+        "workforce/swaps.html",
+        {
+            "waiting": swaps.list_swaps(request.user, status="agreed"),
+            "latest": swaps.list_swaps(request.user, status="all")[:30],
+        },
+    )
+
+
+def _attendance(request):
+    try:
+        day = attendance.parse_attendance_day(request.GET.get("date"))
+        error = ""
+    except ServiceError as exc:
+        day, error = timezone.localdate(), exc.detail
+    try:
+        return day, attendance.day_attendance(request.user, day), error
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+
+
+@login_required
+@require_GET
+def attendance_page(request):
+    """考勤: each published shift of a day and how it was kept (planners)."""
+    day, rows, error = _attendance(request)
+    return render(
+        request,
+        "workforce/attendance.html",
+        {"day": day, "rows": rows, "error": error},
+    )
+
+
+@login_required
+@require_GET
+def attendance_export(request):
+    day, rows, error = _attendance(request)
+    if error:
+        messages.error(request, error)
+        return redirect("roster-attendance")
+    response = HttpResponse(
+        attendance.attendance_workbook(day, rows),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="attendance-{day}.xlsx"'
+    return response

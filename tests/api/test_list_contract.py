@@ -301,7 +301,27 @@ def _my_shifts(world):
     return agent, {}, {}
 
 
+def _swaps(world):
+    import datetime as dt
+
+    from kefu.accounts.models import Role
+    from kefu.workforce.swaps import ask_swap
+    from tests.accounts.factories import make_person
+    from tests.workforce.factories import published, template
+
+    lead, agent = world["people"]["lead"], world["people"]["agent"]
+    other = make_person("swap-mate", Role.AGENT, number="8299", name="同事")
+    early = template(lead, "早", "07:00")
+    first = dt.date.today() + dt.timedelta(days=2)
+    days = [first + dt.timedelta(days=2 * n) for n in range(3)]
+    roster = published(lead, first, [(agent, d, early) for d in days])
+    for shift in roster.shifts.all():
+        ask_swap(agent, shift_id=shift.pk, colleague_id=other.pk, reason="家里有事")
+    return agent, {}, {}
+
+
 ROWS = {
+    "/api/v1/workforce/swaps": _swaps,
     "/api/v1/workforce/templates": _shift_templates,
     "/api/v1/workforce/rosters": _rosters,
     "/api/v1/workforce/me/shifts": _my_shifts,

@@ -56,12 +56,12 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
     check = forecast.backtest("calls", weeks=4)
     assert check.forecast_mape < check.baseline_mape, check.forecast_mape
     assert check.forecast_mape < 0.15
-    # Next week's roster, made from the seat plan and published: the agents see their shifts.
+    # Two weeks' roster from today, made from the seat plan and published.
     from kefu.workforce.models import Roster, RosterShift
 
     roster = Roster.objects.get()
-    assert roster.status == Roster.Status.PUBLISHED and roster.note == "演示:下周排班"
-    assert RosterShift.objects.filter(roster=roster, user__username="agent").count() >= 3
+    assert roster.status == Roster.Status.PUBLISHED and roster.note == "演示:本周起两周排班"
+    assert RosterShift.objects.filter(roster=roster, user__username="agent").count() >= 6
     assert sum(sum(day) for day in roster.need) > 0
     assert seed_demo() == {"customers": 60, "tickets": 169}  # a second run adds nothing
 
