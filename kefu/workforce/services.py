@@ -392,23 +392,10 @@ def solve_roster(roster_id: int) -> Roster:
         roster.refresh_from_db()
         return roster
     by_id = {str(t.pk): t for t in templates}
-    rows = []
-    for (user_id, day_index), key in result.shifts.items():
-        template = by_id[key]
-        day = roster.first_day + dt.timedelta(days=day_index)
-        starts = start_of_day(day) + dt.timedelta(
-            hours=template.start.hour, minutes=template.start.minute
-        )
-        rows.append(
-            RosterShift(
-                roster=roster,
-                user_id=user_id,
-                day=day,
-                template=template,
-                starts_at=starts,
-                ends_at=starts + dt.timedelta(minutes=template.minutes),
-            )
-        )
+    rows = [
+        shift_row(roster, user_id, roster.first_day + dt.timedelta(days=index), by_id[key])
+        for (user_id, index), key in result.shifts.items()
+    ]
     with transaction.atomic():
         locked = Roster.objects.select_for_update().get(pk=roster_id)
         if locked.status != Roster.Status.SOLVING:
@@ -424,6 +411,21 @@ def solve_roster(roster_id: int) -> Roster:
         locked.status = Roster.Status.DRAFT
         locked.save()
     return locked
+
+
+def shift_row(roster: Roster, user_id: int, day: dt.date, template: ShiftTemplate) -> RosterShift:
+    """The (unsaved) shift of ``template`` on ``day``, with its start and end in time."""
+    starts = start_of_day(day) + dt.timedelta(
+        hours=template.start.hour, minutes=template.start.minute
+    )
+    return RosterShift(
+        roster=roster,
+        user_id=user_id,
+        day=day,
+        template=template,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(minutes=template.minutes),
+    )
 
 
 def _by_day(values: list[int]) -> list[list[int]]:

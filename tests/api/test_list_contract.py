@@ -277,9 +277,8 @@ def _rosters(world):
 def _my_shifts(world):
     import datetime as dt
 
-    from kefu.core.calendar import start_of_day
-    from kefu.workforce.models import RosterShift, ShiftTemplate
-    from kefu.workforce.services import create_roster, publish_roster
+    from kefu.workforce.models import ShiftTemplate
+    from kefu.workforce.services import create_roster, publish_roster, shift_row
 
     _shift_templates(world)
     lead, agent = world["people"]["lead"], world["people"]["agent"]
@@ -287,16 +286,7 @@ def _my_shifts(world):
         roster = create_roster(lead, first_day=None, weeks=1, time_limit_seconds=5)
     template = ShiftTemplate.objects.get(code="S1")
     for n in range(3):  # three shifts entered for the agent
-        day = roster.first_day + dt.timedelta(days=n * 2)
-        starts = start_of_day(day) + dt.timedelta(hours=7)
-        RosterShift.objects.create(
-            roster=roster,
-            user=agent,
-            day=day,
-            template=template,
-            starts_at=starts,
-            ends_at=starts + dt.timedelta(hours=8),
-        )
+        shift_row(roster, agent.pk, roster.first_day + dt.timedelta(days=n * 2), template).save()
     publish_roster(lead, roster.pk)
     return agent, {}, {}
 

@@ -7,9 +7,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from kefu.core.calendar import start_of_day
 from kefu.workforce import services
-from kefu.workforce.models import Roster, RosterShift, ShiftTemplate
+from kefu.workforce.models import Roster, ShiftTemplate
 
 
 def template(lead, code: str, start: str, hours: int = 8, night: bool = False) -> ShiftTemplate:
@@ -31,16 +30,6 @@ def published(lead, first_day: dt.date, shifts: list[tuple]) -> Roster:
         published_at=timezone.now(),
     )
     for user, day, shift in shifts:
-        starts = start_of_day(day) + dt.timedelta(
-            hours=shift.start.hour, minutes=shift.start.minute
-        )
-        RosterShift.objects.create(
-            roster=roster,
-            user=user,
-            day=day,
-            template=shift,
-            starts_at=starts,
-            ends_at=starts + dt.timedelta(minutes=shift.minutes),
-        )
+        services.shift_row(roster, user.pk, day, shift).save()
     roster.members.set({user for user, _d, _s in shifts})
     return roster

@@ -177,18 +177,25 @@ def test_agents_with_the_same_key_are_refused():
 
 
 def test_the_morning_after_the_period_makes_its_last_night_worth_a_shift():
-    need = need_profile(7, day_seats=1, night_seats=1)
-    agents = [Agent(n) for n in range(4)]  # 20 shifts for the 21 needed: one is left out
+    """One agent, night shifts only, six of the seven nights. Every night of the period needs
+    a seat from 23:00, and the mornings up to 07:00 too, but for Tuesday's (one slot only).
+    Without the morning after the period, Sunday night covers two slots and Monday night three:
+    Monday is taken. With it, Sunday covers sixteen and is taken instead."""
+    need = [0] * (7 * 48)
+    for day in range(7):
+        need[day * 48 + 46] = need[day * 48 + 47] = 1
+        for slot in range(14) if day >= 2 else range(1) if day == 1 else ():
+            need[day * 48 + slot] = 1
+    rules = Rules(days_off_per_week=1, max_week_minutes=48 * 60)
 
-    without = solve(need, agents, TEMPLATES, time_limit=10, workers=2)
-    with_after = solve(need, agents, TEMPLATES, after=[1] * 14, time_limit=10, workers=2)
+    without = solve(need, [Agent(0)], [NIGHT], rules=rules, time_limit=10, workers=2)
+    with_after = solve(
+        need, [Agent(0)], [NIGHT], after=[1] * 14, rules=rules, time_limit=10, workers=2
+    )
 
-    def last_nights(result):
-        return [key for (_a, day), key in result.shifts.items() if day == 6 and key == "N"]
-
-    assert last_nights(without) == []  # one hour of the last night is not worth eight
-    assert last_nights(with_after) == ["N"]
+    assert sorted(day for _a, day in without.shifts) == [0, 1, 2, 3, 4, 5]
+    assert sorted(day for _a, day in with_after.shifts) == [1, 2, 3, 4, 5, 6]
     assert len(with_after.covered) == 7 * 48  # the period's own slots only
-    check_rules(with_after, agents, TEMPLATES, 7, Rules())
+    check_rules(with_after, [Agent(0)], [NIGHT], 7, rules)
     with pytest.raises(ValueError, match="after"):
-        solve(need, agents, TEMPLATES, after=[1] * 49, time_limit=1)
+        solve(need, [Agent(0)], [NIGHT], after=[1] * 49, time_limit=1)
