@@ -14,11 +14,21 @@ from tests.browser.conftest import shot as _shot
 
 pytestmark = pytest.mark.browser
 
+# Twelve weeks of calls, and 300 answered ones of 4 minutes within the last four weeks: the
+# handling time the seats are computed with (the other browser tests' calls last seconds).
 HISTORY = """
 import datetime as dt
 from django.utils import timezone
-from tests.telephony.test_forecast import make_calls
+from kefu.core.calendar import start_of_day
+from kefu.telephony.models import CallRecord
+from tests.telephony.test_forecast import call, make_calls
 today = timezone.localdate()
+talks = []
+for n in range(300):
+    began = start_of_day(today - dt.timedelta(days=1 + n % 27)) + dt.timedelta(hours=9, minutes=n % 60)
+    end = began + dt.timedelta(minutes=4)
+    talks.append(call(f"plan-talk-{n}", began, answered_at=began, ended_at=end))
+CallRecord.objects.bulk_create(talks)
 print(make_calls(today - dt.timedelta(weeks=12), today, prefix="plan"))
 """
 
