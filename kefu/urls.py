@@ -72,6 +72,8 @@ urlpatterns = [
         name="roster-swap-act",
     ),
     path("roster/attendance/", roster_views.attendance_page, name="roster-attendance"),
+    path("roster/tables/", roster_views.five_tables_page, name="roster-tables"),
+    path("roster/tables.xlsx", roster_views.five_tables_export, name="roster-tables-export"),
     path("roster/attendance.xlsx", roster_views.attendance_export, name="roster-attendance-export"),
     path("roster/shifts/new", roster_views.template_create, name="shift-create"),
     path(

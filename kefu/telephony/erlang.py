@@ -35,6 +35,9 @@ from pyworkforce.queuing import ErlangC
 # Room for floating-point noise when a ratio should land exactly on a whole number or on a
 # target: 21 / (1 - 0.3) is 30.000000000000004, which must schedule 30 agents, not 31.
 _EPSILON = 1e-9
+# The center's defaults: no agent busier than 85 % of a slot, 30 % of paid time off the phones.
+MAX_OCCUPANCY = 0.85
+SHRINKAGE = 0.3
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,8 @@ def required_seats(
     slot_minutes: int = 30,
     service_level: float = 0.8,
     target_seconds: float = 20,
-    max_occupancy: float = 0.85,
-    shrinkage: float = 0.3,
+    max_occupancy: float = MAX_OCCUPANCY,
+    shrinkage: float = SHRINKAGE,
 ) -> Staffing:
     """The fewest seats that answer ``service_level`` of ``calls`` within ``target_seconds``
     while no agent is busier than ``max_occupancy``, and the agents to schedule for them.

@@ -6,12 +6,13 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
-from kefu.workforce import attendance, selectors, services, swaps
+from kefu.workforce import attendance, selectors, services, swaps, tables
 from kefu.workforce.models import ShiftTemplate
 from kefu.workforce.schemas import (
     AttendanceDayOut,
     AttendanceQuery,
     DecisionIn,
+    FiveTablesOut,
     ReasonIn,
     RosterDetailOut,
     RosterIn,
@@ -21,11 +22,13 @@ from kefu.workforce.schemas import (
     SwapIn,
     SwapOut,
     SwapQuery,
+    TablesQuery,
     TemplateIn,
     TemplateOut,
     WishIn,
     WishOut,
     attendance_out,
+    five_tables_out,
     roster_out,
     shift_out,
     swap_out,
@@ -199,3 +202,13 @@ def day_attendance(request, filters: Query[AttendanceQuery]):
         "grace_minutes": settings.WORKFORCE_GRACE_MINUTES,
         "items": [attendance_out(a) for a in rows],
     }
+
+
+@router.get("/tables", response=FiveTablesOut)
+def five_tables(request, filters: Query[TablesQuery]):
+    """五表 of a month (default this month; 422 outside two years back to two months ahead):
+    seats per slot and the daily average; per day, forecast calls against what the rostered
+    agents can take; the month before's actual calls and staff per day; actual against
+    forecast per past day; per agent, the calls their shifts were expected to take against
+    those they answered. Floor watchers."""
+    return five_tables_out(tables.five_tables(request.user, tables.parse_month(filters.month)))

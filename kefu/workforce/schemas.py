@@ -255,3 +255,78 @@ class AttendanceDayOut(Schema):
     date: str
     grace_minutes: int
     items: list[AttendanceOut]
+
+
+class TablesQuery(Schema):
+    month: str | None = Field(None, description="YYYY-MM; default this month")
+
+
+class SlotSeatsOut(Schema):
+    start: str
+    seats: float
+    scheduled: float
+    peak: int
+
+
+class DayCapacityOut(Schema):
+    date: str
+    forecast: float
+    rostered_hours: float
+    capacity: float
+    ratio: float | None
+
+
+class DayActualOut(Schema):
+    date: str
+    calls: int
+    answered: int
+    abandoned: int
+    agents: int
+    hours: float
+    per_agent: float | None
+
+
+class DayAccuracyOut(Schema):
+    date: str
+    forecast: float
+    actual: int
+    error: float | None
+
+
+class AgentLoadOut(Schema):
+    user_id: int
+    name: str
+    rostered_hours: float
+    expected: float
+    answered: int
+    ratio: float | None
+
+
+class FiveTablesOut(Schema):
+    month: str
+    previous_month: str
+    aht_seconds: float
+    daily_seat_hours: float
+    seats: list[SlotSeatsOut]
+    capacity: list[DayCapacityOut]
+    actual: list[DayActualOut]
+    accuracy: list[DayAccuracyOut]
+    agents: list[AgentLoadOut]
+
+
+def five_tables_out(t) -> dict[str, Any]:
+    def day(row, **extra) -> dict[str, Any]:
+        values = {k: v for k, v in vars(row).items() if k != "date"}
+        return {"date": row.date.isoformat(), **values, **extra}
+
+    return {
+        "month": t.month.strftime("%Y-%m"),
+        "previous_month": t.previous.strftime("%Y-%m"),
+        "aht_seconds": round(t.aht_seconds, 1),
+        "daily_seat_hours": t.daily_seat_hours,
+        "seats": [vars(s) for s in t.seats],
+        "capacity": [day(d, ratio=d.ratio) for d in t.capacity],
+        "actual": [day(d, per_agent=d.per_agent) for d in t.actual],
+        "accuracy": [day(d) for d in t.accuracy],
+        "agents": [vars(a) | {"ratio": a.ratio} for a in t.agents],
+    }

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.errors import Code, ServiceError
-from kefu.workforce import attendance, selectors, services, swaps
+from kefu.workforce import attendance, selectors, services, swaps, tables
 from kefu.workforce.forms import RosterForm, SwapForm, TemplateForm, WishForm
 from kefu.workforce.models import Roster, RosterShift, ShiftTemplate
 
@@ -337,4 +337,42 @@ def attendance_export(request):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="attendance-{day}.xlsx"'
+    return response
+
+
+def _tables(request):
+    try:
+        first = tables.parse_month(request.GET.get("month"))
+        error = ""
+    except ServiceError as exc:
+        first, error = tables.parse_month(None), exc.detail
+    try:
+        return tables.five_tables(request.user, first), error
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+
+
+@login_required
+@require_GET
+def five_tables_page(request):
+    """五表: a month's seats per slot, forecast against capacity, last month's actuals and
+    staff, actual against forecast, per agent (floor watchers)."""
+    result, error = _tables(request)
+    return render(request, "workforce/tables.html", {"t": result, "error": error})
+
+
+@login_required
+@require_GET
+def five_tables_export(request):
+    result, error = _tables(request)
+    if error:
+        messages.error(request, error)
+        return redirect("roster-tables")
+    response = HttpResponse(
+        tables.tables_workbook(result),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    month = result.month.strftime("%Y-%m")
+    response["Content-Disposition"] = f'attachment; filename="five-tables-{month}.xlsx"'
     return response

@@ -1,7 +1,7 @@
 """In a real browser: a team lead adds a shift, asks for a two-week roster over three months
 of call history, watches it being made by the background worker (计算中 → 待发布), reads the
-grid and the coverage with its shortfall, publishes it; an agent then sees their own shifts
-under 我的排班 and saves their wishes. Screenshots in ``test-artifacts/``."""
+grid and the coverage with its shortfall, publishes it and reads the month's five tables; an
+agent then sees their own shifts under 我的排班 and saves their wishes. Screenshots in ``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -58,6 +58,15 @@ def test_a_lead_makes_and_publishes_a_roster_and_the_agent_sees_their_shifts(ser
     _shot(page, "workforce-roster")
     page.get_by_test_id("roster-publish").click()
     expect(status).to_have_text("已发布")
+
+    # The five tables of next week's month read the published roster.
+    page.get_by_test_id("tab-tables").click()
+    page.get_by_test_id("tables-month").fill(monday.strftime("%Y-%m"))
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_test_id("tables-seats")).to_contain_text("排班人数(最高)")
+    rostered = page.locator("[data-testid=capacity-day] td:nth-child(3)").all_inner_texts()
+    assert any(float(h) > 0 for h in rostered), rostered
+    _shot(page, "workforce-tables")
 
     agent = _login(browser, server, "agent")
     agent.get_by_test_id("nav-roster").click()
