@@ -1,7 +1,8 @@
 """In a real browser: a team lead adds a shift, asks for a two-week roster over three months
 of call history, watches it being made by the background worker (计算中 → 待发布), reads the
 grid and the coverage with its shortfall, publishes it and reads the month's five tables; an
-agent then sees their own shifts under 我的排班 and saves their wishes. Screenshots in ``test-artifacts/``."""
+agent then sees their own shifts under 我的排班 and saves their wishes. Screenshots in
+``test-artifacts/``."""
 
 from __future__ import annotations
 
