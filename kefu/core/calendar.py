@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 
 import chinese_calendar
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kefu.core import refcache
+from kefu.core.errors import Code, ServiceError
 from kefu.core.models import CalendarDay, CalendarYear
 
 logger = logging.getLogger(__name__)
@@ -98,7 +101,7 @@ class WorkingCalendar:
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day after ``day``."""
-        for _ in range(MAX_DAYS_SEARCHED):
+        for _step in range(MAX_DAYS_SEARCHED):
             day += dt.timedelta(days=1)
             if self.is_working_day(day):
                 return day
@@ -147,7 +150,7 @@ class WorkingCalendar:
     def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
         """Close of business of the ``days``-th working day after ``start``'s day."""
         day = timezone.localtime(start).date()
-        for _ in range(days):
+        for _step in range(days):
             day = self.next_working_day(day)
         return self._at(day, self.hours.closing)
 
@@ -238,3 +241,37 @@ def month_weeks(
         weeks[-1].append(info)
         day += dt.timedelta(days=1)
     return weeks
+
+
+# ------------------------------------------------------------------------- days and months
+
+
+def parse_day(text: str, *, field: str = "date") -> dt.date:
+    """``"2026-12-08"`` → the date. INVALID (``field``) with words otherwise."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ServiceError(Code.INVALID, _("日期格式应为 YYYY-MM-DD"), field=field) from None
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(value: str | dt.date | None) -> dt.date:
+    """``"2025-11"`` (or a date) → 2025-11-01. INVALID (field ``month``) otherwise."""
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    found = _MONTH.match(str(value or "").strip())
+    year, number = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+    if not (2000 <= year <= 2100 and 1 <= number <= 12):
+        raise ServiceError(Code.INVALID, _("月份格式无效,应如 2025-11"), field="month")
+    return dt.date(year, number, 1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def previous_month(day: dt.date) -> dt.date:
+    first = day.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)

@@ -10,7 +10,6 @@ to their tickets, deadlines, callback tasks and surveys by key.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass, field, fields
 
 from django.db.models import Count, F, Q, Sum
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.complaints.models import Complaint
-from kefu.core.errors import Code, ServiceError
+from kefu.core.calendar import next_month, parse_month
 from kefu.core.models import PhraseUse
 from kefu.followups.models import CallbackTask, Survey
 from kefu.followups.services import EXCLUDED_BY_CUSTOMER
@@ -35,7 +34,6 @@ CLASSES = (
     ComplaintClass.ASSIST,
     UNDETERMINED,
 )
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def class_label(code: str) -> str:
@@ -47,26 +45,6 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 # ---------------------------------------------------------------------------------- months
-
-
-def parse_month(value) -> dt.date:
-    """``"2025-11"`` (or a date) → 2025-11-01. INVALID (field ``month``) otherwise."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    found = _MONTH.match(str(value or "").strip())
-    year, number = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
-    if not (2000 <= year <= 2100 and 1 <= number <= 12):
-        raise ServiceError(Code.INVALID, _("月份格式无效,应如 2025-11"), field="month")
-    return dt.date(year, number, 1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def previous_month(day: dt.date) -> dt.date:
-    first = day.replace(day=1)
-    return (first - dt.timedelta(days=1)).replace(day=1)
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:

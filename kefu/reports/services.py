@@ -22,20 +22,14 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
+from kefu.core.calendar import next_month, parse_month, previous_month
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text, record_audit
 from kefu.notify.services import notify_users
 from kefu.reports.access import access_reports
 from kefu.reports.export import monthly_workbook
 from kefu.reports.models import MonthlyReport
-from kefu.reports.selectors import (
-    MonthlyStats,
-    month_bounds,
-    monthly_statistics,
-    next_month,
-    parse_month,
-    previous_month,
-)
+from kefu.reports.selectors import MonthlyStats, month_bounds, monthly_statistics
 
 __all__ = [
     "ReportPage",

@@ -4,8 +4,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from kefu.core.calendar import previous_month
 from kefu.reports import services
-from kefu.reports.selectors import previous_month
 
 
 @db_periodic_task(crontab(day="1", hour="0", minute="5"))

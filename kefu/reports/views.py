@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kefu.core.calendar import parse_month, previous_month
 from kefu.core.errors import Code, ServiceError
 from kefu.reports import services
 from kefu.reports.export import XLSX
 from kefu.reports.forms import ArchiveForm, ReviewForm, SubmitForm
 from kefu.reports.models import MonthlyReport
-from kefu.reports.selectors import parse_month, previous_month
 
 FORMS = {"submit": SubmitForm, "review": ReviewForm, "archive": ArchiveForm}
 

@@ -85,6 +85,12 @@ def _source(kind: str, channel: str | None) -> tuple[QuerySet[Any], str]:
     raise ValueError(f"unknown kind {kind!r}: calls or tickets")
 
 
+def slot_start(index: int) -> str:
+    """The start of the day's ``index``-th slot, "HH:MM" ("24:00" for the day's end)."""
+    minutes = index * SLOT_MINUTES
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def history(
     kind: Kind | str, start: dt.date, end: dt.date, channel: str | None = None
 ) -> dict[dt.date, list[int]]:

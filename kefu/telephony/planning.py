@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.core import calendar
 from kefu.core.calendar import start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import one_sheet
@@ -61,10 +62,7 @@ def parse_day(text: str | None) -> dt.date:
     today = timezone.localdate()
     if not text:
         return today + dt.timedelta(days=1)
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ServiceError(Code.INVALID, _("日期格式应为 YYYY-MM-DD")) from None
+    day = calendar.parse_day(text)
     if not today <= day <= today + dt.timedelta(days=MAX_DAYS_AHEAD):
         raise ServiceError(
             Code.INVALID, _("只能计划今天起 %(days)d 天内的日期") % {"days": MAX_DAYS_AHEAD}
@@ -103,10 +101,9 @@ def _slots(made: forecast.DayForecast, aht: float) -> list[SlotPlan]:
             service_level=settings.TELEPHONY_SERVICE_PERCENT / 100,
             target_seconds=settings.TELEPHONY_SERVICE_SECONDS,
         )
-        minutes = index * forecast.SLOT_MINUTES
         slots.append(
             SlotPlan(
-                start=f"{minutes // 60:02d}:{minutes % 60:02d}",
+                start=forecast.slot_start(index),
                 calls=calls,
                 seats=need.seats,
                 scheduled=need.scheduled,

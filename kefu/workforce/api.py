@@ -7,7 +7,6 @@ from ninja.responses import Status
 
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.workforce import attendance, selectors, services, swaps, tables
-from kefu.workforce.models import ShiftTemplate
 from kefu.workforce.schemas import (
     AttendanceDayOut,
     AttendanceQuery,
@@ -42,8 +41,8 @@ router = Router(tags=["workforce"])
 @router.get("/templates", response=PageOut[TemplateOut])
 def list_templates(request, filters: Query[PageQuery]):
     """Shift templates (班次), active and retired (team leads, supervisors, admins)."""
-    services.require_planner(request.user)
-    page = paginate(ShiftTemplate.objects.all(), page=filters.page, per_page=filters.per_page)
+    rows = services.list_templates(request.user)
+    page = paginate(rows, page=filters.page, per_page=filters.per_page)
     return page_out(page, template_out)
 
 
@@ -90,10 +89,9 @@ def get_roster(request, roster_id: int):
     rostered, short, and the slots short of seats)."""
     roster = selectors.get_roster(request.user, roster_id)
     view = selectors.roster_view(roster)
-    shifts = roster.shifts.select_related("template", "user__staff")
     return {
         **roster_out(roster),
-        "shifts": [shift_out(s) for s in shifts],
+        "shifts": [shift_out(s) for s in view.shifts],
         "cover": [
             {
                 "date": d.date.isoformat(),
@@ -211,4 +209,4 @@ def five_tables(request, filters: Query[TablesQuery]):
     agents can take; the month before's actual calls and staff per day; actual against
     forecast per past day; per agent, the calls their shifts were expected to take against
     those they answered. Floor watchers."""
-    return five_tables_out(tables.five_tables(request.user, tables.parse_month(filters.month)))
+    return five_tables_out(tables.five_tables(request.user, tables.month_asked(filters.month)))

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.accounts.services import display_name
+from kefu.core.calendar import parse_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import one_sheet
+from kefu.telephony import planning
 from kefu.telephony.models import AgentSpan, AgentState
 from kefu.workforce.models import Roster, RosterShift
 from kefu.workforce.services import require_planner
@@ -181,10 +183,11 @@ def parse_attendance_day(text: str | None) -> dt.date:
     today = timezone.localdate()
     if not text:
         return today
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ServiceError(Code.INVALID, _("日期格式应为 YYYY-MM-DD"), field="date") from None
-    if day > today + dt.timedelta(days=62):
-        raise ServiceError(Code.INVALID, _("日期太远"), field="date")
+    day = parse_day(text)
+    if day > today + dt.timedelta(days=planning.MAX_DAYS_AHEAD):
+        raise ServiceError(
+            Code.INVALID,
+            _("只能查看今天起 %(days)d 天内的日期") % {"days": planning.MAX_DAYS_AHEAD},
+            field="date",
+        )
     return day

@@ -105,6 +105,22 @@ class Roster(models.Model):
     def __str__(self) -> str:
         return f"{self.first_day} +{self.weeks}w"
 
+    @property
+    def need_seat_hours(self) -> float:
+        return sum(sum(day) for day in self.need) / 2
+
+    @property
+    def short_seat_hours(self) -> float:
+        """Seat-hours needed and not rostered, over the stored days."""
+        return (
+            sum(
+                max(0, n - c)
+                for need, covered in zip(self.need, self.covered, strict=False)
+                for n, c in zip(need, covered, strict=False)
+            )
+            / 2
+        )
+
 
 class RosterShift(models.Model):
     """One agent's shift on one day of a roster, with its start and end in time (a night shift

@@ -89,22 +89,13 @@ class RosterOut(Schema):
 
 
 def roster_out(r: Roster) -> dict[str, Any]:
-    need = sum(sum(day) for day in r.need) / 2
-    short = (
-        sum(
-            max(0, n - c)
-            for nd, cd in zip(r.need, r.covered, strict=False)
-            for n, c in zip(nd, cd, strict=False)
-        )
-        / 2
-    )
     return {
         "id": r.pk,
         "first_day": r.first_day.isoformat(),
         "weeks": r.weeks,
         "status": r.status,
         "status_label": r.get_status_display(),
-        "members": r.members.count(),
+        "members": getattr(r, "member_count", None) or r.members.count(),
         "reserve_percent": r.reserve_percent,
         "festival_spare": r.festival_spare,
         "max_week_hours": r.max_week_hours,
@@ -112,8 +103,8 @@ def roster_out(r: Roster) -> dict[str, Any]:
         "days_off_per_week": r.days_off_per_week,
         "solver_status": r.solver_status,
         "solve_seconds": r.solve_seconds,
-        "need_seat_hours": need,
-        "short_seat_hours": short,
+        "need_seat_hours": r.need_seat_hours,
+        "short_seat_hours": r.short_seat_hours,
         "wishes": r.wishes,
         "wishes_honoured": r.wishes_honoured,
         "error": r.error,

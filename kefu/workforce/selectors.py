@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.services import display_name
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import workbook
+from kefu.telephony.forecast import slot_start
 from kefu.workforce.models import Roster, RosterShift
 from kefu.workforce.services import SLOTS, require_planner
 
@@ -22,7 +23,9 @@ def list_rosters(actor, status: str = "all") -> QuerySet[Roster]:
     require_planner(actor)
     if status not in STATUS_FILTERS:
         raise ServiceError(Code.INVALID, _("未知的状态"), field="status")
-    rows = Roster.objects.select_related("created_by__staff")
+    rows = Roster.objects.select_related("created_by__staff").annotate(
+        member_count=Count("members")
+    )
     return rows if status == "all" else rows.filter(status=status)
 
 
@@ -41,19 +44,23 @@ class DayCover:
     reserve_hours: float
     covered_hours: float  # seat-hours rostered, up to what was asked for
     short_hours: float  # seat-hours needed and not covered
-    short_slots: list[str]  # "HH:MM" of the slots short of seats
+    short: list[int]  # the day's slots short of seats
+
+    @property
+    def short_slots(self) -> list[str]:
+        """ "HH:MM" of the slots short of seats."""
+        return [slot_start(slot) for slot in self.short]
 
     @property
     def short_ranges(self) -> list[str]:
         """The slots short of seats as time ranges: "00:00–07:30"."""
         ranges: list[list[int]] = []
-        for text in self.short_slots:
-            slot = int(text[:2]) * 2 + int(text[3:]) // 30
+        for slot in self.short:
             if ranges and ranges[-1][1] == slot:
                 ranges[-1][1] = slot + 1
             else:
                 ranges.append([slot, slot + 1])
-        return [f"{_clock(a)}–{_clock(b) if b < SLOTS else '24:00'}" for a, b in ranges]
+        return [f"{slot_start(a)}–{slot_start(b)}" for a, b in ranges]
 
 
 @dataclass(frozen=True)
@@ -72,14 +79,15 @@ class RosterView:
     days: list[dt.date]
     members: list[MemberRow]
     cover: list[DayCover]
+    shifts: list[RosterShift]
 
     @property
     def short_hours(self) -> float:
-        return sum(d.short_hours for d in self.cover)
+        return self.roster.short_seat_hours
 
     @property
     def need_hours(self) -> float:
-        return sum(d.need_hours for d in self.cover)
+        return self.roster.need_seat_hours
 
     @property
     def reserve_short_hours(self) -> float:
@@ -87,10 +95,6 @@ class RosterView:
             max(0.0, d.need_hours + d.reserve_hours - d.covered_hours - d.short_hours)
             for d in self.cover
         )
-
-
-def _clock(slot: int) -> str:
-    return f"{slot // 2:02d}:{slot % 2 * 30:02d}"
 
 
 def roster_days(roster: Roster) -> list[dt.date]:
@@ -103,7 +107,10 @@ def roster_view(roster: Roster) -> RosterView:
     members = list(roster.members.select_related("staff").order_by("staff__employee_no"))
     cells = {u.pk: [""] * len(days) for u in members}
     minutes = {u.pk: 0 for u in members}
-    for shift in RosterShift.objects.filter(roster=roster).select_related("template"):
+    shifts = list(
+        RosterShift.objects.filter(roster=roster).select_related("template", "user__staff")
+    )
+    for shift in shifts:
         if shift.user_id in cells:
             cells[shift.user_id][index[shift.day]] = shift.template.code
             minutes[shift.user_id] += shift.template.minutes
@@ -134,10 +141,10 @@ def roster_view(roster: Roster) -> RosterView:
                 )
                 / 2,
                 short_hours=sum(short) / 2,
-                short_slots=[_clock(t) for t in range(SLOTS) if short[t]],
+                short=[t for t in range(SLOTS) if short[t]],
             )
         )
-    return RosterView(roster=roster, days=days, members=rows, cover=cover)
+    return RosterView(roster=roster, days=days, members=rows, cover=cover, shifts=shifts)
 
 
 def my_shifts(user, *, start: dt.date | None = None, days: int = 28) -> QuerySet[RosterShift]:
@@ -175,7 +182,7 @@ def roster_workbook(view: RosterView) -> bytes:
             cover.append(
                 [
                     day.isoformat(),
-                    _clock(t),
+                    slot_start(t),
                     need,
                     roster.reserve[i][t],
                     covered,

@@ -47,10 +47,6 @@ def require_planner(actor) -> None:
         raise ServiceError(Code.FORBIDDEN, _("只有班长、主管和管理员可以排班"))
 
 
-def _is_center_member(user) -> bool:
-    return scope_of(user).is_center
-
-
 # --- shift templates ------------------------------------------------------------------
 
 
@@ -93,6 +89,12 @@ def create_template(
     return template
 
 
+def list_templates(actor):
+    """Every shift template, active and retired, by start (planners)."""
+    require_planner(actor)
+    return ShiftTemplate.objects.all()
+
+
 def set_template_active(actor, template_id: int, active: bool) -> ShiftTemplate:
     """Retire a template (停用: new rosters leave it out; old ones keep it) or bring it back."""
     require_planner(actor)
@@ -131,7 +133,7 @@ def wish_of(user) -> AgentWish:
 def set_wish(user, *, weekdays_off: Sequence[int], no_night: bool) -> AgentWish:
     """The user's own wishes for rosters: at most two weekdays off (0 = Monday … 6 = Sunday)
     and whether to be spared night shifts. Honoured where the seats allow."""
-    if not _is_center_member(user):
+    if not scope_of(user).is_center:
         raise ServiceError(Code.FORBIDDEN, _("只有客服中心人员可以填写排班意愿"))
     days = sorted(set(weekdays_off))
     if any(not isinstance(d, int) or not 0 <= d <= 6 for d in days):

@@ -77,12 +77,26 @@ def _open_on(shift_ids: list[int]) -> bool:
 
 
 def ask_swap(
-    actor, *, shift_id: int, colleague_id: int, their_shift_id: int | None = None, reason: str
+    actor,
+    *,
+    shift_id: int,
+    colleague_id: int,
+    their_shift_id: int | None = None,
+    their_day: dt.date | None = None,
+    reason: str,
 ) -> ShiftSwap:
-    """The agent asks to swap their ``shift_id`` with ``colleague_id`` (and their
-    ``their_shift_id`` in return, or none: the colleague covers)."""
+    """The agent asks to swap their ``shift_id`` with ``colleague_id`` (and the colleague's
+    ``their_shift_id``, or their shift on ``their_day``, in return; neither: the colleague
+    covers)."""
     reason = clean_text(reason, field="reason", limit=200, required=True)
     now = timezone.now()
+    if their_shift_id is None and their_day is not None:
+        theirs = RosterShift.objects.filter(
+            user_id=colleague_id, day=their_day, roster__status=Roster.Status.PUBLISHED
+        ).first()
+        if theirs is None:
+            raise ServiceError(Code.INVALID, _("对方当天没有班次"), field="their_day")
+        their_shift_id = theirs.pk
     with transaction.atomic():
         shift = _shift_in_force(shift_id, now, field="shift_id")
         if shift.user_id != actor.pk:

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.services import display_name
-from kefu.core.calendar import start_of_day
+from kefu.core.calendar import parse_month, previous_month, start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import workbook
 from kefu.telephony import erlang, forecast, planning
@@ -45,17 +45,13 @@ MONTHS_BACK = 24
 MONTHS_AHEAD = 2
 
 
-def parse_month(text: str | None) -> dt.date:
+def month_asked(text: str | None) -> dt.date:
     """'YYYY-MM' (empty: this month) → its first day; from two years back to two months
-    ahead. ServiceError(INVALID) with words otherwise."""
-    today = timezone.localdate()
-    this = today.replace(day=1)
+    ahead. ServiceError(INVALID, field month) with words otherwise."""
+    this = timezone.localdate().replace(day=1)
     if not text:
         return this
-    try:
-        first = dt.date.fromisoformat(text.strip() + "-01")
-    except ValueError:
-        raise ServiceError(Code.INVALID, _("月份格式应为 YYYY-MM"), field="month") from None
+    first = parse_month(text)
     months = (first.year - this.year) * 12 + first.month - this.month
     if not -MONTHS_BACK <= months <= MONTHS_AHEAD:
         raise ServiceError(
@@ -140,8 +136,10 @@ class FiveTables:
     agents: list[AgentLoad]
 
 
-def _clock(slot: int) -> str:
-    return f"{slot // 2:02d}:{slot % 2 * 30:02d}"
+def _slots_of(shift: RosterShift, start: dt.datetime, total: int) -> range:
+    """The slots (from ``start``, at most ``total``) the shift covers."""
+    first = max(0, math.floor((shift.starts_at - start) / SLOT))
+    return range(first, min(total, math.ceil((shift.ends_at - start) / SLOT)))
 
 
 def _rostered(days: list[dt.date]) -> tuple[dict[int, list[int]], list[RosterShift]]:
@@ -158,9 +156,7 @@ def _rostered(days: list[dt.date]) -> tuple[dict[int, list[int]], list[RosterShi
     total = len(days) * SLOTS
     per_slot = [0] * total
     for shift in shifts:
-        first = max(0, math.floor((shift.starts_at - start) / SLOT))
-        last = min(total, math.ceil((shift.ends_at - start) / SLOT))
-        for t in range(first, last):
+        for t in _slots_of(shift, start, total):
             per_slot[t] += 1
     for index, day in enumerate(days):
         counts[day.toordinal()] = per_slot[index * SLOTS : (index + 1) * SLOTS]
@@ -236,7 +232,7 @@ def five_tables(actor, first: dt.date) -> FiveTables:
     aht = plans[0].aht_seconds
     seats = [
         SlotSeats(
-            start=_clock(s),
+            start=forecast.slot_start(s),
             seats=round(sum(p.slots[s].seats for p in plans) / len(plans), 2),
             scheduled=round(sum(p.slots[s].scheduled for p in plans) / len(plans), 2),
             peak=max(p.slots[s].scheduled for p in plans),
@@ -254,7 +250,7 @@ def five_tables(actor, first: dt.date) -> FiveTables:
         )
         for p in plans
     ]
-    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    previous = previous_month(first)
     return FiveTables(
         month=first,
         previous=previous,
@@ -281,16 +277,14 @@ def _agent_loads(days, plans, rostered, shifts) -> list[AgentLoad]:
     expected: dict[int, float] = {}
     minutes: dict[int, int] = {}
     names: dict[int, str] = {}
-    total = len(days) * SLOTS
     end_past = (past[-1] - days[0]).days * SLOTS + SLOTS
     for shift in shifts:
         if shift.day >= today or shift.day < days[0]:
             continue
-        first = max(0, math.floor((shift.starts_at - start) / SLOT))
-        last = min(total, end_past, math.ceil((shift.ends_at - start) / SLOT))
-        share = sum(forecast_slots[t] / per_slot[t] for t in range(first, last) if per_slot[t])
+        slots = _slots_of(shift, start, end_past)
+        share = sum(forecast_slots[t] / per_slot[t] for t in slots if per_slot[t])
         expected[shift.user_id] = expected.get(shift.user_id, 0.0) + share
-        minutes[shift.user_id] = minutes.get(shift.user_id, 0) + (last - first) * 30
+        minutes[shift.user_id] = minutes.get(shift.user_id, 0) + len(slots) * 30
         names[shift.user_id] = display_name(shift.user)
     answered = dict(
         CallRecord.objects.filter(

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.core.errors import Code, ServiceError
 from kefu.workforce import attendance, selectors, services, swaps, tables
 from kefu.workforce.forms import RosterForm, SwapForm, TemplateForm, WishForm
-from kefu.workforce.models import Roster, RosterShift, ShiftTemplate
+from kefu.workforce.models import Roster
 
 
 def _refuse(exc: ServiceError):
@@ -47,7 +47,7 @@ def rosters(request):
             "rosters": rows,
             "form": RosterForm(initial={"first_day": tomorrow}),
             "template_form": TemplateForm(),
-            "templates": ShiftTemplate.objects.all(),
+            "templates": services.list_templates(request.user),
             "agents": services.rosterable_users().count(),
         },
     )
@@ -216,21 +216,12 @@ def swap_ask(request):
         messages.error(request, _form_error(form))
         return redirect("my-roster")
     data = form.cleaned_data
-    their_shift_id = None
-    if data["their_day"]:
-        theirs = RosterShift.objects.filter(
-            user_id=data["colleague"], day=data["their_day"], roster__status=Roster.Status.PUBLISHED
-        ).first()
-        if theirs is None:
-            messages.error(request, _("对方当天没有班次"))
-            return redirect("my-roster")
-        their_shift_id = theirs.pk
     try:
         swaps.ask_swap(
             request.user,
             shift_id=int(data["shift"]),
             colleague_id=int(data["colleague"]),
-            their_shift_id=their_shift_id,
+            their_day=data["their_day"],
             reason=data["reason"],
         )
     except ServiceError as exc:
@@ -342,10 +333,10 @@ def attendance_export(request):
 
 def _tables(request):
     try:
-        first = tables.parse_month(request.GET.get("month"))
+        first = tables.month_asked(request.GET.get("month"))
         error = ""
     except ServiceError as exc:
-        first, error = tables.parse_month(None), exc.detail
+        first, error = tables.month_asked(None), exc.detail
     try:
         return tables.five_tables(request.user, first), error
     except ServiceError as exc:

@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 
 from kefu.accounts.models import Branch
+from kefu.core.calendar import parse_month
 from kefu.core.errors import ServiceError
-from kefu.reports.selectors import MonthlyStats, monthly_statistics, parse_month
+from kefu.reports.selectors import MonthlyStats, monthly_statistics
 
 NOVEMBER = dt.date(2025, 11, 1)
 

@@ -335,8 +335,9 @@ def test_the_slots_short_of_seats_read_as_time_ranges():
         reserve_hours=0,
         covered_hours=0,
         short_hours=0,
-        short_slots=["00:00", "00:30", "01:00", "09:30", "23:00", "23:30"],
+        short=[0, 1, 2, 19, 46, 47],
     )
+    assert day.short_slots == ["00:00", "00:30", "01:00", "09:30", "23:00", "23:30"]
     assert day.short_ranges == ["00:00–01:30", "09:30–10:00", "23:00–24:00"]
 
 
