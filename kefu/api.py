@@ -30,6 +30,7 @@ from kefu.followups.api import router as followups_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.notices.api import router as notices_router
 from kefu.notify.api import router as notify_router
+from kefu.outbound.api import router as outbound_router
 from kefu.portal.api import router as portal_router
 from kefu.reports.api import router as reports_router
 from kefu.sla.api import router as sla_router
@@ -176,6 +177,7 @@ api.add_router("/complaints", complaints_router)
 api.add_router("/cti", cti_router)
 api.add_router("/telephony", telephony_router)
 api.add_router("/workforce", workforce_router)
+api.add_router("/outbound", outbound_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/followups", followups_router)
 api.add_router("/reports", reports_router)

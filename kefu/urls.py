@@ -16,6 +16,7 @@ from kefu.followups import views as followup_views
 from kefu.knowledge import views as knowledge_views
 from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
+from kefu.outbound import views as outbound_views
 from kefu.reports import views as report_views
 from kefu.telephony import views as call_views
 from kefu.workforce import views as roster_views
@@ -85,6 +86,17 @@ urlpatterns = [
     path("roster/<int:roster_id>.xlsx", roster_views.roster_export, name="roster-export"),
     path("roster/<int:roster_id>/publish", roster_views.roster_publish, name="roster-publish"),
     path("roster/<int:roster_id>/discard", roster_views.roster_discard, name="roster-discard"),
+    path("outbound/", outbound_views.lists, name="outbound-lists"),
+    path("outbound/new", outbound_views.create, name="outbound-create"),
+    path("outbound/sample.xlsx", outbound_views.sample_sheet, name="outbound-sample"),
+    path("outbound/<int:list_id>/", outbound_views.detail, name="outbound-list"),
+    path("outbound/<int:list_id>.xlsx", outbound_views.export, name="outbound-export"),
+    path("outbound/<int:list_id>/work", outbound_views.work, name="outbound-work"),
+    path("outbound/<int:list_id>/next", outbound_views.take_next, name="outbound-next"),
+    path("outbound/<int:list_id>/<str:action>", outbound_views.move, name="outbound-move"),
+    path("outbound/entry/<int:entry_id>/dial", outbound_views.dial, name="outbound-dial"),
+    path("outbound/entry/<int:entry_id>/attempt", outbound_views.attempt, name="outbound-attempt"),
+    path("outbound/entry/<int:entry_id>/release", outbound_views.release, name="outbound-release"),
     path("calls/", call_views.call_log, name="calls"),
     path("calls/missed/", call_views.missed_calls, name="call-missed"),
     path("calls/floor/", call_views.floor_page, name="call-floor"),

@@ -503,7 +503,7 @@ def record_attempt(
         score=score,
     )
     if score is not None:
-        _record_score(task, score=score, comment=comment, actor=actor, at=now)
+        _record_score(ticket, task, score=score, comment=comment, actor=actor, at=now)
     if outcome == Attempt.Outcome.SATISFIED and ticket.status == Status.RESOLVED:
         tickets.transition_ticket(
             ticket.serial, actor=actor, action="follow_up", note=note or str(label)
@@ -524,20 +524,23 @@ def _send_back(ticket: Ticket, *, actor, words: str) -> None:
     )
 
 
-def _record_score(task: CallbackTask, *, score: int, comment: str, actor, at: dt.datetime):
-    """The survey answered at the callback: the ticket's pending SMS survey if there is one
-    (its link then no longer works), else a new survey without a link."""
+def _record_score(
+    ticket: Ticket, task: CallbackTask | None, *, score: int, comment: str, actor, at: dt.datetime
+) -> Survey:
+    """The survey answered on the phone (at the callback, or an outbound survey call): the
+    ticket's pending SMS survey if there is one (its link then no longer works), else a new
+    survey without a link."""
     survey = (
         Survey.objects.select_for_update()
-        .filter(ticket=task.ticket, state=Survey.State.PENDING)
+        .filter(ticket=ticket, state=Survey.State.PENDING)
         .order_by("-id")
         .first()
     )
     if survey is None:
         survey = Survey(
-            ticket=task.ticket,
-            agent=task.ticket.created_by,
-            department=task.ticket.department,
+            ticket=ticket,
+            agent=ticket.created_by,
+            department=ticket.department,
             created_at=at,
             expires_at=at,
         )
@@ -546,6 +549,46 @@ def _record_score(task: CallbackTask, *, score: int, comment: str, actor, at: dt
     survey.score, survey.comment = score, comment
     survey.answered_at, survey.answered_by = at, actor
     survey.save()
+    return survey
+
+
+@transaction.atomic
+def record_phone_survey(ticket_id: int, *, actor, score: int, comment: str = "") -> Survey:
+    """A satisfaction survey answered on an outbound survey call (kefu.outbound): the ticket's
+    survey is answered (its pending link no longer works), the timeline says so, and a low
+    score is followed up as one given through the link is.
+
+    Locks the ticket. Raises ServiceError: FORBIDDEN for roles that make no calls, NOT_FOUND
+    for a ticket the actor may not see, INVALID for a bad score, INVALID_TRANSITION when the
+    request is not resolved or already rated."""
+    _require_caller(actor)
+    ticket = Ticket.objects.filter(pk=ticket_id).only("serial").first()
+    if ticket is None:
+        raise ServiceError(Code.NOT_FOUND, _("工单不存在"))
+    ticket = access_ticket(actor, ticket.serial, for_update=True)
+    if ticket.status not in RATABLE:
+        raise ServiceError(Code.INVALID_TRANSITION, _("工单办结后才能评价"))
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ServiceError(Code.INVALID, _("满意度评分为 1–5 分"), field="score")
+    comment = _text(comment, "comment", MAX_COMMENT)
+    if Survey.objects.filter(ticket=ticket, state=Survey.State.ANSWERED).exists():
+        raise ServiceError(Code.INVALID_TRANSITION, _("该工单已评价过"))
+    now = timezone.now()
+    survey = _record_score(ticket, None, score=score, comment=comment, actor=actor, at=now)
+    record_event(
+        ticket,
+        actor=actor,
+        kind=TicketEvent.Kind.NOTE,
+        action="survey_answered",
+        note=said(
+            gettext_noop("电话满意度调查:%(score)d 分"),
+            score=score,
+            tail=f"\n{comment}" if comment else "",
+        ),
+        data={"survey": survey.id, "score": score},
+    )
+    if score <= LOW_SCORE:
+        _follow_low_score(survey, now)
     return survey
 
 

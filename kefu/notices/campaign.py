@@ -98,7 +98,7 @@ def _in_areas(notice: Notice) -> QuerySet[Customer]:
     return Customer.objects.filter(area_id__in=area_ids, is_active=True)
 
 
-def _affected(notice: Notice) -> QuerySet[Customer]:
+def affected_customers(notice: Notice) -> QuerySet[Customer]:
     """The active customers of the notice's areas, narrowed to the addresses naming one of
     its streets when it has any: the one definition of who a notice's 发布通知 is for (the
     preview, the campaign's total and each of its batches)."""
@@ -107,7 +107,7 @@ def _affected(notice: Notice) -> QuerySet[Customer]:
     return customers.filter(streets.address_matches(words)) if words else customers
 
 
-def _texted_at_publishing(notice: Notice) -> QuerySet[Customer]:
+def texted_customers(notice: Notice) -> QuerySet[Customer]:
     """The active customers the notice's 发布通知 queued an SMS for (see the module docstring)."""
     published_key = Concat(
         Value(key_prefix(notice.pk, Purpose.PUBLISHED)),
@@ -120,8 +120,8 @@ def _texted_at_publishing(notice: Notice) -> QuerySet[Customer]:
 
 def _recipients(notice: Notice, purpose: str) -> QuerySet[Customer]:
     if purpose == Purpose.CLOSED:
-        return _texted_at_publishing(notice)
-    return _affected(notice)
+        return texted_customers(notice)
+    return affected_customers(notice)
 
 
 def start_campaign(notice: Notice, *, purpose: str) -> Campaign:
@@ -235,7 +235,7 @@ def preview(notice: Notice) -> Preview:
     """Who the notice's 发布通知 would text now and the SMS they would get: the same
     customers (``_affected``), numbers (``_mobiles_of``) and words (``_context``) the
     campaign's batches use. Writes nothing."""
-    customer_ids = list(_affected(notice).order_by("pk").values_list("pk", flat=True))
+    customer_ids = list(affected_customers(notice).order_by("pk").values_list("pk", flat=True))
     digest = hashlib.sha256()
     recipients = unsubscribed = 0
     for start in range(0, len(customer_ids), PREVIEW_CHUNK):

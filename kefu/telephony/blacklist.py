@@ -63,6 +63,21 @@ def screen_number(number: str, *, moment: dt.datetime | None = None) -> Blacklis
     return BlacklistEntry.objects.filter(_in_force(moment), number=number).first()
 
 
+def blocked_numbers(numbers: list[str], *, moment: dt.datetime) -> dict[str, BlacklistEntry]:
+    """The block entries (拒接) in force at ``moment`` among normalized ``numbers``, by number:
+    the outbound lists leave these numbers uncalled."""
+    found: dict[str, BlacklistEntry] = {}
+    for start in range(0, len(numbers), 1000):
+        rows = BlacklistEntry.objects.filter(
+            _in_force(moment),
+            kind=BlacklistEntry.Kind.BLOCK,
+            number__in=numbers[start : start + 1000],
+        )
+        for entry in rows:
+            found.setdefault(entry.number, entry)
+    return found
+
+
 def _clean_reason(reason: str, field: str) -> str:
     reason = (reason or "").strip()
     if not reason:

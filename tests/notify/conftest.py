@@ -93,6 +93,9 @@ def http_receiver():
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # a PBX's click-to-dial address is asked by GET
+            self.do_POST()
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with lock:

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboundConfig(AppConfig):
+    """Outbound lists (外呼): numbers to call for a campaign, worked through by agents with
+    the campaign's script, each outcome recorded, retried by rule."""
+
+    name = "kefu.outbound"
+    verbose_name = _("外呼")
