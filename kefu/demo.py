@@ -30,6 +30,7 @@ from kefu.complaints.models import Category, MunicipalHotline, RoutingRule
 from kefu.conversations import services as conversations
 from kefu.conversations.models import ChannelRule, ReplyTemplate
 from kefu.core.calendar import WorkingCalendar, start_of_day
+from kefu.core.errors import ServiceError
 from kefu.core.models import CenterProfile
 from kefu.core.services import get_or_create_tags
 from kefu.customers.models import Customer
@@ -44,6 +45,7 @@ from kefu.knowledge.models import Category as KnowledgeCategory
 from kefu.knowledge.schemas import ArticleIn
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
+from kefu.outbound import services as outbound
 from kefu.telephony.models import CallRecord, LadderTier
 from kefu.telephony.simulator import CallCenter, Scenario, play
 from kefu.tickets import services as ticket_services
@@ -358,6 +360,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     seed_knowledge()
     seed_reply_templates()
     _seed_conversations(made)
+    _seed_outbound(made, random.Random(seed + 3))
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -689,6 +692,63 @@ def _seed_rosters() -> None:
     roster = roster_services.solve_roster(roster.pk)  # at once, rather than by the worker
     if roster.status == roster.Status.DRAFT:
         roster_services.publish_roster(lead, roster.pk)
+
+
+def _seed_outbound(customers: list, rng: random.Random) -> None:
+    """Two outbound lists (外呼): churned members to win back, started, with the agent's first
+    calls recorded (done, not answered, an appointment), callable around the clock so that
+    the demo can be tried at any hour; and a satisfaction survey of a tenth of the requests
+    resolved in the last 30 days, in the usual 09:00–20:00, for the lead to start."""
+    User = get_user_model()
+    lead, agent = User.objects.get(username="lead"), User.objects.get(username="agent")
+    (churned,) = get_or_create_tags(["流失会员"])
+    head_office = [c for c in customers if c.branch.code != "sz"]
+    for customer in rng.sample(head_office, k=min(12, len(head_office))):
+        customer.tags.add(churned)
+    built = outbound.create_list(
+        lead,
+        outbound.ListIn(
+            name="流失会员挽回(演示)",
+            purpose="churned",
+            source="churned",
+            params={"quiet_days": 0},
+            script="outbound_opener",
+            talking_points=(
+                "{greeting},请问是{title}吗?我是{company}客服中心{agent_no}号客服。"
+                "您有一段时间没有来办理业务了,想了解一下您对我们的服务有什么意见和建议?"
+            ),
+            call_from=dt.time(0, 0),
+            call_until=dt.time(23, 59),
+            retry_minutes=60,
+        ),
+    )
+    outbound.move_list(lead, built.outbound.pk, "start")
+    later = timezone.now() + dt.timedelta(hours=3)
+    for attempt in [
+        outbound.AttemptIn("done", note="客户搬家了,已介绍新址附近的营业厅"),
+        outbound.AttemptIn("no_answer"),
+        outbound.AttemptIn("call_later", note="客户在开车,约三小时后再打", call_at=later),
+    ]:
+        taken = outbound.next_entry(agent, built.outbound.pk).entry
+        if taken is None:
+            break
+        outbound.record_attempt(agent, taken.pk, attempt)
+    try:
+        outbound.create_list(
+            lead,
+            outbound.ListIn(
+                name="近30天满意度电话抽查(演示)",
+                purpose="survey",
+                source="survey",
+                params={
+                    "date_from": timezone.localdate() - dt.timedelta(days=30),
+                    "percent": 10,
+                },
+                script="survey_invite",
+            ),
+        )
+    except ServiceError:
+        logger.info("no resolved requests to sample for the demo survey list")
 
 
 def _seed_notice() -> None:

@@ -216,6 +216,102 @@ EVENTS: dict[str, Event] = {
             "Complaint report of {month} overdue (due {due}).",
         ),
     ),
+    "roster.swap_asked": Event(
+        "调班申请",
+        ("who", "shift"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "调班申请:{who}",
+            "{who}请您调班:{shift}。请在「我的排班」中同意或拒绝:{url}",
+            "{who}请您调班:{shift},请登录系统答复。",
+        ),
+        en=Words(
+            "Shift swap asked by {who}",
+            "{who} asks you to swap shifts: {shift}. Agree or decline under My roster: {url}",
+            "{who} asks you to swap shifts: {shift}.",
+        ),
+    ),
+    "roster.swap_agreed": Event(
+        "调班待审批",
+        ("who", "shift"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "调班待审批:{who}",
+            "{who}已同意调班({shift}),等待审批:{url}",
+            "{who}已同意调班({shift}),待审批。",
+        ),
+        en=Words(
+            "Shift swap awaiting approval: {who}",
+            "{who} agreed to the swap ({shift}); it awaits approval: {url}",
+            "{who} agreed to the swap ({shift}); awaiting approval.",
+        ),
+    ),
+    "roster.swap_declined": Event(
+        "调班被拒绝",
+        ("who", "shift"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "调班被拒绝:{who}",
+            "{who}拒绝了您的调班申请({shift})。",
+            "{who}拒绝了您的调班申请({shift})。",
+        ),
+        en=Words(
+            "Shift swap declined by {who}",
+            "{who} declined your swap ({shift}).",
+            "{who} declined your swap ({shift}).",
+        ),
+    ),
+    "roster.swap_approved": Event(
+        "调班已批准",
+        ("who", "shift"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "调班已批准",
+            "{who}批准了调班({shift}),请按新的排班上班:{url}",
+            "调班已批准({shift}),请按新的排班上班。",
+        ),
+        en=Words(
+            "Shift swap approved",
+            "{who} approved the swap ({shift}); work by the new roster: {url}",
+            "Swap approved ({shift}); work by the new roster.",
+        ),
+    ),
+    "roster.swap_rejected": Event(
+        "调班被驳回",
+        ("who", "shift", "note"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "调班被驳回",
+            "{who}驳回了调班申请({shift})。意见:{note}",
+            "调班申请被驳回({shift})。",
+        ),
+        en=Words(
+            "Shift swap rejected",
+            "{who} rejected the swap ({shift}). Note: {note}",
+            "Swap rejected ({shift}).",
+        ),
+    ),
+    "roster.swap_withdrawn": Event(
+        "调班已撤回",
+        ("who", "shift"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "调班已撤回:{who}",
+            "{who}撤回了调班申请({shift})。",
+            "{who}撤回了调班申请({shift})。",
+        ),
+        en=Words(
+            "Shift swap withdrawn by {who}",
+            "{who} withdrew the swap ({shift}).",
+            "{who} withdrew the swap ({shift}).",
+        ),
+    ),
     "survey.invite": Event(
         "满意度评价邀请",
         (),

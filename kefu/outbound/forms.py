@@ -62,7 +62,7 @@ class ListForm(forms.Form):
         label=_("外呼坐席"),
         required=False,
         help_text=_("不选:所有坐席都可拨打"),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     branch = forms.ChoiceField(label=_("分支机构"), required=False)
 

@@ -198,7 +198,7 @@ class Built:
     excluded: int  # blocked by the blacklist
     duplicates: int
     no_number: int
-    errors: list[dict[str, object]]  # Excel rows refused
+    errors: list[dict[str, object]]  # Excel rows without a usable number, by row
 
 
 GATHER: dict[str, Callable[..., tuple[sources.Gathered, dict]]] = {
@@ -314,11 +314,22 @@ def create_list(actor, data: ListIn, *, file: bytes | None = None) -> Built:
     now = timezone.now()
     agents = fields.pop("agents")
     entries: dict[str, OutboundEntry] = {}
+    errors: list[dict[str, object]] = []
     duplicates = no_number = 0
     for row in gathered.rows:
         number = normalize_phone(row.number)
         if not is_plausible_phone(number):
             no_number += 1
+            if row.line is not None:
+                errors.append(
+                    {
+                        "row": row.line,
+                        "field": "number",
+                        "message": _("号码无效:%s") % row.number[:30]
+                        if row.number
+                        else _("缺少电话"),
+                    }
+                )
             continue
         if number in entries:
             duplicates += 1
@@ -369,10 +380,10 @@ def create_list(actor, data: ListIn, *, file: bytes | None = None) -> Built:
                 "excluded": len(blocked),
                 "duplicates": duplicates,
                 "no_number": no_number,
-                "refused_rows": len(gathered.errors),
+                "refused_rows": len(errors),
             },
         )
-    return Built(outbound, len(entries), len(blocked), duplicates, no_number, gathered.errors)
+    return Built(outbound, len(entries), len(blocked), duplicates, no_number, errors)
 
 
 # --- the list's life -----------------------------------------------------------------------
@@ -487,8 +498,10 @@ def close_ended_lists(today: dt.date | None = None) -> int:
 
 
 def calling_hours_now(outbound: OutboundList, now: dt.datetime) -> bool:
-    clock = timezone.localtime(now).time()
-    return outbound.call_from <= clock < outbound.call_until
+    """Whether ``now`` is in the list's calling hours, both ends' minutes included
+    (09:00–20:00 lets 20:00 be called, not 20:01; 00:00–23:59 is the whole day)."""
+    clock = timezone.localtime(now).time().replace(second=0, microsecond=0)
+    return outbound.call_from <= clock <= outbound.call_until
 
 
 def _check_workable(actor, outbound: OutboundList, now: dt.datetime) -> None:

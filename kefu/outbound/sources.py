@@ -66,13 +66,12 @@ class Row:
     ticket_id: int | None = None
     callback_task_id: int | None = None
     max_attempts: int | None = None  # None: the list's
+    line: int | None = None  # an Excel row's number, to name it when its number is unusable
 
 
 @dataclass
 class Gathered:
     rows: list[Row] = field(default_factory=list)
-    # Excel rows refused, with their row number and why: the maker fixes and imports them.
-    errors: list[dict[str, object]] = field(default_factory=list)
 
 
 def _customers(actor, branch_id: int | None) -> QuerySet[Customer]:
@@ -344,17 +343,15 @@ def from_excel(actor, data: bytes | None, branch_id: int | None) -> tuple[Gather
     for line, values in _sheet_rows(data):
         if len(gathered.rows) >= MAX_ENTRIES:
             raise _too_many()
-        if not values.get("number"):
-            gathered.errors.append({"row": line, "field": "number", "message": _("缺少电话")})
-            continue
         gathered.rows.append(
             Row(
-                number=values["number"],
+                number=values.get("number", ""),
                 name=values.get("name", "")[:80],
                 note=values.get("note", "")[:200],
+                line=line,
             )
         )
-    return gathered, {"rows": len(gathered.rows) + len(gathered.errors)}
+    return gathered, {"rows": len(gathered.rows)}
 
 
 def owners_of(actor, numbers: list[str], branch_id: int | None) -> dict[str, tuple[int, str]]:

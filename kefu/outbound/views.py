@@ -96,6 +96,8 @@ def _page(request) -> int:
 @login_required
 @require_POST
 def create(request):
+    if not services.may_plan(request.user):
+        raise PermissionDenied(_("只有班长、主管和管理员可以管理外呼任务"))
     form = _list_form(request, request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _form_error(form))

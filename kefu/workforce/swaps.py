@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.accounts.scope import FLOOR_LEADS
 from kefu.accounts.services import display_name
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text, record_audit
+from kefu.notify.services import notify_users
 from kefu.telephony.floor import may_lead_floor
 from kefu.workforce.models import Roster, RosterShift, ShiftSwap
 from kefu.workforce.services import require_planner, rosterable_users
@@ -76,6 +80,36 @@ def _open_on(shift_ids: list[int]) -> bool:
     ).exists()
 
 
+def _said(shift: RosterShift) -> str:
+    start = shift.template.start.strftime("%H:%M")
+    return f"{shift.day:%m-%d} {shift.template.code} {start}"
+
+
+def _tell(swap: ShiftSwap, event: str, users, *, actor, note: str = "", planners=False) -> None:
+    """Tell ``users`` of a step of ``swap`` (kefu.notify, in the step's transaction): the
+    shifts as "12-08 A 07:00 ⇄ 12-09 B 15:00", who took the step; a planner's link opens
+    调班审批, an agent's 我的排班."""
+    shifts = RosterShift.objects.select_related("template")
+    shift = _said(shifts.get(pk=swap.shift_id))
+    if swap.their_shift_id:
+        shift += " ⇄ " + _said(shifts.get(pk=swap.their_shift_id))
+    notify_users(
+        event,
+        users=[u for u in users if u is not None and u.pk != actor.pk],
+        context={
+            "who": display_name(actor),
+            "shift": shift,
+            "note": note or "—",
+            "path": reverse("roster-swaps" if planners else "my-roster"),
+        },
+        key=f"swap:{swap.pk}:{event}",
+    )
+
+
+def _planners():
+    return get_user_model().objects.filter(is_active=True, staff__role__in=FLOOR_LEADS)
+
+
 def ask_swap(
     actor,
     *,
@@ -125,6 +159,7 @@ def ask_swap(
             asked_at=now,
         )
         record_audit(actor=actor, action="shift_swap.ask", obj=swap, detail={"shifts": ids})
+        _tell(swap, "roster.swap_asked", [colleague], actor=actor)
     return swap
 
 
@@ -149,6 +184,11 @@ def answer_swap(actor, swap_id: int, *, agree: bool) -> ShiftSwap:
         record_audit(
             actor=actor, action="shift_swap.agree" if agree else "shift_swap.decline", obj=swap
         )
+        if agree:
+            _tell(swap, "roster.swap_agreed", [swap.requester], actor=actor)
+            _tell(swap, "roster.swap_agreed", list(_planners()), actor=actor, planners=True)
+        else:
+            _tell(swap, "roster.swap_declined", [swap.requester], actor=actor)
     return swap
 
 
@@ -185,6 +225,13 @@ def decide_swap(actor, swap_id: int, *, approve: bool, note: str = "") -> ShiftS
             obj=swap,
             detail={"note": note},
         )
+        _tell(
+            swap,
+            "roster.swap_approved" if approve else "roster.swap_rejected",
+            [swap.requester, swap.colleague],
+            actor=actor,
+            note=note,
+        )
     return swap
 
 
@@ -212,6 +259,7 @@ def withdraw_swap(actor, swap_id: int) -> ShiftSwap:
         swap.status = ShiftSwap.Status.WITHDRAWN
         swap.save(update_fields=["status"])
         record_audit(actor=actor, action="shift_swap.withdraw", obj=swap)
+        _tell(swap, "roster.swap_withdrawn", [swap.colleague], actor=actor)
     return swap
 
 

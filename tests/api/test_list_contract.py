@@ -310,7 +310,25 @@ def _swaps(world):
     return agent, {}, {}
 
 
+def _outbound_lists(world):
+    from tests.outbound.factories import excel_list
+
+    lead = world["people"]["lead"]
+    for n in range(3):
+        excel_list(lead, name=f"外呼{n}")
+    return lead, {}, {}
+
+
+def _outbound_entries(world):
+    from tests.outbound.factories import excel_list
+
+    built = excel_list(world["people"]["lead"])
+    return world["people"]["agent"], {}, {"list_id": built.outbound.pk}
+
+
 ROWS = {
+    "/api/v1/outbound/lists": _outbound_lists,
+    "/api/v1/outbound/lists/{list_id}/entries": _outbound_entries,
     "/api/v1/workforce/swaps": _swaps,
     "/api/v1/workforce/templates": _shift_templates,
     "/api/v1/workforce/rosters": _rosters,

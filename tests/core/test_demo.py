@@ -63,6 +63,16 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
     assert roster.status == Roster.Status.PUBLISHED and roster.note == "演示:本周起两周排班"
     assert RosterShift.objects.filter(roster=roster, user__username="agent").count() >= 6
     assert sum(sum(day) for day in roster.need) > 0
+    # Churned members to win back, being worked; a survey sample for the lead to start.
+    from kefu.outbound.models import OutboundAttempt, OutboundList
+
+    lists = dict(OutboundList.objects.values_list("purpose", "status"))
+    assert lists == {"churned": "active", "survey": "draft"}
+    assert sorted(OutboundAttempt.objects.values_list("outcome", flat=True)) == [
+        "call_later",
+        "done",
+        "no_answer",
+    ]
     assert seed_demo() == {"customers": 60, "tickets": 169}  # a second run adds nothing
 
 

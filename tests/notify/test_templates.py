@@ -55,6 +55,12 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "workorder.check",
         "workorder.chase",
         "workorder.escalate",
+        "roster.swap_asked",
+        "roster.swap_agreed",
+        "roster.swap_declined",
+        "roster.swap_approved",
+        "roster.swap_rejected",
+        "roster.swap_withdrawn",
     }
 
 

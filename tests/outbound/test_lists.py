@@ -55,8 +55,11 @@ def test_an_excel_list_keeps_each_usable_number_once_and_reports_the_rest(lead):
     blocked = OutboundEntry.objects.get(number="13700000009")
     assert blocked.excluded_reason == "黑名单:恶意骚扰"
     # and what was left out is counted, the row without a number named by its row
-    assert (built.added, built.excluded, built.duplicates, built.no_number) == (3, 1, 1, 1)
-    assert built.errors == [{"row": 6, "field": "number", "message": "缺少电话"}]
+    assert (built.added, built.excluded, built.duplicates, built.no_number) == (3, 1, 1, 2)
+    assert built.errors == [
+        {"row": 6, "field": "number", "message": "缺少电话"},
+        {"row": 7, "field": "number", "message": "号码无效:abc"},
+    ]
     outbound = built.outbound
     assert (outbound.status, outbound.total, outbound.source) == ("draft", 3, "excel")
     audit = AuditLog.objects.get(action="outbound.create", object_id=str(outbound.pk))

@@ -212,3 +212,60 @@ def test_the_agent_asks_and_the_colleague_and_the_lead_act_on_the_pages(
     swap.refresh_from_db()
     assert swap.status == ShiftSwap.Status.APPROVED
     assert ShiftSwap.objects.count() == 1
+
+
+def _inbox(user) -> list[tuple[str, str, str]]:
+    from kefu.notify.models import Notification
+
+    return [
+        (n.event, n.body, n.link)
+        for n in Notification.objects.filter(user=user).order_by("id")
+        if n.event.startswith("roster.")
+    ]
+
+
+def test_each_step_of_a_swap_tells_the_people_it_concerns(lead, agent, people, week):
+    other, shift = week["other"], week["shift"]
+    mine, theirs = shift[agent.pk, MONDAY], shift[other.pk, MONDAY]
+    with time_machine.travel(NOW, tick=False):
+        swap = swaps.ask_swap(
+            agent,
+            shift_id=mine.pk,
+            colleague_id=other.pk,
+            their_shift_id=theirs.pk,
+            reason="孩子家长会",
+        )
+        assert _inbox(other) == [
+            (
+                "roster.swap_asked",
+                "李娜请您调班:12-14 早 07:00 ⇄ 12-14 晚 15:00。请在「我的排班」中同意或拒绝:"
+                "/roster/mine/",
+                "/roster/mine/",
+            )
+        ]
+        swaps.answer_swap(other, swap.pk, agree=True)
+        assert [e for e, _b, _l in _inbox(agent)] == ["roster.swap_agreed"]
+        # every planner is told it waits for them, linked to 调班审批
+        for planner in (lead, people["supervisor"]):
+            assert [(e, link) for e, _b, link in _inbox(planner)] == [
+                ("roster.swap_agreed", "/roster/swaps/")
+            ]
+        swaps.decide_swap(lead, swap.pk, approve=False, note="当天人手不足")
+        for person in (agent, other):
+            assert _inbox(person)[-1][:2] == (
+                "roster.swap_rejected",
+                "王芳驳回了调班申请(12-14 早 07:00 ⇄ 12-14 晚 15:00)。意见:当天人手不足",
+            )
+        # a withdrawn request tells the colleague; nobody is told of their own step
+        again = swaps.ask_swap(
+            agent,
+            shift_id=shift[agent.pk, FRIDAY].pk,
+            colleague_id=other.pk,
+            reason="家里有事",
+        )
+        swaps.withdraw_swap(agent, again.pk)
+        assert [e for e, _b, _l in _inbox(other)][-2:] == [
+            "roster.swap_asked",
+            "roster.swap_withdrawn",
+        ]
+        assert not any(e == "roster.swap_withdrawn" for e, _b, _l in _inbox(agent))
