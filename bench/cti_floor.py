@@ -4,7 +4,7 @@ event to the supervisor's floor page showing it.
 
     .venv/bin/python bench/cti_floor.py [--db sqlite|postgres] [--agents 100] [--players 4]
                                         [--seconds 1800] [--calls-per-hour 2400]
-                                        [--server gunicorn --redis]
+                                        [--server gunicorn|split --redis]
 
 Creates a fresh database (SQLite in /tmp/kefu-bench-floor-sqlite, or DROP/CREATE of
 postgres://postgres@127.0.0.1:5432/kefu_bench_floor), migrates, seeds the demo organization and
@@ -20,6 +20,11 @@ Figures: events/s over the whole run; each POST's latency; event-to-screen = fro
 event to the end of the first panel reload that started after the endpoint answered it (the
 screen then shows it). Prints medians and p95 and the exact command. Goal: ≥ 200 events/s,
 event-to-screen p95 ≤ 500 ms. Client and server share the machine's 2 cores.
+
+--server gunicorn: gunicorn with two uvicorn workers (ASGI) serves everything. --server split:
+the README's split for a busy center — plain HTTP (the CTI posts, the panel reloads) to
+gunicorn's WSGI workers (gthread, -w 2 --threads 4), only the websocket to `kefu serve
+--no-worker`; the pushes cross processes through Redis (both need --redis).
 """
 
 from __future__ import annotations
@@ -55,9 +60,10 @@ def parse_args():
     p.add_argument("--calls-per-hour", type=float, default=2400, help="per player")
     p.add_argument(
         "--server",
-        choices=["serve", "gunicorn"],
+        choices=["serve", "gunicorn", "split"],
         default="serve",
-        help="kefu serve (one process) or gunicorn -w 2 UvicornWorker (needs --redis)",
+        help="kefu serve (one process), gunicorn -w 2 UvicornWorker, or split: WSGI gthread "
+        "workers for HTTP and kefu serve for the websocket (both need --redis)",
     )
     p.add_argument("--redis", action="store_true", help="REDIS_URL=redis://127.0.0.1:6379/9")
     p.add_argument("--seed", type=int, default=2025)
@@ -91,8 +97,9 @@ def fresh_database() -> None:
 class Screen:
     """The supervisor's floor page: pushes in, panel reloads out, one at a time."""
 
-    def __init__(self, url: str, cookies: httpx.Cookies) -> None:
+    def __init__(self, url: str, cookies: httpx.Cookies, ws_base: str) -> None:
         self.url = url
+        self.ws_base = ws_base
         self.cookies = cookies
         self.reloads: list[tuple[float, float]] = []  # (started, ended)
         self.pushes = 0
@@ -101,10 +108,10 @@ class Screen:
 
     async def run(self, stop: asyncio.Event) -> None:
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        ws_url = self.url.replace("http://", "ws://") + "/ws/live?floor=1"
+        ws_url = self.ws_base.replace("http://", "ws://") + "/ws/live?floor=1"
         dirty = asyncio.Event()
         async with (
-            connect(ws_url, origin=self.url, additional_headers={"Cookie": cookie}) as ws,
+            connect(ws_url, origin=self.ws_base, additional_headers={"Cookie": cookie}) as ws,
             httpx.AsyncClient(base_url=self.url, cookies=self.cookies, timeout=30) as web,
         ):
 
@@ -153,7 +160,7 @@ def on_screen(sent: list[tuple[float, float]], reloads: list[tuple[float, float]
     return out
 
 
-async def run(url: str) -> None:
+async def run(url: str, ws_base: str) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=30) as web:
         await web.get("/login/")
         reply = await web.post(
@@ -162,7 +169,7 @@ async def run(url: str) -> None:
         if reply.status_code != 302:
             raise SystemExit(f"login failed: {reply.status_code}")
         cookies = web.cookies
-    screen = Screen(url, cookies)
+    screen = Screen(url, cookies, ws_base)
     stop = asyncio.Event()
     watcher = asyncio.create_task(screen.run(stop))
     await asyncio.sleep(1)
@@ -231,14 +238,39 @@ def gunicorn() -> Iterator[str]:
         common.stop_server(proc, logf)
 
 
+@contextmanager
+def split() -> Iterator[tuple[str, str]]:
+    """Plain HTTP to gunicorn's WSGI workers, the websocket to `kefu serve --no-worker`."""
+    port = common.free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [str(Path(common.KEFU).parent / "gunicorn"), "-w", "2", "--threads", "4"]
+    cmd += ["-k", "gthread", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    cmd += ["kefu.wsgi:application"]
+    proc, logf = common.start_server(cmd, ENV, DATA_DIR / "wsgi.log", url + "/login/")
+    try:
+        with common.kefu_serve(ENV) as ws_base:
+            yield url, ws_base
+    finally:
+        common.stop_server(proc, logf)
+
+
+@contextmanager
+def one_server(server) -> Iterator[tuple[str, str]]:
+    with server as url:
+        yield url, url
+
+
 def main() -> None:
-    if ARGS.server == "gunicorn" and not ARGS.redis:
-        raise SystemExit("--server gunicorn needs --redis: the floor's pushes cross processes")
+    if ARGS.server != "serve" and not ARGS.redis:
+        raise SystemExit(f"--server {ARGS.server} needs --redis: the pushes cross processes")
     log(f"fresh database: {DB_URL}")
     fresh_database()
-    server = gunicorn() if ARGS.server == "gunicorn" else common.kefu_serve(ENV)
-    with server as url:
-        asyncio.run(run(url))
+    if ARGS.server == "split":
+        servers = split()
+    else:
+        servers = one_server(gunicorn() if ARGS.server == "gunicorn" else common.kefu_serve(ENV))
+    with servers as (url, ws_base):
+        asyncio.run(run(url, ws_base))
 
 
 if __name__ == "__main__":

@@ -73,6 +73,13 @@ urlpatterns = [
         name="roster-swap-act",
     ),
     path("roster/attendance/", roster_views.attendance_page, name="roster-attendance"),
+    path("roster/leave/", roster_views.leave_list, name="roster-leave"),
+    path("roster/leave/new", roster_views.leave_ask, name="roster-leave-ask"),
+    path(
+        "roster/leave/<int:leave_id>/<str:action>",
+        roster_views.leave_act,
+        name="roster-leave-act",
+    ),
     path("roster/tables/", roster_views.five_tables_page, name="roster-tables"),
     path("roster/tables.xlsx", roster_views.five_tables_export, name="roster-tables-export"),
     path("roster/attendance.xlsx", roster_views.attendance_export, name="roster-attendance-export"),

@@ -312,6 +312,70 @@ EVENTS: dict[str, Event] = {
             "{who} withdrew the swap ({shift}).",
         ),
     ),
+    "roster.leave_asked": Event(
+        "请假待审批",
+        ("who", "agent", "days", "kind", "note"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "请假待审批:{agent}",
+            "{agent}申请{kind}:{days}。请审批:{url}",
+            "{agent}申请{kind}({days}),待审批。",
+        ),
+        en=Words(
+            "Leave awaiting approval: {agent}",
+            "{agent} asks for {kind}: {days}. Please decide: {url}",
+            "{agent} asks for {kind} ({days}).",
+        ),
+    ),
+    "roster.leave_approved": Event(
+        "请假已批准",
+        ("who", "agent", "days", "kind", "note"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "请假已批准:{days}",
+            "{who}批准了您的{kind}:{days}。",
+            "您的{kind}({days})已批准。",
+        ),
+        en=Words(
+            "Leave approved: {days}",
+            "{who} approved your {kind}: {days}.",
+            "Your {kind} ({days}) is approved.",
+        ),
+    ),
+    "roster.leave_rejected": Event(
+        "请假被驳回",
+        ("who", "agent", "days", "kind", "note"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "请假被驳回:{days}",
+            "{who}驳回了您的{kind}申请({days})。意见:{note}",
+            "您的{kind}申请({days})被驳回。",
+        ),
+        en=Words(
+            "Leave rejected: {days}",
+            "{who} rejected your {kind} ({days}). Note: {note}",
+            "Your {kind} ({days}) was rejected.",
+        ),
+    ),
+    "roster.leave_cancelled": Event(
+        "请假已取消",
+        ("who", "agent", "days", "kind", "note"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "请假已取消:{days}",
+            "{who}取消了您的{kind}({days}),请按排班上班。原因:{note}",
+            "您的{kind}({days})已取消,请按排班上班。",
+        ),
+        en=Words(
+            "Leave cancelled: {days}",
+            "{who} cancelled your {kind} ({days}); work as rostered. Reason: {note}",
+            "Your {kind} ({days}) is cancelled; work as rostered.",
+        ),
+    ),
     "survey.invite": Event(
         "满意度评价邀请",
         (),

@@ -6,12 +6,15 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
-from kefu.workforce import attendance, selectors, services, swaps, tables
+from kefu.workforce import attendance, leave, selectors, services, swaps, tables
 from kefu.workforce.schemas import (
     AttendanceDayOut,
     AttendanceQuery,
     DecisionIn,
     FiveTablesOut,
+    LeaveIn,
+    LeaveOut,
+    LeaveQuery,
     ReasonIn,
     RosterDetailOut,
     RosterIn,
@@ -28,6 +31,7 @@ from kefu.workforce.schemas import (
     WishOut,
     attendance_out,
     five_tables_out,
+    leave_out,
     roster_out,
     shift_out,
     swap_out,
@@ -186,6 +190,45 @@ def reject_swap(request, swap_id: int, payload: DecisionIn):
 def withdraw_swap(request, swap_id: int):
     """The agent who asked withdraws before it is decided."""
     return swap_out(swaps.withdraw_swap(request.user, swap_id))
+
+
+@router.get("/leave", response=PageOut[LeaveOut])
+def list_leave(request, filters: Query[LeaveQuery]):
+    """Leave (请假): planners see everyone's, agents their own; open (asked or approved) by
+    default, the latest first."""
+    rows = leave.list_leave(request.user, status=filters.status)
+    return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), leave_out)
+
+
+@router.post("/leave", response={201: LeaveOut})
+def ask_leave(request, payload: LeaveIn):
+    """Ask for the caller's own leave (待审批), or, as a planner with ``user_id``, record an
+    agent's leave (approved). 409 when it overlaps leave already asked or approved."""
+    return Status(201, leave_out(leave.ask_leave(request.user, **payload.dict())))
+
+
+@router.post("/leave/{leave_id}/approve", response=LeaveOut)
+def approve_leave(request, leave_id: int, payload: DecisionIn):
+    """A planner approves: the solver leaves those days free, attendance shows 请假."""
+    return leave_out(leave.decide_leave(request.user, leave_id, approve=True, note=payload.note))
+
+
+@router.post("/leave/{leave_id}/reject", response=LeaveOut)
+def reject_leave(request, leave_id: int, payload: DecisionIn):
+    """A planner rejects, saying why."""
+    return leave_out(leave.decide_leave(request.user, leave_id, approve=False, note=payload.note))
+
+
+@router.post("/leave/{leave_id}/withdraw", response=LeaveOut)
+def withdraw_leave(request, leave_id: int):
+    """The agent withdraws their leave before it is decided."""
+    return leave_out(leave.withdraw_leave(request.user, leave_id))
+
+
+@router.post("/leave/{leave_id}/cancel", response=LeaveOut)
+def cancel_leave(request, leave_id: int, payload: ReasonIn):
+    """A planner cancels approved leave, saying why."""
+    return leave_out(leave.cancel_leave(request.user, leave_id, reason=payload.reason))
 
 
 @router.get("/attendance", response=AttendanceDayOut)

@@ -25,7 +25,7 @@ from kefu.core.excel import one_sheet
 from kefu.telephony import planning
 from kefu.telephony.models import AgentSpan, AgentState
 from kefu.workforce.models import Roster, RosterShift
-from kefu.workforce.services import require_planner
+from kefu.workforce.services import approved_days, require_planner
 
 EARLIEST_SIGN_IN = dt.timedelta(hours=1)  # a sign-in counts from an hour before the shift
 
@@ -35,6 +35,7 @@ STATUS_LABELS = {
     "on_time": gettext_lazy("准时"),
     "late": gettext_lazy("迟到"),
     "absent": gettext_lazy("缺勤"),
+    "on_leave": gettext_lazy("请假"),
 }
 
 
@@ -42,7 +43,9 @@ STATUS_LABELS = {
 class Attendance:
     shift: RosterShift
     name: str
-    status: str  # upcoming, waiting (started, not signed in yet), on_time, late, absent
+    # upcoming, waiting (started, not signed in yet), on_time, late, absent, on_leave (approved
+    # leave on the shift's day, kefu.workforce.leave)
+    status: str
     signed_in: dt.datetime | None
     signed_out: dt.datetime | None  # the end of the last stretch on, when before the end
     late_minutes: int
@@ -57,7 +60,9 @@ def _grace() -> dt.timedelta:
     return dt.timedelta(minutes=settings.WORKFORCE_GRACE_MINUTES)
 
 
-def _judge(shift: RosterShift, spans: list[AgentSpan], now: dt.datetime) -> Attendance:
+def _judge(
+    shift: RosterShift, spans: list[AgentSpan], now: dt.datetime, on_leave: bool = False
+) -> Attendance:
     grace = _grace()
     window = [
         s
@@ -70,7 +75,9 @@ def _judge(shift: RosterShift, spans: list[AgentSpan], now: dt.datetime) -> Atte
     if signed_in is not None:
         signed_in = max(signed_in, shift.starts_at - EARLIEST_SIGN_IN)
     late = 0
-    if now < shift.starts_at and signed_in is None:
+    if on_leave and signed_in is None:
+        status = "on_leave"
+    elif now < shift.starts_at and signed_in is None:
         status = "upcoming"
     elif signed_in is None:
         status = "absent" if now >= shift.ends_at else "waiting"
@@ -111,7 +118,12 @@ def attendance_of(shifts: list[RosterShift], now: dt.datetime | None = None) -> 
         started_at__lt=last,
     ):
         spans.setdefault(span.user_id, []).append(span)
-    return [_judge(s, spans.get(s.user_id, []), now) for s in shifts]
+    away = approved_days(
+        {s.user_id for s in shifts}, min(s.day for s in shifts), max(s.day for s in shifts)
+    )
+    return [
+        _judge(s, spans.get(s.user_id, []), now, s.day in away.get(s.user_id, ())) for s in shifts
+    ]
 
 
 def day_attendance(actor, day: dt.date, now: dt.datetime | None = None) -> list[Attendance]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kefu.workforce.models import Leave
+
 WEEKDAYS = [
     (0, _("周一")),
     (1, _("周二")),
@@ -73,3 +75,27 @@ class SwapForm(forms.Form):
         self.fields["colleague"].choices = [
             (u.pk, f"{u.staff.display_name} {u.staff.employee_no}") for u in colleagues
         ]
+
+
+class LeaveForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"))
+    first_day = forms.DateField(
+        label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    last_day = forms.DateField(
+        label=_("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=_("事由"), max_length=200)
+    user = forms.ChoiceField(label=_("坐席"), required=False)
+
+    def __init__(self, *args, agents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Leave.Kind.choices
+        if agents is None:
+            del self.fields["user"]
+        else:
+            self.fields["user"].choices = [
+                (u.pk, f"{u.staff.employee_no} {u.staff.display_name}") for u in agents
+            ]

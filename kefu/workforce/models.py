@@ -192,3 +192,60 @@ class ShiftSwap(models.Model):
         ordering = ["-asked_at", "-id"]
         verbose_name = _("调班申请")
         verbose_name_plural = _("调班申请")
+
+
+class Leave(models.Model):
+    """Days an agent is away (请假: annual, sick, personal leave, training): asked by the agent
+    and approved by a planner, or recorded by a planner at once. Approved leave keeps the
+    solver from rostering those days and shows as 请假 in attendance. Never deleted: withdrawn,
+    rejected or cancelled with who and why."""
+
+    class Kind(models.TextChoices):
+        ANNUAL = "annual", _("年假")
+        SICK = "sick", _("病假")
+        PERSONAL = "personal", _("事假")
+        TRAINING = "training", _("培训")
+        OTHER = "other", _("其他")
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+        CANCELLED = "cancelled", _("已取消")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("坐席")
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    first_day = models.DateField(_("开始日期"))
+    last_day = models.DateField(_("结束日期"))
+    reason = models.CharField(_("事由"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-first_day", "-id"]
+        verbose_name = _("请假")
+        verbose_name_plural = _("请假")
+        indexes = [models.Index(fields=["user", "status", "first_day"], name="leave_user_days")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_day__lte=models.F("last_day")), name="leave_days_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.first_day}–{self.last_day}"
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
 
 from kefu.accounts.services import display_name
 from kefu.core.paging import PageQuery
-from kefu.workforce.models import AgentWish, Roster, RosterShift, ShiftSwap, ShiftTemplate
+from kefu.workforce.models import (
+    AgentWish,
+    Leave,
+    Roster,
+    RosterShift,
+    ShiftSwap,
+    ShiftTemplate,
+)
 
 
 class TemplateIn(Schema):
@@ -320,4 +328,58 @@ def five_tables_out(t) -> dict[str, Any]:
         "actual": [day(d, per_agent=d.per_agent) for d in t.actual],
         "accuracy": [day(d) for d in t.accuracy],
         "agents": [vars(a) | {"ratio": a.ratio} for a in t.agents],
+    }
+
+
+class LeaveIn(Schema):
+    kind: str = Field(..., description="annual, sick, personal, training or other")
+    first_day: dt.date
+    last_day: dt.date | None = Field(None, description="the last day away (default: first_day)")
+    reason: str = Field(..., max_length=200)
+    user_id: int | None = Field(
+        None, description="planners: record leave for this agent (approved at once)"
+    )
+
+
+class LeaveQuery(PageQuery):
+    status: str = Field("open", description="open (asked or approved), all, or one status")
+
+
+class LeaveOut(Schema):
+    id: int
+    user_id: int
+    name: str
+    kind: str
+    kind_label: str
+    first_day: dt.date
+    last_day: dt.date
+    days: int
+    reason: str
+    status: str
+    status_label: str
+    asked_by: str
+    asked_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+def leave_out(leave: Leave) -> dict[str, Any]:
+    return {
+        "id": leave.pk,
+        "user_id": leave.user_id,
+        "name": display_name(leave.user),
+        "kind": leave.kind,
+        "kind_label": leave.get_kind_display(),
+        "first_day": leave.first_day,
+        "last_day": leave.last_day,
+        "days": leave.days,
+        "reason": leave.reason,
+        "status": leave.status,
+        "status_label": leave.get_status_display(),
+        "asked_by": display_name(leave.asked_by),
+        "asked_at": leave.asked_at,
+        "decided_by": display_name(leave.decided_by) if leave.decided_by_id else None,
+        "decided_at": leave.decided_at,
+        "decision_note": leave.decision_note,
     }

@@ -14,7 +14,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import workbook
 from kefu.telephony.forecast import slot_start
 from kefu.workforce.models import Roster, RosterShift
-from kefu.workforce.services import SLOTS, require_planner
+from kefu.workforce.services import SLOTS, approved_days, require_planner
 
 STATUS_FILTERS = ("all", *Roster.Status.values)
 
@@ -114,6 +114,12 @@ def roster_view(roster: Roster) -> RosterView:
         if shift.user_id in cells:
             cells[shift.user_id][index[shift.day]] = shift.template.code
             minutes[shift.user_id] += shift.template.minutes
+    # Approved leave (kefu.workforce.leave): 假 on the grid, beside a shift made before it.
+    away = approved_days(cells, days[0], days[-1]) if days else {}
+    for user_id, leave_days in away.items():
+        for day in leave_days:
+            code = cells[user_id][index[day]]
+            cells[user_id][index[day]] = f"{code}·{_('假')}" if code else _("假")
     rows = [
         MemberRow(
             user_id=u.pk,

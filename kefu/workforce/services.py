@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,7 +32,7 @@ from kefu.core.services import clean_text, record_audit
 from kefu.telephony import planning
 from kefu.telephony.floor import may_lead_floor
 from kefu.workforce import solver, tasks
-from kefu.workforce.models import AgentWish, Roster, RosterShift, ShiftTemplate
+from kefu.workforce.models import AgentWish, Leave, Roster, RosterShift, ShiftTemplate
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ MAX_WEEKS = 4
 SLOTS = solver.SLOTS_PER_DAY
 # Who is rostered onto the phones by default.
 ROSTERED_ROLES = (Role.AGENT,)
+
+
+def may_plan(actor) -> bool:
+    return may_lead_floor(actor)
 
 
 def require_planner(actor) -> None:
@@ -369,7 +373,12 @@ def solve_roster(roster_id: int) -> Roster:
         carry, free_from = _before(roster, members)
         days = roster.weeks * 7
         wishes = {w.user_id: w for w in AgentWish.objects.filter(user__in=members)}
-        agents = [_agent(roster, u, wishes.get(u.pk), free_from.get(u.pk, 0)) for u in members]
+        last_day = roster.first_day + dt.timedelta(days=days - 1)
+        away = approved_days([u.pk for u in members], roster.first_day, last_day)
+        agents = [
+            _agent(roster, u, wishes.get(u.pk), free_from.get(u.pk, 0), away.get(u.pk, set()))
+            for u in members
+        ]
         result = solver.solve(
             need,
             agents,
@@ -434,7 +443,9 @@ def _by_day(values: list[int]) -> list[list[int]]:
     return [values[i : i + SLOTS] for i in range(0, len(values), SLOTS)]
 
 
-def _agent(roster: Roster, user, wish: AgentWish | None, free_from: int) -> solver.Agent:
+def _agent(
+    roster: Roster, user, wish: AgentWish | None, free_from: int, away: set[dt.date]
+) -> solver.Agent:
     days = roster.weeks * 7
     wished: frozenset[int] = frozenset()
     if wish is not None and wish.weekdays_off:
@@ -448,7 +459,26 @@ def _agent(roster: Roster, user, wish: AgentWish | None, free_from: int) -> solv
         wished_off_days=wished,
         avoids_night=bool(wish and wish.no_night),
         free_from=free_from,
+        away_days=frozenset((day - roster.first_day).days for day in away),
     )
+
+
+def approved_days(
+    user_ids: Iterable[int], first: dt.date, last: dt.date
+) -> dict[int, set[dt.date]]:
+    """Each user's days of approved leave between ``first`` and ``last``: one query."""
+    days: dict[int, set[dt.date]] = {}
+    for leave in Leave.objects.filter(
+        user_id__in=list(user_ids),
+        status=Leave.Status.APPROVED,
+        first_day__lte=last,
+        last_day__gte=first,
+    ):
+        day = max(leave.first_day, first)
+        while day <= min(leave.last_day, last):
+            days.setdefault(leave.user_id, set()).add(day)
+            day += dt.timedelta(days=1)
+    return days
 
 
 def _locked(roster_id: int) -> Roster:

@@ -38,6 +38,7 @@ from kefu.telephony import erlang, forecast, planning
 from kefu.telephony.floor import require_floor_watcher
 from kefu.telephony.models import AgentSpan, AgentState, CallRecord
 from kefu.workforce.models import Roster, RosterShift
+from kefu.workforce.services import approved_days
 
 SLOTS = forecast.SLOTS_PER_DAY
 SLOT = dt.timedelta(minutes=forecast.SLOT_MINUTES)
@@ -153,6 +154,9 @@ def _rostered(days: list[dt.date]) -> tuple[dict[int, list[int]], list[RosterShi
             roster__status=Roster.Status.PUBLISHED, starts_at__lt=end, ends_at__gt=start
         ).select_related("user__staff")
     )
+    # A shift on a day of approved leave (approved after publishing) is not worked.
+    away = approved_days({s.user_id for s in shifts}, days[0] - dt.timedelta(days=1), days[-1])
+    shifts = [s for s in shifts if s.day not in away.get(s.user_id, ())]
     total = len(days) * SLOTS
     per_slot = [0] * total
     for shift in shifts:

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.errors import Code, ServiceError
-from kefu.workforce import attendance, selectors, services, swaps, tables
-from kefu.workforce.forms import RosterForm, SwapForm, TemplateForm, WishForm
+from kefu.workforce import attendance, leave, selectors, services, swaps, tables
+from kefu.workforce.forms import LeaveForm, RosterForm, SwapForm, TemplateForm, WishForm
 from kefu.workforce.models import Roster
 
 
@@ -202,6 +202,8 @@ def my_roster(request):
             "swap_form": SwapForm(shifts=shifts, colleagues=swaps.colleagues(request.user)),
             "swaps": swaps.list_swaps(request.user, status="all")[:20],
             "attendance": attendance.own_attendance(request.user),
+            "leave_form": LeaveForm(),
+            "leaves": leave.list_leave(request.user, status="all")[:20],
         },
     )
 
@@ -270,6 +272,93 @@ def swap_act(request, swap_id: int, action: str):
         messages.success(request, done)
     back = "roster-swaps" if action in ("approve", "reject") else "my-roster"
     return redirect(back)
+
+
+@login_required
+@require_POST
+def leave_ask(request):
+    """请假: the agent asks for their own leave; a planner records an agent's (approved)."""
+    planner = services.may_plan(request.user)
+    form = LeaveForm(request.POST, agents=services.rosterable_users() if planner else None)
+    back = "roster-leave" if planner and request.POST.get("user") else "my-roster"
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        made = leave.ask_leave(
+            request.user,
+            kind=data["kind"],
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+            reason=data["reason"],
+            user_id=int(data["user"]) if data.get("user") else None,
+        )
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            _("请假已登记")
+            if made.status == made.Status.APPROVED
+            else _("请假申请已提交,等待审批"),
+        )
+    return redirect(back)
+
+
+LEAVE_ACTIONS = {
+    "approve": (
+        lambda user, pk, note: leave.decide_leave(user, pk, approve=True, note=note),
+        gettext_lazy("已批准"),
+    ),
+    "reject": (
+        lambda user, pk, note: leave.decide_leave(user, pk, approve=False, note=note),
+        gettext_lazy("已驳回"),
+    ),
+    "withdraw": (lambda user, pk, note: leave.withdraw_leave(user, pk), gettext_lazy("已撤回")),
+    "cancel": (
+        lambda user, pk, note: leave.cancel_leave(user, pk, reason=note),
+        gettext_lazy("已取消"),
+    ),
+}
+
+
+@login_required
+@require_POST
+def leave_act(request, leave_id: int, action: str):
+    """One step of a leave: a planner approves, rejects or cancels; the agent withdraws."""
+    if action not in LEAVE_ACTIONS:
+        raise Http404(action)
+    act, done = LEAVE_ACTIONS[action]
+    try:
+        act(request.user, leave_id, request.POST.get("note", ""))
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, done)
+    return redirect("my-roster" if action == "withdraw" else "roster-leave")
+
+
+@login_required
+@require_GET
+def leave_list(request):
+    """请假审批: leave waiting for a decision, approved leave to come, record an agent's."""
+    try:
+        services.require_planner(request.user)
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+    return render(
+        request,
+        "workforce/leave.html",
+        {
+            "waiting": leave.list_leave(request.user, status="asked"),
+            "latest": leave.list_leave(request.user, status="all")[:50],
+            "form": LeaveForm(agents=services.rosterable_users()),
+        },
+    )
 
 
 @login_required

@@ -326,7 +326,21 @@ def _outbound_entries(world):
     return world["people"]["agent"], {}, {"list_id": built.outbound.pk}
 
 
+def _leave(world):
+    import datetime as dt
+
+    from kefu.workforce.leave import ask_leave
+
+    agent = world["people"]["agent"]
+    first = dt.date.today() + dt.timedelta(days=3)
+    for n in range(3):
+        day = first + dt.timedelta(days=3 * n)
+        ask_leave(agent, kind="annual", first_day=day, reason=f"第{n}次")
+    return agent, {}, {}
+
+
 ROWS = {
+    "/api/v1/workforce/leave": _leave,
     "/api/v1/outbound/lists": _outbound_lists,
     "/api/v1/outbound/lists/{list_id}/entries": _outbound_entries,
     "/api/v1/workforce/swaps": _swaps,

@@ -61,6 +61,10 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "roster.swap_approved",
         "roster.swap_rejected",
         "roster.swap_withdrawn",
+        "roster.leave_asked",
+        "roster.leave_approved",
+        "roster.leave_rejected",
+        "roster.leave_cancelled",
     }
 
 

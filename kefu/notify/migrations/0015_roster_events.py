@@ -2,8 +2,8 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    """The words telling agents and planners of a shift swap's steps (roster.swap_*); only
-    what is missing."""
+    """The words telling agents and planners of a shift swap's and a leave's steps
+    (roster.swap_*, roster.leave_*); only what is missing."""
     from kefu.notify.defaults import load_defaults
 
     load_defaults(apps.get_model("notify", "Template"), apps.get_model("notify", "EventRule"))
