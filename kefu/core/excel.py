@@ -7,6 +7,13 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+
+def safe_cell(value: Any) -> Any:
+    """Text without the control characters openpyxl refuses (a note typed with one must not
+    make a workbook impossible to download); other values as they are."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def one_sheet(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -24,9 +31,9 @@ def workbook(
     book.remove(first)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title=title)
-        sheet.append(list(header))
+        sheet.append([safe_cell(v) for v in header])
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([safe_cell(v) for v in row])
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

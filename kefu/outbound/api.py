@@ -12,6 +12,7 @@ from ninja.responses import Status
 
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, page_out, paginate
+from kefu.core.uploads import checked_upload
 from kefu.outbound import selectors, services
 from kefu.outbound.schemas import (
     AgentsIn,
@@ -77,6 +78,7 @@ def create_list(request, payload: ListIn):
 def create_list_from_excel(request, payload: Form[ExcelListIn], file: File[UploadedFile]):
     """A new list from an .xlsx sheet: a 电话 column, optional 姓名 and 备注 columns. Rows
     without a number come back in ``errors`` with their row numbers."""
+    checked_upload(file)
     fields = payload.dict()
     agents = services.parse_ids(fields.pop("agents"), field="agents")
     data = services.ListIn(**fields, source="excel", params={}, agents=agents)

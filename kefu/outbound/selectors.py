@@ -4,6 +4,7 @@ agent, the agent's screen (the number, its history, the campaign's script), the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -13,7 +14,8 @@ from django.utils.translation import gettext as _
 from kefu.core.center import center as center_profile
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import workbook
-from kefu.core.masking import Masker
+from kefu.core.masking import Masker, can_view_pii
+from kefu.core.phones import normalize_phone
 from kefu.knowledge.greetings import render
 from kefu.knowledge.selectors import scripts_for
 from kefu.outbound.models import OutboundAttempt, OutboundEntry, OutboundList
@@ -51,13 +53,19 @@ def list_lists(actor, *, status: str = "open") -> QuerySet[OutboundList]:
 
 
 def list_entries(actor, outbound: OutboundList, *, state: str = "all", number: str = ""):
+    """The list's numbers, by state; ``number`` finds a number by any part of it — the whole
+    number only, for a viewer who sees numbers masked (a part would tell the hidden digits)."""
     rows = outbound.entries.select_related("customer", "last_agent__staff", "held_by__staff")
     if state == "open":
         rows = rows.filter(state__in=OPEN_STATES)
     elif state in State.values:
         rows = rows.filter(state=state)
-    if number:
-        rows = rows.filter(number__contains=number.strip()[:24])
+    digits = re.sub(r"[^\d+]", "", number or "")[:24]
+    if digits:
+        if can_view_pii(actor):
+            rows = rows.filter(number__contains=digits)
+        else:
+            rows = rows.filter(number=normalize_phone(digits))
     return rows.order_by("id")
 
 

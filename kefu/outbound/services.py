@@ -38,7 +38,7 @@ import httpx
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,7 @@ from kefu.accounts.models import Branch
 from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
+from kefu.core.masking import Masker
 from kefu.core.phones import is_plausible_phone, normalize_phone
 from kefu.core.services import clean_text, record_audit
 from kefu.followups import services as followups
@@ -168,6 +169,8 @@ def callable_users(outbound: OutboundList | None = None, branch_id: int | None =
     )
     if branch_id:
         rows = rows.filter(Q(staff__branch_id=branch_id) | Q(staff__branch__isnull=True))
+    else:  # a center-wide list is not a branch's staff's to see
+        rows = rows.filter(staff__branch__isnull=True)
     return rows.select_related("staff").order_by("staff__employee_no")
 
 
@@ -216,7 +219,7 @@ def parse_ids(text: str | None, *, field: str) -> tuple[int, ...]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or not 0 < int(part) < 2**62:
+        if not (part.isascii() and part.isdigit()) or not 0 < int(part) < 2**62:
             raise ServiceError(Code.INVALID, _("坐席编号无效"), field=field)
         ids.append(int(part))
     return tuple(ids)
@@ -235,7 +238,7 @@ def _user_ids(values) -> list[int]:
 def _bounded(value, field: str, low: int, high: int) -> int:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ServiceError(Code.INVALID, _("请填写整数"), field=field) from None
     if not low <= number <= high:
         raise ServiceError(
@@ -269,6 +272,8 @@ def _check(actor, data: ListIn, branch: Branch | None) -> dict:
         raise ServiceError(Code.INVALID, _("外呼类别无效"), field="purpose")
     if data.source not in OutboundSource.values:
         raise ServiceError(Code.INVALID, _("名单来源无效"), field="source")
+    if data.call_from.tzinfo is not None or data.call_until.tzinfo is not None:
+        raise ServiceError(Code.INVALID, _("外呼时段只填时分,不带时区"), field="call_from")
     if data.call_from >= data.call_until:
         raise ServiceError(Code.INVALID, _("外呼开始时间应早于结束时间"), field="call_until")
     today = timezone.localdate()
@@ -314,6 +319,7 @@ def create_list(actor, data: ListIn, *, file: bytes | None = None) -> Built:
     now = timezone.now()
     agents = fields.pop("agents")
     entries: dict[str, OutboundEntry] = {}
+    masker = Masker(actor)
     errors: list[dict[str, object]] = []
     duplicates = no_number = 0
     for row in gathered.rows:
@@ -325,7 +331,7 @@ def create_list(actor, data: ListIn, *, file: bytes | None = None) -> Built:
                     {
                         "row": row.line,
                         "field": "number",
-                        "message": _("号码无效:%s") % row.number[:30]
+                        "message": _("号码无效:%s") % masker.phone(row.number[:30])
                         if row.number
                         else _("缺少电话"),
                     }
@@ -593,6 +599,11 @@ def next_entry(actor, list_id: int, *, now: dt.datetime | None = None) -> Next:
             break
         for entry_id in batch:
             with transaction.atomic():
+                # One claim at a time per agent: two quick clicks never hold two numbers.
+                get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+                mine = held_entry(actor, outbound, now)
+                if mine is not None:
+                    return Next(mine)
                 taken = OutboundEntry.objects.filter(
                     _free(now), _due(now), pk=entry_id, state__in=OPEN_STATES
                 ).update(held_by=actor, held_until=now + dt.timedelta(minutes=HOLD_MINUTES))
@@ -601,21 +612,28 @@ def next_entry(actor, list_id: int, *, now: dt.datetime | None = None) -> Next:
                 entry = OutboundEntry.objects.select_for_update().get(pk=entry_id)
                 if _still_callable(entry, now):
                     return Next(entry)
-    later = (
-        outbound.entries.filter(state__in=OPEN_STATES)
-        .exclude(next_attempt_at__isnull=True)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
-    if later is None and outbound.entries.filter(state__in=OPEN_STATES).exists():
-        later = now + dt.timedelta(minutes=HOLD_MINUTES)  # all held by colleagues now
-    return Next(None, later)
+    return Next(None, _next_due(outbound, now))
+
+
+def _next_due(outbound: OutboundList, now: dt.datetime) -> dt.datetime | None:
+    """When a number of the list comes due next: the earliest retry or appointment, or the
+    earliest colleague's hold to lapse; None when no number is left to call."""
+    open_rows = outbound.entries.filter(state__in=OPEN_STATES)
+    waits = [
+        open_rows.filter(next_attempt_at__gt=now).aggregate(at=Min("next_attempt_at"))["at"],
+        open_rows.filter(_due(now), held_by__isnull=False, held_until__gte=now).aggregate(
+            at=Min("held_until")
+        )["at"],
+    ]
+    found = [w for w in waits if w is not None]
+    if found:
+        return min(found)
+    return now + dt.timedelta(minutes=HOLD_MINUTES) if open_rows.exists() else None
 
 
 def _held(actor, entry_id: int, now: dt.datetime) -> OutboundEntry:
     entry = (
-        OutboundEntry.objects.select_for_update()
+        OutboundEntry.objects.select_for_update(of=("self",))
         .select_related("outbound")
         .filter(pk=entry_id)
         .first()
@@ -630,9 +648,11 @@ def _held(actor, entry_id: int, now: dt.datetime) -> OutboundEntry:
         raise ServiceError(
             Code.INVALID_TRANSITION, _("该号码%s,不再拨打") % entry.get_state_display()
         )
-    if entry.held_by_id != actor.pk or entry.held_until is None or entry.held_until < now:
+    # A hold that lapsed while the agent was still on the call stays theirs until a colleague
+    # takes the number: the outcome of a long call is not lost.
+    if entry.held_by_id != actor.pk:
         raise ServiceError(
-            Code.CONFLICT, _("该号码不在您手上(可能已超时释放),请重新获取下一个号码")
+            Code.CONFLICT, _("该号码已由其他坐席拨打(您的占用已超时),请重新获取下一个号码")
         )
     return entry
 
@@ -748,12 +768,29 @@ def _check_attempt(entry: OutboundEntry, data: AttemptIn, now: dt.datetime) -> A
         ends_on = entry.outbound.ends_on
         if ends_on is not None and timezone.localdate(call_at) > ends_on:
             raise ServiceError(Code.INVALID, _("约定时间晚于外呼任务的截止日期"), field="call_at")
+        if not calling_hours_now(entry.outbound, call_at):
+            raise ServiceError(
+                Code.INVALID,
+                _("约定时间不在外呼时段(%(start)s–%(end)s)内")
+                % {
+                    "start": entry.outbound.call_from.strftime("%H:%M"),
+                    "end": entry.outbound.call_until.strftime("%H:%M"),
+                },
+                field="call_at",
+            )
     score = data.score
     if score is not None:
         if outcome not in (Outcome.DONE, Outcome.UNSATISFIED):
             raise ServiceError(Code.INVALID, _("接通并完成时才填写满意度评分"), field="score")
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise ServiceError(Code.INVALID, _("满意度评分为 1–5 分"), field="score")
+        if outcome == Outcome.DONE and score <= followups.LOW_SCORE:
+            # The same line as a survey link's: a low score is heard out, never filed as done.
+            raise ServiceError(
+                Code.INVALID,
+                _("%d 分及以下请选择“接通-客户不满意”并记录客户的原话") % followups.LOW_SCORE,
+                field="outcome",
+            )
     elif entry.outbound.purpose == OutboundPurpose.SURVEY and outcome in (
         Outcome.DONE,
         Outcome.UNSATISFIED,
@@ -782,6 +819,11 @@ def _follow_task(entry: OutboundEntry, data: AttemptIn, actor) -> None:
         entry.next_attempt_at = None
     else:
         entry.state, entry.next_attempt_at = State.RETRY, task.next_attempt_at
+
+
+def _not_answered(entry: OutboundEntry) -> int:
+    """The calls to the entry nobody answered (an appointment is no failure)."""
+    return entry.attempt_rows.filter(outcome__in=NOT_REACHED).count()
 
 
 @transaction.atomic
@@ -822,7 +864,7 @@ def record_attempt(
             entry.state, entry.next_attempt_at, entry.result = State.INVALID, None, data.note
         case Outcome.CALL_LATER:
             entry.state, entry.next_attempt_at, entry.appointment = State.RETRY, data.call_at, True
-        case _ if entry.attempts >= entry.max_attempts:
+        case _ if _not_answered(entry) >= entry.max_attempts:
             entry.state, entry.next_attempt_at = State.FAILED, None
         case _:
             entry.state = State.RETRY

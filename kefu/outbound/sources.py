@@ -46,6 +46,7 @@ from kefu.tickets.access import visible_tickets
 from kefu.tickets.models import Status, Ticket
 
 MAX_ENTRIES = 50_000
+OPEN_LISTS = (OutboundList.Status.DRAFT, OutboundList.Status.ACTIVE, OutboundList.Status.PAUSED)
 CHURNED_TAG = "流失会员"
 RESOLVED = (Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED)
 EXCEL_HEADERS = {
@@ -97,11 +98,14 @@ def _day(value, field_name: str) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.date):
-        return value
-    try:
-        day = dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ServiceError(Code.INVALID, _("日期格式应为 YYYY-MM-DD"), field=field_name) from None
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ServiceError(
+                Code.INVALID, _("日期格式应为 YYYY-MM-DD"), field=field_name
+            ) from None
     if not 2000 <= day.year <= 2100:
         raise ServiceError(Code.INVALID, _("日期超出范围"), field=field_name)
     return day
@@ -112,7 +116,7 @@ def _whole(value, field_name: str, low: int, high: int, default: int) -> int:
         return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ServiceError(Code.INVALID, _("请填写整数"), field=field_name) from None
     if not low <= number <= high:
         raise ServiceError(
@@ -140,11 +144,7 @@ def from_callbacks(actor, params: dict, branch_id: int | None) -> tuple[Gathered
     on_open_list = OutboundEntry.objects.filter(
         callback_task=OuterRef("pk"),
         state__in=(OutboundEntry.State.PENDING, OutboundEntry.State.RETRY),
-        outbound__status__in=(
-            OutboundList.Status.DRAFT,
-            OutboundList.Status.ACTIVE,
-            OutboundList.Status.PAUSED,
-        ),
+        outbound__status__in=OPEN_LISTS,
     )
     tasks = (
         visible_tasks(actor)
@@ -220,6 +220,11 @@ def from_survey(actor, params: dict, branch_id: int | None) -> tuple[Gathered, d
     percent = _whole(params.get("percent"), "percent", 1, 100, 10)
     type_code = str(params.get("ticket_type") or "").strip()[:30]
     answered = Survey.objects.filter(ticket=OuterRef("pk"), state=Survey.State.ANSWERED)
+    on_open_list = OutboundEntry.objects.filter(
+        ticket=OuterRef("pk"),
+        state__in=(OutboundEntry.State.PENDING, OutboundEntry.State.RETRY),
+        outbound__status__in=OPEN_LISTS,
+    )
     tickets = (
         visible_tickets(actor)
         .filter(
@@ -230,6 +235,7 @@ def from_survey(actor, params: dict, branch_id: int | None) -> tuple[Gathered, d
             callback_declined=False,
         )
         .exclude(Exists(answered))
+        .exclude(Exists(on_open_list))
         .select_related("customer", "type")
         .order_by("id")
     )
@@ -318,6 +324,8 @@ def _sheet_rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
             Code.INVALID, _("无法读取文件,请上传 .xlsx 格式的 Excel 文件"), field="file"
         ) from None
     try:
+        if not book.worksheets:
+            raise ServiceError(Code.INVALID, _("文件是空的"), field="file")
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = next(rows, None)
         columns: dict[str, int] = {}
@@ -332,6 +340,12 @@ def _sheet_rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
             values = {key: _cell(row[i]) if i < len(row) else "" for key, i in columns.items()}
             if any(values.values()):
                 yield line, values
+    except ServiceError:
+        raise
+    except Exception:  # noqa: BLE001 - a sheet damaged past its first bytes: the same answer
+        raise ServiceError(
+            Code.INVALID, _("无法读取文件,请上传 .xlsx 格式的 Excel 文件"), field="file"
+        ) from None
     finally:
         book.close()
 

@@ -19,6 +19,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
 from kefu.core.paging import paginate
+from kefu.core.uploads import checked_upload
 from kefu.knowledge.models import Script
 from kefu.notices.models import Notice
 from kefu.outbound import selectors, services
@@ -105,6 +106,8 @@ def create(request):
     data = form.cleaned_data
     upload = data.get("file")
     try:
+        if upload is not None:
+            checked_upload(upload)
         built = services.create_list(
             request.user,
             services.ListIn(

@@ -6,10 +6,10 @@ from __future__ import annotations
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kefu.core.excel import safe_cell
 from kefu.reports.selectors import Callbacks, MonthlyStats, Row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -17,12 +17,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
 BOLD = Font(bold=True)
-
-
-def _safe(value):
-    """Text without the control characters openpyxl refuses (a cause typed with one must not
-    make the month's workbook impossible to download)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 class _Sheet:
@@ -39,7 +33,7 @@ class _Sheet:
             cell.font, cell.fill = BOLD, HEADER_FILL
 
     def row(self, *values, rates: tuple[int, ...] = (), bold: bool = False) -> None:
-        self.ws.append([_safe(value) for value in values])
+        self.ws.append([safe_cell(value) for value in values])
         line = self.ws[self.ws.max_row]
         for cell in line:
             if cell.data_type == "f":  # text typed as "=…" stays text, never a live formula

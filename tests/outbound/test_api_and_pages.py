@@ -4,6 +4,7 @@ export it; refused roles get 403 and change nothing; bad input answers in the on
 
 from __future__ import annotations
 
+import zipfile
 from io import BytesIO
 
 import pytest
@@ -230,3 +231,99 @@ def test_the_pages_make_work_and_export_a_list(people, web_as, morning):
     assert OutboundList.objects.count() == 1
     assert web_as(people["dept_handler"]).get("/outbound/").status_code == 403
     assert agent.get("/outbound/sample.xlsx").status_code == 403
+
+
+def test_a_masked_viewer_finds_a_number_only_whole(people, api_as, web_as, morning):
+    built = excel_list(people["lead"], [("张", "13912345678", "")])
+    url = f"/outbound/lists/{built.outbound.pk}/entries"
+    quality = api_as(people["quality"])
+    assert [quality.get(url, {"number": f"139{d}"}).json()["count"] for d in "0123456789"] == [
+        0
+    ] * 10
+    assert quality.get(url, {"number": "139 1234 5678"}).json()["count"] == 1
+    assert api_as(people["agent"]).get(url, {"number": "1391"}).json()["count"] == 1
+    page = web_as(people["lead"]).get(f"/outbound/{built.outbound.pk}/?number=139%00")
+    assert page.status_code == 200
+
+
+def test_odd_input_is_refused_not_a_server_error(people, api_as, web_as, morning, settings):
+    lead = api_as(people["lead"])
+    body = {"name": "x", "purpose": "research", "source": "churned"}
+    aware = lead.post("/outbound/lists", body | {"call_from": "09:00+08:00"})
+    assert (aware.status_code, aware.json()["field"]) == (422, "call_from")
+    infinite = lead.client.post(
+        "/api/v1/outbound/lists",
+        '{"name": "x", "purpose": "survey", "source": "survey", "params": {"percent": Infinity}}',
+        content_type="application/json",
+        **lead.auth,
+    )
+    assert (infinite.status_code, infinite.json()["field"]) == (422, "percent")
+    superscript = lead.client.post(
+        "/api/v1/outbound/lists/excel",
+        {
+            "name": "x",
+            "purpose": "research",
+            "agents": "²",
+            "file": SimpleUploadedFile("a.xlsx", sheet(NUMBERS)),
+        },
+        **lead.auth,
+    )
+    assert (superscript.status_code, superscript.json()["field"]) == (422, "agents")
+    # a sheet whose first bytes are fine and the rest is broken
+    book = BytesIO(sheet(NUMBERS))
+    damaged = BytesIO()
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    broken = lead.client.post(
+        "/api/v1/outbound/lists/excel",
+        {
+            "name": "x",
+            "purpose": "research",
+            "file": SimpleUploadedFile("a.xlsx", damaged.getvalue()),
+        },
+        **lead.auth,
+    )
+    assert (broken.status_code, broken.json()["field"]) == (422, "file")
+    settings.MAX_UPLOAD_MB = 0
+    big = lead.client.post(
+        "/api/v1/outbound/lists/excel",
+        {"name": "x", "purpose": "research", "file": SimpleUploadedFile("a.xlsx", sheet(NUMBERS))},
+        **lead.auth,
+    )
+    assert big.status_code == 413
+    # dates at the edges on the page: refused in words
+    page = web_as(people["lead"]).post(
+        "/outbound/new",
+        {
+            "name": "x",
+            "purpose": "survey",
+            "source": "survey",
+            "date_from": "9999-12-31",
+            "date_to": "9999-12-31",
+            "max_attempts": 3,
+            "retry_minutes": 60,
+            "call_from": "09:00",
+            "call_until": "20:00",
+        },
+        follow=True,
+    )
+    assert "日期超出范围" in page.content.decode()
+    assert not OutboundList.objects.exists()
+
+
+def test_the_export_drops_control_characters(people, api_as, web_as, morning):
+    built = excel_list(people["lead"], [("张先生", "13800000001", "备注")])
+    # text from a source typed with control characters (a customer's name in the archive)
+    OutboundEntry.objects.filter(outbound=built.outbound).update(name="张\x01先生", note="备\x02注")
+    agent = api_as(people["agent"])
+    entry = agent.post(f"/outbound/lists/{built.outbound.pk}/next").json()["entry"]
+    agent.post(f"/outbound/entries/{entry['id']}/attempts", {"outcome": "done", "note": "ok\x01"})
+    export = web_as(people["lead"]).get(f"/outbound/{built.outbound.pk}.xlsx")
+    rows = list(
+        load_workbook(BytesIO(export.content))["名单"].iter_rows(min_row=2, values_only=True)
+    )
+    assert (rows[0][0], rows[0][2], rows[0][6]) == ("张先生", "备注", "ok")

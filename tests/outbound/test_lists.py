@@ -198,7 +198,9 @@ def test_a_survey_sample_draws_resolved_requests_once_per_number(lead, people):
     assert by_number["13800000030"].ticket.contact_name == "同一号码"
     assert by_number["13800000031"].ticket_id == resolved[1].pk
     assert built.outbound.source_detail["pool"] == 4
-    # a 50 % sample of the four numbers is two of them
+    # while that list is open its requests are not sampled again; once it is closed, a 50 %
+    # sample of the four numbers is two of them
+    services.close_list(lead, built.outbound.pk, reason="重新抽样")
     half = services.create_list(
         lead, list_in(source="survey", purpose="survey", params={"percent": 50})
     )

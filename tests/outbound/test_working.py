@@ -413,3 +413,73 @@ def test_the_script_is_said_to_this_customer_by_this_agent(lead, agent, morning)
     assert shown[1].text.startswith("早上好,请问是欧阳女士吗?我是")
     assert "8011号客服" in shown[1].text
     assert "欧阳女士" in shown[0].text
+
+
+def test_a_low_score_is_never_filed_as_done(lead, agent, people, morning):
+    resolved_complaint(people, caller_number="13800000091")
+    built = services.create_list(lead, list_in(source="callbacks", purpose="callback"))
+    services.move_list(lead, built.outbound.pk, "start")
+    entry = take(agent, built)
+    with pytest.raises(ServiceError) as refused:
+        record(agent, entry, "done", note="一般", score=2)
+    assert refused.value.detail == "2 分及以下请选择“接通-客户不满意”并记录客户的原话"
+    entry = record(agent, entry, "unsatisfied", note="处理太慢", score=2)
+    task = CallbackTask.objects.get(pk=entry.callback_task_id)
+    assert (task.state, task.outcome) == ("done", "unsatisfied")
+
+
+def test_appointments_do_not_use_up_the_attempts_and_keep_the_hours(lead, agent, morning):
+    built = excel_list(
+        lead, [("张先生", "13800000001", "")], max_attempts=2, call_until=dt.time(18)
+    )
+    entry = take(agent, built)
+    with pytest.raises(ServiceError) as refused:
+        record(agent, entry, "call_later", call_at=at("2026-12-07 21:30"))
+    assert refused.value.detail == "约定时间不在外呼时段(09:00–18:00)内"
+    record(agent, entry, "call_later", call_at=at("2026-12-07 11:00"))
+    morning.move_to(at("2026-12-07 11:00"), tick=False)
+    record(agent, take(agent, built), "call_later", call_at=at("2026-12-07 12:00"))
+    morning.move_to(at("2026-12-07 12:00"), tick=False)
+    entry = record(agent, take(agent, built), "no_answer")
+    # three calls, one not answered: the number comes round again
+    assert (entry.state, entry.attempts) == ("retry", 3)
+    morning.move_to(at("2026-12-07 14:00"), tick=False)
+    entry = record(agent, take(agent, built), "no_answer")
+    assert (entry.state, entry.attempts) == ("failed", 4)
+
+
+def test_a_long_call_keeps_its_number_unless_a_colleague_took_it(lead, agent, colleague, morning):
+    built = excel_list(lead)
+    entry = take(agent, built)
+    morning.move_to(at("2026-12-07 10:25"), tick=False)  # the hold lapsed during the call
+    assert record(agent, entry, "done", note="聊了很久").state == "done"
+
+
+def test_while_colleagues_hold_every_number_the_next_is_when_a_hold_lapses(
+    lead, agent, colleague, morning
+):
+    built = excel_list(lead, [("张先生", "13800000001", "")])
+    take(colleague, built)
+    morning.move_to(at("2026-12-07 10:05"), tick=False)
+    assert services.next_entry(agent, built.outbound.pk) == services.Next(
+        None, at("2026-12-07 10:15")
+    )
+
+
+def test_a_center_wide_list_is_worked_by_center_wide_staff(people, morning):
+    with pytest.raises(ServiceError) as refused:
+        excel_list(people["supervisor"], agents=(people["sz_agent"].pk,))
+    assert refused.value.field == "agents"
+
+
+def test_a_ticket_on_an_open_survey_list_is_not_sampled_again(lead, people, morning):
+    resolved_repair(people, caller_number="13800000092")
+    first = services.create_list(
+        lead, list_in(source="survey", purpose="survey", params={"percent": 100})
+    )
+    assert first.added == 1
+    with pytest.raises(ServiceError) as refused:
+        services.create_list(
+            lead, list_in(source="survey", purpose="survey", params={"percent": 100})
+        )
+    assert refused.value.detail == "按所选条件没有可拨打的号码"
