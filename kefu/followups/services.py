@@ -575,21 +575,27 @@ def record_phone_survey(ticket_id: int, *, actor, score: int, comment: str = "")
         raise ServiceError(Code.INVALID_TRANSITION, _("该工单已评价过"))
     now = timezone.now()
     survey = _record_score(ticket, None, score=score, comment=comment, actor=actor, at=now)
+    _answered(survey, actor=actor, words=gettext_noop("电话满意度调查:%(score)d 分"), now=now)
+    return survey
+
+
+def _answered(survey: Survey, *, actor, words: str, now: dt.datetime) -> None:
+    """A survey was answered: the ticket's timeline says so (``words`` with the score and the
+    comment), and a low score is followed up."""
     record_event(
-        ticket,
+        survey.ticket,
         actor=actor,
         kind=TicketEvent.Kind.NOTE,
         action="survey_answered",
         note=said(
-            gettext_noop("电话满意度调查:%(score)d 分"),
-            score=score,
-            tail=f"\n{comment}" if comment else "",
+            words,
+            score=survey.score,
+            tail=f"\n{survey.comment}" if survey.comment else "",
         ),
-        data={"survey": survey.id, "score": score},
+        data={"survey": survey.id, "score": survey.score},
     )
-    if score <= LOW_SCORE:
+    if survey.score is not None and survey.score <= LOW_SCORE:
         _follow_low_score(survey, now)
-    return survey
 
 
 # ---------------------------------------------------------------------------------- surveys
@@ -638,20 +644,7 @@ def answer_survey(token: str, *, score, comment: str = "") -> Survey:
     survey.state, survey.channel = Survey.State.ANSWERED, Survey.Channel.SMS
     survey.score, survey.comment, survey.answered_at = score, comment, now
     survey.save(update_fields=["state", "channel", "score", "comment", "answered_at"])
-    record_event(
-        survey.ticket,
-        actor=None,
-        kind=TicketEvent.Kind.NOTE,
-        action="survey_answered",
-        note=said(
-            gettext_noop("客户满意度评价:%(score)d 分"),
-            score=score,
-            tail=f"\n{comment}" if comment else "",
-        ),
-        data={"survey": survey.id, "score": score},
-    )
-    if score <= LOW_SCORE:
-        _follow_low_score(survey, now)
+    _answered(survey, actor=None, words=gettext_noop("客户满意度评价:%(score)d 分"), now=now)
     return survey
 
 

@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import StaffProfile
 from kefu.accounts.scope import scope_of
+from kefu.core import refcache
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import AGENTS_GROUP, publish_on_commit, user_group
@@ -63,16 +64,45 @@ CAUSES = {
 }
 
 
-def _staff_matching(names: list[str]) -> list[StaffProfile]:
-    names = [n for n in names if n][:20]
-    if not names:
-        return []
-    return list(
-        StaffProfile.objects.select_related("user").filter(
-            Q(user__username__in=names) | Q(display_name__in=names) | Q(employee_no__in=names),
-            user__is_active=True,
+def _staff_index() -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+    """Who a PBX may mean (kept per process, kefu.core.refcache: staff and users are watched):
+    each active staff member's login, name and 工号 → their user ids, in staff order; and
+    each 手机 → the first user id with it."""
+
+    def load() -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+        names: dict[str, list[int]] = {}
+        phones: dict[str, int] = {}
+        rows = (
+            StaffProfile.objects.filter(user__is_active=True)
+            .order_by("pk")
+            .values_list("user_id", "user__username", "display_name", "employee_no", "phone")
         )
-    )
+        for user_id, username, display, employee_no, phone in rows:
+            for name in {username, display, employee_no}:
+                if name and user_id not in names.setdefault(name, []):
+                    names[name].append(user_id)
+            if phone:
+                phones.setdefault(phone, user_id)
+        return {k: tuple(v) for k, v in names.items()}, phones
+
+    return refcache.get(("telephony.staff_index",), load)
+
+
+def _staff_matching(names: list[str]) -> list[int]:
+    """The user ids of the active staff a PBX's names (login, name or 工号) mean, in staff
+    order, each once."""
+    index, _phones = _staff_index()
+    found: list[int] = []
+    for name in [n for n in names if n][:20]:
+        for user_id in index.get(name, ()):
+            if user_id not in found:
+                found.append(user_id)
+    return sorted(found)
+
+
+def _user(user_id: int):
+    """The user ``user_id`` as a reference to store and filter by (no query)."""
+    return get_user_model()(pk=user_id)
 
 
 def _identify(number: str):
@@ -207,7 +237,7 @@ def _floor_event(event: str, params: dict, now: dt.datetime) -> None:
     matched = _staff_matching([str(user).strip()[:60]])
     if len(matched) != 1:
         raise ServiceError(Code.INVALID, _("找不到坐席:%s") % str(user)[:60], field="user")
-    set_agent_state(matched[0].user, state, now=now, source="pbx")
+    set_agent_state(_user(matched[0]), state, now=now, source="pbx")
 
 
 @transaction.atomic
@@ -253,7 +283,7 @@ def handle_cti_event(params: dict) -> CallRecord | None:
             floor_changed()
             if ev["event"] == "newCall":
                 if ev["direction"] == "in" and not record.rejected:
-                    targets = [s.user_id for s in _staff_matching(ev["users"])]
+                    targets = _staff_matching(ev["users"])
                     _pop(record, targets)
                     check_ladder(now)
                 return record
@@ -267,13 +297,10 @@ def handle_cti_event(params: dict) -> CallRecord | None:
                 record.answering_number = ev["answering_number"]
                 matched = _staff_matching([ev["answering_number"], *ev["users"]])
                 if not matched and ev["answering_number"]:
-                    matched = list(
-                        StaffProfile.objects.select_related("user").filter(
-                            phone=ev["answering_number"]
-                        )[:1]
-                    )
+                    by_phone = _staff_index()[1].get(ev["answering_number"])
+                    matched = [by_phone] if by_phone else []
                 if matched:
-                    record.agent = matched[0].user
+                    record.agent = _user(matched[0])
                 record.save()
                 floor_changed()
                 start_call(record, now)

@@ -26,6 +26,29 @@ def _refuse(exc: ServiceError):
         raise PermissionDenied(exc.detail)
 
 
+def _take_step(request, actions: dict, pk: int, action: str) -> None:
+    """One step of a swap or a leave (``actions``: name → (service call, what to say)), its
+    outcome told to the user as a message."""
+    if action not in actions:
+        raise Http404(action)
+    act, done = actions[action]
+    try:
+        act(request.user, pk, request.POST.get("note", ""))
+    except ServiceError as exc:
+        _refuse(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, done)
+
+
+def _planner_page(request) -> None:
+    try:
+        services.require_planner(request.user)
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+
+
 def _form_error(form) -> str:
     return "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
 
@@ -260,16 +283,7 @@ SWAP_ACTIONS = {
 def swap_act(request, swap_id: int, action: str):
     """One step of a swap: the colleague agrees or declines, the asker withdraws, a planner
     approves or rejects."""
-    if action not in SWAP_ACTIONS:
-        raise Http404(action)
-    act, done = SWAP_ACTIONS[action]
-    try:
-        act(request.user, swap_id, request.POST.get("note", ""))
-    except ServiceError as exc:
-        _refuse(exc)
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, done)
+    _take_step(request, SWAP_ACTIONS, swap_id, action)
     back = "roster-swaps" if action in ("approve", "reject") else "my-roster"
     return redirect(back)
 
@@ -328,16 +342,7 @@ LEAVE_ACTIONS = {
 @require_POST
 def leave_act(request, leave_id: int, action: str):
     """One step of a leave: a planner approves, rejects or cancels; the agent withdraws."""
-    if action not in LEAVE_ACTIONS:
-        raise Http404(action)
-    act, done = LEAVE_ACTIONS[action]
-    try:
-        act(request.user, leave_id, request.POST.get("note", ""))
-    except ServiceError as exc:
-        _refuse(exc)
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, done)
+    _take_step(request, LEAVE_ACTIONS, leave_id, action)
     return redirect("my-roster" if action == "withdraw" else "roster-leave")
 
 
@@ -345,11 +350,7 @@ def leave_act(request, leave_id: int, action: str):
 @require_GET
 def leave_list(request):
     """请假审批: leave waiting for a decision, approved leave to come, record an agent's."""
-    try:
-        services.require_planner(request.user)
-    except ServiceError as exc:
-        _refuse(exc)
-        raise
+    _planner_page(request)
     return render(
         request,
         "workforce/leave.html",
@@ -365,11 +366,7 @@ def leave_list(request):
 @require_GET
 def swap_list(request):
     """调班审批: the swaps waiting for a decision, and the latest decided (planners)."""
-    try:
-        services.require_planner(request.user)
-    except ServiceError as exc:
-        _refuse(exc)
-        raise
+    _planner_page(request)
     return render(
         request,
         "workforce/swaps.html",
