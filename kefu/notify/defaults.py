@@ -376,6 +376,22 @@ EVENTS: dict[str, Event] = {
             "Your {kind} ({days}) is cancelled; work as rostered.",
         ),
     ),
+    "roster.leave_withdrawn": Event(
+        "请假已撤回",
+        ("who", "agent", "days", "kind", "note"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "请假已撤回:{agent}",
+            "{agent}撤回了{kind}申请({days}),无需审批。",
+            "{agent}撤回了{kind}申请({days})。",
+        ),
+        en=Words(
+            "Leave withdrawn: {agent}",
+            "{agent} withdrew the {kind} asked for ({days}); nothing to decide.",
+            "{agent} withdrew the {kind} ({days}).",
+        ),
+    ),
     "survey.invite": Event(
         "满意度评价邀请",
         (),

@@ -89,8 +89,8 @@ def _staff_index() -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
 
 
 def _staff_matching(names: list[str]) -> list[int]:
-    """The user ids of the active staff a PBX's names (login, name or 工号) mean, in staff
-    order, each once."""
+    """The user ids of the active staff a PBX's names (login, name or 工号) mean, each once,
+    in user id order."""
     index, _phones = _staff_index()
     found: list[int] = []
     for name in [n for n in names if n][:20]:
@@ -295,11 +295,16 @@ def handle_cti_event(params: dict) -> CallRecord | None:
                 record.state = CallRecord.State.ANSWERED
                 record.answered_at = now
                 record.answering_number = ev["answering_number"]
-                matched = _staff_matching([ev["answering_number"], *ev["users"]])
-                if not matched and ev["answering_number"]:
-                    by_phone = _staff_index()[1].get(ev["answering_number"])
+                # Who answered: the answering number's owner (login, name, 工号 or 手机), else
+                # the one user the PBX names; nobody when that is ambiguous.
+                answering = ev["answering_number"]
+                matched = _staff_matching([answering]) if answering else []
+                if not matched and answering:
+                    by_phone = _staff_index()[1].get(answering)
                     matched = [by_phone] if by_phone else []
-                if matched:
+                if not matched:
+                    matched = _staff_matching(ev["users"])
+                if len(matched) == 1:
                     record.agent = _user(matched[0])
                 record.save()
                 floor_changed()

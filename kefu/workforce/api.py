@@ -125,8 +125,9 @@ def discard_roster(request, roster_id: int, payload: ReasonIn):
 @router.get("/me/shifts", response=PageOut[ShiftOut])
 def my_shifts(request, filters: Query[PageQuery]):
     """The caller's own shifts in published rosters, the next four weeks, the first first."""
-    rows = selectors.my_shifts(request.user)
-    return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), shift_out)
+    page = paginate(selectors.my_shifts(request.user), page=filters.page, per_page=filters.per_page)
+    away = selectors.leave_marks(list(page.items))
+    return page_out(page, lambda s: shift_out(s, away))
 
 
 @router.get("/me/wish", response=WishOut)

@@ -51,7 +51,7 @@ def _days(first_day: dt.date | None, last_day: dt.date | None) -> tuple[dt.date,
 
 
 def _tell(leave: Leave, event: str, users: Iterable, *, actor, note: str = "") -> None:
-    planners = event == "roster.leave_asked"
+    planners = event in ("roster.leave_asked", "roster.leave_withdrawn")
     notify_users(
         event,
         users=[u for u in users if u.pk != actor.pk],
@@ -88,6 +88,8 @@ def ask_leave(
     reason = clean_text(reason, field="reason", limit=200, required=True)
     first_day, last_day = _days(first_day, last_day)
     planner = may_lead_floor(actor)
+    if user_id is not None and (isinstance(user_id, bool) or not isinstance(user_id, int)):
+        raise ServiceError(Code.INVALID, _("请选择在职坐席"), field="user_id")
     if user_id is not None and user_id != actor.pk and not planner:
         raise ServiceError(Code.FORBIDDEN, _("只能为自己申请请假"))
     target = actor.pk if user_id is None else user_id
@@ -146,8 +148,12 @@ def decide_leave(actor, leave_id: int, *, approve: bool, note: str = "") -> Leav
     )
     with transaction.atomic():
         leave = _locked(leave_id)
+        if leave.user_id == actor.pk:
+            raise ServiceError(Code.FORBIDDEN, _("不能审批自己的请假"))
         if leave.status != Leave.Status.ASKED:
             raise ServiceError(Code.CONFLICT, _("该请假已审批或已结束"))
+        if approve and not rosterable_users().filter(pk=leave.user_id).exists():
+            raise ServiceError(Code.CONFLICT, _("该坐席已不在岗,不能批准"))
         leave.status = Leave.Status.APPROVED if approve else Leave.Status.REJECTED
         leave.decided_by, leave.decided_at, leave.decision_note = actor, timezone.now(), note
         leave.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -173,6 +179,7 @@ def withdraw_leave(actor, leave_id: int) -> Leave:
         leave.status = Leave.Status.WITHDRAWN
         leave.save(update_fields=["status"])
         record_audit(actor=actor, action="leave.withdraw", obj=leave)
+        _tell(leave, "roster.leave_withdrawn", _planners(), actor=actor)
     return leave
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
 from kefu.accounts.services import display_name
 from kefu.core.paging import PageQuery
@@ -131,9 +132,11 @@ class ShiftOut(Schema):
     code: str
     starts_at: str
     ends_at: str
+    on_leave: bool = Field(False, description="the agent has approved leave that day (请假)")
 
 
-def shift_out(s: RosterShift) -> dict[str, Any]:
+def shift_out(s: RosterShift, away: frozenset | set = frozenset()) -> dict[str, Any]:
+    """A shift; ``away``: (user id, day) pairs of approved leave, to mark it."""
     return {
         "id": s.pk,
         "user_id": s.user_id,
@@ -142,6 +145,7 @@ def shift_out(s: RosterShift) -> dict[str, Any]:
         "code": s.template.code,
         "starts_at": s.starts_at.isoformat(),
         "ends_at": s.ends_at.isoformat(),
+        "on_leave": (s.user_id, s.day) in away,
     }
 
 
@@ -336,7 +340,7 @@ class LeaveIn(Schema):
     first_day: dt.date
     last_day: dt.date | None = Field(None, description="the last day away (default: first_day)")
     reason: str = Field(..., max_length=200)
-    user_id: int | None = Field(
+    user_id: StrictInt | None = Field(
         None, description="planners: record leave for this agent (approved at once)"
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
@@ -10,11 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.services import display_name
+from kefu.core.calendar import start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import workbook
 from kefu.telephony.forecast import slot_start
 from kefu.workforce.models import Roster, RosterShift
 from kefu.workforce.services import SLOTS, approved_days, require_planner
+
+SLOT_LENGTH = dt.timedelta(minutes=30)
 
 STATUS_FILTERS = ("all", *Roster.Status.values)
 
@@ -83,7 +87,8 @@ class RosterView:
 
     @property
     def short_hours(self) -> float:
-        return self.roster.short_seat_hours
+        """Seat-hours short, leave approved since the roster was made taken out."""
+        return sum(d.short_hours for d in self.cover)
 
     @property
     def need_hours(self) -> float:
@@ -114,12 +119,24 @@ def roster_view(roster: Roster) -> RosterView:
         if shift.user_id in cells:
             cells[shift.user_id][index[shift.day]] = shift.template.code
             minutes[shift.user_id] += shift.template.minutes
-    # Approved leave (kefu.workforce.leave): 假 on the grid, beside a shift made before it.
+    # Approved leave (kefu.workforce.leave): 假 on the grid, beside a shift made before it;
+    # such a shift is not worked: out of the agent's hours and of the coverage.
     away = approved_days(cells, days[0], days[-1]) if days else {}
     for user_id, leave_days in away.items():
         for day in leave_days:
             code = cells[user_id][index[day]]
             cells[user_id][index[day]] = f"{code}·{_('假')}" if code else _("假")
+    covered_days = [list(day) for day in roster.covered]
+    start = start_of_day(days[0]) if days else None
+    for shift in shifts:
+        if start is None or shift.day not in away.get(shift.user_id, ()):
+            continue
+        minutes[shift.user_id] -= shift.template.minutes
+        first = int((shift.starts_at - start) / SLOT_LENGTH)
+        last = math.ceil((shift.ends_at - start) / SLOT_LENGTH)
+        for t in range(max(0, first), min(last, len(covered_days) * SLOTS)):
+            row, slot = divmod(t, SLOTS)
+            covered_days[row][slot] = max(0, covered_days[row][slot] - 1)
     rows = [
         MemberRow(
             user_id=u.pk,
@@ -135,7 +152,7 @@ def roster_view(roster: Roster) -> RosterView:
     for i, day in enumerate(days):
         if i >= len(roster.need):
             break
-        need, reserve, covered = roster.need[i], roster.reserve[i], roster.covered[i]
+        need, reserve, covered = roster.need[i], roster.reserve[i], covered_days[i]
         short = [max(0, n - c) for n, c in zip(need, covered, strict=True)]
         cover.append(
             DayCover(
@@ -196,3 +213,13 @@ def roster_workbook(view: RosterView) -> bytes:
                 ]
             )
     return workbook([(_("排班表"), grid_header, grid), (_("覆盖"), cover_header, cover)])
+
+
+def leave_marks(shifts: list[RosterShift]) -> set[tuple[int, dt.date]]:
+    """The (user id, day) pairs among ``shifts`` with approved leave: one query."""
+    if not shifts:
+        return set()
+    days = approved_days(
+        {s.user_id for s in shifts}, min(s.day for s in shifts), max(s.day for s in shifts)
+    )
+    return {(user_id, day) for user_id, leave_days in days.items() for day in leave_days}

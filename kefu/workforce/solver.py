@@ -109,6 +109,11 @@ class Solution:
         ]
 
 
+def _away_in(agent: Agent, first: int, length: int) -> int:
+    """The agent's days away (leave) among ``length`` days from day ``first``."""
+    return sum(1 for d in range(first, first + length) if d in agent.away_days)
+
+
 def cover(shifts: dict[tuple[int, int], str], templates: Sequence[Shift], days: int) -> list[int]:
     """The seats each slot of the period gets from ``shifts`` (without any carry-in)."""
     by_key = {s.key: s for s in templates}
@@ -175,7 +180,7 @@ def solve(
     def day_vars(a: int, d: int) -> list[cp_model.IntVar]:
         return [x[a, d, k] for k in range(len(templates)) if (a, d, k) in x]
 
-    for a in range(len(agents)):
+    for a, agent in enumerate(agents):
         for d in range(days):
             model.add_at_most_one(day_vars(a, d))
         # Rest between shifts on consecutive days.
@@ -189,13 +194,14 @@ def solve(
                         rules.min_rest_minutes
                     ):
                         model.add_bool_or([x[a, d, k].Not(), x[a, d + 1, k2].Not()])
-        # Days off in each week; a shorter last week keeps the same share.
+        # Days off in each week, besides the days away (leave is no rest day); a shorter last
+        # week keeps the same share.
         for week_start in range(0, days, 7):
             length = min(7, days - week_start)
             off = math.floor(rules.days_off_per_week * length / 7)
             work = [v for d in range(week_start, week_start + length) for v in day_vars(a, d)]
             if work:
-                model.add(sum(work) <= length - off)
+                model.add(sum(work) <= max(0, length - _away_in(agent, week_start, length) - off))
         # Average week hours over the period.
         cap = rules.max_week_minutes * days // 7
         model.add(
@@ -333,9 +339,10 @@ def _greedy(
     for d in range(days):
         week = d // 7
         length = min(7, days - week * 7)
-        allowed = length - math.floor(rules.days_off_per_week * length / 7)
+        off = math.floor(rules.days_off_per_week * length / 7)
         for a in sorted(range(len(agents)), key=lambda i: (shifts_done[i], i)):
             agent = agents[a]
+            allowed = length - _away_in(agent, week * 7, length) - off
             if d in agent.away_days or per_week.get((a, week), 0) >= allowed:
                 continue
             best, best_gain = -1, 0

@@ -26,7 +26,7 @@ from kefu.core.services import clean_text, record_audit
 from kefu.notify.services import notify_users
 from kefu.telephony.floor import may_lead_floor
 from kefu.workforce.models import Roster, RosterShift, ShiftSwap
-from kefu.workforce.services import require_planner, rosterable_users
+from kefu.workforce.services import approved_days, require_planner, rosterable_users
 
 
 def _shift_in_force(shift_id: int, now: dt.datetime, *, field: str) -> RosterShift:
@@ -43,10 +43,16 @@ def _shift_in_force(shift_id: int, now: dt.datetime, *, field: str) -> RosterShi
 
 
 def _check_after_swap(user, gives: RosterShift, takes: RosterShift | None) -> None:
-    """``user`` gives up ``gives`` and takes ``takes``: refused when that leaves them two
-    shifts on a day or too little rest next to ``takes``."""
+    """``user`` gives up ``gives`` and takes ``takes``: refused when they are on leave that day
+    (kefu.workforce.leave), or it leaves them two shifts on a day or too little rest next to
+    ``takes``."""
     if takes is None:
         return
+    if takes.day in approved_days([user.pk], takes.day, takes.day).get(user.pk, ()):
+        raise ServiceError(
+            Code.INVALID,
+            _("%(name)s 在 %(day)s 请假") % {"name": display_name(user), "day": takes.day},
+        )
     rest = dt.timedelta(hours=takes.roster.min_rest_hours)
     near = RosterShift.objects.filter(
         user=user,
@@ -212,6 +218,9 @@ def decide_swap(actor, swap_id: int, *, approve: bool, note: str = "") -> ShiftS
                 their is not None and their.user_id != swap.colleague_id
             ):
                 raise ServiceError(Code.CONFLICT, _("班次已变动,请重新申请"))
+            staying = rosterable_users().filter(pk__in=[swap.requester_id, swap.colleague_id])
+            if staying.count() != 2:
+                raise ServiceError(Code.CONFLICT, _("申请人或同事已不在岗,不能批准"))
             _check(shift, their, swap.requester, swap.colleague)
             _hand_over(shift, their, swap.requester, swap.colleague)
         swap.status = ShiftSwap.Status.APPROVED if approve else ShiftSwap.Status.REJECTED
@@ -256,10 +265,13 @@ def withdraw_swap(actor, swap_id: int) -> ShiftSwap:
             raise ServiceError(Code.FORBIDDEN, _("只有申请人可以撤回"))
         if swap.status not in ShiftSwap.OPEN:
             raise ServiceError(Code.CONFLICT, _("该申请已结束"))
+        waited = swap.status == ShiftSwap.Status.AGREED  # the planners were told it waits
         swap.status = ShiftSwap.Status.WITHDRAWN
         swap.save(update_fields=["status"])
         record_audit(actor=actor, action="shift_swap.withdraw", obj=swap)
         _tell(swap, "roster.swap_withdrawn", [swap.colleague], actor=actor)
+        if waited:
+            _tell(swap, "roster.swap_withdrawn", list(_planners()), actor=actor, planners=True)
     return swap
 
 

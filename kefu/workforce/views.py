@@ -214,6 +214,10 @@ def my_roster(request):
         return redirect("my-roster")
     wish = services.wish_of(request.user)
     shifts = list(selectors.my_shifts(request.user))
+    may_take_leave = services.rosterable_users().filter(pk=request.user.pk).exists()
+    away = selectors.leave_marks(shifts)
+    for shift in shifts:
+        shift.on_leave = (shift.user_id, shift.day) in away
     return render(
         request,
         "workforce/mine.html",
@@ -225,7 +229,7 @@ def my_roster(request):
             "swap_form": SwapForm(shifts=shifts, colleagues=swaps.colleagues(request.user)),
             "swaps": swaps.list_swaps(request.user, status="all")[:20],
             "attendance": attendance.own_attendance(request.user),
-            "leave_form": LeaveForm(),
+            "leave_form": LeaveForm() if may_take_leave else None,
             "leaves": leave.list_leave(request.user, status="all")[:20],
         },
     )

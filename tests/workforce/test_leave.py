@@ -161,6 +161,18 @@ def test_the_solver_leaves_approved_leave_days_free(
     grid = {m.user_id: m.cells for m in selectors.roster_view(roster).members}
     assert grid[agent.pk][:5] == ["假"] * 5
     assert asked.status == "asked" and away.status == "approved"
+    # leave approved after the roster was made: that shift is out of the hours and the cover
+    before = selectors.roster_view(roster)
+    shift = RosterShift.objects.filter(roster=roster, user=team[2]).select_related("template")[0]
+    with time_machine.travel(dt.datetime.combine(AS_OF, dt.time(10), tzinfo=ZONE), tick=False):
+        leave.ask_leave(lead, kind="sick", first_day=shift.day, reason="急病", user_id=team[2].pk)
+    after = selectors.roster_view(roster)
+    hours = {m.user_id: m.hours for m in after.members}
+    was = {m.user_id: m.hours for m in before.members}
+    assert hours[team[2].pk] == was[team[2].pk] - shift.template.minutes / 60
+    covered = sum(d.covered_hours for d in after.cover)
+    assert covered <= sum(d.covered_hours for d in before.cover)
+    assert after.short_hours >= before.short_hours
 
 
 def test_attendance_and_the_five_tables_count_a_leave_day_as_away(lead, agent, now):
@@ -204,3 +216,76 @@ def test_leave_through_the_api_and_the_pages(lead, agent, api_as, web_as, now):
         {"kind": "personal", "first_day": "2026-12-20", "reason": "搬家"},
     )
     assert Leave.objects.filter(user=agent, status="asked", reason="搬家").exists()
+
+
+def test_no_swap_hands_a_shift_to_an_agent_on_leave(lead, agent, now):
+    from kefu.accounts.models import Role
+    from kefu.workforce import swaps
+    from tests.accounts.factories import make_person
+
+    other = make_person("a1", Role.AGENT, number="8201", name="坐席甲")
+    early, late = template(lead, "早", "07:00"), template(lead, "晚", "15:00")
+    roster = published(lead, DAY, [(agent, DAY, early), (other, DAY + dt.timedelta(days=1), late)])
+    mine = RosterShift.objects.get(roster=roster, user=agent)
+    theirs = RosterShift.objects.get(roster=roster, user=other)
+    leave.ask_leave(lead, kind="sick", first_day=DAY, reason="住院", user_id=other.pk)
+    with pytest.raises(ServiceError) as refused:  # cover: the colleague is away that day
+        swaps.ask_swap(agent, shift_id=mine.pk, colleague_id=other.pk, reason="x")
+    assert refused.value.detail == "坐席甲 在 2026-12-14 请假"
+    # exchange: asked before the asker's own leave, refused at approval
+    leave.cancel_leave(lead, Leave.objects.get(user=other).pk, reason="改期")
+    swap = swaps.ask_swap(
+        agent, shift_id=mine.pk, colleague_id=other.pk, their_shift_id=theirs.pk, reason="换一天"
+    )
+    swaps.answer_swap(other, swap.pk, agree=True)
+    leave.ask_leave(
+        lead, kind="annual", first_day=DAY + dt.timedelta(days=1), reason="年假", user_id=agent.pk
+    )
+    with pytest.raises(ServiceError) as refused:
+        swaps.decide_swap(lead, swap.pk, approve=True)
+    assert refused.value.detail == "李娜 在 2026-12-15 请假"
+    assert RosterShift.objects.get(pk=mine.pk).user_id == agent.pk
+
+
+def test_a_planner_decides_others_leave_not_their_own(lead, people, now):
+    from kefu.accounts.models import Role
+    from tests.accounts.factories import make_person
+
+    promoted = make_person("a9", Role.AGENT, number="8209", name="新班长")
+    own = leave.ask_leave(promoted, kind="annual", first_day=DAY, reason="年假")
+    promoted.staff.role = Role.TEAM_LEAD
+    promoted.staff.save()
+    with pytest.raises(ServiceError) as refused:
+        leave.decide_leave(promoted, own.pk, approve=True)
+    assert (refused.value.code, refused.value.detail) == ("forbidden", "不能审批自己的请假")
+    # a withdrawn request is told to the planners it waited for
+    asked = leave.ask_leave(people["agent"], kind="personal", first_day=DAY, reason="办事")
+    leave.withdraw_leave(people["agent"], asked.pk)
+    assert inbox(lead)[-1] == "李娜撤回了事假申请(12-14–12-14),无需审批。"
+
+
+def test_my_roster_and_the_grid_mark_a_shift_on_leave(lead, agent, api_as, web_as, now):
+    early = template(lead, "早", "07:00")
+    roster = published(lead, DAY, [(agent, DAY, early), (agent, DAY + dt.timedelta(days=2), early)])
+    leave.ask_leave(lead, kind="sick", first_day=DAY, reason="住院", user_id=agent.pk)
+    mine = api_as(agent).get("/workforce/me/shifts").json()["items"]
+    assert [(s["day"], s["on_leave"]) for s in mine] == [
+        ("2026-12-14", True),
+        ("2026-12-16", False),
+    ]
+    page = web_as(agent).get("/roster/mine/").content.decode()
+    assert page.count('data-testid="on-leave"') == 1
+    view = selectors.roster_view(roster)
+    (row,) = view.members
+    assert (row.cells[0], row.hours) == ("早·假", 8.0)
+    # a team lead takes no calls: no leave form on their own page
+    assert 'data-testid="leave-ask"' not in web_as(lead).get("/roster/mine/").content.decode()
+    assert (
+        api_as(agent)
+        .post(
+            "/workforce/leave",
+            {"kind": "annual", "first_day": "2026-12-20", "reason": "x", "user_id": True},
+        )
+        .status_code
+        == 422
+    )

@@ -199,3 +199,12 @@ def test_the_morning_after_the_period_makes_its_last_night_worth_a_shift():
     check_rules(with_after, [Agent(0)], [NIGHT], 7, rules)
     with pytest.raises(ValueError, match="after"):
         solve(need, [Agent(0)], [NIGHT], after=[1] * 49, time_limit=1)
+
+
+def test_days_on_leave_are_not_the_weeks_rest_days():
+    # one agent, seats every day of a week, on leave Monday and Tuesday: two more days of rest
+    need = need_profile(7, day_seats=1, night_seats=0)
+    agent = Agent(0, away_days=frozenset({0, 1}))
+    result = solve(need, [agent], TEMPLATES, time_limit=5, workers=2)
+    worked = sorted(day for (_who, day) in result.shifts)
+    assert len(worked) == 3 and not {0, 1} & set(worked)
