@@ -341,13 +341,21 @@ def _before(roster: Roster, members: list) -> tuple[list[int], dict[int, int]]:
     carry = [0] * SLOTS
     free_from: dict[int, int] = {}
     rest = dt.timedelta(hours=roster.min_rest_hours)
-    earlier = RosterShift.objects.filter(
-        roster__status=Roster.Status.PUBLISHED,
-        day__lt=roster.first_day,
-        ends_at__gt=start - rest,
+    earlier = list(
+        RosterShift.objects.filter(
+            roster__status=Roster.Status.PUBLISHED,
+            day__lt=roster.first_day,
+            ends_at__gt=start - rest,
+        )
     )
     member_ids = {u.pk for u in members}
+    # A shift on a day of approved leave is not worked: it covers nothing, needs no rest.
+    away = approved_days(
+        {s.user_id for s in earlier}, roster.first_day - dt.timedelta(days=2), roster.first_day
+    )
     for shift in earlier:
+        if shift.day in away.get(shift.user_id, ()):
+            continue
         if shift.ends_at > start:
             last = min(SLOTS, math.ceil((shift.ends_at - start).total_seconds() / 1800))
             for t in range(last):

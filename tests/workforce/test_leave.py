@@ -289,3 +289,18 @@ def test_my_roster_and_the_grid_mark_a_shift_on_leave(lead, agent, api_as, web_a
         .status_code
         == 422
     )
+
+
+def test_a_night_on_leave_before_a_roster_carries_nothing_into_it(lead, agent, now):
+    from kefu.workforce import services
+    from kefu.workforce.models import Roster
+
+    night = template(lead, "夜", "23:00", night=True)
+    published(lead, DAY - dt.timedelta(days=7), [(agent, DAY - dt.timedelta(days=1), night)])
+    nxt = Roster(first_day=DAY, weeks=1, min_rest_hours=12)
+    carry, free_from = services._before(nxt, [agent])
+    assert (sum(carry), free_from[agent.pk]) == (14, 19 * 60)  # 00:00–07:00, free at 19:00
+    leave.ask_leave(
+        lead, kind="sick", first_day=DAY - dt.timedelta(days=1), reason="病", user_id=agent.pk
+    )
+    assert services._before(nxt, [agent]) == ([0] * 48, {})
