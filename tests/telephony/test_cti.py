@@ -569,3 +569,29 @@ def test_only_center_pages_that_ask_join_the_floor_group(people, who, path, hear
         await comm.disconnect()
 
     async_to_sync(body)()
+
+
+def test_a_ring_group_answer_goes_to_the_answering_number_or_nobody(people, org):
+    from kefu.accounts.models import Role
+    from tests.accounts.factories import make_person
+    from tests.telephony.factories import cti
+
+    other = make_person("agent2", Role.AGENT, number="8201", name="坐席甲")
+    cti("newCall", "group-1", number="13900001111", user=["8011", "8201"])
+    cti("answer", "group-1", number="13900001111", user=["8011", "8201"], answeringNumber="8201")
+    assert CallRecord.objects.get(call_id="group-1").agent == other
+    # a ring group answered without saying by whom: nobody is guessed
+    cti("newCall", "group-2", number="13900002222", user=["8011", "8201"])
+    cti("answer", "group-2", number="13900002222", user=["8011", "8201"])
+    assert CallRecord.objects.get(call_id="group-2").agent is None
+    # a staff member renamed or deactivated is known or forgotten at once
+    other.staff.employee_no = "8202"
+    other.staff.save()
+    cti("newCall", "group-3", number="13900003333", user=["8202"])
+    cti("answer", "group-3", number="13900003333", user=["8202"], answeringNumber="8202")
+    assert CallRecord.objects.get(call_id="group-3").agent == other
+    other.is_active = False
+    other.save()
+    cti("newCall", "group-4", number="13900004444", user=["8202"])
+    cti("answer", "group-4", number="13900004444", user=["8202"], answeringNumber="8202")
+    assert CallRecord.objects.get(call_id="group-4").agent is None

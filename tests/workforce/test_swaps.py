@@ -269,3 +269,28 @@ def test_each_step_of_a_swap_tells_the_people_it_concerns(lead, agent, people, w
             "roster.swap_withdrawn",
         ]
         assert not any(e == "roster.swap_withdrawn" for e, _b, _l in _inbox(agent))
+
+
+def test_an_awaited_swap_withdrawn_or_left_is_not_approved_blind(lead, agent, people, week):
+    other, shift = week["other"], week["shift"]
+    with time_machine.travel(NOW, tick=False):
+        swap = swaps.ask_swap(
+            agent, shift_id=shift[agent.pk, FRIDAY].pk, colleague_id=other.pk, reason="有事"
+        )
+        swaps.answer_swap(other, swap.pk, agree=True)
+        swaps.withdraw_swap(agent, swap.pk)
+        # the planners told it waited for them hear that it is withdrawn
+        assert [e for e, _b, _l in _inbox(lead)][-2:] == [
+            "roster.swap_agreed",
+            "roster.swap_withdrawn",
+        ]
+        again = swaps.ask_swap(
+            agent, shift_id=shift[agent.pk, FRIDAY].pk, colleague_id=other.pk, reason="有事"
+        )
+        swaps.answer_swap(other, again.pk, agree=True)
+        other.is_active = False
+        other.save()
+        with pytest.raises(ServiceError) as refused:
+            swaps.decide_swap(lead, again.pk, approve=True)
+        assert refused.value.detail == "申请人或同事已不在岗,不能批准"
+        assert RosterShift.objects.get(pk=shift[agent.pk, FRIDAY].pk).user_id == agent.pk
