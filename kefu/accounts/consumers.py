@@ -8,7 +8,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from kefu.accounts.scope import scope_of
-from kefu.core.realtime import AGENTS_GROUP, FLOOR_GROUP, department_group, user_group
+from kefu.core.realtime import (
+    AGENTS_GROUP,
+    CENTER_AGENTS_GROUP,
+    FLOOR_GROUP,
+    branch_agents_group,
+    department_group,
+    user_group,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -24,6 +31,10 @@ def _groups_for(user: User, *, floor: bool = False) -> list[str]:
         groups.append(FLOOR_GROUP)  # the floor page and the wall: every floor change
     if scope.can_intake:
         groups.append(AGENTS_GROUP)
+        if scope.everything:
+            groups.append(CENTER_AGENTS_GROUP)
+        elif scope.branch_id is not None:
+            groups.append(branch_agents_group(scope.branch_id))
     if scope.department_id:
         groups.append(department_group(scope.department_id))
     return groups

@@ -27,6 +27,13 @@ def department_group(department_id: int) -> str:
 
 
 AGENTS_GROUP = "agents"
+# Call pops of known customers go only to the agents who may see them: the center-wide ones
+# and those of the customer's branch.
+CENTER_AGENTS_GROUP = "agents.center"
+
+
+def branch_agents_group(branch_id: int) -> str:
+    return f"agents.branch.{branch_id}"
 # The telephone floor's screens (floor page, wall): a page asks for it with /ws/live?floor=1.
 FLOOR_GROUP = "floor"
 

@@ -26,15 +26,22 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import StaffProfile
+from kefu.accounts.models import DEPARTMENT_ROLES, StaffProfile
 from kefu.accounts.scope import scope_of
 from kefu.core import refcache
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
-from kefu.core.realtime import AGENTS_GROUP, publish_on_commit, user_group
+from kefu.core.realtime import (
+    AGENTS_GROUP,
+    CENTER_AGENTS_GROUP,
+    branch_agents_group,
+    publish_on_commit,
+    user_group,
+)
 from kefu.customers.selectors import active_owners
 from kefu.telephony.blacklist import FLAG_WARNING, screen_number
 from kefu.telephony.callbacks import close_by_call_back, record_missed_call
@@ -130,7 +137,23 @@ def _pop(record: CallRecord, targets: list[int]) -> None:
             "reason": entry.reason,
             "warning": str(FLAG_WARNING),
         }
-    publish_on_commit([user_group(user_id) for user_id in targets] or AGENTS_GROUP, payload)
+    customer = record.customer
+    if customer is None:  # an unknown number: any agent may take it
+        publish_on_commit([user_group(u) for u in targets] or AGENTS_GROUP, payload)
+        return
+    if not targets:  # the agents who may see the customer: center-wide and the branch's
+        publish_on_commit([CENTER_AGENTS_GROUP, branch_agents_group(customer.branch_id)], payload)
+        return
+    # An agent the PBX rings who may not see this customer answers a number, not a name.
+    allowed = set(
+        StaffProfile.objects.filter(user_id__in=targets)
+        .filter(Q(branch__isnull=True) | Q(branch_id=customer.branch_id))
+        .exclude(role__in=DEPARTMENT_ROLES)
+        .values_list("user_id", flat=True)
+    )
+    anonymous = payload | {"customer_id": None, "customer_name": ""}
+    for user_id in targets:
+        publish_on_commit(user_group(user_id), payload if user_id in allowed else anonymous)
 
 
 def _clean_event(params: dict) -> dict:
@@ -263,10 +286,13 @@ def handle_cti_event(params: dict) -> CallRecord | None:
             if ev["event"] == "newCall" and ev["direction"] == "in"
             else None
         )
+        # An outbound call is the agent's who dialled it: the one user the PBX names.
+        dialler = _staff_matching(ev["users"]) if ev["direction"] == "out" else []
         try:
             with transaction.atomic():
                 record = CallRecord.objects.create(
                     call_id=ev["call_id"],
+                    agent=_user(dialler[0]) if len(dialler) == 1 else None,
                     direction=ev["direction"],
                     from_number=ev["from"],
                     to_number=ev["to"],
@@ -407,10 +433,15 @@ def calls_of_ticket(actor, ticket) -> list[CallRecord]:
 
 
 def list_calls(actor, *, number: str = "", limit: int = 50):
-    """The newest calls, for the center's staff: the caller log is not the departments'."""
-    if not scope_of(actor).is_center:
+    """The newest calls, for the center's staff: the caller log is not the departments'. A
+    branch's staff see the calls of their branch's customers and of numbers no customer has
+    (another branch's customers are not theirs, as in the archive)."""
+    scope = scope_of(actor)
+    if not scope.is_center:
         raise ServiceError(Code.FORBIDDEN, _("通话记录仅限客服中心人员查看"))
     qs = CallRecord.objects.select_related("customer", "agent").prefetch_related("tickets")
+    if not scope.everything:
+        qs = qs.filter(Q(customer__isnull=True) | Q(customer__branch_id=scope.branch_id))
     if number:
         qs = qs.filter(customer_number=normalize_phone(number))
     return list(qs.order_by("-started_at")[:limit])

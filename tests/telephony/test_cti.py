@@ -18,7 +18,14 @@ from django.conf import settings
 from django.test import Client
 from zammad_cti import CTIClient
 
-from kefu.core.realtime import AGENTS_GROUP, FLOOR_GROUP, publish, user_group
+from kefu.core.realtime import (
+    AGENTS_GROUP,
+    CENTER_AGENTS_GROUP,
+    FLOOR_GROUP,
+    branch_agents_group,
+    publish,
+    user_group,
+)
 from kefu.telephony.models import CallRecord
 from tests.customers.factories import make_customer
 
@@ -327,15 +334,22 @@ def _payloads(layer, channel):
 
 
 @live_db
-def test_new_call_pops_the_caller_on_all_agents_screens(agent):
+def test_new_call_pops_the_caller_on_the_screens_of_the_agents_who_may_see_them(people, org):
+    agent = people["agent"]
     customer = make_customer(agent, name="王先生", phones=(CALLER_NORMALIZED,))
     layer = _layer()
-    agents = _subscribe(layer, AGENTS_GROUP)
+    everyone = _subscribe(layer, AGENTS_GROUP)
+    center = _subscribe(layer, CENTER_AGENTS_GROUP)
+    head_office = _subscribe(layer, branch_agents_group(customer.branch_id))
+    shenzhen = _subscribe(layer, branch_agents_group(org["sz"].pk))
 
     resp = _post(Client(), {**GOOD, "callId": "pop-1", "queue": "hotline"})
     assert resp.status_code == 200
 
-    assert _payloads(layer, agents) == [
+    # a head-office customer: not on the 深圳 agents' screens, nor on every agent's
+    assert _payloads(layer, shenzhen) == [] and _payloads(layer, everyone) == []
+    assert _payloads(layer, head_office)[0]["customer_name"] == "王先生"
+    assert _payloads(layer, center) == [
         {
             "type": "call.ringing",
             "call_id": "pop-1",
@@ -595,3 +609,51 @@ def test_a_ring_group_answer_goes_to_the_answering_number_or_nobody(people, org)
     cti("newCall", "group-4", number="13900004444", user=["8202"])
     cti("answer", "group-4", number="13900004444", user=["8202"], answeringNumber="8202")
     assert CallRecord.objects.get(call_id="group-4").agent is None
+
+
+def test_an_outbound_call_is_the_dialling_agents_from_its_first_event(people):
+    from tests.telephony.factories import cti
+
+    cti("newCall", "dial-1", number="13900005555", direction="out", user=["8011"])
+    assert CallRecord.objects.get(call_id="dial-1").agent == people["agent"]
+    cti("newCall", "dial-2", number="13900006666", direction="out", user=["8011", "8001"])
+    assert CallRecord.objects.get(call_id="dial-2").agent is None  # which of two: not guessed
+
+
+@live_db
+def test_a_branch_agent_rung_for_another_branchs_customer_sees_a_number_not_a_name(people):
+    make_customer(people["agent"], name="王先生", phones=(CALLER_NORMALIZED,))
+    sz_agent = people["sz_agent"]
+    layer = _layer()
+    screen = _subscribe(layer, user_group(sz_agent.id))
+    _post(Client(), {**GOOD, "callId": "pop-sz", "user[]": ["sz-agent"]})
+    [payload] = _payloads(layer, screen)
+    assert (payload["phone"], payload["customer_id"], payload["customer_name"]) == (
+        CALLER_NORMALIZED,
+        None,
+        "",
+    )
+
+
+def test_each_agent_joins_the_pops_of_the_customers_they_may_see(people, org):
+    from kefu.accounts.consumers import _groups_for
+
+    assert CENTER_AGENTS_GROUP in async_to_sync(_groups_for)(people["agent"])
+    sz = async_to_sync(_groups_for)(people["sz_agent"])
+    assert branch_agents_group(org["sz"].pk) in sz and CENTER_AGENTS_GROUP not in sz
+
+
+def test_a_branch_agents_call_log_holds_their_branchs_callers_and_unknown_numbers(people, org):
+    from kefu.telephony.services import list_calls
+    from tests.telephony.factories import cti
+
+    make_customer(people["agent"], name="总部客户", phones=("13900007777",))
+    make_customer(people["agent"], name="深圳客户", phones=("13900008888",), area="nsh")
+    for n, number in enumerate(["13900007777", "13900008888", "02100009999"]):
+        cti("newCall", f"log-{n}", number=number)
+    names = {c.customer_number for c in list_calls(people["sz_agent"])}
+    assert names == {"13900008888", "02100009999"}
+    assert len(list_calls(people["agent"])) == 3
+    page = Client()
+    page.force_login(people["sz_agent"])
+    assert "总部客户" not in page.get("/calls/").content.decode()
