@@ -221,3 +221,30 @@ def test_a_body_that_is_not_json_is_400_in_chinese(agent, api_as):
     )
     body = _assert_error(resp, 400, "invalid")
     assert "JSON" in body["detail"] and "Cannot parse" not in body["detail"]
+
+
+@pytest.mark.parametrize("authorization", ["Bearer nope", "Bearer ", None])
+def test_a_write_without_a_valid_token_or_session_is_401_not_a_csrf_error(db, authorization):
+    client = Client(enforce_csrf_checks=True)
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization is not None else {}
+    reply = client.post("/api/v1/tickets", "{}", content_type="application/json", **headers)
+    assert (reply.status_code, reply.json()["code"]) == (401, "unauthorized")
+    assert not Ticket.objects.exists()
+
+
+def test_a_revoked_token_is_401_on_a_write(api_as, agent):
+    from kefu.accounts.models import ApiToken
+
+    api = api_as(agent)
+    ApiToken.objects.update(revoked_at="2026-01-01T00:00:00Z")
+    client = Client(enforce_csrf_checks=True)
+    reply = client.post("/api/v1/tickets", "{}", content_type="application/json", **api.auth)
+    assert reply.status_code == 401
+
+
+def test_a_session_write_still_needs_its_csrf_token(agent):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    reply = client.post("/api/v1/tickets", "{}", content_type="application/json")
+    assert reply.status_code == 403
+    assert not Ticket.objects.exists()
