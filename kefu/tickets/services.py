@@ -421,6 +421,8 @@ def assign_ticket(serial: str, *, actor: Actor, assignee: str, note: str = "") -
     if not ticket.is_open:
         raise ServiceError(Code.INVALID_TRANSITION, _("工单已结束,不能指派"))
     user = _resolve_assignee(assignee, ticket.department) if assignee else None
+    if (user.pk if user else None) == ticket.assignee_id:
+        return ticket  # the same person again (or nobody again): nothing changes, nothing written
     previous = ticket.assignee.username if ticket.assignee is not None else ""
     ticket.assignee = user
     ticket.save(update_fields=["assignee", "updated_at"])

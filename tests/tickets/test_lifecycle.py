@@ -334,3 +334,26 @@ def test_caller_in_a_closed_area_is_still_taken_under_the_branch(agent):
     events = list(ticket.events.order_by("at", "id"))
     assert [e.to_status for e in events] == ["new", "accepted"]
     assert len({e.at for e in events}) == 1
+
+
+def test_an_assignment_that_changes_nothing_writes_nothing(agent, people, api_as):
+    from kefu.tickets.models import TicketEvent
+
+    ticket = make_ticket(agent)
+    api = api_as(agent)
+    events = TicketEvent.objects.filter(ticket=ticket).count()
+    for body in ({}, {"assignee": ""}):  # nobody again
+        assert api.post(f"/tickets/{ticket.serial}/assign", body).status_code == 200
+    for raw in ("null", '{"assignee": null}'):  # nobody, or refused in words
+        reply = api.client.post(
+            f"/api/v1/tickets/{ticket.serial}/assign",
+            raw,
+            content_type="application/json",
+            **api.auth,
+        )
+        assert reply.status_code in (200, 422)  # a null body reads as no assignee
+    assert TicketEvent.objects.filter(ticket=ticket).count() == events
+    api.post(f"/tickets/{ticket.serial}/assign", {"assignee": "lead"})
+    api.post(f"/tickets/{ticket.serial}/assign", {"assignee": "lead"})  # the same person again
+    assigned = TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.ASSIGNED)
+    assert [e.data for e in assigned] == [{"from": "", "to": "lead"}]
