@@ -34,6 +34,8 @@ CENTER_AGENTS_GROUP = "agents.center"
 
 def branch_agents_group(branch_id: int) -> str:
     return f"agents.branch.{branch_id}"
+
+
 # The telephone floor's screens (floor page, wall): a page asks for it with /ws/live?floor=1.
 FLOOR_GROUP = "floor"
 
