@@ -42,11 +42,14 @@ class Category(models.Model):
         return self.name
 
 
-class Source(models.TextChoices):
+class ComplaintSource(models.TextChoices):
     CUSTOMER = "customer", _("客户直接投诉")
     PARENT = "parent", _("上级公司转办")
     GOVERNMENT = "government", _("政府部门转办")
     MEDIA = "media", _("媒体曝光")
+
+
+Source = ComplaintSource  # ComplaintSource names it in the API schema
 
 
 class Reason(models.TextChoices):

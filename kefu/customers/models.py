@@ -9,9 +9,11 @@ from kefu.core.models import Tag
 
 
 class Customer(models.Model):
-    class Kind(models.TextChoices):
+    class CustomerKind(models.TextChoices):
         PERSON = "person", _("个人")
         ORGANIZATION = "organization", _("单位")
+
+    Kind = CustomerKind  # CustomerKind names it in the API schema
 
     class Gender(models.TextChoices):
         MALE = "male", _("男")

@@ -24,7 +24,7 @@ class ContactSchema(Schema):
 
 class CustomerInSchema(Schema):
     name: str = Field(..., min_length=1, max_length=80, examples=["王先生"])
-    kind: Customer.Kind = Customer.Kind.PERSON
+    kind: Customer.CustomerKind = Customer.Kind.PERSON
     gender: Annotated[Customer.Gender | Literal[""], NoneIsBlank] = Field(
         "", description="male, female or empty: how the agent addresses them (王先生, 李女士)"
     )

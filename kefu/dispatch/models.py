@@ -26,13 +26,16 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 
-class Kind(models.TextChoices):
+class WorkOrderKind(models.TextChoices):
     REPAIR = "repair", _("维修")
     PICKUP = "pickup", _("上门取件")
     DELIVERY = "delivery", _("送货")
     INSTALL = "install", _("安装")
     SURVEY = "survey", _("现场查勘")
     OTHER = "other", _("其他")
+
+
+Kind = WorkOrderKind  # the name the code uses; WorkOrderKind names it in the API schema
 
 
 # The freight kinds (DOMAIN §3, the logistics seed) and the fields only they carry: a repair
@@ -50,7 +53,7 @@ FREIGHT_FIELDS = (
 )
 
 
-class Source(models.TextChoices):
+class WorkOrderSource(models.TextChoices):
     """How the order reached the center: a web order must be verified by phone first."""
 
     PHONE = "phone", _("电话")
@@ -59,7 +62,10 @@ class Source(models.TextChoices):
     API = "api", _("接口")
 
 
-class Status(models.TextChoices):
+Source = WorkOrderSource  # WorkOrderSource names it in the API schema
+
+
+class WorkOrderStatus(models.TextChoices):
     PENDING = "pending", _("待派工")
     DISPATCHED = "dispatched", _("已派工")
     ACCEPTED = "accepted", _("已接单")
@@ -69,6 +75,9 @@ class Status(models.TextChoices):
     RETURNED = "returned", _("已退单")
     CLOSED = "closed", _("已销账")
     CANCELLED = "cancelled", _("已撤销")
+
+
+Status = WorkOrderStatus  # WorkOrderStatus names it in the API schema
 
 
 # The order is out with the field: the ticket it came from cannot be resolved yet.

@@ -35,9 +35,12 @@ class Category(models.Model):
         return self.name
 
 
-class Kind(models.TextChoices):
+class ArticleKind(models.TextChoices):
     QA = "qa", _("问答")
     ARTICLE = "article", _("文章")
+
+
+Kind = ArticleKind  # ArticleKind names it in the API schema
 
 
 class Audience(models.TextChoices):
@@ -45,11 +48,14 @@ class Audience(models.TextChoices):
     PUBLIC = "public", _("公开")
 
 
-class State(models.TextChoices):
+class ArticleState(models.TextChoices):
     DRAFT = "draft", _("草稿")
     REVIEW = "review", _("待审核")
     PUBLISHED = "published", _("已发布")
     RETIRED = "retired", _("已下线")
+
+
+State = ArticleState  # ArticleState names it in the API schema
 
 
 class Article(models.Model):

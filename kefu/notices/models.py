@@ -15,16 +15,20 @@ from kefu.accounts.models import ServiceArea
 
 
 class Notice(models.Model):
-    class Kind(models.TextChoices):
+    class NoticeKind(models.TextChoices):
         OUTAGE = "outage", _("停水")
         PRESSURE = "pressure", _("降压")
         EMERGENCY_REPAIR = "emergency_repair", _("抢修")
         PLANNED_WORKS = "planned_works", _("计划施工")
 
-    class State(models.TextChoices):
+    Kind = NoticeKind  # NoticeKind names it in the API schema
+
+    class NoticeState(models.TextChoices):
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("已发布")
         CLOSED = "closed", _("已结束")
+
+    State = NoticeState  # NoticeState names it in the API schema
 
     ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         State.DRAFT: {State.PUBLISHED},

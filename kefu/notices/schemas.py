@@ -16,7 +16,7 @@ from kefu.notices.models import Notice
 
 
 class ListQuery(PageQuery):
-    state: Notice.State | None = None
+    state: Notice.NoticeState | None = None
     area: str = Field("", max_length=30, description="a service area code")
 
 
@@ -28,7 +28,7 @@ class NoticeIn(InputSchema):
     """What a notice says, as the notices page, the API and the services take it; the areas
     are service area codes. Times left out are refused by the service, in words."""
 
-    kind: Notice.Kind
+    kind: Notice.NoticeKind
     title: str = Field(..., max_length=100)  # the column's and the service's limit
     content: str = Field("", max_length=5000)
     areas: list[str] = Field(default_factory=list, max_length=200, description="service area codes")

@@ -73,7 +73,7 @@ class ReplyMethod(models.TextChoices):
     NONE = "none", _("无需答复")
 
 
-class Status(models.TextChoices):
+class TicketStatus(models.TextChoices):
     NEW = "new", _("待受理")
     ACCEPTED = "accepted", _("已受理")
     DISPATCHED = "dispatched", _("已派工")
@@ -84,6 +84,9 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("已归档")
     CANCELLED = "cancelled", _("已撤销")
     MERGED = "merged", _("已合并")
+
+
+Status = TicketStatus  # the name the code uses; TicketStatus names it in the API schema
 
 
 OPEN_STATUSES = (
