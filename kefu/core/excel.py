@@ -16,6 +16,15 @@ def safe_cell(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+def cell_text(value: object) -> str:
+    """A cell of an imported sheet as text: empty for none, 13800000001 not 13800000001.0."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def one_sheet(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """An .xlsx with one sheet named ``title``: ``header``, then ``rows``."""
     return workbook([(title, header, rows)])

@@ -20,7 +20,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
-from kefu.core.excel import one_sheet
+from kefu.core.excel import cell_text, one_sheet
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer, split_phones, split_tags
 
 HEADERS = {
@@ -54,14 +54,6 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def import_customers(data: bytes, *, actor: Actor) -> ImportResult:
     """Import customers from an .xlsx file's bytes. Raises ServiceError for an unreadable file."""
     if not scope_of(actor).can_intake:
@@ -79,7 +71,7 @@ def import_customers(data: bytes, *, actor: Actor) -> ImportResult:
         raise ServiceError(Code.INVALID, _("文件是空的"), field="file")
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
-        title = _cell(title).lower()
+        title = cell_text(title).lower()
         for key, names in HEADERS.items():
             if title in names:
                 columns[key] = index
@@ -89,7 +81,7 @@ def import_customers(data: bytes, *, actor: Actor) -> ImportResult:
     for number, row in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
             raise ServiceError(Code.TOO_LARGE, _("一次最多导入 %d 行") % MAX_ROWS, field="file")
-        values = {key: _cell(row[i]) if i < len(row) else "" for key, i in columns.items()}
+        values = {key: cell_text(row[i]) if i < len(row) else "" for key, i in columns.items()}
         if not any(values.values()):
             continue
         kind = KINDS.get(values.get("kind", ""), values.get("kind", "") or "person")

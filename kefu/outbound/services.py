@@ -79,7 +79,6 @@ OPEN_STATES = (State.PENDING, State.RETRY)
 CALL_MATCH_SLACK = dt.timedelta(minutes=2)
 CALL_MATCH_WINDOW = dt.timedelta(hours=2)
 
-LEAD_ROLES = {"team_lead", "supervisor", "admin"}
 
 REACHED = frozenset({Outcome.DONE, Outcome.UNSATISFIED, Outcome.CALL_LATER, Outcome.REFUSED})
 NOT_REACHED = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.UNREACHABLE})
@@ -104,7 +103,7 @@ TASK_ENDED: dict[str, str] = {
 
 
 def may_plan(actor: Actor | None) -> bool:
-    return scope_of(actor).role in LEAD_ROLES
+    return scope_of(actor).leads_floor  # team leads, supervisors, admins
 
 
 def may_call(actor: Actor | None) -> bool:
@@ -235,20 +234,6 @@ def _user_ids(values) -> list[int]:
     return ids
 
 
-def _bounded(value, field: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ServiceError(Code.INVALID, _("请填写整数"), field=field) from None
-    if not low <= number <= high:
-        raise ServiceError(
-            Code.INVALID,
-            _("应在 %(low)d 到 %(high)d 之间") % {"low": low, "high": high},
-            field=field,
-        )
-    return number
-
-
 def _branch_of(actor, wanted: int | None) -> Branch | None:
     scope = scope_of(actor)
     if not scope.everything:
@@ -265,8 +250,10 @@ def _check(actor, data: ListIn, branch: Branch | None) -> dict:
     fields: dict = {
         "name": clean_text(data.name, "name", limit=60, required=True),
         "talking_points": clean_text(data.talking_points, "talking_points", limit=2000),
-        "max_attempts": _bounded(data.max_attempts, "max_attempts", 1, 10),
-        "retry_minutes": _bounded(data.retry_minutes, "retry_minutes", 5, 7 * 24 * 60),
+        "max_attempts": sources.whole_number(data.max_attempts, "max_attempts", 1, 10, 3),
+        "retry_minutes": sources.whole_number(
+            data.retry_minutes, "retry_minutes", 5, 7 * 24 * 60, 120
+        ),
     }
     if data.purpose not in OutboundPurpose.values:
         raise ServiceError(Code.INVALID, _("外呼类别无效"), field="purpose")

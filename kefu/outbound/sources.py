@@ -34,6 +34,7 @@ from openpyxl import load_workbook
 
 from kefu.core.calendar import start_of_day
 from kefu.core.errors import Code, ServiceError
+from kefu.core.excel import cell_text
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer, CustomerPhone
 from kefu.followups.access import visible_tasks
@@ -111,7 +112,7 @@ def _day(value, field_name: str) -> dt.date | None:
     return day
 
 
-def _whole(value, field_name: str, low: int, high: int, default: int) -> int:
+def whole_number(value, field_name: str, low: int, high: int, default: int) -> int:
     if value in (None, ""):
         return default
     try:
@@ -190,7 +191,7 @@ def from_callbacks(actor, params: dict, branch_id: int | None) -> tuple[Gathered
 
 def from_churned(actor, params: dict, branch_id: int | None) -> tuple[Gathered, dict]:
     tag = str(params.get("tag") or CHURNED_TAG).strip()[:40]
-    quiet_days = _whole(params.get("quiet_days"), "quiet_days", 0, 3650, 90)
+    quiet_days = whole_number(params.get("quiet_days"), "quiet_days", 0, 3650, 90)
     customers = _customers(actor, branch_id).filter(tags__name=tag)
     if quiet_days:
         since = timezone.now() - dt.timedelta(days=quiet_days)
@@ -217,7 +218,7 @@ def from_survey(actor, params: dict, branch_id: int | None) -> tuple[Gathered, d
         raise ServiceError(Code.INVALID, _("开始日期不能晚于结束日期"), field="date_from")
     if (date_to - date_from).days > 366:
         raise ServiceError(Code.INVALID, _("抽样时间范围最长一年"), field="date_to")
-    percent = _whole(params.get("percent"), "percent", 1, 100, 10)
+    percent = whole_number(params.get("percent"), "percent", 1, 100, 10)
     type_code = str(params.get("ticket_type") or "").strip()[:30]
     answered = Survey.objects.filter(ticket=OuterRef("pk"), state=Survey.State.ANSWERED)
     on_open_list = OutboundEntry.objects.filter(
@@ -282,7 +283,7 @@ def from_survey(actor, params: dict, branch_id: int | None) -> tuple[Gathered, d
 
 
 def from_notice(actor, params: dict, branch_id: int | None) -> tuple[Gathered, dict]:
-    notice_id = _whole(params.get("notice"), "notice", 1, 2**62, 0)
+    notice_id = whole_number(params.get("notice"), "notice", 1, 2**62, 0)
     notice = access_notice(actor, notice_id)
     unreached = str(params.get("unreached") or "").lower() in ("1", "true", "on", "yes")
     affected = notice_campaign.affected_customers(notice)
@@ -309,11 +310,7 @@ def from_notice(actor, params: dict, branch_id: int | None) -> tuple[Gathered, d
 
 
 def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).replace("\x00", "").strip()
+    return cell_text(value).replace("\x00", "")
 
 
 def _sheet_rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
