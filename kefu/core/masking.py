@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from kefu.core import refcache
 from kefu.core.actor import Actor
 
@@ -59,6 +62,34 @@ def mask_contact(value: str | None) -> str:
     return mask_email(value) if value and "@" in value else mask_phone(value)
 
 
+# A number written in running text: a mainland mobile (with or without +86), a landline with
+# its area code, an ID card number (18 or 15 characters). Not part of a longer run of letters
+# and digits, so serials (P261207028), amounts and times are left alone.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z+])(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9A-Za-z])"
+)
+
+
+def mask_text(value: str | None, *, addresses: Iterable[str | None] = ()) -> str:
+    """Running text (an SMS, a note) with the personal data in it masked: every phone and ID
+    number, and each of ``addresses`` — whole, or cut short with "…" as the dispatch SMS
+    shortens it — as ``mask_address`` shows it."""
+    if not value:
+        return ""
+    text = str(value)
+    for address in sorted({a for a in addresses if a}, key=len, reverse=True):
+        masked = mask_address(address)
+        shown = len(masked) - len("****")
+        text = text.replace(address, masked)
+        for cut in range(len(address) - 1, shown, -1):
+            if address[:cut] + "…" in text:
+                text = text.replace(address[:cut] + "…", masked)
+                break
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+
+
 class Masker:
     """Shows a viewer personal data in full or masked, by the viewer's permission."""
 
@@ -80,3 +111,7 @@ class Masker:
     def contact(self, value: str | None) -> str:
         """An e-mail address or a phone number."""
         return (value or "") if self.full else mask_contact(value)
+
+    def text(self, value: str | None, *, addresses: Iterable[str | None] = ()) -> str:
+        """Running text with the numbers and ``addresses`` in it (``mask_text``)."""
+        return (value or "") if self.full else mask_text(value, addresses=addresses)

@@ -105,7 +105,7 @@ def _detail(request, serial: str) -> dict:
             {
                 "role": m.role,
                 "phone": masker.phone(m.phone),
-                "text": m.text,
+                "text": message.as_seen_by(masker, m.text, order),
                 "state": m.state,
                 "confirmed_at": m.confirmed_at,
                 "sent_at": m.sent_at,
@@ -237,7 +237,8 @@ def detail(request, serial: str):
 @router.get("/{serial}/message-preview", response=PreviewOut)
 def order_message(request, serial: str):
     """The dispatch SMS this order makes now."""
-    return _preview(message.message_for(selectors.get_order(request.user, serial)))
+    order = selectors.get_order(request.user, serial)
+    return _preview(message.preview_for(Masker(request.user), order))
 
 
 @router.get("/{serial}/tracking", response=PageOut[TrackingOut])

@@ -48,7 +48,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -57,6 +57,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.core import center, placeholders
 from kefu.core.errors import Code, ServiceError
+from kefu.core.masking import Masker
 from kefu.core.services import clean_text
 from kefu.dispatch.defaults import DEFAULT_TEMPLATES
 from kefu.dispatch.models import MessageTemplate
@@ -442,6 +443,19 @@ def template_of(kind: str) -> str:
         .first()
     )
     return text or default_template(kind)
+
+
+def as_seen_by(masker: Masker, text: str, order) -> str:
+    """A dispatch SMS of ``order`` as ``masker``'s viewer may read it: for a viewer without
+    the personal-data permission its numbers and the order's addresses are masked (the text
+    sent is never changed)."""
+    return masker.text(text, addresses=(order.address, order.destination))
+
+
+def preview_for(masker: Masker, order) -> Rendered:
+    """``message_for(order)`` as ``masker``'s viewer may read it."""
+    rendered = message_for(order)
+    return replace(rendered, text=as_seen_by(masker, rendered.text, order))
 
 
 def message_for(order) -> Rendered:

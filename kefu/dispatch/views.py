@@ -172,10 +172,13 @@ def _detail(request, serial: str, *, forms: dict | None = None, error: str = "",
     except ServiceError:
         raise Http404 from None
     actions = access.actions_for(order, request.user)
+    masker = Masker(request.user)
+    messages = list(selectors.messages_of(order))
     context = {
         "order": order,
         "tracking": selectors.tracking_of(order),
-        "messages": selectors.messages_of(order),
+        "messages": messages,
+        "sms_texts": {m.id: message.as_seen_by(masker, m.text, order) for m in messages},
         "calls": selectors.call_tasks_of(order),
         "actions": actions,
         "labels": ACTION_LABELS,
@@ -189,8 +192,8 @@ def _detail(request, serial: str, *, forms: dict | None = None, error: str = "",
         and order.status == Status.PENDING
         and order.verified_at is None
         and scope_of(request.user).can_intake,
-        "masker": Masker(request.user),
-        "preview": message.message_for(order),
+        "masker": masker,
+        "preview": message.preview_for(masker, order),
         "order_latency": latency.order_latency(order),
         "dispatch_form": DispatchForm(),
         "note_form": NoteForm(),

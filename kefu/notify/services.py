@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from kefu.core import placeholders, refcache
 from kefu.core.db import rows as rows_sql
 from kefu.core.errors import Code, ServiceError
+from kefu.core.masking import can_view_pii, mask_text
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import publish_on_commit, user_group
 from kefu.core.services import record_audit
@@ -233,7 +234,10 @@ def notify_many(alerts: list[Alert]) -> list[Delivery]:
             if user is None:
                 continue
             language = _language(user)
-            subject, body = _words(words, alert.event, Channel.INAPP, language, inbox)
+            # A recipient who may not see personal data reads its numbers masked, on every
+            # channel (the words are the same template filled for them).
+            seen = str if can_view_pii(user) else mask_text
+            subject, body = map(seen, _words(words, alert.event, Channel.INAPP, language, inbox))
             common = {"event": alert.event, "user": user, "ticket": alert.ticket}
             address = f"user:{user.pk}"
             wanted[(alert.key, Channel.INAPP, address)] = Delivery(
@@ -249,7 +253,9 @@ def notify_many(alerts: list[Alert]) -> list[Delivery]:
             )
             links[(alert.key, Channel.INAPP, address)] = str(inbox["url"])
             if rule is not None and rule.email and user.email:
-                subject, body = _words(words, alert.event, Channel.EMAIL, language, outside)
+                subject, body = map(
+                    seen, _words(words, alert.event, Channel.EMAIL, language, outside)
+                )
                 wanted[(alert.key, Channel.EMAIL, user.email)] = Delivery(
                     channel=Channel.EMAIL,
                     address=user.email,
@@ -262,7 +268,7 @@ def notify_many(alerts: list[Alert]) -> list[Delivery]:
             staff = getattr(user, "staff", None)
             phone = normalize_phone(staff.phone) if staff is not None else ""
             if rule is not None and rule.sms and phone:
-                _, body = _words(words, alert.event, Channel.SMS, language, outside)
+                body = seen(_words(words, alert.event, Channel.SMS, language, outside)[1])
                 wanted[(alert.key, Channel.SMS, phone)] = Delivery(
                     channel=Channel.SMS,
                     address=phone,

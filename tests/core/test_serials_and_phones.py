@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection, connections, transaction
 
-from kefu.core.masking import mask_address, mask_id_number, mask_phone
+from kefu.core.masking import mask_address, mask_id_number, mask_phone, mask_text
 from kefu.core.phones import normalize_phone
 from kefu.core.services import format_serial, next_serial
 
@@ -43,6 +43,34 @@ def test_masking_keeps_only_what_identifies_nobody():
     assert mask_id_number("110101199003071234") == "110***********1234"
     assert mask_address("朝阳区幸福路12号3单元501") == "朝阳区幸福路****"
     assert mask_phone("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "addresses", "expected"),
+    [
+        # A dispatch SMS: the customer's mobile and address, the serial and 工号 left alone.
+        (
+            "[P261207028]王先生,13812345678,朝阳区幸福路12号3单元501[8011]",
+            ["朝阳区幸福路12号3单元501"],
+            "[P261207028]王先生,138****5678,朝阳区幸福路****[8011]",
+        ),
+        # The address cut short by the 70-character rule is masked as the whole one.
+        (
+            "13812345678,朝阳区幸福路12号…[8011]",
+            ["朝阳区幸福路12号3单元501"],
+            "138****5678,朝阳区幸福路****[8011]",
+        ),
+        # Landlines with and without the dash, +86, an ID card number, two numbers in a row.
+        ("座机0755-12345678或075512345678", [], "座机075****5678或075****5678"),
+        ("+8613812345678 / 8613912345678", [], "+86****5678 / 861****5678"),
+        ("证件110101199003071234,备用15012345678", [], "证件110***********1234,备用150****5678"),
+        # Not numbers of a person: serials, amounts, times, the hotline, a ticket serial.
+        ("工单261207001于2026-12-07 10:30受理,金额1234.56元,热线96116,400-800-1234", [], None),
+        ("", ["朝阳区"], None),
+    ],
+)
+def test_running_text_is_masked_where_it_names_a_person(text, addresses, expected):
+    assert mask_text(text, addresses=addresses) == (text if expected is None else expected)
 
 
 def test_serial_is_date_based_and_grows_past_three_digits():

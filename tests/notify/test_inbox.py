@@ -240,3 +240,18 @@ def test_the_admin_refuses_a_template_that_does_not_parse(db, web_as):
     assert response.status_code == 200
     assert "模板中的花括号不成对" in response.content.decode()
     assert not Template.objects.filter(channel="webhook").exists()
+
+
+def test_a_recipient_without_the_personal_data_permission_reads_numbers_masked(
+    agent, people, django_capture_on_commit_callbacks
+):
+    quality = people["quality"]
+    context = {"serial": "P261207001", "who": "王先生", "phone": "13812345678", "reason": "空号"}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_users(
+            "workorder.call_task", users=[agent, quality], context=context, key="k"
+        )
+
+    mine = Notification.objects.get(user=quality)
+    assert "138****5678" in mine.body and "13812345678" not in mine.body
+    assert "13812345678" in Notification.objects.get(user=agent).body
