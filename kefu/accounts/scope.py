@@ -1,13 +1,18 @@
 """What part of the center a user works in, and so what they may see and do.
 
-Center staff without a branch see everything; center staff of a branch see that branch;
-department staff see their department's work. Users without a staff profile see nothing,
-except superusers, who see everything.
+Least privilege, one table (``ROLE_REACH``, written out in the README "Who sees what"): center
+staff without a branch reach the whole center, center staff of a branch that branch; a
+department's handlers and heads reach their department's work (its tickets and work orders,
+and the customers of those); field staff reach their own work orders (their own and their
+crews') and what those need (the orders' tickets and customers). Users without a staff
+profile reach nothing, except superusers, who reach everything. ``kefu.tickets.access``,
+``kefu.customers.access`` and ``kefu.dispatch.access`` apply the reach, each to its records.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from kefu.accounts.models import CENTER_ROLES, DEPARTMENT_ROLES, Role
 from kefu.accounts.services import staff_of
@@ -24,6 +29,30 @@ FLOOR_ROLES: set[str] = {
     Role.QUALITY,
 }
 FLOOR_LEADS: set[str] = {Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}
+
+
+class Reach(StrEnum):
+    """How far a user's sight goes (the records each reach covers: the module's docstring)."""
+
+    ALL = "all"
+    BRANCH = "branch"
+    DEPARTMENT = "department"
+    OWN_ORDERS = "own_orders"
+    NONE = "none"
+
+
+ROLE_REACH: dict[str, Reach] = {
+    Role.AGENT: Reach.BRANCH,
+    Role.TEAM_LEAD: Reach.BRANCH,
+    Role.SUPERVISOR: Reach.BRANCH,
+    Role.GENERAL_MANAGER: Reach.BRANCH,
+    Role.QUALITY: Reach.BRANCH,
+    Role.ADMIN: Reach.BRANCH,
+    Role.DEPT_HANDLER: Reach.DEPARTMENT,
+    Role.DEPT_HEAD: Reach.DEPARTMENT,
+    Role.FIELD_STAFF: Reach.OWN_ORDERS,
+}
+"""A center role's BRANCH is ALL for the staff of no branch (the center's own)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +82,19 @@ class Scope:
     @property
     def is_department(self) -> bool:
         return self.role in DEPARTMENT_ROLES
+
+    @property
+    def reach(self) -> Reach:
+        if self.nothing:
+            return Reach.NONE
+        if self.everything:
+            return Reach.ALL
+        reach = ROLE_REACH.get(self.role or "", Reach.NONE)
+        if reach == Reach.BRANCH and self.branch_id is None:
+            return Reach.NONE
+        if reach == Reach.DEPARTMENT and self.department_id is None:
+            return Reach.NONE
+        return reach
 
 
 def scope_of(user: Actor | None) -> Scope:

@@ -66,6 +66,7 @@ def lookup(request: HttpRequest, phone: str) -> dict[str, Any]:
     """Caller identification: the customers with this number (any format) and their last tickets."""
     masker = Masker(request.user)
     profile = caller_profile(request.user, phone)
+    services.audit_shown(request.user, profile.customers, how="lookup", phone=profile.number)
     return {
         "phone": masker.phone(profile.number),
         "customers": [customer_out(c, masker) for c in profile.customers],
@@ -83,6 +84,9 @@ def list_customers(request: HttpRequest, filters: Query[ListQuery]) -> dict[str,
         qs.prefetch_related("contacts", "phones__contact"),
         page=filters.page,
         per_page=filters.per_page,
+    )
+    services.audit_shown(
+        request.user, page.items, how="list", q=filters.q, area=filters.area, page=page.page
     )
     masker = Masker(request.user)
     return page_out(page, lambda c: customer_out(c, masker))

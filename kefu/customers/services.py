@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from kefu.core.actor import Actor, user_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import can_view_pii
 from kefu.core.phones import normalize_phone
-from kefu.core.services import get_or_create_tags, record_audit
+from kefu.core.services import get_or_create_tags, record_audit, record_unmasked_read
 from kefu.customers.access import access_customer
 from kefu.customers.models import Contact, Customer, CustomerPhone
 
@@ -334,6 +335,20 @@ def deactivate_customer(customer_id: int, *, actor: Actor, reason: str = "") -> 
             actor=actor, action="customer.deactivate", obj=customer, detail={"reason": reason}
         )
     return customer
+
+
+def audit_shown(
+    actor: Actor | None, customers: Iterable[Customer], *, how: str, **detail: Any
+) -> None:
+    """One audit row for a request that showed ``customers`` unmasked (``how``: list,
+    lookup, pop, export; ``detail`` the filter): kefu.core.services.record_unmasked_read."""
+    record_unmasked_read(
+        actor=actor,
+        action=f"customer.{how}",
+        model=Customer,
+        ids=[c.pk for c in customers],
+        detail={key: value for key, value in detail.items() if value not in ("", None)},
+    )
 
 
 def view_customer(actor: Actor, customer_id: int) -> Customer:

@@ -26,6 +26,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:80]
     qs = selectors.list_customers(request.user, q=q)
     page = paginate(qs, **page_args(request.GET))
+    services.audit_shown(request.user, page.items, how="list", q=q, page=page.page)
     return render(
         request,
         "customers/list.html",

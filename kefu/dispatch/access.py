@@ -3,11 +3,11 @@ selectors, pages and the API alike."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role
-from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.accounts.scope import INTAKE_ROLES, Reach, scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.dispatch.models import WorkOrder
 
@@ -22,19 +22,29 @@ def visible_orders(actor):
     their own and their crews' orders."""
     scope = scope_of(actor)
     qs = WorkOrder.objects.all()
-    if scope.nothing:
-        return qs.none()
-    if scope.everything:
-        return qs
-    if scope.role == Role.FIELD_STAFF:
-        return qs.filter(
-            Q(assignee=actor) | Q(crew__members=actor) | Q(crew__leader=actor)
-        ).distinct()
-    if scope.is_department:
-        return qs.filter(department_id=scope.department_id)
-    if scope.branch_id is not None:
-        return qs.filter(branch_id=scope.branch_id)
+    match scope.reach:
+        case Reach.ALL:
+            return qs
+        case Reach.BRANCH:
+            return qs.filter(branch_id=scope.branch_id)
+        case Reach.DEPARTMENT:
+            return qs.filter(department_id=scope.department_id)
+        case Reach.OWN_ORDERS:
+            return qs.filter(
+                Q(assignee=actor) | Q(crew__members=actor) | Q(crew__leader=actor)
+            ).distinct()
     return qs.none()
+
+
+def tickets_of_orders(actor) -> QuerySet:
+    """The ticket ids of the orders ``actor`` may see: what field staff's orders need of the
+    tickets (kefu.tickets.access)."""
+    return visible_orders(actor).exclude(ticket=None).values("ticket_id")
+
+
+def customers_of_orders(actor) -> QuerySet:
+    """The customer ids of the orders ``actor`` may see (kefu.customers.access)."""
+    return visible_orders(actor).values("customer_id")
 
 
 def access_order(actor, serial: str, *, for_update: bool = False) -> WorkOrder:

@@ -3,13 +3,14 @@ selectors and by every app that reaches a ticket, so one rule answers for all of
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role
-from kefu.accounts.scope import INTAKE_ROLES, scope_of
+from kefu.accounts.scope import INTAKE_ROLES, Reach, scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.tickets.models import Attachment, Ticket
@@ -24,6 +25,19 @@ ACTION_ROLES: dict[str, set[str]] = {action: set(INTAKE_ROLES) for action in Tic
 ACTION_ROLES["dispatch"] = set(INTAKE_ROLES) | {Role.DEPT_HEAD}
 
 
+# What field staff's work orders need: the ids of their orders' tickets, from each app whose
+# records give field staff a ticket (kefu.dispatch registers its work orders).
+_OwnWork = Callable[[Actor], QuerySet[Any, Any]]
+_own_work: list[_OwnWork] = []
+
+
+def register_own_work(tickets_of: _OwnWork) -> None:
+    """``tickets_of(actor)``: a query of the ticket ids that ``actor``'s own records need
+    (reach OWN_ORDERS, kefu.accounts.scope)."""
+    if tickets_of not in _own_work:
+        _own_work.append(tickets_of)
+
+
 def visible_tickets(actor: Actor | None) -> QuerySet[Ticket]:
     """The tickets ``actor`` may see: all, its branch's, or its department's."""
     return scoped_to_tickets(Ticket.objects.all(), actor)
@@ -33,15 +47,24 @@ def scoped_to_tickets(qs: QuerySet[_M], actor: Actor | None, *, through: str = "
     """``qs`` narrowed to the rows whose ticket ``actor`` may see; ``through`` names the path
     from a row to its ticket (``"ticket__"`` for a callback task), empty for tickets."""
     scope = scope_of(actor)
-    if scope.nothing:
-        return qs.none()
-    if scope.everything:
-        return qs
-    if scope.is_department:
-        return qs.filter(**{f"{through}department_id": scope.department_id})
-    if scope.branch_id is not None:
-        return qs.filter(**{f"{through}branch_id": scope.branch_id})
+    match scope.reach:
+        case Reach.ALL:
+            return qs
+        case Reach.BRANCH:
+            return qs.filter(**{f"{through}branch_id": scope.branch_id})
+        case Reach.DEPARTMENT:
+            return qs.filter(**{f"{through}department_id": scope.department_id})
+        case Reach.OWN_ORDERS if _own_work and actor is not None:
+            mine = Q()
+            for tickets_of in _own_work:
+                mine |= Q(**{f"{through}pk__in": tickets_of(actor)})
+            return qs.filter(mine)
     return qs.none()
+
+
+def customers_of_tickets(actor: Actor) -> QuerySet[Any, Any]:
+    """The customer ids of the tickets ``actor`` may see (kefu.customers.access)."""
+    return visible_tickets(actor).values("customer_id")
 
 
 def access_ticket(actor: Actor | None, serial: str, *, for_update: bool = False) -> Ticket:

@@ -8,6 +8,10 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Reference data kept per process (kefu.core.refcache), dropped when it changes.
         from kefu.core import refcache
+        from kefu.customers import access as customer_access
+        from kefu.tickets.access import customers_of_tickets
         from kefu.tickets.models import TicketType
 
         refcache.watch(TicketType)
+        # A department's staff and field staff see the customers of the tickets they see.
+        customer_access.register_work(customers_of_tickets)
