@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from contextlib import nullcontext
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError, refuse_nul
+from kefu.core.masking import can_view_pii
 from kefu.core.models import AuditLog, CalendarDay, CalendarYear, SerialCounter, Tag
 
 _NEXT_SERIAL_SQL = (
@@ -71,6 +73,35 @@ def record_audit(
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         detail=detail or {},
+    )
+
+
+READ_IDS_KEPT = 1000  # the ids an audited read keeps; its count is always whole
+
+
+def record_unmasked_read(
+    *,
+    actor: Actor | None,
+    action: str,
+    model: type[Model],
+    ids: Iterable[Any],
+    detail: dict[str, Any] | None = None,
+) -> AuditLog | None:
+    """One audit row for one request that showed several records' personal data in full (a
+    list, a caller lookup, a call pop, an export): who, when, what kind, how many and which
+    (the first READ_IDS_KEPT ids), and ``detail`` (the filter). Nothing for a viewer who sees
+    them masked, nor for a read that showed nobody. One INSERT, whatever the number of rows."""
+    if actor is not None and not can_view_pii(actor):
+        return None
+    keys = [str(pk) for pk in dict.fromkeys(ids)]
+    if not keys:
+        return None
+    return AuditLog.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=model._meta.label_lower,
+        object_id="",
+        detail={"count": len(keys), "ids": keys[:READ_IDS_KEPT]} | (detail or {}),
     )
 
 

@@ -24,6 +24,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args
 from kefu.customers import selectors as customer_selectors
+from kefu.customers import services as customer_services
 from kefu.customers.access import access_customer
 from kefu.customers.selectors import PROMINENT_TAGS
 from kefu.desk import selectors as desk_selectors
@@ -102,6 +103,9 @@ def lookup_partial(request):
     """The caller's profile and last tickets (screen pop), as an htmx fragment."""
     raw = request.GET.get("phone", "")[:40]
     profile = selectors.caller_profile(request.user, raw)
+    customer_services.audit_shown(
+        request.user, profile.customers, how="lookup", phone=profile.number
+    )
     notices = active_notices_for(profile.customers)
     first = profile.customers[0] if profile.customers else None
     overview = (

@@ -127,6 +127,7 @@ def list_entries(request, list_id: int, filters: Query[EntryQuery]):
     )
     masker = Masker(request.user)
     page = paginate(rows, page=filters.page, per_page=filters.per_page)
+    services.audit_entries_shown(request.user, outbound, page.items, how="list")
     return page_out(page, lambda e: entry_out(e, masker))
 
 

@@ -48,7 +48,7 @@ from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.phones import is_plausible_phone, normalize_phone
-from kefu.core.services import clean_text, record_audit
+from kefu.core.services import clean_text, record_audit, record_unmasked_read
 from kefu.followups import services as followups
 from kefu.followups.models import Attempt as CallbackAttempt
 from kefu.followups.models import CallbackTask
@@ -117,6 +117,18 @@ def may_read(actor: Actor | None) -> bool:
 def _require_planner(actor) -> None:
     if not may_plan(actor):
         raise ServiceError(Code.FORBIDDEN, _("只有班长、主管和管理员可以管理外呼任务"))
+
+
+def audit_entries_shown(actor: Actor | None, outbound: OutboundList, entries, *, how: str) -> None:
+    """One audit row for a request that showed a list's numbers unmasked (``how``: list,
+    export): kefu.core.services.record_unmasked_read."""
+    record_unmasked_read(
+        actor=actor,
+        action=f"outbound.{how}",
+        model=OutboundEntry,
+        ids=[e.pk if isinstance(e, OutboundEntry) else e for e in entries],
+        detail={"list": outbound.pk},
+    )
 
 
 def visible_lists(actor: Actor | None) -> QuerySet[OutboundList]:

@@ -165,13 +165,15 @@ def detail(request, list_id: int):
         state = "all"
     number = request.GET.get("number", "")[:24]
     rows = selectors.list_entries(request.user, outbound, state=state, number=number)
+    page = paginate(rows, page=_page(request), per_page=50)
+    services.audit_entries_shown(request.user, outbound, page.items, how="list")
     return render(
         request,
         "outbound/list.html",
         {
             "outbound": outbound,
             "progress": selectors.progress(outbound),
-            "page": paginate(rows, page=_page(request), per_page=50),
+            "page": page,
             "state": state,
             "number": number,
             "states": OutboundEntry.State.choices,
@@ -207,6 +209,8 @@ def move(request, list_id: int, action: str):
 @require_GET
 def export(request, list_id: int):
     outbound = _list(request, list_id)
+    entries = outbound.entries.values_list("pk", flat=True)
+    services.audit_entries_shown(request.user, outbound, entries, how="export")
     response = HttpResponse(
         selectors.list_workbook(request.user, outbound),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -42,6 +42,8 @@ from kefu.core.realtime import (
     publish_on_commit,
     user_group,
 )
+from kefu.core.services import record_unmasked_read
+from kefu.customers.models import Customer
 from kefu.customers.selectors import active_owners
 from kefu.telephony.blacklist import FLAG_WARNING, screen_number
 from kefu.telephony.callbacks import close_by_call_back, record_missed_call
@@ -141,6 +143,14 @@ def _pop(record: CallRecord, targets: list[int]) -> None:
     if customer is None:  # an unknown number: any agent may take it
         publish_on_commit([user_group(u) for u in targets] or AGENTS_GROUP, payload)
         return
+    if record.state == CallRecord.State.RINGING:  # the customer shown, once a call
+        record_unmasked_read(
+            actor=None,
+            action="customer.pop",
+            model=Customer,
+            ids=[customer.pk],
+            detail={"call": record.call_id, "agents": targets},
+        )
     if not targets:  # the agents who may see the customer: center-wide and the branch's
         publish_on_commit([CENTER_AGENTS_GROUP, branch_agents_group(customer.branch_id)], payload)
         return
