@@ -23,6 +23,7 @@ class Code(StrEnum):
     CONFLICT = "conflict"
     TOO_LARGE = "too_large"
     TOO_MANY = "too_many"  # a rate limit (the portal's SMS codes and lookups)
+    NO_SPACE = "no_space"  # the disk the attachments are stored on is full
 
 
 HTTP_STATUS = {
@@ -33,6 +34,7 @@ HTTP_STATUS = {
     Code.CONFLICT: 409,
     Code.TOO_LARGE: 413,
     Code.TOO_MANY: 429,
+    Code.NO_SPACE: 507,
 }
 
 
