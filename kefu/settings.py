@@ -168,6 +168,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kefu.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "kefu.urls"
@@ -216,7 +217,9 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request runs in a thread of its own, so a persistent connection would
     # be opened anew for each request; a pool per process hands them out instead.
     _db["CONN_MAX_AGE"] = 0
-    _db["CONN_HEALTH_CHECKS"] = False
+    # The pool checks a connection before it hands it out: after PostgreSQL restarts, the
+    # broken ones are replaced instead of failing a request each (bench/faults.py).
+    _db["CONN_HEALTH_CHECKS"] = True
     # Server-side binding lets psycopg prepare the statements a process runs again and again,
     # so PostgreSQL plans the queue's many-join query once, not on every page view.
     _db.setdefault("OPTIONS", {})["server_side_binding"] = True
