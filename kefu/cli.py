@@ -1,5 +1,6 @@
 """The ``kefu`` command: ``kefu demo``, ``kefu serve``, ``kefu worker``, ``kefu token create``,
-and every manage.py command (migrate, createsuperuser, shell, ...)."""
+``kefu backup``, ``kefu restore``, and every manage.py command (migrate, createsuperuser,
+shell, ...)."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ edited in the admin, not settings.
 | KEFU_CLICK_TO_DIAL_URL | (unset) | the PBX's click-to-dial address for outbound lists (外呼): Kefu sends it a GET with {number}, {agent} (工号) and {username} filled in, e.g. http://pbx.local/dial?ext={agent}&to={number}; unset: the page dials through tel: links |
 | KEFU_PHONE_LINES | 0 | trunk lines, for the wall's line occupancy (0: not shown) |
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
+| KEFU_PG_BIN | (unset) | the folder of pg_dump, pg_restore and psql for `kefu backup`/`restore` on PostgreSQL; unset: /usr/lib/postgresql/<server version>/bin (Debian), else the PATH |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
 """
 
@@ -232,6 +233,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 else:
     raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgres://")
 DATABASES = {"default": _db}
+PG_BIN = env_str("KEFU_PG_BIN", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

@@ -14,6 +14,18 @@ from tests.accounts.factories import make_org, make_personas
 from tests.notify.conftest import http_receiver, sms_gateway  # noqa: E402,F401
 
 
+def pytest_collection_modifyitems(config, items):
+    """``postgres_only`` tests run on the PostgreSQL run (DATABASE_URL=postgres://...) only."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def fresh_reference_data(monkeypatch):
     """Each test starts with nothing kept in the process (a test's rows are rolled back). In
