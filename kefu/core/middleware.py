@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +24,7 @@ RETRY_AFTER_SECONDS = 5
 
 
 class DatabaseUnavailableMiddleware:
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -36,7 +38,12 @@ class DatabaseUnavailableMiddleware:
         )
         detail = _("数据库暂时不可用,请稍后重试")
         if request.path.startswith("/api/"):
-            body = {"code": "unavailable", "detail": detail, "field": None, "errors": []}
+            body: dict[str, Any] = {
+                "code": "unavailable",
+                "detail": detail,
+                "field": None,
+                "errors": [],
+            }
             response = HttpResponse(
                 json.dumps(body, ensure_ascii=False), status=503, content_type="application/json"
             )

@@ -25,7 +25,8 @@ FULL = {errno.ENOSPC, errno.EDQUOT}
 class MediaStorage(FileSystemStorage):
     def _save(self, name: str, content: Any) -> str:
         try:
-            return super()._save(name, content)
+            saved: str = super()._save(name, content)  # type: ignore[misc]
+            return saved
         except OSError as exc:
             if exc.errno not in FULL:
                 raise
