@@ -170,6 +170,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kefu.core.middleware.DatabaseUnavailableMiddleware",
+    "kefu.core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "kefu.urls"

@@ -226,3 +226,27 @@ class CenterProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotentRequest(models.Model):
+    """A write sent to the API with an ``Idempotency-Key`` header, and the answer it got: the
+    same key sent again by the same client gets that answer back instead of a second write
+    (kefu.core.idempotency)."""
+
+    owner = models.CharField(max_length=64)  # sha256 of the client's credentials
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method, path and body
+    status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等请求")
+        verbose_name_plural = _("幂等请求")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="core_idempotent_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status}"
