@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient, Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -248,3 +249,16 @@ def test_only_administrators_reset(web_as, people, supervisor):
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(user=supervisor).exists()
     assert not AuditLog.objects.exists()
+
+
+def test_where_required_the_asgi_server_signs_out_such_a_session_too(settings, people):
+    settings.TWO_FACTOR_REQUIRED = True
+    client = AsyncClient()
+
+    async def visit():
+        await client.aforce_login(people["supervisor"])
+        return await client.get("/tickets/")
+
+    response = async_to_sync(visit)()
+
+    assert response.status_code == 302 and response.url == "/login/?next=/tickets/"
