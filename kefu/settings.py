@@ -41,10 +41,17 @@ edited in the admin, not settings.
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_PG_BIN | (unset) | the folder of pg_dump, pg_restore and psql for `kefu backup`/`restore` on PostgreSQL; unset: /usr/lib/postgresql/<server version>/bin (Debian), else the PATH |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
+| KEFU_LOGIN_FAILURES | 5 | wrong passwords (or 2FA codes) for one account, from anywhere, before the account is locked |
+| KEFU_LOGIN_ADDRESS_FAILURES | 20 | failed sign-ins from one address, whatever the accounts, before the address is locked; 0: no lock by address (a center whose staff all reach Kefu through one address) |
+| KEFU_LOGIN_LOCKOUT_MINUTES | 15 | how long a lock lasts after the last failed attempt (an administrator unlocks sooner in 登录安全) |
+| KEFU_TRUSTED_PROXIES | (unset) | addresses or networks (10.0.0.0/8) of reverse proxies whose X-Forwarded-For names the client; unset: the client is REMOTE_ADDR and X-Forwarded-For is ignored |
+| KEFU_2FA_REQUIRED | 0 | 1: administrators, general managers and supervisors must sign in with a 6-digit code from an authenticator app (enrolled at their first sign-in) |
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -130,6 +137,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "channels",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # In layer order, lowest first (README, Development): the kernel calls the hooks the
     # domains register in their ready() in this order.
     "kefu.core",
@@ -171,6 +181,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "kefu.core.middleware.DatabaseUnavailableMiddleware",
     "kefu.core.idempotency.IdempotencyMiddleware",
+    "kefu.accounts.middleware.TwoFactorRequired",
+    # Last: it turns a sign-in refused by the lockout into the page that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kefu.urls"
@@ -277,6 +290,42 @@ LOGIN_REDIRECT_URL = "workbench"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
+# Sign-in protection (README, Sign-in): locks by account and by address (django-axes, counted
+# in the database, so they hold across server processes), and a second step with a TOTP code
+# (django-otp) for the roles in kefu.accounts.two_factor.TWO_FACTOR_ROLES.
+LOGIN_FAILURES = env_int("KEFU_LOGIN_FAILURES", 5)
+LOGIN_ADDRESS_FAILURES = env_int("KEFU_LOGIN_ADDRESS_FAILURES", 20)
+LOGIN_LOCKOUT_MINUTES = env_int("KEFU_LOGIN_LOCKOUT_MINUTES", 15)
+if LOGIN_FAILURES < 1 or LOGIN_ADDRESS_FAILURES < 0 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "KEFU_LOGIN_FAILURES and KEFU_LOGIN_LOCKOUT_MINUTES must be >= 1, "
+        "KEFU_LOGIN_ADDRESS_FAILURES >= 0"
+    )
+TRUSTED_PROXIES = env_list("KEFU_TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"KEFU_TRUSTED_PROXIES: {_proxy!r} is not an address or network")
+TWO_FACTOR_REQUIRED = env_bool("KEFU_2FA_REQUIRED", False)
+AUTHENTICATION_BACKENDS = [
+    # Refuses every password check while the account or the address is locked; it needs the
+    # request (the address), so code that checks a password passes it to authenticate().
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "kefu.accounts.lockout.LoginGuard"
+AXES_FAILURE_LIMIT = LOGIN_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "kefu.accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "kefu.accounts.views.locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the failures stay listed after an unlock
+AXES_ENABLE_ADMIN = False  # kefu.accounts.admin shows them read-only: unlocking is audited
+AXES_SENSITIVE_PARAMETERS = ["code"]  # the password is never kept; a wrong 2FA code neither
+AXES_VERBOSE = False  # no start-up banner on every kefu command
+OTP_TOTP_ISSUER = "Kefu"
+
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
@@ -364,5 +413,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KEFU_LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    "loggers": {"jieba": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

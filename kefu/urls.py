@@ -2,8 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
+from kefu.accounts import views as account_views
 from kefu.api import api
 from kefu.business import views as business_views
 from kefu.complaints import views as complaint_views
@@ -202,9 +204,22 @@ urlpatterns = [
     path("m/<str:serial>/note", field_views.add_note, name="m-note"),
     path("portal/", include("kefu.portal.urls")),
     path("chat/", include("kefu.chat.urls")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", account_views.SignInView.as_view(), name="login"),
+    path("login/code", account_views.login_code, name="login-code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("me/", account_views.my_account, name="my-account"),
+    path("me/two-factor/start", account_views.two_factor_start, name="two-factor-start"),
+    path("me/two-factor/confirm", account_views.two_factor_confirm, name="two-factor-confirm"),
+    path("accounts/security/", account_views.security, name="login-security"),
+    path("accounts/security/unlock", account_views.unlock, name="login-unlock"),
+    path(
+        "accounts/security/two-factor/<int:user_id>/reset",
+        account_views.two_factor_reset,
+        name="two-factor-reset",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # One way in: the admin's own login page would skip the second step.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # Attachments are served only to logged-in staff who may see the ticket.

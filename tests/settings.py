@@ -16,3 +16,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not shared-cache memory: tests of concurrency need SQLite's real locking (WAL).
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+# Django's test client signs in without a request (Client.login calls authenticate() with the
+# credentials alone), which django-axes refuses: tests that want the lockout go through the
+# login page. Every sign-in with a request is guarded as in production.
+AUTHENTICATION_BACKENDS = [
+    "tests.accounts.backends.GuardUnlessTestClient",
+    "django.contrib.auth.backends.ModelBackend",
+]

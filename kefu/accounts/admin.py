@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kefu.accounts.models import ApiToken, Branch, Department, ServiceArea, StaffProfile
 from kefu.accounts.services import sync_role_group
@@ -44,3 +47,39 @@ class StaffProfileAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+
+
+# Sign-in records, read only: unlocking and resetting a two-step enrolment are done on 登录安全
+# (/accounts/security/), where they are audited.
+admin.site.unregister(TOTPDevice)
+
+
+class SignInRecordAdmin(admin.ModelAdmin):
+    list_display = ["attempt_time", "username", "ip_address", "path_info"]
+    list_filter = ["attempt_time"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(SignInRecordAdmin):
+    list_display = ["attempt_time", "username", "ip_address", "failures_since_start"]
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(SignInRecordAdmin):
+    list_display = ["attempt_time", "username", "ip_address", "locked_out"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(SignInRecordAdmin):
+    list_display = ["attempt_time", "username", "ip_address", "logout_time"]
