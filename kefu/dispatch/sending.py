@@ -223,8 +223,12 @@ def record_outcome(message_id: int) -> str:
       a line saying so;
     - still queued untried or being sent, or the message is void or sent → nothing.
 
-    Returns the message's state. Locks the message row.
+    Returns the message's state. Locks the order's row, then the message's: the order first,
+    as a dispatch does (which voids the order's unsent messages), so that the two never wait
+    for each other (writing the tracking line needs the order's row too).
     """
+    order_id = DispatchMessage.objects.values_list("order_id", flat=True).get(pk=message_id)
+    list(WorkOrder.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True))
     message = (
         DispatchMessage.objects.select_for_update(of=("self",))
         .select_related("delivery", "order", "recipient__staff")

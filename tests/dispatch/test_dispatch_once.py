@@ -132,7 +132,9 @@ def test_eight_dispatches_to_one_person_at_once_write_one_dispatch_and_one_sms(
         ]
     )
 
-    assert [type(r) for r in results] == [WorkOrder] * AT_ONCE
+    assert [type(r) for r in results] == [WorkOrder] * AT_ONCE, [
+        r for r in results if not isinstance(r, WorkOrder)
+    ]
     assert _dispatches(order) == [("dispatch", "fitter")]
     assert _messages(order) == [("fitter", "assignee", "sent"), ("lead", "copy", "sent")]
     assert list(Delivery.objects.order_by("pk").values_list("address", "status")) == [
@@ -160,7 +162,9 @@ def test_eight_dispatches_to_two_people_at_once_end_with_one_assignee_texted_onc
         ]
     )
 
-    assert [type(r) for r in results] == [WorkOrder] * AT_ONCE
+    assert [type(r) for r in results] == [WorkOrder] * AT_ONCE, [
+        r for r in results if not isinstance(r, WorkOrder)
+    ]
     order.refresh_from_db()
     changes = _dispatches(order)
     # Each written dispatch changed the assignee; the last one is the order's.
