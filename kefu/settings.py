@@ -27,7 +27,8 @@ edited in the admin, not settings.
 | KEFU_EMAIL_FROM | kefu@localhost | the From address of notification e-mail |
 | KEFU_SMS_BACKEND | log | log: each SMS goes to the log and to <data dir>/sms.log, nothing is sent; http: a generic HTTP gateway |
 | KEFU_SMS_HTTP_URL | (required with http) | the gateway's URL; Kefu POSTs JSON to it (4xx = refused for good, 5xx/timeout = tried again) |
-| KEFU_SMS_HTTP_TEMPLATE | {"phone": "{phone}", "text": "{text}"} | the JSON body; {phone} {text} {signature} are replaced inside its strings |
+| KEFU_SMS_HTTP_TEMPLATE | {"phone": "{phone}", "text": "{text}"} | the JSON body; {phone} {text} {signature} {id} are replaced inside its strings ({id}: the message's number in Kefu, the same on every try, also sent as the X-Kefu-Delivery header) |
+| KEFU_SMS_HTTP_IDEMPOTENT | 0 | 1 only when the gateway discards a second message with the same {id} (its client reference or idempotency key): an SMS whose send was cut off (the worker stopped, no answer came) is then sent again with the same {id}; 0: it is never sent again by itself but marked 待核实 for a person to check |
 | KEFU_SMS_SIGNATURE | (unset) | the SMS signature (【某某水务】) while the admin's 中心信息 sets none |
 | KEFU_SMS_INBOUND_SECRET | (unset) | the secret the gateway signs inbound SMS with (POST /api/v1/sms/inbound, header X-Kefu-Signature: sha256=<hex HMAC-SHA256 of the raw body>, as Kefu's outgoing webhooks); unset: every inbound SMS is refused (503) |
 | KEFU_CALLBACK_WITHIN_MINUTES | 120 | a missed or abandoned call is called back within this many minutes of the day's first one (the plain clock: the hotline is staffed around the clock) |
@@ -46,6 +47,7 @@ edited in the admin, not settings.
 | KEFU_LOGIN_LOCKOUT_MINUTES | 15 | how long a lock lasts after the last failed attempt (an administrator unlocks sooner in 登录安全) |
 | KEFU_TRUSTED_PROXIES | (unset) | addresses or networks (10.0.0.0/8) of reverse proxies whose X-Forwarded-For names the client; unset: the client is REMOTE_ADDR and X-Forwarded-For is ignored |
 | KEFU_2FA_REQUIRED | 0 | 1: administrators, general managers and supervisors must sign in with a 6-digit code from an authenticator app (enrolled at their first sign-in) |
+| KEFU_NOTIFY_LEASE | 60 (or 4 × KEFU_NOTIFY_TIMEOUT if more) | seconds a worker holds a message it is sending; one still 发送中 after that is taken over (its worker stopped): at least 3 × KEFU_NOTIFY_TIMEOUT |
 """
 
 from __future__ import annotations
@@ -363,7 +365,16 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"KEFU_SMS_HTTP_TEMPLATE is not JSON: {exc}")
 NOTIFY_SMS_SIGNATURE = env_str("KEFU_SMS_SIGNATURE", "")
 SMS_INBOUND_SECRET = env_str("KEFU_SMS_INBOUND_SECRET", "")
+NOTIFY_SMS_HTTP_IDEMPOTENT = env_bool("KEFU_SMS_HTTP_IDEMPOTENT", False)
 NOTIFY_HTTP_TIMEOUT = env_int("KEFU_NOTIFY_TIMEOUT", 10)
+# A send waits at most the timeout to connect, to send and for the answer: a worker holding a
+# message longer than the lease has stopped (kefu.notify.services, "What sending guarantees").
+NOTIFY_LEASE = env_int("KEFU_NOTIFY_LEASE", max(60, 4 * NOTIFY_HTTP_TIMEOUT))
+if NOTIFY_LEASE < 3 * NOTIFY_HTTP_TIMEOUT:
+    raise ImproperlyConfigured(
+        "KEFU_NOTIFY_LEASE must be at least 3 × KEFU_NOTIFY_TIMEOUT "
+        f"({3 * NOTIFY_HTTP_TIMEOUT} s): a send may wait that long to connect, send and be answered"
+    )
 TELEPHONY_CALLBACK_WITHIN_MINUTES = env_int("KEFU_CALLBACK_WITHIN_MINUTES", 120)
 if TELEPHONY_CALLBACK_WITHIN_MINUTES < 1:
     raise ImproperlyConfigured("KEFU_CALLBACK_WITHIN_MINUTES must be >= 1")

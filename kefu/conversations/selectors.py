@@ -27,6 +27,7 @@ STATE_LABELS = {
     Delivery.Status.SENT: _("已发送"),
     Delivery.Status.FAILED: _("发送失败,将重试"),
     Delivery.Status.GAVE_UP: _("发送失败"),
+    Delivery.Status.UNCERTAIN: _("待核实(可能已发出)"),
 }
 
 

@@ -86,6 +86,11 @@ def _clock(value: dt.datetime) -> str:
 def describe_failure(delivery: Delivery) -> str:
     """The gateway's error in words for the agent, and whether it will be tried again."""
     raw = (delivery.last_error or "").strip()
+    if delivery.status == Delivery.Status.UNCERTAIN:
+        # Cut off after the gateway may have taken it: sending it again could text twice.
+        what = _("短信可能已发出(发送中断,网关未答复)")
+        then = _("不会自动补发,请电话确认对方是否收到,未收到再手动补发")
+        return f"{what}({raw[:200]}),{then}" if raw else f"{what},{then}"
     permanent = delivery.status == Delivery.Status.FAILED
     if raw.startswith("HTTP 4") and permanent:
         what = _("短信网关拒收")
@@ -218,13 +223,17 @@ def record_outcome(message_id: int) -> str:
 
     - delivery sent → message sent (sent_at from the delivery); if it had failed before, also
       resent_at and a "短信补发成功" line;
-    - delivery failed, given up, or back in the queue after an error → message failed with the
-      error; the first time, a call task for whoever dispatched, an in-app notice to them, and
-      a line saying so;
+    - delivery failed, given up, 待核实 (cut off after the gateway may have taken it), or back
+      in the queue after an error → message failed with the error; the first time, a call
+      task for whoever dispatched, an in-app notice to them, and a line saying so;
     - still queued untried or being sent, or the message is void or sent → nothing.
 
-    Returns the message's state. Locks the message row.
+    Returns the message's state. Locks the order's row, then the message's: the order first,
+    as a dispatch does (which voids the order's unsent messages), so that the two never wait
+    for each other (writing the tracking line needs the order's row too).
     """
+    order_id = DispatchMessage.objects.values_list("order_id", flat=True).get(pk=message_id)
+    list(WorkOrder.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True))
     message = (
         DispatchMessage.objects.select_for_update(of=("self",))
         .select_related("delivery", "order", "recipient__staff")
@@ -236,7 +245,7 @@ def record_outcome(message_id: int) -> str:
     Status = Delivery.Status
     if delivery.status == Status.SENT:
         _sent(message, delivery)
-    elif delivery.status in (Status.FAILED, Status.GAVE_UP) or (
+    elif delivery.status in (Status.FAILED, Status.GAVE_UP, Status.UNCERTAIN) or (
         delivery.status == Status.QUEUED and delivery.attempts > 0 and delivery.last_error
     ):
         reason = describe_failure(delivery)
@@ -343,8 +352,8 @@ def _phone_raw(user) -> str:
 
 def resend_unsent(now: dt.datetime | None = None) -> int:
     """The minute's sweep: try again at once the failed messages of orders still in the field,
-    confirmed less than 24 hours ago, whose failure was not permanent (a given-up delivery
-    gets a fresh count of attempts); and bring every unsent message up to date with its
+    confirmed less than 24 hours ago, whose failure was not permanent nor 待核实 (a given-up
+    delivery gets a fresh count of attempts); and bring every unsent message up to date with its
     delivery (notify's own sweep may have sent or failed it meanwhile). Returns how many went
     out. Two sweeps never send one message twice: notify claims the delivery with a
     conditional UPDATE and only the winner calls the gateway."""
@@ -356,7 +365,10 @@ def resend_unsent(now: dt.datetime | None = None) -> int:
             order__status__in=FIELD_STATUSES,
             confirmed_at__gte=now - RESEND_WITHIN,
         )
-        .exclude(state=State.FAILED, delivery__status=Delivery.Status.FAILED)
+        .exclude(
+            state=State.FAILED,
+            delivery__status__in=[Delivery.Status.FAILED, Delivery.Status.UNCERTAIN],
+        )
         .order_by("confirmed_at", "pk")
         .values_list("pk", "delivery_id")[:RESEND_BATCH]
     )

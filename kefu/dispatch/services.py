@@ -308,41 +308,77 @@ def dispatch_order(
     """Confirm ``serial`` to a field staff member or a crew (optionally of another
     ``department``): the dispatch SMS goes to them and a copy to the dispatcher. From a field
     state or returned it is a re-dispatch; the earlier assignee's messages are voided and the
-    tracking record keeps who had it."""
+    tracking record keeps who had it.
+
+    A dispatch to whoever has the order in the field already (the same assignee, crew,
+    department and dispatcher) changes nothing: nothing is written, voided or texted, and
+    their progress (接单, 出发, 到场) stays. Dispatches of one order at once queue on its row
+    lock, each reading the order as the one before left it: eight clicks of 派工 write one
+    dispatch."""
     order = access_order(actor, serial, for_update=True)
+    moved = False
     if department:
         new = cleaning.find_department(department)
         scope = scope_of(actor)
         if scope.role == Role.DEPT_HEAD and new.id != scope.department_id:
             raise ServiceError(Code.FORBIDDEN, _("只能在本部门内派工"), field="department")
+        moved = new.id != order.department_id
         order.department = new
     return _dispatch(
-        order, actor=actor, assignee=assignee, crew=crew, dispatcher=dispatcher, note=note
+        order,
+        actor=actor,
+        assignee=assignee,
+        crew=crew,
+        dispatcher=dispatcher,
+        note=note,
+        moved=moved,
     )
 
 
-def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, note: str):
+def _dispatch(
+    order: WorkOrder,
+    *,
+    actor,
+    assignee: str,
+    crew,
+    dispatcher: str,
+    note: str,
+    moved: bool = False,
+):
+    """Dispatch the locked ``order`` (see dispatch_order); ``moved``: its department was
+    changed by this dispatch."""
     _check(order, actor, "dispatch")
     if order.source == Source.WEB and order.verified_at is None:
         raise ServiceError(Code.INVALID, _("网上订单须电话核实后再派工"), field="action")
     note = cleaning.text(note, "note", TEXT_MAX)
     if not assignee and crew in (None, ""):
         raise ServiceError(Code.INVALID, _("请选择外勤人员或班组"), field="assignee")
+    new_crew = cleaning.find_crew(crew, order.department) if crew not in (None, "") else None
+    if assignee:
+        new_assignee = cleaning.find_field_person(assignee, order.department)
+    else:
+        new_assignee = new_crew.leader if new_crew is not None else None
+    desk = followup.desk_for(order.branch_id)  # read once: the copy, the check, the chases
+    if dispatcher:
+        new_dispatcher = cleaning.find_center_person(dispatcher, "dispatcher")
+    elif order.dispatcher_id is None:
+        new_dispatcher = desk.dispatcher if desk else None
+    else:
+        new_dispatcher = order.dispatcher
+    if (
+        order.status in FIELD_STATUSES
+        and not moved
+        and _pk(new_assignee) == order.assignee_id
+        and _pk(new_crew) == order.crew_id
+        and _pk(new_dispatcher) == order.dispatcher_id
+    ):
+        return order  # already theirs in the field: nothing changes, nothing is written
     previous = {
         "assignee": order.assignee.username if order.assignee is not None else "",
         "crew": order.crew.name if order.crew is not None else "",
         "status": order.status,
     }
-    order.crew = cleaning.find_crew(crew, order.department) if crew not in (None, "") else None
-    if assignee:
-        order.assignee = cleaning.find_field_person(assignee, order.department)
-    elif order.crew is not None:
-        order.assignee = order.crew.leader
-    desk = followup.desk_for(order.branch_id)  # read once: the copy, the check, the chases
-    if dispatcher:
-        order.dispatcher = cleaning.find_center_person(dispatcher, "dispatcher")
-    elif order.dispatcher_id is None:
-        order.dispatcher = desk.dispatcher if desk else None
+    order.crew, order.assignee, order.dispatcher = new_crew, new_assignee, new_dispatcher
     now = timezone.now()
     redispatch = order.status != Status.PENDING
     order.status = Status.DISPATCHED
@@ -385,6 +421,10 @@ def _dispatch(order: WorkOrder, *, actor, assignee: str, crew, dispatcher: str, 
     )
     _announce(order, "workorder.dispatched", redispatch=redispatch)
     return order
+
+
+def _pk(row) -> int | None:
+    return row.pk if row is not None else None
 
 
 def _who(order: WorkOrder) -> str:

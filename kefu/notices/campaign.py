@@ -340,11 +340,18 @@ class DeliverySummary:
     skipped: int
     failed: int
     remaining: int
-    by_status: dict[str, int]  # the notify delivery log: queued / sending / sent / failed / gave_up
+    # the notify delivery log: queued / sending / sent / failed / gave_up / uncertain
+    by_status: dict[str, int]
+    key_prefix: str = ""  # the start of the campaign's delivery keys (to find them in the log)
 
     @property
     def delivered(self) -> int:
         return self.by_status.get(Delivery.Status.SENT, 0)
+
+    @property
+    def uncertain(self) -> int:
+        """待核实: cut off after the gateway may have taken them; not sent again by themselves."""
+        return self.by_status.get(Delivery.Status.UNCERTAIN, 0)
 
     @property
     def undeliverable(self) -> int:
@@ -376,4 +383,5 @@ def delivery_summary(notice: Notice, *, purpose: str) -> DeliverySummary | None:
         if campaign.state == Campaign.State.RUNNING
         else 0,
         by_status=by_status,
+        key_prefix=key_prefix(notice.pk, purpose),
     )

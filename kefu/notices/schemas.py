@@ -116,6 +116,10 @@ class SummaryOut(Schema):
     remaining: int
     delivered: int
     undeliverable: int
+    uncertain: int = Field(
+        description="待核实: SMS whose send was cut off after the gateway may have taken them "
+        "(a gateway that cannot tell a repeat); never sent again by themselves"
+    )
     by_status: dict[str, int]
 
 
@@ -188,6 +192,7 @@ def summary_out(summary: DeliverySummary | None) -> dict | None:
         "remaining": summary.remaining,
         "delivered": summary.delivered,
         "undeliverable": summary.undeliverable,
+        "uncertain": summary.uncertain,
         "by_status": summary.by_status,
     }
 

@@ -170,14 +170,24 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    """The delivery log: read-only; failed and given-up rows can be sent again."""
+    """The delivery log: read-only; failed, given-up and 待核实 rows can be sent again, and a
+    待核实 row the gateway's records show as sent marked sent."""
 
-    list_display = ["created_at", "event", "channel", "address", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "event",
+        "channel",
+        "address",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["status", "channel", "event"]
     search_fields = ["address", "key", "ticket__serial", "provider_id"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     inlines = [AttemptInline]
-    actions = ["retry_now"]
+    actions = ["retry_now", "confirm_sent"]
 
     def has_add_permission(self, request):
         return False
@@ -191,7 +201,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_retry_permission(self, request):
         return request.user.has_perm("notify.change_delivery")
 
-    @admin.action(description=_("立即重发(失败或已放弃的)"), permissions=["retry"])
+    @admin.action(description=_("立即重发(失败、已放弃或待核实的)"), permissions=["retry"])
     def retry_now(self, request, queryset):
         retried = sum(
             services.retry_delivery(pk, actor=request.user)
@@ -200,6 +210,18 @@ class DeliveryAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext("已重新排队 %d 条", "已重新排队 %d 条", retried) % retried,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("标记为已发出(待核实的,已在网关核实)"), permissions=["retry"])
+    def confirm_sent(self, request, queryset):
+        confirmed = sum(
+            services.confirm_delivery_sent(pk, actor=request.user)
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            ngettext("已标记为已发出 %d 条", "已标记为已发出 %d 条", confirmed) % confirmed,
             messages.SUCCESS,
         )
 

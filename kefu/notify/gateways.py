@@ -2,9 +2,16 @@
 
 ``send(delivery)`` returns the provider's message id ("" when it gives none) or raises
 ``DeliveryError``: ``permanent=True`` when trying again cannot help (a refused address, a
-4xx answer, no server configured), ``False`` when it may (timeouts, 5xx, connection refused).
+4xx answer, no server configured), ``False`` when it may (timeouts, 5xx, connection refused);
+``uncertain=True`` when the message went out and no answer came back (the answer timed out,
+the connection dropped while waiting): the receiver may have taken it.
 The background transports never touch the database (the caller records the outcome); the
 in-app one writes the inbox row, in the caller's transaction, and pushes the bell's count.
+
+``resends_safely`` says whether sending one delivery again after an unknown outcome still
+reaches its recipient once (the receiver discards the repeat by the delivery's id) or leaves
+a duplicate the recipient can tell for one (the same Message-ID): see "What sending
+guarantees" in kefu.notify.services.
 """
 
 from __future__ import annotations
@@ -14,7 +21,6 @@ import hmac
 import json
 import logging
 import smtplib
-from email.utils import make_msgid
 from pathlib import Path
 
 import httpx
@@ -36,10 +42,12 @@ USER_AGENT = "Kefu-Notify/1"
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    def __init__(self, message: str, *, permanent: bool, uncertain: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        # The message went out and no answer came: the receiver may have taken it.
+        self.uncertain = uncertain
 
 
 def _http_error(response: httpx.Response) -> DeliveryError:
@@ -58,11 +66,15 @@ def _post(url: str, *, content: bytes, headers: dict[str, str]) -> httpx.Respons
             headers={"User-Agent": USER_AGENT, **headers},
             timeout=settings.NOTIFY_HTTP_TIMEOUT,
         )
-    except httpx.TimeoutException as exc:
+    except httpx.ReadTimeout as exc:  # sent, and no answer in time: perhaps taken
+        raise DeliveryError(f"timeout: {exc!r}", permanent=False, uncertain=True)
+    except httpx.TimeoutException as exc:  # connecting or sending: the receiver has nothing
         raise DeliveryError(f"timeout: {exc!r}", permanent=False)
     except httpx.InvalidURL as exc:
         raise DeliveryError(f"invalid URL: {exc}", permanent=True)
-    except httpx.HTTPError as exc:  # refused, reset, DNS: the receiver may come back
+    except (httpx.ReadError, httpx.RemoteProtocolError) as exc:  # dropped while waiting
+        raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, uncertain=True)
+    except httpx.HTTPError as exc:  # refused, DNS: the receiver may come back
         raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False)
     if not 200 <= response.status_code < 300:
         raise _http_error(response)
@@ -135,8 +147,18 @@ class InAppTransport:
         return notifications
 
 
+def stable_message_id(delivery: Delivery) -> str:
+    """The Message-ID of a notification e-mail: the same on every try of one delivery (a
+    repeat is the same mail to the recipient's mailbox), another for every delivery."""
+    seed = f"{delivery.pk}|{delivery.key}|{delivery.address}".encode()
+    return f"<kefu.{delivery.pk}.{hashlib.sha256(seed).hexdigest()[:16]}@kefu>"
+
+
 class EmailTransport:
-    """SMTP through Django's SMTP backend, configured by KEFU_EMAIL_*."""
+    """SMTP through Django's SMTP backend, configured by KEFU_EMAIL_*. A mail sent again after
+    an unknown outcome carries the same Message-ID (at least once; the copy is recognisable)."""
+
+    resends_safely = True
 
     def send(self, delivery: Delivery) -> str:
         if not settings.NOTIFY_EMAIL_HOST:
@@ -153,7 +175,7 @@ class EmailTransport:
         )
         headers = dict(delivery.headers or {})
         sender = headers.pop("From", "") or settings.NOTIFY_EMAIL_FROM
-        message_id = headers.setdefault("Message-ID", make_msgid(domain="kefu"))
+        message_id = headers.setdefault("Message-ID", stable_message_id(delivery))
         message = EmailMessage(
             subject=delivery.subject,
             body=delivery.body,
@@ -197,7 +219,10 @@ def _mail_file(item: dict) -> tuple[str, bytes, str | None]:
 
 
 class LogSmsTransport:
-    """Writes each SMS to the log and to <data dir>/sms.log: what would go out, for demos."""
+    """Writes each SMS to the log and to <data dir>/sms.log: what would go out, for demos.
+    Written again after an unknown outcome (a line twice at worst: nothing goes out)."""
+
+    resends_safely = True
 
     def send(self, delivery: Delivery) -> str:
         text = sms_text(delivery.body)
@@ -233,19 +258,31 @@ def _fill(template, values: dict[str, str]):
 
 
 class HttpSmsTransport:
-    """A generic HTTP SMS gateway: POSTs KEFU_SMS_HTTP_TEMPLATE, filled in, to KEFU_SMS_HTTP_URL."""
+    """A generic HTTP SMS gateway: POSTs KEFU_SMS_HTTP_TEMPLATE, filled in, to KEFU_SMS_HTTP_URL.
+
+    Every try of one SMS carries the same id, the delivery's number: ``{id}`` in the template
+    and the ``X-Kefu-Delivery`` header. Only a gateway declared to discard a repeated id
+    (KEFU_SMS_HTTP_IDEMPOTENT) is sent an SMS again after an unknown outcome."""
+
+    @property
+    def resends_safely(self) -> bool:
+        return settings.NOTIFY_SMS_HTTP_IDEMPOTENT
 
     def send(self, delivery: Delivery) -> str:
         values = {
             "phone": delivery.address,
             "text": sms_text(delivery.body),
             "signature": center.sms_signature(),
+            "id": str(delivery.pk),
         }
         body = json.dumps(_fill(settings.NOTIFY_SMS_HTTP_TEMPLATE, values), ensure_ascii=False)
         response = _post(
             settings.NOTIFY_SMS_HTTP_URL,
             content=body.encode(),
-            headers={"Content-Type": "application/json; charset=utf-8"},
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "X-Kefu-Delivery": str(delivery.pk),
+            },
         )
         return _provider_id(response)
 
@@ -269,7 +306,10 @@ def signature(secret: str, body: bytes) -> str:
 
 
 class WebhookTransport:
-    """A signed JSON POST to an integrator's endpoint."""
+    """A signed JSON POST to an integrator's endpoint. Sent again after an unknown outcome,
+    with the same X-Kefu-Delivery: receivers de-duplicate on it (README)."""
+
+    resends_safely = True
 
     def send(self, delivery: Delivery) -> str:
         endpoint = delivery.endpoint

@@ -68,6 +68,10 @@ class Delivery(models.Model):
     """One message to one recipient on one channel, and how sending it went.
 
     ``(key, channel, address)`` is unique: the caller's key makes a repeated call create nothing.
+    While it is being sent (发送中) ``claimed_by`` names the worker and its claim, and
+    ``next_attempt_at`` is when that claim lapses (the worker is then taken to have stopped).
+    待核实 (uncertain): its send was cut off after the gateway may have taken it, at a gateway
+    that cannot tell a repeat (see kefu.notify.services): never sent again by itself.
     """
 
     class Status(models.TextChoices):
@@ -76,6 +80,7 @@ class Delivery(models.Model):
         SENT = "sent", _("已发送")
         FAILED = "failed", _("失败")
         GAVE_UP = "gave_up", _("已放弃")
+        UNCERTAIN = "uncertain", _("待核实")
 
     event = models.CharField(_("事件"), max_length=60)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
@@ -116,7 +121,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    # "<host>:<pid>:<claim>" of the worker sending it now, or that sent it last.
+    claimed_by = models.CharField(_("发送进程"), max_length=120, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     provider_id = models.CharField(_("服务商消息号"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -131,7 +138,8 @@ class Delivery(models.Model):
             )
         ]
         indexes = [
-            # The sweep: queued rows whose next attempt is due, and stalled sending rows.
+            # The sweep: queued rows whose next attempt is due, and sending rows whose claim
+            # lapsed.
             models.Index(fields=["status", "next_attempt_at"], name="notify_delivery_due_idx"),
         ]
 

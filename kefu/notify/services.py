@@ -8,6 +8,26 @@ same ``(key, channel, address)`` is created once, so a retried sweep sends nothi
 Sending (``send_delivery``) claims a queued row with a conditional UPDATE and sends only if the
 claim won: two workers never send one message twice, and a sent row is never sent again.
 Transient failures come back after 1, 5, 30 and 120 minutes; the fifth failure gives up.
+
+What sending guarantees. The claim is a lease: the row names its worker and claim
+(``claimed_by``) and holds it for KEFU_NOTIFY_LEASE seconds (``next_attempt_at``), longer
+than a send can wait (3 × KEFU_NOTIFY_TIMEOUT at least). Only the claim's holder records the
+outcome. A row still 发送中 past its lease had its worker stop mid-send (killed, machine
+lost): the outcome is unknown, the gateway may have taken the message. It is taken over by
+the next sweep (every minute on every worker, and once a lease after a worker starts, so a
+restarted worker recovers what the killed one held), and what happens depends on the
+channel's transport (``resends_safely``, kefu.notify.gateways):
+
+- it resends safely (a webhook: the same X-Kefu-Delivery; an e-mail: the same Message-ID;
+  an SMS gateway that discards a repeated ``{id}``, KEFU_SMS_HTTP_IDEMPOTENT): queued again at
+  once, the same id on the next try — at least once, and once at an idempotent gateway;
+- it does not (any other SMS gateway): never sent again by itself — at most once. The row
+  becomes 待核实 (UNCERTAIN) for a person to check at the gateway and then mark sent
+  (``confirm_delivery_sent``) or send again (``retry_delivery``). A send that went out and got
+  no answer (the answer timed out, the connection dropped) is 待核实 the same way.
+
+A worker that was only slow and answers after its lease was taken over records nothing but
+its attempt, except that a send it reports done turns a 待核实 row into 已发送.
 """
 
 from __future__ import annotations
@@ -16,6 +36,9 @@ import datetime as dt
 import json
 import logging
 import math
+import os
+import secrets
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +87,7 @@ __all__ = [
     "send_delivery",
     "send_due_deliveries",
     "retry_delivery",
+    "confirm_delivery_sent",
     "requeue_delivery",
     "cancel_delivery",
     "render",
@@ -74,10 +98,11 @@ logger = logging.getLogger(__name__)
 # Minutes to wait after the 1st, 2nd, 3rd and 4th transient failure; the 5th gives up.
 BACKOFF_MINUTES = (1, 5, 30, 120)
 MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
-# A row left "sending" this long was being sent by a worker that stopped: it goes back to the
-# queue (the message may have gone out; receivers de-duplicate webhooks by X-Kefu-Delivery).
-STALLED_AFTER = dt.timedelta(minutes=15)
 DUE_BATCH = 200
+# What the attempt log says of a send cut off by its worker stopping.
+CUT_OFF = "发送中断(发送进程停止,结果未知)"
+# ... and of a send whose worker answered only after it was taken over.
+LATE = "(超过租约时间才返回,已被接管)"
 
 Status = Delivery.Status
 
@@ -568,37 +593,78 @@ def emit_webhooks(items: list[tuple[str, dict, str]]) -> list[Delivery]:
 # ---------------------------------------------------------------------------------- sending
 
 
+def lease() -> dt.timedelta:
+    """How long a worker holds a delivery it claimed (KEFU_NOTIFY_LEASE)."""
+    return dt.timedelta(seconds=settings.NOTIFY_LEASE)
+
+
+def _claim_name() -> str:
+    """This worker and this claim: "<host>:<pid>:<random>" (fits Delivery.claimed_by)."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(6)}"
+
+
+def _resends_safely(channel: str) -> bool:
+    try:
+        return bool(transport_for(channel).resends_safely)
+    except ValueError:  # not a background channel: nothing to send again
+        return False
+
+
 def send_delivery(delivery_id: int) -> str | None:
     """Send one queued, due delivery once. Returns its new status, or None when another
     worker claimed it first, it is not due, or it is no longer queued (sent, failed, ...).
 
-    Runs outside any transaction: the claim commits before the gateway is called, so a slow
-    gateway holds no lock.
+    Runs outside any transaction: the claim (a lease, see the module docstring) commits
+    before the gateway is called, so a slow gateway holds no lock.
     """
     now = timezone.now()
+    claim = _claim_name()
     claimed = Delivery.objects.filter(
         pk=delivery_id, status=Status.QUEUED, next_attempt_at__lte=now
-    ).update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+    ).update(
+        status=Status.SENDING,
+        attempts=F("attempts") + 1,
+        claimed_at=now,
+        claimed_by=claim,
+        next_attempt_at=now + lease(),
+    )
     if not claimed:
         return None
     delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
     started = time.monotonic()
-    provider_id, error = "", None
+    provider_id, error, transport = "", None, None
     try:
-        provider_id = transport_for(delivery.channel).send(delivery)
+        transport = transport_for(delivery.channel)
+        provider_id = transport.send(delivery)
     except DeliveryError as exc:
         error = exc
     except Exception as exc:  # noqa: BLE001 - an unforeseen failure is retried, never stuck
         logger.exception("delivery %s failed unexpectedly", delivery_id)
         error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False)
     duration_ms = int((time.monotonic() - started) * 1000)
-    return _record_outcome(delivery, error, provider_id, duration_ms)
+    return _record_outcome(
+        delivery,
+        error,
+        provider_id,
+        duration_ms,
+        claim=claim,
+        resends_safely=bool(getattr(transport, "resends_safely", False)),
+    )
 
 
 @transaction.atomic
 def _record_outcome(
-    delivery: Delivery, error: DeliveryError | None, provider_id: str, duration_ms: int
+    delivery: Delivery,
+    error: DeliveryError | None,
+    provider_id: str,
+    duration_ms: int,
+    *,
+    claim: str,
+    resends_safely: bool,
 ) -> str:
+    """Write what the send of ``claim`` came to, if the claim still holds the row; else (it
+    was taken over, the worker having outlived its lease) only the attempt, and a send
+    reported done turns the 待核实 row it left into 已发送."""
     now = timezone.now()
     fields: dict[str, Any]
     if error is None:
@@ -611,20 +677,34 @@ def _record_outcome(
         )
     elif error.permanent:
         fields = dict(status=Status.FAILED, last_error=error.message, next_attempt_at=None)
+    elif error.uncertain and not resends_safely:
+        reason = f"{error.message}(网关可能已收到,未再发送,请核实)"
+        fields = dict(status=Status.UNCERTAIN, last_error=reason, next_attempt_at=None)
     elif delivery.attempts >= MAX_ATTEMPTS:
         reason = f"{error.message}(已尝试 {delivery.attempts} 次,不再重试)"
         fields = dict(status=Status.GAVE_UP, last_error=reason, next_attempt_at=None)
     else:
         wait = dt.timedelta(minutes=BACKOFF_MINUTES[delivery.attempts - 1])
         fields = dict(status=Status.QUEUED, last_error=error.message, next_attempt_at=now + wait)
-    Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(**fields)
+    mine = Delivery.objects.filter(pk=delivery.pk, claimed_by=claim)
+    written = mine.filter(status=Status.SENDING).update(**fields)
+    late = not written  # taken over meanwhile
+    if late and error is None:
+        written = mine.filter(status=Status.UNCERTAIN).update(**fields)
+    status = fields["status"]
+    message = "" if error is None else error.message
+    if late:
+        message += LATE
+        logger.warning("delivery %s: a send outlived its lease (%s)", delivery.pk, claim)
+    if not written:
+        status = Delivery.objects.filter(pk=delivery.pk).values_list("status", flat=True)[0]
     DeliveryAttempt.objects.create(
         delivery=delivery,
         number=delivery.attempts,
         at=now,
         ok=error is None,
         permanent=bool(error and error.permanent),
-        error="" if error is None else error.message,
+        error=message,
         duration_ms=duration_ms,
     )
     if error is not None:
@@ -636,32 +716,51 @@ def _record_outcome(
             delivery.attempts,
             fields["last_error"],
         )
-    return fields["status"]
+    return status
 
 
-def _requeue_stalled(now: dt.datetime) -> int:
-    """Rows left "sending" by a worker that stopped go back to the queue (or give up)."""
-    stalled = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALLED_AFTER)
+def take_over_lapsed(now: dt.datetime | None = None) -> int:
+    """Deliveries still 发送中 past their lease (their worker stopped mid-send): queued again
+    at once where the transport resends safely (or given up after the last attempt), else
+    待核实, never sent again by itself. Each change is conditional on the claim it replaces
+    and logged as an attempt. Returns how many were taken over."""
+    now = now or timezone.now()
+    lapsed = Delivery.objects.filter(status=Status.SENDING, next_attempt_at__lt=now)
     count = 0
-    for row in stalled.only("pk", "attempts")[:DUE_BATCH]:
-        note = "发送中断(工作进程停止),重新排队"
+    for row in lapsed.only("pk", "channel", "attempts", "claimed_by")[:DUE_BATCH]:
         fields: dict[str, Any]
-        if row.attempts >= MAX_ATTEMPTS:
-            fields = dict(status=Status.GAVE_UP, last_error=note + f"(已尝试 {row.attempts} 次)")
+        if not _resends_safely(row.channel):
+            note = f"{CUT_OFF},网关可能已收到,未再发送,请核实"
+            fields = dict(status=Status.UNCERTAIN, last_error=note, next_attempt_at=None)
+        elif row.attempts >= MAX_ATTEMPTS:
+            note = f"{CUT_OFF}(已尝试 {row.attempts} 次,不再重试)"
+            fields = dict(status=Status.GAVE_UP, last_error=note, next_attempt_at=None)
         else:
+            note = f"{CUT_OFF},重新发送"
             fields = dict(status=Status.QUEUED, last_error=note, next_attempt_at=now)
-        count += Delivery.objects.filter(pk=row.pk, status=Status.SENDING).update(**fields)
+        with transaction.atomic():
+            taken = Delivery.objects.filter(
+                pk=row.pk, status=Status.SENDING, claimed_by=row.claimed_by
+            ).update(**fields)
+            if taken:
+                DeliveryAttempt.objects.create(
+                    delivery_id=row.pk, number=row.attempts, at=now, ok=False, error=note
+                )
+        if taken:
+            logger.warning("delivery %s taken over from %s: %s", row.pk, row.claimed_by, note)
+        count += taken
     return count
 
 
 def send_due_deliveries(now: dt.datetime | None = None) -> int:
-    """Send the queued deliveries whose time has come: retries after their backoff, and rows
-    whose after-commit send was lost (the worker was down). Returns how many were tried.
+    """Send the queued deliveries whose time has come: retries after their backoff, rows
+    whose after-commit send was lost (the worker was down), and rows taken over from a
+    worker that stopped mid-send (``take_over_lapsed``). Returns how many were tried.
 
     Each row is claimed by ``send_delivery``, so overlapping sweeps never send one twice.
     """
     now = now or timezone.now()
-    _requeue_stalled(now)
+    take_over_lapsed(now)
     due = Delivery.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
     ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:DUE_BATCH])
     return sum(1 for pk in ids if send_delivery(pk) is not None)
@@ -669,11 +768,12 @@ def send_due_deliveries(now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def retry_delivery(delivery_id: int, *, actor) -> bool:
-    """Queue a failed or given-up delivery again now, with a fresh count of attempts (the
-    attempt log keeps the history). Returns False when the row is not failed or given up."""
+    """Queue a failed, given-up or 待核实 delivery again now (for 待核实: a person checked
+    that the gateway did not send it), with a fresh count of attempts (the attempt log keeps
+    the history). Returns False when the row is none of those."""
     now = timezone.now()
     retried = Delivery.objects.filter(
-        pk=delivery_id, status__in=[Status.FAILED, Status.GAVE_UP]
+        pk=delivery_id, status__in=[Status.FAILED, Status.GAVE_UP, Status.UNCERTAIN]
     ).update(status=Status.QUEUED, attempts=0, next_attempt_at=now)
     if retried:
         delivery = Delivery.objects.get(pk=delivery_id)
@@ -682,18 +782,32 @@ def retry_delivery(delivery_id: int, *, actor) -> bool:
     return bool(retried)
 
 
+@transaction.atomic
+def confirm_delivery_sent(delivery_id: int, *, actor) -> bool:
+    """A person checked at the gateway that a 待核实 delivery went out: it becomes 已发送
+    (sent when it was handed over, its claim's time). Audited. Returns False when the row is
+    not 待核实."""
+    rows = Delivery.objects.filter(pk=delivery_id, status=Status.UNCERTAIN)
+    confirmed = rows.update(status=Status.SENT, sent_at=F("claimed_at"), next_attempt_at=None)
+    if confirmed:
+        delivery = Delivery.objects.get(pk=delivery_id)
+        record_audit(actor=actor, action="notify.confirm_sent", obj=delivery)
+    return bool(confirmed)
+
+
 def requeue_delivery(delivery_id: int, *, permanent: bool = False) -> bool:
     """Make a delivery that has not gone out due now, for a caller that sends it at once
     (``send_delivery``): a queued one waiting for its backoff, a given-up one with a fresh count
     of attempts, and with ``permanent`` (a person asks to try again) also one that failed for
-    good. Returns False when it is sent, being sent, or (without ``permanent``) failed for
-    good. Conditional updates: a row another worker is sending is never touched.
+    good or is 待核实. Returns False when it is sent, being sent, or (without ``permanent``)
+    failed for good or 待核实. Conditional updates: a row another worker is sending is never
+    touched.
     """
     now = timezone.now()
     rows = Delivery.objects.filter(pk=delivery_id)
     if rows.filter(status=Status.QUEUED).update(next_attempt_at=now):
         return True
-    stopped = [Status.GAVE_UP, Status.FAILED] if permanent else [Status.GAVE_UP]
+    stopped = [Status.GAVE_UP, Status.FAILED, Status.UNCERTAIN] if permanent else [Status.GAVE_UP]
     return bool(
         rows.filter(status__in=stopped).update(
             status=Status.QUEUED, attempts=0, next_attempt_at=now

@@ -410,6 +410,31 @@ def test_a_permanent_failure_is_not_retried_automatically_but_the_agent_may_rese
     assert caught.value.code == "invalid_transition"
 
 
+def test_an_sms_the_gateway_took_without_answering_asks_for_a_call_and_is_not_resent(
+    agent, settings, field, sms_gateway, django_capture_on_commit_callbacks
+):
+    settings.NOTIFY_HTTP_TIMEOUT = 0.3
+    sms_gateway.delay = 1.0  # taken, answered too late: perhaps on its way to the phone
+    order = dispatch(agent, field["fitter"], django_capture_on_commit_callbacks)
+    sms_gateway.delay = 0
+
+    first = messages_of(order)[0]
+    assert first.delivery.status == "uncertain"
+    assert first.state == "failed"
+    assert first.last_error.startswith("短信可能已发出(发送中断,网关未答复)(timeout: ReadTimeout")
+    assert first.last_error.endswith(",不会自动补发,请电话确认对方是否收到,未收到再手动补发")
+    assert (first.call_task.state, first.call_task.reason) == ("open", first.last_error)
+    with time_machine.travel(at(5), tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert sending.resend_unsent() == 0
+    assert len(sms_gateway.requests) == 2  # the assignee's once, the copy once
+
+    with time_machine.travel(at(7), tick=False), django_capture_on_commit_callbacks(execute=True):
+        sending.resend_message(first.pk, actor=agent)  # the call found it never came
+    first.refresh_from_db()
+    assert (first.state, first.resent_at, first.delivery.status) == ("sent", at(7), "sent")
+    assert phones(sms_gateway) == ["13800000001", "13900000001", "13800000001"]
+
+
 def test_a_hand_resend_goes_to_the_corrected_number(
     agent, field, sms_gateway, django_capture_on_commit_callbacks
 ):

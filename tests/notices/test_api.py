@@ -163,7 +163,8 @@ def test_a_closed_notice_reads_with_its_publishing_and_closing_sms_summaries(lea
 
     assert open_.json()["closing_sms"] is None
     assert closed.status_code == 200
-    queued = {"queued": 1, "sending": 0, "sent": 0, "failed": 0, "gave_up": 0}
+    nothing = {"queued": 0, "sending": 0, "sent": 0, "failed": 0, "gave_up": 0, "uncertain": 0}
+    queued = nothing | {"queued": 1}
     assert closed.json()["closing_sms"] == {
         "total": 1,
         "sent": 0,
@@ -172,7 +173,8 @@ def test_a_closed_notice_reads_with_its_publishing_and_closing_sms_summaries(lea
         "remaining": 1,
         "delivered": 0,
         "undeliverable": 0,
-        "by_status": {"queued": 0, "sending": 0, "sent": 0, "failed": 0, "gave_up": 0},
+        "uncertain": 0,
+        "by_status": nothing,
     }
     body = read.json()
     assert body["sms"] == {
@@ -183,6 +185,7 @@ def test_a_closed_notice_reads_with_its_publishing_and_closing_sms_summaries(lea
         "remaining": 0,
         "delivered": 0,
         "undeliverable": 0,
+        "uncertain": 0,
         "by_status": queued,
     }
     assert body["closing_sms"] == {
@@ -193,6 +196,7 @@ def test_a_closed_notice_reads_with_its_publishing_and_closing_sms_summaries(lea
         "remaining": 0,
         "delivered": 0,
         "undeliverable": 0,
+        "uncertain": 0,
         "by_status": queued,
     }
 

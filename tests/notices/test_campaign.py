@@ -212,7 +212,14 @@ def test_delivery_summary_counts_the_campaign_and_the_delivery_log(lead, affecte
 
     assert (summary.total, summary.sent, summary.skipped, summary.failed) == (6, 5, 1, 0)
     assert (summary.remaining, summary.delivered, summary.undeliverable) == (0, 1, 1)
-    assert summary.by_status == {"queued": 3, "sending": 0, "sent": 1, "failed": 0, "gave_up": 1}
+    assert summary.by_status == {
+        "queued": 3,
+        "sending": 0,
+        "sent": 1,
+        "failed": 0,
+        "gave_up": 1,
+        "uncertain": 0,
+    }
 
 
 def test_a_draft_has_no_delivery_summary(lead):

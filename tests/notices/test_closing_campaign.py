@@ -181,9 +181,23 @@ def test_closure_delivery_summary_counts_its_campaign_and_only_its_sms(lead, aff
     published = campaign_module.delivery_summary(notice, purpose="published")
 
     assert (closing.total, closing.sent, closing.skipped, closing.remaining) == (5, 5, 0, 0)
-    assert closing.by_status == {"queued": 4, "sending": 0, "sent": 1, "failed": 0, "gave_up": 0}
+    assert closing.by_status == {
+        "queued": 4,
+        "sending": 0,
+        "sent": 1,
+        "failed": 0,
+        "gave_up": 0,
+        "uncertain": 0,
+    }
     assert (published.total, published.sent, published.skipped) == (6, 5, 1)
-    assert published.by_status == {"queued": 5, "sending": 0, "sent": 0, "failed": 0, "gave_up": 0}
+    assert published.by_status == {
+        "queued": 5,
+        "sending": 0,
+        "sent": 0,
+        "failed": 0,
+        "gave_up": 0,
+        "uncertain": 0,
+    }
 
 
 @pytest.mark.django_db(transaction=True)

@@ -320,3 +320,31 @@ def test_a_call_answered_from_the_notice_on_the_workbench(lead, agent, web_as):
     assert '<span data-action="notice">关联公告</span>' in page
     notice_page = web_as(lead).get(f"/notices/{notice.pk}/").content.decode()
     assert "共 1 个来电,其中 1 个按公告答复办结" in notice_page
+
+
+def test_sms_to_check_are_counted_on_the_notice_page_and_listed_in_the_delivery_log(lead, web_as):
+    from kefu.notices.campaign import send_campaign_batch
+    from kefu.notify.models import Delivery
+    from tests.accounts.factories import make_person
+
+    make_customer(lead, name="王先生", phones=("13812345678",))
+    make_customer(lead, name="李女士", phones=("13812345679",))
+    notice = make_notice(lead, publish=True)
+    send_campaign_batch(notice.campaigns.get(purpose="published").pk)
+    # The first one's worker was killed mid-send at a gateway that cannot tell a repeat.
+    cut_off = Delivery.objects.filter(address="13812345678").update(status="uncertain")
+    assert cut_off == 1
+
+    html = web_as(lead).get(f"/notices/{notice.pk}/").content.decode()
+
+    assert 'data-testid="sms-uncertain">1<' in html
+    assert "短信网关可能已收到这些短信;为免重复,系统不会自动重发" in html
+    assert "查看待核实短信" not in html  # the delivery log is the administrators'
+    admin = make_person("root", "admin", number="9000")
+    page = web_as(admin).get(f"/notices/{notice.pk}/").content.decode()
+    link = (
+        f"/admin/notify/delivery/?status__exact=uncertain&amp;q=notice%3A{notice.pk}%3Acustomer%3A"
+    )
+    assert f'<a href="{link}">查看待核实短信</a>' in page
+    listed = web_as(admin).get(link.replace("&amp;", "&")).content.decode()
+    assert "13812345678" in listed and "13812345679" not in listed

@@ -245,7 +245,10 @@ def test_the_minute_sweep_sends_rows_whose_after_commit_send_was_lost(
     assert len(sms_gateway.requests) == 1
 
 
-def test_a_row_left_sending_by_a_stopped_worker_is_sent_again_by_the_sweep(db, http_receiver):
+def test_a_row_left_sending_by_a_stopped_worker_is_sent_again_once_its_lease_ran_out(
+    db, settings, http_receiver
+):
+    settings.NOTIFY_LEASE = 60
     endpoint = _endpoint(http_receiver.url)
     delivery = Delivery.objects.create(
         event="sla.breach",
@@ -257,12 +260,13 @@ def test_a_row_left_sending_by_a_stopped_worker_is_sent_again_by_the_sweep(db, h
         status="sending",
         attempts=1,
         claimed_at=T0,
-        next_attempt_at=T0,
+        claimed_by="worker-1:4242:0123456789ab",
+        next_attempt_at=T0 + services.lease(),
     )
 
-    with time_machine.travel(T0 + dt.timedelta(minutes=14), tick=False):
+    with time_machine.travel(T0 + dt.timedelta(seconds=59), tick=False):
         assert services.send_due_deliveries() == 0
-    with time_machine.travel(T0 + dt.timedelta(minutes=16), tick=False):
+    with time_machine.travel(T0 + dt.timedelta(seconds=61), tick=False):
         assert services.send_due_deliveries() == 1
 
     delivery.refresh_from_db()
