@@ -5,8 +5,10 @@ shell, ...)."""
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import MutableMapping
+from pathlib import Path
 
 from django.core.management import execute_from_command_line
 
@@ -22,13 +24,30 @@ def _demo_port(argv: list[str]) -> str:
 
 
 def demo_environment(argv: list[str], environ: MutableMapping[str, str]) -> None:
-    """The demo is a development set-up: debug on, known CTI and inbound-SMS secrets, and
-    links in its SMS and mail (the portal's, a survey's) that open the demo itself — each
-    unless the environment says otherwise."""
-    environ.setdefault("KEFU_DEBUG", "1")
+    """The demo runs as a center would, without debug (no tracebacks in the browser), but
+    over plain HTTP on this machine, with a secret key of its own kept in its data folder,
+    known CTI and inbound-SMS secrets, and links in its SMS and mail (the portal's, a
+    survey's) that open the demo itself — each unless the environment says otherwise."""
+    environ.setdefault("KEFU_HTTPS", "0")
     environ.setdefault("KEFU_CTI_TOKEN", "demo-cti-secret")
     environ.setdefault("KEFU_SMS_INBOUND_SECRET", "demo-sms-secret")
     environ.setdefault("KEFU_SITE_URL", f"http://127.0.0.1:{_demo_port(argv)}")
+    if not environ.get("KEFU_SECRET_KEY"):
+        environ["KEFU_SECRET_KEY"] = _demo_secret_key(
+            Path(environ.get("KEFU_DATA_DIR") or Path.cwd() / "var")
+        )
+
+
+def _demo_secret_key(data_dir: Path) -> str:
+    """The demo's secret key, made on its first run and kept in ``data_dir`` (readable by
+    its owner only), so sessions outlive a restart."""
+    path = data_dir / "demo-secret-key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,8 +10,16 @@ edited in the admin, not settings.
 | DATABASE_URL | sqlite:///<data dir>/kefu.sqlite3 | postgres://user@host:5432/db for PostgreSQL |
 | REDIS_URL | (unset) | redis://127.0.0.1:6379/0: huey and channels use Redis when set |
 | KEFU_SECRET_KEY | (required unless KEFU_DEBUG=1) | Django's secret key |
-| KEFU_DEBUG | 0 | 1 only for development and the demo |
+| KEFU_DEBUG | 0 | 1 only for development: tracebacks in the browser (the demo runs without) |
 | KEFU_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated host names |
+| KEFU_CSRF_TRUSTED_ORIGINS | (unset) | comma-separated origins (https://kefu.example.cn) a form may be posted from, when not the host itself |
+| KEFU_HTTPS | 1 unless KEFU_DEBUG=1 | the center is reached over HTTPS: the default of the four below; 0 for plain HTTP (an intranet without TLS) |
+| KEFU_SSL_REDIRECT | KEFU_HTTPS | redirect http:// to https:// (0 when the proxy in front already does) |
+| KEFU_HSTS_SECONDS | 31536000 with KEFU_HTTPS, else 0 | how long browsers keep to HTTPS once they have seen it (Strict-Transport-Security; sent over HTTPS only) |
+| KEFU_HSTS_SUBDOMAINS | 1 | HSTS covers the host's subdomains too (includeSubDomains) |
+| KEFU_HSTS_PRELOAD | 0 | 1 adds "preload" (only for a domain its owner submits to the browsers' preload list) |
+| KEFU_SECURE_COOKIES | KEFU_HTTPS | the session and CSRF cookies are sent over HTTPS only |
+| KEFU_PROXY_SSL_HEADER | (unset) | e.g. X-Forwarded-Proto: the header the reverse proxy that ends TLS sets to "https" (it must overwrite the client's); unset: a request is HTTPS only if it reached Kefu over TLS |
 | KEFU_TIME_ZONE | Asia/Shanghai | the center's time zone |
 | KEFU_LANGUAGE | zh-hans | default UI language (zh-hans or en) |
 | KEFU_DEFAULT_AREA_CODE | (unset) | e.g. 010: prefixed to 7-8 digit landline numbers given without area code |
@@ -114,6 +122,33 @@ if SECRET_KEY is None:
 ALLOWED_HOSTS = env_list("KEFU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("KEFU_CSRF_TRUSTED_ORIGINS", [])
 
+# HTTPS: on unless debugging. A center reached over plain HTTP (an intranet without TLS, the
+# demo) sets KEFU_HTTPS=0; one whose reverse proxy ends TLS keeps it on and names the proxy's
+# header (KEFU_PROXY_SSL_HEADER), or lets the proxy redirect (KEFU_SSL_REDIRECT=0).
+HTTPS = env_bool("KEFU_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("KEFU_SSL_REDIRECT", HTTPS)
+# A load balancer's health check may come over plain HTTP, straight to the server.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+SECURE_HSTS_SECONDS = env_int("KEFU_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("KEFU_HSTS_SECONDS must be >= 0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KEFU_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("KEFU_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("KEFU_SECURE_COOKIES", HTTPS)
+_proxy_header = env_str("KEFU_PROXY_SSL_HEADER")
+if _proxy_header:
+    if not _proxy_header.replace("-", "").replace("_", "").isalnum():
+        raise ImproperlyConfigured(
+            f"KEFU_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"not {_proxy_header!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SILENCED_SYSTEM_CHECKS = [
+    # The preload list takes a whole registrable domain (example.cn, not kefu.example.cn) and
+    # is hard to leave: the domain's owner decides it, not Kefu (KEFU_HSTS_PRELOAD=1).
+    "security.W021",
+]
+
 TIME_ZONE = env_str("KEFU_TIME_ZONE", "Asia/Shanghai")
 try:
     ZoneInfo(TIME_ZONE)
@@ -137,6 +172,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "django_htmx",
+    "csp",
     "huey.contrib.djhuey",
     "channels",
     "axes",
@@ -173,6 +209,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kefu.core.csp.PolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -283,6 +320,24 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread", "max_delay": 1.0},
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# What a page may load and run (django-csp; kefu/core/csp.py adds the page's websocket host):
+# Kefu's own scripts, styles, images and fonts, no inline script or style, no eval, no CDN;
+# framed by no other site (the chat window, kefu.chat.views.embed, by any).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,9 +1,7 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django.views.static import serve
 
 from kefu.accounts import views as account_views
 from kefu.api import api
@@ -222,11 +220,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    # Attachments are served only to logged-in staff who may see the ticket.
+    # Attachments are served only to logged-in staff who may see the ticket, as downloads.
+    # Nothing under MEDIA_ROOT is served any other way (kefu.core.downloads).
     path("media/<path:path>", ticket_views.media, name="media"),
 ]
-
-if settings.DEBUG:
-    urlpatterns.append(
-        path("media-debug/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
-    )

@@ -8,6 +8,8 @@ os.environ.setdefault("KEFU_HUEY_IMMEDIATE", "1")
 os.environ.setdefault("KEFU_CTI_TOKEN", "test-cti-token")
 os.environ.setdefault("KEFU_SMS_INBOUND_SECRET", "test-sms-inbound-secret")
 os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-"))
+# Django's test client speaks plain HTTP; tests/core/test_deploy.py checks the HTTPS settings.
+os.environ.setdefault("KEFU_HTTPS", "0")
 
 from kefu.settings import *  # noqa: E402,F403
 

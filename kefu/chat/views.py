@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
@@ -49,6 +50,7 @@ def widget_js(request):
 
 @require_GET
 @xframe_options_exempt  # the one page other sites may frame: the widget opens it
+@csp_replace({"frame-ancestors": None})
 @never_cache
 def embed(request):
     # The branch the site's widget names: an unknown one is logged and dropped here, so the

@@ -3,12 +3,13 @@ Replies go out through ``POST /tickets/{serial}/reply``."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from ninja import Query, Router
 
 from kefu.conversations import selectors, services
 from kefu.conversations.schemas import MessageOut, TemplateOut
+from kefu.core.downloads import attachment_response
 from kefu.core.errors import ServiceError
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.tickets.access import access_ticket
@@ -63,4 +64,4 @@ def file(request, file_id: int):
         found = selectors.message_file(request.user, file_id)
     except ServiceError:
         raise Http404
-    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+    return attachment_response(found.file, found.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import StrictInt
 
@@ -301,7 +302,13 @@ def ticket_out(
         "merged_into": ticket.merged_into.serial if ticket.merged_into is not None else None,
         "allowed_actions": actions_for(ticket, actor),  # what this caller may do now
         "attachments": [
-            {"id": a.id, "name": a.name, "size": a.size, "url": a.file.url}
+            # The access-checked download (kefu.desk.views.media), not the storage's URL.
+            {
+                "id": a.id,
+                "name": a.name,
+                "size": a.size,
+                "url": reverse("media", args=[a.file.name]),
+            }
             for a in ticket.attachments.all()
         ]
         if with_relations

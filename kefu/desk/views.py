@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from kefu.business import services as business
 from kefu.complaints.selectors import complaint_page
 from kefu.conversations import selectors as conversation_selectors
 from kefu.conversations import services as conversations
+from kefu.core.downloads import attachment_response
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args
@@ -633,4 +634,4 @@ def media(request, path: str):
         attachment = access_attachment(request.user, path)
     except ServiceError:
         raise Http404
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    return attachment_response(attachment.file, attachment.name)

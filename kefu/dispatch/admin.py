@@ -7,7 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -281,6 +282,17 @@ class WorkOrderAdmin(ReadOnlyAdmin):
     list_filter = ["status", "kind", "source", "department"]
     search_fields = ["serial", "goods", "address"]
     inlines = [TrackingInline]
+    # The signature through the access-checked page (m-file), not the storage's address.
+    exclude = ["signature"]
+    readonly_fields = ["signature_link"]
+
+    @admin.display(description=_("客户签名"))
+    def signature_link(self, order: WorkOrder) -> str:
+        if not order.signature:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("m-file", args=[order.signature.name]), order.serial
+        )
 
 
 @admin.register(DispatchMessage)

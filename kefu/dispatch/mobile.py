@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
+from kefu.core.downloads import image_response
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.dispatch import access, photos, selectors, services
@@ -191,17 +192,13 @@ def add_note(request, serial: str):
 @login_required
 @require_GET
 def order_file(request, path: str):
-    """A photo or a signature, shown in the page, to someone who may see its order."""
+    """A photo or a signature, shown in the page (re-encoded on upload: kefu.core.images), to
+    someone who may see its order; a HEIC photo as a download."""
     try:
         found = photos.open_photo(request.user, path)
     except ServiceError:
         raise Http404 from None
     if isinstance(found, Photo):
-        file, content_type, name = found.file, found.content_type, found.name
-    else:
-        file, content_type, name = found.signature, "image/png", f"{found.serial}.png"
-    response = FileResponse(
-        file.open("rb"), content_type=content_type or "application/octet-stream", filename=name
-    )
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+        return image_response(found.file, found.name, found.content_type)
+    # A signature is always a PNG: the pad draws one, the service checks and re-encodes it.
+    return image_response(found.signature, f"{found.serial}.png", "image/png")

@@ -1,15 +1,20 @@
 """Photos taken on site, and serving them (and the customer's signature) to those who may
-see the order. A photo is checked by its first bytes, not by the type the phone claims."""
+see the order. A photo is read by its bytes, not by the type the phone claims, and stored
+re-encoded (kefu.core.images), so it may be shown in the page."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kefu.core import images
 from kefu.core.errors import Code, ServiceError
 from kefu.dispatch import access
 from kefu.dispatch.models import FIELD_STATUSES, Photo, Status, TrackingRecord, WorkOrder
@@ -18,36 +23,24 @@ from kefu.dispatch.tracking import record_tracking
 MAX_PHOTOS = 12
 SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
 DATA_URL_PREFIX = "data:image/png;base64,"
-# The first bytes of the image formats phones take pictures in.
-SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
-def _image_type(upload) -> str:
-    """The image type of ``upload`` by its content, or "" when it is not a photo."""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for magic, content_type in SIGNATURES:
-        if head.startswith(magic):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
-        return "image/heic"
-    return ""
+@dataclass(frozen=True)
+class CheckedPhoto:
+    """A photo that passed check_photos, re-encoded (kefu.core.images), ready to save."""
+
+    name: str
+    picture: images.Picture
 
 
-def check_photos(order: WorkOrder, uploads: list) -> None:
-    """Refuse (INVALID / TOO_LARGE, field ``photos``) any upload that is missing, too big, not
-    an image, or one too many for the order; nothing is written."""
+def check_photos(order: WorkOrder, uploads: list) -> list[CheckedPhoto]:
+    """The uploads, each decoded and re-encoded; INVALID / TOO_LARGE (field ``photos``) for
+    any that is missing, too big, not an image, or one too many for the order. Nothing is
+    written."""
     if order.photos.count() + len(uploads) > MAX_PHOTOS:
         raise ServiceError(Code.INVALID, _("每张派工单最多 %d 张照片") % MAX_PHOTOS, field="photos")
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    checked = []
     for upload in uploads:
         if upload is None or not getattr(upload, "name", ""):
             raise ServiceError(Code.INVALID, _("请选择照片"), field="photos")
@@ -55,23 +48,39 @@ def check_photos(order: WorkOrder, uploads: list) -> None:
             raise ServiceError(
                 Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="photos"
             )
-        if not _image_type(upload):
+        try:
+            picture = images.reencode(upload)
+        except images.NotAnImage:
             raise ServiceError(Code.INVALID, _("只能上传照片(JPEG、PNG 等)"), field="photos")
+        name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
+        checked.append(CheckedPhoto(name, picture))
+    return checked
 
 
-def save_photo(order: WorkOrder, upload, actor) -> Photo:
-    """Store one checked upload (see check_photos) as a photo of ``order``."""
-    name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
+def save_photo(order: WorkOrder, checked: CheckedPhoto, actor) -> Photo:
+    """Store one photo check_photos returned as a photo of ``order``."""
     photo = Photo(
         order=order,
-        name=name,
-        size=upload.size,
-        content_type=_image_type(upload),
+        name=checked.name,
+        size=len(checked.picture.data),
+        content_type=checked.picture.content_type,
         uploaded_by=actor,
     )
-    photo.file.save(name, upload, save=False)
+    photo.file.save(checked.name, ContentFile(checked.picture.data), save=False)
     photo.save()
     return photo
+
+
+def signature_file(png: bytes) -> ContentFile:
+    """A signature's PNG re-encoded, to store; INVALID (field ``signature``) for anything
+    that is not a PNG of at most 2 MB."""
+    if len(png) > SIGNATURE_MAX_BYTES:
+        raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
+    try:
+        picture = images.reencode(io.BytesIO(png), only="image/png")
+    except images.NotAnImage:
+        raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
+    return ContentFile(picture.data)
 
 
 @transaction.atomic
@@ -82,8 +91,8 @@ def add_photo(serial: str, *, actor, upload) -> Photo:
     allowed = (*FIELD_STATUSES, Status.COMPLETED)
     if not access.may_take(order, actor, "arrive") or order.status not in allowed:
         raise ServiceError(Code.FORBIDDEN, _("无权上传照片"), field="photos")
-    check_photos(order, [upload])
-    photo = save_photo(order, upload, actor)
+    (checked,) = check_photos(order, [upload])
+    photo = save_photo(order, checked, actor)
     record_tracking(
         order,
         actor=actor,

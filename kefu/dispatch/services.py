@@ -21,7 +21,6 @@ import secrets
 import uuid
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -564,19 +563,16 @@ def complete_order(
         if not secrets.compare_digest(code, order.confirmation_code):
             raise ServiceError(Code.INVALID, _("确认码不正确"), field="confirmation_code")
         order.confirmation = WorkOrder.Confirmation.CODE
-    elif signature_png and (
-        len(signature_png) > photos_module.SIGNATURE_MAX_BYTES
-        or not signature_png.startswith(b"\x89PNG")
-    ):
-        raise ServiceError(Code.INVALID, _("签名图片无效"), field="signature")
-    uploads = list(photos or [])
-    photos_module.check_photos(order, uploads)
-    # Every check passed: only now are files written (a refusal leaves none behind).
+    signature = None
     if not code and signature_png:
-        order.signature.save(f"{order.serial}.png", ContentFile(signature_png), save=False)
+        signature = photos_module.signature_file(signature_png)
+    checked = photos_module.check_photos(order, list(photos or []))
+    # Every check passed: only now are files written (a refusal leaves none behind).
+    if signature is not None:
+        order.signature.save(f"{order.serial}.png", signature, save=False)
         order.confirmation = WorkOrder.Confirmation.SIGNATURE
-    for upload in uploads:
-        photos_module.save_photo(order, upload, actor)
+    for photo in checked:
+        photos_module.save_photo(order, photo, actor)
     now = timezone.now()
     previous = order.status
     order.status = Status.COMPLETED

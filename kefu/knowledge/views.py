@@ -7,12 +7,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kefu.core.downloads import attachment_response
 from kefu.core.errors import Code, ServiceError
 from kefu.core.paging import page_args
 from kefu.knowledge import access, selectors, services
@@ -222,7 +223,7 @@ def file(request, attachment_id: int):
         found = selectors.attachment(request.user, attachment_id)
     except ServiceError:
         raise Http404 from None
-    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+    return attachment_response(found.file, found.name)
 
 
 @login_required

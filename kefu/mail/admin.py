@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.downloads import attachment_response
 from kefu.core.errors import ServiceError
 from kefu.mail import services
 from kefu.mail.models import Mailbox, QuarantinedMail
@@ -111,14 +118,44 @@ class QuarantinedMailAdmin(admin.ModelAdmin):
         "subject",
         "sender",
         "reason",
-        "raw",
+        "raw_file",
         "size",
         "at",
         "released_at",
         "released_by",
         "serial",
     ]
+    exclude = ["raw"]  # shown as raw_file: a link to raw_view, not the storage's address
     actions = ["release"]
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/raw/",
+                self.admin_site.admin_view(self.raw_view),
+                name="mail_quarantinedmail_raw",
+            ),
+            *super().get_urls(),
+        ]
+
+    def raw_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        """The quarantined mail as it came (.eml), as a download, to whoever may view it
+        here: uploads are never served from the media folder (kefu.core.downloads)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        row = get_object_or_404(QuarantinedMail, pk=pk)
+        if not row.raw:
+            raise Http404
+        return attachment_response(row.raw, PurePosixPath(row.raw.name or "").name)
+
+    @admin.display(description=_("原始邮件"))
+    def raw_file(self, row: QuarantinedMail) -> str:
+        if not row.raw:
+            return "—"
+        url = reverse("admin:mail_quarantinedmail_raw", args=[row.pk])
+        return format_html(
+            '<a href="{}" download>{}</a>', url, PurePosixPath(row.raw.name or "").name
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

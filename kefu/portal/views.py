@@ -10,12 +10,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kefu.core.downloads import attachment_response
 from kefu.core.errors import Code, ServiceError
 from kefu.knowledge.selectors import search_articles
 from kefu.portal import selectors, services
@@ -197,7 +198,7 @@ def request_file(request: HttpRequest, serial: str, file_id: int) -> HttpRespons
         )
     except ServiceError as exc:
         return _detail(request, serial, error=exc.detail, status=exc.status)
-    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+    return attachment_response(found.file, found.name)
 
 
 @require_POST

@@ -77,6 +77,7 @@ def server(tmp_path_factory):
         **os.environ,
         "KEFU_DATA_DIR": str(data),
         "KEFU_SECRET_KEY": "browser-test-secret",
+        "KEFU_HTTPS": "0",  # plain HTTP on 127.0.0.1, as the demo
         "KEFU_CTI_TOKEN": CTI_TOKEN,
         "KEFU_HUEY_IMMEDIATE": "0",
         # The emergency ladder's 5 minutes, as 3 seconds (tests/browser/test_floor.py).

@@ -12,6 +12,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_dispatch_template_editor_previews_and_counts_as_one_types(browser, server):
+    from playwright.sync_api import expect
+
     page = login(browser, server, "admin")
     page.goto(server + "/admin/dispatch/messagetemplate/")
     page.get_by_role("link", name="维修", exact=True).click()
@@ -20,10 +22,7 @@ def test_the_dispatch_template_editor_previews_and_counts_as_one_types(browser, 
     errors = page.get_by_test_id("template-errors")
 
     area.fill("[{serial}]{customer}[{agent_no}]")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=template-preview]').textContent"
-        ".includes('[P251124001]王建国[8011]')"
-    )
+    expect(page.get_by_test_id("template-preview")).to_contain_text("[P251124001]王建国[8011]")
     assert "(样例订单)" in page.get_by_test_id("template-source").inner_text()
     assert page.get_by_test_id("template-preview").inner_text().startswith("【清源水务】")
     assert count.inner_text().startswith("27 / 70 字(含签名【清源水务】")
@@ -36,10 +35,7 @@ def test_the_dispatch_template_editor_previews_and_counts_as_one_types(browser, 
     )
     page.get_by_test_id("template-placeholders").locator("[data-token=phone]").click()
     assert area.input_value() == "[{serial}]{customer}{phone}[{agent_no}]"
-    page.wait_for_function(
-        "document.querySelector('[data-testid=template-preview]').textContent"
-        ".includes('王建国13512345678')"
-    )
+    expect(page.get_by_test_id("template-preview")).to_contain_text("王建国13512345678")
     assert count.inner_text().startswith("38 / 70 字")
     shot(page, "admin-dispatch-template-preview")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 
 import pytest
@@ -105,11 +106,13 @@ def test_a_message_left_on_a_branchs_site_is_that_branchs_ticket(browser, websit
 
 
 def test_customer_and_agent_chat_and_the_agent_makes_a_ticket(browser, server, website):
+    from playwright.sync_api import expect
+
     agent = login(browser, server, "agent")
     agent.goto(server + "/chat/console/")
     presence = agent.get_by_test_id("presence")
     presence.wait_for()
-    agent.wait_for_function("document.querySelector('[data-testid=presence]').dataset.status")
+    expect(presence).to_have_attribute("data-status", re.compile(r"."))
     if presence.get_attribute("data-status") != "online":
         presence.click()
     agent.wait_for_selector("[data-testid=presence][data-status=online]")
@@ -157,9 +160,7 @@ def test_customer_and_agent_chat_and_the_agent_makes_a_ticket(browser, server, w
 
     assert agent.get_by_test_id("ticket-phone").input_value() == "13955550002"
     agent.get_by_test_id("make-ticket").click()
-    agent.wait_for_function(
-        "document.querySelector('[data-testid=chat-info]').textContent.includes('工单 ')"
-    )
+    expect(agent.get_by_test_id("chat-info")).to_contain_text("工单 ")
     info = agent.get_by_test_id("chat-info").inner_text()
     serial = info.split("工单 ")[1].split(" ")[0]
     shot(agent, "chat-console-active")

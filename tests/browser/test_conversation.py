@@ -16,6 +16,8 @@ CUSTOMER = "13700001111"
 
 
 def test_the_agent_answers_a_customers_sms_from_the_ticket_page(server, browser):
+    from playwright.sync_api import expect
+
     serial = run_on_server(
         "from kefu.conversations.services import Inbound, receive\n"
         f"got = receive(Inbound(channel='sms', address='{CUSTOMER}', "
@@ -37,7 +39,7 @@ def test_the_agent_answers_a_customers_sms_from_the_ticket_page(server, browser)
     text = box.input_value()
     assert text.startswith("您好,已为您派维修人员上门") and "96116" in text
     page.get_by_test_id("reply-send").click()
-    page.wait_for_function("document.querySelectorAll('[data-testid=conv-message]').length === 3")
+    expect(page.get_by_test_id("conv-message")).to_have_count(3)
     last = page.get_by_test_id("conv-message").nth(2)
     assert "已为您派维修人员上门" in last.inner_text() and "李娜[8011]" in last.inner_text()
 

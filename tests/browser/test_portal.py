@@ -43,6 +43,8 @@ def log_length() -> int:
 
 
 def test_a_customer_submits_on_a_phone_and_reads_the_agents_reply(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
     phone = browser.new_context(
         locale="zh-CN",
         viewport={"width": 390, "height": 844},
@@ -82,10 +84,7 @@ def test_a_customer_submits_on_a_phone_and_reads_the_agents_reply(server, browse
     assert agent.get_by_test_id("reply-via").input_value() == "web"
     agent.get_by_test_id("reply-text").fill("您好,已安排管网班组今天下午到 5 栋检查加压设备。")
     agent.get_by_test_id("reply-send").click()
-    agent.wait_for_function(
-        "[...document.querySelectorAll('[data-testid=conv-message]')]"
-        ".some(m => m.innerText.includes('加压设备'))"
-    )
+    expect(agent.get_by_test_id("conv-message").filter(has_text="加压设备").first).to_be_visible()
     agent.context.close()
 
     page.get_by_test_id("track-link").click()

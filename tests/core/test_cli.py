@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+
 import pytest
 
 from kefu.cli import demo_environment
@@ -16,8 +18,8 @@ from kefu.cli import demo_environment
         (["--port", "x"], "http://127.0.0.1:8000"),
     ],
 )
-def test_the_demo_links_to_the_port_it_answers_on(args, site):
-    environ: dict[str, str] = {}
+def test_the_demo_links_to_the_port_it_answers_on(args, site, tmp_path):
+    environ = {"KEFU_DATA_DIR": str(tmp_path)}
     demo_environment(["kefu", "demo", *args], environ)
     assert environ["KEFU_SITE_URL"] == site
     assert environ["KEFU_SMS_INBOUND_SECRET"] == "demo-sms-secret"
@@ -25,7 +27,29 @@ def test_the_demo_links_to_the_port_it_answers_on(args, site):
 
 
 def test_what_the_environment_says_stays():
-    environ = {"KEFU_SITE_URL": "https://kefu.example.com", "KEFU_SMS_INBOUND_SECRET": "s3"}
+    environ = {
+        "KEFU_SITE_URL": "https://kefu.example.com",
+        "KEFU_SMS_INBOUND_SECRET": "s3",
+        "KEFU_SECRET_KEY": "k" * 50,
+        "KEFU_HTTPS": "1",
+    }
     demo_environment(["kefu", "demo", "--port", "8123"], environ)
     assert environ["KEFU_SITE_URL"] == "https://kefu.example.com"
     assert environ["KEFU_SMS_INBOUND_SECRET"] == "s3"
+    assert (environ["KEFU_SECRET_KEY"], environ["KEFU_HTTPS"]) == ("k" * 50, "1")
+
+
+def test_the_demo_runs_without_debug_on_a_secret_key_of_its_own(tmp_path):
+    data = tmp_path / "var"
+    environ = {"KEFU_DATA_DIR": str(data)}
+    demo_environment(["kefu", "demo"], environ)
+
+    assert "KEFU_DEBUG" not in environ  # no tracebacks in the browser
+    assert environ["KEFU_HTTPS"] == "0"  # served over plain HTTP on this machine
+    key = (data / "demo-secret-key").read_text()
+    assert environ["KEFU_SECRET_KEY"] == key and len(key) >= 50
+    assert stat.S_IMODE((data / "demo-secret-key").stat().st_mode) == 0o600
+    # The next run keeps it: sessions outlive a restart.
+    again = {"KEFU_DATA_DIR": str(data)}
+    demo_environment(["kefu", "demo"], again)
+    assert again["KEFU_SECRET_KEY"] == key

@@ -103,8 +103,10 @@ def test_a_text_file_called_a_photo_is_refused_and_nothing_is_stored(agent, fiel
     order = make_order(agent, dispatch_to=fitter)
     for action in ("accept", "arrive"):
         services.transition_order(order.serial, actor=fitter, action=action)
+    from tests.dispatch.test_mobile_pages import tiny_png
+
     fake = SimpleUploadedFile("现场.png", b"not a picture at all", content_type="image/png")
-    signature = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    signature = tiny_png()  # a good signature: the photo alone is refused
     with pytest.raises(ServiceError) as caught:
         services.complete_order(
             order.serial, actor=fitter, result="已修好", signature_png=signature, photos=[fake]

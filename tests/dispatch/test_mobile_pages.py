@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import struct
 import zlib
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from kefu.accounts.models import Role
 from kefu.dispatch import services
@@ -46,6 +48,12 @@ def tiny_png(width: int = 2, height: int = 2) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+def pixels(data: bytes) -> tuple:
+    """The size, mode and pixels of an image: what re-encoding keeps (its bytes change)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.mode, image.tobytes()
 
 
 @pytest.fixture
@@ -344,7 +352,8 @@ def test_complete_with_a_drawn_signature_stores_the_png(agent, field, stranger, 
     )
     assert order.materials == "PPR管1米"
     with order.signature.open("rb") as stored:
-        assert stored.read() == png
+        kept = stored.read()
+    assert pixels(kept) == pixels(png)  # re-encoded: the same picture
     assert order.photos.count() == 1
     assert order.tracking.last().data == {"confirmation": "signature", "photos": 1}
 
@@ -355,10 +364,24 @@ def test_complete_with_a_drawn_signature_stores_the_png(agent, field, stranger, 
     served = client.get(url)
     assert served.status_code == 200
     assert served["Content-Type"] == "image/png"
-    assert b"".join(served.streaming_content) == png
+    assert b"".join(served.streaming_content) == kept
     # The department's handler may see the order; a field staff member off it may not.
     assert as_user(dept_handler).get(url).status_code == 200
     assert as_user(stranger).get(url).status_code == 404
+
+
+def test_the_admin_links_the_signature_through_the_checked_page(agent, field, admin_client):
+    fitter = field["fitter"]
+    order = on_site(make_order(agent, dispatch_to=fitter), fitter)
+    services.complete_order(
+        order.serial, actor=fitter, result="已修好", signature_png=tiny_png(40, 20)
+    )
+    order = fresh(order)
+
+    page = admin_client.get(f"/admin/dispatch/workorder/{order.pk}/change/").content.decode()
+
+    assert f'<a href="{reverse("m-file", args=[order.signature.name])}">' in page
+    assert "/media/" not in page
 
 
 def test_a_signature_that_is_not_a_png_is_refused(agent, field):
@@ -404,10 +427,52 @@ def test_a_photo_is_uploaded_and_shown_only_to_those_who_see_the_order(agent, fi
     served = client.get(url)
     assert served.status_code == 200
     assert served["Content-Type"] == "image/png"
-    assert b"".join(served.streaming_content) == png
+    assert pixels(b"".join(served.streaming_content)) == pixels(png)
     assert as_user(stranger).get(url).status_code == 404
     assert Client().get(url).status_code == 302  # to the login page
     assert client.get("/m/files/workorders/nothing.png").status_code == 404
+
+
+def test_a_photo_with_a_page_behind_it_is_shown_as_the_picture_only(agent, field):
+    fitter = field["fitter"]
+    order = on_site(make_order(agent, dispatch_to=fitter), fitter)
+    client = as_user(fitter)
+    picture = io.BytesIO()
+    Image.new("RGB", (16, 8), (0, 90, 200)).save(picture, format="JPEG")
+    polyglot = picture.getvalue() + b"<html><script>alert(document.cookie)</script></html>"
+    client.post(
+        f"/m/{order.serial}/photos",
+        {"photos": [SimpleUploadedFile("现场.html", polyglot, "text/html")]},
+    )
+    photo = order.photos.get()
+
+    served = client.get(reverse("m-file", args=[photo.file.name]))
+
+    assert served["Content-Type"] == "image/jpeg"  # read from its bytes, not its name
+    assert "Content-Disposition" in served and "attachment" not in served["Content-Disposition"]
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Security-Policy"].endswith("; sandbox")
+    shown = b"".join(served.streaming_content)
+    assert b"<script" not in shown
+    assert Image.open(io.BytesIO(shown)).size == (16, 8)
+
+
+def test_a_heic_photo_is_kept_but_only_downloaded(agent, field):
+    fitter = field["fitter"]
+    order = on_site(make_order(agent, dispatch_to=fitter), fitter)
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+    client = as_user(fitter)
+    client.post(
+        f"/m/{order.serial}/photos",
+        {"photos": [SimpleUploadedFile("IMG_0001.HEIC", heic, "image/heic")]},
+    )
+    photo = order.photos.get()
+    assert photo.content_type == "image/heic"
+
+    served = client.get(reverse("m-file", args=[photo.file.name]))
+
+    assert served["Content-Disposition"].startswith("attachment;")
+    assert b"".join(served.streaming_content) == heic
 
 
 def test_a_photo_upload_of_a_non_image_is_refused(agent, field):

@@ -410,6 +410,27 @@ def test_an_administrator_releases_a_quarantined_mail(admin_client, mailbox, ima
     assert admin_client.post(f"/admin/mail/quarantinedmail/{held.pk}/delete/").status_code == 403
 
 
+def test_an_administrator_downloads_a_quarantined_mail_as_it_came(
+    admin_client, client, agent, mailbox, imap
+):
+    imap.append(mailbox.folder, eml("no_sender.eml"))
+    services.poll_mailbox(mailbox.pk)
+    held = QuarantinedMail.objects.get()
+    page = admin_client.get(f"/admin/mail/quarantinedmail/{held.pk}/change/").content.decode()
+    link = f"/admin/mail/quarantinedmail/{held.pk}/raw/"
+    assert f'<a href="{link}" download>' in page
+    assert "/media/" not in page  # not the storage's address, which serves nothing
+
+    got = admin_client.get(link)
+
+    assert b"".join(got.streaming_content) == eml("no_sender.eml")
+    assert got["Content-Type"] == "message/rfc822"
+    assert got["Content-Disposition"].startswith("attachment; filename=")
+    # Staff without the admin: its login page, not the mail.
+    client.force_login(agent)
+    assert client.get(link).status_code == 302
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_idle_command_runs_for_the_time_given(reference_data, org, imap, capsys):
     box = Mailbox.objects.create(

@@ -1,6 +1,8 @@
 // The live channel: a new call pops the caller's profile; ticket changes refresh the queue;
 // notifications update the bell's unread count; every push is also a `kefu:live` event on
-// the body, for panels (the wall screen) that reload on any change.
+// the body, and every push but the telephone floor's (whose panels reload themselves,
+// telephony/floor.js) a `kefu:work-changed` event, for panels (the wall screen) that reload
+// on any change of the work.
 (function () {
   if (!window.WebSocket) return;
   var scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -22,6 +24,9 @@
         document.body.dispatchEvent(new CustomEvent("kefu:ticket-changed", { detail: data }));
       }
       document.body.dispatchEvent(new CustomEvent("kefu:live", { detail: data }));
+      if (data.type !== "floor.changed") {
+        document.body.dispatchEvent(new CustomEvent("kefu:work-changed", { detail: data }));
+      }
     };
   }
   function showUnread(count) {

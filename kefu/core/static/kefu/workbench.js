@@ -1,5 +1,13 @@
 // The workbench: a looked-up caller fills the intake form, so the agent only types the matter.
 (function () {
+  // Opened with a number (the call pop's 打开受理, /?phone=…): look it up at once, once htmx
+  // has wired the page (its script is deferred, this one is not).
+  document.addEventListener("DOMContentLoaded", function () {
+    setTimeout(function () {
+      var input = document.getElementById("phone-lookup");
+      if (input && input.value) input.dispatchEvent(new Event("lookup"));
+    }, 0);
+  });
   function form() { return document.getElementById("intake-form"); }
   function useCustomer(f, id, number, name) {
     f.customer_id.value = id || "";
