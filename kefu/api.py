@@ -7,7 +7,7 @@ status; ``code`` values are stable (see kefu.core.errors.Code).
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from kefu.business.api import router as business_router
 from kefu.complaints.api import router as complaints_router
 from kefu.conversations.api import router as conversations_router
 from kefu.core import center
+from kefu.core.bodies import load_json
 from kefu.core.errors import ServiceError, refuse_nul
 from kefu.core.schemas import localized_errors
 from kefu.customers.api import router as customers_router
@@ -43,7 +44,7 @@ from kefu.workforce.api import router as workforce_router
 
 class KefuParser(Parser):
     def parse_body(self, request):
-        data = super().parse_body(request)
+        data = load_json(request.body)  # not JSON, or nested too deep: ninja's 400
         refuse_nul(data)
         return data
 
@@ -114,23 +115,42 @@ def on_too_big(request, exc):
     )
 
 
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_many_fields(request, exc):
+    """A form or query with more fields (or files) than any operation takes
+    (DATA_UPLOAD_MAX_NUMBER_FIELDS, _FILES): Django refuses to read it."""
+    return api.create_response(
+        request,
+        {"code": "invalid", "detail": _("请求的字段或文件过多"), "field": None, "errors": []},
+        status=400,
+    )
+
+
+def unreadable_body(request):
+    """400: the body is not JSON (or nests too deep), nor a form."""
+    return api.create_response(
+        request,
+        {
+            "code": "invalid",
+            "detail": _("请求内容无法解析,请发送 JSON 对象或表单"),
+            "field": None,
+            "errors": [],
+        },
+        status=400,
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, ServiceError):  # ninja wraps what the body parser raises
         return on_service_error(request, exc.__cause__)
     if isinstance(exc.__cause__, RequestDataTooBig):
         return on_too_big(request, exc.__cause__)
+    if isinstance(exc.__cause__, TooManyFieldsSent | TooManyFilesSent):
+        return on_too_many_fields(request, exc.__cause__)
     if exc.status_code == 400 and exc.__cause__ is not None:  # the body parser's refusal
-        return api.create_response(
-            request,
-            {
-                "code": "invalid",
-                "detail": _("请求内容无法解析,请发送 JSON 对象或表单"),
-                "field": None,
-                "errors": [],
-            },
-            status=400,
-        )
+        return unreadable_body(request)
     return api.create_response(
         request,
         {"code": "error", "detail": str(exc), "field": None, "errors": []},

@@ -287,7 +287,10 @@ def queue(request):
         query["view"] = "work"
         query.setdefault("sort", "due")
     form = QueueForm(query)
-    cleaned = form.cleaned_data if form.is_valid() else {}
+    # A filter refused (a year out of range, a date that is none) shows its error and the
+    # list without it, with 422, like any form error.
+    valid = form.is_valid()
+    cleaned = form.cleaned_data if valid else {}
     filters = TicketFilters(
         view=cleaned.get("view") or "work",
         type=cleaned.get("type") or "",
@@ -319,6 +322,7 @@ def queue(request):
             "bulk_actions": _bulk_actions(scope),
             "departments": org.department_choices(),
         },
+        status=200 if valid else 422,
     )
 
 
