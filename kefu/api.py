@@ -11,7 +11,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
@@ -54,7 +54,42 @@ class KefuParser(Parser):
         return result
 
 
-api = NinjaAPI(
+class FieldErrorOut(Schema):
+    field: str | None
+    message: str
+    type: str | None = Field(None, description="pydantic's error type, for schema errors")
+
+
+class ErrorOut(Schema):
+    """Every refusal: a stable ``code``, the ``detail`` in the language asked for, the first
+    ``field`` at fault and all of them in ``errors``."""
+
+    code: str = Field(..., examples=["invalid"])
+    detail: str
+    field: str | None
+    errors: list[FieldErrorOut]
+
+
+class KefuAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The schema, with the error shape published once and declared on every operation
+        for any 4xx it answers (``4XX``): a client built from it reads every refusal."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(error.pop("$defs", {}))
+        components["ErrorOut"] = error
+        refused = {
+            "description": "Refused: a 4xx in the error shape (README, REST API)",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault("4XX", refused)
+        return schema
+
+
+api = KefuAPI(
     title="Kefu API",
     version="1",
     description="客服中心平台接口:受理、工单流转、客户档案、来电弹屏。"
@@ -99,6 +134,12 @@ def on_not_found(request, exc):
         {"code": "not_found", "detail": _("不存在"), "field": None, "errors": []},
         status=404,
     )
+
+
+def no_such_path(request, rest: str = ""):
+    """Any other address under /api/v1/ (a path parameter of the wrong form, such as
+    ``/customers/abc``): 404 in the error shape, not the site's HTML page."""
+    return on_not_found(request, Http404())
 
 
 @api.exception_handler(RequestDataTooBig)

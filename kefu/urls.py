@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.static import serve
 
-from kefu.api import api
+from kefu.api import api, no_such_path
 from kefu.business import views as business_views
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
@@ -207,6 +207,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", no_such_path),
     # Attachments are served only to logged-in staff who may see the ticket.
     path("media/<path:path>", ticket_views.media, name="media"),
 ]

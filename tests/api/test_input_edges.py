@@ -202,11 +202,21 @@ def test_a_notice_expected_to_end_in_9999_is_422_and_writes_nothing(api_as, peop
 
 
 @pytest.mark.parametrize("query", ["date_to=9999-12-31", "date_from=0001-01-01"])
-@pytest.mark.parametrize("page", ["/tickets/", "/followups/stats"])
-def test_a_page_filtered_at_the_edges_shows_the_error_with_422(web_as, people, page, query):
-    resp = web_as(people["supervisor"]).get(f"{page}?{query}")
+def test_the_callback_statistics_page_at_the_edges_shows_the_error_with_422(web_as, people, query):
+    resp = web_as(people["supervisor"]).get(f"/followups/stats?{query}")
     assert resp.status_code == 422, resp.status_code
     assert "年份应在 2000 到 2100 之间" in resp.content.decode()
+
+
+@pytest.mark.parametrize("query", ["date_to=9999-12-31", "date_from=0001-01-01"])
+def test_the_ticket_list_page_at_the_edges_shows_the_error_and_leaves_the_filter_out(
+    web_as, agent, query
+):
+    make_ticket(agent, content="厨房漏水")
+    resp = web_as(agent).get(f"/tickets/?view=all&{query}")
+    assert resp.status_code == 200, resp.status_code
+    page = resp.content.decode()
+    assert "年份应在 2000 到 2100 之间" in page and "厨房漏水" in page
 
 
 def test_the_ticket_list_page_within_the_range_still_filters(web_as, agent):
@@ -323,3 +333,32 @@ def test_the_sms_webhook_refuses_json_nested_too_deep_as_unreadable(settings, or
 )
 def test_a_missing_field_is_named_alone(api_as, agent, path, field):
     _error(api_as(agent).post(path, {}), 422, "invalid", field)
+
+
+# --- an address under the API that names nothing, the schema of a refusal --------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/customers/null,null", "/notices/abc/preview", "/no-such-thing", "/tickets/"]
+)
+def test_an_address_under_the_api_that_names_nothing_is_404_in_the_error_shape(api_as, agent, path):
+    client = api_as(agent)
+    resp = client.client.get("/api/v1" + path, **client.auth)
+    assert resp["Content-Type"] == "application/json; charset=utf-8"
+    _error(resp, 404, "not_found")
+
+
+def test_the_schema_declares_the_error_shape_for_every_refusal(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    error = schema["components"]["schemas"]["ErrorOut"]
+    assert error["required"] == ["code", "detail", "field", "errors"]
+    refusals = {
+        (method, path): operation["responses"].get("4XX")
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert len(refusals) > 150
+    ref = {"$ref": "#/components/schemas/ErrorOut"}
+    assert [
+        k for k, r in refusals.items() if r["content"]["application/json"]["schema"] != ref
+    ] == []
