@@ -11,6 +11,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -136,6 +137,7 @@ def on_not_found(request, exc):
     )
 
 
+@csrf_exempt  # a POST with a token to a wrong address is a 404 too, not a CSRF refusal
 def no_such_path(request, rest: str = ""):
     """Any other address under /api/v1/ (a path parameter of the wrong form, such as
     ``/customers/abc``): 404 in the error shape, not the site's HTML page."""

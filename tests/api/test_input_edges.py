@@ -342,10 +342,15 @@ def test_a_missing_field_is_named_alone(api_as, agent, path, field):
     "path", ["/customers/null,null", "/notices/abc/preview", "/no-such-thing", "/tickets/"]
 )
 def test_an_address_under_the_api_that_names_nothing_is_404_in_the_error_shape(api_as, agent, path):
-    client = api_as(agent)
-    resp = client.client.get("/api/v1" + path, **client.auth)
-    assert resp["Content-Type"] == "application/json; charset=utf-8"
-    _error(resp, 404, "not_found")
+    client = Client(enforce_csrf_checks=True)
+    auth = api_as(agent).auth
+    for resp in (
+        client.get("/api/v1" + path, **auth),
+        client.post("/api/v1" + path, "{}", "application/json", **auth),
+        client.delete("/api/v1" + path, **auth),
+    ):
+        assert resp["Content-Type"] == "application/json; charset=utf-8"
+        _error(resp, 404, "not_found")
 
 
 def test_the_schema_declares_the_error_shape_for_every_refusal(db):
