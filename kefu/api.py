@@ -7,11 +7,12 @@ status; ``code`` values are stable (see kefu.core.errors.Code).
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from django.views.decorators.csrf import csrf_exempt
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
@@ -20,6 +21,7 @@ from kefu.business.api import router as business_router
 from kefu.complaints.api import router as complaints_router
 from kefu.conversations.api import router as conversations_router
 from kefu.core import center
+from kefu.core.bodies import load_json
 from kefu.core.errors import ServiceError, refuse_nul
 from kefu.core.schemas import localized_errors
 from kefu.customers.api import router as customers_router
@@ -43,7 +45,7 @@ from kefu.workforce.api import router as workforce_router
 
 class KefuParser(Parser):
     def parse_body(self, request):
-        data = super().parse_body(request)
+        data = load_json(request.body)  # not JSON, or nested too deep: ninja's 400
         refuse_nul(data)
         return data
 
@@ -53,7 +55,42 @@ class KefuParser(Parser):
         return result
 
 
-api = NinjaAPI(
+class FieldErrorOut(Schema):
+    field: str | None
+    message: str
+    type: str | None = Field(None, description="pydantic's error type, for schema errors")
+
+
+class ErrorOut(Schema):
+    """Every refusal: a stable ``code``, the ``detail`` in the language asked for, the first
+    ``field`` at fault and all of them in ``errors``."""
+
+    code: str = Field(..., examples=["invalid"])
+    detail: str
+    field: str | None
+    errors: list[FieldErrorOut]
+
+
+class KefuAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The schema, with the error shape published once and declared on every operation
+        for any 4xx it answers (``4XX``): a client built from it reads every refusal."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(error.pop("$defs", {}))
+        components["ErrorOut"] = error
+        refused = {
+            "description": "Refused: a 4xx in the error shape (README, REST API)",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault("4XX", refused)
+        return schema
+
+
+api = KefuAPI(
     title="Kefu API",
     version="1",
     description="客服中心平台接口:受理、工单流转、客户档案、来电弹屏。"
@@ -100,6 +137,13 @@ def on_not_found(request, exc):
     )
 
 
+@csrf_exempt  # a POST with a token to a wrong address is a 404 too, not a CSRF refusal
+def no_such_path(request, rest: str = ""):
+    """Any other address under /api/v1/ (a path parameter of the wrong form, such as
+    ``/customers/abc``): 404 in the error shape, not the site's HTML page."""
+    return on_not_found(request, Http404())
+
+
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
     return api.create_response(
@@ -114,23 +158,42 @@ def on_too_big(request, exc):
     )
 
 
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_many_fields(request, exc):
+    """A form or query with more fields (or files) than any operation takes
+    (DATA_UPLOAD_MAX_NUMBER_FIELDS, _FILES): Django refuses to read it."""
+    return api.create_response(
+        request,
+        {"code": "invalid", "detail": _("请求的字段或文件过多"), "field": None, "errors": []},
+        status=400,
+    )
+
+
+def unreadable_body(request):
+    """400: the body is not JSON (or nests too deep), nor a form."""
+    return api.create_response(
+        request,
+        {
+            "code": "invalid",
+            "detail": _("请求内容无法解析,请发送 JSON 对象或表单"),
+            "field": None,
+            "errors": [],
+        },
+        status=400,
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, ServiceError):  # ninja wraps what the body parser raises
         return on_service_error(request, exc.__cause__)
     if isinstance(exc.__cause__, RequestDataTooBig):
         return on_too_big(request, exc.__cause__)
+    if isinstance(exc.__cause__, TooManyFieldsSent | TooManyFilesSent):
+        return on_too_many_fields(request, exc.__cause__)
     if exc.status_code == 400 and exc.__cause__ is not None:  # the body parser's refusal
-        return api.create_response(
-            request,
-            {
-                "code": "invalid",
-                "detail": _("请求内容无法解析,请发送 JSON 对象或表单"),
-                "field": None,
-                "errors": [],
-            },
-            status=400,
-        )
+        return unreadable_body(request)
     return api.create_response(
         request,
         {"code": "error", "detail": str(exc), "field": None, "errors": []},

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kefu.accounts import views as account_views
-from kefu.api import api
+from kefu.api import api, no_such_path
 from kefu.business import views as business_views
 from kefu.complaints import views as complaint_views
 from kefu.customers import views as customer_views
@@ -220,6 +220,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", no_such_path),
     # Attachments are served only to logged-in staff who may see the ticket, as downloads.
     # Nothing under MEDIA_ROOT is served any other way (kefu.core.downloads).
     path("media/<path:path>", ticket_views.media, name="media"),

@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from kefu.complaints.models import Complaint, Confirmation, Source
+from kefu.core.schemas import Moment
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets.schemas import local_time
 
@@ -17,7 +18,7 @@ class ClassifyIn(Schema):
 
 
 class OnsiteIn(Schema):
-    at: dt.datetime = Field(..., description="the on-site determination booked with the customer")
+    at: Moment = Field(..., description="the on-site determination booked with the customer")
     note: str = Field("", max_length=5000)
 
 

@@ -40,6 +40,7 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import is_mobile, normalize_phone
 from kefu.core.realtime import publish_on_commit
 from kefu.core.said import said
+from kefu.core.schemas import within_years, years_message
 from kefu.core.services import record_audit
 from kefu.core.uploads import checked_upload
 from kefu.core.wording import check_outbound
@@ -386,6 +387,8 @@ def _new_ticket(
         # by the intake itself, as a caller's is).
         owner = sole_owner_of_email(address)
         customer_id = owner.pk if owner is not None else None
+    if not within_years(at):  # a gateway's or a mail's time in year 1: refused, named
+        raise ServiceError(Code.INVALID, years_message(), field="received_at")
     data = TicketIn(
         type=type_code,
         channel=Channel(inbound.channel),

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from kefu.core import refcache
 from kefu.core.errors import Code, ServiceError
 from kefu.core.models import CalendarDay, CalendarYear
+from kefu.core.schemas import FIRST_YEAR, LAST_YEAR, within_years, years_message
 
 logger = logging.getLogger(__name__)
 
@@ -247,11 +248,15 @@ def month_weeks(
 
 
 def parse_day(text: str, *, field: str = "date") -> dt.date:
-    """``"2026-12-08"`` → the date. INVALID (``field``) with words otherwise."""
+    """``"2026-12-08"`` → the date, in the years inputs may name (kefu.core.schemas). INVALID
+    (``field``) with words otherwise."""
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ServiceError(Code.INVALID, _("日期格式应为 YYYY-MM-DD"), field=field) from None
+    if not within_years(day):
+        raise ServiceError(Code.INVALID, years_message(), field=field)
+    return day
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -263,7 +268,7 @@ def parse_month(value: str | dt.date | None) -> dt.date:
         return value.replace(day=1)
     found = _MONTH.match(str(value or "").strip())
     year, number = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
-    if not (2000 <= year <= 2100 and 1 <= number <= 12):
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= number <= 12):
         raise ServiceError(Code.INVALID, _("月份格式无效,应如 2025-11"), field="month")
     return dt.date(year, number, 1)
 

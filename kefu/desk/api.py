@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from ninja import Field, File, Query, Router
@@ -13,6 +12,7 @@ from kefu.conversations import services as conversations
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.phones import normalize_phone
+from kefu.core.schemas import Day
 from kefu.desk import selectors as desk_selectors
 from kefu.desk import services as desk
 from kefu.desk.schemas import (
@@ -51,8 +51,8 @@ class ListQuery(PageQuery):
     priority: Priority | None = None
     branch: str = ""
     department: str = ""
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     q: str = ""
     # Bounded to the database's integer range: a larger id overflowed SQLite's INTEGER (a 500).
     customer_id: int | None = Field(None, ge=0, le=2**63 - 1)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts import org
 from kefu.accounts.models import Branch, Role
 from kefu.complaints.models import Category, Source
-from kefu.core.schemas import SchemaForm
+from kefu.core.schemas import DayField, MomentField, SchemaForm
 from kefu.desk.schemas import IntakeIn
 from kefu.dispatch import selectors as dispatch_selectors
 from kefu.sla.models import ComplaintClass
@@ -81,12 +81,12 @@ class IntakeForm(SchemaForm):
     reply_method = forms.ChoiceField(
         label=_("答复方式"), choices=ReplyMethod.choices, initial=ReplyMethod.PHONE
     )
-    reply_by = forms.DateTimeField(
+    reply_by = MomentField(
         label=_("要求答复时间"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    received_at = forms.DateTimeField(
+    received_at = MomentField(
         label=_("受理时间(来信/补录)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -170,8 +170,8 @@ class QueueForm(forms.Form):
         choices=lambda: [("", _("全部部门")), *org.department_choices()],
     )
     priority = forms.ChoiceField(required=False, choices=[("", _("全部优先级"))] + Priority.choices)
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(
         required=False,
         max_length=200,

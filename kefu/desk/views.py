@@ -292,7 +292,10 @@ def queue(request):
         query["view"] = "work"
         query.setdefault("sort", "due")
     form = QueueForm(query)
-    cleaned = form.cleaned_data if form.is_valid() else {}
+    # A filter refused (a stale link's sort, a year out of range) is left out, the others
+    # kept, and a visible field's error shown above the list.
+    form.is_valid()
+    cleaned = form.cleaned_data
     filters = TicketFilters(
         view=cleaned.get("view") or "work",
         type=cleaned.get("type") or "",

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import org
-from kefu.core.schemas import SchemaForm
+from kefu.core.schemas import MomentField, SchemaForm
 from kefu.dispatch.models import FREIGHT_FIELDS, FREIGHT_KINDS, Kind, Source
 from kefu.dispatch.schemas import OrderIn
 
@@ -49,10 +49,10 @@ class OrderForm(SchemaForm):
     payment = forms.CharField(label=_("付款方式"), required=False)
     charges = forms.CharField(label=_("附加费用"), required=False)
     hint = forms.CharField(label=_("提示"), required=False)
-    window_start = forms.DateTimeField(
+    window_start = MomentField(
         label=_("预约开始"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
-    window_end = forms.DateTimeField(
+    window_end = MomentField(
         label=_("预约结束"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
     assignee = forms.CharField(
@@ -112,7 +112,7 @@ class CallForm(forms.Form):
         choices=[("1", _("已接通并告知")), ("0", _("未接通"))],
         coerce=lambda v: v == "1",
     )
-    called_at = forms.DateTimeField(
+    called_at = MomentField(
         label=_("通话时间"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
     note = forms.CharField(label=_("通话记录"), max_length=2000, required=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from kefu.core.paging import PageQuery
-from kefu.core.schemas import BlankIsNone, InputSchema
+from kefu.core.schemas import BlankIsNone, InputSchema, Moment
 from kefu.dispatch.models import Kind, Source, Status
 
 
@@ -42,14 +42,14 @@ class OrderFields(InputSchema):
     payment: str = Field("", max_length=20)
     charges: str = Field("", max_length=40)
     hint: str = Field("", max_length=100)
-    window_start: Annotated[dt.datetime | None, BlankIsNone] = None
-    window_end: Annotated[dt.datetime | None, BlankIsNone] = None
+    window_start: Annotated[Moment | None, BlankIsNone] = None
+    window_end: Annotated[Moment | None, BlankIsNone] = None
 
 
 class OrderIn(OrderFields):
     department: str = Field(..., max_length=30, description="department code")
     source: Source = Source.PHONE
-    ordered_at: Annotated[dt.datetime | None, BlankIsNone] = Field(None, description="default: now")
+    ordered_at: Annotated[Moment | None, BlankIsNone] = Field(None, description="default: now")
     ticket: str = Field("", max_length=16, description="the ticket (流水号) it comes from")
     dispatch: bool = Field(False, description="confirm it at once to `assignee` or `crew`")
     assignee: str = Field("", max_length=40, description="username or 工号 of the field staff")
@@ -103,13 +103,13 @@ class PreviewIn(OrderFields):
 
 class CallIn(Schema):
     reached: bool
-    called_at: dt.datetime | None = Field(None, description="default: now")
+    called_at: Moment | None = Field(None, description="default: now")
     note: str = Field(..., max_length=2000)
 
 
 class LatencyQuery(Schema):
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
 
 
 class PreviewOut(Schema):

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.schemas import DayField, MomentField
 from kefu.followups.models import Attempt, Method, Purpose
 
 SCORES = [("", _("未评分"))] + [(str(n), str(n)) for n in range(5, 0, -1)]
@@ -23,13 +24,13 @@ class TaskForm(forms.Form):
         label=_("回访类别"), choices=Purpose.choices, initial=Purpose.AFTER_SALES
     )
     method = forms.ChoiceField(label=_("回访方式"), choices=Method.choices, initial=Method.PHONE)
-    due_at = forms.DateTimeField(label=_("回访期限"), required=False)
+    due_at = MomentField(label=_("回访期限"), required=False)
     note = forms.CharField(label=_("说明"), required=False, max_length=2000)
 
 
 class StatsForm(forms.Form):
-    date_from = forms.DateField(label=_("开始日期"), required=False)
-    date_to = forms.DateField(label=_("结束日期"), required=False)
+    date_from = DayField(label=_("开始日期"), required=False)
+    date_to = DayField(label=_("结束日期"), required=False)
 
 
 class SurveyForm(forms.Form):

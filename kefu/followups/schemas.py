@@ -9,6 +9,7 @@ from ninja import Field, Schema
 
 from kefu.core.masking import Masker
 from kefu.core.paging import PageQuery
+from kefu.core.schemas import Day, Moment
 from kefu.followups.models import Attempt, CallbackTask, Method, Purpose
 
 
@@ -20,7 +21,7 @@ class TaskIn(Schema):
     serial: str = Field(..., max_length=16, description="the ticket's serial (流水号)")
     purpose: Purpose = Purpose.AFTER_SALES
     method: Method = Method.PHONE
-    due_at: dt.datetime | None = Field(None, description="default: 2 working days from now")
+    due_at: Moment | None = Field(None, description="default: 2 working days from now")
     note: str = Field("", max_length=2000)
 
 
@@ -32,8 +33,8 @@ class AttemptIn(Schema):
 
 
 class StatsQuery(Schema):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 class AttemptOut(Schema):

@@ -130,16 +130,18 @@ def create(request):
 @require_GET
 def stats(request):
     form = StatsForm(request.GET or None)
-    cleaned = form.cleaned_data if form.is_valid() else {}
-    error, report = "", None
-    try:
-        report = selectors.callback_rates(
-            request.user, date_from=cleaned.get("date_from"), date_to=cleaned.get("date_to")
-        )
-    except ServiceError as exc:
-        error, status = exc.detail, exc.status
+    error, report, status = "", None, 200
+    if form.is_bound and not form.is_valid():  # a date that is none, a year out of range
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        status = 422
     else:
-        status = 200
+        cleaned = form.cleaned_data if form.is_bound else {}
+        try:
+            report = selectors.callback_rates(
+                request.user, date_from=cleaned.get("date_from"), date_to=cleaned.get("date_to")
+            )
+        except ServiceError as exc:
+            error, status = exc.detail, exc.status
     return render(
         request,
         "followups/stats.html",

@@ -74,11 +74,11 @@ def scripts(request, filters: Query[ScriptQuery]):
 
 
 @router.post("/questions", response={201: QuestionOut})
-def ask(request, data: QuestionIn):
+def ask(request, payload: QuestionIn):
     """Record a caller's question the agent could not answer, with the answer time promised
     to the customer: a time limit on the ticket, sent to the team leads."""
     question = services.ask_question(
-        data.serial, actor=request.user, text=data.text, promised_at=data.promised_at
+        payload.serial, actor=request.user, text=payload.text, promised_at=payload.promised_at
     )
     return Reply(201, question_out(question))
 
@@ -97,17 +97,19 @@ def questions(request, filters: Query[QuestionQuery]):
 
 
 @router.post("/questions/{question_id}/answer", response=QuestionOut)
-def answer(request, question_id: int, data: AnswerIn):
+def answer(request, question_id: int, payload: AnswerIn):
     """A team lead answers: a callback task for the agent who asked."""
     return question_out(
-        services.answer_question(question_id, actor=request.user, answer=data.answer)
+        services.answer_question(question_id, actor=request.user, answer=payload.answer)
     )
 
 
 @router.post("/questions/{question_id}/article", response={201: ArticleDetailOut})
-def to_article(request, question_id: int, data: ToArticleIn):
+def to_article(request, question_id: int, payload: ToArticleIn):
     """An answered question becomes a published Q&A article in one step."""
-    article = services.question_to_article(question_id, actor=request.user, category=data.category)
+    article = services.question_to_article(
+        question_id, actor=request.user, category=payload.category
+    )
     return Reply(201, _detail(request, article.pk))
 
 

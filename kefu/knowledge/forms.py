@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import org
-from kefu.core.schemas import SchemaForm
+from kefu.core.schemas import DayField, SchemaForm
 from kefu.knowledge.models import Audience, Category, Kind
 from kefu.knowledge.schemas import ArticleIn
 from kefu.knowledge.search import split_words
@@ -51,10 +51,10 @@ class ArticleForm(SchemaForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    valid_from = forms.DateField(
+    valid_from = DayField(
         label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    valid_until = forms.DateField(
+    valid_until = DayField(
         label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(label=_("修改说明"), required=False)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from kefu.core.paging import PageQuery
-from kefu.core.schemas import BlankIsNone, InputSchema
+from kefu.core.schemas import BlankIsNone, Day, InputSchema, Moment
 from kefu.knowledge.models import Audience, Kind, State
 
 TITLE_MAX = 100
@@ -31,8 +31,8 @@ class ArticleIn(InputSchema):
     areas: list[str] = Field(
         default_factory=list, max_length=200, description="service area codes it applies to"
     )
-    valid_from: Annotated[dt.date | None, BlankIsNone] = None
-    valid_until: Annotated[dt.date | None, BlankIsNone] = None
+    valid_from: Annotated[Day | None, BlankIsNone] = None
+    valid_until: Annotated[Day | None, BlankIsNone] = None
     note: str = Field("", max_length=200, description="what this edit changed")
 
 
@@ -152,7 +152,7 @@ class ScriptsOut(Schema):
 class QuestionIn(InputSchema):
     serial: str = Field(..., min_length=1, max_length=16, description="the call's ticket")
     text: str = Field(..., min_length=1, max_length=1000)
-    promised_at: dt.datetime = Field(description="the answer time promised to the customer")
+    promised_at: Moment = Field(description="the answer time promised to the customer")
 
 
 class AnswerIn(InputSchema):

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import org
-from kefu.core.schemas import SchemaForm
+from kefu.core.schemas import MomentField, SchemaForm
 from kefu.notices.models import DEFAULT_ADVICE, Notice
 from kefu.notices.schemas import NoticeEditIn
 
@@ -44,10 +44,10 @@ class NoticeForm(SchemaForm):
         initial=DEFAULT_ADVICE[Notice.Kind.OUTAGE],
         help_text=_("放在短信末尾,如:请提前储水;留空则不写"),
     )
-    starts_at = forms.DateTimeField(
+    starts_at = MomentField(
         label=_("开始时间"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
-    expected_end = forms.DateTimeField(
+    expected_end = MomentField(
         label=_("预计结束"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
     update_text = forms.CharField(label=_("进展说明"), required=False)
@@ -66,7 +66,7 @@ class UpdateForm(forms.Form):
 
 class CloseForm(forms.Form):
     closing_text = forms.CharField(label=_("结束说明"), required=False, max_length=2000)
-    actual_end = forms.DateTimeField(
+    actual_end = MomentField(
         label=_("实际结束时间"), required=False, input_formats=WHEN_FORMATS, widget=WHEN
     )
 

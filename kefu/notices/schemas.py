@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from kefu.accounts.services import display_name
 from kefu.core.paging import PageQuery
-from kefu.core.schemas import BlankIsNone, InputSchema
+from kefu.core.schemas import BlankIsNone, InputSchema, Moment
 from kefu.notices import selectors
 from kefu.notices.campaign import DeliverySummary, Preview
 from kefu.notices.models import Notice
@@ -44,8 +44,8 @@ class NoticeIn(InputSchema):
         description="what the customers should do, at the end of the SMS (请提前储水); "
         'left out: the kind\'s default (停水, 抢修: 请提前储水); "" for none',
     )
-    starts_at: Annotated[dt.datetime | None, BlankIsNone] = None
-    expected_end: Annotated[dt.datetime | None, BlankIsNone] = None
+    starts_at: Annotated[Moment | None, BlankIsNone] = None
+    expected_end: Annotated[Moment | None, BlankIsNone] = None
 
 
 class NoticeEditIn(NoticeIn):
@@ -90,7 +90,7 @@ class UpdateIn(Schema):
 
 class CloseIn(Schema):
     closing_text: str = Field(..., max_length=2000)
-    actual_end: dt.datetime | None = Field(None, description="default: now")
+    actual_end: Moment | None = Field(None, description="default: now")
 
 
 class LinkIn(Schema):

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.schemas import DayField, MomentField
 from kefu.followups.models import Purpose as CallbackPurpose
 from kefu.outbound.models import OutboundAttempt, OutboundPurpose, OutboundSource
 
@@ -24,15 +25,15 @@ class ListForm(forms.Form):
     callback_purpose = forms.ChoiceField(
         label=_("回访类别"), choices=[("", _("全部"))] + CallbackPurpose.choices, required=False
     )
-    due_by = forms.DateField(label=_("回访期限截至"), required=False, widget=DATE)
+    due_by = DayField(label=_("回访期限截至"), required=False, widget=DATE)
     # 流失会员
     tag = forms.CharField(label=_("客户标签"), max_length=40, required=False, initial="流失会员")
     quiet_days = forms.IntegerField(
         label=_("多少天内无来电"), min_value=0, max_value=3650, required=False, initial=90
     )
     # 满意度抽样
-    date_from = forms.DateField(label=_("办结日期从"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("至"), required=False, widget=DATE)
+    date_from = DayField(label=_("办结日期从"), required=False, widget=DATE)
+    date_to = DayField(label=_("至"), required=False, widget=DATE)
     percent = forms.IntegerField(
         label=_("抽样比例(%)"), min_value=1, max_value=100, required=False, initial=10
     )
@@ -57,7 +58,7 @@ class ListForm(forms.Form):
     )
     call_from = forms.TimeField(label=_("外呼时段从"), initial=dt.time(9, 0), widget=TIME)
     call_until = forms.TimeField(label=_("到"), initial=dt.time(20, 0), widget=TIME)
-    ends_on = forms.DateField(label=_("截止日期"), required=False, widget=DATE)
+    ends_on = DayField(label=_("截止日期"), required=False, widget=DATE)
     agents = forms.MultipleChoiceField(
         label=_("外呼坐席"),
         required=False,
@@ -110,7 +111,7 @@ class AttemptForm(forms.Form):
         empty_value=None,
         choices=[("", "—")] + [(n, str(n)) for n in range(5, 0, -1)],
     )
-    call_at = forms.DateTimeField(
+    call_at = MomentField(
         label=_("约定时间"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

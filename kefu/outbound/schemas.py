@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from kefu.accounts.services import display_name
 from kefu.core.masking import Masker
 from kefu.core.paging import PageQuery
+from kefu.core.schemas import Day, Moment
 from kefu.outbound.models import OutboundAttempt, OutboundEntry, OutboundList, OutboundPurpose
 
 PURPOSES = "one of " + ", ".join(OutboundPurpose.values)
@@ -41,7 +42,7 @@ class ListIn(Schema):
     )
     call_from: dt.time = dt.time(9, 0)
     call_until: dt.time = dt.time(20, 0)
-    ends_on: dt.date | None = None
+    ends_on: Day | None = None
     agents: list[int] = Field(
         default_factory=list, description="user ids; empty: every agent may work it"
     )
@@ -57,7 +58,7 @@ class ExcelListIn(Schema):
     retry_minutes: int = 120
     call_from: dt.time = dt.time(9, 0)
     call_until: dt.time = dt.time(20, 0)
-    ends_on: dt.date | None = None
+    ends_on: Day | None = None
     agents: str = Field("", description="user ids separated by commas")
     branch: int | None = None
 
@@ -311,5 +312,5 @@ class DialOut(Schema):
 class AttemptIn(Schema):
     outcome: str = Field(..., description="one of " + ", ".join(OutboundAttempt.Outcome.values))
     note: str = Field("", max_length=2000)
-    call_at: dt.datetime | None = Field(None, description="call_later: the time agreed")
+    call_at: Moment | None = Field(None, description="call_later: the time agreed")
     score: int | None = Field(None, description="1–5, when reached (required on survey lists)")

@@ -35,6 +35,7 @@ from openpyxl import load_workbook
 from kefu.core.calendar import start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import cell_text
+from kefu.core.schemas import within_years, years_message
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer, CustomerPhone
 from kefu.followups.access import visible_tasks
@@ -107,8 +108,8 @@ def _day(value, field_name: str) -> dt.date | None:
             raise ServiceError(
                 Code.INVALID, _("日期格式应为 YYYY-MM-DD"), field=field_name
             ) from None
-    if not 2000 <= day.year <= 2100:
-        raise ServiceError(Code.INVALID, _("日期超出范围"), field=field_name)
+    if not within_years(day):
+        raise ServiceError(Code.INVALID, years_message(), field=field_name)
     return day
 
 

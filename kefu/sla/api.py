@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Field, Router, Schema
 
+from kefu.core.schemas import Moment
 from kefu.sla import services
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.tickets.models import Channel, Priority
@@ -15,13 +16,13 @@ router = Router(tags=["sla"])
 
 class PreviewIn(Schema):
     type: str = Field(..., max_length=30, description="request type code, e.g. complaint")
-    received_at: dt.datetime
+    received_at: Moment
     severity: Severity | None = None
     complaint_class: ComplaintClass | None = None
     channel: Channel | None = None
     priority: Priority | None = Field(None, description="urgent: the round-the-clock limits")
-    dispatched_at: dt.datetime | None = None
-    resolved_at: dt.datetime | None = Field(None, description="gives the callback targets")
+    dispatched_at: Moment | None = None
+    resolved_at: Moment | None = Field(None, description="gives the callback targets")
 
 
 class DeadlineOut(Schema):

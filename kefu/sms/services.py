@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import json
 import logging
 import unicodedata
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext as _
 
 from kefu.conversations.services import Inbound, receive
+from kefu.core.bodies import load_json
 from kefu.core.center import center
 from kefu.core.errors import ServiceError
 from kefu.core.phones import normalize_phone
@@ -128,7 +128,7 @@ def parse(body: bytes, content_type: str) -> dict[str, str]:
     if kind == "application/json" or (
         kind != "application/x-www-form-urlencoded" and body[:1] == b"{"
     ):
-        data = json.loads(body.decode(charset))
+        data = load_json(body.decode(charset))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         items = {str(k): "" if v is None else str(v) for k, v in data.items()}

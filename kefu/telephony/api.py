@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import hmac
-import json
 
 from django.conf import settings
 from ninja import Query, Router
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.responses import Status
 
+from kefu.core.bodies import load_json
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, page_out, paginate
 from kefu.telephony import blacklist, callbacks, floor, ladder, planning
@@ -49,9 +49,9 @@ def _params(request) -> dict:
     content_type = request.content_type or ""
     if content_type.startswith("application/json"):
         try:
-            body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            return {}
+            body = load_json(request.body or b"{}")
+        except ValueError as exc:  # not JSON, or nested too deep: 400, like the API's parser
+            raise HttpError(400, "unreadable body") from exc
         return body if isinstance(body, dict) else {}
     data = request.POST if request.method == "POST" else request.GET
     params = {key.removesuffix("[]"): data.get(key) for key in data}

@@ -13,6 +13,7 @@ from ninja import Field, Schema
 from kefu.accounts.services import display_name
 from kefu.core.masking import Masker
 from kefu.core.paging import PageQuery
+from kefu.core.schemas import Moment
 from kefu.telephony.floor import Floor
 from kefu.telephony.models import AgentState, BlacklistEntry, LadderStep, MissedCallback
 
@@ -21,7 +22,7 @@ class BlacklistIn(Schema):
     number: str = Field(..., max_length=40, description="the number, in any format")
     kind: str = Field(..., description="block (拒接: the PBX rejects) or flag (标记: warned)")
     reason: str = Field(..., max_length=200)
-    until: dt.datetime | None = Field(None, description="the end; none: no end")
+    until: Moment | None = Field(None, description="the end; none: no end")
 
 
 class ReasonIn(Schema):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Field
 from pydantic import BeforeValidator
 
-from kefu.core.schemas import BlankIsNone, InputSchema, NoneIsBlank
+from kefu.core.schemas import BlankIsNone, InputSchema, Moment, NoneIsBlank
 from kefu.customers.services import split_tags
 from kefu.tickets.models import Channel, Priority, ReplyMethod, Ticket
 
@@ -35,7 +35,7 @@ class TicketIn(InputSchema):
     )
     channel: Channel
     content: str = Field(..., min_length=1, max_length=MAX_CONTENT)
-    received_at: Annotated[dt.datetime | None, BlankIsNone] = Field(
+    received_at: Annotated[Moment | None, BlankIsNone] = Field(
         None, description="default now; never in the future"
     )
     customer_id: Annotated[int | None, BlankIsNone] = None
@@ -43,7 +43,7 @@ class TicketIn(InputSchema):
     caller_number: str = Field("", max_length=40)
     desired_result: str = Field("", max_length=MAX_CONTENT)
     reply_method: ReplyMethod = ReplyMethod.PHONE
-    reply_by: Annotated[dt.datetime | None, BlankIsNone] = None
+    reply_by: Annotated[Moment | None, BlankIsNone] = None
     callback_declined: bool = False
     anonymous: bool = False
     priority: Priority = Priority.NORMAL

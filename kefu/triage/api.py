@@ -36,10 +36,12 @@ def _label_out(label: TicketLabel) -> dict:
 
 
 @router.post("", response=TriageOut)
-def triage(request, data: TriageIn):
+def triage(request, payload: TriageIn):
     """The request's type, urgency, sentiment, complaint class, department and matter, each
     ``{"value", "confidence"}`` (value null where it does not apply or no guess is sure)."""
-    found = desk.suggest(request.user, text=data.text, channel=data.channel or "", area=data.area)
+    found = desk.suggest(
+        request.user, text=payload.text, channel=payload.channel or "", area=payload.area
+    )
     return services.as_json(found)
 
 
@@ -49,10 +51,14 @@ def matters(request):
 
 
 @router.post("/tickets/{serial}/labels", response=LabelOut)
-def confirm_labels(request, serial: str, data: LabelsIn):
+def confirm_labels(request, serial: str, payload: LabelsIn):
     """Confirm or correct a ticket's matter, sentiment or urgency (kept as training data)."""
     label = services.confirm_ticket(
-        serial, actor=request.user, matter=data.matter, sentiment=data.sentiment, urgent=data.urgent
+        serial,
+        actor=request.user,
+        matter=payload.matter,
+        sentiment=payload.sentiment,
+        urgent=payload.urgent,
     )
     return _label_out(label)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.schemas import DayField
 from kefu.workforce.models import Leave
 
 WEEKDAYS = [
@@ -19,7 +20,7 @@ WEEKDAYS = [
 
 
 class RosterForm(forms.Form):
-    first_day = forms.DateField(
+    first_day = DayField(
         label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     weeks = forms.IntegerField(label=_("周数"), min_value=1, max_value=4, initial=2)
@@ -61,7 +62,7 @@ class WishForm(forms.Form):
 class SwapForm(forms.Form):
     shift = forms.ChoiceField(label=_("我的班次"))
     colleague = forms.ChoiceField(label=_("同事"))
-    their_day = forms.DateField(
+    their_day = DayField(
         label=_("换对方哪天的班"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -79,10 +80,10 @@ class SwapForm(forms.Form):
 
 class LeaveForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"))
-    first_day = forms.DateField(
+    first_day = DayField(
         label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    last_day = forms.DateField(
+    last_day = DayField(
         label=_("结束日期"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

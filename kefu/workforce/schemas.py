@@ -10,6 +10,7 @@ from pydantic import StrictInt
 
 from kefu.accounts.services import display_name
 from kefu.core.paging import PageQuery
+from kefu.core.schemas import Day
 from kefu.workforce.models import (
     AgentWish,
     Leave,
@@ -337,8 +338,8 @@ def five_tables_out(t) -> dict[str, Any]:
 
 class LeaveIn(Schema):
     kind: str = Field(..., description="annual, sick, personal, training or other")
-    first_day: dt.date
-    last_day: dt.date | None = Field(None, description="the last day away (default: first_day)")
+    first_day: Day
+    last_day: Day | None = Field(None, description="the last day away (default: first_day)")
     reason: str = Field(..., max_length=200)
     user_id: StrictInt | None = Field(
         None, description="planners: record leave for this agent (approved at once)"

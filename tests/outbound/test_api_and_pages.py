@@ -311,7 +311,7 @@ def test_odd_input_is_refused_not_a_server_error(people, api_as, web_as, morning
         },
         follow=True,
     )
-    assert "日期超出范围" in page.content.decode()
+    assert "年份应在 2000 到 2100 之间" in page.content.decode()
     assert not OutboundList.objects.exists()
 
 

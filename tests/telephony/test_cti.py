@@ -255,8 +255,15 @@ def test_malformed_event_is_422_and_writes_nothing(db, change, field, as_json):
     assert not CallRecord.objects.exists()
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'"text"', b"\xff\xfe"])
-def test_unparseable_json_body_is_422(db, raw):
+@pytest.mark.parametrize("raw", [b"not json", b"\xff\xfe"])
+def test_a_body_that_is_not_json_is_400_like_the_rest_of_the_api(db, raw):
+    resp = Client().post(PATH, raw, content_type="application/json")
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid")
+    assert not CallRecord.objects.exists()
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b'"text"'])
+def test_json_that_is_not_an_object_is_422(db, raw):
     resp = Client().post(PATH, raw, content_type="application/json")
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid"

@@ -70,7 +70,7 @@ def test_bad_input_gets_field_errors_and_writes_nothing(agent, api_as):
             "type": "repair",
             "channel": "phone",
             "content": "x",
-            "received_at": "2999-01-01T00:00:00+08:00",
+            "received_at": "2099-01-01T00:00:00+08:00",
         },
     )
     assert response.status_code == 422
