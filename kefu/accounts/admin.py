@@ -4,12 +4,12 @@ from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
-from django.db.models import Model
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kefu.accounts.models import ApiToken, Branch, Department, ServiceArea, StaffProfile
 from kefu.accounts.services import sync_role_group
+from kefu.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Branch)
@@ -54,20 +54,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 admin.site.unregister(TOTPDevice)
 
 
-class SignInRecordAdmin(admin.ModelAdmin):
+class SignInRecordAdmin(ReadOnlyAdmin):
     list_display = ["attempt_time", "username", "ip_address", "path_info"]
     list_filter = ["attempt_time"]
     search_fields = ["username", "ip_address"]
     date_hierarchy = "attempt_time"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(AccessAttempt)
