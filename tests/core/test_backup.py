@@ -4,6 +4,7 @@ restore refuses; the commands run as an operator runs them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import gzip
 import io
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
@@ -372,6 +374,20 @@ def test_an_existing_archive_is_never_overwritten(backups):
     with pytest.raises(BackupError, match="the folder .*nowhere does not exist"):
         archive_path(backups / "nowhere" / "x.tar")
     assert taken.read_bytes() == b"last night's backup"
+
+
+def test_backups_into_a_folder_within_one_second_each_get_a_name_of_their_own(backups):
+    with time_machine.travel(dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC), tick=False):
+        first = archive_path(backups)
+        first.write_bytes(b"the first")
+        second = archive_path(backups)
+        second.with_name(second.name + ".partial").write_bytes(b"being written")
+        third = archive_path(backups)
+    assert [first.name, second.name, third.name] == [
+        "kefu-backup-20261207-110000.tar",
+        "kefu-backup-20261207-110000-2.tar",
+        "kefu-backup-20261207-110000-3.tar",
+    ]
 
 
 def test_a_damaged_archive_is_refused_and_the_center_stays_as_it_was(db, media, backups):

@@ -101,7 +101,13 @@ def archive_path(output: Path | None) -> Path:
         output.mkdir(parents=True, exist_ok=True)
     output = output.expanduser().absolute()
     if output.is_dir():
-        output = output / f"kefu-backup-{timezone.localtime():%Y%m%d-%H%M%S}.tar"
+        # A new name: a second backup within the same second into the folder gets "-2", …
+        stem = f"kefu-backup-{timezone.localtime():%Y%m%d-%H%M%S}"
+        name, n = output / f"{stem}.tar", 1
+        while name.exists() or name.with_name(name.name + ".partial").exists():
+            n += 1
+            name = output / f"{stem}-{n}.tar"
+        output = name
     if output.exists():
         raise BackupError(f"{output} exists already: give another --output")
     if not output.parent.is_dir():
