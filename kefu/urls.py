@@ -50,6 +50,8 @@ urlpatterns = [
         complaint_views.group_owner,
         name="complaint-group-owner",
     ),
+    path("legal-holds/", ticket_views.legal_hold_set, name="legal-hold-set"),
+    path("legal-holds/<int:hold_id>/lift", ticket_views.legal_hold_lift, name="legal-hold-lift"),
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/new", customer_views.customer_edit, name="customer-new"),
     path("customers/import", customer_views.customer_import, name="customer-import"),

@@ -11,6 +11,7 @@ class ChatConfig(AppConfig):
     def ready(self) -> None:
         # A reply on a ticket whose chat is open goes into the chat (kefu.conversations);
         # once the chat is over, a reply without a channel goes by another.
+        from kefu.chat import retention
         from kefu.chat.models import ChatSettings
         from kefu.chat.services import deliver, has_open_chat
         from kefu.conversations.services import register_sender
@@ -19,3 +20,5 @@ class ChatConfig(AppConfig):
 
         register_sender(Channel.CHAT, deliver, live=has_open_chat)
         refcache.watch(ChatSettings)  # the flood limits and hours, read on every line
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        retention.register()

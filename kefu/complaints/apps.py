@@ -8,9 +8,11 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
-        from kefu.complaints import ticket_hooks
+        from kefu.complaints import retention, ticket_hooks
         from kefu.complaints.models import Settings
         from kefu.core import refcache
 
         ticket_hooks.register()
         refcache.watch(Settings)  # kept per process (kefu.core.refcache)
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        retention.register()

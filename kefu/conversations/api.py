@@ -20,7 +20,9 @@ router = Router(tags=["conversations"])
 def message_out(m: selectors.ThreadMessage) -> dict:
     data = m.__dict__ | {
         "files": [
-            f.__dict__ | {"url": reverse("api:conversation-file", args=[f.id])} for f in m.files
+            f.__dict__
+            | {"url": None if f.purged else reverse("api:conversation-file", args=[f.id])}
+            for f in m.files
         ]
     }
     return data

@@ -9,7 +9,12 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("会话")
 
     def ready(self) -> None:
+        from kefu.conversations import retention
         from kefu.tickets import hooks
+
+        # Message files expire; an anonymised customer's messages are cleared
+        # (kefu.core.retention).
+        retention.register()
 
         hooks.register_event_labels(
             {"message_in": _("客户来信"), "customer": _("关联客户"), "reply": _("答复客户")}

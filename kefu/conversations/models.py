@@ -103,6 +103,8 @@ class MessageAttachment(models.Model):
     content_type = models.CharField(_("类型"), max_length=100, blank=True)
     # The original of an incoming mail, kept whole; the thread does not list it with the rest.
     original = models.BooleanField(default=False)
+    # Set when the retention job destroyed the file (kefu.core.retention): the row stays.
+    purged_at = models.DateTimeField(_("销毁时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -13,7 +13,9 @@ class MessageFileOut(Schema):
     size: int
     content_type: str
     original: bool
-    url: str
+    # Destroyed after its retention period: no url, the row stays.
+    purged: bool = False
+    url: str | None
 
 
 class MessageOut(Schema):

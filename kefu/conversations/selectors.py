@@ -38,6 +38,7 @@ class ThreadFile:
     size: int
     content_type: str
     original: bool
+    purged: bool = False  # destroyed by the retention job: named, not downloadable
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,9 @@ def shaped(rows: list[Message], viewer: Actor | None) -> list[ThreadMessage]:
                 automatic=m.automatic,
                 auto_submitted=m.auto_submitted,
                 files=[
-                    ThreadFile(a.pk, a.name, a.size, a.content_type, a.original)
+                    ThreadFile(
+                        a.pk, a.name, a.size, a.content_type, a.original, a.purged_at is not None
+                    )
                     for a in m.attachments.all()
                     # The original .eml holds the sender's address unmasked.
                     if masker.full or not a.original
@@ -146,6 +149,7 @@ def message_file(actor: Actor | None, file_id: int) -> MessageAttachment:
     found = MessageAttachment.objects.select_related("message").filter(pk=file_id).first()
     if (
         found is None
+        or found.purged_at is not None  # destroyed by the retention job
         or (found.original and not can_view_pii(actor))  # the sender's address in full
         or not visible_tickets(actor).filter(pk=found.message.ticket_id).exists()
     ):

@@ -3,16 +3,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core import calendar
+from kefu.core import calendar, retention
+from kefu.core.errors import ServiceError
 from kefu.core.models import (
     AuditLog,
     CalendarDay,
@@ -20,6 +24,8 @@ from kefu.core.models import (
     CenterProfile,
     ForbiddenPhrase,
     PhraseUse,
+    RetentionPolicy,
+    RetentionRun,
     Tag,
     WordingSettings,
 )
@@ -238,3 +244,93 @@ class PhraseUseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class RetentionPolicyForm(forms.ModelForm):
+    class Meta:
+        model = RetentionPolicy
+        fields = ["days"]
+
+    def clean_days(self) -> int | None:
+        try:
+            return retention.clean_days(self.cleaned_data.get("days"))
+        except ServiceError as error:
+            raise ValidationError(error.detail)
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """One row per kind of data (kefu.core.retention): how long it is kept; blank, for ever.
+    A change is audited (set_period); the daily job applies it from its next run."""
+
+    form = RetentionPolicyForm
+    list_display = ["label", "days", "description", "updated_by", "updated_at"]
+    fields = ["label", "description", "days", "updated_by", "updated_at"]
+    readonly_fields = ["label", "description", "updated_by", "updated_at"]
+
+    @admin.display(description=_("数据类别"))
+    def label(self, obj: RetentionPolicy) -> str:
+        kind = retention.get_kind(obj.kind)
+        return str(kind.label) if kind is not None else obj.kind
+
+    @admin.display(description=_("到期处理"))
+    def description(self, obj: RetentionPolicy) -> str:
+        kind = retention.get_kind(obj.kind)
+        return str(kind.description) if kind is not None else ""
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        retention.ensure_policies()  # every registered kind has its row
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return retention.is_administrator(request.user)
+
+    def save_model(
+        self, request: HttpRequest, obj: RetentionPolicy, form: Any, change: bool
+    ) -> None:
+        retention.set_period(obj.kind, form.cleaned_data["days"], actor=request.user)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    """The retention job's reports: each run, and per kind what it anonymised, destroyed,
+    deleted and held back (``kefu retention`` prints the same)."""
+
+    list_display = ["started_at", "finished_at", "dry_run", "trigger", "actor", "failed", "summary"]
+    list_filter = ["dry_run", "failed", "trigger"]
+    fields = ["started_at", "finished_at", "dry_run", "trigger", "actor", "failed", "report"]
+    readonly_fields = [
+        "started_at",
+        "finished_at",
+        "dry_run",
+        "trigger",
+        "actor",
+        "failed",
+        "report",
+    ]
+
+    @admin.display(description=_("结果"))
+    def summary(self, obj: RetentionRun) -> str:
+        totals: dict[str, int] = {}
+        for entry in obj.results.values():
+            for key, value in entry.items():
+                if key in retention.COUNT_LABELS and isinstance(value, int):
+                    totals[key] = totals.get(key, 0) + value
+        return "、".join(f"{retention.COUNT_LABELS[k]} {v}" for k, v in totals.items() if v) or str(
+            _("无")
+        )
+
+    @admin.display(description=_("报告"))
+    def report(self, obj: RetentionRun) -> SafeString:
+        return format_html_join("", "<p>{}</p>", ((line,) for line in retention.report_lines(obj)))
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return retention.is_administrator(request.user)

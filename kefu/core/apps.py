@@ -6,7 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        from kefu.core import refcache
+        from kefu.core import refcache, retention
         from kefu.core.models import (
             CalendarDay,
             CalendarYear,
@@ -21,3 +21,5 @@ class CoreConfig(AppConfig):
         refcache.watch(ForbiddenPhrase, WordingSettings)
         # Every SMS starts with the center's signature; the scripts say its name and hotline.
         refcache.watch(CenterProfile)
+        # The audit log's retention period (kefu.core.retention).
+        retention.register_core()

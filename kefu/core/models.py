@@ -250,3 +250,69 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.status}"
+
+
+# A retention period outside these bounds is a typing slip (0, "3" meant as years) or
+# meaningless: refused with a message (kefu.core.retention.clean_days).
+RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = 30, 36500
+
+
+class RetentionPolicy(models.Model):
+    """How long one kind of data is kept (保留期限), set by an administrator: one row per kind
+    of kefu.core.retention's registry. Blank days: kept for ever."""
+
+    kind = models.CharField(_("数据类别"), max_length=30, unique=True)
+    days = models.PositiveIntegerField(
+        _("保留天数"),
+        null=True,
+        blank=True,
+        help_text=_("超过此天数的数据将被匿名化或销毁;留空表示永久保留。1 年按 365 天计"),
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("数据保留期限")
+        verbose_name_plural = _("数据保留期限")
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class RetentionRun(models.Model):
+    """One run of the retention job (数据清理) and what it did, per kind: the report.
+
+    ``results`` maps each kind's code to ``{"days", "cutoff", "anonymised", "purged",
+    "deleted", "held", …, "error"}`` (kefu.core.retention.run_retention)."""
+
+    started_at = models.DateTimeField(_("开始时间"), db_index=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    dry_run = models.BooleanField(_("演练(不做更改)"), default=False)
+    # None: the daily schedule; else who ran ``kefu retention`` (--user) or asked for it.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("执行人"),
+    )
+    trigger = models.CharField(_("触发方式"), max_length=10, default="schedule")
+    results = models.JSONField(_("结果"), default=dict, blank=True)
+    failed = models.BooleanField(_("有错误"), default=False)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("数据清理记录")
+        verbose_name_plural = _("数据清理记录")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,16 @@
+"""Periodic jobs of core: the daily retention run, forgetting old idempotency keys."""
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from kefu.core import idempotency
+from kefu.core import idempotency, retention
+
+
+@db_periodic_task(crontab(hour="2", minute="40"))
+def purge_expired_data() -> int:
+    """Anonymise or destroy what has outlived its retention period (daily, 02:40); the
+    run's report is in the admin (数据清理记录)."""
+    return retention.run_retention(trigger="schedule").pk
 
 
 @db_periodic_task(crontab(minute="17"))

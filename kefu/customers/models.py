@@ -35,6 +35,9 @@ class Customer(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, verbose_name=_("标签"))
     notes = models.TextField(_("备注"), blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
+    # Set when the retention job anonymised the customer (kefu.customers.retention): the row
+    # stays, counted by its tickets and the statistics; its personal data is gone.
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(

@@ -13,10 +13,12 @@ from kefu.accounts.scope import scope_of
 from kefu.core.errors import ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
+from kefu.core.retention import is_administrator
 from kefu.customers import access, selectors, services
 from kefu.customers.forms import CustomerForm, ImportForm, split_contacts
 from kefu.customers.importer import ImportResult, error_report, import_customers
 from kefu.customers.services import CustomerIn, PhoneIn, split_phones, split_tags
+from kefu.tickets import holds
 from kefu.tickets.selectors import recent_tickets_for
 
 
@@ -58,6 +60,11 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             ),
             "can_edit": scope_of(request.user).can_intake,
             "prominent_tags": selectors.PROMINENT_TAGS,
+            # Legal holds (法律保全) are an administrator's, set and lifted on this page.
+            "can_hold": is_administrator(request.user),
+            "holds": holds.holds_on(customer_id=customer.id)
+            if is_administrator(request.user)
+            else [],
         },
     )
 

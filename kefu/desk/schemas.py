@@ -307,7 +307,9 @@ def ticket_out(
                 "id": a.id,
                 "name": a.name,
                 "size": a.size,
-                "url": reverse("media", args=[a.file.name]),
+                # Destroyed after its retention period: no url, the row stays.
+                "url": reverse("media", args=[a.file.name]) if a.purged_at is None else None,
+                "purged": a.purged_at is not None,
             }
             for a in ticket.attachments.all()
         ]

@@ -24,9 +24,11 @@ from kefu.core.downloads import attachment_response
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args
+from kefu.core.retention import is_administrator
 from kefu.customers import selectors as customer_selectors
 from kefu.customers import services as customer_services
 from kefu.customers.access import access_customer
+from kefu.customers.models import Customer
 from kefu.customers.selectors import PROMINENT_TAGS
 from kefu.desk import selectors as desk_selectors
 from kefu.desk import services as desk_services
@@ -37,9 +39,17 @@ from kefu.notices.services import answers_call
 from kefu.sla.models import ComplaintClass, Severity
 from kefu.telephony import floor as phone_floor
 from kefu.telephony.services import calls_of_ticket
-from kefu.tickets import hooks, selectors, services
+from kefu.tickets import holds, hooks, selectors, services
 from kefu.tickets.access import access_attachment, actions_for, visible_tickets
-from kefu.tickets.models import Channel, Priority, ReplyMethod, Status, TicketType
+from kefu.tickets.models import (
+    Channel,
+    LegalHold,
+    Priority,
+    ReplyMethod,
+    Status,
+    Ticket,
+    TicketType,
+)
 from kefu.tickets.selectors import TicketFilters
 from kefu.triage import selectors as triage_selectors
 from kefu.triage import services as triage
@@ -429,6 +439,9 @@ def _detail_context(request, serial: str, **extra) -> dict:
         "matters": triage.active_matters(),
         "similar": triage_selectors.similar_tickets(ticket, request.user),
         "can_reply": conversations.can_reply(request.user),
+        # Legal holds (法律保全) are an administrator's, set and lifted on this page.
+        "can_hold": is_administrator(request.user),
+        "holds": holds.holds_on(ticket_id=ticket.pk) if is_administrator(request.user) else [],
         **_conversation_context(request, ticket),
         **extra,
     }
@@ -637,4 +650,54 @@ def media(request, path: str):
         attachment = access_attachment(request.user, path)
     except ServiceError:
         raise Http404
+    if attachment.purged_at is not None:
+        raise Http404
     return attachment_response(attachment.file, attachment.name)
+
+
+# ---------------------------------------------------------------------------------- legal holds
+
+
+def _hold_page(customer: Customer | None, ticket: Ticket | None) -> HttpResponse:
+    if customer is not None:
+        return redirect("customer", customer_id=customer.pk)
+    if ticket is not None:
+        return redirect("ticket", serial=ticket.serial)
+    return redirect("workbench")
+
+
+@login_required
+@require_POST
+def legal_hold_set(request):
+    """Put a legal hold on the customer or the ticket of the page it was set on."""
+    raw_customer, serial = request.POST.get("customer", ""), request.POST.get("ticket", "")
+    customer = Customer.objects.filter(pk=raw_customer).first() if raw_customer.isdigit() else None
+    ticket = Ticket.objects.filter(serial=serial[:20]).first() if serial else None
+    try:
+        holds.set_hold(
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            customer=customer,
+            ticket=ticket,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("已设置法律保全"))
+    return _hold_page(customer, ticket)
+
+
+@login_required
+@require_POST
+def legal_hold_lift(request, hold_id: int):
+    """Lift a legal hold, with the reason, back on its customer's or ticket's page."""
+    hold = LegalHold.objects.select_related("customer", "ticket").filter(pk=hold_id).first()
+    if hold is None or not is_administrator(request.user):
+        raise Http404
+    try:
+        holds.lift_hold(hold.pk, actor=request.user, reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("已解除法律保全"))
+    return _hold_page(hold.customer, hold.ticket)

@@ -98,7 +98,8 @@ def _detail(request, serial: str) -> dict:
         "confirmation": order.confirmation,
         "return_reason": order.return_reason,
         "chase_count": order.chase_count,
-        "photos": [p.file.name for p in order.photos.all()],
+        "photos": [p.file.name for p in order.photos.all() if p.purged_at is None],
+        "photos_purged": sum(1 for p in order.photos.all() if p.purged_at is not None),
         "actions": access.actions_for(order, request.user),
         "tracking": [_tracking(t) for t in selectors.tracking_of(order)],
         "messages": [

@@ -10,7 +10,7 @@ class DispatchConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from kefu.customers import access as customer_access
-        from kefu.dispatch import ticket_hooks
+        from kefu.dispatch import retention, ticket_hooks
         from kefu.dispatch.access import customers_of_orders, tickets_of_orders
         from kefu.dispatch.mobile import keep_field_staff_logged_in
         from kefu.tickets import access as ticket_access
@@ -20,6 +20,9 @@ class DispatchConfig(AppConfig):
         # a department's staff and field staff the customers of the orders they see.
         ticket_access.register_own_work(tickets_of_orders)
         customer_access.register_work(customers_of_orders)
+        # Photos and signatures expire; an anonymised customer's orders are cleared
+        # (kefu.core.retention).
+        retention.register()
 
         # Session length, not business flow: the one hook every way of logging in passes.
         user_logged_in.connect(keep_field_staff_logged_in, dispatch_uid="dispatch-field-session")

@@ -423,6 +423,8 @@ class WorkOrder(models.Model):
     )
     confirmation_code = models.CharField(_("确认码"), max_length=8, blank=True)
     signature = models.FileField(_("客户签名"), upload_to="signatures/", blank=True)
+    # Set when the retention job destroyed the signature's file (kefu.core.retention).
+    signature_purged_at = models.DateTimeField(_("签名销毁时间"), null=True, blank=True)
     return_reason = models.TextField(_("退单原因"), blank=True)
 
     # Follow-up: the check an hour after dispatch, the chases of an overdue order.
@@ -664,6 +666,8 @@ class Photo(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Set when the retention job destroyed the file (kefu.core.retention): the row stays.
+    purged_at = models.DateTimeField(_("销毁时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -206,6 +206,8 @@ class OrderDetailOut(OrderOut):
     return_reason: str
     chase_count: int
     photos: list[str]
+    # Photos destroyed after their retention period (the rows stay; no file to fetch).
+    photos_purged: int = 0
     actions: list[str]
     tracking: list[TrackingOut]
     messages: list[MessageOut]

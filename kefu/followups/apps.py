@@ -8,6 +8,8 @@ class FollowupsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
-        from kefu.followups import ticket_hooks
+        from kefu.followups import retention, ticket_hooks
 
         ticket_hooks.register()
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        retention.register()

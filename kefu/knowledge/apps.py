@@ -8,6 +8,7 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.core import refcache
+        from kefu.knowledge import retention
         from kefu.knowledge.models import Script, SynonymGroup
         from kefu.tickets import hooks
 
@@ -15,3 +16,5 @@ class KnowledgeConfig(AppConfig):
         refcache.watch(SynonymGroup, Script)
         # What an open question writes on its ticket's timeline.
         hooks.register_event_labels({"question": _("待答疑问"), "answered": _("疑问已答复")})
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        retention.register()

@@ -7,3 +7,9 @@ class MailConfig(AppConfig):
 
     name = "kefu.mail"
     verbose_name = _("邮件渠道")
+
+    def ready(self) -> None:
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        from kefu.mail import retention
+
+        retention.register()

@@ -9,10 +9,12 @@ class NotifyConfig(AppConfig):
     def ready(self) -> None:
         # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
         from kefu.core import refcache
-        from kefu.notify import ticket_hooks
+        from kefu.notify import retention, ticket_hooks
         from kefu.notify.models import EventRule, Template, WebhookEndpoint
 
         ticket_hooks.register()
         refcache.watch(
             WebhookEndpoint, EventRule, Template
         )  # kept per process (kefu.core.refcache)
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        retention.register()

@@ -141,6 +141,9 @@ class Delivery(models.Model):
             # The sweep: queued rows whose next attempt is due, and sending rows whose claim
             # lapsed.
             models.Index(fields=["status", "next_attempt_at"], name="notify_delivery_due_idx"),
+            # What was sent to a number or address: an anonymised customer's are found by it
+            # (kefu.notify.retention).
+            models.Index(fields=["address"], name="notify_delivery_address_idx"),
         ]
 
     def __str__(self) -> str:

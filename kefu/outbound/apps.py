@@ -8,3 +8,9 @@ class OutboundConfig(AppConfig):
 
     name = "kefu.outbound"
     verbose_name = _("外呼")
+
+    def ready(self) -> None:
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        from kefu.outbound import retention
+
+        retention.register()

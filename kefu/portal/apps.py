@@ -7,3 +7,9 @@ class PortalConfig(AppConfig):
 
     name = "kefu.portal"
     verbose_name = _("客户自助")
+
+    def ready(self) -> None:
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        from kefu.portal import retention
+
+        retention.register()

@@ -90,6 +90,7 @@ def public_file(ticket: Ticket, phone: str, file_id: int) -> MessageAttachment |
         MessageAttachment.objects.filter(
             pk=file_id,
             original=False,
+            purged_at__isnull=True,  # destroyed by the retention job
             message__in=public_messages(ticket, phone),
         )
         .select_related("message")
@@ -109,6 +110,7 @@ class PublicFile:
     id: int
     name: str
     size: int
+    purged: bool = False  # destroyed by the retention job: named, not downloadable
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,9 @@ def progress(ticket: Ticket, phone: str) -> Progress:
         last = status
     files: dict[int, list[PublicFile]] = {}
     for a in MessageAttachment.objects.filter(message__in=messages, original=False):
-        files.setdefault(a.message_id, []).append(PublicFile(a.pk, a.name, a.size))
+        files.setdefault(a.message_id, []).append(
+            PublicFile(a.pk, a.name, a.size, a.purged_at is not None)
+        )
     shown = [
         PublicMessage(
             m.at,

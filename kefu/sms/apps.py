@@ -7,3 +7,9 @@ class SmsConfig(AppConfig):
 
     name = "kefu.sms"
     verbose_name = _("短信渠道")
+
+    def ready(self) -> None:
+        # An anonymised customer's copies here are cleared (kefu.core.retention).
+        from kefu.sms import retention
+
+        retention.register()

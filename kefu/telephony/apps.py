@@ -11,6 +11,8 @@ class TelephonyConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported at start-up, once the models are loaded (kefu.tickets.hooks).
-        from kefu.telephony import ticket_hooks
+        from kefu.telephony import retention, ticket_hooks
 
         ticket_hooks.register()
+        # Call records' numbers and recording links expire (kefu.core.retention).
+        retention.register()

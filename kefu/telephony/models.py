@@ -60,6 +60,11 @@ class CallRecord(models.Model):
     )
     # Where the PBX keeps the call's recording (``recordingUrl`` on hangup), when it does.
     recording_url = models.URLField(_("录音"), max_length=500, blank=True)
+    # Set by the retention job (kefu.core.retention): the recording's link cleared after its
+    # period (the pages say so); the numbers masked after the call records' period or when
+    # the customer was anonymised. The row stays: the statistics count it.
+    recording_purged_at = models.DateTimeField(_("录音销毁时间"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("号码匿名化时间"), null=True, blank=True)
     # The tickets taken on this call (usually one; a caller may report two matters).
     tickets = models.ManyToManyField(
         "tickets.Ticket", blank=True, related_name="calls", verbose_name=_("工单")
@@ -69,6 +74,14 @@ class CallRecord(models.Model):
         ordering = ["-started_at"]
         verbose_name = _("通话记录")
         verbose_name_plural = _("通话记录")
+        indexes = [
+            # The retention job walks only the calls it has not anonymised yet.
+            models.Index(
+                fields=["started_at"],
+                condition=models.Q(anonymised_at__isnull=True),
+                name="call_not_anonymised",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.from_number}→{self.to_number}"

@@ -320,8 +320,82 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Set when the retention job destroyed the file (kefu.core.retention): the row stays, the
+    # pages say so instead of a link.
+    purged_at = models.DateTimeField(_("销毁时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
+
+
+class LegalHold(models.Model):
+    """A legal hold (法律保全) on a customer or on a ticket: while it is in force, the retention
+    job (kefu.core.retention) anonymises and destroys nothing it covers — a held customer,
+    their tickets, calls and attachments; a held ticket, its attachments and calls, and its
+    customer. Set and lifted by an administrator with a reason (kefu.tickets.holds), audited;
+    a lifted hold stays with who lifted it, when and why."""
+
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legal_holds",
+        verbose_name=_("客户"),
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legal_holds",
+        verbose_name=_("工单"),
+    )
+    reason = models.TextField(_("保全原因"))
+    set_at = models.DateTimeField(_("保全时间"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("设置人"),
+    )
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("解除人"),
+    )
+    lift_reason = models.TextField(_("解除原因"), blank=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        verbose_name = _("法律保全")
+        verbose_name_plural = _("法律保全")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=False, ticket__isnull=True)
+                | models.Q(customer__isnull=True, ticket__isnull=False),
+                name="legal_hold_on_customer_or_ticket",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["set_at"], condition=models.Q(lifted_at__isnull=True), name="hold_in_force"
+            )
+        ]
+
+    def __str__(self) -> str:
+        target = (
+            f"{_('客户')} {self.customer_id}" if self.customer_id else f"{_('工单')} {self.ticket}"
+        )
+        return f"{target}: {self.reason[:30]}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted_at is None

@@ -252,6 +252,7 @@ def test_the_page_form_stores_the_uploads_on_the_ticket_and_the_thread_shows_the
             "size": len(PDF),
             "content_type": "application/pdf",
             "original": False,
+            "purged": False,
             "url": f"/api/v1/conversations/files/{copy.pk}",
         }
     ]

@@ -55,6 +55,7 @@ def test_the_api_links_the_same_checked_download(agent, api_as, uploaded_page):
             "name": "说明.html",
             "size": len(PAGE),
             "url": reverse("media", args=[attachment.file.name]),
+            "purged": False,
         }
     ]
 
