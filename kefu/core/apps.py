@@ -23,3 +23,9 @@ class CoreConfig(AppConfig):
         refcache.watch(CenterProfile)
         # The audit log's retention period (kefu.core.retention).
         retention.register_core()
+        # Each periodic job once per period, however many workers (kefu.core.periodic).
+        from huey.contrib.djhuey import HUEY
+
+        from kefu.core import periodic
+
+        periodic.install(HUEY)

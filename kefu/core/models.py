@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -250,6 +251,26 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.status}"
+
+
+class PeriodicRun(models.Model):
+    """One periodic job's claim on one period: every worker queues the job each period, the
+    first to claim the period runs it, the others skip it (kefu.core.periodic)."""
+
+    task = models.CharField(max_length=200)
+    period = models.DateTimeField()  # the minute the job's schedule named, at or before the run
+    claimed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    worker = models.CharField(max_length=100)  # host:pid of the worker that ran it
+
+    class Meta:
+        verbose_name = _("定时任务运行")
+        verbose_name_plural = _("定时任务运行")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "period"], name="core_periodic_run_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} @ {self.period:%Y-%m-%d %H:%M}"
 
 
 # A retention period outside these bounds is a typing slip (0, "3" meant as years) or
