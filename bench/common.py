@@ -48,8 +48,9 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 def bench_env(data_dir: Path, db_url: str, *, log_level: str = "WARNING") -> dict[str, str]:
-    """This process's environment pointed at the bench's data directory and database; no Redis
-    (huey and the channel layer stay in the data directory and in memory)."""
+    """This process's environment pointed at the bench's data directory and database, served
+    over plain HTTP; no Redis (huey and the channel layer stay in the data directory and in
+    memory)."""
     env = {
         **os.environ,
         "KEFU_DATA_DIR": str(data_dir),
@@ -57,6 +58,7 @@ def bench_env(data_dir: Path, db_url: str, *, log_level: str = "WARNING") -> dic
         "KEFU_SECRET_KEY": "kefu-bench-secret-key-not-for-production",
         "KEFU_LOG_LEVEL": log_level,
         "DJANGO_SETTINGS_MODULE": "kefu.settings",
+        "KEFU_HTTPS": "0",  # plain HTTP on loopback (bench/scaleout.py puts nginx's TLS in front)
     }
     env.pop("REDIS_URL", None)
     return env

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,13 +32,13 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
+from cluster import Burst, Postgres, Receiver, Redis, burst_outcome  # noqa: E402
 
 log = common.make_log("faults")
 failures: list[str] = []
@@ -50,99 +48,6 @@ def check(ok: bool, what: str) -> None:
     print(f"  [{'ok' if ok else 'FAILED'}] {what}")
     if not ok:
         failures.append(what)
-
-
-# ------------------------------------------------------------------------- private servers
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-class Postgres:
-    """A PostgreSQL cluster of the drill's own, trust auth, on 127.0.0.1:``port``."""
-
-    def __init__(self, root: Path) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-        if not bins:
-            raise SystemExit("Debian's PostgreSQL server binaries are needed (postgresql-15)")
-        self.bin = bins[-1].parent
-        self.data = root / "pgdata"
-        self.port = common.free_port()
-        self.data.mkdir(parents=True)
-        if os.geteuid() == 0:
-            shutil.chown(root, "postgres")
-            shutil.chown(self.data, "postgres")
-        subprocess.run(
-            _as_postgres([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres"])
-            + ["--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        self.options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1"
-
-    def ctl(self, *args: str) -> float:
-        started = time.monotonic()
-        subprocess.run(
-            _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60"])
-            + ["-o", self.options, "-l", str(self.data / "server.log"), *args],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        return time.monotonic() - started
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/kefu"
-
-
-class Redis:
-    def __init__(self) -> None:
-        self.port = common.free_port()
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        exe = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                import socket
-
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise SystemExit("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-
-class Hooks(BaseHTTPRequestHandler):
-    """An integrator's webhook receiver: counts the ticket events it is sent."""
-
-    received: list[dict] = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        Hooks.received.append(json.loads(body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
 
 
 # ------------------------------------------------------------------------------ the drill
@@ -198,76 +103,6 @@ def running_kefu(env: dict[str, str], data: Path):
         common.stop_server(server, server_log)
 
 
-class Burst:
-    """Clients sending repairs in until stopped; each sends a request again under its
-    Idempotency-Key after a 503, a refused connection or no answer, until it gets through."""
-
-    def __init__(self, url: str, token: str, clients: int) -> None:
-        self.url, self.token = url, token
-        self.answers: Counter = Counter()
-        self.created: dict[str, str] = {}  # content → serial
-        self.longest_wait = 0.0
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self.run, args=(n,)) for n in range(clients)]
-        self.bad: list[str] = []
-
-    def run(self, n: int) -> None:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        with httpx.Client(base_url=self.url, headers=headers, timeout=30) as client:
-            i = 0
-            while not self.stop.is_set():
-                i += 1
-                content = f"演练报修 {n}-{i}"
-                body = {"type": "repair", "channel": "phone", "content": content}
-                key = {"Idempotency-Key": f"drill-{n}-{i}"}
-                first = time.monotonic()
-                for _attempt in range(200):
-                    try:
-                        reply = client.post("/api/v1/tickets", json=body, headers=key)
-                    except httpx.TransportError as exc:
-                        # Not sent, or sent and never answered: sent again under its key,
-                        # which the server answers once.
-                        self.answers[type(exc).__name__] += 1
-                        time.sleep(0.2)
-                        continue
-                    self.answers[reply.status_code] += 1
-                    if reply.status_code == 201:
-                        self.created[content] = reply.json()["serial"]
-                        break
-                    if reply.status_code == 503:
-                        error = reply.json()
-                        if error.get("code") != "unavailable" or "Retry-After" not in reply.headers:
-                            self.bad.append(f"503 without the error shape: {reply.text[:200]}")
-                        time.sleep(0.2)
-                        continue
-                    self.bad.append(f"{reply.status_code}: {reply.text[:200]}")
-                    break
-                self.longest_wait = max(self.longest_wait, time.monotonic() - first)
-
-    def __enter__(self) -> Burst:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join()
-
-
-def database_rows(pg_url: str) -> dict:
-    import psycopg
-
-    with psycopg.connect(pg_url) as conn:
-        rows = conn.execute(
-            """select t.content, t.serial,
-                      (select count(*) from tickets_ticketevent e where e.ticket_id = t.id),
-                      (select count(*) from sla_deadline d where d.ticket_id = t.id)
-               from tickets_ticket t where t.content like '演练报修 %'"""
-        ).fetchall()
-    return {"rows": rows}
-
-
 def drill_postgres(url: str, token: str, pg: Postgres, clients: int, seconds: float) -> None:
     print(f"\n1. PostgreSQL restarted during an intake burst ({clients} clients, {seconds:.0f} s)")
     with Burst(url, token, clients) as burst:
@@ -278,15 +113,9 @@ def drill_postgres(url: str, token: str, pg: Postgres, clients: int, seconds: fl
         before = len(burst.created)
         restart = pg.ctl("restart", "-m", "fast")
         time.sleep(seconds * 2 / 3)
-    rows = database_rows(pg.url)["rows"]
-    contents = Counter(content for content, *_ in rows)
-    serials = {serial for _, serial, *_ in rows}
-    twice = [c for c, n in contents.items() if n > 1]
-    lost = [c for c, s in burst.created.items() if s not in serials]
-    half = [s for _, s, events, deadlines in rows if events < 1 or deadlines < 1]
-    server_errors = {
-        k: v for k, v in burst.answers.items() if isinstance(k, int) and k >= 500 and k != 503
-    }
+    outcome = burst_outcome(burst, pg.url)
+    twice, lost, half = outcome["twice"], outcome["lost"], outcome["half"]
+    server_errors = burst.server_errors()
     print(
         f"  restart took {restart:.2f} s; requests created {len(burst.created)} "
         f"({before} before the restart); answers {dict(burst.answers)}; "
@@ -354,11 +183,11 @@ def drill_redis(url: str, token: str, redis: Redis, worker: subprocess.Popen, da
         return client.post("/api/v1/tickets", json=body).status_code
 
     time.sleep(1.5)
-    hooks_before = len(Hooks.received)
+    hooks_before = len(Receiver.hooks)
     baseline = intake("before") == 201
     time.sleep(1.5)
     pushed_before = len(got)
-    hooked_before = len(Hooks.received) > hooks_before
+    hooked_before = len(Receiver.hooks) > hooks_before
     redis.stop()
     down = [intake(f"down {i}") for i in range(5)]
     time.sleep(5)
@@ -369,12 +198,12 @@ def drill_redis(url: str, token: str, redis: Redis, worker: subprocess.Popen, da
     n = 0
     while time.monotonic() < deadline and (recovered_push is None or recovered_hook is None):
         n += 1
-        seen, hooks = len(got), len(Hooks.received)
+        seen, hooks = len(got), len(Receiver.hooks)
         intake(f"after {n}")
         time.sleep(1)
         if recovered_push is None and len(got) > seen:
             recovered_push = time.monotonic() - back_at
-        if recovered_hook is None and len(Hooks.received) > hooks:
+        if recovered_hook is None and len(Receiver.hooks) > hooks:
             recovered_hook = time.monotonic() - back_at
     stop.set()
     listener.join()
@@ -408,9 +237,8 @@ def main() -> None:
     if os.geteuid() == 0:
         os.chmod(root, 0o755)
     pg, redis = Postgres(root / "pg"), Redis()
-    hooks = ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
-    threading.Thread(target=hooks.serve_forever, daemon=True).start()
-    hook_url = f"http://127.0.0.1:{hooks.server_address[1]}/hook"
+    hooks, receiver_url = Receiver.serve()
+    hook_url = f"{receiver_url}/hook"
     data = root / "kefu"
     env = common.bench_env(data, pg.url) | {"REDIS_URL": redis.url}
     pg.ctl("start")
