@@ -9,7 +9,7 @@ edited in the admin, not settings.
 | KEFU_DATA_DIR | ./var | where the embedded database, huey queue and uploads live |
 | DATABASE_URL | sqlite:///<data dir>/kefu.sqlite3 | postgres://user@host:5432/db for PostgreSQL |
 | REDIS_URL | (unset) | redis://127.0.0.1:6379/0: huey and channels use Redis when set |
-| KEFU_SECRET_KEY | (required unless KEFU_DEBUG=1) | Django's secret key |
+| KEFU_SECRET_KEY | (required unless KEFU_DEBUG=1) | Django's secret key; deploy/kefu.env's placeholder (change-me…) is refused |
 | KEFU_DEBUG | 0 | 1 only for development: tracebacks in the browser (the demo runs without) |
 | KEFU_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated host names |
 | KEFU_CSRF_TRUSTED_ORIGINS | (unset) | comma-separated origins (https://kefu.example.cn) a form may be posted from, when not the host itself |
@@ -119,6 +119,8 @@ SECRET_KEY = env_str("KEFU_SECRET_KEY") or (
 )
 if SECRET_KEY is None:
     raise ImproperlyConfigured("KEFU_SECRET_KEY must be set when KEFU_DEBUG is off")
+if SECRET_KEY.startswith("change-me"):  # deploy/kefu.env's placeholder, copied as it stands
+    raise ImproperlyConfigured("KEFU_SECRET_KEY is still the example's placeholder: make one")
 ALLOWED_HOSTS = env_list("KEFU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("KEFU_CSRF_TRUSTED_ORIGINS", [])
 

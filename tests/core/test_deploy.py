@@ -129,6 +129,126 @@ def test_the_deploy_check_passes_with_the_documented_production_settings(tmp_pat
     assert "System check identified no issues" in done.stdout
 
 
+# ------------------------------------------------------------------------ deploy/ files
+
+DEPLOY = ROOT / "deploy"
+
+
+def deploy_env() -> dict[str, str]:
+    """deploy/kefu.env's settings, as systemd's EnvironmentFile reads them."""
+    env = {}
+    for line in (DEPLOY / "kefu.env").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            env[name.strip()] = value.strip()
+    return env
+
+
+def test_the_deploy_check_passes_with_deploy_kefu_env(tmp_path):
+    env = deploy_env() | {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "kefu.settings",
+        "KEFU_DATA_DIR": str(tmp_path),  # /var/lib/kefu on the server
+    }
+    command = [sys.executable, "-m", "kefu.cli", "check", "--deploy", "--fail-level", "WARNING"]
+    refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "placeholder" in refused.stderr  # copied as it stands
+    env["KEFU_SECRET_KEY"] = secrets.token_urlsafe(50)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
+
+
+def test_a_placeholder_secret_key_stops_the_start(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="placeholder"):
+        read_settings(monkeypatch, tmp_path, KEFU_SECRET_KEY=deploy_env()["KEFU_SECRET_KEY"])
+
+
+def unit(name: str) -> dict[str, str]:
+    """A systemd unit's [Service] settings, continuation lines joined."""
+    text = (DEPLOY / "systemd" / name).read_text().replace("\\\n", " ")
+    section, values = "", {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key] = value
+    return values
+
+
+@pytest.mark.parametrize(
+    ("name", "program", "app"),
+    [
+        ("kefu-web@.service", "gunicorn", "kefu.asgi:application"),
+        ("kefu-http@.service", "gunicorn", "kefu.wsgi:application"),
+        ("kefu-worker@.service", "kefu", None),
+    ],
+)
+def test_the_systemd_units_run_what_the_venv_has(name, program, app):
+    service = unit(name)
+    assert service["EnvironmentFile"] == "/etc/kefu/kefu.env"
+    assert service["User"] == "kefu" and service["Restart"] == "always"
+    command = service["ExecStart"].split()
+    assert command[0] == f"/opt/kefu/.venv/bin/{program}"
+    assert (Path(sys.executable).parent / program).exists()  # installed with Kefu
+    if app is not None:  # the application the unit names imports
+        module, _, attribute = app.partition(":")
+        assert app in command and "127.0.0.1:%i" in command
+        done = subprocess.run(
+            [sys.executable, "-c", f"import {module}; {module}.{attribute}"],
+            cwd=ROOT,
+            env={**os.environ, "KEFU_SECRET_KEY": "x" * 60},
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    else:
+        assert command[1:] == ["worker"] and service["KillSignal"] == "SIGINT"
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="Debian's nginx not installed")
+def test_nginx_accepts_the_site(tmp_path):
+    """The site as shipped, with a certificate where it says (nginx -t reads it)."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj"]
+        + [
+            "/CN=kefu.example.cn",
+            "-keyout",
+            str(tmp_path / "k.pem"),
+            "-out",
+            str(tmp_path / "c.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    site = (DEPLOY / "nginx" / "kefu.conf").read_text()
+    site = site.replace("/etc/ssl/kefu/fullchain.pem", str(tmp_path / "c.pem"))
+    site = site.replace("/etc/ssl/kefu/privkey.pem", str(tmp_path / "k.pem"))
+    (tmp_path / "kefu.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+        "events {}\n"
+        f"http {{ include /etc/nginx/mime.types; access_log off; include {tmp_path}/kefu.conf; }}\n"
+    )
+    done = subprocess.run(
+        ["/usr/sbin/nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "syntax is ok" in done.stderr
+    # What the site must keep: the websockets upgraded, uploads not served from disk, the
+    # proxy's scheme header overwritten (KEFU_PROXY_SSL_HEADER), the body limit over Kefu's.
+    assert "proxy_set_header Upgrade $http_upgrade;" in site
+    assert "/media" not in site.replace("# ", "")
+    assert "proxy_set_header X-Forwarded-Proto https;" in site
+    limit = int(re.search(r"client_max_body_size (\d+)m;", site).group(1))
+    assert limit > 20  # KEFU_MAX_UPLOAD_MB's default
+
+
 # ---------------------------------------------------------------------------------- the CSP
 
 
