@@ -47,7 +47,7 @@ def require_lead(actor: Actor | None) -> None:
         raise ServiceError(Code.FORBIDDEN, _("只有班长、主管和管理员可以办理此项移交"))
 
 
-def _scoped(actor: Actor | None, rows):  # type: ignore[no-untyped-def]
+def _scoped(actor: Actor | None, rows):
     scope = scope_of(actor)
     if not scope.is_center:
         return rows.none()
@@ -66,7 +66,7 @@ def visible_reports(actor: Actor | None) -> QuerySet[LossReport]:
     return _scoped(actor, LossReport.objects.all())
 
 
-def _by_id(rows, key: int, *, for_update: bool, message: str):  # type: ignore[no-untyped-def]
+def _by_id(rows, key: int, *, for_update: bool, message: str):
     if not 0 < key < 2**62:
         raise ServiceError(Code.NOT_FOUND, message)
     if for_update:
