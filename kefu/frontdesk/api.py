@@ -53,6 +53,7 @@ def list_items(request, filters: Query[FoundItemQuery]):
     rows = selectors.list_items(request.user, status=filters.status, category=filters.category)
     masker = Masker(request.user)
     page = paginate(rows, page=filters.page, per_page=filters.per_page)
+    services.audit_shown(request.user, page.items, how="items")
     return page_out(page, lambda item: item_out(item, masker))
 
 
@@ -113,6 +114,7 @@ def list_reports(request, filters: Query[LossReportQuery]):
     rows = selectors.list_reports(request.user, status=filters.status, category=filters.category)
     masker = Masker(request.user)
     page = paginate(rows, page=filters.page, per_page=filters.per_page)
+    services.audit_shown(request.user, page.items, how="reports")
     return page_out(page, lambda report: report_out(report, masker))
 
 

@@ -33,7 +33,7 @@ REPORT_STATUS_FILTERS = ("all", *LossReport.Status.values)
 
 
 def list_items(
-    actor: Actor | None, *, status: str = "open", category: str = "", q: str = ""
+    actor: Actor | None, *, status: str = "open", category: str = ""
 ) -> QuerySet[FoundItem]:
     access.require_read(actor)
     rows = access.visible_items(actor).select_related("branch", "report")
@@ -43,8 +43,6 @@ def list_items(
         rows = rows.filter(status=status)
     if category in Category.values:
         rows = rows.filter(category=category)
-    if q:
-        rows = rows.filter(description__contains=q[:50]) | rows.filter(serial=q[:20])
     return rows.order_by("-registered_at", "-id")
 
 
@@ -90,6 +88,7 @@ def access_batch(actor: Actor | None, batch_id: int) -> FinanceBatch:
 
 @dataclass(frozen=True)
 class SummaryRow:
+    pk: int
     serial: str
     created_at: dt.datetime
     channel: str
@@ -156,6 +155,7 @@ def monthly_summary(actor: Actor | None, year: int, month: int) -> Summary:
     )
     rows = [
         SummaryRow(
+            pk=r.pk,
             serial=r.serial,
             created_at=timezone.localtime(r.created_at),
             channel=r.get_channel_display(),

@@ -36,7 +36,7 @@ from kefu.core import images
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import is_plausible_phone, normalize_phone
-from kefu.core.services import clean_text, next_serial, record_audit
+from kefu.core.services import clean_text, next_serial, record_audit, record_unmasked_read
 from kefu.dispatch.photos import signature_file, signature_png
 from kefu.frontdesk import access
 from kefu.frontdesk.matching import words_of
@@ -154,6 +154,16 @@ def _move(item: FoundItem, to: str) -> str:
         )
     previous, item.status = item.status, to
     return previous
+
+
+def audit_shown(actor: Actor | None, rows: list[Any], *, how: str) -> None:
+    """One audit row for a request that showed owners' or finders' numbers unmasked (``how``:
+    items, reports, summary): kefu.core.services.record_unmasked_read."""
+    if rows:
+        model = type(rows[0])
+        record_unmasked_read(
+            actor=actor, action=f"frontdesk.{how}", model=model, ids=[r.pk for r in rows]
+        )
 
 
 # --- photos ----------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ def items(request):
         raise
     page = paginate(rows, page=_page(request), per_page=20)
     masker = Masker(request.user)
+    services.audit_shown(request.user, page.items, how="items")
     page.items = [item_out(i, masker) for i in page.items]
     return render(
         request,
@@ -351,12 +352,7 @@ def reports(request):
         raise
     page = paginate(rows, page=_page(request), per_page=20)
     masker = Masker(request.user)
-    record_unmasked_read(
-        actor=request.user,
-        action="frontdesk.reports.list",
-        model=LossReport,
-        ids=[r.pk for r in page.items],
-    )
+    services.audit_shown(request.user, page.items, how="reports")
     page.items = [report_out(r, masker) for r in page.items]
     return render(
         request,
@@ -422,6 +418,13 @@ def summary(request):
     except ServiceError as exc:
         _refuse(exc)
         raise
+    record_unmasked_read(
+        actor=request.user,
+        action="frontdesk.summary",
+        model=LossReport,
+        ids=[r.pk for r in result.rows],
+        detail={"month": f"{year:04d}-{month:02d}"},
+    )
     return render(
         request,
         "frontdesk/summary.html",
@@ -442,7 +445,7 @@ def summary_xlsx(request):
         actor=request.user,
         action="frontdesk.summary.export",
         model=LossReport,
-        ids=[r.serial for r in result.rows],
+        ids=[r.pk for r in result.rows],
         detail={"month": f"{year:04d}-{month:02d}"},
     )
     title = _("游客失物登记汇总表")

@@ -188,3 +188,16 @@ def test_other_branch_and_department_staff_do_not_see_the_item(agent, dept_handl
     assert api_as(people["sz_agent"]).get(f"/lostfound/items/{item.pk}").status_code == 404
     assert api_as(dept_handler).get("/lostfound/items").status_code == 403
     assert not AuditLog.objects.filter(action__startswith="frontdesk.item.claimed").exists()
+
+
+def test_lists_shown_in_full_are_audited_and_masked_ones_are_not(agent, people, api_as, web_as):
+    loss_report(agent)
+    found_item(agent)
+    api_as(agent).get("/lostfound/reports")
+    api_as(agent).get("/lostfound/items")
+    web_as(people["quality"]).get("/lostfound/reports/")
+    audited = AuditLog.objects.filter(action__in=["frontdesk.reports", "frontdesk.items"])
+    assert sorted(audited.values_list("action", "actor__username", "detail__count")) == [
+        ("frontdesk.items", "agent", 1),
+        ("frontdesk.reports", "agent", 1),
+    ]
