@@ -591,9 +591,11 @@ def sweep_day_end_custody(*, now: dt.datetime | None = None) -> int:
     for pk in ids:
         with transaction.atomic():
             item = (
-                FoundItem.objects.select_for_update(skip_locked=True)
+                # Only the item's row (of=self): locking the registering user's row too would
+                # make a second worker skip every other item that user registered.
+                FoundItem.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status__in=(Status.REGISTERED, Status.MATCHED))
-                .select_related("registered_by")
+                .select_related("registered_by__staff")
                 .first()
             )
             if item is None:
