@@ -17,6 +17,7 @@ from PIL import Image
 
 from tests.browser.conftest import PASSWORD
 from tests.browser.conftest import shot as _shot
+from tests.browser.test_csp import watch
 from tests.browser.test_field_mobile import touch_stroke
 
 pytestmark = pytest.mark.browser
@@ -36,6 +37,7 @@ def test_desk_registers_a_found_item_with_a_photo_and_hands_it_over_with_a_drawn
     context = browser.new_context(**TABLET)
     page = context.new_page()
     page.set_default_timeout(15000)
+    problems = watch(page)  # no script error, nothing the CSP refuses, on every page
     page.goto(server + "/login/")
     page.fill("#id_username", "agent")
     page.fill("#id_password", PASSWORD)
@@ -106,4 +108,5 @@ def test_desk_registers_a_found_item_with_a_photo_and_hands_it_over_with_a_drawn
     page.get_by_test_id("card-link").click()
     expect(page.get_by_test_id("item-qr").locator("svg")).to_have_count(1)
     _shot(page, "lf-6-card")
+    assert (page.evaluate("window.__refused"), problems) == ([], [])
     context.close()
