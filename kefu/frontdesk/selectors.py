@@ -36,7 +36,7 @@ def list_items(
     actor: Actor | None, *, status: str = "open", category: str = ""
 ) -> QuerySet[FoundItem]:
     access.require_read(actor)
-    rows = access.visible_items(actor).select_related("branch", "report")
+    rows = access.visible_items(actor).select_related("report", "finance_batch")
     if status == "open":
         rows = rows.filter(status__in=FoundItem.OPEN_STATUSES)
     elif status in FoundItem.Status.values:
@@ -50,7 +50,7 @@ def list_reports(
     actor: Actor | None, *, status: str = "all", category: str = ""
 ) -> QuerySet[LossReport]:
     access.require_read(actor)
-    rows = access.visible_reports(actor).select_related("branch")
+    rows = access.visible_reports(actor)
     if status in LossReport.Status.values:
         rows = rows.filter(status=status)
     if category in Category.values:
@@ -72,7 +72,8 @@ def list_batches(actor: Actor | None) -> QuerySet[FinanceBatch]:
 
 
 def batch_items(actor: Actor | None, batch: FinanceBatch) -> QuerySet[FoundItem]:
-    return access.visible_items(actor).filter(finance_batch=batch).order_by("registered_at", "id")
+    rows = access.visible_items(actor).filter(finance_batch=batch)
+    return rows.select_related("report", "finance_batch").order_by("registered_at", "id")
 
 
 def access_batch(actor: Actor | None, batch_id: int) -> FinanceBatch:

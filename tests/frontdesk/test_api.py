@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from kefu.core.models import AuditLog
+from kefu.frontdesk import services
 from kefu.frontdesk.models import ClaimAttempt, FoundItem, ItemEvent, LossReport
 from tests.frontdesk.factories import found_item, jpeg_bytes, loss_report, signature_url
 
@@ -201,3 +202,26 @@ def test_lists_shown_in_full_are_audited_and_masked_ones_are_not(agent, people, 
         ("frontdesk.items", "agent", 1),
         ("frontdesk.reports", "agent", 1),
     ]
+
+
+@pytest.mark.parametrize("path", ["/lostfound/items?status=all", "/lostfound/reports"])
+def test_a_list_costs_the_same_queries_for_one_row_as_for_five(agent, lead, api_as, path):
+    def counted() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(path).status_code == 200
+        return len(queries)
+
+    api = api_as(agent)
+    report = loss_report(agent)
+    item = found_item(agent)
+    services.link_report(agent, item.pk, report_id=report.pk)
+    counted()  # the first request reads the token, the role and the permissions once
+    one = counted()
+    for n in range(4):
+        loss_report(agent, owner_phone=f"1380000000{n}")
+        found_item(agent, description=f"钱包{n}")
+    services.sweep_to_finance(actor=lead, before=timezone.now())
+    assert counted() == one
