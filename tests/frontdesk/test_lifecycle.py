@@ -322,3 +322,34 @@ def test_branch_staff_see_only_their_branch(agent, people):
     assert refused.value.code == Code.NOT_FOUND
     theirs = found_item(sz)
     assert theirs.branch.code == "sz"
+
+
+def test_an_item_in_custody_is_linked_to_a_report_and_stays_in_custody(agent):
+    item = found_item(agent)
+    services.hand_to_custody(agent, item.pk, place="保管柜 3 号", custodian_name="周保管")
+    report = loss_report(agent)
+
+    services.link_report(agent, item.pk, report_id=report.pk)
+
+    item.refresh_from_db()
+    assert (item.status, item.report_id) == (S.CUSTODY, report.pk)
+    assert kinds(item)[-1] == ("matched", "custody", "custody")
+    with pytest.raises(ServiceError) as refused:
+        services.link_report(
+            agent, item.pk, report_id=loss_report(agent, owner_phone="13800000009").pk
+        )
+    assert refused.value.code == Code.CONFLICT
+
+
+def test_a_claimed_item_cannot_be_linked_or_handed_over(agent):
+    item = found_item(agent)
+    services.claim_item(agent, item.pk, claim())
+    report = loss_report(agent)
+    with pytest.raises(ServiceError) as refused:
+        services.link_report(agent, item.pk, report_id=report.pk)
+    assert refused.value.code == Code.INVALID_TRANSITION
+    with pytest.raises(ServiceError) as refused:
+        services.hand_to_custody(agent, item.pk, place="柜", custodian_name="周")
+    assert refused.value.code == Code.INVALID_TRANSITION
+    report.refresh_from_db()
+    assert report.status == LossReport.Status.OPEN
