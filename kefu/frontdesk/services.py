@@ -24,7 +24,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,13 +31,13 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Branch
 from kefu.accounts.scope import scope_of
 from kefu.accounts.services import staff_of
-from kefu.core import images
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import is_plausible_phone, normalize_phone
 from kefu.core.services import clean_text, next_serial, record_audit, record_unmasked_read
 from kefu.dispatch.photos import signature_file, signature_png
 from kefu.frontdesk import access
+from kefu.frontdesk import photos as photos_module
 from kefu.frontdesk.matching import words_of
 from kefu.frontdesk.models import (
     VALUABLE_CATEGORIES,
@@ -61,7 +60,6 @@ ITEM_PREFIX = "SW"  # 拾物
 REPORT_PREFIX = "SS"  # 失物
 RECEIPT_PREFIX = "HZ"  # 回执
 BATCH_PREFIX = "YJ"  # 移交
-MAX_PHOTOS = 6
 TEXT_MAX = 1000
 # A find or a loss in the future is a typing mistake; one more than a year ago too.
 FUTURE_SLACK = dt.timedelta(minutes=10)
@@ -169,85 +167,16 @@ def audit_shown(actor: Actor | None, rows: list[Any], *, how: str) -> None:
 # --- photos ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckedPhoto:
-    name: str
-    picture: images.Picture
-
-
-def check_photos(uploads: list[Any], *, already: int = 0) -> list[CheckedPhoto]:
-    """Each upload decoded and re-encoded (kefu.core.images); INVALID / TOO_LARGE naming
-    ``photos`` otherwise. Nothing is written."""
-    if already + len(uploads) > MAX_PHOTOS:
-        raise ServiceError(Code.INVALID, _("每件物品最多 %d 张照片") % MAX_PHOTOS, field="photos")
-    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-    checked = []
-    for upload in uploads:
-        if upload is None or not getattr(upload, "name", ""):
-            raise ServiceError(Code.INVALID, _("请选择照片"), field="photos")
-        if upload.size > limit:
-            raise ServiceError(
-                Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="photos"
-            )
-        try:
-            picture = images.reencode(upload)
-        except images.NotAnImage:
-            raise ServiceError(Code.INVALID, _("只能上传照片(JPEG、PNG 等)"), field="photos")
-        name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
-        checked.append(CheckedPhoto(name, picture))
-    return checked
-
-
-def _save_photo(item: FoundItem, checked: CheckedPhoto, actor: Any) -> FoundPhoto:
-    photo = FoundPhoto(
-        item=item,
-        name=checked.name,
-        size=len(checked.picture.data),
-        content_type=checked.picture.content_type,
-        uploaded_by=actor,
-    )
-    photo.file.save(checked.name, ContentFile(checked.picture.data), save=False)
-    photo.save()
-    return photo
-
-
 @transaction.atomic
 def add_photo(actor: Any, item_id: int, *, upload: Any) -> FoundPhoto:
     access.require_desk(actor)
     item = access.access_item(actor, item_id, for_update=True)
     if not item.is_open:
         raise ServiceError(Code.INVALID_TRANSITION, _("物品已离开失物招领处"), field="photos")
-    (checked,) = check_photos([upload], already=item.photos.count())
-    photo = _save_photo(item, checked, actor)
+    (checked,) = photos_module.check_photos([upload], already=item.photos.count())
+    photo = photos_module.save_photo(item, checked, actor)
     _event(item, actor=actor, kind=Kind.PHOTO, old=item.status, data={"photo": photo.pk})
     return photo
-
-
-def open_photo(actor: Actor | None, photo_id: int) -> FoundPhoto:
-    """The photo if ``actor`` may see its item; NOT_FOUND otherwise."""
-    access.require_read(actor)
-    photo = (
-        FoundPhoto.objects.filter(pk=photo_id, item__in=access.visible_items(actor)).first()
-        if 0 < photo_id < 2**62
-        else None
-    )
-    if photo is None:
-        raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
-    return photo
-
-
-def open_signature(actor: Actor | None, claim_id: int) -> ClaimAttempt:
-    access.require_read(actor)
-    claim = (
-        ClaimAttempt.objects.filter(pk=claim_id, item__in=access.visible_items(actor))
-        .exclude(signature="")
-        .first()
-        if 0 < claim_id < 2**62
-        else None
-    )
-    if claim is None:
-        raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
-    return claim
 
 
 # --- registering ----------------------------------------------------------------------------
@@ -337,7 +266,7 @@ def register_found_item(
             message=_("现场拾物须有见证人"),
         )
         item.shift_leader = _shift_leader(data.shift_leader_id)
-    checked = check_photos(list(photos))
+    checked = photos_module.check_photos(list(photos))
     item.words = words_of(item.description)
     item.place_words = words_of(item.found_place)
     item.serial = ITEM_PREFIX + next_serial(at=now)
@@ -345,7 +274,7 @@ def register_found_item(
         item.receipt_no = RECEIPT_PREFIX + item.serial[len(ITEM_PREFIX) :]
     item.save()
     for photo in checked:
-        _save_photo(item, photo, actor)
+        photos_module.save_photo(item, photo, actor)
     _event(
         item,
         actor=actor,

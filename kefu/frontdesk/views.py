@@ -29,7 +29,7 @@ from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
 from kefu.core.paging import paginate
 from kefu.core.services import record_unmasked_read
-from kefu.frontdesk import access, matching, selectors, services
+from kefu.frontdesk import access, matching, photos, selectors, services
 from kefu.frontdesk.forms import ClaimForm, CustodyForm, FoundItemForm, LossReportForm
 from kefu.frontdesk.models import Category, FoundItem, LossReport
 from kefu.frontdesk.schemas import claim_out, event_out, item_out, match_out, report_out
@@ -303,7 +303,7 @@ def card(request, item_id: int):
 @require_GET
 def photo(request, photo_id: int):
     try:
-        found = services.open_photo(request.user, photo_id)
+        found = photos.open_photo(request.user, photo_id)
     except ServiceError as exc:
         _refuse(exc)
         raise
@@ -314,7 +314,7 @@ def photo(request, photo_id: int):
 @require_GET
 def signature(request, claim_id: int):
     try:
-        claim_row = services.open_signature(request.user, claim_id)
+        claim_row = photos.open_signature(request.user, claim_id)
     except ServiceError as exc:
         _refuse(exc)
         raise
