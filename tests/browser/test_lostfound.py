@@ -64,6 +64,7 @@ def test_desk_registers_a_found_item_with_a_photo_and_hands_it_over_with_a_drawn
     expect(page.get_by_test_id("item-status")).to_have_text("已登记")
     image = page.get_by_test_id("item-photo")
     expect(image).to_have_count(1)
+    page.wait_for_function("document.querySelector('[data-testid=item-photo]').complete")
     assert image.evaluate("i => i.naturalWidth") == 320
     _shot(page, "lf-2-item")
 
@@ -98,6 +99,7 @@ def test_desk_registers_a_found_item_with_a_photo_and_hands_it_over_with_a_drawn
     expect(page.get_by_test_id("item-status")).to_have_text("已认领")
     signed = page.get_by_test_id("claim-signature")
     expect(signed).to_be_visible()
+    page.wait_for_function("document.querySelector('[data-testid=claim-signature]').complete")
     assert signed.evaluate("i => i.naturalWidth") > 0
     expect(page.get_by_test_id("claims")).to_contain_text("110***********1234")
     expect(page.get_by_test_id("claim-link")).to_have_count(0)
