@@ -3,6 +3,8 @@ customers and tickets in every state, all written through the real services."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -20,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
+from PIL import Image, ImageDraw
 
 from kefu.accounts.models import Branch, Department, Role, ServiceArea, StaffProfile
 from kefu.accounts.services import create_staff
@@ -40,6 +43,7 @@ from kefu.dispatch.models import Crew, DispatchDesk
 from kefu.dispatch.schemas import OrderIn
 from kefu.followups.models import CallbackTask, FollowupSettings
 from kefu.followups.services import record_attempt
+from kefu.frontdesk import services as lostfound
 from kefu.knowledge import services as knowledge_services
 from kefu.knowledge.models import Category as KnowledgeCategory
 from kefu.knowledge.schemas import ArticleIn
@@ -361,6 +365,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     seed_reply_templates()
     _seed_conversations(made)
     _seed_outbound(made, random.Random(seed + 3))
+    _seed_lostfound()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -749,6 +754,117 @@ def _seed_outbound(customers: list, rng: random.Random) -> None:
         )
     except ServiceError:
         logger.info("no resolved requests to sample for the demo survey list")
+
+
+def _signature_png() -> str:
+    """A drawn-looking signature, as the claim page's pad sends it."""
+    image = Image.new("RGB", (240, 80), "white")
+    ImageDraw.Draw(image).line([(10, 60), (60, 20), (90, 60), (140, 25), (200, 55)], "black", 3)
+    out = BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _seed_lostfound() -> None:
+    """The visitor-center desk's lost and found (失物招领): a wallet an owner reported by phone
+    and a visitor handed in, matched; a phone a staff member found (with its receipt number),
+    in custody; keys found on the spot and claimed there with the witness; an umbrella nobody
+    asked for; a scarf whose claimant described another one (refused); an open report of a
+    camera."""
+    User = get_user_model()
+    lead, agent = User.objects.get(username="lead"), User.objects.get(username="agent")
+    now = timezone.now()
+    report = lostfound.create_loss_report(
+        agent,
+        lostfound.LossReportIn(
+            channel="phone",
+            owner_name="刘洋",
+            owner_phone="13712345678",
+            category="wallet",
+            description="黑色长款皮钱包,里面有身份证和两张银行卡",
+            lost_place="游客中心东门",
+            lost_at=now - dt.timedelta(hours=5),
+        ),
+    )
+    lostfound.create_loss_report(
+        agent,
+        lostfound.LossReportIn(
+            channel="desk",
+            owner_name="周敏",
+            owner_phone="13698765432",
+            category="camera",
+            description="佳能微单相机,灰色相机包",
+            lost_place="观光车站",
+            lost_at=now - dt.timedelta(days=1),
+        ),
+    )
+
+    def found(**fields):
+        base = {"source": "visitor", "finder_name": "游客", "found_at": now - dt.timedelta(hours=3)}
+        return lostfound.register_found_item(agent, lostfound.FoundItemIn(**(base | fields)))
+
+    wallet = found(
+        category="wallet",
+        description="黑色皮钱包,长款,内有银行卡",
+        found_place="东门长椅",
+        finder_name="陈先生",
+        finder_phone="13900001111",
+    )
+    lostfound.link_report(agent, wallet.pk, report_id=report.pk)
+    phone = found(
+        source="staff",
+        category="phone",
+        description="白色苹果手机,蓝色手机壳",
+        found_place="索道下站",
+        finder_name="保洁 王阿姨",
+        finder_staff_no="8011",
+    )
+    lostfound.hand_to_custody(agent, phone.pk, place="贵重物品保管柜 2 号", custodian_name="王芳")
+    keys = found(
+        source="on_spot",
+        category="keys",
+        description="一串钥匙,挂着小熊挂件",
+        found_place="儿童乐园",
+        finder_name="保安 老刘",
+        witness_name="保安 老刘",
+        shift_leader_id=lead.pk,
+    )
+    lostfound.claim_item(
+        agent,
+        keys.pk,
+        lostfound.ClaimIn(
+            claimant_name="赵女士",
+            description="钥匙上有个棕色小熊",
+            description_matched=True,
+            witness_name="保安 老刘",
+            signature=_signature_png(),
+        ),
+    )
+    found(category="other", description="蓝色折叠雨伞", found_place="餐厅门口")
+    # A cap nobody asked for in the period: handed to finance by the nightly job.
+    with time_machine.travel(now - dt.timedelta(days=20), tick=False):
+        found(
+            category="clothing",
+            description="黑色棒球帽",
+            found_place="广场喷泉",
+            found_at=timezone.now() - dt.timedelta(hours=2),
+        )
+    lostfound.sweep_to_finance()
+    scarf = found(category="clothing", description="红色羊毛围巾", found_place="检票口")
+    # Refused, and the attempt kept: that is the demo.
+    with contextlib.suppress(ServiceError):
+        lostfound.claim_item(
+            agent,
+            scarf.pk,
+            lostfound.ClaimIn(
+                claimant_name="孙先生",
+                description="灰色的针织围巾",
+                description_matched=False,
+                refuse_reason="颜色和材质都不符",
+                id_type="id_card",
+                id_number="110101199001011234",
+            ),
+        )
 
 
 def _seed_notice() -> None:

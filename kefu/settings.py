@@ -47,6 +47,7 @@ edited in the admin, not settings.
 | KEFU_ATTENDANCE_GRACE_MINUTES | 5 | minutes after a shift's start before a sign-in is late (迟到), and before its end that leaving is early (早退) |
 | KEFU_CLICK_TO_DIAL_URL | (unset) | the PBX's click-to-dial address for outbound lists (外呼): Kefu sends it a GET with {number}, {agent} (工号) and {username} filled in, e.g. http://pbx.local/dial?ext={agent}&to={number}; unset: the page dials through tel: links |
 | KEFU_PHONE_LINES | 0 | trunk lines, for the wall's line occupancy (0: not shown) |
+| KEFU_LOST_FOUND_DAYS | 15 | found items nobody claimed are handed to finance (移交财务) this many days after they were registered |
 | KEFU_NOTICE_SMS_PER_MINUTE | 600 | notice SMS queued per minute at most (batches of KEFU_NOTICE_SMS_BATCH, 100, spaced to keep this rate) |
 | KEFU_PG_BIN | (unset) | the folder of pg_dump, pg_restore and psql for `kefu backup`/`restore` on PostgreSQL; unset: /usr/lib/postgresql/<server version>/bin (Debian), else the PATH |
 | KEFU_NOTIFY_TIMEOUT | 10 | seconds to wait for an SMTP server, SMS gateway or webhook receiver |
@@ -198,6 +199,7 @@ INSTALLED_APPS = [
     "kefu.knowledge",
     "kefu.workforce",
     "kefu.outbound",
+    "kefu.frontdesk",
     "kefu.desk",
     "kefu.conversations",
     "kefu.mail",
@@ -471,6 +473,7 @@ TELEPHONY_LINES = env_int("KEFU_PHONE_LINES", 0)
 OUTBOUND_DIAL_URL = env_str("KEFU_CLICK_TO_DIAL_URL", "")
 if OUTBOUND_DIAL_URL and not OUTBOUND_DIAL_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("KEFU_CLICK_TO_DIAL_URL must start with http:// or https://")
+LOST_FOUND_DAYS = env_int("KEFU_LOST_FOUND_DAYS", 15)
 NOTICE_SMS_PER_MINUTE = env_int("KEFU_NOTICE_SMS_PER_MINUTE", 600)
 NOTICE_SMS_BATCH = env_int("KEFU_NOTICE_SMS_BATCH", 100)
 if NOTICE_SMS_PER_MINUTE < 1 or NOTICE_SMS_BATCH < 1:

@@ -13,6 +13,7 @@ from kefu.desk import views as ticket_views
 from kefu.dispatch import mobile as field_views
 from kefu.dispatch import views as dispatch_views
 from kefu.followups import views as followup_views
+from kefu.frontdesk import views as lostfound_views
 from kefu.knowledge import views as knowledge_views
 from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
@@ -95,6 +96,23 @@ urlpatterns = [
     path("roster/<int:roster_id>.xlsx", roster_views.roster_export, name="roster-export"),
     path("roster/<int:roster_id>/publish", roster_views.roster_publish, name="roster-publish"),
     path("roster/<int:roster_id>/discard", roster_views.roster_discard, name="roster-discard"),
+    path("lostfound/", lostfound_views.items, name="lostfound"),
+    path("lostfound/new", lostfound_views.register, name="lostfound-register"),
+    path("lostfound/<int:item_id>/", lostfound_views.item, name="lostfound-item"),
+    path("lostfound/<int:item_id>/link", lostfound_views.link, name="lostfound-link"),
+    path("lostfound/<int:item_id>/custody", lostfound_views.custody, name="lostfound-custody"),
+    path("lostfound/<int:item_id>/claim", lostfound_views.claim, name="lostfound-claim"),
+    path("lostfound/<int:item_id>/card", lostfound_views.card, name="lostfound-card"),
+    path("lostfound/photo/<int:photo_id>", lostfound_views.photo, name="lostfound-photo"),
+    path(
+        "lostfound/signature/<int:claim_id>", lostfound_views.signature, name="lostfound-signature"
+    ),
+    path("lostfound/reports/", lostfound_views.reports, name="lostfound-reports"),
+    path("lostfound/reports/<int:report_id>/", lostfound_views.report, name="lostfound-report"),
+    path("lostfound/summary/", lostfound_views.summary, name="lostfound-summary"),
+    path("lostfound/summary.xlsx", lostfound_views.summary_xlsx, name="lostfound-summary-xlsx"),
+    path("lostfound/finance/", lostfound_views.batches, name="lostfound-batches"),
+    path("lostfound/finance/<int:batch_id>/", lostfound_views.batch, name="lostfound-batch"),
     path("outbound/", outbound_views.lists, name="outbound-lists"),
     path("outbound/new", outbound_views.create, name="outbound-create"),
     path("outbound/sample.xlsx", outbound_views.sample_sheet, name="outbound-sample"),

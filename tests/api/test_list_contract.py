@@ -41,6 +41,8 @@ REFERENCE_LISTS = {
     "/api/v1/triage/matters",
     "/api/v1/triage/models",  # the last 20 trainings
     "/api/v1/triage/tickets/{serial}/similar",  # at most 8
+    "/api/v1/lostfound/items/{item_id}/matches",  # at most 10
+    "/api/v1/lostfound/reports/{report_id}/matches",  # at most 10
 }
 # GET operations that declare no JSON schema, and what they answer instead of a list.
 UNTYPED = {
@@ -326,6 +328,46 @@ def _outbound_entries(world):
     return world["people"]["agent"], {}, {"list_id": built.outbound.pk}
 
 
+def _found_items(world):
+    from tests.frontdesk.factories import found_item
+
+    agent = world["people"]["agent"]
+    for n in range(3):
+        found_item(agent, description=f"第{n}件拾获物品")
+    return agent, {}, {}
+
+
+def _loss_reports(world):
+    from tests.frontdesk.factories import loss_report
+
+    agent = world["people"]["agent"]
+    for n in range(3):
+        loss_report(agent, description=f"第{n}件遗失物品")
+    return agent, {}, {}
+
+
+def _finance_batches(world):
+    from kefu.frontdesk.services import sweep_to_finance
+    from tests.frontdesk.factories import found_item
+
+    lead = world["people"]["lead"]
+    for n in range(3):
+        found_item(lead, description=f"第{n}件")
+        sweep_to_finance(actor=lead, before=timezone.now())
+    return lead, {}, {}
+
+
+def _finance_batch_items(world):
+    from kefu.frontdesk.services import sweep_to_finance
+    from tests.frontdesk.factories import found_item
+
+    lead = world["people"]["lead"]
+    for n in range(3):
+        found_item(lead, description=f"第{n}件")
+    batch = sweep_to_finance(actor=lead, before=timezone.now())
+    return lead, {}, {"batch_id": batch.pk}
+
+
 def _leave(world):
     import datetime as dt
 
@@ -342,6 +384,10 @@ def _leave(world):
 ROWS = {
     "/api/v1/workforce/leave": _leave,
     "/api/v1/outbound/lists": _outbound_lists,
+    "/api/v1/lostfound/items": _found_items,
+    "/api/v1/lostfound/reports": _loss_reports,
+    "/api/v1/lostfound/finance-batches": _finance_batches,
+    "/api/v1/lostfound/finance-batches/{batch_id}/items": _finance_batch_items,
     "/api/v1/outbound/lists/{list_id}/entries": _outbound_entries,
     "/api/v1/workforce/swaps": _swaps,
     "/api/v1/workforce/templates": _shift_templates,

@@ -73,6 +73,10 @@ def pages(serial: str, order: str, outbound: int) -> dict[str, list[tuple[str, s
             ("/followups/", LIVE),
             ("/calls/missed/", LIVE),
             ("/roster/mine/", LIVE),
+            ("/lostfound/", LIVE),
+            ("/lostfound/new", LIVE),
+            ("/lostfound/reports/", LIVE),
+            ("/lostfound/summary/", LIVE),
         ],
         "lead": [
             (f"/workorders/{order}/", LIVE),
@@ -82,6 +86,7 @@ def pages(serial: str, order: str, outbound: int) -> dict[str, list[tuple[str, s
             ("/calls/floor/", LIVE),
             ("/wall/", LIVE),
             ("/roster/", LIVE),
+            ("/lostfound/finance/", LIVE),
         ],
         "supervisor": [("/reports/complaints/", LIVE), ("/calls/plan/", LIVE)],
         "handler": [(f"/tickets/{serial}/", LIVE), ("/tickets/", LIVE)],

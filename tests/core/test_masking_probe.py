@@ -51,13 +51,17 @@ def personal_values() -> dict[str, str]:
         | _values("outbound.OutboundEntry", "number")
         | _values("chat.ChatSession", "visitor_phone")
         | _values("business.Account", "phone")
+        | _values("frontdesk.LossReport", "owner_phone")
+        | _values("frontdesk.FoundItem", "finder_phone")
     )
     for phone in phones:
         digits = re.sub(r"\D", "", phone)
         if len(digits) >= 7:
             secrets[phone] = "phone"
             secrets[digits] = "phone"
-    for number in _values("customers.Customer", "id_number"):
+    for number in _values("customers.Customer", "id_number") | _values(
+        "frontdesk.ClaimAttempt", "id_number"
+    ):
         secrets[number] = "id number"
     for email in _values("customers.Customer", "email"):
         secrets[email] = "e-mail"
@@ -142,6 +146,11 @@ def _path_values() -> dict[str, list[str]]:
         "task_id": ids("followups.CallbackTask"),
         "notice_id": ids("notices.Notice"),
         "article_id": ids("knowledge.Article"),
+        "item_id": ids("frontdesk.FoundItem"),
+        "report_id": ids("frontdesk.LossReport"),
+        "batch_id": ids("frontdesk.FinanceBatch"),
+        "claim_id": ids("frontdesk.ClaimAttempt"),
+        "photo_id": ids("frontdesk.FoundPhoto"),
     }
 
 

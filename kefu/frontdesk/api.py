@@ -1,0 +1,165 @@
+"""Lost and found over the API (/api/v1/lostfound): found items and loss reports, the matches
+of either, linking, claims, custody and the hand-overs to finance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import File, Query, Router
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from kefu.core.masking import Masker
+from kefu.core.paging import PageOut, PageQuery, page_out, paginate
+from kefu.frontdesk import access, matching, selectors, services
+from kefu.frontdesk.schemas import (
+    CustodyIn,
+    FinanceBatchOut,
+    FinanceRunIn,
+    FoundItemDetailOut,
+    FoundItemIn,
+    FoundItemOut,
+    FoundItemQuery,
+    LinkReportIn,
+    LossReportIn,
+    LossReportOut,
+    LossReportQuery,
+    LostClaimIn,
+    LostClaimOut,
+    LostMatchOut,
+    batch_out,
+    claim_out,
+    event_out,
+    item_out,
+    match_out,
+    report_out,
+)
+
+router = Router(tags=["lostfound"])
+
+
+def _detail(request, item) -> dict[str, Any]:
+    masker = Masker(request.user)
+    return item_out(item, masker) | {
+        "photos": [p.pk for p in item.photos.all()],
+        "claims": [claim_out(c, masker) for c in selectors.claims_of(item)],
+        "timeline": [event_out(e) for e in selectors.timeline_of(item)],
+    }
+
+
+@router.get("/items", response=PageOut[FoundItemOut])
+def list_items(request, filters: Query[FoundItemQuery]):
+    """Found items, the newest first (``status``: open — still at the center — by default)."""
+    rows = selectors.list_items(request.user, status=filters.status, category=filters.category)
+    masker = Masker(request.user)
+    page = paginate(rows, page=filters.page, per_page=filters.per_page)
+    services.audit_shown(request.user, page.items, how="items")
+    return page_out(page, lambda item: item_out(item, masker))
+
+
+@router.post("/items", response={201: FoundItemDetailOut})
+def create_item(request, payload: FoundItemIn):
+    """Register a found item (photos: POST /items/{id}/photos)."""
+    data = payload.dict()
+    data["shift_leader_id"] = data.pop("shift_leader")
+    data["branch_id"] = data.pop("branch")
+    item = services.register_found_item(request.user, services.FoundItemIn(**data))
+    return Status(201, _detail(request, item))
+
+
+@router.get("/items/{item_id}", response=FoundItemDetailOut)
+def get_item(request, item_id: int):
+    return _detail(request, access.access_item(request.user, item_id))
+
+
+@router.post("/items/{item_id}/photos", response={201: FoundItemDetailOut})
+def add_photo(request, item_id: int, file: File[UploadedFile]):
+    """A photo of the item (multipart, field ``file``), stored re-encoded."""
+    services.add_photo(request.user, item_id, upload=file)
+    return Status(201, _detail(request, access.access_item(request.user, item_id)))
+
+
+@router.get("/items/{item_id}/matches", response=list[LostMatchOut])
+def item_matches(request, item_id: int):
+    """The open loss reports this item may answer, best first."""
+    item = access.access_item(request.user, item_id)
+    masker = Masker(request.user)
+    return [match_out(m, masker) for m in matching.reports_for(request.user, item)]
+
+
+@router.post("/items/{item_id}/link", response=FoundItemDetailOut)
+def link_report(request, item_id: int, payload: LinkReportIn):
+    """The owner was called: link their loss report (the item is 已匹配)."""
+    item = services.link_report(request.user, item_id, report_id=payload.report)
+    return _detail(request, item)
+
+
+@router.post("/items/{item_id}/claim", response={201: LostClaimOut})
+def claim_item(request, item_id: int, payload: LostClaimIn):
+    """A claim. Refused (the attempt kept): 422 ``description_matched`` when the description
+    did not match, 409 when the item is already claimed."""
+    claim = services.claim_item(request.user, item_id, services.ClaimIn(**payload.dict()))
+    return Status(201, claim_out(claim, Masker(request.user)))
+
+
+@router.post("/items/{item_id}/custody", response=FoundItemDetailOut)
+def hand_to_custody(request, item_id: int, payload: CustodyIn):
+    """Hand the item to the lost-and-found custodian."""
+    item = services.hand_to_custody(request.user, item_id, **payload.dict())
+    return _detail(request, item)
+
+
+@router.get("/reports", response=PageOut[LossReportOut])
+def list_reports(request, filters: Query[LossReportQuery]):
+    rows = selectors.list_reports(request.user, status=filters.status, category=filters.category)
+    masker = Masker(request.user)
+    page = paginate(rows, page=filters.page, per_page=filters.per_page)
+    services.audit_shown(request.user, page.items, how="reports")
+    return page_out(page, lambda report: report_out(report, masker))
+
+
+@router.post("/reports", response={201: LossReportOut})
+def create_report(request, payload: LossReportIn):
+    data = payload.dict()
+    data["branch_id"] = data.pop("branch")
+    report = services.create_loss_report(request.user, services.LossReportIn(**data))
+    return Status(201, report_out(report, Masker(request.user)))
+
+
+@router.get("/reports/{report_id}", response=LossReportOut)
+def get_report(request, report_id: int):
+    return report_out(access.access_report(request.user, report_id), Masker(request.user))
+
+
+@router.get("/reports/{report_id}/matches", response=list[LostMatchOut])
+def report_matches(request, report_id: int):
+    """The found items still at the center that may be this report's, best first."""
+    report = access.access_report(request.user, report_id)
+    masker = Masker(request.user)
+    return [match_out(m, masker) for m in matching.items_for(request.user, report)]
+
+
+@router.get("/finance-batches", response=PageOut[FinanceBatchOut])
+def list_batches(request, paging: Query[PageQuery]):
+    """The hand-overs to finance, the newest first."""
+    rows = selectors.list_batches(request.user)
+    return page_out(paginate(rows, page=paging.page, per_page=paging.per_page), batch_out)
+
+
+@router.post("/finance-batches", response={201: FinanceBatchOut, 204: None})
+def run_finance_batch(request, payload: FinanceRunIn):
+    """Hand the unclaimed items to finance now (leads): 204 when nothing was due."""
+    batch = services.sweep_to_finance(actor=request.user, before=payload.before)
+    if batch is None:
+        return Status(204, None)
+    return Status(201, batch_out(batch))
+
+
+@router.get("/finance-batches/{batch_id}/items", response=PageOut[FoundItemOut])
+def batch_items(request, batch_id: int, paging: Query[PageQuery]):
+    """The batch's hand-over list."""
+    batch = selectors.access_batch(request.user, batch_id)
+    masker = Masker(request.user)
+    rows = selectors.batch_items(request.user, batch)
+    page = paginate(rows, page=paging.page, per_page=paging.per_page)
+    return page_out(page, lambda item: item_out(item, masker))

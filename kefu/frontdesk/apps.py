@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FrontdeskConfig(AppConfig):
+    """The front desk (前台): lost and found (失物招领) — found items, owners' loss reports,
+    matching, claims, custody and the hand-over to finance."""
+
+    name = "kefu.frontdesk"
+    verbose_name = _("前台服务")

@@ -1,0 +1,306 @@
+"""Lost and found (失物招领): found items, owners' loss reports, claims and hand-overs.
+
+A found item moves through one state machine (``FoundItem.ALLOWED_TRANSITIONS``):
+
+    registered 登记 → matched 已匹配 (a loss report linked) → claimed 已认领
+                    ↘ custody 保管中 (handed to the custodian) ↗
+                    ↘ finance 已移交财务 (unclaimed after the period)
+
+Claimed and handed to finance are ends. Every change is a row of ``ItemEvent`` (the item's
+timeline) and of the audit log. Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    ID_CARD = "id_card", _("证件")
+    CASH = "cash", _("现金")
+    PHONE = "phone", _("手机")
+    CAMERA = "camera", _("相机")
+    KEYS = "keys", _("钥匙")
+    BAG = "bag", _("包")
+    WALLET = "wallet", _("钱包")
+    CLOTHING = "clothing", _("衣物")
+    ELECTRONICS = "electronics", _("电子产品")
+    JEWELRY = "jewelry", _("首饰")
+    TOY = "toy", _("玩具")
+    OTHER = "other", _("其他")
+
+
+# What is valuable whatever the desk chose: cash, cameras and phones go to the custodian at day
+# end (DOMAIN §7).
+VALUABLE_CATEGORIES = frozenset({Category.CASH, Category.PHONE, Category.CAMERA})
+
+
+class ValueClass(models.TextChoices):
+    VALUABLE = "valuable", _("贵重")
+    ORDINARY = "ordinary", _("普通")
+
+
+class FoundItem(models.Model):
+    class Source(models.TextChoices):
+        VISITOR = "visitor", _("游客拾物")
+        STAFF = "staff", _("员工拾物")
+        ON_SPOT = "on_spot", _("现场拾物")
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("已登记")
+        MATCHED = "matched", _("已匹配")
+        CLAIMED = "claimed", _("已认领")
+        CUSTODY = "custody", _("保管中")
+        FINANCE = "finance", _("已移交财务")
+
+    ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.REGISTERED: frozenset(
+            {Status.MATCHED, Status.CLAIMED, Status.CUSTODY, Status.FINANCE}
+        ),
+        Status.MATCHED: frozenset({Status.CLAIMED, Status.CUSTODY, Status.FINANCE}),
+        Status.CUSTODY: frozenset({Status.CLAIMED, Status.FINANCE}),
+        Status.CLAIMED: frozenset(),
+        Status.FINANCE: frozenset(),
+    }
+    # Not claimed yet and still at the center: may be matched, claimed, handed on.
+    OPEN_STATUSES = (Status.REGISTERED, Status.MATCHED, Status.CUSTODY)
+
+    serial = models.CharField(_("编号"), max_length=20, unique=True)
+    source = models.CharField(_("登记来源"), max_length=10, choices=Source.choices)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.REGISTERED
+    )
+    category = models.CharField(_("物品类别"), max_length=12, choices=Category.choices)
+    value_class = models.CharField(_("价值类别"), max_length=10, choices=ValueClass.choices)
+    description = models.TextField(_("物品描述"))
+    # The description's jieba words (kefu.tickets.search), cut once at registration: matching
+    # compares stored words and never cuts text while it scores.
+    words = models.TextField(blank=True, editable=False)
+    found_place = models.CharField(_("拾获地点"), max_length=100)
+    place_words = models.TextField(blank=True, editable=False)
+    found_at = models.DateTimeField(_("拾获时间"))
+    branch = models.ForeignKey(
+        "accounts.Branch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("分支机构"),
+    )
+    finder_name = models.CharField(_("拾获人"), max_length=40)
+    finder_phone = models.CharField(_("拾获人电话"), max_length=20, blank=True)
+    finder_staff_no = models.CharField(_("拾获员工工号"), max_length=20, blank=True)
+    # 《员工拾到物品回执》: the number given to the staff member who handed the item in.
+    receipt_no = models.CharField(_("回执编号"), max_length=20, blank=True)
+    # 现场拾物: the desk could not come; a witness and the shift leader were there.
+    witness_name = models.CharField(_("见证人"), max_length=40, blank=True)
+    shift_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("当班班长"),
+    )
+    report = models.ForeignKey(
+        "LossReport",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("匹配的失物登记"),
+    )
+    custody_place = models.CharField(_("保管地点"), max_length=100, blank=True)
+    custody_handed_by = models.CharField(_("移交人"), max_length=40, blank=True)
+    custodian_name = models.CharField(_("保管人"), max_length=40, blank=True)
+    custody_at = models.DateTimeField(_("移交保管时间"), null=True, blank=True)
+    finance_batch = models.ForeignKey(
+        "FinanceBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name=_("移交财务批次"),
+    )
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("登记时间"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-registered_at", "-id"]
+        verbose_name = _("拾获物品")
+        verbose_name_plural = _("拾获物品")
+        indexes = [
+            models.Index(fields=["status", "category", "found_at"], name="found_match"),
+            models.Index(fields=["status", "registered_at"], name="found_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} {self.get_category_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class FoundPhoto(models.Model):
+    item = models.ForeignKey(FoundItem, on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField(upload_to="lostfound/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("物品照片")
+        verbose_name_plural = _("物品照片")
+
+
+class LossReport(models.Model):
+    """失物登记: an owner tells the center what they lost."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("电话")
+        DESK = "desk", _("前台")
+        PORTAL = "portal", _("网上")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("寻找中")
+        MATCHED = "matched", _("已匹配")
+        RETURNED = "returned", _("已领回")
+        CLOSED = "closed", _("已关闭")
+
+    serial = models.CharField(_("编号"), max_length=20, unique=True)
+    channel = models.CharField(_("登记渠道"), max_length=8, choices=Channel.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    owner_name = models.CharField(_("失主姓名"), max_length=40)
+    owner_phone = models.CharField(_("失主电话"), max_length=20)
+    category = models.CharField(_("物品类别"), max_length=12, choices=Category.choices)
+    description = models.TextField(_("物品描述"))
+    words = models.TextField(blank=True, editable=False)
+    lost_place = models.CharField(_("遗失地点"), max_length=100)
+    place_words = models.TextField(blank=True, editable=False)
+    lost_at = models.DateTimeField(_("遗失时间"))
+    branch = models.ForeignKey(
+        "accounts.Branch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("分支机构"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("失物登记")
+        verbose_name_plural = _("失物登记")
+        indexes = [
+            models.Index(fields=["status", "category", "lost_at"], name="loss_match"),
+            models.Index(fields=["created_at"], name="loss_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} {self.get_category_display()}"
+
+
+class IdType(models.TextChoices):
+    ID_CARD = "id_card", _("居民身份证")
+    PASSPORT = "passport", _("护照")
+    HK_MACAO = "hk_macao", _("港澳台通行证")
+    DRIVING = "driving", _("驾驶证")
+    OTHER = "other", _("其他证件")
+
+
+class ClaimAttempt(models.Model):
+    """One claim at the desk, accepted or refused: every attempt is kept."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("已认领")
+        REFUSED = "refused", _("已拒绝")
+
+    item = models.ForeignKey(FoundItem, on_delete=models.PROTECT, related_name="claims")
+    claimant_name = models.CharField(_("认领人"), max_length=40)
+    claimant_phone = models.CharField(_("认领人电话"), max_length=20, blank=True)
+    # Said by the claimant before the item was shown to them.
+    description = models.TextField(_("认领人描述"))
+    description_matched = models.BooleanField(_("描述相符"))
+    id_type = models.CharField(_("证件类型"), max_length=10, choices=IdType.choices, blank=True)
+    id_number = models.CharField(_("证件号码"), max_length=30, blank=True)
+    signature = models.FileField(_("认领人签名"), upload_to="lostfound/signatures/", blank=True)
+    witness_name = models.CharField(_("见证人"), max_length=40, blank=True)
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
+    refuse_reason = models.CharField(_("拒绝原因"), max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("认领记录")
+        verbose_name_plural = _("认领记录")
+
+
+class FinanceBatch(models.Model):
+    """One hand-over of unclaimed items to finance (移交财务), with its list to print."""
+
+    serial = models.CharField(_("批次号"), max_length=20, unique=True)
+    created_at = models.DateTimeField(_("移交时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
+    count = models.PositiveIntegerField(_("物品数"), default=0)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("移交财务批次")
+        verbose_name_plural = _("移交财务批次")
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class ItemEvent(models.Model):
+    """The found item's timeline: who did what, when, from which state to which."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("登记")
+        PHOTO = "photo", _("照片")
+        MATCHED = "matched", _("匹配失物登记")
+        CLAIM_REFUSED = "claim_refused", _("认领被拒绝")
+        CLAIMED = "claimed", _("认领")
+        CUSTODY = "custody", _("移交保管")
+        FINANCE = "finance", _("移交财务")
+
+    item = models.ForeignKey(FoundItem, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField()
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("物品记录")
+        verbose_name_plural = _("物品记录")

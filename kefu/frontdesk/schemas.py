@@ -1,0 +1,278 @@
+"""API shapes of the lost and found. Choices are plain strings (their values are listed in
+the descriptions); personal data goes out masked for a viewer without core.view_pii."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from ninja import Field, Schema
+
+from kefu.core.masking import Masker, mask_id_number
+from kefu.core.paging import PageQuery
+from kefu.core.schemas import Moment
+from kefu.frontdesk.matching import Match
+from kefu.frontdesk.models import (
+    Category,
+    ClaimAttempt,
+    FinanceBatch,
+    FoundItem,
+    IdType,
+    ItemEvent,
+    LossReport,
+)
+from kefu.frontdesk.selectors import mask_name
+
+CATEGORIES = "one of " + ", ".join(Category.values)
+
+
+class FoundItemIn(Schema):
+    source: str = Field(..., description="visitor (游客拾物), staff (员工拾物), on_spot (现场拾物)")
+    category: str = Field(..., description=CATEGORIES)
+    value_class: str = Field(
+        "", description="valuable or ordinary; empty: valuable for cash, phone, camera"
+    )
+    description: str = Field(..., max_length=1000)
+    found_place: str = Field(..., max_length=100)
+    found_at: Moment
+    finder_name: str = Field(..., max_length=40)
+    finder_phone: str = ""
+    finder_staff_no: str = Field("", description="the staff finder's 工号 (staff: required)")
+    witness_name: str = Field("", description="on_spot: required")
+    shift_leader: int | None = Field(None, description="on_spot: the shift leader's user id")
+    branch: int | None = Field(None, description="a branch id (center-wide staff only)")
+
+
+class LossReportIn(Schema):
+    channel: str = Field(..., description="phone, desk or portal")
+    owner_name: str = Field(..., max_length=40)
+    owner_phone: str
+    category: str = Field(..., description=CATEGORIES)
+    description: str = Field(..., max_length=1000)
+    lost_place: str = Field(..., max_length=100)
+    lost_at: Moment
+    branch: int | None = None
+
+
+class LinkReportIn(Schema):
+    report: int = Field(..., description="the loss report's id")
+
+
+class LostClaimIn(Schema):
+    claimant_name: str
+    description: str = Field(
+        ..., description="the claimant's description, taken before the item was shown"
+    )
+    description_matched: bool = Field(
+        ..., description="the desk's verdict: false refuses the claim"
+    )
+    refuse_reason: str = ""
+    claimant_phone: str = ""
+    id_type: str = Field("", description="one of " + ", ".join(IdType.values))
+    id_number: str = ""
+    signature: str = Field("", description="the claimant's signature: a PNG, base64 or data URL")
+    witness_name: str = Field("", description="claimed on the spot: the witness")
+
+
+class CustodyIn(Schema):
+    place: str
+    custodian_name: str
+    handed_by: str = ""
+
+
+class FinanceRunIn(Schema):
+    before: Moment | None = Field(
+        None, description="items registered before this; default KEFU_LOST_FOUND_DAYS days ago"
+    )
+
+
+class FoundItemQuery(PageQuery):
+    status: str = Field("open", description="open, all, or a state")
+    category: str = ""
+
+
+class LossReportQuery(PageQuery):
+    status: str = Field("all", description="all, open, matched, returned or closed")
+    category: str = ""
+
+
+class FoundItemOut(Schema):
+    id: int
+    serial: str
+    source: str
+    status: str
+    status_label: str
+    category: str
+    category_label: str
+    value_class: str
+    description: str
+    found_place: str
+    found_at: dt.datetime
+    finder_name: str
+    finder_phone: str
+    receipt_no: str
+    witness_name: str
+    report: str | None
+    custody_place: str
+    custodian_name: str
+    custody_handed_by: str
+    finance_batch: str | None
+    registered_at: dt.datetime
+
+
+class LossReportOut(Schema):
+    id: int
+    serial: str
+    channel: str
+    channel_label: str
+    status: str
+    status_label: str
+    owner_name: str
+    owner_phone: str
+    category: str
+    category_label: str
+    description: str
+    lost_place: str
+    lost_at: dt.datetime
+    created_at: dt.datetime
+
+
+class LostMatchOut(Schema):
+    score: float
+    description: float
+    place: float
+    time: float
+    item: FoundItemOut
+    report: LossReportOut
+
+
+class LostClaimOut(Schema):
+    id: int
+    outcome: str
+    claimant_name: str
+    description: str
+    description_matched: bool
+    id_type: str
+    id_number: str
+    witness_name: str
+    refuse_reason: str
+    signed: bool
+    at: dt.datetime
+
+
+class ItemEventOut(Schema):
+    kind: str
+    from_status: str
+    to_status: str
+    note: str
+    data: dict[str, Any]
+    at: dt.datetime
+
+
+class FoundItemDetailOut(FoundItemOut):
+    photos: list[int]
+    claims: list[LostClaimOut]
+    timeline: list[ItemEventOut]
+
+
+class FinanceBatchOut(Schema):
+    id: int
+    serial: str
+    created_at: dt.datetime
+    count: int
+
+
+def item_out(item: FoundItem, masker: Masker) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "serial": item.serial,
+        "source": item.source,
+        "status": item.status,
+        "status_label": item.get_status_display(),
+        "category": item.category,
+        "category_label": item.get_category_display(),
+        "value_class": item.value_class,
+        "description": item.description,
+        "found_place": item.found_place,
+        "found_at": timezone.localtime(item.found_at),
+        "finder_name": mask_name(masker, item.finder_name),
+        "finder_phone": masker.phone(item.finder_phone),
+        "receipt_no": item.receipt_no,
+        "witness_name": item.witness_name,
+        "report": item.report.serial if item.report_id and item.report else None,
+        "custody_place": item.custody_place,
+        "custodian_name": item.custodian_name,
+        "custody_handed_by": item.custody_handed_by,
+        "finance_batch": item.finance_batch.serial
+        if item.finance_batch_id and item.finance_batch
+        else None,
+        "registered_at": timezone.localtime(item.registered_at),
+    }
+
+
+def report_out(report: LossReport, masker: Masker) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "serial": report.serial,
+        "channel": report.channel,
+        "channel_label": report.get_channel_display(),
+        "status": report.status,
+        "status_label": report.get_status_display(),
+        "owner_name": mask_name(masker, report.owner_name),
+        "owner_phone": masker.phone(report.owner_phone),
+        "category": report.category,
+        "category_label": report.get_category_display(),
+        "description": report.description,
+        "lost_place": report.lost_place,
+        "lost_at": timezone.localtime(report.lost_at),
+        "created_at": timezone.localtime(report.created_at),
+    }
+
+
+def match_out(match: Match, masker: Masker) -> dict[str, Any]:
+    return {
+        "score": match.score,
+        "description": round(match.description, 3),
+        "place": round(match.place, 3),
+        "time": round(match.time, 3),
+        "item": item_out(match.item, masker),
+        "report": report_out(match.report, masker),
+    }
+
+
+def claim_out(claim: ClaimAttempt, masker: Masker) -> dict[str, Any]:
+    return {
+        "id": claim.pk,
+        "outcome": claim.outcome,
+        "claimant_name": mask_name(masker, claim.claimant_name),
+        "description": claim.description,
+        "description_matched": claim.description_matched,
+        "id_type": claim.id_type,
+        # The document number is shown masked to everyone: the desk saw the document itself.
+        "id_number": mask_id_number(claim.id_number),
+        "witness_name": claim.witness_name,
+        "refuse_reason": claim.refuse_reason,
+        "signed": bool(claim.signature),
+        "at": timezone.localtime(claim.at),
+    }
+
+
+def event_out(event: ItemEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "note": event.note,
+        "data": event.data,
+        "at": timezone.localtime(event.at),
+    }
+
+
+def batch_out(batch: FinanceBatch) -> dict[str, Any]:
+    return {
+        "id": batch.pk,
+        "serial": batch.serial,
+        "created_at": timezone.localtime(batch.created_at),
+        "count": batch.count,
+    }
