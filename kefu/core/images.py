@@ -15,7 +15,11 @@ import warnings
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from kefu.core.errors import Code, ServiceError
 
 # The first bytes of the image formats phones take pictures in.
 MAGIC = (
@@ -99,3 +103,33 @@ def reencode(source: IO[bytes], *, only: str = "") -> Picture:
     ) as exc:
         raise NotAnImage(str(exc)) from None
     return Picture(out.getvalue(), content_type)
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    """An uploaded photo that passed check_uploads, re-encoded, ready to save under ``name``."""
+
+    name: str
+    picture: Picture
+
+
+def check_uploads(uploads: list[Any], *, field: str = "photos") -> list[CheckedPhoto]:
+    """Each upload read by its bytes and re-encoded (reencode); ServiceError naming ``field``
+    for one missing (INVALID), over KEFU_MAX_UPLOAD_MB (TOO_LARGE) or not an image (INVALID).
+    Nothing is written."""
+    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    checked = []
+    for upload in uploads:
+        if upload is None or not getattr(upload, "name", ""):
+            raise ServiceError(Code.INVALID, _("请选择照片"), field=field)
+        if upload.size > limit:
+            raise ServiceError(
+                Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field=field
+            )
+        try:
+            picture = reencode(upload)
+        except NotAnImage:
+            raise ServiceError(Code.INVALID, _("只能上传照片(JPEG、PNG 等)"), field=field)
+        name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
+        checked.append(CheckedPhoto(name, picture))
+    return checked

@@ -7,9 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,12 +23,7 @@ SIGNATURE_MAX_BYTES = 2 * 1024 * 1024
 DATA_URL_PREFIX = "data:image/png;base64,"
 
 
-@dataclass(frozen=True)
-class CheckedPhoto:
-    """A photo that passed check_photos, re-encoded (kefu.core.images), ready to save."""
-
-    name: str
-    picture: images.Picture
+CheckedPhoto = images.CheckedPhoto
 
 
 def check_photos(order: WorkOrder, uploads: list) -> list[CheckedPhoto]:
@@ -39,22 +32,7 @@ def check_photos(order: WorkOrder, uploads: list) -> list[CheckedPhoto]:
     written."""
     if order.photos.count() + len(uploads) > MAX_PHOTOS:
         raise ServiceError(Code.INVALID, _("每张派工单最多 %d 张照片") % MAX_PHOTOS, field="photos")
-    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-    checked = []
-    for upload in uploads:
-        if upload is None or not getattr(upload, "name", ""):
-            raise ServiceError(Code.INVALID, _("请选择照片"), field="photos")
-        if upload.size > limit:
-            raise ServiceError(
-                Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="photos"
-            )
-        try:
-            picture = images.reencode(upload)
-        except images.NotAnImage:
-            raise ServiceError(Code.INVALID, _("只能上传照片(JPEG、PNG 等)"), field="photos")
-        name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
-        checked.append(CheckedPhoto(name, picture))
-    return checked
+    return images.check_uploads(uploads)
 
 
 def save_photo(order: WorkOrder, checked: CheckedPhoto, actor) -> Photo:

@@ -3,10 +3,8 @@ are stored (kefu.core.images), served only to those who may see the item."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
@@ -19,10 +17,7 @@ from kefu.frontdesk.models import ClaimAttempt, FoundItem, FoundPhoto
 MAX_PHOTOS = 6
 
 
-@dataclass(frozen=True)
-class CheckedPhoto:
-    name: str
-    picture: images.Picture
+CheckedPhoto = images.CheckedPhoto
 
 
 def check_photos(uploads: list[Any], *, already: int = 0) -> list[CheckedPhoto]:
@@ -30,22 +25,7 @@ def check_photos(uploads: list[Any], *, already: int = 0) -> list[CheckedPhoto]:
     ``photos`` otherwise. Nothing is written."""
     if already + len(uploads) > MAX_PHOTOS:
         raise ServiceError(Code.INVALID, _("每件物品最多 %d 张照片") % MAX_PHOTOS, field="photos")
-    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-    checked = []
-    for upload in uploads:
-        if upload is None or not getattr(upload, "name", ""):
-            raise ServiceError(Code.INVALID, _("请选择照片"), field="photos")
-        if upload.size > limit:
-            raise ServiceError(
-                Code.TOO_LARGE, _("照片不能超过 %d MB") % settings.MAX_UPLOAD_MB, field="photos"
-            )
-        try:
-            picture = images.reencode(upload)
-        except images.NotAnImage:
-            raise ServiceError(Code.INVALID, _("只能上传照片(JPEG、PNG 等)"), field="photos")
-        name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "photo"
-        checked.append(CheckedPhoto(name, picture))
-    return checked
+    return images.check_uploads(uploads)
 
 
 def save_photo(item: FoundItem, checked: CheckedPhoto, actor: Any) -> FoundPhoto:
