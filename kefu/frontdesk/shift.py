@@ -110,6 +110,15 @@ def _record(actor: Any, record_id: int, *, for_update: bool = False) -> DutyReco
     return record
 
 
+def get_record(actor: Any, record_id: int) -> DutyRecord:
+    record = _record(actor, record_id)
+    return (
+        DutyRecord.objects.select_related("duty_manager__staff", "duty_leader__staff")
+        .prefetch_related("counts__reported_by__staff", "incidents__written_by__staff")
+        .get(pk=record.pk)
+    )
+
+
 def _editable(actor: Any, record_id: int) -> DutyRecord:
     access.require_desk(actor)
     record = _record(actor, record_id, for_update=True)
