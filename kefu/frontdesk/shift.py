@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
@@ -56,6 +57,15 @@ VISITOR_EVENT = "frontdesk.visitor_count"
 MANAGEMENT_ROLES = (Role.GENERAL_MANAGER,)
 MATTERS_PER_KIND = 200
 TEXT_MAX = 2000
+# The kinds of pending matter a handover collects, as the pages name them.
+MATTER_KINDS = (
+    ("ticket", _lazy("工单到期")),
+    ("callback", _lazy("待回访")),
+    ("missed_call", _lazy("未接来电回拨")),
+    ("question", _lazy("待答疑问")),
+    ("lost_item", _lazy("保管中的拾物")),
+    ("notice", _lazy("生效的公告")),
+)
 
 
 def _user(actor: Any) -> Any:
@@ -365,6 +375,11 @@ def sign_meeting(actor: Any, meeting_id: int) -> MeetingMember:
     member.save(update_fields=["signed_at"])
     record_audit(actor=_user(actor), action="frontdesk.meeting.signed", obj=meeting)
     return member
+
+
+def latest_meetings(actor: Any) -> list[MorningMeeting]:
+    access.require_read(actor)
+    return list(MorningMeeting.objects.select_related("held_by__staff")[:10])
 
 
 def unsigned_members(actor: Any, meeting: MorningMeeting) -> list[MeetingMember]:
