@@ -535,7 +535,7 @@ def _day(raw: str | None) -> dt.date | None:
         return None
 
 
-def _int(raw: str | None) -> int | None:
+def _int_or_none(raw: str | None) -> int | None:
     try:
         return int(raw or "")
     except ValueError:
@@ -622,15 +622,15 @@ def duty(request, record_id: int):
                     request.user,
                     record_id,
                     weather=request.POST.get("weather", ""),
-                    duty_manager_id=_int(request.POST.get("duty_manager")),
-                    duty_leader_id=_int(request.POST.get("duty_leader")),
+                    duty_manager_id=_int_or_none(request.POST.get("duty_manager")),
+                    duty_leader_id=_int_or_none(request.POST.get("duty_leader")),
                     operations=request.POST.get("operations", ""),
                 )
             elif what == "visitors":
                 shift.report_visitors(
                     request.user,
                     record_id,
-                    count=_int(request.POST.get("count")),
+                    count=_int_or_none(request.POST.get("count")),
                     note=request.POST.get("note", ""),
                 )
             elif what == "incident":
@@ -687,7 +687,7 @@ def handover_create(request):
             request.user,
             day=_day(request.POST.get("day")),
             shift_code=request.POST.get("shift", ""),
-            incoming_id=_int(request.POST.get("incoming")),
+            incoming_id=_int_or_none(request.POST.get("incoming")),
             notes=request.POST.get("notes", ""),
         )
     except ServiceError as exc:
@@ -735,7 +735,9 @@ def meeting_create(request):
             day=_day(request.POST.get("day")),
             shift_code=request.POST.get("shift", ""),
             notes=request.POST.get("notes", ""),
-            member_ids=[i for i in map(_int, request.POST.getlist("members")) if i is not None],
+            member_ids=[
+                i for i in map(_int_or_none, request.POST.getlist("members")) if i is not None
+            ],
         )
     except ServiceError as exc:
         _done(request, exc, "")
