@@ -438,6 +438,14 @@ class HandoverOut(Schema):
     signed: bool
 
 
+def _due_label(due: str) -> str:
+    """A matter's due time (ISO, as kept) in local time for the page; "" for none."""
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(due)).strftime("%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return ""
+
+
 def handover_out(handover: Any) -> dict[str, Any]:
     return {
         "id": handover.pk,
@@ -445,7 +453,7 @@ def handover_out(handover: Any) -> dict[str, Any]:
         "shift": handover.shift_code,
         "outgoing": _who(handover.outgoing),
         "incoming": _who(handover.incoming),
-        "matters": handover.matters,
+        "matters": [m | {"due_label": _due_label(m.get("due", ""))} for m in handover.matters],
         "notes": handover.notes,
         "outgoing_signed_at": _local(handover.outgoing_signed_at),
         "outgoing_staff_no": handover.outgoing_staff_no,

@@ -564,7 +564,7 @@ def shift_desk(request):
         {
             "today": timezone.localdate().isoformat(),
             "shifts": _shift_choices(),
-            "staff": _center_staff(),
+            "staff_choices": _center_staff(),
             "may_desk": access.may_desk(request.user),
             "may_lead": lead,
             "handovers": [schemas.handover_out(h) for h in shift.list_handovers(request.user)][:20],
@@ -655,7 +655,7 @@ def duty(request, record_id: int):
         {
             "r": schemas.duty_out(record),
             "record": record,
-            "staff": _center_staff(),
+            "staff_choices": _center_staff(),
             "may_desk": access.may_desk(request.user),
             "may_lead": access.may_lead(request.user),
         },

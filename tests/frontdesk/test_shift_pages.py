@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from kefu.frontdesk import shift
 from kefu.frontdesk.models import DutyRecord, Handover, MorningMeeting, ShiftSignIn
+from kefu.telephony.models import MissedCallback
 from kefu.workforce.models import ShiftTemplate
 from tests.frontdesk.shift_factories import shift_around
 
@@ -28,6 +30,12 @@ def test_shift_desk_page_and_handover_signed_by_both(agent, lead, web_as, client
     body = page.content.decode()
     assert "交接班" in body and "早班" in body and 'data-testid="nav-shift"' in body
     assert 'data-testid="meeting-form"' not in body  # the meeting is the shift leader's
+    assert "工号 8011" in body  # the header still names who is logged in
+    now = timezone.now()
+    due = now + 2 * H
+    MissedCallback.objects.create(
+        number="13800001111", day=now.date(), first_at=now, last_at=now, due_at=due
+    )
     made = client.post(
         "/frontdesk/handovers/new",
         {"day": day.isoformat(), "shift": "D1", "incoming": lead.pk, "notes": "打印机卡纸"},
@@ -40,7 +48,12 @@ def test_shift_desk_page_and_handover_signed_by_both(agent, lead, web_as, client
     assert 'data-testid="unsigned-row"' in desk and "李娜" in desk
     client.post(f"/frontdesk/handovers/{handover.pk}/")
     shown = client.get(f"/frontdesk/handovers/{handover.pk}/").content.decode()
-    assert "8011" in shown and "8001" in shown and 'data-testid="sign"' not in shown
+    assert (
+        "8011" in shown
+        and "8001" in shown
+        and "打印机卡纸" in shown
+        and 'data-testid="sign"' not in shown
+    )
     handover.refresh_from_db()
     assert handover.is_signed
 
