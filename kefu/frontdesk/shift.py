@@ -63,6 +63,7 @@ MATTER_KINDS = (
     ("callback", _lazy("待回访")),
     ("missed_call", _lazy("未接来电回拨")),
     ("question", _lazy("待答疑问")),
+    ("outbound", _lazy("外呼约定回电")),
     ("lost_item", _lazy("保管中的拾物")),
     ("notice", _lazy("生效的公告")),
 )
@@ -298,6 +299,36 @@ def lock_ended(*, now: dt.datetime | None = None) -> int:
                     action="frontdesk.duty.locked",
                     obj=DutyRecord.objects.get(pk=pk),
                     detail={"by": "job"},
+                )
+    return locked
+
+
+def previous_month(today: dt.date) -> tuple[int, int]:
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return first.year, first.month
+
+
+def bind_month(*, today: dt.date | None = None) -> int:
+    """On the 1st the past month is bound (《客服岗位值班记录表》, the month page): every record
+    of that month still open is locked, whatever its shift's end. Idempotent as ``lock_ended``;
+    returns how many it locked."""
+    year, month = previous_month(today or timezone.localdate())
+    now = timezone.now()
+    ids = list(
+        DutyRecord.objects.filter(
+            day__year=year, day__month=month, locked_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    locked = 0
+    for pk in ids:
+        with transaction.atomic():
+            if DutyRecord.objects.filter(pk=pk, locked_at__isnull=True).update(locked_at=now):
+                locked += 1
+                record_audit(
+                    actor=None,
+                    action="frontdesk.duty.locked",
+                    obj=DutyRecord.objects.get(pk=pk),
+                    detail={"by": "month", "month": f"{year:04d}-{month:02d}"},
                 )
     return locked
 

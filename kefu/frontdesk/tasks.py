@@ -24,3 +24,9 @@ def sweep_to_finance() -> int:
 def lock_ended_duty_records() -> int:
     """Duty records whose shift is over are locked (every 10 minutes; idempotent)."""
     return shift.lock_ended()
+
+
+@db_periodic_task(crontab(day="1", hour="0", minute="30"))
+def bind_duty_month() -> int:
+    """The past month's duty records are bound on the 1st: what is still open is locked."""
+    return shift.bind_month()

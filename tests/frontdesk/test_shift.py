@@ -14,9 +14,11 @@ from kefu.core.models import AuditLog
 from kefu.followups.models import CallbackTask
 from kefu.frontdesk import services, shift
 from kefu.frontdesk.models import DutyRecord, Handover
+from kefu.frontdesk.tasks import lock_ended_duty_records
 from kefu.knowledge.models import Question
 from kefu.notices.models import Notice
 from kefu.notify.models import Delivery
+from kefu.outbound.models import OutboundEntry, OutboundList
 from kefu.sla.models import Deadline
 from kefu.telephony.models import MissedCallback
 from kefu.workforce.models import ShiftTemplate
@@ -97,8 +99,9 @@ def test_duty_record_filled_in_reported_and_locked(agent, lead, people):
 def test_lock_job_locks_ended_shifts_once(agent):
     ended = _record(agent, starts_in=-9 * H, code="E1")
     running = _record(agent, starts_in=-2 * H, code="R1")
-    assert shift.lock_ended() == 1
-    assert shift.lock_ended() == 0
+    # What the worker runs every ten minutes, twice: the ended shift is locked once.
+    assert lock_ended_duty_records.call_local() == 1
+    assert lock_ended_duty_records.call_local() == 0
     ended.refresh_from_db()
     running.refresh_from_db()
     assert ended.is_locked and not running.is_locked
@@ -106,6 +109,19 @@ def test_lock_job_locks_ended_shifts_once(agent):
         AuditLog.objects.filter(action="frontdesk.duty.locked", object_id=str(ended.pk)).count()
         == 1
     )
+
+
+def test_the_month_is_bound_on_the_first_once(agent):
+    _t, day = shift_around("B1", starts_in=-2 * H)
+    record = shift.open_record(agent, day=day, shift_code="B1")
+    earlier = shift.open_record(agent, day=day - dt.timedelta(days=40), shift_code="B1")
+    first_of_next = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    assert shift.bind_month(today=first_of_next) == 1
+    assert shift.bind_month(today=first_of_next) == 0
+    record.refresh_from_db()
+    earlier.refresh_from_db()
+    assert record.is_locked and not earlier.is_locked
+    assert [r.pk for r in shift.month_records(agent, day.year, day.month)] == [record.pk]
 
 
 def test_bad_input_is_refused(agent, people):
@@ -242,6 +258,27 @@ def test_handover_collects_what_is_due_in_the_next_shift(agent, lead, people):
         kind="outage", title="草稿通知", starts_at=now, expected_end=now + 5 * H, state="draft"
     )
 
+    outbound = OutboundList.objects.create(
+        name="会员回访",
+        purpose="callback",
+        source="callbacks",
+        status="active",
+        created_by=lead,
+        created_at=now,
+    )
+    for number, due, appointment in (
+        ("13900003333", now + 4 * H, True),
+        ("13900004444", now + 30 * H, True),
+        ("13900005555", now + H, False),  # a retry, not a time agreed with the customer
+    ):
+        OutboundEntry.objects.create(
+            outbound=outbound,
+            number=number,
+            state="retry",
+            next_attempt_at=due,
+            appointment=appointment,
+        )
+
     handover = shift.create_handover(
         agent, day=day, shift_code="D1", incoming_id=lead.pk, notes="东门闸机报修未回复"
     )
@@ -254,6 +291,7 @@ def test_handover_collects_what_is_due_in_the_next_shift(agent, lead, people):
     # Customers to contact, their numbers masked in the kept list.
     assert kinds["missed_call"] == [mask_phone("13800001111")]
     assert kinds["lost_item"] == [kept.serial]
+    assert kinds["outbound"] == [mask_phone("13900003333")]
     assert [m["text"] for m in handover.matters if m["kind"] == "notice"] == ["阳光花园停水"]
     assert handover.next_ends_at > timezone.now() + 8 * H
 
