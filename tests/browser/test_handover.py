@@ -85,3 +85,41 @@ def test_a_handover_signed_by_the_outgoing_and_the_incoming_person(server, brows
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024
     assert (page.evaluate("window.__refused"), problems) == ([], [])
     context.close()
+
+
+MAKE_DUTY = """
+from django.contrib.auth import get_user_model
+from kefu.frontdesk import shift
+from kefu.workforce.models import ShiftTemplate
+User = get_user_model()
+agent, lead = User.objects.get(username="agent"), User.objects.get(username="lead")
+t = ShiftTemplate.objects.get(code="BT")
+from django.utils import timezone
+import datetime as dt
+day = (timezone.localtime() - dt.timedelta(hours=7)).date()
+r = shift.open_record(agent, day=day, shift_code="BT")
+if not r.is_locked:
+    shift.update_record(agent, r.pk, weather="晴 16℃", duty_manager_id=None, duty_leader_id=lead.pk,
+                        operations="东门闸机检修,游客改走南门;下午三点文艺演出")
+    shift.report_visitors(agent, r.pk, count=1860, note="午间高峰")
+    shift.add_incident(agent, r.pk, text="一名儿童与家人走散,广播后十分钟找到")
+print(f"{day:%Y-%m}")
+"""
+
+
+def test_the_month_of_duty_records_prints_as_one_book(server, browser):
+    from playwright.sync_api import expect
+
+    run_on_server(MAKE_SHIFT)
+    month = run_on_server(MAKE_DUTY).strip()
+    context = browser.new_context(**TABLET)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    _login(page, server, "lead")
+    page.goto(f"{server}/frontdesk/duty/month/?month={month}")
+    expect(page.get_by_test_id("duty-sheet").first).to_contain_text("一名儿童与家人走散")
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.get_by_test_id("shift-tabs")).to_be_hidden()
+    _shot(page, "duty-month-print")
+    context.close()
