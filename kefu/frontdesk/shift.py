@@ -643,3 +643,13 @@ def sign_in(actor: Any, *, day: dt.date | None, shift_code: str) -> ShiftSignIn:
         detail={"late": row.late, "shift": window.code},
     )
     return row
+
+
+def sign_ins(actor: Any, *, day: dt.date) -> list[ShiftSignIn]:
+    """The day's sign-ins, late ones flagged: for the shift leader."""
+    access.require_lead(actor)
+    return list(
+        ShiftSignIn.objects.filter(day=day)
+        .select_related("user__staff")
+        .order_by("shift_starts_at", "signed_at", "id")
+    )

@@ -574,6 +574,7 @@ def shift_desk(request):
             if lead
             else [],
             "left": shift.left_by_person(request.user) if lead else [],
+            "sign_ins": shift.sign_ins(request.user, day=timezone.localdate()) if lead else [],
             "meetings": shift.latest_meetings(request.user),
         },
     )

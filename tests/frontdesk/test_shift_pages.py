@@ -99,10 +99,19 @@ def test_meeting_and_sign_in_pages(agent, lead, web_as, client):
     client.post(f"/frontdesk/meetings/{meeting.pk}/")
     client.post("/frontdesk/shift/signin", {"day": day.isoformat(), "shift": "S1"})
     assert ShiftSignIn.objects.get(user=agent).late is False
+    _t, soon = shift_around("S2", starts_in=dt.timedelta(minutes=5))
+    client.post("/frontdesk/shift/signin", {"day": soon.isoformat(), "shift": "S2"})
+    assert ShiftSignIn.objects.get(user=agent, shift_code="S2").late is True
     client.force_login(lead)
     page = client.get(f"/frontdesk/meetings/{meeting.pk}/").content.decode()
     assert page.count("未签字") == 1 and "统一着装" in page
     assert [m.user_id for m in shift.unsigned_members(lead, meeting)] == [lead.pk]
+    desk = client.get("/frontdesk/shift/").content.decode()
+    today = timezone.localdate()
+    rows = ShiftSignIn.objects.filter(day=today).count()
+    assert desk.count('data-testid="sign-in-row"') == rows
+    if rows == 2:  # both shifts start today (not across midnight)
+        assert desk.count("迟到") >= 1
 
 
 def test_department_staff_get_no_shift_pages(agent, dept_handler, web_as, client):
