@@ -30,6 +30,7 @@ from kefu.desk.api import wording_router
 from kefu.dispatch.api import router as dispatch_router
 from kefu.followups.api import router as followups_router
 from kefu.frontdesk.api import router as lostfound_router
+from kefu.frontdesk.api import shift_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.notices.api import router as notices_router
 from kefu.notify.api import router as notify_router
@@ -243,6 +244,7 @@ api.add_router("/telephony", telephony_router)
 api.add_router("/workforce", workforce_router)
 api.add_router("/outbound", outbound_router)
 api.add_router("/lostfound", lostfound_router)
+api.add_router("/frontdesk", shift_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/followups", followups_router)
 api.add_router("/reports", reports_router)

@@ -9,3 +9,10 @@ class DeskConfig(AppConfig):
 
     name = "kefu.desk"
     verbose_name = _("坐席工作台")
+
+    def ready(self) -> None:
+        # The front desk's shifts and handovers learn the shift templates and the open
+        # questions from here (kefu.frontdesk.providers).
+        from kefu.desk import shift_sources
+
+        shift_sources.register()

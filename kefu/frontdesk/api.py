@@ -11,15 +11,21 @@ from ninja.responses import Status
 
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
-from kefu.frontdesk import access, matching, selectors, services
+from kefu.frontdesk import access, matching, selectors, services, shift
 from kefu.frontdesk.schemas import (
     CustodyIn,
+    DutyRecordIn,
+    DutyRecordOut,
     FinanceBatchOut,
     FinanceRunIn,
     FoundItemDetailOut,
     FoundItemIn,
     FoundItemOut,
     FoundItemQuery,
+    HandoverIn,
+    HandoverOut,
+    IncidentIn,
+    LeftOut,
     LinkReportIn,
     LossReportIn,
     LossReportOut,
@@ -27,12 +33,21 @@ from kefu.frontdesk.schemas import (
     LostClaimIn,
     LostClaimOut,
     LostMatchOut,
+    MeetingIn,
+    MeetingOut,
+    ShiftIn,
+    SignInOut,
+    VisitorCountIn,
     batch_out,
     claim_out,
+    duty_out,
     event_out,
+    handover_out,
     item_out,
     match_out,
+    meeting_out,
     report_out,
+    sign_in_out,
 )
 
 router = Router(tags=["lostfound"])
@@ -163,3 +178,127 @@ def batch_items(request, batch_id: int, paging: Query[PageQuery]):
     rows = selectors.batch_items(request.user, batch)
     page = paginate(rows, page=paging.page, per_page=paging.per_page)
     return page_out(page, lambda item: item_out(item, masker))
+
+
+# --- the shift (/api/v1/frontdesk): duty record, morning meeting, handover, sign-in -----------
+
+shift_router = Router(tags=["frontdesk"])
+
+
+@shift_router.post("/duty", response=DutyRecordOut)
+def open_duty(request, payload: ShiftIn):
+    """The day's duty record of the shift (created on first use)."""
+    record = shift.open_record(request.user, day=payload.day, shift_code=payload.shift)
+    return duty_out(record)
+
+
+@shift_router.get("/duty/month", response=list[DutyRecordOut])
+def duty_month(request, year: int, month: int):
+    """The month's duty records, in order (what the printed month binds)."""
+    return [duty_out(r) for r in shift.month_records(request.user, year, month)]
+
+
+@shift_router.get("/duty/{record_id}", response=DutyRecordOut)
+def get_duty(request, record_id: int):
+    return duty_out(shift.get_record(request.user, record_id))
+
+
+@shift_router.put("/duty/{record_id}", response=DutyRecordOut)
+def update_duty(request, record_id: int, payload: DutyRecordIn):
+    record = shift.update_record(
+        request.user,
+        record_id,
+        weather=payload.weather,
+        duty_manager_id=payload.duty_manager,
+        duty_leader_id=payload.duty_leader,
+        operations=payload.operations,
+    )
+    return duty_out(record)
+
+
+@shift_router.post("/duty/{record_id}/visitors", response={201: DutyRecordOut})
+def report_visitors(request, record_id: int, payload: VisitorCountIn):
+    """A visitor count reported to management (sent to the general manager)."""
+    shift.report_visitors(
+        request.user, record_id, count=payload.count, at=payload.at, note=payload.note
+    )
+    return Status(201, duty_out(shift.get_record(request.user, record_id)))
+
+
+@shift_router.post("/duty/{record_id}/incidents", response={201: DutyRecordOut})
+def add_incident(request, record_id: int, payload: IncidentIn):
+    shift.add_incident(request.user, record_id, text=payload.text, at=payload.at)
+    return Status(201, duty_out(shift.get_record(request.user, record_id)))
+
+
+@shift_router.post("/duty/{record_id}/lock", response=DutyRecordOut)
+def lock_duty(request, record_id: int):
+    """The shift leader locks the record; nothing changes it afterwards."""
+    shift.lock_record(request.user, record_id)
+    return duty_out(shift.get_record(request.user, record_id))
+
+
+@shift_router.post("/meetings", response={201: MeetingOut})
+def hold_meeting(request, payload: MeetingIn):
+    meeting = shift.hold_meeting(
+        request.user,
+        day=payload.day,
+        shift_code=payload.shift,
+        notes=payload.notes,
+        member_ids=payload.members,
+    )
+    return Status(201, meeting_out(meeting))
+
+
+@shift_router.get("/meetings/{meeting_id}", response=MeetingOut)
+def get_meeting(request, meeting_id: int):
+    return meeting_out(shift.get_meeting(request.user, meeting_id))
+
+
+@shift_router.post("/meetings/{meeting_id}/sign", response=MeetingOut)
+def sign_meeting(request, meeting_id: int):
+    shift.sign_meeting(request.user, meeting_id)
+    return meeting_out(shift.get_meeting(request.user, meeting_id))
+
+
+@shift_router.post("/handovers", response={201: HandoverOut})
+def create_handover(request, payload: HandoverIn):
+    """The handover of the actor's shift; the pending matters are collected now."""
+    handover = shift.create_handover(
+        request.user,
+        day=payload.day,
+        shift_code=payload.shift,
+        incoming_id=payload.incoming,
+        notes=payload.notes,
+    )
+    return Status(201, handover_out(handover))
+
+
+@shift_router.get("/handovers", response=list[HandoverOut])
+def list_handovers(request, unsigned: bool = False):
+    """The latest handovers; ``unsigned``: those a side has not signed (shift leaders)."""
+    return [handover_out(h) for h in shift.list_handovers(request.user, unsigned=unsigned)]
+
+
+@shift_router.get("/handovers/left", response=list[LeftOut])
+def left_by_person(request):
+    """How many pending matters each outgoing person left (shift leaders)."""
+    return shift.left_by_person(request.user)
+
+
+@shift_router.get("/handovers/{handover_id}", response=HandoverOut)
+def get_handover(request, handover_id: int):
+    return handover_out(shift.get_handover(request.user, handover_id))
+
+
+@shift_router.post("/handovers/{handover_id}/sign", response=HandoverOut)
+def sign_handover(request, handover_id: int):
+    """签字: the outgoing or the incoming person, with the time and their 工号."""
+    return handover_out(shift.sign_handover(request.user, handover_id))
+
+
+@shift_router.post("/signin", response={201: SignInOut})
+def sign_in(request, payload: ShiftIn):
+    """签到 for a shift: late when after 30 minutes before it starts."""
+    row = shift.sign_in(request.user, day=payload.day, shift_code=payload.shift)
+    return Status(201, sign_in_out(row))

@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class FrontdeskConfig(AppConfig):
     """The front desk (前台): lost and found (失物招领) — found items, owners' loss reports,
-    matching, claims, custody and the hand-over to finance."""
+    matching, claims, custody and the hand-over to finance; and the shift (kefu.frontdesk
+    .shift) — duty record, morning meeting, handover and sign-in."""
 
     name = "kefu.frontdesk"
     verbose_name = _("前台服务")

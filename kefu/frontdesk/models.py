@@ -304,3 +304,179 @@ class ItemEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("物品记录")
         verbose_name_plural = _("物品记录")
+
+
+# --- the shift: duty record, morning meeting, handover, sign-in (kefu.frontdesk.shift) ------
+
+
+class DutyRecord(models.Model):
+    """《客服岗位值班记录表》: one per day and shift (a workforce shift template's code), filled
+    in during the shift and locked at its end (by the shift leader, or by the periodic job
+    once the shift is over). A locked record refuses every change."""
+
+    day = models.DateField(_("日期"))
+    shift_code = models.CharField(_("班次"), max_length=8)
+    shift_name = models.CharField(_("班次名称"), max_length=40, blank=True)
+    shift_starts_at = models.DateTimeField(_("上班"))
+    shift_ends_at = models.DateTimeField(_("下班"))
+    weather = models.CharField(_("天气"), max_length=40, blank=True)
+    duty_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("值班经理"),
+    )
+    duty_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("值班班长"),
+    )
+    operations = models.TextField(_("运营信息"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("值班记录")
+        verbose_name_plural = _("值班记录")
+        ordering = ["day", "shift_starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "shift_code"], name="frontdesk_duty_day_shift")
+        ]
+        indexes = [models.Index(fields=["locked_at", "shift_ends_at"], name="frontdesk_duty_open")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.shift_code}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class VisitorCount(models.Model):
+    """A visitor count reported to management during the shift (sent through kefu.notify)."""
+
+    record = models.ForeignKey(DutyRecord, on_delete=models.CASCADE, related_name="counts")
+    at = models.DateTimeField(_("时间"))
+    count = models.PositiveIntegerField(_("游客人数"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recipients = models.PositiveSmallIntegerField(_("通知人数"), default=0)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class DutyIncident(models.Model):
+    record = models.ForeignKey(DutyRecord, on_delete=models.CASCADE, related_name="incidents")
+    at = models.DateTimeField(_("时间"))
+    text = models.TextField(_("情况"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class MorningMeeting(models.Model):
+    """The morning meeting's notes (交接记录本), read and signed by every member present."""
+
+    day = models.DateField(_("日期"))
+    shift_code = models.CharField(_("班次"), max_length=8)
+    notes = models.TextField(_("会议内容"))
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("晨会记录")
+        verbose_name_plural = _("晨会记录")
+        ordering = ["-day", "-id"]
+
+
+class MeetingMember(models.Model):
+    meeting = models.ForeignKey(MorningMeeting, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("签字时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="frontdesk_meeting_member")
+        ]
+
+
+class Handover(models.Model):
+    """交接班: what the outgoing person leaves to the incoming one. ``matters`` are collected
+    at creation from the owning apps (kefu.frontdesk.providers) and kept as they were; what
+    is left stays with the outgoing person (DOMAIN §7)."""
+
+    day = models.DateField(_("日期"))
+    shift_code = models.CharField(_("班次"), max_length=8)
+    shift_ends_at = models.DateTimeField(_("下班"))
+    next_ends_at = models.DateTimeField(_("下一班下班"))
+    outgoing = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("交班人"),
+    )
+    incoming = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("接班人"),
+    )
+    matters = models.JSONField(_("待办事项"), default=list, blank=True)
+    notes = models.TextField(_("交接说明"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    outgoing_signed_at = models.DateTimeField(_("交班签字时间"), null=True, blank=True)
+    outgoing_staff_no = models.CharField(_("交班人工号"), max_length=20, blank=True)
+    incoming_signed_at = models.DateTimeField(_("接班签字时间"), null=True, blank=True)
+    incoming_staff_no = models.CharField(_("接班人工号"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("交接班")
+        verbose_name_plural = _("交接班")
+        ordering = ["-day", "-id"]
+        indexes = [models.Index(fields=["outgoing", "day"], name="frontdesk_handover_out")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.shift_code}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.outgoing_signed_at is not None and self.incoming_signed_at is not None
+
+
+class ShiftSignIn(models.Model):
+    """签到: due 30 minutes before the shift starts; later is flagged late."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("日期"))
+    shift_code = models.CharField(_("班次"), max_length=8)
+    shift_starts_at = models.DateTimeField(_("上班"))
+    signed_at = models.DateTimeField(_("签到时间"))
+    late = models.BooleanField(_("迟到"), default=False)
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "day", "shift_code"], name="frontdesk_signin_once"
+            )
+        ]

@@ -276,3 +276,214 @@ def batch_out(batch: FinanceBatch) -> dict[str, Any]:
         "created_at": timezone.localtime(batch.created_at),
         "count": batch.count,
     }
+
+
+# --- the shift: duty record, morning meeting, handover, sign-in -------------------------------
+
+
+def _who(user: Any) -> str:
+    if user is None:
+        return ""
+    staff = getattr(user, "staff", None)
+    return staff.display_name if staff else user.get_username()
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(value) if value else None
+
+
+class ShiftIn(Schema):
+    day: dt.date
+    shift: str = Field(..., max_length=8, description="a shift template's code (排班班次)")
+
+
+class DutyRecordIn(Schema):
+    weather: str = Field("", max_length=40)
+    duty_manager: int | None = None
+    duty_leader: int | None = None
+    operations: str = Field("", max_length=2000)
+
+
+class VisitorCountIn(Schema):
+    count: int
+    at: Moment | None = None
+    note: str = Field("", max_length=200)
+
+
+class IncidentIn(Schema):
+    text: str = Field(..., max_length=2000)
+    at: Moment | None = None
+
+
+class VisitorCountOut(Schema):
+    at: dt.datetime
+    count: int
+    note: str
+    reported_by: str
+    recipients: int
+
+
+class IncidentOut(Schema):
+    at: dt.datetime
+    text: str
+    written_by: str
+
+
+class DutyRecordOut(Schema):
+    id: int
+    day: dt.date
+    shift: str
+    shift_name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    weather: str
+    duty_manager: str
+    duty_leader: str
+    operations: str
+    locked: bool
+    locked_at: dt.datetime | None
+    counts: list[VisitorCountOut]
+    incidents: list[IncidentOut]
+
+
+def duty_out(record: Any) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "day": record.day,
+        "shift": record.shift_code,
+        "shift_name": record.shift_name,
+        "starts_at": _local(record.shift_starts_at),
+        "ends_at": _local(record.shift_ends_at),
+        "weather": record.weather,
+        "duty_manager": _who(record.duty_manager),
+        "duty_leader": _who(record.duty_leader),
+        "operations": record.operations,
+        "locked": record.is_locked,
+        "locked_at": _local(record.locked_at),
+        "counts": [
+            {
+                "at": _local(c.at),
+                "count": c.count,
+                "note": c.note,
+                "reported_by": _who(c.reported_by),
+                "recipients": c.recipients,
+            }
+            for c in record.counts.all()
+        ],
+        "incidents": [
+            {"at": _local(i.at), "text": i.text, "written_by": _who(i.written_by)}
+            for i in record.incidents.all()
+        ],
+    }
+
+
+class MeetingIn(ShiftIn):
+    notes: str = Field(..., max_length=2000)
+    members: list[int]
+
+
+class MemberOut(Schema):
+    user: int
+    name: str
+    signed_at: dt.datetime | None
+
+
+class MeetingOut(Schema):
+    id: int
+    day: dt.date
+    shift: str
+    notes: str
+    held_by: str
+    members: list[MemberOut]
+
+
+def meeting_out(meeting: Any) -> dict[str, Any]:
+    return {
+        "id": meeting.pk,
+        "day": meeting.day,
+        "shift": meeting.shift_code,
+        "notes": meeting.notes,
+        "held_by": _who(meeting.held_by),
+        "members": [
+            {"user": m.user_id, "name": _who(m.user), "signed_at": _local(m.signed_at)}
+            for m in meeting.members.select_related("user__staff")
+        ],
+    }
+
+
+class HandoverIn(ShiftIn):
+    incoming: int
+    notes: str = Field("", max_length=2000)
+
+
+class MatterOut(Schema):
+    kind: str = Field(..., description="ticket, callback, missed_call, lost_item, notice, question")
+    ref: str
+    text: str
+    due: str
+
+
+class HandoverOut(Schema):
+    id: int
+    day: dt.date
+    shift: str
+    outgoing: str
+    incoming: str
+    matters: list[MatterOut]
+    notes: str
+    outgoing_signed_at: dt.datetime | None
+    outgoing_staff_no: str
+    incoming_signed_at: dt.datetime | None
+    incoming_staff_no: str
+    signed: bool
+
+
+def _due_label(due: str) -> str:
+    """A matter's due time (ISO, as kept) in local time for the page; "" for none."""
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(due)).strftime("%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return ""
+
+
+def handover_out(handover: Any) -> dict[str, Any]:
+    return {
+        "id": handover.pk,
+        "day": handover.day,
+        "shift": handover.shift_code,
+        "outgoing": _who(handover.outgoing),
+        "incoming": _who(handover.incoming),
+        "matters": [m | {"due_label": _due_label(m.get("due", ""))} for m in handover.matters],
+        "notes": handover.notes,
+        "outgoing_signed_at": _local(handover.outgoing_signed_at),
+        "outgoing_staff_no": handover.outgoing_staff_no,
+        "incoming_signed_at": _local(handover.incoming_signed_at),
+        "incoming_staff_no": handover.incoming_staff_no,
+        "signed": handover.is_signed,
+    }
+
+
+class LeftOut(Schema):
+    user: int
+    name: str
+    employee_no: str
+    handovers: int
+    matters: int
+
+
+class SignInOut(Schema):
+    day: dt.date
+    shift: str
+    starts_at: dt.datetime
+    signed_at: dt.datetime
+    late: bool
+
+
+def sign_in_out(row: Any) -> dict[str, Any]:
+    return {
+        "day": row.day,
+        "shift": row.shift_code,
+        "starts_at": _local(row.shift_starts_at),
+        "signed_at": _local(row.signed_at),
+        "late": row.late,
+    }

@@ -22,17 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu.accounts.models import Role
+from kefu.accounts.models import CENTER_ROLES, Role
 from kefu.core.downloads import image_response
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
 from kefu.core.paging import paginate
 from kefu.core.services import record_unmasked_read
-from kefu.frontdesk import access, matching, photos, selectors, services
+from kefu.frontdesk import access, matching, photos, schemas, selectors, services, shift
 from kefu.frontdesk.forms import ClaimForm, CustodyForm, FoundItemForm, LossReportForm
 from kefu.frontdesk.models import Category, FoundItem, LossReport
 from kefu.frontdesk.schemas import claim_out, event_out, item_out, match_out, report_out
+from kefu.workforce.models import ShiftTemplate
 
 
 def _refuse(exc: ServiceError) -> None:
@@ -505,3 +506,267 @@ def batch(request, batch_id: int):
     masker = Masker(request.user)
     rows = [item_out(i, masker) for i in selectors.batch_items(request.user, found)]
     return render(request, "frontdesk/batch.html", {"batch": found, "rows": rows})
+
+
+# --- the shift: 交接班, 值班记录, 晨会, 签到 -------------------------------------------------------
+
+
+def _shift_choices() -> list[tuple[str, str]]:
+    return [
+        (t.code, f"{t.name}({t.start:%H:%M})")
+        for t in ShiftTemplate.objects.filter(is_active=True).order_by("start", "code")
+    ]
+
+
+def _center_staff() -> list[tuple[int, str]]:
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, staff__role__in=list(CENTER_ROLES))
+        .select_related("staff")
+        .order_by("staff__employee_no")
+    )
+    return [(u.pk, f"{u.staff.employee_no} {u.staff.display_name}") for u in users]
+
+
+def _day(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw or "")
+    except ValueError:
+        return None
+
+
+def _done(request, exc: ServiceError | None, ok: str) -> None:
+    if exc is None:
+        messages.success(request, ok)
+        return
+    _refuse(exc)
+    messages.error(request, exc.detail)
+
+
+@login_required
+@require_GET
+def shift_desk(request):
+    """交接班: sign in, the day's duty record, hand the shift over, the morning meeting; for the
+    shift leader the unsigned handovers and what each person left."""
+    if not access.may_read(request.user):
+        raise PermissionDenied(_("交接班仅限客服中心人员查看"))
+    lead = access.may_lead(request.user)
+    return render(
+        request,
+        "frontdesk/shift.html",
+        {
+            "today": timezone.localdate().isoformat(),
+            "shifts": _shift_choices(),
+            "staff_choices": _center_staff(),
+            "may_desk": access.may_desk(request.user),
+            "may_lead": lead,
+            "handovers": [schemas.handover_out(h) for h in shift.list_handovers(request.user)][:20],
+            "unsigned": [
+                schemas.handover_out(h) for h in shift.list_handovers(request.user, unsigned=True)
+            ]
+            if lead
+            else [],
+            "left": shift.left_by_person(request.user) if lead else [],
+            "sign_ins": shift.sign_ins(request.user, day=timezone.localdate()) if lead else [],
+            "meetings": shift.latest_meetings(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def shift_sign_in(request):
+    try:
+        row = shift.sign_in(
+            request.user,
+            day=_day(request.POST.get("day")),
+            shift_code=request.POST.get("shift", ""),
+        )
+    except ServiceError as exc:
+        _done(request, exc, "")
+    else:
+        _done(request, None, _("已签到(迟到)") if row.late else _("已签到"))
+    return redirect("shift")
+
+
+@login_required
+@require_POST
+def duty_open(request):
+    try:
+        record = shift.open_record(
+            request.user,
+            day=_day(request.POST.get("day")),
+            shift_code=request.POST.get("shift", ""),
+        )
+    except ServiceError as exc:
+        _done(request, exc, "")
+        return redirect("shift")
+    return redirect("duty", record.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duty(request, record_id: int):
+    """值班记录 of one day and shift: filled in during the shift, locked at its end."""
+    if request.method == "POST":
+        what = request.POST.get("what", "")
+        try:
+            if what == "record":
+                shift.update_record(
+                    request.user,
+                    record_id,
+                    weather=request.POST.get("weather", ""),
+                    duty_manager_id=_int_or_none(request.POST.get("duty_manager")),
+                    duty_leader_id=_int_or_none(request.POST.get("duty_leader")),
+                    operations=request.POST.get("operations", ""),
+                )
+            elif what == "visitors":
+                shift.report_visitors(
+                    request.user,
+                    record_id,
+                    count=_int_or_none(request.POST.get("count")),
+                    note=request.POST.get("note", ""),
+                )
+            elif what == "incident":
+                shift.add_incident(request.user, record_id, text=request.POST.get("text", ""))
+            elif what == "lock":
+                shift.lock_record(request.user, record_id)
+            else:
+                raise ServiceError(Code.INVALID, _("无效的操作"))
+        except ServiceError as exc:
+            _done(request, exc, "")
+        else:
+            _done(request, None, _("已保存"))
+        return redirect("duty", record_id)
+    try:
+        record = shift.get_record(request.user, record_id)
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+    return render(
+        request,
+        "frontdesk/duty.html",
+        {
+            "r": schemas.duty_out(record),
+            "record": record,
+            "staff_choices": _center_staff(),
+            "may_desk": access.may_desk(request.user),
+            "may_lead": access.may_lead(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def duty_month(request):
+    """The month's duty records bound as one page to print (《客服岗位值班记录表》)."""
+    year, month = _month(request)
+    try:
+        records = shift.month_records(request.user, year, month)
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+    return render(
+        request,
+        "frontdesk/duty_month.html",
+        {"records": [schemas.duty_out(r) for r in records], "month": f"{year:04d}-{month:02d}"},
+    )
+
+
+@login_required
+@require_POST
+def handover_create(request):
+    try:
+        handover = shift.create_handover(
+            request.user,
+            day=_day(request.POST.get("day")),
+            shift_code=request.POST.get("shift", ""),
+            incoming_id=_int_or_none(request.POST.get("incoming")),
+            notes=request.POST.get("notes", ""),
+        )
+    except ServiceError as exc:
+        _done(request, exc, "")
+        return redirect("shift")
+    return redirect("handover", handover.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handover(request, handover_id: int):
+    """One handover: the matters it collected, the notes, the two signatures (签字)."""
+    if request.method == "POST":
+        try:
+            shift.sign_handover(request.user, handover_id)
+        except ServiceError as exc:
+            _done(request, exc, "")
+        else:
+            _done(request, None, _("已签字"))
+        return redirect("handover", handover_id)
+    try:
+        found = shift.get_handover(request.user, handover_id)
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+    h = schemas.handover_out(found)
+    return render(
+        request,
+        "frontdesk/handover.html",
+        {
+            "h": h,
+            "kinds": dict(shift.MATTER_KINDS),
+            "may_sign": (request.user.pk == found.outgoing_id and not found.outgoing_signed_at)
+            or (request.user.pk == found.incoming_id and not found.incoming_signed_at),
+        },
+    )
+
+
+@login_required
+@require_POST
+def meeting_create(request):
+    try:
+        meeting = shift.hold_meeting(
+            request.user,
+            day=_day(request.POST.get("day")),
+            shift_code=request.POST.get("shift", ""),
+            notes=request.POST.get("notes", ""),
+            member_ids=[
+                i for i in map(_int_or_none, request.POST.getlist("members")) if i is not None
+            ],
+        )
+    except ServiceError as exc:
+        _done(request, exc, "")
+        return redirect("shift")
+    return redirect("meeting", meeting.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting(request, meeting_id: int):
+    """晨会记录: the notes, each member's 签字; who has not signed, for the shift leader."""
+    if request.method == "POST":
+        try:
+            shift.sign_meeting(request.user, meeting_id)
+        except ServiceError as exc:
+            _done(request, exc, "")
+        else:
+            _done(request, None, _("已签字"))
+        return redirect("meeting", meeting_id)
+    try:
+        found = shift.get_meeting(request.user, meeting_id)
+    except ServiceError as exc:
+        _refuse(exc)
+        raise
+    m = schemas.meeting_out(found)
+    mine = [x for x in m["members"] if x["user"] == request.user.pk]
+    return render(
+        request,
+        "frontdesk/meeting.html",
+        {"m": m, "may_sign": bool(mine) and mine[0]["signed_at"] is None},
+    )

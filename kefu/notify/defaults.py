@@ -312,6 +312,22 @@ EVENTS: dict[str, Event] = {
             "{who} withdrew the swap ({shift}).",
         ),
     ),
+    "frontdesk.visitor_count": Event(
+        "游客人数报告",
+        ("count", "at", "who"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "游客人数报告:{serial} {title}",
+            "{who} 报告:{serial} {title} {at} 游客人数 {count} 人。值班记录:{url}",
+            "{serial}{title}{at}游客人数{count}人({who}报告)。",
+        ),
+        en=Words(
+            "Visitor count: {serial} {title}",
+            "{who} reports {count} visitors at {at} ({serial}, {title}). Duty record: {url}",
+            "{count} visitors at {at} ({serial} {title}), reported by {who}.",
+        ),
+    ),
     "roster.leave_asked": Event(
         "请假待审批",
         ("who", "agent", "days", "kind", "note"),

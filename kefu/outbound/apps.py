@@ -11,6 +11,8 @@ class OutboundConfig(AppConfig):
 
     def ready(self) -> None:
         # An anonymised customer's copies here are cleared (kefu.core.retention).
-        from kefu.outbound import retention
+        from kefu.outbound import retention, shift_sources
 
         retention.register()
+        # A front-desk handover collects the appointments due (kefu.frontdesk.providers).
+        shift_sources.register()

@@ -11,9 +11,12 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from kefu.frontdesk import services
-from kefu.frontdesk.models import FinanceBatch, FoundItem, ItemEvent
+from kefu.core.models import AuditLog
+from kefu.frontdesk import services, shift
+from kefu.frontdesk.models import DutyRecord, FinanceBatch, FoundItem, ItemEvent
+from kefu.workforce.models import ShiftTemplate
 from tests.frontdesk.factories import found_item
+from tests.frontdesk.shift_factories import shift_around
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,3 +71,24 @@ def test_finance_hand_over_by_several_workers_at_once_makes_one_batch(agent):
         item.refresh_from_db()
         assert item.status == "finance"
         assert ItemEvent.objects.filter(item=item, kind="finance").count() == 1
+
+
+def test_duty_lock_by_several_workers_at_once_locks_each_record_once(agent):
+    ShiftTemplate.objects.update(is_active=False)
+    records = []
+    for n in range(5):
+        _t, day = shift_around(f"J{n}", starts_in=-dt.timedelta(hours=9 + n))
+        records.append(shift.open_record(agent, day=day, shift_code=f"J{n}"))
+
+    results = _at_once(shift.lock_ended)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(results) == 5
+    assert DutyRecord.objects.filter(locked_at__isnull=True).count() == 0
+    for record in records:
+        assert (
+            AuditLog.objects.filter(
+                action="frontdesk.duty.locked", object_id=str(record.pk)
+            ).count()
+            == 1
+        )
