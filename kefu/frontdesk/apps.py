@@ -9,3 +9,9 @@ class FrontdeskConfig(AppConfig):
 
     name = "kefu.frontdesk"
     verbose_name = _("前台服务")
+
+    def ready(self) -> None:
+        from kefu.frontdesk import retention
+
+        # The people of the lost and found are cleared after their period (kefu.core.retention).
+        retention.register()

@@ -130,6 +130,8 @@ class FoundItem(models.Model):
     )
     registered_at = models.DateTimeField(_("登记时间"))
     updated_at = models.DateTimeField(auto_now=True)
+    # Its people's names and numbers cleared after the retention period (kefu.frontdesk.retention).
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-registered_at", "-id"]
@@ -202,6 +204,7 @@ class LossReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("登记时间"))
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -245,6 +248,7 @@ class ClaimAttempt(models.Model):
     refuse_reason = models.CharField(_("拒绝原因"), max_length=200, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("时间"))
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -50,6 +50,7 @@ def test_each_kind_is_declared_by_the_app_that_owns_it_with_a_sane_default():
         ("call_records", 2 * 365),
         ("recordings", 365),
         ("attachments", 3 * 365),
+        ("lost_and_found", 3 * 365),
         ("audit_log", 5 * 365),
     ]
     assert [name for name, _apply in retention._parts["attachments"]] == [
@@ -68,6 +69,7 @@ def test_each_kind_is_declared_by_the_app_that_owns_it_with_a_sane_default():
         "telephony",
         "knowledge",
         "outbound",
+        "frontdesk",
         "conversations",
         "mail",
         "sms",
