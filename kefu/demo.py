@@ -44,6 +44,7 @@ from kefu.dispatch.schemas import OrderIn
 from kefu.followups.models import CallbackTask, FollowupSettings
 from kefu.followups.services import record_attempt
 from kefu.frontdesk import services as lostfound
+from kefu.frontdesk import shift
 from kefu.knowledge import services as knowledge_services
 from kefu.knowledge.models import Category as KnowledgeCategory
 from kefu.knowledge.schemas import ArticleIn
@@ -366,6 +367,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_conversations(made)
     _seed_outbound(made, random.Random(seed + 3))
     _seed_lostfound()
+    _seed_shift()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -865,6 +867,63 @@ def _seed_lostfound() -> None:
                 id_number="110101199001011234",
             ),
         )
+
+
+def _seed_shift() -> None:
+    """The desk's shift papers: yesterday's 早班 duty record, locked by the shift leader, and
+    its handover signed by both; today's record being filled in (weather, the duty manager
+    and leader, a visitor count reported to the general manager, an incident); this morning's
+    meeting, read and signed by one of its two members; and today's handover, signed by the
+    outgoing agent only, which the shift leader sees as unsigned."""
+    User = get_user_model()
+    lead, agent = User.objects.get(username="lead"), User.objects.get(username="agent")
+    gm, colleague = User.objects.get(username="gm"), User.objects.get(username="phone21")
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    code = SHIFTS[0][0]
+    before = shift.open_record(agent, day=yesterday, shift_code=code)
+    shift.update_record(
+        agent,
+        before.pk,
+        weather="多云 12℃",
+        duty_manager_id=gm.pk,
+        duty_leader_id=lead.pk,
+        operations="营业正常,观光车 8:00 首班",
+    )
+    shift.lock_record(lead, before.pk)
+    handed = shift.create_handover(
+        agent, day=yesterday, shift_code=code, incoming_id=colleague.pk, notes="无遗留事项"
+    )
+    shift.sign_handover(agent, handed.pk)
+    shift.sign_handover(colleague, handed.pk)
+
+    record = shift.open_record(agent, day=today, shift_code=code)
+    shift.update_record(
+        agent,
+        record.pk,
+        weather="晴 15℃",
+        duty_manager_id=gm.pk,
+        duty_leader_id=lead.pk,
+        operations="东门闸机检修,游客改走南门",
+    )
+    shift.report_visitors(agent, record.pk, count=1280, note="上午入园人数")
+    shift.add_incident(agent, record.pk, text="一名游客在东门台阶扭伤脚踝,已送医务室处理")
+    meeting = shift.hold_meeting(
+        lead,
+        day=today,
+        shift_code=code,
+        notes="1. 东门闸机检修,引导游客走南门;2. 强调文明用语,首问负责。",
+        member_ids=[agent.pk, colleague.pk],
+    )
+    shift.sign_meeting(agent, meeting.pk)
+    handover = shift.create_handover(
+        agent,
+        day=today,
+        shift_code=code,
+        incoming_id=colleague.pk,
+        notes="东门闸机报修,维修部答复今天下班前修好,请跟进",
+    )
+    shift.sign_handover(agent, handover.pk)
 
 
 def _seed_notice() -> None:

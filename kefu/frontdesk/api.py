@@ -14,6 +14,7 @@ from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.frontdesk import access, matching, selectors, services, shift
 from kefu.frontdesk.schemas import (
     CustodyIn,
+    DutyMonthOut,
     DutyRecordIn,
     DutyRecordOut,
     FinanceBatchOut,
@@ -24,6 +25,7 @@ from kefu.frontdesk.schemas import (
     FoundItemQuery,
     HandoverIn,
     HandoverOut,
+    HandoverQuery,
     IncidentIn,
     LeftOut,
     LinkReportIn,
@@ -192,10 +194,11 @@ def open_duty(request, payload: ShiftIn):
     return duty_out(record)
 
 
-@shift_router.get("/duty/month", response=list[DutyRecordOut])
+@shift_router.get("/duty/month", response=DutyMonthOut)
 def duty_month(request, year: int, month: int):
     """The month's duty records, in order (what the printed month binds)."""
-    return [duty_out(r) for r in shift.month_records(request.user, year, month)]
+    records = shift.month_records(request.user, year, month)
+    return {"year": year, "month": month, "records": [duty_out(r) for r in records]}
 
 
 @shift_router.get("/duty/{record_id}", response=DutyRecordOut)
@@ -274,10 +277,12 @@ def create_handover(request, payload: HandoverIn):
     return Status(201, handover_out(handover))
 
 
-@shift_router.get("/handovers", response=list[HandoverOut])
-def list_handovers(request, unsigned: bool = False):
-    """The latest handovers; ``unsigned``: those a side has not signed (shift leaders)."""
-    return [handover_out(h) for h in shift.list_handovers(request.user, unsigned=unsigned)]
+@shift_router.get("/handovers", response=PageOut[HandoverOut])
+def list_handovers(request, filters: Query[HandoverQuery]):
+    """The handovers, the newest first; ``unsigned``: those a side has not signed (shift
+    leaders)."""
+    rows = shift.list_handovers(request.user, unsigned=filters.unsigned)
+    return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), handover_out)
 
 
 @shift_router.get("/handovers/left", response=list[LeftOut])

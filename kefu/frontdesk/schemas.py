@@ -11,7 +11,7 @@ from ninja import Field, Schema
 
 from kefu.core.masking import Masker, mask_id_number
 from kefu.core.paging import PageQuery
-from kefu.core.schemas import Moment
+from kefu.core.schemas import Day, Moment
 from kefu.frontdesk.matching import Match
 from kefu.frontdesk.models import (
     Category,
@@ -293,7 +293,7 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class ShiftIn(Schema):
-    day: dt.date
+    day: Day
     shift: str = Field(..., max_length=8, description="a shift template's code (排班班次)")
 
 
@@ -377,6 +377,12 @@ def duty_out(record: Any) -> dict[str, Any]:
     }
 
 
+class DutyMonthOut(Schema):
+    year: int
+    month: int
+    records: list[DutyRecordOut]
+
+
 class MeetingIn(ShiftIn):
     notes: str = Field(..., max_length=2000)
     members: list[int]
@@ -421,6 +427,10 @@ class MatterOut(Schema):
     ref: str
     text: str
     due: str
+
+
+class HandoverQuery(PageQuery):
+    unsigned: bool = Field(False, description="only those a side has not signed (shift leaders)")
 
 
 class HandoverOut(Schema):

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -575,17 +576,15 @@ def sign_handover(actor: Any, handover_id: int) -> Handover:
     return handover
 
 
-def list_handovers(actor: Any, *, unsigned: bool = False) -> list[Handover]:
+def list_handovers(actor: Any, *, unsigned: bool = False) -> QuerySet[Handover]:
     """The handovers, the newest first; ``unsigned``: those a side has not signed (for the
     shift leader)."""
     access.require_read(actor)
     rows = Handover.objects.select_related("outgoing__staff", "incoming__staff")
     if unsigned:
         access.require_lead(actor)
-        rows = rows.filter(outgoing_signed_at__isnull=True) | rows.filter(
-            incoming_signed_at__isnull=True
-        )
-    return list(rows.order_by("-day", "-id")[:200])
+        rows = rows.filter(Q(outgoing_signed_at__isnull=True) | Q(incoming_signed_at__isnull=True))
+    return rows.order_by("-day", "-id")
 
 
 def left_by_person(actor: Any, *, since: dt.date | None = None) -> list[dict[str, Any]]:

@@ -567,9 +567,10 @@ def shift_desk(request):
             "staff_choices": _center_staff(),
             "may_desk": access.may_desk(request.user),
             "may_lead": lead,
-            "handovers": [schemas.handover_out(h) for h in shift.list_handovers(request.user)][:20],
+            "handovers": [schemas.handover_out(h) for h in shift.list_handovers(request.user)[:20]],
             "unsigned": [
-                schemas.handover_out(h) for h in shift.list_handovers(request.user, unsigned=True)
+                schemas.handover_out(h)
+                for h in shift.list_handovers(request.user, unsigned=True)[:50]
             ]
             if lead
             else [],

@@ -43,6 +43,7 @@ REFERENCE_LISTS = {
     "/api/v1/triage/tickets/{serial}/similar",  # at most 8
     "/api/v1/lostfound/items/{item_id}/matches",  # at most 10
     "/api/v1/lostfound/reports/{report_id}/matches",  # at most 10
+    "/api/v1/frontdesk/handovers/left",  # one row per person who handed a shift over
 }
 # GET operations that declare no JSON schema, and what they answer instead of a list.
 UNTYPED = {
@@ -368,6 +369,19 @@ def _finance_batch_items(world):
     return lead, {}, {"batch_id": batch.pk}
 
 
+def _handovers(world):
+    from kefu.frontdesk import shift
+    from tests.frontdesk.shift_factories import shift_around
+
+    agent, lead = world["people"]["agent"], world["people"]["lead"]
+    _template, day = shift_around("HX", starts_in=-dt.timedelta(hours=7))
+    for n in range(3):
+        shift.create_handover(
+            agent, day=day, shift_code="HX", incoming_id=lead.pk, notes=f"第{n}次交班"
+        )
+    return lead, {}, {}
+
+
 def _leave(world):
     import datetime as dt
 
@@ -387,6 +401,7 @@ ROWS = {
     "/api/v1/lostfound/items": _found_items,
     "/api/v1/lostfound/reports": _loss_reports,
     "/api/v1/lostfound/finance-batches": _finance_batches,
+    "/api/v1/frontdesk/handovers": _handovers,
     "/api/v1/lostfound/finance-batches/{batch_id}/items": _finance_batch_items,
     "/api/v1/outbound/lists/{list_id}/entries": _outbound_entries,
     "/api/v1/workforce/swaps": _swaps,

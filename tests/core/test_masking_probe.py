@@ -151,6 +151,9 @@ def _path_values() -> dict[str, list[str]]:
         "batch_id": ids("frontdesk.FinanceBatch"),
         "claim_id": ids("frontdesk.ClaimAttempt"),
         "photo_id": ids("frontdesk.FoundPhoto"),
+        "record_id": ids("frontdesk.DutyRecord"),
+        "meeting_id": ids("frontdesk.MorningMeeting"),
+        "handover_id": ids("frontdesk.Handover"),
     }
 
 
@@ -167,6 +170,11 @@ def _query(path: str) -> str:
     if path == f"{PREFIX}/business/shipment":
         shipment = apps.get_model("business.Shipment").objects.order_by("pk").first()
         return f"?waybill={shipment.waybill}"
+    if path == f"{PREFIX}/frontdesk/duty/month":
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return f"?year={today.year}&month={today.month}"
     return ""
 
 

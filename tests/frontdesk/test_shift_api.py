@@ -41,7 +41,9 @@ def test_duty_record_over_the_api_locked_refuses(agent, lead, people, api_as):
     bad = api_as(lead).post(f"/frontdesk/duty/{rid}/visitors", {"count": "很多"})
     assert bad.status_code == 422
     month = api.get(f"/frontdesk/duty/month?year={day.year}&month={day.month}").json()
-    assert [r["id"] for r in month] == [rid] and month[0]["incidents"][0]["text"]
+    assert (month["year"], month["month"]) == (day.year, day.month)
+    records = month["records"]
+    assert [r["id"] for r in records] == [rid] and records[0]["incidents"][0]["text"]
     # A department's handler sees no duty record at all.
     assert api_as(people["dept_handler"]).get(f"/frontdesk/duty/{rid}").status_code == 403
     assert api.get("/frontdesk/duty/999999").status_code == 404
@@ -57,7 +59,8 @@ def test_handover_signed_by_both_over_the_api(agent, lead, people, api_as):
     )
     assert created.status_code == 201, created.json()
     hid = created.json()["id"]
-    assert [h["id"] for h in api_as(lead).get("/frontdesk/handovers?unsigned=true").json()] == [hid]
+    unsigned = api_as(lead).get("/frontdesk/handovers?unsigned=true").json()
+    assert [h["id"] for h in unsigned["items"]] == [hid] and unsigned["count"] == 1
     assert api_as(agent).get("/frontdesk/handovers?unsigned=true").status_code == 403
     assert api_as(agent).post(f"/frontdesk/handovers/{hid}/sign").status_code == 200
     signed = api_as(lead).post(f"/frontdesk/handovers/{hid}/sign").json()
