@@ -379,7 +379,7 @@ AXES_HANDLER = "kefu.accounts.lockout.LoginGuard"
 AXES_FAILURE_LIMIT = LOGIN_FAILURES
 AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "kefu.accounts.lockout.client_address"
+AXES_CLIENT_IP_CALLABLE = "kefu.core.clients.client_address"
 AXES_LOCKOUT_CALLABLE = "kefu.accounts.views.locked_out"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the failures stay listed after an unlock
 AXES_ENABLE_ADMIN = False  # kefu.accounts.admin shows them read-only: unlocking is audited

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.chat import selectors, services
+from kefu.core.clients import client_address
 from kefu.core.errors import HTTP_STATUS, ServiceError
 
 WIDGET = Path(__file__).resolve().parent / "static" / "chat" / "widget.js"
@@ -24,7 +25,7 @@ WIDGET = Path(__file__).resolve().parent / "static" / "chat" / "widget.js"
 
 def _client(request) -> dict[str, object]:
     return {
-        "ip": request.META.get("REMOTE_ADDR") or None,
+        "ip": client_address(request),
         "user_agent": request.headers.get("User-Agent", ""),
         "page_url": request.POST.get("page", ""),
         # The branch the widget names (data-branch); checked by the service.

@@ -36,6 +36,7 @@ from kefu.business.models import Kind as BusinessKind
 from kefu.complaints.rules import route
 from kefu.conversations.models import MessageAttachment
 from kefu.conversations.services import Inbound, InboundFile, receive
+from kefu.core.clients import client_address
 from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.core.masking import mask_address
 from kefu.core.phones import is_mobile, normalize_phone
@@ -89,9 +90,9 @@ def client_key(address: str) -> str:
 
 
 def client_of(request) -> str:
-    """The keyed hash of a request's client address (REMOTE_ADDR: behind a reverse proxy,
-    the proxy must pass the customer's address there)."""
-    return client_key(request.META.get("REMOTE_ADDR", ""))
+    """The keyed hash of a request's client address (behind the reverse proxies named in
+    KEFU_TRUSTED_PROXIES, the address they forward)."""
+    return client_key(client_address(request) or "")
 
 
 def mobile_number(raw: str, field: str = "phone") -> str:

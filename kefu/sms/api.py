@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from ninja import Router
 
+from kefu.core.clients import client_address
 from kefu.sms.services import SIGNATURE_HEADER, handle_inbound
 
 router = Router(tags=["sms"])
@@ -25,7 +26,7 @@ def inbound(request):
         request.body,
         content_type=request.META.get("CONTENT_TYPE", ""),
         signature_header=request.headers.get(SIGNATURE_HEADER, ""),
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        remote_addr=client_address(request) or "",
     )
     return JsonResponse(
         answer.body, status=answer.status, json_dumps_params={"ensure_ascii": False}

@@ -10,7 +10,7 @@ import time_machine
 from axes.models import AccessAttempt, AccessFailureLog
 from django.test import Client, RequestFactory
 
-from kefu.accounts.lockout import client_address
+from kefu.core.clients import client_address
 from kefu.core.models import AuditLog
 from tests.accounts.factories import PASSWORD, make_person
 

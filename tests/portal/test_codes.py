@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from kefu.core.errors import Code, ServiceError
@@ -123,3 +124,41 @@ def test_the_hourly_sweep_forgets_codes_and_counters_a_day_old(org):
     later = timezone.now() + dt.timedelta(days=1, minutes=1)
     assert services.sweep_portal_records(later) == 2
     assert not PhoneCode.objects.exists()
+
+
+def test_behind_a_trusted_proxy_each_customer_is_counted_by_the_address_it_forwards(
+    org, settings
+):
+    """Behind the center's reverse proxy (KEFU_TRUSTED_PROXIES), the per-address limit counts
+    the customer's address the proxy forwards, not the proxy's: one customer stopped after 20
+    codes does not stop the next one; an X-Forwarded-For from elsewhere proves nothing."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    client = Client(REMOTE_ADDR="10.0.0.5")
+
+    def ask(phone: str, forwarded: str):
+        return client.post(
+            "/api/v1/portal/codes",
+            {"phone": phone, "purpose": "submit"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(20):
+        assert ask(f"1390000{n:04d}", "203.0.113.7").status_code == 202
+    stopped = ask(OTHER, "203.0.113.7")
+    assert stopped.status_code == 429 and stopped.json()["code"] == "too_many"
+    assert ask(OTHER, "198.51.100.9").status_code == 202
+    # Not from a trusted proxy: its X-Forwarded-For is ignored, the sender itself is counted.
+    settings.TRUSTED_PROXIES = []
+
+    def direct(address: str, phone: str):
+        return Client(REMOTE_ADDR=address).post(
+            "/api/v1/portal/codes",
+            {"phone": phone, "purpose": "submit"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR="198.51.100.9",
+        )
+
+    assert direct("192.0.2.50", "13900009998").status_code == 202
+    assert direct("203.0.113.7", "13900009999").status_code == 429
+    assert PhoneCode.objects.count() == 22
