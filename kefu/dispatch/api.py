@@ -12,6 +12,7 @@ from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
+from kefu.core.downloads import image_response
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.dispatch import access, latency, message, photos, selectors, sending, services
@@ -99,6 +100,12 @@ def _detail(request, serial: str) -> dict:
         "return_reason": order.return_reason,
         "chase_count": order.chase_count,
         "photos": [p.file.name for p in order.photos.all() if p.purged_at is None],
+        "photo_files": [
+            {"id": p.pk, "name": p.name, "url": f"/api/v1/workorders/photos/{p.pk}"}
+            for p in order.photos.all()
+            if p.purged_at is None
+        ],
+        "signature_url": f"/api/v1/workorders/{order.serial}/signature" if order.signature else "",
         "photos_purged": sum(1 for p in order.photos.all() if p.purged_at is not None),
         "actions": access.actions_for(order, request.user),
         "tracking": [_tracking(t) for t in selectors.tracking_of(order)],
@@ -227,6 +234,23 @@ def dispatch_latency(request, filters: Query[LatencyQuery]):
     return latency.latency_summary(
         access.visible_orders(request.user), since=filters.since, until=filters.until
     )
+
+
+@router.get("/photos/{photo_id}")
+def photo_file(request, photo_id: int):
+    """A photo taken on site (a JPEG or PNG, re-encoded on upload) to whoever may see its
+    order; 404 for one destroyed after its retention period. Its address is in the order's
+    ``photo_files``."""
+    found = photos.order_photo(request.user, photo_id)
+    return image_response(found.file, found.name, found.content_type)
+
+
+@router.get("/{serial}/signature")
+def signature_file(request, serial: str):
+    """The customer's signature drawn on site (PNG), to whoever may see the order; 404 when
+    the customer did not sign. Its address is the order's ``signature_url``."""
+    order = photos.order_signature(request.user, serial)
+    return image_response(order.signature, f"{order.serial}.png", "image/png")
 
 
 @router.get("/{serial}", response=OrderDetailOut)

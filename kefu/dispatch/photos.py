@@ -99,6 +99,29 @@ def open_photo(actor, path: str) -> Photo | WorkOrder:
     return found
 
 
+def order_photo(actor, photo_id: int) -> Photo:
+    """A photo by its id, if ``actor`` may see its order and the retention job has not
+    destroyed its file; else NOT_FOUND (the same for a photo that does not exist)."""
+    photo = (
+        Photo.objects.filter(
+            pk=photo_id, purged_at__isnull=True, order__in=access.visible_orders(actor)
+        ).first()
+        if 0 < photo_id < 2**62
+        else None
+    )
+    if photo is None:
+        raise ServiceError(Code.NOT_FOUND, _("文件不存在或无权查看"))
+    return photo
+
+
+def order_signature(actor, serial: str) -> WorkOrder:
+    """The order whose customer signed on site, if ``actor`` may see it; else NOT_FOUND."""
+    order = access.access_order(actor, serial)
+    if not order.signature:
+        raise ServiceError(Code.NOT_FOUND, _("该派工单没有客户签名"))
+    return order
+
+
 def signature_png(value: str, *, field: str = "signature") -> bytes | None:
     """The PNG of a signature sent as a ``data:image/png;base64,`` URL (the phone page's pad)
     or as bare base64 (the API); None when nothing was drawn. INVALID naming ``field`` for

@@ -184,6 +184,12 @@ class CallTaskOut(Schema):
     note: str
 
 
+class PhotoFileOut(Schema):
+    id: int
+    name: str
+    url: str = Field(..., description="GET it with the same token (JPEG or PNG)")
+
+
 class OrderDetailOut(OrderOut):
     quantity: str
     weight: str
@@ -205,7 +211,10 @@ class OrderDetailOut(OrderOut):
     confirmation: str
     return_reason: str
     chase_count: int
+    # The stored files' names (kept for older clients); fetch them by photo_files' url.
     photos: list[str]
+    photo_files: list[PhotoFileOut]
+    signature_url: str = Field("", description="the customer's signature (PNG), when signed")
     # Photos destroyed after their retention period (the rows stay; no file to fetch).
     photos_purged: int = 0
     actions: list[str]

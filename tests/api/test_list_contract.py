@@ -51,6 +51,8 @@ UNTYPED = {
     "/api/v1/health": "a status object",
     "/api/v1/reports/complaints/{month}.xlsx": "an Excel workbook",
     "/api/v1/workorders/latency": "a summary object",
+    "/api/v1/workorders/photos/{photo_id}": "an image",
+    "/api/v1/workorders/{serial}/signature": "an image",
 }
 
 SCHEMA = Client().get(f"{PREFIX}/openapi.json").json()

@@ -195,8 +195,8 @@ def _api_urls(schema: dict) -> list[str]:
         key = name
         if name == "serial":
             key = "order" if path.startswith(f"{PREFIX}/workorders") else "ticket"
-        if key == "file_id":
-            continue  # attachments are files, not rendered text (the demo has none)
+        if key in ("file_id", "photo_id") or path.endswith("/signature"):
+            continue  # attachments and pictures are files, not rendered text
         assert values.get(key), f"no rows to fill {path}"
         urls.extend(path.replace("{" + name + "}", value) for value in values[key])
     return urls

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import base64
+import io
 
-from kefu.dispatch.models import FREIGHT_FIELDS, Status, WorkOrder
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from kefu.accounts.models import Role
+from kefu.dispatch.models import FREIGHT_FIELDS, Photo, Status, WorkOrder
+from tests.accounts.factories import make_person
 from tests.dispatch.factories import make_field, make_order
 
 
@@ -136,3 +145,51 @@ def test_an_integrator_resends_a_failed_dispatch_sms(api_as, agent, field):
     helper.staff.save(update_fields=["phone"])
     body = api.post(f"/workorders/messages/{failed.pk}/resend").json()
     assert [m["phone"] for m in body["messages"] if m["role"] == "assignee"] == ["13800000002"]
+
+
+def test_photos_and_the_signature_are_fetched_with_the_same_token(api_as, agent, field, org):
+    """The order's photos and the customer's signature: listed with their API addresses and
+    served to a token that may see the order; nobody else's token, and not once destroyed."""
+    order = make_order(agent, dispatch_to=field["fitter"])
+    fitter = api_as(field["fitter"])
+    for action in ("accept", "depart", "arrive"):
+        fitter.post(f"/workorders/{order.serial}/transitions", {"action": action})
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buffer, format="PNG")
+    uploaded = fitter.client.post(
+        f"/api/v1/workorders/{order.serial}/photos",
+        {"file": SimpleUploadedFile("现场.png", buffer.getvalue(), "image/png")},
+        **fitter.auth,
+    )
+    assert uploaded.status_code == 201, uploaded.content
+    signature = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(signature, format="PNG")
+    done = fitter.post(
+        f"/workorders/{order.serial}/complete",
+        {"result": "已修复", "signature_png": base64.b64encode(signature.getvalue()).decode()},
+    ).json()
+    (photo,) = done["photo_files"]
+    assert photo["name"] == "现场.png" and photo["url"].startswith("/api/v1/workorders/photos/")
+    assert done["signature_url"] == f"/api/v1/workorders/{order.serial}/signature"
+
+    center = api_as(agent)
+    outsider = api_as(
+        make_person("outsider", Role.FIELD_STAFF, number="5177", department=org["depts"]["repair"])
+    )
+    for url, kind in ((photo["url"], "image/png"), (done["signature_url"], "image/png")):
+        served = center.client.get(url, **center.auth)
+        assert served.status_code == 200 and served["Content-Type"] == kind
+        assert Image.open(io.BytesIO(b"".join(served.streaming_content))).size in {(8, 6), (40, 20)}
+        refused = outsider.client.get(url, **outsider.auth)
+        assert refused.status_code == 404 and refused.json()["code"] == "not_found"
+        assert Client().get(url).status_code == 401
+
+    Photo.objects.update(purged_at=timezone.now())
+    assert center.client.get(photo["url"], **center.auth).status_code == 404
+    detail = center.get(f"/workorders/{order.serial}").json()
+    assert (detail["photo_files"], detail["photos_purged"]) == ([], 1)
+    unsigned = make_order(agent, dispatch_to=field["fitter"])
+    assert center.get(f"/workorders/{unsigned.serial}").json()["signature_url"] == ""
+    missing = center.client.get(f"/api/v1/workorders/{unsigned.serial}/signature", **center.auth)
+    assert missing.status_code == 404 and missing.json()["detail"]
+    assert center.client.get("/api/v1/workorders/photos/0", **center.auth).status_code == 404

@@ -126,9 +126,7 @@ def test_the_hourly_sweep_forgets_codes_and_counters_a_day_old(org):
     assert not PhoneCode.objects.exists()
 
 
-def test_behind_a_trusted_proxy_each_customer_is_counted_by_the_address_it_forwards(
-    org, settings
-):
+def test_behind_a_trusted_proxy_each_customer_is_counted_by_the_address_it_forwards(org, settings):
     """Behind the center's reverse proxy (KEFU_TRUSTED_PROXIES), the per-address limit counts
     the customer's address the proxy forwards, not the proxy's: one customer stopped after 20
     codes does not stop the next one; an X-Forwarded-For from elsewhere proves nothing."""
