@@ -151,7 +151,9 @@ def checklist_fill(request, checklist_id: int):
         raise
     source = request.POST if request.method == "POST" else request.GET
     day = _day(source.get("day")) or timezone.localdate()
-    shift_code = source.get("shift", "") or checklists.shift_of_now(day)
+    shift_code = source.get("shift", "")
+    if request.method == "GET" and not shift_code:
+        shift_code = checklists.shift_of_now(day)
     error: ServiceError | None = None
     if request.method == "POST":
         try:

@@ -161,3 +161,15 @@ def test_pages_refuse_who_may_not(agent, lead, people, web_as, client, day):
             assert client.get(url).status_code == 403, url
     client.force_login(agent)
     assert client.get("/frontdesk/checklists/runs/999999/").status_code == 404
+
+
+def test_a_wrong_shift_posted_is_refused_on_the_form(agent, lead, people, web_as, day):
+    checklist = safety_checklist(lead, people["supervisor"])
+    posted = {"day": day.isoformat(), "shift": "ZZ"} | {f"ok_{n}": "1" for n in range(4)}
+    refused = web_as(agent).post(f"/frontdesk/checklists/{checklist.pk}/fill", posted)
+    assert refused.status_code == 422 and "班次不存在" in refused.content.decode()
+    no_shift = web_as(agent).post(
+        f"/frontdesk/checklists/{checklist.pk}/fill", posted | {"shift": ""}
+    )
+    assert no_shift.status_code == 422
+    assert not ChecklistRun.objects.exists()
