@@ -513,13 +513,12 @@ def day_status(actor: Any, day: dt.date, *, now: dt.datetime | None = None) -> l
                     "ends_at": run.shift_ends_at,
                 }
             )
+    active = {c.pk: c for c in checklists}
     for entry in shifts:
         code = entry["shift"]
         cells = []
-        wanted = [c.pk for c in checklists] + sorted(
-            pk for (c, pk) in runs if c == code and pk not in {x.pk for x in checklists}
-        )
-        names = {c.pk: c for c in checklists}
+        # The active checklists in order, then the runs of those retired since.
+        wanted = list(active) + sorted(pk for (c, pk) in runs if c == code and pk not in active)
         for pk in wanted:
             found = runs.get((code, pk))
             if found is not None:
@@ -528,7 +527,7 @@ def day_status(actor: Any, day: dt.date, *, now: dt.datetime | None = None) -> l
                 state = "missing"
             else:
                 state = "pending"
-            checklist = names.get(pk)
+            checklist = active.get(pk)
             cells.append(
                 {
                     "checklist": pk,

@@ -426,3 +426,18 @@ def test_the_day_shows_filled_missing_and_open_exceptions(agent, lead, officer, 
         ("班后设施、设备安全检查", "filled"),
     ]
     assert assets.is_active
+
+
+def test_the_lists_read_in_a_fixed_number_of_queries(
+    agent, lead, officer, day, django_assert_num_queries
+):
+    for n in range(3):
+        made = safety_checklist(lead, officer, name=f"检查表{n}")
+        checklists.submit_run(agent, made.pk, day=day, shift_code="D1", answers=all_ok(made))
+    checklists.day_status(agent, day)  # the actor's scope is read once and kept
+    with django_assert_num_queries(1):
+        runs = list(checklists.list_runs(agent, day=day))
+        assert [r.filled_by.staff.display_name for r in runs] == ["李娜"] * 3
+    with django_assert_num_queries(3):  # the shifts, the checklists, the runs
+        status = checklists.day_status(agent, day)
+    assert [c["state"] for c in status[0]["checklists"]] == ["filled"] * 3
