@@ -43,8 +43,8 @@ from kefu.dispatch.models import Crew, DispatchDesk
 from kefu.dispatch.schemas import OrderIn
 from kefu.followups.models import CallbackTask, FollowupSettings
 from kefu.followups.services import record_attempt
+from kefu.frontdesk import checklists, shift
 from kefu.frontdesk import services as lostfound
-from kefu.frontdesk import shift
 from kefu.knowledge import services as knowledge_services
 from kefu.knowledge.models import Category as KnowledgeCategory
 from kefu.knowledge.schemas import ArticleIn
@@ -368,6 +368,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_outbound(made, random.Random(seed + 3))
     _seed_lostfound()
     _seed_shift()
+    _seed_checklists()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -924,6 +925,74 @@ def _seed_shift() -> None:
         notes="东门闸机报修,维修部答复今天下班前修好,请跟进",
     )
     shift.sign_handover(agent, handover.pk)
+
+
+SAFETY_ITEMS = [
+    "大厅灯光、灯箱电源已关闭",
+    "空调、新风已关闭",
+    "电脑、打印机、复印机已关机",
+    "饮水机、充电桩电源已断开",
+    "广播、显示屏已关闭",
+    "消防通道畅通,无杂物堆放",
+    "灭火器在位、压力正常",
+    "门窗已关好上锁",
+]
+ASSET_ITEMS = [
+    ("轮椅", 3),
+    ("婴儿车", 4),
+    ("借用雨伞", 20),
+    ("对讲机", 4),
+    ("急救箱", 1),
+    ("老花镜", 5),
+    ("充电宝", 10),
+    ("导览图架", 2),
+]
+
+
+def _seed_checklists() -> None:
+    """The two end-of-shift checklists (《班后设施、设备安全管理记录表》, the supervisor as safety
+    officer; 《班后固定资产管理记录表》, the shift leader as asset officer) and yesterday's
+    早班: both filled — a lamp box that would not switch off, closed by the supervisor, and a
+    wheelchair short, still open — and yesterday's 中班 safety checklist, all ok."""
+    User = get_user_model()
+    lead, agent = User.objects.get(username="lead"), User.objects.get(username="agent")
+    supervisor = User.objects.get(username="supervisor")
+    colleague = User.objects.get(username="phone21")
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    early, middle = SHIFTS[0][0], SHIFTS[1][0]
+    safety = checklists.create_checklist(
+        supervisor,
+        kind="safety",
+        name="班后设施、设备安全检查",
+        items=[checklists.ItemIn(text) for text in SAFETY_ITEMS],
+        officer_id=supervisor.pk,
+    )
+    assets = checklists.create_checklist(
+        supervisor,
+        kind="assets",
+        name="班后固定资产清点",
+        items=[checklists.ItemIn(text, n) for text, n in ASSET_ITEMS],
+        officer_id=lead.pk,
+    )
+    ok = checklists.AnswerIn(ok=True)
+    answers = [ok] * len(SAFETY_ITEMS)
+    answers[0] = checklists.AnswerIn(ok=False, note="东侧灯箱开关失灵,无法关闭,已拔插头")
+    run = checklists.submit_run(agent, safety.pk, day=yesterday, shift_code=early, answers=answers)
+    checklists.close_exception(
+        supervisor,
+        run.answers.get(position=1).pk,
+        result="已报工程部,灯箱开关已于今早更换",
+    )
+    counted = [checklists.AnswerIn(ok=True, counted=n) for _text, n in ASSET_ITEMS]
+    counted[0] = checklists.AnswerIn(counted=2, note="一台借给东门游客未归还,已留电话")
+    checklists.submit_run(agent, assets.pk, day=yesterday, shift_code=early, answers=counted)
+    checklists.submit_run(
+        colleague,
+        safety.pk,
+        day=yesterday,
+        shift_code=middle,
+        answers=[ok] * len(SAFETY_ITEMS),
+    )
 
 
 def _seed_notice() -> None:

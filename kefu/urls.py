@@ -13,6 +13,7 @@ from kefu.desk import views as ticket_views
 from kefu.dispatch import mobile as field_views
 from kefu.dispatch import views as dispatch_views
 from kefu.followups import views as followup_views
+from kefu.frontdesk import checklist_views
 from kefu.frontdesk import views as lostfound_views
 from kefu.knowledge import views as knowledge_views
 from kefu.notices import views as notice_views
@@ -105,6 +106,27 @@ urlpatterns = [
     path("frontdesk/handovers/<int:handover_id>/", lostfound_views.handover, name="handover"),
     path("frontdesk/meetings/new", lostfound_views.meeting_create, name="meeting-create"),
     path("frontdesk/meetings/<int:meeting_id>/", lostfound_views.meeting, name="meeting"),
+    path("frontdesk/checklists/", checklist_views.checklists_page, name="checklists"),
+    path(
+        "frontdesk/checklists/<int:checklist_id>/fill",
+        checklist_views.checklist_fill,
+        name="checklist-fill",
+    ),
+    path(
+        "frontdesk/checklists/runs/<int:run_id>/",
+        checklist_views.checklist_run,
+        name="checklist-run",
+    ),
+    path(
+        "frontdesk/checklists/templates/",
+        checklist_views.checklist_templates,
+        name="checklist-templates",
+    ),
+    path(
+        "frontdesk/checklists/templates/<int:checklist_id>/",
+        checklist_views.checklist_template,
+        name="checklist-template",
+    ),
     path("lostfound/", lostfound_views.items, name="lostfound"),
     path("lostfound/new", lostfound_views.register, name="lostfound-register"),
     path("lostfound/<int:item_id>/", lostfound_views.item, name="lostfound-item"),

@@ -37,6 +37,11 @@ def next_after(moment: dt.datetime) -> providers.ShiftWindow | None:
     return min(after, key=lambda w: (w.starts_at, w.code)) if after else None
 
 
+def windows_on(day: dt.date) -> list[providers.ShiftWindow]:
+    templates = ShiftTemplate.objects.filter(is_active=True).order_by("start", "code")
+    return [_window(t, day) for t in templates]
+
+
 def open_questions(actor: Any, until: dt.datetime) -> list[dict[str, str]]:
     rows = (
         Question.objects.filter(
@@ -58,4 +63,5 @@ def open_questions(actor: Any, until: dt.datetime) -> list[dict[str, str]]:
 
 def register() -> None:
     providers.register_shifts(window_of, next_after)
+    providers.register_day(windows_on)
     providers.register_pending("question", open_questions)

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from kefu.core.masking import Masker
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
-from kefu.frontdesk import access, matching, selectors, services, shift
+from kefu.frontdesk import access, checklists, matching, selectors, services, shift
 from kefu.frontdesk.schemas import (
+    ChecklistDayOut,
+    ChecklistDayQuery,
+    ChecklistIn,
+    ChecklistOut,
+    ChecklistQuery,
+    ChecklistRunDetailOut,
+    ChecklistRunIn,
+    ChecklistRunOut,
+    ChecklistRunQuery,
+    ChecklistUpdateIn,
+    CloseExceptionIn,
     CustodyIn,
     DutyMonthOut,
     DutyRecordIn,
@@ -41,7 +53,9 @@ from kefu.frontdesk.schemas import (
     SignInOut,
     VisitorCountIn,
     batch_out,
+    checklist_out,
     claim_out,
+    day_out,
     duty_out,
     event_out,
     handover_out,
@@ -49,6 +63,8 @@ from kefu.frontdesk.schemas import (
     match_out,
     meeting_out,
     report_out,
+    run_detail_out,
+    run_out,
     sign_in_out,
 )
 
@@ -307,3 +323,103 @@ def sign_in(request, payload: ShiftIn):
     """签到 for a shift: late when after 30 minutes before it starts."""
     row = shift.sign_in(request.user, day=payload.day, shift_code=payload.shift)
     return Status(201, sign_in_out(row))
+
+
+# --- the end-of-shift checklists (/api/v1/frontdesk/checklists, /checklist-runs) --------------
+
+
+def _items(payload: ChecklistIn | ChecklistUpdateIn) -> list[checklists.ItemIn]:
+    return [checklists.ItemIn(text=i.text, expected=i.expected) for i in payload.items]
+
+
+@shift_router.get("/checklists", response=PageOut[ChecklistOut])
+def list_checklists(request, filters: Query[ChecklistQuery]):
+    """The checklists filled after each shift (``retired``: the retired ones as well)."""
+    rows = checklists.list_checklists(request.user, retired=filters.retired)
+    return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), checklist_out)
+
+
+@shift_router.post("/checklists", response={201: ChecklistOut})
+def create_checklist(request, payload: ChecklistIn):
+    """A new checklist (shift leaders, supervisors, admins)."""
+    checklist = checklists.create_checklist(
+        request.user,
+        kind=payload.kind,
+        name=payload.name,
+        items=_items(payload),
+        officer_id=payload.officer,
+    )
+    return Status(201, checklist_out(checklist))
+
+
+@shift_router.get("/checklists/day", response=ChecklistDayOut)
+def checklist_day(request, filters: Query[ChecklistDayQuery]):
+    """For a day, each shift's checklists: filled, missing or pending, with open exceptions."""
+    day = filters.day or timezone.localdate()
+    return day_out(day, checklists.day_status(request.user, day))
+
+
+@shift_router.get("/checklists/{checklist_id}", response=ChecklistOut)
+def get_checklist(request, checklist_id: int):
+    return checklist_out(checklists.get_checklist(request.user, checklist_id))
+
+
+@shift_router.put("/checklists/{checklist_id}", response=ChecklistOut)
+def update_checklist(request, checklist_id: int, payload: ChecklistUpdateIn):
+    """Rename it, change its items or its officer; the runs already filled keep theirs."""
+    checklist = checklists.update_checklist(
+        request.user,
+        checklist_id,
+        name=payload.name,
+        items=_items(payload),
+        officer_id=payload.officer,
+    )
+    return checklist_out(checklist)
+
+
+@shift_router.post("/checklists/{checklist_id}/retire", response=ChecklistOut)
+def retire_checklist(request, checklist_id: int):
+    """停用 (kept with its runs); 409 when already retired."""
+    return checklist_out(checklists.retire_checklist(request.user, checklist_id))
+
+
+@shift_router.post("/checklist-runs", response={201: ChecklistRunDetailOut})
+def submit_run(request, payload: ChecklistRunIn):
+    """The checklist filled after a shift: one answer per item, in order. 409 when it was
+    already filled for that day and shift; each exception is sent to the officer."""
+    run = checklists.submit_run(
+        request.user,
+        payload.checklist,
+        day=payload.day,
+        shift_code=payload.shift,
+        answers=[
+            checklists.AnswerIn(ok=a.ok, counted=a.counted, note=a.note) for a in payload.answers
+        ],
+    )
+    return Status(201, run_detail_out(checklists.get_run(request.user, run.pk)))
+
+
+@shift_router.get("/checklist-runs", response=PageOut[ChecklistRunOut])
+def list_runs(request, filters: Query[ChecklistRunQuery]):
+    """The filled checklists, the newest first (``open``: with an exception not closed)."""
+    rows = checklists.list_runs(
+        request.user,
+        day=filters.day,
+        shift_code=filters.shift,
+        checklist_id=filters.checklist,
+        open_only=filters.open,
+    )
+    return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), run_out)
+
+
+@shift_router.get("/checklist-runs/{run_id}", response=ChecklistRunDetailOut)
+def get_run(request, run_id: int):
+    return run_detail_out(checklists.get_run(request.user, run_id))
+
+
+@shift_router.post("/checklist-exceptions/{answer_id}/close", response=ChecklistRunDetailOut)
+def close_exception(request, answer_id: int, payload: CloseExceptionIn):
+    """The officer or a shift leader closes an exception with what was done; 409 when it was
+    closed already."""
+    answer = checklists.close_exception(request.user, answer_id, result=payload.result)
+    return run_detail_out(checklists.get_run(request.user, answer.run_id))

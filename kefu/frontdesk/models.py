@@ -484,3 +484,119 @@ class ShiftSignIn(models.Model):
                 fields=["user", "day", "shift_code"], name="frontdesk_signin_once"
             )
         ]
+
+
+# --- the end-of-shift checklists (kefu.frontdesk.checklists) ---------------------------------
+
+
+class Checklist(models.Model):
+    """A checklist the desk fills after each shift: 《班后设施、设备安全管理记录表》 (lights,
+    power, air conditioning, doors locked...) or 《班后固定资产管理记录表》 (the hall's assets,
+    each with the quantity there should be). ``items`` is the ordered list of
+    ``{"text": str, "expected": int | None}``; a run copies it, so changing or retiring the
+    checklist never changes a filled one. Retired, never deleted."""
+
+    class Kind(models.TextChoices):
+        SAFETY = "safety", _("设施设备安全")
+        ASSETS = "assets", _("固定资产")
+
+    kind = models.CharField(_("类别"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=60)
+    items = models.JSONField(_("检查项目"), default=list)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("异常通知人"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("修改时间"))
+    retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("班后检查表")
+        verbose_name_plural = _("班后检查表")
+        ordering = ["kind", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChecklistRun(models.Model):
+    """A checklist filled after one shift (a day and a shift template's code, as the duty
+    record): once per checklist, day and shift."""
+
+    checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="runs")
+    # Copied at submission: the checklist may be renamed or retired afterwards.
+    name = models.CharField(_("名称"), max_length=60)
+    kind = models.CharField(_("类别"), max_length=8, choices=Checklist.Kind.choices)
+    day = models.DateField(_("日期"))
+    shift_code = models.CharField(_("班次"), max_length=8)
+    shift_name = models.CharField(_("班次名称"), max_length=40, blank=True)
+    shift_ends_at = models.DateTimeField(_("下班"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("异常通知人"),
+    )
+    filled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("填写人"),
+    )
+    filled_at = models.DateTimeField(_("填写时间"))
+    exceptions = models.PositiveSmallIntegerField(_("异常项数"), default=0)
+
+    class Meta:
+        verbose_name = _("班后检查记录")
+        verbose_name_plural = _("班后检查记录")
+        ordering = ["-day", "-shift_ends_at", "checklist_id", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checklist", "day", "shift_code"], name="frontdesk_checklist_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "shift_code"], name="frontdesk_run_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.shift_code} {self.name}"
+
+
+class ChecklistAnswer(models.Model):
+    """One item of a filled checklist, its text and expected quantity as they were: ok, or an
+    exception with its note, closed later with what was done (处理结果)."""
+
+    run = models.ForeignKey(ChecklistRun, on_delete=models.PROTECT, related_name="answers")
+    position = models.PositiveSmallIntegerField(_("序号"))
+    text = models.CharField(_("检查项目"), max_length=100)
+    expected = models.PositiveIntegerField(_("应有数量"), null=True, blank=True)
+    counted = models.PositiveIntegerField(_("实点数量"), null=True, blank=True)
+    ok = models.BooleanField(_("正常"))
+    note = models.CharField(_("异常说明"), max_length=300, blank=True)
+    result = models.CharField(_("处理结果"), max_length=300, blank=True)
+    closed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="frontdesk_answer_position")
+        ]
+        indexes = [models.Index(fields=["ok", "closed_at"], name="frontdesk_answer_open")]
+
+    @property
+    def is_open(self) -> bool:
+        return not self.ok and self.closed_at is None

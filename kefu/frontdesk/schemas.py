@@ -497,3 +497,189 @@ def sign_in_out(row: Any) -> dict[str, Any]:
         "signed_at": _local(row.signed_at),
         "late": row.late,
     }
+
+
+# --- the end-of-shift checklists ---------------------------------------------------------------
+
+
+class ChecklistItemIn(Schema):
+    text: str = Field(..., max_length=100)
+    expected: int | None = Field(None, description="assets: the quantity there should be")
+
+
+class ChecklistIn(Schema):
+    kind: str = Field(..., max_length=8, description="safety (设施设备安全) or assets (固定资产)")
+    name: str = Field(..., max_length=60)
+    items: list[ChecklistItemIn] = Field(..., max_length=60)
+    officer: int = Field(..., description="the user told of an exception (安全员 / 资产管理员)")
+
+
+class ChecklistUpdateIn(Schema):
+    name: str = Field(..., max_length=60)
+    items: list[ChecklistItemIn] = Field(..., max_length=60)
+    officer: int
+
+
+class ChecklistQuery(PageQuery):
+    retired: bool = Field(False, description="the retired checklists as well")
+
+
+class ChecklistItemOut(Schema):
+    text: str
+    expected: int | None
+
+
+class ChecklistOut(Schema):
+    id: int
+    kind: str
+    name: str
+    items: list[ChecklistItemOut]
+    officer: int
+    officer_name: str
+    active: bool
+    retired_at: dt.datetime | None
+
+
+def checklist_out(checklist: Any) -> dict[str, Any]:
+    return {
+        "id": checklist.pk,
+        "kind": checklist.kind,
+        "name": checklist.name,
+        "items": [{"text": i["text"], "expected": i.get("expected")} for i in checklist.items],
+        "officer": checklist.officer_id,
+        "officer_name": _who(checklist.officer),
+        "active": checklist.is_active,
+        "retired_at": _local(checklist.retired_at),
+    }
+
+
+class ChecklistAnswerIn(Schema):
+    ok: bool | None = Field(None, description="true: normal, false: an exception")
+    counted: int | None = Field(None, description="assets: the quantity counted")
+    note: str = Field("", max_length=300, description="required for an exception")
+
+
+class ChecklistRunIn(ShiftIn):
+    checklist: int
+    answers: list[ChecklistAnswerIn] = Field(..., max_length=60, description="in item order")
+
+
+class CloseExceptionIn(Schema):
+    result: str = Field(..., max_length=300, description="处理结果: what was done")
+
+
+class ChecklistRunQuery(PageQuery):
+    day: Day | None = None
+    shift: str = Field("", max_length=8)
+    checklist: int | None = None
+    open: bool = Field(False, description="only those with an exception not closed")
+
+
+class ChecklistAnswerOut(Schema):
+    id: int
+    position: int
+    text: str
+    expected: int | None
+    counted: int | None
+    ok: bool
+    note: str
+    open: bool
+    result: str
+    closed_at: dt.datetime | None
+    closed_by: str
+
+
+class ChecklistRunOut(Schema):
+    id: int
+    checklist: int
+    name: str
+    kind: str
+    day: dt.date
+    shift: str
+    shift_name: str
+    filled_by: str
+    filled_at: dt.datetime
+    officer: str
+    exceptions: int
+    open_exceptions: int
+
+
+class ChecklistRunDetailOut(ChecklistRunOut):
+    answers: list[ChecklistAnswerOut]
+
+
+def run_out(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "checklist": run.checklist_id,
+        "name": run.name,
+        "kind": run.kind,
+        "day": run.day,
+        "shift": run.shift_code,
+        "shift_name": run.shift_name,
+        "filled_by": _who(run.filled_by),
+        "filled_at": _local(run.filled_at),
+        "officer": _who(run.officer),
+        "exceptions": run.exceptions,
+        "open_exceptions": getattr(run, "open_exceptions", 0),
+    }
+
+
+def run_detail_out(run: Any) -> dict[str, Any]:
+    return run_out(run) | {
+        "answers": [
+            {
+                "id": a.pk,
+                "position": a.position,
+                "text": a.text,
+                "expected": a.expected,
+                "counted": a.counted,
+                "ok": a.ok,
+                "note": a.note,
+                "open": a.is_open,
+                "result": a.result,
+                "closed_at": _local(a.closed_at),
+                "closed_by": _who(a.closed_by),
+            }
+            for a in run.answers.all()
+        ]
+    }
+
+
+class ChecklistCellOut(Schema):
+    checklist: int
+    name: str
+    kind: str
+    state: str = Field(..., description="filled, missing (the shift is over) or pending")
+    run: int | None
+    exceptions: int
+    open_exceptions: int
+
+
+class ChecklistShiftOut(Schema):
+    shift: str
+    shift_name: str
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    missing: int
+    open_exceptions: int
+    checklists: list[ChecklistCellOut]
+
+
+class ChecklistDayOut(Schema):
+    day: dt.date
+    shifts: list[ChecklistShiftOut]
+
+
+def day_out(day: dt.date, shifts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "day": day,
+        "shifts": [
+            s | {"starts_at": _local(s["starts_at"]), "ends_at": _local(s["ends_at"])}
+            for s in shifts
+        ],
+    }
+
+
+class ChecklistDayQuery(Schema):
+    day: Day | None = Field(None, description="the day (today when left out)")

@@ -84,6 +84,17 @@ def _window(day: dt.date | None, code: str) -> providers.ShiftWindow:
     return window
 
 
+def shift_window(day: dt.date | None, code: str) -> providers.ShiftWindow:
+    """The window of shift ``code`` on ``day``; INVALID naming ``day`` or ``shift`` when there
+    is none (the duty record's validation, shared by the end-of-shift checklists)."""
+    return _window(day, code)
+
+
+def staff_user(user_id: int | None, field: str) -> Any:
+    """An active center staff member chosen on a form; INVALID naming ``field`` otherwise."""
+    return _staff_user(user_id, field)
+
+
 def _staff_user(user_id: int | None, field: str) -> Any:
     """A center staff member chosen on a form (duty manager, leader, member, incoming)."""
     if user_id is None:

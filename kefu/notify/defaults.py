@@ -328,6 +328,23 @@ EVENTS: dict[str, Event] = {
             "{count} visitors at {at} ({serial} {title}), reported by {who}.",
         ),
     ),
+    "frontdesk.checklist_exception": Event(
+        "班后检查异常",
+        ("shift", "item", "note", "who"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "班后检查异常:{title}",
+            "{who} 填写 {serial} {shift}的「{title}」时发现异常:{item}。说明:{note}。请处理:{url}",
+            "{serial}{shift}「{title}」异常:{item}({note}),请处理。",
+        ),
+        en=Words(
+            "End-of-shift check exception: {title}",
+            "{who} found an exception in “{title}” ({serial}, {shift}): {item}. Note: {note}. "
+            "Please act: {url}",
+            "{serial} {shift} “{title}”: {item} ({note}). Please act.",
+        ),
+    ),
     "roster.leave_asked": Event(
         "请假待审批",
         ("who", "agent", "days", "kind", "note"),

@@ -397,7 +397,31 @@ def _leave(world):
     return agent, {}, {}
 
 
+def _checklists(world):
+    from tests.frontdesk.checklist_factories import safety_checklist
+
+    lead, officer = world["people"]["lead"], world["people"]["supervisor"]
+    for n in range(3):
+        safety_checklist(lead, officer, name=f"第{n}张班后检查表")
+    return world["people"]["agent"], {}, {}
+
+
+def _checklist_runs(world):
+    from kefu.frontdesk import checklists
+    from tests.frontdesk.checklist_factories import all_ok, safety_checklist
+    from tests.frontdesk.shift_factories import shift_around
+
+    agent, lead = world["people"]["agent"], world["people"]["lead"]
+    _template, day = shift_around("CK", starts_in=-dt.timedelta(hours=7))
+    for n in range(3):
+        made = safety_checklist(lead, world["people"]["supervisor"], name=f"检查表{n}")
+        checklists.submit_run(agent, made.pk, day=day, shift_code="CK", answers=all_ok(made))
+    return lead, {}, {}
+
+
 ROWS = {
+    "/api/v1/frontdesk/checklists": _checklists,
+    "/api/v1/frontdesk/checklist-runs": _checklist_runs,
     "/api/v1/workforce/leave": _leave,
     "/api/v1/outbound/lists": _outbound_lists,
     "/api/v1/lostfound/items": _found_items,
