@@ -45,7 +45,11 @@ class FoundItemForm(forms.Form):
 
 
 class LossReportForm(forms.Form):
-    channel = forms.ChoiceField(label=_("登记渠道"), choices=LossReport.Channel.choices)
+    # 网上 is the owner's own report on the portal, never one the desk takes.
+    channel = forms.ChoiceField(
+        label=_("登记渠道"),
+        choices=[c for c in LossReport.Channel.choices if c[0] != LossReport.Channel.PORTAL],
+    )
     owner_name = forms.CharField(label=_("失主姓名"), max_length=40)
     owner_phone = forms.CharField(label=_("失主电话"), max_length=30)
     category = forms.ChoiceField(label=_("物品类别"), choices=Category.choices)

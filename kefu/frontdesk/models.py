@@ -200,8 +200,9 @@ class LossReport(models.Model):
         related_name="+",
         verbose_name=_("分支机构"),
     )
+    # None for a report the owner made on the portal (channel ``portal``).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("登记时间"))
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)

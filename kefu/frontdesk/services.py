@@ -51,6 +51,7 @@ from kefu.frontdesk.models import (
     LossReport,
     ValueClass,
 )
+from kefu.notify.services import send_sms
 
 Status = FoundItem.Status
 Source = FoundItem.Source
@@ -299,15 +300,44 @@ class LossReportIn:
 
 @transaction.atomic
 def create_loss_report(actor: Any, data: LossReportIn) -> LossReport:
-    """失物登记 from an owner. Raises ServiceError (nothing written)."""
+    """失物登记 from an owner, taken by the desk (phone or at the counter). Raises
+    ServiceError (nothing written)."""
     access.require_desk(actor)
+    channel = _choice(data.channel, LossReport.Channel, "channel")
+    if channel == LossReport.Channel.PORTAL:
+        raise ServiceError(Code.INVALID, _("网上登记由失主在网上服务大厅提交"), field="channel")
+    report = _new_report(data, channel=channel, phone=data.owner_phone, actor=actor)
+    report.branch = _branch_for(actor, data.branch_id)
+    return _save_report(report, actor)
+
+
+LOSS_REPORT_EVENT = "frontdesk.loss_report"
+
+
+@transaction.atomic
+def report_loss_online(phone: str, data: LossReportIn) -> LossReport:
+    """失物登记 the owner made on the portal: ``phone`` is the number the portal proved with
+    an SMS code; no staff member is behind it (``created_by`` empty), no branch is chosen. The
+    owner is texted the report's number. Raises ServiceError (nothing written)."""
+    report = _new_report(data, channel=LossReport.Channel.PORTAL, phone=phone, actor=None)
+    _save_report(report, None)
+    send_sms(
+        report.owner_phone,
+        event=LOSS_REPORT_EVENT,
+        context={"report": report.serial},
+        key=f"{LOSS_REPORT_EVENT}:{report.pk}",
+    )
+    return report
+
+
+def _new_report(data: LossReportIn, *, channel: str, phone: str, actor: Any) -> LossReport:
     now = timezone.now()
-    report = LossReport(
-        channel=_choice(data.channel, LossReport.Channel, "channel"),
+    return LossReport(
+        channel=channel,
         owner_name=clean_text(
             data.owner_name, "owner_name", limit=40, required=True, message=_("请填写失主姓名")
         ),
-        owner_phone=_phone(data.owner_phone, "owner_phone", required=True),
+        owner_phone=_phone(phone, "owner_phone", required=True),
         category=_choice(data.category, Category, "category"),
         description=clean_text(
             data.description,
@@ -323,10 +353,12 @@ def create_loss_report(actor: Any, data: LossReportIn) -> LossReport:
         created_by=actor,
         created_at=now,
     )
-    report.branch = _branch_for(actor, data.branch_id)
+
+
+def _save_report(report: LossReport, actor: Any) -> LossReport:
     report.words = words_of(report.description)
     report.place_words = words_of(report.lost_place)
-    report.serial = REPORT_PREFIX + next_serial(at=now)
+    report.serial = REPORT_PREFIX + next_serial(at=report.created_at)
     report.save()
     record_audit(actor=actor, action="frontdesk.report.created", obj=report)
     return report

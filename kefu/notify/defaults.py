@@ -345,6 +345,24 @@ EVENTS: dict[str, Event] = {
             "{serial} {shift} “{title}”: {item} ({note}). Please act.",
         ),
     ),
+    # An owner's loss report made on the portal (kefu.frontdesk): the number to quote.
+    "frontdesk.loss_report": Event(
+        "网上失物登记回执",
+        ("report",),
+        email=False,
+        sms=True,
+        inapp=False,
+        zh=Words(
+            "失物登记回执",
+            "您的失物登记{report}已收到,找到相符物品后我们会电话联系您。",
+            "您的失物登记{report}已收到,找到相符物品后我们会电话联系您。",
+        ),
+        en=Words(
+            "Loss report received",
+            "Your loss report {report} is received; we will call you when a matching item is found.",
+            "Your loss report {report} is received; we will call you when a matching item is found.",
+        ),
+    ),
     "roster.leave_asked": Event(
         "请假待审批",
         ("who", "agent", "days", "kind", "note"),

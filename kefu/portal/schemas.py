@@ -7,6 +7,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from kefu.core.schemas import Moment
+
 
 class CodeIn(Schema):
     phone: str = Field(..., max_length=40, description="a mainland mobile number")
@@ -46,6 +48,24 @@ class MessageIn(Proof):
 class RatingIn(Proof):
     score: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=500)
+
+
+class LossReportIn(Proof):
+    owner_name: str = Field(..., max_length=40)
+    category: str = Field(
+        ...,
+        max_length=12,
+        description="id_card, cash, phone, camera, keys, bag, wallet, clothing, electronics, jewelry, toy, other",
+    )
+    description: str = Field(..., max_length=1000, description="colour, brand, what is in it")
+    lost_place: str = Field(..., max_length=100)
+    lost_at: Moment = Field(..., description="about when it was lost")
+    website: str = Field("", max_length=200, description="leave empty (honeypot)")
+
+
+class LossReportOut(Schema):
+    serial: str
+    token: str
 
 
 class SubmittedOut(Schema):

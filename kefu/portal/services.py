@@ -45,6 +45,8 @@ from kefu.dispatch.models import Source
 from kefu.dispatch.schemas import OrderIn
 from kefu.dispatch.services import create_order
 from kefu.followups.services import rate_ticket
+from kefu.frontdesk.models import Category, LossReport
+from kefu.frontdesk.services import REPORT_PREFIX, LossReportIn, report_loss_online
 from kefu.notify.services import send_sms
 from kefu.portal.models import PhoneCode, PortalThrottle
 from kefu.portal.selectors import customer_ticket, public_file
@@ -343,6 +345,52 @@ def _text(value: str | None, field: str, limit: int, *, required: str = "") -> s
     if len(value) > limit:
         raise ServiceError(Code.INVALID, _("最多 %d 个字") % limit, field=field)
     return value
+
+
+LOSS_REPORTS = ("loss", 10, dt.timedelta(hours=1))
+LOSS_REPORTS_PER_PHONE = ("loss-phone", 5, dt.timedelta(hours=1))
+
+
+def report_loss(
+    token: str | None,
+    *,
+    owner_name: str,
+    category: str,
+    description: str,
+    lost_place: str,
+    lost_at: dt.datetime | None,
+    honeypot: str = "",
+    client: str,
+) -> str:
+    """失物登记 by the owner (kefu.frontdesk's loss report on the ``portal`` channel, matched
+    against the found items like any other); the owner is texted its number. Returns the
+    report's number. The honeypot filled: a made-up number, nothing recorded. Raises FORBIDDEN
+    without a proved phone, INVALID naming the field, TOO_MANY past the limits (10 an hour per
+    address, 5 per number); nothing is written then."""
+    if (honeypot or "").strip():
+        logger.warning("portal: honeypot filled from %s, nothing recorded", client[:12])
+        return f"{REPORT_PREFIX}{timezone.localdate():%y%m%d}{secrets.randbelow(900) + 100:03d}"
+    phone = require_phone(token)
+    data = LossReportIn(
+        channel=LossReport.Channel.PORTAL,
+        owner_name=owner_name,
+        owner_phone=phone,
+        category=category,
+        description=description,
+        lost_place=lost_place,
+        lost_at=lost_at,
+    )
+    check_throttle(LOSS_REPORTS, client)
+    check_throttle(LOSS_REPORTS_PER_PHONE, _keyed("phone", phone))
+    with transaction.atomic():
+        report = report_loss_online(phone, data)
+        throttle(LOSS_REPORTS, client)
+        throttle(LOSS_REPORTS_PER_PHONE, _keyed("phone", phone))
+    return report.serial
+
+
+def loss_categories() -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in Category.choices]
 
 
 def submit_request(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -18,11 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.core.downloads import attachment_response
 from kefu.core.errors import Code, ServiceError
+from kefu.core.schemas import MomentField
 from kefu.knowledge.selectors import search_articles
 from kefu.portal import selectors, services
 
 SESSION_TOKEN = "portal_token"
 SESSION_DONE = "portal_done"
+SESSION_LOST = "portal_lost"
 
 
 def _token(request: HttpRequest) -> str:
@@ -140,6 +143,49 @@ def submitted(request: HttpRequest) -> HttpResponse:
     if not done:
         return redirect("portal-home")
     return render(request, "portal/submitted.html", {"done": done})
+
+
+@require_http_methods(["GET", "POST"])
+def lost(request: HttpRequest) -> HttpResponse:
+    """失物登记: the owner describes what they lost; the desk calls back when it is found."""
+    context: dict[str, Any] = {
+        "categories": services.loss_categories(),
+        "verified": _phone(request),
+        "form": request.POST,
+    }
+    if request.method == "GET":
+        return render(request, "portal/lost.html", context)
+    try:
+        lost_at = MomentField(required=False).clean(request.POST.get("lost_at", ""))
+    except ValidationError as exc:
+        context.update(error=" ".join(exc.messages), field="lost_at")
+        return render(request, "portal/lost.html", context, status=422)
+    try:
+        if not request.POST.get("website", ""):
+            _prove(request, request.POST.get("phone", ""), request.POST.get("code", ""))
+        serial = services.report_loss(
+            _token(request),
+            owner_name=request.POST.get("owner_name", ""),
+            category=request.POST.get("category", ""),
+            description=request.POST.get("description", ""),
+            lost_place=request.POST.get("lost_place", ""),
+            lost_at=lost_at,
+            honeypot=request.POST.get("website", ""),
+            client=services.client_of(request),
+        )
+    except ServiceError as exc:
+        context.update(error=exc.detail, field=exc.field, verified=_phone(request))
+        return render(request, "portal/lost.html", context, status=exc.status)
+    request.session[SESSION_LOST] = serial
+    return redirect("portal-lost-done")
+
+
+@require_GET
+def lost_done(request: HttpRequest) -> HttpResponse:
+    serial = request.session.get(SESSION_LOST)
+    if not serial:
+        return redirect("portal-lost")
+    return render(request, "portal/lost_done.html", {"serial": serial})
 
 
 @require_http_methods(["GET", "POST"])

@@ -68,6 +68,7 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "roster.leave_withdrawn",
         "frontdesk.visitor_count",
         "frontdesk.checklist_exception",
+        "frontdesk.loss_report",
     }
 
 
