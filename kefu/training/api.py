@@ -4,6 +4,7 @@ answer, submit), results per person and per question, and the operating procedur
 from __future__ import annotations
 
 from ninja import Query, Router
+from ninja.responses import Status
 
 from kefu.core.paging import PageOut, page_out, paginate
 from kefu.training import access, selectors, services
@@ -58,7 +59,7 @@ def list_questions(request, filters: Query[QuestionQuery]):
 
 @router.post("/questions", response={201: QuestionOut})
 def create_question(request, payload: QuestionIn):
-    return 201, question_out(services.create_question(request.user, **payload.dict()))
+    return Status(201, question_out(services.create_question(request.user, **payload.dict())))
 
 
 @router.get("/questions/{question_id}", response=QuestionOut)
@@ -69,7 +70,9 @@ def get_question(request, question_id: int):
 @router.post("/questions/{question_id}/revise", response={201: QuestionOut})
 def revise_question(request, question_id: int, payload: QuestionIn):
     """A new version of the question; the old one is kept as it was (superseded)."""
-    return 201, question_out(services.revise_question(request.user, question_id, **payload.dict()))
+    return Status(
+        201, question_out(services.revise_question(request.user, question_id, **payload.dict()))
+    )
 
 
 @router.post("/questions/{question_id}/retire", response=QuestionOut)
@@ -87,7 +90,7 @@ def list_exams(request, filters: Query[ExamQuery]):
 def create_exam(request, payload: ExamIn):
     data = payload.dict()
     data["branch_id"] = data.pop("branch")
-    return 201, exam_out(services.create_exam(request.user, **data))
+    return Status(201, exam_out(services.create_exam(request.user, **data)))
 
 
 @router.get("/exams/{exam_id}", response=ExamOut)
@@ -112,7 +115,7 @@ def exam_results(request, exam_id: int, filters: Query[StatQuery]):
 def start_attempt(request, exam_id: int):
     """Start (or resume) the caller's own paper of the exam."""
     attempt = services.start_attempt(request.user, exam_id)
-    return 201, _detail(attempt)
+    return Status(201, _detail(attempt))
 
 
 @router.get("/stats/questions", response=PageOut[QuestionStatOut])
@@ -173,7 +176,7 @@ def list_procedures(request, filters: Query[StatQuery]):
 def publish_procedure(request, payload: ProcedureIn):
     """Publish a new procedure, or the next version of an existing code."""
     version = services.publish_procedure(request.user, **payload.dict())
-    return 201, _procedure(request, version.procedure_id)
+    return Status(201, _procedure(request, version.procedure_id))
 
 
 def _procedure(request, procedure_id: int) -> dict:
