@@ -154,6 +154,10 @@ def _path_values() -> dict[str, list[str]]:
         "record_id": ids("frontdesk.DutyRecord"),
         "meeting_id": ids("frontdesk.MorningMeeting"),
         "handover_id": ids("frontdesk.Handover"),
+        "exam_id": ids("training.Exam"),
+        "attempt_id": ids("training.Attempt"),
+        "question_id": ids("training.Question"),
+        "procedure_id": ids("training.Procedure"),
     }
 
 
