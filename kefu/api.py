@@ -38,10 +38,10 @@ from kefu.outbound.api import router as outbound_router
 from kefu.portal.api import router as portal_router
 from kefu.reports.api import router as reports_router
 from kefu.sla.api import router as sla_router
-from kefu.training.api import router as training_router
 from kefu.sms.api import router as sms_router
 from kefu.telephony.api import router as cti_router
 from kefu.telephony.api import telephony_router
+from kefu.training.api import router as training_router
 from kefu.triage.api import router as triage_router
 from kefu.workforce.api import router as workforce_router
 

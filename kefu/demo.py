@@ -52,11 +52,11 @@ from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
 from kefu.outbound import services as outbound
 from kefu.telephony.models import CallRecord, LadderTier
-from kefu.training import services as training
 from kefu.telephony.simulator import CallCenter, Scenario, play
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 from kefu.tickets.schemas import TicketIn
+from kefu.training import services as training
 from kefu.triage import services as triage_services
 from kefu.workforce import services as roster_services
 

@@ -22,7 +22,7 @@ from django.db.models import (
 
 from kefu.accounts.models import CENTER_ROLES
 from kefu.accounts.scope import scope_of
-from kefu.core.actor import Actor
+from kefu.core.actor import Actor, user_of
 from kefu.training import access
 from kefu.training.models import (
     Attempt,
@@ -169,7 +169,8 @@ def results_for(user_id: int, *, start: dt.datetime, end: dt.datetime) -> list[E
 def list_procedures(actor: Actor | None) -> QuerySet[Procedure]:
     """Published procedures with ``confirmed``: whether ``actor`` confirmed the current one."""
     access.require_train(actor)
-    mine = Confirmation.objects.filter(version_id=OuterRef("current_id"), user_id=actor.pk)  # type: ignore[union-attr]
+    user = user_of(actor)
+    mine = Confirmation.objects.filter(version_id=OuterRef("current_id"), user=user)
     return (
         Procedure.objects.exclude(current=None)
         .select_related("current")
@@ -183,7 +184,7 @@ def staff_to_confirm(actor: Actor | None) -> QuerySet:
     scope = scope_of(actor)
     rows = get_user_model().objects.filter(is_active=True, staff__role__in=CENTER_ROLES)
     if not scope.everything:
-        rows = rows.filter(staff__branch_id=scope.branch_id)
+        rows = rows.filter(staff__branch=scope.branch_id)
     return rows.select_related("staff").order_by("staff__employee_no")
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Branch
 from kefu.accounts.scope import scope_of
-from kefu.core.actor import Actor
+from kefu.core.actor import Actor, user_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text, record_audit
 from kefu.training import access
@@ -44,6 +44,9 @@ from kefu.training.models import (
     Topic,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 Kind = Question.Kind
 JUDGE_OPTIONS = ["正确", "错误"]
 MAX_OPTIONS = 8
@@ -54,6 +57,14 @@ LEVELS = (("easy", Difficulty.EASY), ("medium", Difficulty.MEDIUM), ("hard", Dif
 
 
 # ------------------------------------------------------------------------------ the bank
+
+
+def _me(actor: Actor | None) -> User:
+    """The signed-in user taking the step (every caller checked the role already)."""
+    user = user_of(actor)
+    if user is None:
+        raise ServiceError(Code.FORBIDDEN, _("请先登录"))
+    return user
 
 
 def _int(value: Any, field: str, *, low: int, high: int) -> int:
@@ -131,7 +142,7 @@ def create_question(actor: Actor | None, **fields: Any) -> Question:
     """A new question (version 1). Supervisors and admins; INVALID naming the field."""
     access.require_bank(actor)
     data = _question_fields(**fields)
-    question = Question.objects.create(code=_next_code(), created_by=actor, **data)
+    question = Question.objects.create(code=_next_code(), created_by=_me(actor), **data)
     record_audit(
         actor=actor, action="training.question.create", obj=question, detail={"code": question.code}
     )
@@ -148,7 +159,9 @@ def revise_question(actor: Actor | None, question_id: int, **fields: Any) -> Que
     data = _question_fields(**fields)
     old.status = Question.Status.SUPERSEDED
     old.save(update_fields=["status"])
-    new = Question.objects.create(code=old.code, version=old.version + 1, created_by=actor, **data)
+    new = Question.objects.create(
+        code=old.code, version=old.version + 1, created_by=_me(actor), **data
+    )
     record_audit(
         actor=actor,
         action="training.question.revise",
@@ -257,7 +270,7 @@ def create_exam(
         minutes=minutes,
         pass_mark=pass_mark,
         branch=_exam_branch(actor, branch_id),
-        created_by=actor,
+        created_by=_me(actor),
         **counts,
     )
     record_audit(
@@ -318,12 +331,12 @@ def start_attempt(actor: Actor | None, exam_id: int) -> Attempt:
     """The candidate's paper: the one under way if there is one (its clock kept running),
     else a new draw. INVALID_TRANSITION for a closed exam; INVALID when the bank is short."""
     access.require_train(actor)
-    assert actor is not None
+    me = _me(actor)
     exam = access.access_exam(actor, exam_id, for_update=True)
     now = timezone.now()
     open_one = (
         Attempt.objects.select_for_update()
-        .filter(exam=exam, candidate_id=actor.pk, status=Attempt.Status.IN_PROGRESS)
+        .filter(exam=exam, candidate=me, status=Attempt.Status.IN_PROGRESS)
         .first()
     )
     if open_one is not None:
@@ -337,7 +350,7 @@ def start_attempt(actor: Actor | None, exam_id: int) -> Attempt:
     paper = draw(exam, seed)
     attempt = Attempt.objects.create(
         exam=exam,
-        candidate_id=actor.pk,
+        candidate=me,
         seed=seed,
         started_at=now,
         deadline=now + dt.timedelta(minutes=exam.minutes),
@@ -387,6 +400,7 @@ def save_answer(
     """Save one answer (an empty list clears it). After the deadline nothing is saved: the
     paper is marked with what was, and CONFLICT is raised."""
     late = False
+    row: AttemptAnswer | None = None
     with transaction.atomic():
         attempt = _own_open(actor, attempt_id)
         now = timezone.now()
@@ -404,7 +418,7 @@ def save_answer(
             row.chosen = _chosen(row, chosen, "chosen")
             row.answered_at = now
             row.save(update_fields=["chosen", "answered_at"])
-    if late:
+    if late or row is None:
         raise _late()
     return row
 
@@ -503,7 +517,7 @@ def publish_procedure(
         title=title,
         body=body,
         note=note,
-        published_by=actor,
+        published_by=_me(actor),
         published_at=timezone.now(),
     )
     procedure.current = version
@@ -525,16 +539,17 @@ def confirm_procedure(
     """我已阅读并理解 for the current version. ``number``: the version the reader saw — if a
     newer one was published meanwhile, CONFLICT (read it first). Once per version."""
     procedure = access.access_procedure(actor, procedure_id)
-    assert actor is not None and procedure.current is not None
+    me = _me(actor)
+    assert procedure.current is not None
     current = procedure.current
     if number is not None and number != current.number:
         raise ServiceError(
             Code.CONFLICT, _("此作业指导书已发布新版本,请阅读新版本后再确认"), field="number"
         )
-    if Confirmation.objects.filter(version=current, user_id=actor.pk).exists():
+    if Confirmation.objects.filter(version=current, user=me).exists():
         raise ServiceError(Code.CONFLICT, _("您已确认过此版本"))
     confirmation = Confirmation.objects.create(
-        version=current, user_id=actor.pk, confirmed_at=timezone.now()
+        version=current, user=me, confirmed_at=timezone.now()
     )
     record_audit(
         actor=actor,
