@@ -65,6 +65,7 @@ def home(request):
         {
             "exams": exams,
             "page": mine,
+            "to_confirm": selectors.list_procedures(request.user).filter(confirmed=False).count(),
             "topics": TOPIC_LABELS,
             "may_bank": access.may_keep_bank(request.user),
             "may_set": access.may_set_exams(request.user),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from kefu.training.models import Attempt, Confirmation, ProcedureVersion
 from tests.training.factories import clear_bank, exam, three_kinds
@@ -174,3 +178,34 @@ def test_procedures_versions_and_confirmations(supervisor, agent, lead, api_as):
     assert Confirmation.objects.filter(user=agent).count() == 2
     bad = api.post("/training/procedures", {"code": "ZY-02", "title": "", "body": "x"})
     assert bad.status_code == 422 and bad.json()["field"] == "title"
+
+
+def test_a_paper_read_past_its_deadline_is_marked_with_what_was_saved(supervisor, agent, api_as):
+    three_kinds(supervisor)
+    e = exam(supervisor, minutes=5)
+    start = timezone.now()
+    api = api_as(agent)
+    with time_machine.travel(start, tick=False):
+        paper = api.post(f"/training/exams/{e.pk}/attempts").json()
+        judge_pos = next(q["position"] for q in paper["questions"] if q["kind"] == "judge")
+        api.put(f"/training/attempts/{paper['id']}/answers/{judge_pos}", {"chosen": [0]})
+    with time_machine.travel(start + dt.timedelta(minutes=6), tick=False):
+        late = api.put(f"/training/attempts/{paper['id']}/answers/{judge_pos}", {"chosen": [1]})
+        assert late.status_code == 409 and late.json()["code"] == "conflict"
+        read = api.get(f"/training/attempts/{paper['id']}").json()
+    assert (read["status"], read["correct"], read["score"]) == ("expired", 1, 33)
+    assert all(q["answer"] is not None for q in read["questions"])
+    assert next(q for q in read["questions"] if q["kind"] == "judge")["chosen"] == [0]
+
+
+def test_the_next_read_marks_an_overdue_paper(supervisor, agent, api_as):
+    three_kinds(supervisor)
+    e = exam(supervisor, minutes=5)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        paper = api_as(agent).post(f"/training/exams/{e.pk}/attempts").json()
+    assert Attempt.objects.get().status == "in_progress"
+    with time_machine.travel(start + dt.timedelta(minutes=10), tick=False):
+        read = api_as(supervisor).get(f"/training/attempts/{paper['id']}").json()
+    assert (read["status"], read["score"], read["passed"]) == ("expired", 0, False)
+    assert Attempt.objects.get().finished_at == Attempt.objects.get().deadline

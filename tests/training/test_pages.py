@@ -133,8 +133,10 @@ def test_procedures_are_published_read_and_confirmed(supervisor, agent, lead, we
     pid = int(published.url.rstrip("/").split("/")[-1])
     listing = web_as(agent).get("/training/procedures/").content.decode()
     assert "阅读并确认" in listing
+    assert 'data-testid="to-confirm"' in web_as(agent).get("/training/").content.decode()
     web_as(agent).post(f"/training/procedures/{pid}/confirm", {"number": "1"})
     assert Confirmation.objects.filter(user=agent).count() == 1
+    assert 'data-testid="to-confirm"' not in web_as(agent).get("/training/").content.decode()
     assert "您已确认此版本" in web_as(agent).get(f"/training/procedures/{pid}/").content.decode()
     lead_view = web_as(lead).get("/training/procedures/").content.decode()
     assert "王芳" in lead_view  # the lead has not confirmed yet
