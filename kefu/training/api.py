@@ -6,30 +6,30 @@ from __future__ import annotations
 from ninja import Query, Router
 from ninja.responses import Status
 
-from kefu.core.paging import PageOut, page_out, paginate
+from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.training import access, selectors, services
 from kefu.training.models import Confirmation
 from kefu.training.schemas import (
-    AnswerIn,
-    AttemptDetailOut,
-    AttemptOut,
-    AttemptQuery,
-    ConfirmIn,
+    BankQuestionIn,
+    BankQuestionOut,
+    BankQuestionQuery,
+    ExamAttemptDetailOut,
+    ExamAttemptOut,
+    ExamAttemptQuery,
     ExamIn,
     ExamOut,
     ExamQuery,
+    PaperAnswerIn,
     PaperQuestionOut,
+    PaperSubmitIn,
     PersonResultOut,
+    ProcedureConfirmIn,
     ProcedureDetailOut,
     ProcedureIn,
     ProcedureOut,
-    QuestionIn,
-    QuestionOut,
-    QuestionQuery,
     QuestionStatOut,
-    StaffOut,
-    StatQuery,
-    SubmitIn,
+    QuestionStatQuery,
+    UnconfirmedStaffOut,
     attempt_out,
     exam_out,
     paper_question_out,
@@ -43,8 +43,8 @@ from kefu.training.schemas import (
 router = Router(tags=["training"])
 
 
-@router.get("/questions", response=PageOut[QuestionOut])
-def list_questions(request, filters: Query[QuestionQuery]):
+@router.get("/questions", response=PageOut[BankQuestionOut])
+def list_questions(request, filters: Query[BankQuestionQuery]):
     """The question bank (supervisors and admins): active questions unless ``status`` says."""
     rows = selectors.list_questions(
         request.user,
@@ -57,25 +57,25 @@ def list_questions(request, filters: Query[QuestionQuery]):
     return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), question_out)
 
 
-@router.post("/questions", response={201: QuestionOut})
-def create_question(request, payload: QuestionIn):
+@router.post("/questions", response={201: BankQuestionOut})
+def create_question(request, payload: BankQuestionIn):
     return Status(201, question_out(services.create_question(request.user, **payload.dict())))
 
 
-@router.get("/questions/{question_id}", response=QuestionOut)
+@router.get("/questions/{question_id}", response=BankQuestionOut)
 def get_question(request, question_id: int):
     return question_out(access.access_question(request.user, question_id))
 
 
-@router.post("/questions/{question_id}/revise", response={201: QuestionOut})
-def revise_question(request, question_id: int, payload: QuestionIn):
+@router.post("/questions/{question_id}/revise", response={201: BankQuestionOut})
+def revise_question(request, question_id: int, payload: BankQuestionIn):
     """A new version of the question; the old one is kept as it was (superseded)."""
     return Status(
         201, question_out(services.revise_question(request.user, question_id, **payload.dict()))
     )
 
 
-@router.post("/questions/{question_id}/retire", response=QuestionOut)
+@router.post("/questions/{question_id}/retire", response=BankQuestionOut)
 def retire_question(request, question_id: int):
     return question_out(services.retire_question(request.user, question_id))
 
@@ -104,14 +104,14 @@ def close_exam(request, exam_id: int):
 
 
 @router.get("/exams/{exam_id}/results", response=PageOut[PersonResultOut])
-def exam_results(request, exam_id: int, filters: Query[StatQuery]):
+def exam_results(request, exam_id: int, filters: Query[PageQuery]):
     """Per person: attempts, finished attempts, best score, passed (result readers)."""
     exam = access.access_exam(request.user, exam_id)
     rows = selectors.results_by_person(request.user, exam)
     return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), person_out)
 
 
-@router.post("/exams/{exam_id}/attempts", response={201: AttemptDetailOut})
+@router.post("/exams/{exam_id}/attempts", response={201: ExamAttemptDetailOut})
 def start_attempt(request, exam_id: int):
     """Start (or resume) the caller's own paper of the exam."""
     attempt = services.start_attempt(request.user, exam_id)
@@ -119,7 +119,7 @@ def start_attempt(request, exam_id: int):
 
 
 @router.get("/stats/questions", response=PageOut[QuestionStatOut])
-def question_stats(request, filters: Query[StatQuery]):
+def question_stats(request, filters: Query[QuestionStatQuery]):
     """Per question asked in finished attempts (of one exam, or all): the most missed first."""
     rows = selectors.question_stats(request.user, exam_id=filters.exam)
     return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), stat_out)
@@ -134,14 +134,14 @@ def _detail(attempt) -> dict:
     }
 
 
-@router.get("/attempts", response=PageOut[AttemptOut])
-def list_attempts(request, filters: Query[AttemptQuery]):
+@router.get("/attempts", response=PageOut[ExamAttemptOut])
+def list_attempts(request, filters: Query[ExamAttemptQuery]):
     """The caller's attempts; a result reader's: every attempt of the exams they see."""
     rows = selectors.list_attempts(request.user, exam_id=filters.exam, mine=filters.mine)
     return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), attempt_out)
 
 
-@router.get("/attempts/{attempt_id}", response=AttemptDetailOut)
+@router.get("/attempts/{attempt_id}", response=ExamAttemptDetailOut)
 def get_attempt(request, attempt_id: int):
     """The paper: answers and explanations only once it is finished. Read past its deadline,
     a paper still open is marked with what was saved."""
@@ -152,20 +152,20 @@ def get_attempt(request, attempt_id: int):
 
 
 @router.put("/attempts/{attempt_id}/answers/{position}", response=PaperQuestionOut)
-def save_answer(request, attempt_id: int, position: int, payload: AnswerIn):
+def save_answer(request, attempt_id: int, position: int, payload: PaperAnswerIn):
     row = services.save_answer(request.user, attempt_id, position=position, chosen=payload.chosen)
     return paper_question_out(row, finished=False)
 
 
-@router.post("/attempts/{attempt_id}/submit", response=AttemptDetailOut)
-def submit_attempt(request, attempt_id: int, payload: SubmitIn | None = None):
+@router.post("/attempts/{attempt_id}/submit", response=ExamAttemptDetailOut)
+def submit_attempt(request, attempt_id: int, payload: PaperSubmitIn | None = None):
     answers = payload.answers if payload is not None else None
     attempt = services.submit_attempt(request.user, attempt_id, answers=answers)
     return _detail(attempt)
 
 
 @router.get("/procedures", response=PageOut[ProcedureOut])
-def list_procedures(request, filters: Query[StatQuery]):
+def list_procedures(request, filters: Query[PageQuery]):
     """Published procedures, each with whether the caller confirmed its current version."""
     rows = selectors.list_procedures(request.user)
     page = paginate(rows, page=filters.page, per_page=filters.per_page)
@@ -197,15 +197,15 @@ def get_procedure(request, procedure_id: int):
 
 
 @router.post("/procedures/{procedure_id}/confirm", response=ProcedureDetailOut)
-def confirm_procedure(request, procedure_id: int, payload: ConfirmIn | None = None):
+def confirm_procedure(request, procedure_id: int, payload: ProcedureConfirmIn | None = None):
     """我已阅读并理解: the caller confirms the current version."""
     number = payload.number if payload is not None else None
     services.confirm_procedure(request.user, procedure_id, number=number)
     return _procedure(request, procedure_id)
 
 
-@router.get("/procedures/{procedure_id}/unconfirmed", response=PageOut[StaffOut])
-def unconfirmed(request, procedure_id: int, filters: Query[StatQuery]):
+@router.get("/procedures/{procedure_id}/unconfirmed", response=PageOut[UnconfirmedStaffOut])
+def unconfirmed(request, procedure_id: int, filters: Query[PageQuery]):
     """Who of the lead's staff has not confirmed the current version (leads and up)."""
     procedure = access.access_procedure(request.user, procedure_id)
     rows = selectors.unconfirmed(request.user, procedure)

@@ -22,7 +22,7 @@ from kefu.training.models import (
 TOPICS = "one of " + ", ".join(Topic.values)
 
 
-class QuestionIn(Schema):
+class BankQuestionIn(Schema):
     kind: str = Field(..., description="judge (判断), single (单选) or multi (多选)")
     topic: str = Field(..., description=TOPICS)
     difficulty: int = Field(..., description="1 easy, 2 medium, 3 hard")
@@ -32,7 +32,7 @@ class QuestionIn(Schema):
     explanation: str = Field("", max_length=1000)
 
 
-class QuestionQuery(PageQuery):
+class BankQuestionQuery(PageQuery):
     topic: str = ""
     kind: str = ""
     difficulty: int | None = None
@@ -40,7 +40,7 @@ class QuestionQuery(PageQuery):
     code: str = Field("", max_length=20)
 
 
-class QuestionOut(Schema):
+class BankQuestionOut(Schema):
     id: int
     code: str
     version: int
@@ -83,12 +83,12 @@ class ExamOut(Schema):
     created_at: dt.datetime
 
 
-class AttemptQuery(PageQuery):
+class ExamAttemptQuery(PageQuery):
     exam: int | None = None
     mine: bool = False
 
 
-class AttemptOut(Schema):
+class ExamAttemptOut(Schema):
     id: int
     exam: int
     exam_title: str
@@ -117,15 +117,15 @@ class PaperQuestionOut(Schema):
     is_correct: bool | None
 
 
-class AttemptDetailOut(AttemptOut):
+class ExamAttemptDetailOut(ExamAttemptOut):
     questions: list[PaperQuestionOut]
 
 
-class AnswerIn(Schema):
+class PaperAnswerIn(Schema):
     chosen: list[int] = Field(..., description="the chosen options' 0-based indexes; [] clears")
 
 
-class SubmitIn(Schema):
+class PaperSubmitIn(Schema):
     answers: dict[int, list[int]] | None = Field(
         None, description="position → chosen, saved before marking (optional)"
     )
@@ -154,7 +154,7 @@ class QuestionStatOut(Schema):
     wrong_rate: float = Field(description="percent of the answers that were wrong")
 
 
-class StatQuery(PageQuery):
+class QuestionStatQuery(PageQuery):
     exam: int | None = None
 
 
@@ -165,7 +165,7 @@ class ProcedureIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class ConfirmIn(Schema):
+class ProcedureConfirmIn(Schema):
     number: int | None = Field(None, description="the version read (refused if no longer current)")
 
 
@@ -184,7 +184,7 @@ class ProcedureDetailOut(ProcedureOut):
     versions: list[int]
 
 
-class StaffOut(Schema):
+class UnconfirmedStaffOut(Schema):
     id: int
     name: str
     employee_no: str
