@@ -36,6 +36,13 @@ from kefu.training.models import (
 QUESTION_STATUSES = ("active", "superseded", "retired", "all")
 
 
+def _key_or_none(value: int | None) -> int | None:
+    """An id to filter by: out of the database's range it matches nothing (never a 500)."""
+    if value is None:
+        return None
+    return value if 0 < value < 2**62 else 0
+
+
 def list_questions(
     actor: Actor | None,
     *,
@@ -53,8 +60,8 @@ def list_questions(
         rows = rows.filter(topic=topic)
     if kind:
         rows = rows.filter(kind=kind)
-    if difficulty:
-        rows = rows.filter(difficulty=difficulty)
+    if difficulty is not None:
+        rows = rows.filter(difficulty=difficulty) if 0 < difficulty < 4 else rows.none()
     if code:
         rows = rows.filter(code=code)
     return rows
@@ -73,7 +80,8 @@ def list_attempts(
     rows = access.visible_attempts(actor)
     if mine and actor is not None:
         rows = rows.filter(candidate_id=actor.pk)
-    if exam_id:
+    exam_id = _key_or_none(exam_id)
+    if exam_id is not None:
         rows = rows.filter(exam_id=exam_id)
     return rows.select_related("exam", "candidate__staff").order_by("-started_at", "-id")
 
@@ -106,7 +114,8 @@ def question_stats(actor: Actor | None, *, exam_id: int | None = None) -> QueryS
         attempt__status__in=Attempt.FINISHED,
         attempt__exam__in=access.visible_exams(actor),
     )
-    if exam_id:
+    exam_id = _key_or_none(exam_id)
+    if exam_id is not None:
         rows = rows.filter(attempt__exam_id=exam_id)
     return (
         rows.values(
