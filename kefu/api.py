@@ -41,6 +41,7 @@ from kefu.sla.api import router as sla_router
 from kefu.sms.api import router as sms_router
 from kefu.telephony.api import router as cti_router
 from kefu.telephony.api import telephony_router
+from kefu.training.api import router as training_router
 from kefu.triage.api import router as triage_router
 from kefu.workforce.api import router as workforce_router
 
@@ -245,6 +246,7 @@ api.add_router("/workforce", workforce_router)
 api.add_router("/outbound", outbound_router)
 api.add_router("/lostfound", lostfound_router)
 api.add_router("/frontdesk", shift_router)
+api.add_router("/training", training_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/followups", followups_router)
 api.add_router("/reports", reports_router)

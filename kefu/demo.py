@@ -56,6 +56,7 @@ from kefu.telephony.simulator import CallCenter, Scenario, play
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 from kefu.tickets.schemas import TicketIn
+from kefu.training import services as training
 from kefu.triage import services as triage_services
 from kefu.workforce import services as roster_services
 
@@ -369,6 +370,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_lostfound()
     _seed_shift()
     _seed_checklists()
+    _seed_training()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -993,6 +995,53 @@ def _seed_checklists() -> None:
         shift_code=middle,
         answers=[ok] * len(SAFETY_ITEMS),
     )
+
+
+def _seed_training() -> None:
+    """Training: one exam from the starter bank, handed in by two agents (the first misses
+    the hard questions, the second gets only the true/false ones right), so the results per
+    person and per question show something; and the complaint procedure in two versions,
+    the second confirmed by the first agent only."""
+    User = get_user_model()
+    supervisor = User.objects.get(username="supervisor")
+    agent, agent2 = User.objects.get(username="agent"), User.objects.get(username="agent2")
+    exam = training.create_exam(
+        supervisor,
+        title="投诉处理与时限月度考试",
+        topics=["complaint", "time_limit", "callback"],
+        easy=2,
+        medium=3,
+        hard=1,
+        minutes=20,
+        pass_mark=60,
+    )
+    for who, knows in ((agent, lambda q: q.difficulty < 3), (agent2, lambda q: q.kind == "judge")):
+        attempt = training.start_attempt(who, exam.pk)
+        answers = {
+            row.position: list(row.question.answer) if knows(row.question) else []
+            for row in attempt.answers.select_related("question")
+        }
+        training.submit_attempt(who, attempt.pk, answers=answers)
+    first = training.publish_procedure(
+        supervisor,
+        code="ZY-TS-01",
+        title="投诉受理作业指导书",
+        body="一、接到投诉后记录诉求,十分钟内将工单传送责任部门。\n"
+        "二、一般投诉两小时内出结果,重大投诉两个工作日内出结果。\n"
+        "三、办结后两个工作日内回访。",
+    )
+    for who in (agent, agent2):
+        training.confirm_procedure(who, first.procedure_id)
+    training.publish_procedure(
+        supervisor,
+        code="ZY-TS-01",
+        title="投诉受理作业指导书",
+        body="一、接到投诉后记录诉求并复述确认,十分钟内将工单传送责任部门。\n"
+        "二、一般投诉两小时内出结果,重大投诉两个工作日内出结果。\n"
+        "三、办结后两个工作日内回访:一般投诉电话回访,重大投诉上门回访。",
+        note="增加复述确认和回访方式",
+    )
+    training.confirm_procedure(agent, first.procedure_id)
 
 
 def _seed_notice() -> None:

@@ -21,6 +21,7 @@ from kefu.notify import views as notify_views
 from kefu.outbound import views as outbound_views
 from kefu.reports import views as report_views
 from kefu.telephony import views as call_views
+from kefu.training import views as training_views
 from kefu.workforce import views as roster_views
 
 urlpatterns = [
@@ -126,6 +127,46 @@ urlpatterns = [
         "frontdesk/checklists/templates/<int:checklist_id>/",
         checklist_views.checklist_template,
         name="checklist-template",
+    ),
+    path("training/", training_views.home, name="training"),
+    path("training/exams/new", training_views.exam_create, name="training-exam-new"),
+    path("training/exams/<int:exam_id>/", training_views.exam, name="training-exam"),
+    path("training/exams/<int:exam_id>/start", training_views.exam_start, name="training-start"),
+    path("training/exams/<int:exam_id>/close", training_views.exam_close, name="training-close"),
+    path("training/attempts/<int:attempt_id>/", training_views.attempt, name="training-attempt"),
+    path(
+        "training/attempts/<int:attempt_id>/answer",
+        training_views.attempt_answer,
+        name="training-answer",
+    ),
+    path(
+        "training/attempts/<int:attempt_id>/submit",
+        training_views.attempt_submit,
+        name="training-submit",
+    ),
+    path("training/questions/", training_views.bank, name="training-bank"),
+    path("training/questions/new", training_views.question_create, name="training-question-new"),
+    path(
+        "training/questions/<int:question_id>/edit",
+        training_views.question_edit,
+        name="training-question-edit",
+    ),
+    path(
+        "training/questions/<int:question_id>/retire",
+        training_views.question_retire,
+        name="training-question-retire",
+    ),
+    path("training/procedures/", training_views.procedures, name="training-procedures"),
+    path("training/procedures/new", training_views.procedure_publish, name="training-publish"),
+    path(
+        "training/procedures/<int:procedure_id>/",
+        training_views.procedure,
+        name="training-procedure",
+    ),
+    path(
+        "training/procedures/<int:procedure_id>/confirm",
+        training_views.procedure_confirm,
+        name="training-confirm",
     ),
     path("lostfound/", lostfound_views.items, name="lostfound"),
     path("lostfound/new", lostfound_views.register, name="lostfound-register"),

@@ -419,9 +419,64 @@ def _checklist_runs(world):
     return lead, {}, {}
 
 
+def _training_questions(world):
+    return world["people"]["supervisor"], {"topic": "time_limit"}, {}
+
+
+def _training_exams(world):
+    from tests.training.factories import exam
+
+    supervisor = world["people"]["supervisor"]
+    for n in range(3):
+        exam(supervisor, title=f"第{n}场考试", easy=1, medium=0, hard=0, topics=["time_limit"])
+    return supervisor, {}, {}
+
+
+def _training_attempts(world):
+    from kefu.training import services
+    from tests.training.factories import exam
+
+    supervisor, agent = world["people"]["supervisor"], world["people"]["agent"]
+    first = exam(supervisor, easy=1, medium=0, hard=0, topics=["time_limit"])
+    for _n in range(3):
+        attempt = services.start_attempt(agent, first.pk)
+        services.submit_attempt(agent, attempt.pk)
+    return agent, {}, {"exam_id": first.pk}
+
+
+def _training_results(world):
+    from kefu.training import services
+    from tests.training.factories import exam
+
+    supervisor = world["people"]["supervisor"]
+    first = exam(supervisor, easy=3, medium=0, hard=0, topics=["time_limit"])
+    for name in ("agent", "lead", "supervisor"):
+        attempt = services.start_attempt(world["people"][name], first.pk)
+        services.submit_attempt(world["people"][name], attempt.pk)
+    return supervisor, {}, {"exam_id": first.pk}
+
+
+def _training_procedures(world):
+    from kefu.training import services
+
+    supervisor = world["people"]["supervisor"]
+    for n in range(3):
+        version = services.publish_procedure(
+            supervisor, code=f"ZY-{n}", title=f"第{n}份作业指导书", body="正文"
+        )
+    return supervisor, {}, {"procedure_id": version.procedure_id}
+
+
 ROWS = {
     "/api/v1/frontdesk/checklists": _checklists,
     "/api/v1/frontdesk/checklist-runs": _checklist_runs,
+    "/api/v1/training/questions": _training_questions,
+    "/api/v1/training/exams": _training_exams,
+    "/api/v1/training/attempts": _training_attempts,
+    "/api/v1/training/exams/{exam_id}/results": _training_results,
+    "/api/v1/training/stats/questions": _training_results,
+    "/api/v1/training/procedures": _training_procedures,
+    "/api/v1/training/procedures/{procedure_id}/unconfirmed": _training_procedures,
     "/api/v1/workforce/leave": _leave,
     "/api/v1/outbound/lists": _outbound_lists,
     "/api/v1/lostfound/items": _found_items,

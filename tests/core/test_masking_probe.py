@@ -156,6 +156,10 @@ def _path_values() -> dict[str, list[str]]:
         "handover_id": ids("frontdesk.Handover"),
         "checklist_id": ids("frontdesk.Checklist"),
         "run_id": ids("frontdesk.ChecklistRun"),
+        "exam_id": ids("training.Exam"),
+        "attempt_id": ids("training.Attempt"),
+        "question_id": ids("training.Question"),
+        "procedure_id": ids("training.Procedure"),
     }
 
 
