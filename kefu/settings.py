@@ -200,6 +200,7 @@ INSTALLED_APPS = [
     "kefu.workforce",
     "kefu.outbound",
     "kefu.frontdesk",
+    "kefu.notebooks",
     "kefu.desk",
     "kefu.conversations",
     "kefu.mail",
