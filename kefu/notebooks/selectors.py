@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from kefu.accounts.scope import INTAKE_ROLES, scope_of
 from kefu.complaints.models import COMPLAINT_TYPE, Complaint
 from kefu.conversations.models import Direction, Message
-from kefu.core.actor import Actor
 from kefu.followups.models import CallbackTask
 from kefu.frontdesk.models import FoundItem
 from kefu.notebooks import access
@@ -48,7 +47,7 @@ SOURCES = (
 
 
 def list_problems(
-    actor: Actor | None, *, status: str = "", category: str = "", mine: bool = False
+    actor: Any, *, status: str = "", category: str = "", mine: bool = False
 ) -> QuerySet[Problem]:
     rows = access.visible_problems(actor)
     if status:
@@ -62,7 +61,7 @@ def list_problems(
     ).order_by("-created_at", "-id")
 
 
-def list_collections(actor: Actor | None) -> QuerySet[WeeklyCollection]:
+def list_collections(actor: Any) -> QuerySet[WeeklyCollection]:
     """The weekly collections: a team lead's own; a supervisor's and an admin's, those of the
     leads of their team."""
     if not access.may_lead(actor) or actor is None:
@@ -72,7 +71,8 @@ def list_collections(actor: Actor | None) -> QuerySet[WeeklyCollection]:
     if scope.role == "team_lead":
         rows = rows.filter(lead=actor)
     elif not scope.everything:
-        rows = rows.filter(lead__staff__branch_id=scope.branch_id)
+        branch = scope.branch_id or 0  # a center role without a branch sees everything
+        rows = rows.filter(lead__staff__branch_id=branch)
     return (
         rows.select_related("lead__staff")
         .annotate(
@@ -92,7 +92,7 @@ def problems_of(collection: WeeklyCollection) -> QuerySet[Problem]:
 
 
 def list_entries(
-    actor: Actor | None,
+    actor: Any,
     *,
     first: dt.date | None = None,
     last: dt.date | None = None,
@@ -109,7 +109,7 @@ def list_entries(
 
 
 def list_grumbles(
-    actor: Actor | None,
+    actor: Any,
     *,
     first: dt.date | None = None,
     last: dt.date | None = None,
@@ -138,7 +138,7 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
-def team_of(actor: Actor | None, agent_id: int | None = None) -> QuerySet[Any]:
+def team_of(actor: Any, agent_id: int | None = None) -> QuerySet[Any]:
     """The staff whose count ``actor`` sees: an agent themselves; a lead (and the readers) the
     intake staff of their team. ``agent_id`` narrows to one of them."""
     User = get_user_model()
@@ -150,7 +150,7 @@ def team_of(actor: Actor | None, agent_id: int | None = None) -> QuerySet[Any]:
     else:
         rows = User.objects.filter(staff__role__in=INTAKE_ROLES)
         if not scope.everything:
-            rows = rows.filter(staff__branch_id=scope.branch_id)
+            rows = rows.filter(staff__branch_id=scope.branch_id or 0)
     if agent_id is not None:
         rows = rows.filter(pk=agent_id)
     return rows
@@ -201,7 +201,7 @@ def _per_day(rows: QuerySet[Any], who: str, moment: str) -> QuerySet[Any]:
 
 
 def service_count(
-    actor: Actor | None, *, first: dt.date, last: dt.date, agent_id: int | None = None
+    actor: Any, *, first: dt.date, last: dt.date, agent_id: int | None = None
 ) -> ServiceCount:
     """服务统计 of ``actor``'s team (kefu.notebooks.access) from ``first`` to ``last``
     (local days, both included): per agent and day, per agent, and in all. Seven queries,
@@ -326,7 +326,7 @@ class GrumbleStats:
     complaints: int
 
 
-def grumble_stats(actor: Actor | None, *, first: dt.date, last: dt.date) -> GrumbleStats:
+def grumble_stats(actor: Any, *, first: dt.date, last: dt.date) -> GrumbleStats:
     """抱怨 counted apart from 投诉: the month's grumbles per agent and per category, next to
     the complaint tickets the same agents took. Five queries."""
     access.require_read(actor)
@@ -355,19 +355,20 @@ def grumble_stats(actor: Actor | None, *, first: dt.date, last: dt.date) -> Grum
             }
         return agents[pk]
 
-    for row in (
+    for g in (
         grumbles.values("created_by_id")
         .annotate(
             n=Count("id"),
-            satisfied=Count("id", filter=Q(satisfied=True)),
-            escalated=Count("ticket"),
+            n_satisfied=Count("id", filter=Q(satisfied=True)),
+            n_escalated=Count("ticket"),
         )
         .order_by()
     ):
-        entry = agent_row(row["created_by_id"])
-        entry.update(grumbles=row["n"], satisfied=row["satisfied"], escalated=row["escalated"])
-    for row in complaints.values("created_by_id").annotate(n=Count("id")).order_by():
-        agent_row(row["created_by_id"])["complaints"] = row["n"]
+        agent_row(g["created_by_id"]).update(
+            grumbles=g["n"], satisfied=g["n_satisfied"], escalated=g["n_escalated"]
+        )
+    for c in complaints.values("created_by_id").annotate(n=Count("id")).order_by():
+        agent_row(c["created_by_id"])["complaints"] = c["n"]
     categories: dict[str, dict[str, Any]] = {}
 
     def category_row(name: str | None) -> dict[str, Any]:
@@ -376,15 +377,15 @@ def grumble_stats(actor: Actor | None, *, first: dt.date, last: dt.date) -> Grum
             categories[key] = {"category": key, "grumbles": 0, "complaints": 0}
         return categories[key]
 
-    for row in grumbles.values("category__name").annotate(n=Count("id")).order_by():
-        category_row(row["category__name"])["grumbles"] = row["n"]
-    for row in (
+    for gc in grumbles.values("category__name").annotate(n=Count("id")).order_by():
+        category_row(gc["category__name"])["grumbles"] = gc["n"]
+    for cc in (
         Complaint.objects.filter(ticket__in=complaints)
         .values("category__name")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        category_row(row["category__name"])["complaints"] = row["n"]
+        category_row(cc["category__name"])["complaints"] = cc["n"]
     agent_rows = sorted(agents.values(), key=lambda r: r["employee_no"])
     category_rows = sorted(categories.values(), key=lambda r: (r["category"] == "", r["category"]))
     return GrumbleStats(

@@ -154,6 +154,8 @@ def _path_values() -> dict[str, list[str]]:
         "record_id": ids("frontdesk.DutyRecord"),
         "meeting_id": ids("frontdesk.MorningMeeting"),
         "handover_id": ids("frontdesk.Handover"),
+        "problem_id": ids("notebooks.Problem"),
+        "grumble_id": ids("notebooks.Grumble"),
     }
 
 

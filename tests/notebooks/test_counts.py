@@ -29,7 +29,9 @@ def _month():
     return selectors.month_bounds(today.year, today.month)
 
 
-def test_the_count_is_computed_from_the_agents_real_work(agent, lead, people, django_assert_num_queries):
+def test_the_count_is_computed_from_the_agents_real_work(
+    agent, lead, people, django_assert_num_queries
+):
     # given: two tickets, two answered calls (one missed), a reply, a found item, a callback
     first = make_ticket(agent, type="inquiry", content="咨询水费")
     make_ticket(agent, content="水表漏水")
@@ -37,7 +39,9 @@ def test_the_count_is_computed_from_the_agents_real_work(agent, lead, people, dj
     answered_call("c1", number="13800000001")
     answered_call("c2", number="13800000002", direction="out")
     missed_call("c3", number="13800000003")
-    reply(first.serial, actor=agent, text="已为您查询,本月水费 86 元。", via="sms", to="13812345678")
+    reply(
+        first.serial, actor=agent, text="已为您查询,本月水费 86 元。", via="sms", to="13812345678"
+    )
     found_item(agent)
     complaint = resolved_complaint(people)
     task = CallbackTask.objects.get(ticket=complaint)

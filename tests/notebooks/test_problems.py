@@ -30,7 +30,9 @@ def test_agent_records_a_problem_from_a_ticket_they_see(agent):
     ticket = make_ticket(agent, type="inquiry", content="咨询阶梯水价")
     row = problem(agent, ticket_serial=ticket.serial)
     assert (row.status, row.ticket_id, row.created_by_id) == ("open", ticket.pk, agent.pk)
-    assert AuditLog.objects.filter(action="notebooks.problem.record", object_id=str(row.pk)).exists()
+    assert AuditLog.objects.filter(
+        action="notebooks.problem.record", object_id=str(row.pk)
+    ).exists()
 
 
 def test_a_ticket_the_agent_cannot_see_or_that_does_not_exist_is_refused(agent, people):
