@@ -13,14 +13,9 @@ from kefu.core.services import record_unmasked_read
 from kefu.notebooks import access, selectors, services
 from kefu.notebooks.models import Grumble
 from kefu.notebooks.schemas import (
-    AnswerIn,
-    CloseIn,
     CollectionOut,
     CorrectIn,
     CountQuery,
-    EntryIn,
-    EntryOut,
-    EntryQuery,
     EscalatedOut,
     EscalateIn,
     ForwardIn,
@@ -29,6 +24,11 @@ from kefu.notebooks.schemas import (
     GrumbleQuery,
     GrumbleStatsOut,
     MonthQuery,
+    NotebookAnswerIn,
+    NotebookCloseIn,
+    NotebookEntryIn,
+    NotebookEntryOut,
+    NotebookEntryQuery,
     ProblemIn,
     ProblemOut,
     ProblemQuery,
@@ -73,7 +73,7 @@ def get_problem(request, problem_id: int):
 
 
 @router.post("/problems/{problem_id}/answer", response=ProblemOut)
-def answer_problem(request, problem_id: int, payload: AnswerIn):
+def answer_problem(request, problem_id: int, payload: NotebookAnswerIn):
     """答复 a collected problem, once (a second answer: 409)."""
     return problem_out(services.answer_problem(request.user, problem_id, text=payload.text))
 
@@ -88,7 +88,7 @@ def forward_problem(request, problem_id: int, payload: ForwardIn):
 
 
 @router.post("/problems/{problem_id}/close", response=ProblemOut)
-def close_problem(request, problem_id: int, payload: CloseIn):
+def close_problem(request, problem_id: int, payload: NotebookCloseIn):
     """关闭 as a duplicate of ``duplicate_of``."""
     problem = services.close_problem(request.user, problem_id, duplicate_of=payload.duplicate_of)
     return problem_out(problem)
@@ -107,8 +107,8 @@ def list_collections(request, filters: Query[PageQuery]):
 # --- the service count ------------------------------------------------------------------------
 
 
-@router.get("/entries", response=PageOut[EntryOut])
-def list_entries(request, filters: Query[EntryQuery]):
+@router.get("/entries", response=PageOut[NotebookEntryOut])
+def list_entries(request, filters: Query[NotebookEntryQuery]):
     """Manual lines of the service count, corrections included (the newest day first)."""
     access.require_read(request.user)
     first, last = selectors.period_of(filters.year, filters.month)
@@ -117,8 +117,8 @@ def list_entries(request, filters: Query[EntryQuery]):
     return page_out(page, entry_out)
 
 
-@router.post("/entries", response={201: EntryOut})
-def create_entry(request, payload: EntryIn):
+@router.post("/entries", response={201: NotebookEntryOut})
+def create_entry(request, payload: NotebookEntryIn):
     """A manual line of my service count (现场咨询, 指路, 借用物品...)."""
     entry = services.add_entry(
         request.user, day=payload.day, kind=payload.kind, count=payload.count, note=payload.note
@@ -126,7 +126,7 @@ def create_entry(request, payload: EntryIn):
     return Status(201, entry_out(entry))
 
 
-@router.post("/entries/{entry_id}/correct", response={201: EntryOut})
+@router.post("/entries/{entry_id}/correct", response={201: NotebookEntryOut})
 def correct_entry(request, entry_id: int, payload: CorrectIn):
     """更正: ``count`` is the right number; the difference is added as a new line."""
     row = services.correct_entry(request.user, entry_id, count=payload.count, note=payload.note)

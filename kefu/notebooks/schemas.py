@@ -37,7 +37,7 @@ class ProblemIn(Schema):
     ticket: str = Field("", max_length=16, description="the serial of the ticket it came from")
 
 
-class AnswerIn(Schema):
+class NotebookAnswerIn(Schema):
     text: str = Field(..., max_length=2000)
 
 
@@ -46,11 +46,11 @@ class ForwardIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class CloseIn(Schema):
+class NotebookCloseIn(Schema):
     duplicate_of: int = Field(..., description="the id of the problem this one repeats")
 
 
-class EntryIn(Schema):
+class NotebookEntryIn(Schema):
     day: Day
     kind: str = Field(..., description=ENTRY_KINDS)
     count: int = Field(..., description="1 to 999")
@@ -88,7 +88,7 @@ class MonthQuery(Schema):
     month: int | None = Field(None, ge=1, le=12, description="default this month")
 
 
-class EntryQuery(PageQuery):
+class NotebookEntryQuery(PageQuery):
     year: int | None = Field(None, ge=2000, le=2100, description="with month: that month only")
     month: int | None = Field(None, ge=1, le=12)
     agent: int | None = Field(None, ge=1, le=2**62, description="a user id (leads)")
@@ -104,7 +104,7 @@ class GrumbleQuery(PageQuery):
     escalated: bool | None = Field(None, description="true: only those turned into complaints")
 
 
-class PersonOut(Schema):
+class NotebookPersonOut(Schema):
     id: int
     employee_no: str
     name: str
@@ -118,13 +118,13 @@ class ProblemOut(Schema):
     ticket: str | None
     status: str
     status_label: str
-    created_by: PersonOut | None
+    created_by: NotebookPersonOut | None
     created_at: dt.datetime
     collected_at: dt.datetime | None
     answer: str
-    answered_by: PersonOut | None
+    answered_by: NotebookPersonOut | None
     answered_at: dt.datetime | None
-    forwarded_to: PersonOut | None
+    forwarded_to: NotebookPersonOut | None
     forward_note: str
     duplicate_of: int | None
 
@@ -132,7 +132,7 @@ class ProblemOut(Schema):
 class CollectionOut(Schema):
     id: int
     week_start: dt.date
-    lead: PersonOut | None
+    lead: NotebookPersonOut | None
     created_at: dt.datetime
     problems: int
     answered: int
@@ -142,21 +142,21 @@ class CollectionDetailOut(CollectionOut):
     items: list[ProblemOut]
 
 
-class EntryOut(Schema):
+class NotebookEntryOut(Schema):
     id: int
-    agent: PersonOut | None
+    agent: NotebookPersonOut | None
     day: dt.date
     kind: str
     kind_label: str
     count: int
     note: str
     corrects: int | None
-    created_by: PersonOut | None
+    created_by: NotebookPersonOut | None
     created_at: dt.datetime
 
 
 class CountRowOut(Schema):
-    agent: PersonOut | None
+    agent: NotebookPersonOut | None
     day: dt.date | None
     tickets: int
     calls: int
@@ -190,7 +190,7 @@ class GrumbleOut(Schema):
     satisfied: bool
     escalated: bool
     ticket: str | None
-    created_by: PersonOut | None
+    created_by: NotebookPersonOut | None
     created_at: dt.datetime
 
 
@@ -200,7 +200,7 @@ class EscalatedOut(Schema):
 
 
 class GrumbleAgentOut(Schema):
-    agent: PersonOut
+    agent: NotebookPersonOut
     grumbles: int
     satisfied: int
     escalated: int

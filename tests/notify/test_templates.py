@@ -67,6 +67,9 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "roster.leave_cancelled",
         "roster.leave_withdrawn",
         "frontdesk.visitor_count",
+        "notebooks.weekly_problems",
+        "notebooks.problem_answered",
+        "notebooks.problem_forwarded",
     }
 
 
