@@ -140,3 +140,25 @@ def test_roles_refused(agent, people, api_as):
     assert api_as(agent).get("/notebooks/collections").status_code == 403
     assert api_as(people["sz_agent"]).get(f"/notebooks/problems/{row.pk}").status_code == 404
     assert Problem.objects.count() == 1
+
+
+def test_lists_take_a_fixed_number_of_queries(agent, lead, api_as, django_assert_max_num_queries):
+    def add(first, last):
+        for n in range(first, last):
+            problem(agent, text=f"第{n}个问题")
+            grumble(agent, content=f"第{n}次抱怨")
+            entry(agent, count=n + 1)
+
+    paths = ("/notebooks/problems", "/notebooks/grumbles", "/notebooks/entries")
+    add(0, 2)
+    api = api_as(lead)
+    few = {}
+    for path in paths:
+        api.get(path)  # warm the per-process caches (the token, the roles)
+        with django_assert_max_num_queries(12) as counted:
+            assert api.get(path).json()["count"] == 2
+        few[path] = len(counted.captured_queries)
+    add(2, 8)
+    for path in paths:
+        with django_assert_max_num_queries(few[path]):
+            assert api.get(path).json()["count"] == 8

@@ -91,3 +91,15 @@ def test_pages_refused_for_department_staff_and_summary_for_agents(agent, people
     assert client.get(f"/notebooks/problems/{row.pk}/").status_code == 403
     assert client.get("/notebooks/counts/").status_code == 403
     assert web_as(agent).get("/notebooks/summary/").status_code == 403
+
+
+def test_the_quality_inspector_reads_grumbles_masked_and_writes_nothing(agent, people, web_as):
+    grumble(agent)
+    client = web_as(people["quality"])
+    page = client.get("/notebooks/?tab=grumbles").content.decode()
+    assert "138****5678" in page and "13812345678" not in page and "张**" in page
+    assert 'data-testid="grumble-form"' not in page
+    client.post("/notebooks/problems/new", {"category": "policy", "text": "质检登记"})
+    assert not Problem.objects.exists()
+    shown = web_as(agent).get("/notebooks/?tab=grumbles").content.decode()
+    assert "13812345678" in shown
