@@ -9,3 +9,9 @@ class NotebooksConfig(AppConfig):
 
     name = "kefu.notebooks"
     verbose_name = _("坐席记录本")
+
+    def ready(self) -> None:
+        from kefu.notebooks import retention
+
+        # A grumbling customer's name and phone are cleared after their period.
+        retention.register()

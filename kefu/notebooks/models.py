@@ -204,6 +204,8 @@ class Grumble(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     escalated_at = models.DateTimeField(_("转投诉时间"), null=True, blank=True)
+    # When retention cleared the customer's name and phone (kefu.notebooks.retention).
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
