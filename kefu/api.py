@@ -32,6 +32,7 @@ from kefu.followups.api import router as followups_router
 from kefu.frontdesk.api import router as lostfound_router
 from kefu.frontdesk.api import shift_router
 from kefu.knowledge.api import router as knowledge_router
+from kefu.notebooks.api import router as notebooks_router
 from kefu.notices.api import router as notices_router
 from kefu.notify.api import router as notify_router
 from kefu.outbound.api import router as outbound_router
@@ -247,6 +248,7 @@ api.add_router("/outbound", outbound_router)
 api.add_router("/lostfound", lostfound_router)
 api.add_router("/frontdesk", shift_router)
 api.add_router("/training", training_router)
+api.add_router("/notebooks", notebooks_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/followups", followups_router)
 api.add_router("/reports", reports_router)

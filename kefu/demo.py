@@ -48,6 +48,7 @@ from kefu.frontdesk import services as lostfound
 from kefu.knowledge import services as knowledge_services
 from kefu.knowledge.models import Category as KnowledgeCategory
 from kefu.knowledge.schemas import ArticleIn
+from kefu.notebooks import services as notebooks
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
 from kefu.outbound import services as outbound
@@ -371,6 +372,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_shift()
     _seed_checklists()
     _seed_training()
+    _seed_notebooks()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -1432,3 +1434,74 @@ def logins() -> list[tuple[str, str, str]]:
         (u, DEMO_PASSWORD, f"{name} · {Role(role).label}" + (f" · {dept}" if dept else ""))
         for u, name, _n, role, _b, dept in STAFF
     ]
+
+
+def _seed_notebooks() -> None:
+    """The agents' notebooks: a problem logged nine days ago, collected to the team lead and
+    answered, two problems of this week still open; manual lines of the service count (one
+    corrected); three grumbles handled at the desk and on the phone, one of them turned into
+    a complaint ticket."""
+    User = get_user_model()
+    lead, agent = User.objects.get(username="lead"), User.objects.get(username="agent")
+    colleague = User.objects.get(username="phone21")
+    now = timezone.now()
+    with time_machine.travel(now - dt.timedelta(days=9), tick=True):
+        first = notebooks.record_problem(
+            agent, category="policy", text="客户问阶梯水价调整从哪个月开始执行,知识库没有答案"
+        )
+    notebooks.collect_week(now=now)
+    notebooks.answer_problem(lead, first.pk, text="从下月抄表周期开始执行,已补充到知识库")
+    notebooks.record_problem(
+        agent, category="system", text="来电弹屏偶尔不显示客户欠费信息,需要刷新页面"
+    )
+    notebooks.record_problem(
+        colleague, category="recurring", text="本周很多客户询问小区二次供水水箱清洗时间"
+    )
+    today = timezone.localdate()
+    for who, back, kind, count, note in (
+        (agent, 0, "counter", 6, "营业厅现场咨询"),
+        (agent, 1, "directions", 4, ""),
+        (agent, 1, "lending", 2, "雨伞"),
+        (colleague, 0, "counter", 3, ""),
+    ):
+        made = notebooks.add_entry(
+            who, day=today - dt.timedelta(days=back), kind=kind, count=count, note=note
+        )
+    notebooks.correct_entry(colleague, made.pk, count=2, note="重复登记一次")
+    category = Category.objects.filter(is_active=True).first()
+    notebooks.record_grumble(
+        agent,
+        notebooks.GrumbleIn(
+            at=now - dt.timedelta(hours=3),
+            channel="desk",
+            content="排队等候时间太长",
+            handling="致歉并引导到自助缴费机办理",
+            satisfied=True,
+        ),
+    )
+    notebooks.record_grumble(
+        colleague,
+        notebooks.GrumbleIn(
+            at=now - dt.timedelta(hours=2),
+            channel="phone",
+            content="热线占线打了三次才接通",
+            handling="解释高峰时段并登记回电时间",
+            satisfied=True,
+            customer_name="陈丽",
+            customer_phone="13911112222",
+        ),
+    )
+    unsettled = notebooks.record_grumble(
+        agent,
+        notebooks.GrumbleIn(
+            at=now - dt.timedelta(hours=1),
+            channel="phone",
+            content="上门维修没有按约定时间到",
+            handling="道歉并联系维修部,客户仍不满意",
+            satisfied=False,
+            category=category.code if category else "",
+            customer_name="黄伟",
+            customer_phone="13622223333",
+        ),
+    )
+    notebooks.escalate_grumble(agent, unsettled.pk, note="客户要求维修部主管回电")

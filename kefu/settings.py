@@ -201,6 +201,7 @@ INSTALLED_APPS = [
     "kefu.outbound",
     "kefu.frontdesk",
     "kefu.training",
+    "kefu.notebooks",
     "kefu.desk",
     "kefu.conversations",
     "kefu.mail",

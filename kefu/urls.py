@@ -16,6 +16,7 @@ from kefu.followups import views as followup_views
 from kefu.frontdesk import checklist_views
 from kefu.frontdesk import views as lostfound_views
 from kefu.knowledge import views as knowledge_views
+from kefu.notebooks import views as notebook_views
 from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
 from kefu.outbound import views as outbound_views
@@ -167,6 +168,29 @@ urlpatterns = [
         "training/procedures/<int:procedure_id>/confirm",
         training_views.procedure_confirm,
         name="training-confirm",
+    ),
+    path("notebooks/", notebook_views.notebook, name="notebooks"),
+    path("notebooks/problems/new", notebook_views.problem_create, name="notebooks-problem-create"),
+    path("notebooks/problems/<int:problem_id>/", notebook_views.problem, name="notebooks-problem"),
+    path(
+        "notebooks/problems/<int:problem_id>/<str:action>",
+        notebook_views.problem_act,
+        name="notebooks-problem-act",
+    ),
+    path("notebooks/summary/", notebook_views.summary, name="notebooks-summary"),
+    path("notebooks/entries/new", notebook_views.entry_create, name="notebooks-entry-create"),
+    path(
+        "notebooks/entries/<int:entry_id>/correct",
+        notebook_views.entry_correct,
+        name="notebooks-entry-correct",
+    ),
+    path("notebooks/counts/", notebook_views.counts, name="notebooks-counts"),
+    path("notebooks/counts.xlsx", notebook_views.counts_xlsx, name="notebooks-counts-xlsx"),
+    path("notebooks/grumbles/new", notebook_views.grumble_create, name="notebooks-grumble-create"),
+    path(
+        "notebooks/grumbles/<int:grumble_id>/escalate",
+        notebook_views.grumble_escalate,
+        name="notebooks-grumble-escalate",
     ),
     path("lostfound/", lostfound_views.items, name="lostfound"),
     path("lostfound/new", lostfound_views.register, name="lostfound-register"),

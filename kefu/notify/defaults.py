@@ -363,6 +363,55 @@ EVENTS: dict[str, Event] = {
             "Your loss report {report} is received; we will call you when a matching item is found.",
         ),
     ),
+    "notebooks.weekly_problems": Event(
+        "问题周汇总",
+        ("count",),
+        email=False,
+        sms=False,
+        zh=Words(
+            "问题周汇总:{serial} 起的一周",
+            "上周坐席登记的问题已汇总给您({count} 条),请逐条答复或转交:{url}",
+            "上周问题汇总 {count} 条,请答复。",
+        ),
+        en=Words(
+            "Problems of the week from {serial}",
+            "The agents' problems of last week are collected to you ({count}). "
+            "Answer or forward each: {url}",
+            "{count} problems of last week to answer.",
+        ),
+    ),
+    "notebooks.problem_answered": Event(
+        "问题已答复",
+        ("who",),
+        email=False,
+        sms=False,
+        zh=Words(
+            "问题已答复:{serial} {title}",
+            "{who} 答复了您登记的问题 {serial}({title}):{url}",
+            "您登记的问题{serial}已由{who}答复。",
+        ),
+        en=Words(
+            "Problem answered: {serial} {title}",
+            "{who} answered the problem you logged, {serial} ({title}): {url}",
+            "{who} answered your problem {serial}.",
+        ),
+    ),
+    "notebooks.problem_forwarded": Event(
+        "问题转交",
+        ("who", "note"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "问题转交给您:{serial} {title}",
+            "{who} 将问题 {serial}({title})转交给您答复。{note} {url}",
+            "{who}转交问题{serial}给您答复。",
+        ),
+        en=Words(
+            "Problem forwarded to you: {serial} {title}",
+            "{who} forwarded the problem {serial} ({title}) to you to answer. {note} {url}",
+            "{who} forwarded problem {serial} to you.",
+        ),
+    ),
     "roster.leave_asked": Event(
         "请假待审批",
         ("who", "agent", "days", "kind", "note"),

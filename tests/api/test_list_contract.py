@@ -467,6 +467,49 @@ def _training_procedures(world):
     return supervisor, {}, {"procedure_id": version.procedure_id}
 
 
+def _problems(world):
+    from tests.notebooks.factories import problem
+
+    agent = world["people"]["agent"]
+    for n in range(3):
+        problem(agent, text=f"第{n}个问题")
+    return agent, {}, {}
+
+
+def _collections(world):
+    import time_machine
+
+    from kefu.notebooks.services import collect_week
+    from tests.notebooks.factories import problem
+
+    agent, lead = world["people"]["agent"], world["people"]["lead"]
+    monday = timezone.make_aware(dt.datetime(2026, 11, 2, 8, 0))
+    for n in range(3):
+        with time_machine.travel(monday + dt.timedelta(days=7 * n - 5), tick=False):
+            problem(agent, text=f"第{n}周的问题")
+        with time_machine.travel(monday + dt.timedelta(days=7 * n), tick=False):
+            collect_week()
+    return lead, {}, {}
+
+
+def _entries(world):
+    from tests.notebooks.factories import entry
+
+    agent = world["people"]["agent"]
+    for n in range(3):
+        entry(agent, count=n + 1)
+    return agent, {}, {}
+
+
+def _grumbles(world):
+    from tests.notebooks.factories import grumble
+
+    agent = world["people"]["agent"]
+    for n in range(3):
+        grumble(agent, content=f"第{n}次抱怨")
+    return agent, {}, {}
+
+
 ROWS = {
     "/api/v1/frontdesk/checklists": _checklists,
     "/api/v1/frontdesk/checklist-runs": _checklist_runs,
@@ -483,6 +526,10 @@ ROWS = {
     "/api/v1/lostfound/reports": _loss_reports,
     "/api/v1/lostfound/finance-batches": _finance_batches,
     "/api/v1/frontdesk/handovers": _handovers,
+    "/api/v1/notebooks/problems": _problems,
+    "/api/v1/notebooks/collections": _collections,
+    "/api/v1/notebooks/entries": _entries,
+    "/api/v1/notebooks/grumbles": _grumbles,
     "/api/v1/lostfound/finance-batches/{batch_id}/items": _finance_batch_items,
     "/api/v1/outbound/lists/{list_id}/entries": _outbound_entries,
     "/api/v1/workforce/swaps": _swaps,

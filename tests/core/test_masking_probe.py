@@ -160,6 +160,8 @@ def _path_values() -> dict[str, list[str]]:
         "attempt_id": ids("training.Attempt"),
         "question_id": ids("training.Question"),
         "procedure_id": ids("training.Procedure"),
+        "problem_id": ids("notebooks.Problem"),
+        "grumble_id": ids("notebooks.Grumble"),
     }
 
 

@@ -51,6 +51,7 @@ def test_each_kind_is_declared_by_the_app_that_owns_it_with_a_sane_default():
         ("recordings", 365),
         ("attachments", 3 * 365),
         ("lost_and_found", 3 * 365),
+        ("grumbles", 3 * 365),
         ("audit_log", 5 * 365),
     ]
     assert [name for name, _apply in retention._parts["attachments"]] == [
@@ -70,6 +71,7 @@ def test_each_kind_is_declared_by_the_app_that_owns_it_with_a_sane_default():
         "knowledge",
         "outbound",
         "frontdesk",
+        "notebooks",
         "conversations",
         "mail",
         "sms",

@@ -69,6 +69,9 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "frontdesk.visitor_count",
         "frontdesk.checklist_exception",
         "frontdesk.loss_report",
+        "notebooks.weekly_problems",
+        "notebooks.problem_answered",
+        "notebooks.problem_forwarded",
     }
 
 
