@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -166,6 +166,22 @@ def display_name(user: Actor | None) -> str:
     if staff is not None and staff.display_name:
         return staff.display_name
     return str(user.get_username()) if user.is_authenticated else ""
+
+
+def floor_leads() -> list[Any]:
+    """The active team leads and supervisors, by 工号: the shift leaders and the people a
+    problem goes to, as forms offer them."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, staff__role__in=[Role.TEAM_LEAD, Role.SUPERVISOR])
+        .select_related("staff")
+        .order_by("staff__employee_no")
+    )
+
+
+def floor_lead_choices() -> list[tuple[int, str]]:
+    """floor_leads as (user id, "工号 name") for a form's choices."""
+    return [(u.pk, f"{u.staff.employee_no} {u.staff.display_name}") for u in floor_leads()]
 
 
 def staff_of(user: Actor | None) -> StaffProfile | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -70,3 +72,12 @@ def refuse_nul(value: object, field: str = "") -> None:
     elif isinstance(value, list):
         for item in value:
             refuse_nul(item, field)
+
+
+def refuse_page(exc: ServiceError) -> None:
+    """For a page's view: a FORBIDDEN refusal becomes the 403 page and NOT_FOUND the 404 page;
+    any other refusal returns, for the view to show on its form."""
+    if exc.code == Code.FORBIDDEN:
+        raise PermissionDenied(exc.detail)
+    if exc.code == Code.NOT_FOUND:
+        raise Http404(exc.detail)

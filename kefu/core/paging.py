@@ -165,3 +165,10 @@ def page_out(page: Page[Any], item: Callable[[Any], Any]) -> dict[str, Any]:
         "page": page.page,
         "per_page": page.per_page,
     }
+
+
+def page_number(request: Any) -> int:
+    """The ``page`` a page's query string asks for; 1 for anything but a plain number (the list
+    clamps it to its pages)."""
+    raw = str(request.GET.get("page", "1"))
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,17 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts.models import CENTER_ROLES
-from kefu.core.errors import Code, ServiceError
+from kefu.core.errors import ServiceError, refuse_page
 from kefu.frontdesk import access, checklists, providers, schemas
 from kefu.frontdesk.checklists import AnswerIn, ItemIn
 from kefu.frontdesk.models import Checklist
-
-
-def _refuse(exc: ServiceError) -> None:
-    if exc.code == Code.FORBIDDEN:
-        raise PermissionDenied(exc.detail)
-    if exc.code == Code.NOT_FOUND:
-        raise Http404(exc.detail)
 
 
 def _day(raw: str | None) -> dt.date | None:
@@ -147,7 +140,7 @@ def checklist_fill(request, checklist_id: int):
         access.require_desk(request.user)
         checklist = checklists.get_checklist(request.user, checklist_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     source = request.POST if request.method == "POST" else request.GET
     day = _day(source.get("day")) or timezone.localdate()
@@ -165,7 +158,7 @@ def checklist_fill(request, checklist_id: int):
                 answers=_answers(checklist, request.POST),
             )
         except ServiceError as exc:
-            _refuse(exc)
+            refuse_page(exc)
             error = exc
         else:
             if run.exceptions:
@@ -217,7 +210,7 @@ def checklist_run(request, run_id: int):
                 result=request.POST.get("result", ""),
             )
         except ServiceError as exc:
-            _refuse(exc)
+            refuse_page(exc)
             messages.error(request, exc.detail)
         else:
             messages.success(request, _("异常已处理"))
@@ -225,7 +218,7 @@ def checklist_run(request, run_id: int):
     try:
         run = checklists.get_run(request.user, run_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     return render(
         request,
@@ -283,7 +276,7 @@ def checklist_templates(request) -> HttpResponse:
                 officer_id=_int(form["officer"]),
             )
         except ServiceError as exc:
-            _refuse(exc)
+            refuse_page(exc)
             error = exc
         else:
             messages.success(request, _("检查表已创建"))
@@ -311,7 +304,7 @@ def checklist_template(request, checklist_id: int):
     try:
         checklist = checklists.get_checklist(request.user, checklist_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     form = {"name": checklist.name, "items": _lines(checklist), "officer": checklist.officer_id}
     error: ServiceError | None = None
@@ -334,7 +327,7 @@ def checklist_template(request, checklist_id: int):
                 officer_id=_int(request.POST.get("officer")),
             )
         except ServiceError as exc:
-            _refuse(exc)
+            refuse_page(exc)
             error = exc
         else:
             messages.success(request, _("已保存"))

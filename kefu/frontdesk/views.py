@@ -15,39 +15,26 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu.accounts.models import CENTER_ROLES, Role
+from kefu.accounts.models import CENTER_ROLES
+from kefu.accounts.services import floor_lead_choices
 from kefu.core.downloads import image_response
-from kefu.core.errors import Code, ServiceError
+from kefu.core.errors import Code, ServiceError, refuse_page
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
-from kefu.core.paging import paginate
+from kefu.core.paging import page_number, paginate
 from kefu.core.services import record_unmasked_read
 from kefu.frontdesk import access, matching, photos, schemas, selectors, services, shift
 from kefu.frontdesk.forms import ClaimForm, CustodyForm, FoundItemForm, LossReportForm
 from kefu.frontdesk.models import Category, FoundItem, LossReport
 from kefu.frontdesk.schemas import claim_out, event_out, item_out, match_out, report_out
 from kefu.workforce.models import ShiftTemplate
-
-
-def _refuse(exc: ServiceError) -> None:
-    if exc.code == Code.FORBIDDEN:
-        raise PermissionDenied(exc.detail)
-    if exc.code == Code.NOT_FOUND:
-        raise Http404(exc.detail)
-
-
-def _page(request) -> int:
-    try:
-        return int(request.GET.get("page", 1))
-    except ValueError:
-        return 1
 
 
 def _form_error(form) -> str:
@@ -57,21 +44,11 @@ def _form_error(form) -> str:
     )
 
 
-def _leaders() -> list[tuple[int, str]]:
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True, staff__role__in=[Role.TEAM_LEAD, Role.SUPERVISOR])
-        .select_related("staff")
-        .order_by("staff__employee_no")
-    )
-    return [(u.pk, f"{u.staff.employee_no} {u.staff.display_name}") for u in users]
-
-
 def _item_or_404(request, item_id: int) -> FoundItem:
     try:
         return access.access_item(request.user, item_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
 
 
@@ -85,9 +62,9 @@ def items(request):
     try:
         rows = selectors.list_items(request.user, status=status, category=category)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
-    page = paginate(rows, page=_page(request), per_page=20)
+    page = paginate(rows, page=page_number(request), per_page=20)
     masker = Masker(request.user)
     services.audit_shown(request.user, page.items, how="items")
     page.items = [item_out(i, masker) for i in page.items]
@@ -112,7 +89,7 @@ def register(request):
     """拾物登记."""
     if not access.may_desk(request.user):
         raise PermissionDenied(_("无权办理失物招领"))
-    form = FoundItemForm(request.POST or None, request.FILES or None, leaders=_leaders())
+    form = FoundItemForm(request.POST or None, request.FILES or None, leaders=floor_lead_choices())
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -136,7 +113,7 @@ def register(request):
                     photos=request.FILES.getlist("photos"),
                 )
             except ServiceError as exc:
-                _refuse(exc)
+                refuse_page(exc)
                 form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
             else:
                 message = _("已登记 %s") % item.serial
@@ -190,7 +167,7 @@ def link(request, item_id: int):
     try:
         services.link_report(request.user, item_id, report_id=_int(request.POST.get("report")))
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, _("已匹配失物登记,请联系失主前来认领"))
@@ -214,7 +191,7 @@ def custody(request, item_id: int):
     try:
         services.hand_to_custody(request.user, item_id, **form.cleaned_data)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, _("已移交保管"))
@@ -260,7 +237,7 @@ def claim(request, item_id: int):
                     ),
                 )
             except ServiceError as exc:
-                _refuse(exc)
+                refuse_page(exc)
                 if exc.field in ("description_matched", "item"):  # refused and recorded
                     messages.error(request, _("认领被拒绝:%s") % exc.detail)
                     return redirect("lostfound-item", found.pk)
@@ -306,7 +283,7 @@ def photo(request, photo_id: int):
     try:
         found = photos.open_photo(request.user, photo_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     return image_response(found.file, found.name, found.content_type)
 
@@ -317,7 +294,7 @@ def signature(request, claim_id: int):
     try:
         claim_row = photos.open_signature(request.user, claim_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     return image_response(claim_row.signature, "signature.png", "image/png")
 
@@ -340,7 +317,7 @@ def reports(request):
                     request.user, services.LossReportIn(**form.cleaned_data)
                 )
             except ServiceError as exc:
-                _refuse(exc)
+                refuse_page(exc)
                 form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
             else:
                 messages.success(request, _("已登记失物 %s") % report.serial)
@@ -349,9 +326,9 @@ def reports(request):
     try:
         rows = selectors.list_reports(request.user, status=status_filter)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
-    page = paginate(rows, page=_page(request), per_page=20)
+    page = paginate(rows, page=page_number(request), per_page=20)
     masker = Masker(request.user)
     services.audit_shown(request.user, page.items, how="reports")
     page.items = [report_out(r, masker) for r in page.items]
@@ -375,7 +352,7 @@ def report(request, report_id: int):
     try:
         found = access.access_report(request.user, report_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     masker = Masker(request.user)
     proposals = (
@@ -417,7 +394,7 @@ def summary(request):
     try:
         result = selectors.monthly_summary(request.user, year, month)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     record_unmasked_read(
         actor=request.user,
@@ -440,7 +417,7 @@ def summary_xlsx(request):
     try:
         result = selectors.monthly_summary(request.user, year, month)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     record_unmasked_read(
         actor=request.user,
@@ -473,7 +450,7 @@ def batches(request):
         try:
             batch = services.sweep_to_finance(actor=request.user, before=timezone.now())
         except ServiceError as exc:
-            _refuse(exc)
+            refuse_page(exc)
             raise
         if batch is None:
             messages.info(request, _("没有待移交财务的物品"))
@@ -486,9 +463,9 @@ def batches(request):
     try:
         rows = selectors.list_batches(request.user)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
-    page = paginate(rows, page=_page(request), per_page=20)
+    page = paginate(rows, page=page_number(request), per_page=20)
     return render(
         request, "frontdesk/batches.html", {"page": page, "may_lead": access.may_lead(request.user)}
     )
@@ -501,7 +478,7 @@ def batch(request, batch_id: int):
     try:
         found = selectors.access_batch(request.user, batch_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     masker = Masker(request.user)
     rows = [item_out(i, masker) for i in selectors.batch_items(request.user, found)]
@@ -546,7 +523,7 @@ def _done(request, exc: ServiceError | None, ok: str) -> None:
     if exc is None:
         messages.success(request, ok)
         return
-    _refuse(exc)
+    refuse_page(exc)
     messages.error(request, exc.detail)
 
 
@@ -649,7 +626,7 @@ def duty(request, record_id: int):
     try:
         record = shift.get_record(request.user, record_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     return render(
         request,
@@ -672,7 +649,7 @@ def duty_month(request):
     try:
         records = shift.month_records(request.user, year, month)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     return render(
         request,
@@ -713,7 +690,7 @@ def handover(request, handover_id: int):
     try:
         found = shift.get_handover(request.user, handover_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     h = schemas.handover_out(found)
     return render(
@@ -762,7 +739,7 @@ def meeting(request, meeting_id: int):
     try:
         found = shift.get_meeting(request.user, meeting_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     m = schemas.meeting_out(found)
     mine = [x for x in m["members"] if x["user"] == request.user.pk]

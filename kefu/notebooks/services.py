@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role
-from kefu.accounts.services import staff_of
+from kefu.accounts.services import floor_leads, staff_of
 from kefu.complaints.models import COMPLAINT_TYPE
 from kefu.complaints.models import Category as ComplaintCategory
 from kefu.core.errors import Code, ServiceError
@@ -139,15 +139,6 @@ def week_of(moment: dt.datetime) -> tuple[dt.date, dt.datetime]:
     return this_monday - dt.timedelta(days=7), cutoff
 
 
-def _leads() -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, staff__role__in=[Role.TEAM_LEAD, Role.SUPERVISOR])
-        .select_related("staff")
-        .order_by("staff__employee_no")
-    )
-
-
 def _covers(lead: Any, problem: Problem) -> bool:
     branch = lead.staff.branch_id
     return branch is None or branch == problem.branch_id
@@ -177,7 +168,7 @@ def collect_week(*, now: dt.datetime | None = None) -> list[WeeklyCollection]:
     )
     if not problems:
         return []
-    leads = _leads()
+    leads = floor_leads()
     per_lead: dict[int, list[Problem]] = {}
     by_pk = {lead.pk: lead for lead in leads}
     for problem in problems:

@@ -9,7 +9,6 @@ import datetime as dt
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -18,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kefu.accounts.models import Role
+from kefu.accounts.services import floor_lead_choices
 from kefu.complaints.models import Category as ComplaintCategory
-from kefu.core.errors import Code, ServiceError
+from kefu.core.errors import ServiceError, refuse_page
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
@@ -44,18 +43,11 @@ from kefu.notebooks.schemas import (
 TABS = ("problems", "counts", "grumbles")
 
 
-def _refuse(exc: ServiceError) -> None:
-    if exc.code == Code.FORBIDDEN:
-        raise PermissionDenied(exc.detail)
-    if exc.code == Code.NOT_FOUND:
-        raise Http404(exc.detail)
-
-
 def _done(request, exc: ServiceError | None, ok: str) -> None:
     if exc is None:
         messages.success(request, ok)
         return
-    _refuse(exc)
+    refuse_page(exc)
     messages.error(request, exc.detail)
 
 
@@ -174,23 +166,13 @@ def problem_create(request):
     return redirect("/notebooks/?tab=problems")
 
 
-def _leads() -> list[tuple[int, str]]:
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True, staff__role__in=[Role.TEAM_LEAD, Role.SUPERVISOR])
-        .select_related("staff")
-        .order_by("staff__employee_no")
-    )
-    return [(u.pk, f"{u.staff.employee_no} {u.staff.display_name}") for u in users]
-
-
 @login_required
 @require_GET
 def problem(request, problem_id: int):
     try:
         row = access.access_problem(request.user, problem_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     return render(
         request,
@@ -200,7 +182,7 @@ def problem(request, problem_id: int):
             "may_answer": row.status == row.Status.COLLECTED
             and (access.may_lead(request.user) or row.forwarded_to_id == request.user.pk),
             "may_lead": access.may_lead(request.user),
-            "leads": _leads(),
+            "leads": floor_lead_choices(),
         },
     )
 

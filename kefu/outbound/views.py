@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Branch
 from kefu.accounts.scope import scope_of
-from kefu.core.errors import Code, ServiceError
+from kefu.core.errors import Code, ServiceError, refuse_page
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
-from kefu.core.paging import paginate
+from kefu.core.paging import page_number, paginate
 from kefu.core.uploads import checked_upload
 from kefu.knowledge.models import Script
 from kefu.notices.models import Notice
@@ -26,13 +26,6 @@ from kefu.outbound import selectors, services
 from kefu.outbound.forms import AttemptForm, ListForm
 from kefu.outbound.models import OutboundEntry, OutboundList
 from kefu.tickets.models import TicketType
-
-
-def _refuse(exc: ServiceError) -> None:
-    if exc.code == Code.FORBIDDEN:
-        raise PermissionDenied(exc.detail)
-    if exc.code == Code.NOT_FOUND:
-        raise Http404(exc.detail)
 
 
 def _form_error(form) -> str:
@@ -72,9 +65,9 @@ def lists(request):
     try:
         rows = selectors.list_lists(request.user, status=status)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
-    page = paginate(rows, page=_page(request), per_page=20)
+    page = paginate(rows, page=page_number(request), per_page=20)
     return render(
         request,
         "outbound/lists.html",
@@ -85,13 +78,6 @@ def lists(request):
             "form": _list_form(request) if services.may_plan(request.user) else None,
         },
     )
-
-
-def _page(request) -> int:
-    try:
-        return int(request.GET.get("page", 1))
-    except ValueError:
-        return 1
 
 
 @login_required
@@ -151,7 +137,7 @@ def _list(request, list_id: int) -> OutboundList:
     try:
         return services.access_list(request.user, list_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
 
 
@@ -165,7 +151,7 @@ def detail(request, list_id: int):
         state = "all"
     number = request.GET.get("number", "")[:24]
     rows = selectors.list_entries(request.user, outbound, state=state, number=number)
-    page = paginate(rows, page=_page(request), per_page=50)
+    page = paginate(rows, page=page_number(request), per_page=50)
     services.audit_entries_shown(request.user, outbound, page.items, how="list")
     return render(
         request,
@@ -198,7 +184,7 @@ def move(request, list_id: int, action: str):
         else:
             services.move_list(request.user, list_id, action)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, _("已保存"))
@@ -266,7 +252,7 @@ def _take_next(request, outbound: OutboundList):
     try:
         found = services.next_entry(request.user, outbound.pk)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         return _work_page(request, outbound, error=exc.detail, status=exc.status)
     if found.entry is None:
         if found.next_at is None:
@@ -290,7 +276,7 @@ def _entry(request, entry_id: int) -> OutboundEntry:
     try:
         return selectors.get_entry(request.user, entry_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
 
 
@@ -301,7 +287,7 @@ def dial(request, entry_id: int):
     try:
         done = services.dial(request.user, entry_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         if request.htmx:
             return render(request, "outbound/_dial.html", {"error": exc.detail}, status=exc.status)
         return _work_page(request, entry.outbound, error=exc.detail, status=exc.status)
@@ -330,7 +316,7 @@ def attempt(request, entry_id: int):
             ),
         )
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         return _work_page(request, entry.outbound, form=form, error=exc.detail, status=exc.status)
     messages.success(request, _("已记录"))
     if request.POST.get("then") == "stop":
@@ -345,6 +331,6 @@ def release(request, entry_id: int):
     try:
         services.release_entry(request.user, entry_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         messages.error(request, exc.detail)
     return redirect("outbound-work", list_id=entry.outbound_id)

@@ -10,31 +10,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu.core.errors import Code, ServiceError
-from kefu.core.paging import paginate
+from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.paging import page_number, paginate
 from kefu.training import access, selectors, services
 from kefu.training.models import Difficulty, Question, Topic
 from kefu.training.schemas import paper_question_out, person_out, stat_out
 
 TOPIC_LABELS = dict(Topic.choices)
 LETTERS = "ABCDEFGH"
-
-
-def _refuse(exc: ServiceError) -> None:
-    if exc.code == Code.FORBIDDEN:
-        raise PermissionDenied(exc.detail)
-    if exc.code == Code.NOT_FOUND:
-        raise Http404(exc.detail)
-
-
-def _page(request) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
 
 
 def _number(raw: str | None, field: str) -> int:
@@ -45,7 +33,7 @@ def _number(raw: str | None, field: str) -> int:
 
 
 def _error(request, exc: ServiceError) -> None:
-    _refuse(exc)
+    refuse_page(exc)
     messages.error(request, f"{exc.field}: {exc.detail}" if exc.field else exc.detail)
 
 
@@ -56,9 +44,9 @@ def home(request):
     try:
         exams = list(selectors.list_exams(request.user, open_only=True)[:50])
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
-    mine = paginate(selectors.list_attempts(request.user, mine=True), page=_page(request))
+    mine = paginate(selectors.list_attempts(request.user, mine=True), page=page_number(request))
     return render(
         request,
         "training/home.html",
@@ -122,7 +110,7 @@ def exam(request, exam_id: int):
     try:
         found = access.access_exam(request.user, exam_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     readers = access.may_read_results(request.user)
     return render(
@@ -175,7 +163,7 @@ def attempt(request, attempt_id: int):
     try:
         found = access.access_attempt(request.user, attempt_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     if services.finish_if_overdue(found.pk):
         found = access.access_attempt(request.user, attempt_id)
@@ -242,13 +230,13 @@ def bank(request):
             status=status,
         )
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     return render(
         request,
         "training/bank.html",
         {
-            "page": paginate(rows, page=_page(request)),
+            "page": paginate(rows, page=page_number(request)),
             "topic": topic,
             "kind": kind,
             "status": status,
@@ -349,7 +337,7 @@ def question_edit(request, question_id: int):
     try:
         question = access.access_question(request.user, question_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     if request.method == "POST":
         try:
@@ -381,7 +369,7 @@ def procedures(request):
     try:
         rows = list(selectors.list_procedures(request.user))
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     leads = access.may_set_exams(request.user)
     missing = {p.pk: list(selectors.unconfirmed(request.user, p)) for p in rows} if leads else {}
@@ -429,7 +417,7 @@ def procedure(request, procedure_id: int):
     try:
         found = access.access_procedure(request.user, procedure_id)
     except ServiceError as exc:
-        _refuse(exc)
+        refuse_page(exc)
         raise
     current = found.current
     assert current is not None
