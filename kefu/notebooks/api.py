@@ -55,7 +55,8 @@ def list_problems(request, filters: Query[ProblemQuery]):
         request.user, status=filters.status, category=filters.category, mine=filters.mine
     )
     page = paginate(rows, page=filters.page, per_page=filters.per_page)
-    return page_out(page, problem_out)
+    masker = Masker(request.user)
+    return page_out(page, lambda p: problem_out(p, masker))
 
 
 @router.post("/problems", response={201: ProblemOut})
@@ -64,18 +65,20 @@ def create_problem(request, payload: ProblemIn):
     problem = services.record_problem(
         request.user, category=payload.category, text=payload.text, ticket_serial=payload.ticket
     )
-    return Status(201, problem_out(problem))
+    return Status(201, problem_out(problem, Masker(request.user)))
 
 
 @router.get("/problems/{problem_id}", response=ProblemOut)
 def get_problem(request, problem_id: int):
-    return problem_out(access.access_problem(request.user, problem_id))
+    return problem_out(access.access_problem(request.user, problem_id), Masker(request.user))
 
 
 @router.post("/problems/{problem_id}/answer", response=ProblemOut)
 def answer_problem(request, problem_id: int, payload: NotebookAnswerIn):
     """答复 a collected problem, once (a second answer: 409)."""
-    return problem_out(services.answer_problem(request.user, problem_id, text=payload.text))
+    return problem_out(
+        services.answer_problem(request.user, problem_id, text=payload.text), Masker(request.user)
+    )
 
 
 @router.post("/problems/{problem_id}/forward", response=ProblemOut)
@@ -84,14 +87,14 @@ def forward_problem(request, problem_id: int, payload: ForwardIn):
     problem = services.forward_problem(
         request.user, problem_id, to_user_id=payload.to, note=payload.note
     )
-    return problem_out(problem)
+    return problem_out(problem, Masker(request.user))
 
 
 @router.post("/problems/{problem_id}/close", response=ProblemOut)
 def close_problem(request, problem_id: int, payload: NotebookCloseIn):
     """关闭 as a duplicate of ``duplicate_of``."""
     problem = services.close_problem(request.user, problem_id, duplicate_of=payload.duplicate_of)
-    return problem_out(problem)
+    return problem_out(problem, Masker(request.user))
 
 
 @router.get("/collections", response=PageOut[CollectionOut])

@@ -237,23 +237,24 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value) if value is not None else None
 
 
-def problem_out(problem: Problem) -> dict[str, Any]:
+def problem_out(problem: Problem, masker: Masker) -> dict[str, Any]:
+    """A problem; numbers typed into its texts masked for a viewer without the permission."""
     return {
         "id": problem.pk,
         "category": problem.category,
         "category_label": problem.get_category_display(),
-        "text": problem.text,
+        "text": masker.text(problem.text),
         "ticket": problem.ticket.serial if problem.ticket_id and problem.ticket else None,
         "status": problem.status,
         "status_label": problem.get_status_display(),
         "created_by": person_out(problem.created_by),
         "created_at": timezone.localtime(problem.created_at),
         "collected_at": _local(problem.collected_at),
-        "answer": problem.answer,
+        "answer": masker.text(problem.answer),
         "answered_by": person_out(problem.answered_by) if problem.answered_by_id else None,
         "answered_at": _local(problem.answered_at),
         "forwarded_to": person_out(problem.forwarded_to) if problem.forwarded_to_id else None,
-        "forward_note": problem.forward_note,
+        "forward_note": masker.text(problem.forward_note),
         "duplicate_of": problem.duplicate_of_id,
     }
 

@@ -105,11 +105,12 @@ def notebook(request):
         "month": f"{first:%Y-%m}",
     }
     args = page_args(request.GET)
+    masker = Masker(request.user)
     if tab == "problems":
         page = paginate(selectors.list_problems(request.user, mine=True), **args)
         context |= {
             "page": page,
-            "rows": [problem_out(p) for p in page.items],
+            "rows": [problem_out(p, masker) for p in page.items],
             "categories": ProblemCategory.choices,
         }
     elif tab == "counts":
@@ -128,7 +129,6 @@ def notebook(request):
     else:
         page = paginate(selectors.list_grumbles(request.user, first=first, last=last), **args)
         _audit_shown(request.user, page.items)
-        masker = Masker(request.user)
         context |= {
             "page": page,
             "rows": [grumble_out(g, masker) for g in page.items],
@@ -178,7 +178,7 @@ def problem(request, problem_id: int):
         request,
         "notebooks/problem.html",
         {
-            "p": problem_out(row),
+            "p": problem_out(row, Masker(request.user)),
             "may_answer": row.status == row.Status.COLLECTED
             and (access.may_lead(request.user) or row.forwarded_to_id == request.user.pk),
             "may_lead": access.may_lead(request.user),
@@ -225,14 +225,16 @@ def summary(request):
         raise PermissionDenied(_("只有班长、主管和管理员可以查看问题汇总"))
     collections = list(selectors.list_collections(request.user)[:12])
     waiting = selectors.list_problems(request.user, status="collected")[:200]
+    masker = Masker(request.user)
     return render(
         request,
         "notebooks/summary.html",
         {
             "collections": [collection_out(c) for c in collections],
-            "waiting": [problem_out(p) for p in waiting],
+            "waiting": [problem_out(p, masker) for p in waiting],
             "open": [
-                problem_out(p) for p in selectors.list_problems(request.user, status="open")[:200]
+                problem_out(p, masker)
+                for p in selectors.list_problems(request.user, status="open")[:200]
             ],
         },
     )

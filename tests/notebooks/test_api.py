@@ -162,3 +162,19 @@ def test_lists_take_a_fixed_number_of_queries(agent, lead, api_as, django_assert
     for path in paths:
         with django_assert_max_num_queries(few[path]):
             assert api.get(path).json()["count"] == 8
+
+
+def test_numbers_typed_into_a_problem_are_masked_for_the_quality_inspector(
+    agent, people, api_as, web_as
+):
+    """A problem's text is free text: a customer's number typed into it is shown in full to
+    the center's staff and masked for the quality inspector, in the API and on the page."""
+    row = problem(agent, text="客户13812345678反复来电询问阶梯水价,知识库没有答案")
+    mine = api_as(agent).get(f"/notebooks/problems/{row.pk}").json()
+    assert "13812345678" in mine["text"]
+    seen = api_as(people["quality"]).get(f"/notebooks/problems/{row.pk}").json()
+    assert "13812345678" not in seen["text"] and "138****5678" in seen["text"]
+    listed = api_as(people["quality"]).get("/notebooks/problems").json()["items"]
+    assert [p["text"] for p in listed] == [seen["text"]]
+    page = web_as(people["quality"]).get(f"/notebooks/problems/{row.pk}/").content.decode()
+    assert "13812345678" not in page and "138****5678" in page
