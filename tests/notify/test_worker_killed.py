@@ -128,8 +128,13 @@ def _kefu(*args: str) -> list[str]:
 
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """A worker with one thread: only the SMS cut off is in flight when it is killed. (With
+    two, the take-over sweep a lease after start may be posting the other SMS at that moment;
+    that one is then 待核实 too, as documented, and the test would not know which to expect.)"""
     with log.open("ab") as out:
-        return subprocess.Popen(_kefu("worker"), env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            _kefu("worker", "--workers", "1"), env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -201,9 +206,8 @@ def test_a_notice_sms_in_flight_when_the_worker_is_killed_is_handled_within_the_
         handled = time.monotonic() - killed
         others = Delivery.objects.exclude(pk=cut_off)
         _wait_for(
-            # Those the killed worker had claimed too wait out their own lease.
             lambda: set(others.values_list("status", flat=True)) == {"sent"},
-            within=LEASE + 60,
+            within=30,
             what="the other SMS sent",
             log=log,
         )
