@@ -110,6 +110,16 @@ Day = Annotated[dt.date, AfterValidator(in_years)]
 Moment = Annotated[dt.datetime, AfterValidator(in_years)]
 
 
+def day_or_none(raw: str | None) -> dt.date | None:
+    """A page's ``YYYY-MM-DD`` field as a date within the years Kefu takes; None for anything
+    else (the service then names the field, a list shows today)."""
+    try:
+        day = dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    return day if within_years(day) else None
+
+
 def years_message() -> str:
     return str(MESSAGES["year_out_of_range"]) % YEARS
 

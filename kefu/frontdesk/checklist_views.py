@@ -22,17 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts.models import CENTER_ROLES
 from kefu.core.errors import ServiceError, refuse_page
+from kefu.core.schemas import day_or_none
 from kefu.frontdesk import access, checklists, providers, schemas
 from kefu.frontdesk.checklists import AnswerIn, ItemIn
 from kefu.frontdesk.models import Checklist
-
-
-def _day(raw: str | None) -> dt.date | None:
-    try:
-        day = dt.date.fromisoformat(raw or "")
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2100 else None
 
 
 def _int(raw: str | None) -> int | None:
@@ -70,7 +63,7 @@ def checklists_page(request):
     the shift leader the whole day and the exceptions still open."""
     if not access.may_read(request.user):
         raise PermissionDenied(_("班后检查仅限客服中心人员查看"))
-    day = _day(request.GET.get("day")) or timezone.localdate()
+    day = day_or_none(request.GET.get("day")) or timezone.localdate()
     choices = _shift_choices(day)
     shift_code = request.GET.get("shift", "")
     if shift_code not in {code for code, _name in choices}:
@@ -143,7 +136,7 @@ def checklist_fill(request, checklist_id: int):
         refuse_page(exc)
         raise
     source = request.POST if request.method == "POST" else request.GET
-    day = _day(source.get("day")) or timezone.localdate()
+    day = day_or_none(source.get("day")) or timezone.localdate()
     shift_code = source.get("shift", "")
     if request.method == "GET" and not shift_code:
         shift_code = checklists.shift_of_now(day)
@@ -153,7 +146,7 @@ def checklist_fill(request, checklist_id: int):
             run = checklists.submit_run(
                 request.user,
                 checklist.pk,
-                day=_day(request.POST.get("day")),
+                day=day_or_none(request.POST.get("day")),
                 shift_code=shift_code,
                 answers=_answers(checklist, request.POST),
             )

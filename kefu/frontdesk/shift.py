@@ -32,6 +32,7 @@ from kefu.accounts.scope import scope_of
 from kefu.accounts.services import staff_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.masking import mask_phone
+from kefu.core.schemas import within_years, years_message
 from kefu.core.services import clean_text, record_audit
 from kefu.followups.access import visible_tasks
 from kefu.followups.models import CallbackTask
@@ -77,6 +78,8 @@ def _user(actor: Any) -> Any:
 def _window(day: dt.date | None, code: str) -> providers.ShiftWindow:
     if day is None:
         raise ServiceError(Code.INVALID, _("请填写日期"), field="day")
+    if not within_years(day):
+        raise ServiceError(Code.INVALID, years_message(), field="day")
     code = (code or "").strip()
     window = providers.window_of(day, code) if code else None
     if window is None:

@@ -29,6 +29,7 @@ from kefu.core.errors import Code, ServiceError, refuse_page
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
 from kefu.core.paging import page_number, paginate
+from kefu.core.schemas import day_or_none
 from kefu.core.services import record_unmasked_read
 from kefu.frontdesk import access, matching, photos, schemas, selectors, services, shift
 from kefu.frontdesk.forms import ClaimForm, CustodyForm, FoundItemForm, LossReportForm
@@ -505,13 +506,6 @@ def _center_staff() -> list[tuple[int, str]]:
     return [(u.pk, f"{u.staff.employee_no} {u.staff.display_name}") for u in users]
 
 
-def _day(raw: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw or "")
-    except ValueError:
-        return None
-
-
 def _int_or_none(raw: str | None) -> int | None:
     try:
         return int(raw or "")
@@ -564,7 +558,7 @@ def shift_sign_in(request):
     try:
         row = shift.sign_in(
             request.user,
-            day=_day(request.POST.get("day")),
+            day=day_or_none(request.POST.get("day")),
             shift_code=request.POST.get("shift", ""),
         )
     except ServiceError as exc:
@@ -580,7 +574,7 @@ def duty_open(request):
     try:
         record = shift.open_record(
             request.user,
-            day=_day(request.POST.get("day")),
+            day=day_or_none(request.POST.get("day")),
             shift_code=request.POST.get("shift", ""),
         )
     except ServiceError as exc:
@@ -664,7 +658,7 @@ def handover_create(request):
     try:
         handover = shift.create_handover(
             request.user,
-            day=_day(request.POST.get("day")),
+            day=day_or_none(request.POST.get("day")),
             shift_code=request.POST.get("shift", ""),
             incoming_id=_int_or_none(request.POST.get("incoming")),
             notes=request.POST.get("notes", ""),
@@ -711,7 +705,7 @@ def meeting_create(request):
     try:
         meeting = shift.hold_meeting(
             request.user,
-            day=_day(request.POST.get("day")),
+            day=day_or_none(request.POST.get("day")),
             shift_code=request.POST.get("shift", ""),
             notes=request.POST.get("notes", ""),
             member_ids=[

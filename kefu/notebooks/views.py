@@ -23,6 +23,7 @@ from kefu.core.errors import ServiceError, refuse_page
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
+from kefu.core.schemas import day_or_none
 from kefu.core.services import record_unmasked_read
 from kefu.notebooks import access, selectors, services
 from kefu.notebooks.models import (
@@ -71,13 +72,6 @@ def _month(request) -> tuple[dt.date, dt.date]:
     except ValueError:
         pass
     return selectors.month_of(None, None)
-
-
-def _day(raw: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
 
 
 def _moment(raw: str | None) -> dt.datetime | None:
@@ -246,7 +240,7 @@ def entry_create(request):
     try:
         services.add_entry(
             request.user,
-            day=_day(request.POST.get("day")),
+            day=day_or_none(request.POST.get("day")),
             kind=request.POST.get("kind", ""),
             count=_int(request.POST.get("count")),
             note=request.POST.get("note", ""),

@@ -331,3 +331,21 @@ def test_what_a_handover_left_is_counted_for_the_outgoing_person(agent, lead, pe
     assert self_handover.value.field == "incoming"
     assert Handover.objects.filter(outgoing=agent).count() == 2
     assert DutyRecord.objects.count() == 0
+
+
+def test_a_day_outside_the_years_is_refused_by_the_service_on_every_path(agent, lead):
+    """The API's Day type and the pages' parser both stop 9999, but the rule is the shift's
+    own: a caller reaching the service directly gets the same refusal, naming ``day``."""
+    shift_around("D1", starts_in=-2 * H)
+    for far in (dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1999, 12, 31)):
+        for call in (
+            lambda far=far: shift.open_record(agent, day=far, shift_code="D1"),
+            lambda far=far: shift.create_handover(
+                agent, day=far, shift_code="D1", incoming_id=lead.pk
+            ),
+            lambda far=far: shift.sign_in(agent, day=far, shift_code="D1"),
+        ):
+            with pytest.raises(ServiceError) as refused:
+                call()
+            assert (refused.value.code, refused.value.field) == ("invalid", "day")
+    assert not DutyRecord.objects.exists() and not Handover.objects.exists()
