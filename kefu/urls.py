@@ -297,6 +297,12 @@ urlpatterns = [
     path("wall/", dashboard_views.wall, name="wall"),
     path("wall/panel", dashboard_views.panel, name="wall-panel"),
     path("wall/phones", dashboard_views.phones, name="wall-phones"),
+    path("reports/", report_views.index, name="reports"),
+    path("reports/r/<slug:key>/", report_views.board, name="report-board"),
+    path("reports/r/<slug:key>.xlsx", report_views.board_workbook, name="report-board-xlsx"),
+    path("reports/r/<slug:key>/drill", report_views.drill, name="report-drill"),
+    path("reports/r/<slug:key>/views", report_views.save_view, name="report-save-view"),
+    path("reports/views/<int:view_id>/retire", report_views.retire_view, name="report-retire-view"),
     path("reports/complaints/", report_views.monthly, name="report-complaints"),
     path(
         "reports/complaints/<str:month>.xlsx",

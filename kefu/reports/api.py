@@ -1,14 +1,25 @@
-"""Monthly complaint report API: the figures with the report's state, the Excel file, and the
+"""Reports API.
+
+The reports a center is judged on (``/reports/catalog``, ``/reports/r/{key}``): each figure
+with the same parameters as the page (period, grouping, split, filters), its Excel file and
+the rows behind any figure (``/reports/r/{key}/drill``); saved views (``/reports/views``).
+
+The monthly complaint report: the figures with the report's state, the Excel file, and the
 report's steps (submit, review, archive). ``month`` is ``YYYY-MM``; a bad one is a 422 naming
 the field ``month``."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
-from kefu.reports import selectors, services
+from kefu.core.paging import PageOut, PageQuery, page_out
+from kefu.core.schemas import Day
+from kefu.reports import boards, export, selectors, services
 from kefu.reports.export import XLSX
 
 router = Router(tags=["reports"])
@@ -101,3 +112,225 @@ def archive(request, month: str):
     """File the approved report; it never changes again."""
     services.archive_report(month, actor=request.user)
     return _page(request, month)
+
+
+# ---------------------------------------------------------------------------------- boards
+
+
+class ReportParams(Schema):
+    """The parameters of a report, as on its page. A filter the report does not offer is
+    ignored; ``none`` filters for an empty value."""
+
+    start: Day | None = Field(None, description="first day (YYYY-MM-DD); default the 1st")
+    end: Day | None = Field(None, description="last day, included; default today")
+    by: str = Field("", max_length=20, description="the dimension of the lines")
+    split: str = Field("", max_length=20, description="the dimension of the columns")
+    chart: str = Field("", max_length=40, description="the measure the page's chart draws")
+    branch: str = Field("", max_length=40)
+    type: str = Field("", max_length=40)
+    channel: str = Field("", max_length=40)
+    department: str = Field("", max_length=40)
+    severity: str = Field("", max_length=40)
+    complaint_class: str = Field("", max_length=40, alias="class")
+    kind: str = Field("", max_length=40)
+    crew: str = Field("", max_length=40)
+
+    def as_params(self) -> dict[str, str]:
+        values = self.dict(by_alias=True)
+        out = {k: str(v) for k, v in values.items() if v not in (None, "")}
+        for name in ("start", "end"):
+            if isinstance(values.get(name), dt.date):
+                out[name] = values[name].isoformat()
+        return out
+
+
+class ReportDrillParams(ReportParams, PageQuery):
+    measure: str = Field(..., max_length=40, description="the figure's measure")
+    value: str | None = Field(None, max_length=40, description="the line's value; none: total")
+    split_value: str | None = Field(None, max_length=40, description="the column's value")
+
+    def as_params(self) -> dict[str, str]:
+        out = super().as_params()
+        out.pop("page", None)
+        out.pop("per_page", None)
+        return out
+
+
+class ReportKeyLabel(Schema):
+    key: str
+    label: str
+
+
+class ReportMeasureOut(Schema):
+    key: str
+    label: str
+    kind: str = Field(..., description="count, sum, average, hours, rate (0–1) or per10k")
+    help: str = ""
+
+
+class ReportCatalogEntry(Schema):
+    key: str
+    title: str
+    description: str
+    measures: list[ReportMeasureOut]
+    by: str
+    dims: list[ReportKeyLabel]
+    splits: list[ReportKeyLabel]
+    filters: list[str]
+    chart: str
+
+
+class ReportCatalogOut(Schema):
+    reports: list[ReportCatalogEntry]
+
+
+class ReportLineOut(Schema):
+    key: str = Field(..., description="the value as a filter or drill-down takes it")
+    label: str
+    values: dict[str, float | int | None]
+    cells: dict[str, float | int | None] = Field(
+        default_factory=dict, description="with a split: column key → the first measure"
+    )
+
+
+class ReportTableOut(Schema):
+    report: str
+    title: str
+    params: dict[str, str]
+    branch: str | None
+    by: ReportKeyLabel
+    split: ReportKeyLabel | None
+    measures: list[ReportMeasureOut]
+    columns: list[ReportKeyLabel]
+    lines: list[ReportLineOut]
+    total: dict[str, float | int | None]
+    truncated: int
+
+
+class ReportDrillRow(Schema):
+    serial: str
+    url: str
+    at: dt.datetime | None
+
+
+class ReportViewIn(Schema):
+    name: str = Field(..., max_length=40)
+    report: str = Field(..., max_length=30)
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class ReportViewOut(Schema):
+    id: int
+    name: str
+    report: str
+    params: dict[str, Any]
+
+
+def _measure_out(measure) -> dict:
+    return {
+        "key": measure.key,
+        "label": str(measure.label),
+        "kind": measure.kind,
+        "help": str(measure.help),
+    }
+
+
+def _key_label(dim) -> dict:
+    return {"key": dim.key, "label": str(dim.label)}
+
+
+@router.get("/catalog", response=ReportCatalogOut)
+def catalog(request):
+    """The reports, each with its measures and the dimensions it may be grouped, split and
+    filtered by."""
+    entries = []
+    for report in boards.reports_for(request.user):
+        entries.append(
+            {
+                "key": report.key,
+                "title": str(report.title),
+                "description": str(report.description),
+                "measures": [_measure_out(m) for m in boards.measures_of(report)],
+                "by": report.by,
+                "dims": [_key_label(d) for d in boards.dims_of(report.dims)],
+                "splits": [_key_label(d) for d in boards.dims_of(report.splits)],
+                "filters": list(report.filters),
+                "chart": report.chart,
+            }
+        )
+    return {"reports": entries}
+
+
+# The .xlsx route first: "{key}" alone would take "intake.xlsx" as the key.
+@router.get("/r/{key}.xlsx", response={200: None})
+def board_workbook(request, key: str, params: Query[ReportParams]):
+    """The report as an Excel workbook (the table, the split matrix, the conditions)."""
+    board = boards.read(request.user, key, params.as_params())
+    response = HttpResponse(export.board_workbook(board), content_type=XLSX)
+    filename = f"{key}-{board.params['start']}-{board.params['end']}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get("/r/{key}/drill", response=PageOut[ReportDrillRow])
+def board_drill(request, key: str, params: Query[ReportDrillParams]):
+    """The rows behind one figure: its measure, the line's ``value`` and the column's
+    ``split_value`` (without ``value``: the total's), newest first."""
+    found = boards.drill(
+        request.user, key, params.as_params(), page=params.page, per_page=params.per_page
+    )
+    return page_out(found.page, lambda row: {"serial": row.serial, "url": row.url, "at": row.at})
+
+
+@router.get("/r/{key}", response=ReportTableOut)
+def board(request, key: str, params: Query[ReportParams]):
+    """The report's figures: one line per value of ``by``, the total, and with a split the
+    first measure per column."""
+    read = boards.read(request.user, key, params.as_params())
+    table = read.table
+    return {
+        "report": read.report.key,
+        "title": str(read.report.title),
+        "params": read.params,
+        "branch": read.branch.name if read.branch else None,
+        "by": _key_label(table.by),
+        "split": _key_label(table.split) if table.split else None,
+        "measures": [_measure_out(m) for m in table.measures],
+        "columns": [{"key": boards.key_text(k), "label": label} for k, label in table.columns],
+        "lines": [
+            {
+                "key": boards.key_text(line.key),
+                "label": line.label,
+                "values": line.values,
+                "cells": {boards.key_text(k): v for k, v in line.cells.items()},
+            }
+            for line in table.lines
+        ],
+        "total": table.total,
+        "truncated": table.truncated,
+    }
+
+
+@router.get("/views", response=list[ReportViewOut])
+def list_views(request, report: str = ""):
+    """My saved report views (at most 50)."""
+    return [_view_out(v) for v in services.views_of(request.user, report[:30] or None)]
+
+
+@router.post("/views", response={201: ReportViewOut})
+def save_view(request, payload: ReportViewIn):
+    """Keep a report's parameters under a name (a name already used is a 409)."""
+    view = services.save_view(
+        request.user, name=payload.name, report=payload.report, params=payload.params
+    )
+    return 201, _view_out(view)
+
+
+@router.post("/views/{view_id}/retire", response=ReportViewOut)
+def retire_view(request, view_id: int):
+    """Remove a saved view from my list (it is kept, retired)."""
+    return _view_out(services.retire_view(request.user, view_id))
+
+
+def _view_out(view) -> dict:
+    return {"id": view.pk, "name": view.name, "report": view.report, "params": view.params}

@@ -3,14 +3,21 @@ headers, numbers as numbers and rates as percentages, so the center can chart an
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
+from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from kefu.core.excel import safe_cell
+from kefu.core.measures import Measure
 from kefu.reports.selectors import Callbacks, MonthlyStats, Row
+
+if TYPE_CHECKING:
+    from kefu.reports.boards import Board
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -209,3 +216,63 @@ def _lessons(book: Workbook, stats: MonthlyStats) -> None:
     if stats.lessons_total > len(stats.lessons):
         s.gap()
         s.row(f"共 {stats.lessons_total} 条,此处列出前 {len(stats.lessons)} 条")
+
+
+# ---------------------------------------------------------------------------------- reports
+
+HOURS = "0.0"
+SCORE = "0.00"
+
+
+def sheet_name(text: str) -> str:
+    """A sheet's name: at most 31 characters, none of the ones Excel refuses."""
+    return re.sub(r"[\\/*?:\[\]]", " ", text).strip()[:31] or "Sheet"
+
+
+def _number_format(measure: Measure) -> str | None:
+    return {"rate": PERCENT, "hours": HOURS, "average": SCORE, "per10k": SCORE}.get(measure.kind)
+
+
+def board_workbook(board: Board) -> bytes:
+    """A report as .xlsx bytes: the table (its lines, then the total), the split matrix when
+    there is one, and the conditions it was read with. Header bold on a fill, the header row
+    and the first column frozen, numbers as numbers, rates as percentages."""
+    table = board.table
+    book = Workbook()
+    book.remove(book.active)
+    main = _Sheet(book, sheet_name(str(board.report.title)), [22] + [14] * len(table.measures))
+    main.header(str(table.by.label), *[str(m.label) for m in table.measures])
+    for line in table.lines:
+        main.row(line.label, *[line.values.get(m.key) for m in table.measures])
+    main.row(_("合计"), *[table.total.get(m.key) for m in table.measures], bold=True)
+    for index, measure in enumerate(table.measures, start=2):
+        fmt = _number_format(measure)
+        if fmt:
+            for (cell,) in main.ws.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = fmt
+    main.ws.freeze_panes = "B2"
+    if table.split is not None and table.columns:
+        first = table.measures[0]
+        name = sheet_name(f"{first.label} × {table.split.label}")
+        matrix = _Sheet(book, name, [22] + [12] * len(table.columns))
+        matrix.header(str(table.by.label), *[label for _key, label in table.columns])
+        for line in table.lines:
+            matrix.row(line.label, *[line.cells.get(key) for key, _label in table.columns])
+        matrix.ws.freeze_panes = "B2"
+        fmt = _number_format(first)
+        if fmt:
+            for row in matrix.ws.iter_rows(min_row=2, min_col=2):
+                for cell in row:
+                    cell.number_format = fmt
+    about = _Sheet(book, sheet_name(_("统计条件")), [16, 40])
+    about.header(_("项目"), _("内容"))
+    about.row(_("统计期间"), f"{table.query.start:%Y-%m-%d} — {table.query.end:%Y-%m-%d}")
+    about.row(_("分支机构"), board.branch.name if board.branch else _("全中心"))
+    for dimension, choices, value in board.filters:
+        if value:
+            about.row(str(dimension.label), dict(choices).get(value, value))
+    if table.truncated:
+        about.row(_("未列出的行"), table.truncated)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

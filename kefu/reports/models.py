@@ -102,3 +102,32 @@ class MonthlyReport(models.Model):
     def has_snapshot(self) -> bool:
         """The figures shown are the snapshot (submitted, approved, archived), not live."""
         return self.state != self.State.DRAFT and bool(self.figures)
+
+
+class SavedView(models.Model):
+    """A report with its grouping, period and filters kept under a name by one user
+    (我的报表视图). Removing one retires it: the row stays."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("用户")
+    )
+    name = models.CharField(_("名称"), max_length=40)
+    report = models.CharField(_("报表"), max_length=30)
+    params = models.JSONField(_("条件"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("报表视图")
+        verbose_name_plural = _("报表视图")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=models.Q(retired_at__isnull=True),
+                name="report_view_unique_name",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -26,9 +26,10 @@ from kefu.core.calendar import next_month, parse_month, previous_month
 from kefu.core.errors import Code, ServiceError
 from kefu.core.services import clean_text, record_audit
 from kefu.notify.services import notify_users
+from kefu.reports import boards
 from kefu.reports.access import access_reports
 from kefu.reports.export import monthly_workbook
-from kefu.reports.models import MonthlyReport
+from kefu.reports.models import MonthlyReport, SavedView
 from kefu.reports.selectors import MonthlyStats, month_bounds, monthly_statistics
 
 __all__ = [
@@ -39,9 +40,12 @@ __all__ = [
     "monthly_statistics",
     "monthly_workbook",
     "prepare_report",
+    "retire_view",
     "review_report",
+    "save_view",
     "submit_report",
     "sweep_report_deadlines",
+    "views_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -329,3 +333,50 @@ def _tell(report: MonthlyReport, event: str) -> None:
         context=_context(report),
         key=f"{event}:{report.month:%Y-%m}",
     )
+
+
+# ---------------------------------------------------------------------------------- saved views
+
+MAX_VIEWS = 50  # saved report views per person
+
+
+def views_of(actor, report: str | None = None) -> list[SavedView]:
+    """``actor``'s saved report views (of one report when ``report`` is given)."""
+    access_reports(actor)
+    views = SavedView.objects.filter(user=actor, retired_at__isnull=True)
+    if report:
+        views = views.filter(report=report)
+    return list(views.order_by("name", "id"))
+
+
+def save_view(actor, *, name: str, report: str, params: dict) -> SavedView:
+    """Keep a report's grouping, period and filters under ``name`` (a name already used is
+    refused). The parameters are checked as the report reads them and kept as understood."""
+    branch = access_reports(actor)
+    name = clean_text(name, "name", limit=40, required=True, message=_("请填写视图名称"))
+    found = boards.report_of(report)
+    text_params = {str(k): str(v) for k, v in (params or {}).items()}
+    _query, understood = boards.parse(found, text_params, branch)
+    with transaction.atomic():
+        taken = SavedView.objects.select_for_update().filter(user=actor, retired_at__isnull=True)
+        if taken.filter(name=name).exists():
+            raise ServiceError(Code.CONFLICT, _("已有同名视图"), field="name")
+        if taken.count() >= MAX_VIEWS:
+            raise ServiceError(Code.INVALID, _("最多保存 %d 个视图") % MAX_VIEWS, field="name")
+        return SavedView.objects.create(user=actor, name=name, report=found.key, params=understood)
+
+
+def retire_view(actor, view_id: int) -> SavedView:
+    """Remove one of ``actor``'s saved views from their list (the row stays, retired)."""
+    access_reports(actor)
+    with transaction.atomic():
+        view = (
+            SavedView.objects.select_for_update()
+            .filter(pk=view_id, user=actor, retired_at__isnull=True)
+            .first()
+        )
+        if view is None:
+            raise ServiceError(Code.NOT_FOUND, _("没有这个视图"))
+        view.retired_at = timezone.now()
+        view.save(update_fields=["retired_at"])
+    return view

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.calendar import parse_month, previous_month
-from kefu.core.errors import Code, ServiceError
-from kefu.reports import services
+from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.paging import page_number
+from kefu.reports import boards, export, services
 from kefu.reports.export import XLSX
 from kefu.reports.forms import ArchiveForm, ReviewForm, SubmitForm
 from kefu.reports.models import MonthlyReport
@@ -85,3 +88,97 @@ def workbook(request, month: str):
     filename = f"complaints-{page.month:%Y-%m}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# ---------------------------------------------------------------------------------- boards
+
+
+def _query_params(request) -> dict[str, str]:
+    return {key: request.GET.get(key, "") for key in request.GET}
+
+
+@login_required
+@require_GET
+def index(request):
+    try:
+        catalogue = boards.reports_for(request.user)
+    except ServiceError as exc:
+        refuse_page(exc)
+        raise
+    views = services.views_of(request.user)
+    return render(request, "reports/index.html", {"reports": catalogue, "views": views})
+
+
+@login_required
+@require_GET
+def board(request, key: str):
+    try:
+        read = boards.read(request.user, key, _query_params(request))
+    except ServiceError as exc:
+        refuse_page(exc)
+        report = boards.report_of(key)
+        asked = {"start": request.GET.get("start", ""), "end": request.GET.get("end", "")}
+        context = {"report": report, "error": exc.detail, "board": None, "asked": asked}
+        return render(request, "reports/board.html", context, status=422)
+    context = {
+        "report": read.report,
+        "board": read,
+        "views": services.views_of(request.user, read.report.key),
+    }
+    return render(request, "reports/board.html", context)
+
+
+@login_required
+@require_GET
+def board_workbook(request, key: str):
+    try:
+        read = boards.read(request.user, key, _query_params(request))
+    except ServiceError as exc:
+        refuse_page(exc)
+        return HttpResponse(exc.detail, status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(export.board_workbook(read), content_type=XLSX)
+    filename = f"{key}-{read.params['start']}-{read.params['end']}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def drill(request, key: str):
+    try:
+        found = boards.drill(request.user, key, _query_params(request), page_number(request))
+    except ServiceError as exc:
+        refuse_page(exc)
+        return render(request, "reports/drill.html", {"error": exc.detail}, status=422)
+    back = (
+        reverse("report-board", args=[key])
+        + "?"
+        + urlencode({k: v for k, v in found.params.items() if k not in ("measure",)})
+    )
+    query = urlencode(found.params) + "&"
+    return render(request, "reports/drill.html", {"drill": found, "back": back, "query": query})
+
+
+@login_required
+@require_POST
+def save_view(request, key: str):
+    params = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "name")}
+    try:
+        services.save_view(
+            request.user, name=request.POST.get("name", ""), report=key, params=params
+        )
+    except ServiceError as exc:
+        refuse_page(exc)
+        messages.error(request, exc.detail)
+    return redirect(reverse("report-board", args=[key]) + "?" + urlencode(params))
+
+
+@login_required
+@require_POST
+def retire_view(request, view_id: int):
+    try:
+        view = services.retire_view(request.user, view_id)
+    except ServiceError as exc:
+        refuse_page(exc)
+        raise
+    return redirect(reverse("report-board", args=[view.report]))

@@ -44,12 +44,14 @@ REFERENCE_LISTS = {
     "/api/v1/lostfound/items/{item_id}/matches",  # at most 10
     "/api/v1/lostfound/reports/{report_id}/matches",  # at most 10
     "/api/v1/frontdesk/handovers/left",  # one row per person who handed a shift over
+    "/api/v1/reports/views",  # my saved report views, at most 50
 }
 # GET operations that declare no JSON schema, and what they answer instead of a list.
 UNTYPED = {
     "/api/v1/conversations/files/{file_id}": "a file",
     "/api/v1/health": "a status object",
     "/api/v1/reports/complaints/{month}.xlsx": "an Excel workbook",
+    "/api/v1/reports/r/{key}.xlsx": "an Excel workbook",
     "/api/v1/workorders/latency": "a summary object",
     "/api/v1/workorders/photos/{photo_id}": "an image",
     "/api/v1/workorders/{serial}/signature": "an image",
@@ -501,6 +503,15 @@ def _entries(world):
     return agent, {}, {}
 
 
+def _report_drill(world):
+    agent = world["people"]["agent"]
+    for n in range(3):
+        make_ticket(agent, content=f"{n}号楼停水")
+    today = timezone.localdate().isoformat()
+    filters = {"measure": "intake", "by": "day", "start": today, "end": today}
+    return world["people"]["supervisor"], filters, {"key": "intake"}
+
+
 def _grumbles(world):
     from tests.notebooks.factories import grumble
 
@@ -511,6 +522,7 @@ def _grumbles(world):
 
 
 ROWS = {
+    "/api/v1/reports/r/{key}/drill": _report_drill,
     "/api/v1/frontdesk/checklists": _checklists,
     "/api/v1/frontdesk/checklist-runs": _checklist_runs,
     "/api/v1/training/questions": _training_questions,

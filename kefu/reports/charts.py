@@ -1,0 +1,208 @@
+"""Charts drawn on the server as SVG, put into the page as markup.
+
+Why not a chart library (compared for issue 16):
+- plotly's wheel is 15 MB and its JavaScript 4.6 MB per page; ECharts is 1 MB of JavaScript
+  from npm, which the set-up command would then need; both draw in the browser, so the
+  printed report and the wall screen depend on a script having run, and both need the
+  Content-Security-Policy loosened (inline styles) or extra static plumbing.
+- pygal draws SVG on the server, but every chart carries an inline ``<style>`` block, which
+  our policy (``style-src 'self'``) blocks when the SVG is part of the page; as an ``<img>``
+  its bars could not link to the tickets behind them.
+- Drawn here: a few KB per chart, no script, styled by kefu.css (so print and the wall screen
+  restyle it), Chinese text left to the browser's fonts (Noto Sans CJK), every bar or point a
+  link to the drill-down. What is drawn is only bars, stacked bars and lines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
+
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 800, 300
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 64
+SERIES = 8  # colours in kefu.css: .series-0 … .series-7
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[float | None]
+    links: Sequence[str | None] = ()
+
+
+def nice_top(value: float) -> float:
+    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 × 10ⁿ)."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power:
+            return float(step * power)
+    return float(10 * power)
+
+
+def _text(parent: ET.Element, x: float, y: float, text: str, cls: str, **attrs: str) -> None:
+    node = ET.SubElement(parent, "text", x=f"{x:.1f}", y=f"{y:.1f}", attrib={"class": cls})
+    for name, value in attrs.items():
+        node.set(name.replace("_", "-"), value)
+    node.text = text
+
+
+def _frame(title: str, top: float, fmt: Callable[[float], str]) -> ET.Element:
+    svg = ET.Element(
+        "svg",
+        xmlns="http://www.w3.org/2000/svg",
+        viewBox=f"0 0 {WIDTH} {HEIGHT}",
+        role="img",
+        attrib={"class": "chart", "aria-label": title},
+    )
+    ET.SubElement(svg, "title").text = title
+    plot_h = HEIGHT - TOP - BOTTOM
+    for step in range(5):
+        value = top * step / 4
+        y = TOP + plot_h - plot_h * step / 4
+        ET.SubElement(
+            svg,
+            "line",
+            x1=str(LEFT),
+            x2=str(WIDTH - RIGHT),
+            y1=f"{y:.1f}",
+            y2=f"{y:.1f}",
+            attrib={"class": "grid"},
+        )
+        _text(svg, LEFT - 6, y + 4, fmt(value), "tick", text_anchor="end")
+    return svg
+
+
+def _x_labels(svg: ET.Element, labels: Sequence[str], centre: Callable[[int], float]) -> None:
+    # At most ~16 labels under the axis; the rest are in the table below the chart.
+    every = max(1, math.ceil(len(labels) / 16))
+    for index, label in enumerate(labels):
+        if index % every:
+            continue
+        x, y = centre(index), HEIGHT - BOTTOM + 14
+        short = label if len(label) <= 8 else label[:7] + "…"
+        _text(svg, x, y, short, "tick", text_anchor="end", transform=f"rotate(-35 {x:.1f} {y:.1f})")
+
+
+def _legend(svg: ET.Element, series: Sequence[Series]) -> None:
+    if len(series) < 2:
+        return
+    x = LEFT
+    for index, one in enumerate(series):
+        ET.SubElement(
+            svg, "rect", x=str(x), y="2", width="10", height="10", attrib={"class": _cls(index)}
+        )
+        _text(svg, x + 14, 11, one.label, "legend")
+        x += 24 + 13 * len(one.label)
+        if x > WIDTH - 80:
+            break
+
+
+def _cls(index: int) -> str:
+    return f"series-{index % SERIES}"
+
+
+def _linked(parent: ET.Element, link: str | None) -> ET.Element:
+    return ET.SubElement(parent, "a", href=link) if link else parent
+
+
+def render(svg: ET.Element) -> SafeString:
+    # ElementTree escapes every label and link; the markup is the chart's own.
+    return mark_safe(ET.tostring(svg, encoding="unicode"))  # noqa: S308
+
+
+def bars(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    fmt: Callable[[float], str] = lambda v: f"{v:g}",
+) -> SafeString:
+    """Bars per label, stacked when there are several series (each series a colour)."""
+    stacks = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
+    top = nice_top(max(stacks, default=0))
+    svg = _frame(title, top, fmt)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(1, len(labels))
+    width = max(2.0, slot * 0.7)
+    for index, label in enumerate(labels):
+        base = float(TOP + plot_h)
+        for number, one in enumerate(series):
+            value = one.values[index] or 0
+            if value <= 0:
+                continue
+            height = plot_h * value / top
+            base -= height
+            link = one.links[index] if index < len(one.links) else None
+            holder = _linked(svg, link)
+            rect = ET.SubElement(
+                holder,
+                "rect",
+                x=f"{LEFT + slot * index + (slot - width) / 2:.1f}",
+                y=f"{base:.1f}",
+                width=f"{width:.1f}",
+                height=f"{height:.1f}",
+                attrib={"class": _cls(number)},
+            )
+            ET.SubElement(rect, "title").text = f"{label} · {one.label}: {fmt(value)}"
+    _x_labels(svg, labels, lambda i: LEFT + slot * i + slot / 2)
+    _legend(svg, series)
+    return render(svg)
+
+
+def lines(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    fmt: Callable[[float], str] = lambda v: f"{v:g}",
+) -> SafeString:
+    """One line per series over ordered labels (days, weeks, months, hours)."""
+    values = [v for s in series for v in s.values if v is not None]
+    top = nice_top(max(values, default=0))
+    svg = _frame(title, top, fmt)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_w / max(1, len(labels) - 1) if len(labels) > 1 else 0.0
+
+    def x(i: int) -> float:
+        return LEFT + step * i if len(labels) > 1 else LEFT + plot_w / 2
+
+    for number, one in enumerate(series):
+        points = [
+            (x(i), TOP + plot_h - plot_h * value / top)
+            for i, value in enumerate(one.values)
+            if value is not None
+        ]
+        if len(points) > 1:
+            ET.SubElement(
+                svg,
+                "polyline",
+                points=" ".join(f"{px:.1f},{py:.1f}" for px, py in points),
+                attrib={"class": f"stroke {_cls(number)}"},
+            )
+        for i, value in enumerate(one.values):
+            if value is None:
+                continue
+            link = one.links[i] if i < len(one.links) else None
+            dot = ET.SubElement(
+                _linked(svg, link),
+                "circle",
+                cx=f"{x(i):.1f}",
+                cy=f"{TOP + plot_h - plot_h * value / top:.1f}",
+                r="3.5",
+                attrib={"class": _cls(number)},
+            )
+            ET.SubElement(dot, "title").text = f"{labels[i]} · {one.label}: {fmt(value)}"
+    _x_labels(svg, labels, x)
+    _legend(svg, series)
+    return render(svg)
+
+
+def heat_level(value: float | None, top: float | None) -> int:
+    """0–5: how dark a heat table's cell is (0: empty)."""
+    if not value or not top:
+        return 0
+    return max(1, min(5, math.ceil(5 * value / top)))
