@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.schemas import Day
@@ -323,7 +323,7 @@ def save_view(request, payload: ReportViewIn):
     view = services.save_view(
         request.user, name=payload.name, report=payload.report, params=payload.params
     )
-    return 201, _view_out(view)
+    return Status(201, _view_out(view))
 
 
 @router.post("/views/{view_id}/retire", response=ReportViewOut)
