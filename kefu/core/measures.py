@@ -22,7 +22,8 @@ from django.utils.functional import Promise
 
 Labeller = Callable[[Iterable[Any]], Mapping[Any, str]]
 Choices = Callable[[], list[tuple[Any, str]]]
-Kind = Literal["count", "rate", "per10k", "hours", "average", "sum"]
+Kind = Literal["count", "rate", "per10k", "ratio", "hours", "seconds", "average", "sum"]
+BranchRows = Callable[[int], Q]
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,10 @@ class Fact:
 
     ``time`` places a row in a period (None: a snapshot of now, e.g. the open backlog);
     ``serial`` is the path to the serial number the drill-down lists a row by and ``page`` the
-    URL name of the page that serial opens (a ticket's, a work order's); ``branch`` the
-    path to its branch (a branch's lead reads only their branch); ``dims`` maps each
+    URL name of the page that serial opens (a ticket's, a work order's; None: no page);
+    ``branch`` the
+    path to its branch, or a function of a branch id making the condition (a branch's lead
+    reads only their branch); ``dims`` maps each
     dimension key to a path or to a function making the expression (evaluated per query, so a
     "now" inside it is the query's).
     """
@@ -55,8 +58,8 @@ class Fact:
     model: type[Model]
     time: str | None
     serial: str
-    page: str
-    branch: str
+    page: str | None
+    branch: str | BranchRows
     dims: Mapping[str, str | Callable[[], Expression]]
     base: Callable[[QuerySet[Any]], QuerySet[Any]] = field(default=lambda qs: qs)
 
@@ -66,8 +69,8 @@ class Measure:
     """A figure: ``value`` aggregates the fact's rows where ``rows`` holds (the drill-down
     lists the tickets of those rows). A rate divides by ``of``: the rows it is a share of.
 
-    Kinds: count; sum (of a number); average; hours (an average duration, in hours); rate (a
-    share, 0–1); per10k (a share per 10,000 of ``of``).
+    Kinds: count; sum (of a number); average; hours and seconds (an average duration); rate
+    (a share, 0–1); per10k (a share per 10,000 of ``of``); ratio (``value`` per one of ``of``).
     """
 
     key: str

@@ -299,7 +299,10 @@ def drill(
     split_value = params.get("split_value") if query.split else None
     fact, rows = figures.behind(query, measure_key, value, split_value)
     listed = paginate(rows, page=page, per_page=per_page)
-    listed.items = [BehindRow(s, reverse(fact.page, args=[s]), at) for s, at in listed.items]
+    listed.items = [
+        BehindRow(str(s), reverse(fact.page, args=[s]) if fact.page else "", at)
+        for s, at in listed.items
+    ]
     by = figures.dimension(query.by)
     assert by is not None
     measure = registry.measure(measure_key)

@@ -230,7 +230,8 @@ def sheet_name(text: str) -> str:
 
 
 def _number_format(measure: Measure) -> str | None:
-    return {"rate": PERCENT, "hours": HOURS, "average": SCORE, "per10k": SCORE}.get(measure.kind)
+    formats = {"rate": PERCENT, "hours": HOURS, "average": SCORE, "per10k": SCORE, "ratio": SCORE}
+    return formats.get(measure.kind)
 
 
 def board_workbook(board: Board) -> bytes:

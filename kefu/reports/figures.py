@@ -144,17 +144,19 @@ def key_text(value: Any) -> str:
 
 def _finish(measure: Measure, raw: dict[str, Any], prefix: str) -> float | int | None:
     value = raw.get(f"{prefix}{measure.key}")
-    if measure.kind in ("rate", "per10k"):
+    if measure.kind in ("rate", "per10k", "ratio"):
         whole = raw.get(f"{prefix}{measure.key}__of") or 0
         if not whole:
             return None
         share = (value or 0) / whole
-        return round(share, 4) if measure.kind == "rate" else round(share * 10000, 2)
+        if measure.kind == "rate":
+            return round(share, 4)
+        return round(share * 10000, 2) if measure.kind == "per10k" else round(share, 2)
     if value is None:
         return 0 if measure.kind in ("count", "sum") else None
-    if measure.kind == "hours":
+    if measure.kind in ("hours", "seconds"):
         seconds = value.total_seconds() if isinstance(value, dt.timedelta) else value / 1e6
-        return round(seconds / 3600, 1)
+        return round(seconds / 3600, 1) if measure.kind == "hours" else round(seconds)
     if measure.kind == "average":
         return round(float(value), 2)
     if isinstance(value, Decimal):
@@ -186,7 +188,10 @@ def _filtered(fact: Fact, query: Query) -> QuerySet[Any]:
         since, until = _bounds(query.start, query.end)
         qs = qs.filter(**{f"{fact.time}__gte": since, f"{fact.time}__lt": until})
     if query.branch_id is not None:
-        qs = qs.filter(**{fact.branch: query.branch_id})
+        if isinstance(fact.branch, str):
+            qs = qs.filter(**{fact.branch: query.branch_id})
+        else:
+            qs = qs.filter(fact.branch(query.branch_id))
     for key, value in query.filters:
         qs = _where(qs, fact, key, value)
     return qs

@@ -273,16 +273,20 @@ def test_work_orders_on_time_by_area_and_kind(org, people, api_as, time_machine)
     assert body["total"]["pickup_on_time_rate"] is None  # no pickups in a water utility
 
 
-def test_every_report_answers_for_every_dimension_it_offers(mixed, people, api_as):
-    client = api_as(people["gm"])
+def test_every_report_answers_for_every_dimension_it_offers(mixed, people, api_as, web_as):
+    client, pages = api_as(people["gm"]), web_as(people["gm"])
     for report in REPORTS:
         for by in report.dims:
             answer = client.get(f"/reports/r/{report.key}", {**NOVEMBER, "by": by})
             assert answer.status_code == 200, (report.key, by, answer.content[:200])
+            page = pages.get(f"/reports/r/{report.key}/", {**NOVEMBER, "by": by})
+            assert page.status_code == 200, (report.key, by)
         for split in report.splits:
             answer = client.get(f"/reports/r/{report.key}", {**NOVEMBER, "split": split})
             assert answer.status_code == 200, (report.key, split, answer.content[:200])
-            page = client.get(f"/reports/r/{report.key}/", {**NOVEMBER, "split": split})
+            page = pages.get(f"/reports/r/{report.key}/", {**NOVEMBER, "split": split})
+            assert page.status_code == 200, (report.key, split)
+            assert 'data-testid="split-table"' in page.content.decode()
     catalog = client.get("/reports/catalog").json()["reports"]
     assert [r["key"] for r in catalog] == [r.key for r in REPORTS]
 
