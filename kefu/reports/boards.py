@@ -243,9 +243,10 @@ def _chart(board: Board) -> SafeString | None:
                 [board.drill[line.key][measure.key] for line in table.lines],
             )
         ]
+    whole = measure.kind in ("count", "sum")
     if report.chart == "line" and table.by.ordered:
-        return charts.lines(title, labels, series, _fmt(measure))
-    return charts.bars(title, labels, series, _fmt(measure))
+        return charts.lines(title, labels, series, _fmt(measure), whole=whole)
+    return charts.bars(title, labels, series, _fmt(measure), whole=whole)
 
 
 def _filters(

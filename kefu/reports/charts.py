@@ -34,15 +34,19 @@ class Series:
     links: Sequence[str | None] = ()
 
 
-def nice_top(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 × 10ⁿ)."""
+def nice_top(value: float, *, whole: bool = False) -> float:
+    """A round axis maximum at or above ``value``: four equal round steps (1, 1.25, 1.5, 2,
+    2.5, 3, 4, 5, 6 or 8 × 10ⁿ; for counts, whole steps only)."""
     if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return float(step * power)
-    return float(10 * power)
+        return 4.0 if whole else 1.0
+    power = 10 ** math.floor(math.log10(value / 4))
+    for step in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        size = step * power
+        if whole and (size < 1 or size != int(size)):
+            continue
+        if value <= 4 * size:
+            return float(4 * size)
+    return float(40 * power)
 
 
 def _text(parent: ET.Element, x: float, y: float, text: str, cls: str, **attrs: str) -> None:
@@ -121,10 +125,13 @@ def bars(
     labels: Sequence[str],
     series: Sequence[Series],
     fmt: Callable[[float], str] = lambda v: f"{v:g}",
+    *,
+    whole: bool = False,
 ) -> SafeString:
-    """Bars per label, stacked when there are several series (each series a colour)."""
+    """Bars per label, stacked when there are several series (each series a colour);
+    ``whole``: the figures are counts."""
     stacks = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
-    top = nice_top(max(stacks, default=0))
+    top = nice_top(max(stacks, default=0), whole=whole)
     svg = _frame(title, top, fmt)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(labels))
@@ -159,10 +166,12 @@ def lines(
     labels: Sequence[str],
     series: Sequence[Series],
     fmt: Callable[[float], str] = lambda v: f"{v:g}",
+    *,
+    whole: bool = False,
 ) -> SafeString:
     """One line per series over ordered labels (days, weeks, months, hours)."""
     values = [v for s in series for v in s.values if v is not None]
-    top = nice_top(max(values, default=0))
+    top = nice_top(max(values, default=0), whole=whole)
     svg = _frame(title, top, fmt)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(1, len(labels) - 1) if len(labels) > 1 else 0.0
