@@ -303,6 +303,12 @@ urlpatterns = [
     path("reports/r/<slug:key>/drill", report_views.drill, name="report-drill"),
     path("reports/r/<slug:key>/views", report_views.save_view, name="report-save-view"),
     path("reports/views/<int:view_id>/retire", report_views.retire_view, name="report-retire-view"),
+    path("reports/subscriptions", report_views.subscribe, name="report-subscribe"),
+    path(
+        "reports/subscriptions/<int:subscription_id>/retire",
+        report_views.unsubscribe,
+        name="report-unsubscribe",
+    ),
     path("reports/complaints/", report_views.monthly, name="report-complaints"),
     path(
         "reports/complaints/<str:month>.xlsx",

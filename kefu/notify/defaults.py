@@ -346,6 +346,25 @@ EVENTS: dict[str, Event] = {
         ),
     ),
     # An owner's loss report made on the portal (kefu.frontdesk): the number to quote.
+    "report.delivery": Event(
+        "报表订阅发送",
+        ("name", "period", "reports"),
+        email=True,
+        sms=False,
+        inapp=False,
+        zh=Words(
+            "报表:{name}({period})",
+            "您订阅的报表“{name}”已生成,统计期间 {period}:{reports}。Excel 文件见附件;"
+            "在系统中查看与下钻:{url}",
+            "报表“{name}”({period})已发送到您的邮箱。",
+        ),
+        en=Words(
+            "Reports: {name} ({period})",
+            'Your subscribed reports "{name}" for {period}: {reports}. The Excel files are '
+            "attached; read and drill down in Kefu: {url}",
+            'Reports "{name}" ({period}) sent to your mailbox.',
+        ),
+    ),
     "frontdesk.loss_report": Event(
         "网上失物登记回执",
         ("report",),

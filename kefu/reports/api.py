@@ -334,3 +334,81 @@ def retire_view(request, view_id: int):
 
 def _view_out(view) -> dict:
     return {"id": view.pk, "name": view.name, "report": view.report, "params": view.params}
+
+
+# ---------------------------------------------------------------------------------- delivery
+
+
+class ReportSubscriptionIn(Schema):
+    name: str = Field(..., max_length=60)
+    reports: list[str] = Field(..., max_length=20, description="catalogue keys")
+    every: str = Field("month", max_length=8, description="month or week")
+    day: int = Field(1, description="1–28 of the month, or 1 (Monday) – 7 of the week")
+    hour: int = Field(8, description="0–23, the center's time")
+    recipients: list[str] = Field(default_factory=list, max_length=50, description="usernames")
+    addresses: str = Field("", max_length=2000, description="other e-mail addresses, one a line")
+    params: dict[str, str] = Field(default_factory=dict, description="filters the reports share")
+
+
+class ReportSubscriptionRunOut(Schema):
+    period_start: dt.date
+    period_end: dt.date
+    at: dt.datetime
+    outcome: str
+    addresses: list[str]
+
+
+class ReportSubscriptionOut(Schema):
+    id: int
+    name: str
+    reports: list[str]
+    every: str
+    day: int
+    hour: int
+    recipients: list[str]
+    addresses: list[str]
+    params: dict[str, Any]
+    runs: list[ReportSubscriptionRunOut]
+
+
+def _subscription_out(found) -> dict:
+    return {
+        "id": found.pk,
+        "name": found.name,
+        "reports": found.reports,
+        "every": found.every,
+        "day": found.day,
+        "hour": found.hour,
+        "recipients": [u.username for u in found.recipients.all()],
+        "addresses": [a for a in found.addresses.splitlines() if a.strip()],
+        "params": found.params,
+        "runs": [
+            {
+                "period_start": run.period_start,
+                "period_end": run.period_end,
+                "at": run.at,
+                "outcome": run.outcome,
+                "addresses": run.addresses,
+            }
+            for run in found.runs.all()[:6]
+        ],
+    }
+
+
+@router.get("/subscriptions", response=list[ReportSubscriptionOut])
+def list_subscriptions(request):
+    """My report subscriptions (at most 50), each with its last sendings."""
+    return [_subscription_out(s) for s in services.subscriptions_of(request.user)]
+
+
+@router.post("/subscriptions", response={201: ReportSubscriptionOut})
+def create_subscription(request, payload: ReportSubscriptionIn):
+    """E-mail reports on a schedule: the month (or week) just ended, as Excel files."""
+    found = services.create_subscription(request.user, **payload.dict())
+    return Status(201, _subscription_out(found))
+
+
+@router.post("/subscriptions/{subscription_id}/retire", response=ReportSubscriptionOut)
+def retire_subscription(request, subscription_id: int):
+    """Stop a subscription (it is kept, retired, with what it sent)."""
+    return _subscription_out(services.retire_subscription(request.user, subscription_id))

@@ -112,6 +112,14 @@ def dims_of(keys: tuple[str, ...]) -> list[Dimension]:
 key_text = figures.key_text
 
 
+def report_of_field(key: str, field: str) -> Report:
+    """The report ``key`` named in a form's ``field`` (INVALID naming it when unknown)."""
+    report = BY_KEY.get(key)
+    if report is None:
+        raise ServiceError(Code.INVALID, _("没有这张报表:%s") % key[:30], field=field)
+    return report
+
+
 def report_of(key: str) -> Report:
     report = BY_KEY.get(key)
     if report is None:
@@ -149,6 +157,7 @@ def parse(
         filters=tuple(filters),
         branch_id=branch.pk if branch is not None else None,
     )
+    figures.check_filters(query)
     understood = {"start": start.isoformat(), "end": end.isoformat(), "by": by, "split": split}
     understood.update(filters)
     chart = (params.get("chart") or "").strip()

@@ -323,6 +323,22 @@ def _dimension_for(chosen: list[Measure], key: str, field_name: str) -> Dimensio
     return found
 
 
+def check_filters(query: Query) -> None:
+    """INVALID naming the filter whose value no fact of the query's measures can compare."""
+    facts = {_measure(key).fact for key in query.measures}
+    for key, value in query.filters:
+        if value == NONE:
+            continue
+        for fact_key in facts:
+            fact = registry.fact(fact_key)
+            if key not in dimensions_of(fact):
+                continue
+            try:
+                typed_value(fact, key, value)
+            except (ValueError, TypeError) as exc:
+                raise ServiceError(Code.INVALID, _("筛选值无效"), field=key) from exc
+
+
 def check_period(start: dt.date, end: dt.date) -> None:
     if not (within_years(start) and within_years(end)):
         raise ServiceError(Code.INVALID, _("日期超出范围"), field="start")

@@ -131,3 +131,70 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Subscription(models.Model):
+    """Reports e-mailed on a schedule (报表订阅): e.g. on the 1st at 08:00, last month's
+    intake, time limits and complaints as Excel files to the general manager. The figures are
+    read as the owner reads them (a branch's lead sends their branch's). Removing one retires
+    it; what it sent stays in its runs."""
+
+    class Every(models.TextChoices):
+        MONTH = "month", _("每月")
+        WEEK = "week", _("每周")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    name = models.CharField(_("名称"), max_length=60)
+    reports = models.JSONField(_("报表"), default=list)
+    params = models.JSONField(_("条件"), default=dict, blank=True)
+    every = models.CharField(_("周期"), max_length=8, choices=Every.choices, default=Every.MONTH)
+    # The day it is sent: 1–28 of the month, or 1 (Monday) – 7 of the week; and the hour.
+    day = models.PositiveSmallIntegerField(_("发送日"), default=1)
+    hour = models.PositiveSmallIntegerField(_("发送时"), default=8)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("收件人")
+    )
+    addresses = models.TextField(_("其他邮箱"), blank=True, help_text=_("每行一个"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("报表订阅")
+        verbose_name_plural = _("报表订阅")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubscriptionRun(models.Model):
+    """One sending of a subscription for one period (the period's first day): made once, by
+    whichever worker claims it first; what went to whom."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("已发送")
+        REFUSED = "refused", _("无权发送")
+        NOBODY = "nobody", _("无收件人")
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="runs")
+    period_start = models.DateField(_("统计期间起"))
+    period_end = models.DateField(_("统计期间止"))
+    at = models.DateTimeField(_("发送时间"))
+    outcome = models.CharField(_("结果"), max_length=8, choices=Outcome.choices)
+    addresses = models.JSONField(_("收件邮箱"), default=list)
+    files = models.JSONField(_("附件"), default=list)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("报表发送记录")
+        verbose_name_plural = _("报表发送记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"], name="report_subscription_run_once"
+            )
+        ]

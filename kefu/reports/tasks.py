@@ -20,3 +20,9 @@ def sweep_report_deadlines() -> tuple[int, int]:
     """Warn two days before a monthly report is due and record the breach once past due
     (every hour)."""
     return services.sweep_report_deadlines()
+
+
+@db_periodic_task(crontab(minute="20"))
+def deliver_subscriptions() -> int:
+    """E-mail the report subscriptions whose day and hour have come (every hour)."""
+    return services.deliver_due()

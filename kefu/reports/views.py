@@ -105,8 +105,13 @@ def index(request):
     except ServiceError as exc:
         refuse_page(exc)
         raise
-    views = services.views_of(request.user)
-    return render(request, "reports/index.html", {"reports": catalogue, "views": views})
+    context = {
+        "reports": catalogue,
+        "views": services.views_of(request.user),
+        "subscriptions": services.subscriptions_of(request.user),
+        "recipients": services.recipient_choices(request.user),
+    }
+    return render(request, "reports/index.html", context)
 
 
 @login_required
@@ -182,3 +187,44 @@ def retire_view(request, view_id: int):
         refuse_page(exc)
         raise
     return redirect(reverse("report-board", args=[view.report]))
+
+
+@login_required
+@require_POST
+def subscribe(request):
+    form = request.POST
+    try:
+        services.create_subscription(
+            request.user,
+            name=form.get("name", ""),
+            reports=form.getlist("reports"),
+            every=form.get("every", "month"),
+            day=_whole(form.get("day"), "day"),
+            hour=_whole(form.get("hour"), "hour"),
+            recipients=form.getlist("recipients"),
+            addresses=form.get("addresses", ""),
+        )
+    except ServiceError as exc:
+        refuse_page(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("已保存订阅"))
+    return redirect(reverse("reports") + "#subscriptions")
+
+
+def _whole(raw: str | None, field: str) -> int:
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 4):
+        raise ServiceError(Code.INVALID, _("请填写整数"), field=field)
+    return int(text)
+
+
+@login_required
+@require_POST
+def unsubscribe(request, subscription_id: int):
+    try:
+        services.retire_subscription(request.user, subscription_id)
+    except ServiceError as exc:
+        refuse_page(exc)
+        raise
+    return redirect(reverse("reports") + "#subscriptions")

@@ -38,6 +38,7 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "followup.due",
         "report.due",
         "report.overdue",
+        "report.delivery",
         "survey.invite",
         "ticket.reply",
         "ticket.received",
