@@ -52,6 +52,7 @@ from kefu.notebooks import services as notebooks
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
 from kefu.outbound import services as outbound
+from kefu.reports import services as reports
 from kefu.telephony.models import CallRecord, LadderTier
 from kefu.telephony.simulator import CallCenter, Scenario, play
 from kefu.tickets import services as ticket_services
@@ -373,6 +374,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_checklists()
     _seed_training()
     _seed_notebooks()
+    _seed_reports()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -1434,6 +1436,28 @@ def logins() -> list[tuple[str, str, str]]:
         (u, DEMO_PASSWORD, f"{name} · {Role(role).label}" + (f" · {dept}" if dept else ""))
         for u, name, _n, role, _b, dept in STAFF
     ]
+
+
+def _seed_reports() -> None:
+    """The supervisor's saved view and monthly subscription: on the 1st at 08:00 last month's
+    intake, time limits and complaints go to the general manager by e-mail (the demo has no
+    mail server: the sending fails, recorded on the notifications page)."""
+    users = get_user_model().objects
+    for username in ("supervisor", "gm"):
+        users.filter(username=username).update(email=f"{username}@water.example.cn")
+    supervisor = users.get(username="supervisor")
+    reports.save_view(
+        supervisor,
+        name="本月投诉按严重程度",
+        report="complaints",
+        params={"by": "severity", "split": "class"},
+    )
+    reports.create_subscription(
+        supervisor,
+        name="月度运营报表",
+        reports=["intake", "time_limits", "complaints", "satisfaction"],
+        recipients=["gm"],
+    )
 
 
 def _seed_notebooks() -> None:
