@@ -273,6 +273,29 @@ def _filters(
     return out
 
 
+# ---------------------------------------------------------------------------------- monthly
+
+
+def monthly_charts(stats: Any) -> list[tuple[str, SafeString]]:
+    """The monthly complaint report's charts (on the page and in its print): complaints by
+    category, stacked by responsibility class; and complaints per department."""
+    drawn = []
+    if stats.matrix:
+        labels = [line.name for line in stats.matrix]
+        series = [
+            charts.Series(label, [line.cells.get(code, 0) for line in stats.matrix])
+            for code, label in stats.classes
+        ]
+        title = _("投诉类别与性质")
+        drawn.append((title, charts.bars(title, labels, series, whole=True)))
+    if stats.departments:
+        labels = [row.name for row in stats.departments]
+        series = [charts.Series(_("投诉量"), [row.complaints for row in stats.departments])]
+        title = _("各部门投诉量")
+        drawn.append((title, charts.bars(title, labels, series, whole=True)))
+    return drawn
+
+
 # ---------------------------------------------------------------------------------- drill
 
 

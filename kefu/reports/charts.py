@@ -56,7 +56,7 @@ def _text(parent: ET.Element, x: float, y: float, text: str, cls: str, **attrs: 
     node.text = text
 
 
-def _frame(title: str, top: float, fmt: Callable[[float], str]) -> ET.Element:
+def _frame(title: str, top: float, fmt: Callable[[float], str], head: float) -> ET.Element:
     svg = ET.Element(
         "svg",
         xmlns="http://www.w3.org/2000/svg",
@@ -65,10 +65,10 @@ def _frame(title: str, top: float, fmt: Callable[[float], str]) -> ET.Element:
         attrib={"class": "chart", "aria-label": title},
     )
     ET.SubElement(svg, "title").text = title
-    plot_h = HEIGHT - TOP - BOTTOM
+    plot_h = HEIGHT - head - BOTTOM
     for step in range(5):
         value = top * step / 4
-        y = TOP + plot_h - plot_h * step / 4
+        y = head + plot_h - plot_h * step / 4
         ET.SubElement(
             svg,
             "line",
@@ -93,18 +93,42 @@ def _x_labels(svg: ET.Element, labels: Sequence[str], centre: Callable[[int], fl
         _text(svg, x, y, short, "tick", text_anchor="end", transform=f"rotate(-35 {x:.1f} {y:.1f})")
 
 
-def _legend(svg: ET.Element, series: Sequence[Series]) -> None:
+def _text_width(text: str) -> float:
+    """About how wide ``text`` is at the legend's 12 units: CJK characters are twice as wide."""
+    return sum(12.5 if ord(ch) > 0x2E80 else 7 for ch in text)
+
+
+def _legend_places(series: Sequence[Series]) -> list[tuple[float, float]]:
+    """Where each series' key goes above the plot, wrapping to more rows as needed."""
     if len(series) < 2:
-        return
-    x = LEFT
-    for index, one in enumerate(series):
+        return []
+    places, x, y = [], float(LEFT), 2.0
+    for one in series:
+        width = 18 + _text_width(one.label) + 14
+        if x + width > WIDTH - RIGHT and x > LEFT:
+            x, y = float(LEFT), y + 16
+        places.append((x, y))
+        x += width
+    return places
+
+
+def _head(places: list[tuple[float, float]]) -> float:
+    """The plot's top: below the legend's rows."""
+    return TOP + (max(y for _x, y in places) + 14 if places else 0)
+
+
+def _legend(svg: ET.Element, series: Sequence[Series], places: list[tuple[float, float]]) -> None:
+    for index, (one, (x, y)) in enumerate(zip(series, places, strict=False)):
         ET.SubElement(
-            svg, "rect", x=str(x), y="2", width="10", height="10", attrib={"class": _cls(index)}
+            svg,
+            "rect",
+            x=f"{x:.1f}",
+            y=f"{y:.1f}",
+            width="10",
+            height="10",
+            attrib={"class": _cls(index)},
         )
-        _text(svg, x + 14, 11, one.label, "legend")
-        x += 24 + 13 * len(one.label)
-        if x > WIDTH - 80:
-            break
+        _text(svg, x + 14, y + 9, one.label, "legend")
 
 
 def _cls(index: int) -> str:
@@ -132,12 +156,14 @@ def bars(
     ``whole``: the figures are counts."""
     stacks = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
     top = nice_top(max(stacks, default=0), whole=whole)
-    svg = _frame(title, top, fmt)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    places = _legend_places(series)
+    head = _head(places)
+    svg = _frame(title, top, fmt, head)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - head - BOTTOM
     slot = plot_w / max(1, len(labels))
     width = max(2.0, slot * 0.7)
     for index, label in enumerate(labels):
-        base = float(TOP + plot_h)
+        base = float(head + plot_h)
         for number, one in enumerate(series):
             value = one.values[index] or 0
             if value <= 0:
@@ -157,7 +183,7 @@ def bars(
             )
             ET.SubElement(rect, "title").text = f"{label} · {one.label}: {fmt(value)}"
     _x_labels(svg, labels, lambda i: LEFT + slot * i + slot / 2)
-    _legend(svg, series)
+    _legend(svg, series, places)
     return render(svg)
 
 
@@ -172,8 +198,10 @@ def lines(
     """One line per series over ordered labels (days, weeks, months, hours)."""
     values = [v for s in series for v in s.values if v is not None]
     top = nice_top(max(values, default=0), whole=whole)
-    svg = _frame(title, top, fmt)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    places = _legend_places(series)
+    head = _head(places)
+    svg = _frame(title, top, fmt, head)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - head - BOTTOM
     step = plot_w / max(1, len(labels) - 1) if len(labels) > 1 else 0.0
 
     def x(i: int) -> float:
@@ -181,7 +209,7 @@ def lines(
 
     for number, one in enumerate(series):
         points = [
-            (x(i), TOP + plot_h - plot_h * value / top)
+            (x(i), head + plot_h - plot_h * value / top)
             for i, value in enumerate(one.values)
             if value is not None
         ]
@@ -200,13 +228,13 @@ def lines(
                 _linked(svg, link),
                 "circle",
                 cx=f"{x(i):.1f}",
-                cy=f"{TOP + plot_h - plot_h * value / top:.1f}",
+                cy=f"{head + plot_h - plot_h * value / top:.1f}",
                 r="3.5",
                 attrib={"class": _cls(number)},
             )
             ET.SubElement(dot, "title").text = f"{labels[i]} · {one.label}: {fmt(value)}"
     _x_labels(svg, labels, x)
-    _legend(svg, series)
+    _legend(svg, series, places)
     return render(svg)
 
 

@@ -38,6 +38,7 @@ def _page(request, month_text: str, *, forms=None, error: str = "", status: int 
         forms = forms or {}
         context.update(
             page=page,
+            charts=boards.monthly_charts(page.stats),
             month_text=f"{page.month:%Y-%m}",
             forms={name: forms.get(name) or FORMS[name]() for name in page.actions},
             now=timezone.now(),

@@ -25,6 +25,9 @@ def test_the_page_shows_the_figures_state_due_time_and_the_supervisors_action(
     assert 'data-testid="overdue"' not in text
     assert 'href="/reports/complaints/2025-11.xlsx"' in text
     assert 'data-testid="nav-reports"' in text
+    # Its charts: by category stacked by class, and per department, drawn into the page.
+    assert text.count('data-testid="monthly-chart"') == 2
+    assert "投诉类别与性质" in text and "各部门投诉量" in text
     assert not MonthlyReport.objects.exists()  # a GET changes nothing
 
 
