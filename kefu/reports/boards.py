@@ -50,6 +50,11 @@ class Board:
     splits: list[Dimension] = field(default_factory=list)
 
     @property
+    def snapshot(self) -> bool:
+        """The figures are of now (the open backlog), whatever the period."""
+        return all(registry.fact(m.fact).time is None for m in self.table.measures)
+
+    @property
     def query_string(self) -> str:
         return urlencode(self.params)
 
