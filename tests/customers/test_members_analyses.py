@@ -337,7 +337,7 @@ def test_the_analyses_are_a_fixed_number_of_queries(shop, lead, django_assert_nu
         ("spending", 3),
         ("demographics", 1),
         ("rfm", 2),
-        ("churn", 2),
+        ("churn", 3),
     ):
         with django_assert_num_queries(queries):
             analyses.run(lead, name, filters)

@@ -13,7 +13,6 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from kefu.core.errors import ServiceError
 from kefu.core.models import AuditLog
 from kefu.customers import members
 from kefu.customers.models import Member, Purchase
