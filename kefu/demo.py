@@ -750,9 +750,9 @@ def _seed_members(customers: list, rng: random.Random) -> None:
             actor=agent,
         )
         enrolled.append((f"VIP{100001 + n}", store.code, joined))
-    rows = []
+    rows: list[tuple[int, member_services.PurchaseIn]] = []
     now = timezone.now()
-    for number, store, joined in enrolled:
+    for number, code, joined in enrolled:
         habit = rng.random()
         if habit < 0.1:
             continue  # never bought
@@ -768,8 +768,8 @@ def _seed_members(customers: list, rng: random.Random) -> None:
                 (
                     len(rows) + 1,
                     member_services.PurchaseIn(
-                        store=store,
-                        receipt_no=f"{store}-{at:%Y%m%d}-{len(rows) + 1:05d}",
+                        store=code,
+                        receipt_no=f"{code}-{at:%Y%m%d}-{len(rows) + 1:05d}",
                         member_no=number,
                         amount=amount / 100,
                         at=at,

@@ -269,8 +269,10 @@ def demographics(stores: QuerySet[Store], *, today: dt.date) -> Demographics:
     counts = {g: [0] * (len(AGE_BANDS) + 1) for g, _label in genders}
     for gender, index, n in found:
         counts[gender or ""][index] += n
-    rows = [{"gender": g, "label": str(label), "counts": counts[g]} for g, label in genders]
-    total = [sum(r["counts"][i] for r in rows) for i in range(len(AGE_BANDS) + 1)]
+    rows: list[dict[str, Any]] = [
+        {"gender": g, "label": str(label), "counts": counts[g]} for g, label in genders
+    ]
+    total = [sum(counts[g][i] for g, _label in genders) for i in range(len(AGE_BANDS) + 1)]
     labels = [str(label) for _a, label in AGE_BANDS] + [str(AGE_UNKNOWN)]
     return Demographics(labels, rows, total)
 
@@ -376,7 +378,7 @@ def churn(stores: QuerySet[Store], *, days: int, today: dt.date) -> Churn:
         .values("store_id")
         .annotate(
             n=Count("id"),
-            gone=Count("id", filter=Q(joined_on__lt=cutoff.date()) & ~Exists(recent)),
+            gone=Count("id", filter=Q(Q(joined_on__lt=cutoff.date()), ~Exists(recent))),
         )
         .values_list("store_id", "n", "gone")
     )
@@ -461,6 +463,8 @@ TITLES = {
 def table(name: str, result: Any) -> tuple[list[str], list[list[Any]]]:
     """The header and rows an analysis is shown and downloaded as (the page's table and the
     Excel sheet are the same rows; the last row is the total)."""
+    header: list[Any]
+    rows: list[list[Any]]
     match name:
         case "growth":
             header = [_("门店编码"), _("门店"), _("会员数"), _("期间新增"), _("即将到期")]
