@@ -249,3 +249,25 @@ def test_the_birth_date_is_masked_for_the_quality_inspector(till, api_as, web_as
         assert ("1988-03-14" in page) == (role == "lead")
         names = web_as(user).get("/customers/members/list").content.decode()
         assert ("1988-03-14" in names) == (role == "lead")
+
+
+def test_the_import_page_shows_the_counts_and_the_refused_rows(till, web_as, people):
+    client = web_as(people["supervisor"])
+    rows = [GOOD[0], ("S01", "B-1", "NOBODY", 10, "2026-11-01 10:00")]
+    page = client.post(
+        "/customers/purchases/import", {"file": SimpleUploadedFile("t.xlsx", xlsx(rows))}
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "新增 1 条,已导入过 0 条,拒绝 1 条" in text
+    assert "<td>3</td><td>member_no</td><td>会员不存在:NOBODY</td>" in text
+    again = client.post(
+        "/customers/purchases/import", {"file": SimpleUploadedFile("t.xlsx", xlsx(rows))}
+    )
+    assert "新增 0 条,已导入过 1 条,拒绝 1 条" in again.content.decode()
+    junk = client.post(
+        "/customers/purchases/import", {"file": SimpleUploadedFile("t.xlsx", b"PK junk")}
+    )
+    assert junk.status_code == 422 and "无法读取文件" in junk.content.decode()
+    assert Purchase.objects.count() == 1
+    assert web_as(people["agent"]).get("/customers/purchases/import").status_code == 403
