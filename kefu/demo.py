@@ -36,7 +36,8 @@ from kefu.core.calendar import WorkingCalendar, start_of_day
 from kefu.core.errors import ServiceError
 from kefu.core.models import CenterProfile
 from kefu.core.services import get_or_create_tags
-from kefu.customers.models import Customer
+from kefu.customers import members as member_services
+from kefu.customers.models import Customer, Store
 from kefu.customers.services import CustomerIn, PhoneIn, create_customer
 from kefu.dispatch import services as dispatch
 from kefu.dispatch.models import Crew, DispatchDesk
@@ -368,6 +369,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     seed_knowledge()
     seed_reply_templates()
     _seed_conversations(made)
+    _seed_members(made, random.Random(seed + 4))
     _seed_outbound(made, random.Random(seed + 3))
     _seed_lostfound()
     _seed_shift()
@@ -708,6 +710,77 @@ def _seed_rosters() -> None:
         roster_services.publish_roster(lead, roster.pk)
 
 
+DEMO_STORES = [("S01", "人民路店", "hq"), ("S02", "解放路店", "hq"), ("S03", "南山店", "sz")]
+
+
+def _seed_members(customers: list, rng: random.Random) -> None:
+    """A chain's loyalty members (会员): three stores, about 80 of the customers enrolled at
+    their branch's stores with levels, birth dates and expiry dates (a few expiring this
+    month, a few joined lately), and a few hundred purchases over 18 months imported as a till
+    system sends them — most members buying, some stopped for months (churned), a few never."""
+    User = get_user_model()
+    agent, supervisor = User.objects.get(username="agent"), User.objects.get(username="supervisor")
+    stores = {}
+    for code, name, branch in DEMO_STORES:
+        stores[code], _created = Store.objects.get_or_create(
+            code=code, defaults={"name": name, "branch": Branch.objects.get(code=branch)}
+        )
+    today = timezone.localdate()
+    levels = ["normal"] * 5 + ["silver"] * 3 + ["gold"] * 2 + ["diamond"]
+    enrolled = []
+    for n, customer in enumerate(sorted(customers, key=lambda c: c.pk)[:80]):
+        store = (
+            stores["S03"] if customer.branch.code == "sz" else stores[rng.choice(["S01", "S02"])]
+        )
+        joined = today - dt.timedelta(days=rng.choice([rng.randint(0, 40), rng.randint(40, 1000)]))
+        expires = joined + dt.timedelta(days=365 * rng.randint(1, 3))
+        if n % 9 == 0:
+            expires = today + dt.timedelta(days=rng.randint(0, 30))
+        birth = today.replace(year=today.year - rng.randint(16, 75), day=1) - dt.timedelta(
+            days=rng.randint(0, 360)
+        )
+        member_services.save_membership(
+            customer.pk,
+            member_services.MemberIn(
+                number=f"VIP{100001 + n}",
+                store=store.code,
+                joined_on=joined,
+                expires_on=expires if expires >= joined else None,
+                level=rng.choice(levels),
+                birth_date=birth if n % 10 else None,
+            ),
+            actor=agent,
+        )
+        enrolled.append((f"VIP{100001 + n}", store.code, joined))
+    rows: list[tuple[int, member_services.PurchaseIn]] = []
+    now = timezone.now()
+    for number, code, joined in enrolled:
+        habit = rng.random()
+        if habit < 0.1:
+            continue  # never bought
+        # a churned member stopped 100 to 400 days ago; the others bought lately too
+        last = rng.randint(100, 400) if habit < 0.35 else rng.randint(0, 60)
+        first = max((today - joined).days, last)
+        first = min(first, 540)
+        for _ in range(rng.randint(1, 9)):
+            back = rng.randint(last, max(first, last))
+            at = now - dt.timedelta(days=back, minutes=rng.randint(0, 600))
+            amount = Decimal(rng.choice([rng.randint(2000, 30000), rng.randint(30000, 300000)]))
+            rows.append(
+                (
+                    len(rows) + 1,
+                    member_services.PurchaseIn(
+                        store=code,
+                        receipt_no=f"{code}-{at:%Y%m%d}-{len(rows) + 1:05d}",
+                        member_no=number,
+                        amount=amount / 100,
+                        at=at,
+                    ),
+                )
+            )
+    member_services.import_purchases(rows, actor=supervisor, source="demo")
+
+
 def _seed_outbound(customers: list, rng: random.Random) -> None:
     """Two outbound lists (外呼): churned members to win back, started, with the agent's first
     calls recorded (done, not answered, an appointment), callable around the clock so that
@@ -715,17 +788,13 @@ def _seed_outbound(customers: list, rng: random.Random) -> None:
     resolved in the last 30 days, in the usual 09:00–20:00, for the lead to start."""
     User = get_user_model()
     lead, agent = User.objects.get(username="lead"), User.objects.get(username="agent")
-    (churned,) = get_or_create_tags(["流失会员"])
-    head_office = [c for c in customers if c.branch.code != "sz"]
-    for customer in rng.sample(head_office, k=min(12, len(head_office))):
-        customer.tags.add(churned)
     built = outbound.create_list(
         lead,
         outbound.ListIn(
             name="流失会员挽回(演示)",
             purpose="churned",
             source="churned",
-            params={"quiet_days": 0},
+            params={"quiet_days": 90},
             script="outbound_opener",
             talking_points=(
                 "{greeting},请问是{title}吗?我是{company}客服中心{agent_no}号客服。"

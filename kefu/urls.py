@@ -59,6 +59,14 @@ urlpatterns = [
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/new", customer_views.customer_edit, name="customer-new"),
     path("customers/import", customer_views.customer_import, name="customer-import"),
+    path("customers/members/", customer_views.member_analyses, name="member-analyses"),
+    path("customers/members/list", customer_views.member_list, name="member-list"),
+    path(
+        "customers/members/<str:name>.xlsx",
+        customer_views.member_workbook,
+        name="member-workbook",
+    ),
+    path("customers/purchases/import", customer_views.purchase_import, name="purchase-import"),
     path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
     path("customers/<int:customer_id>/edit", customer_views.customer_edit, name="customer-edit"),
     path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
@@ -57,6 +58,12 @@ def mask_email(value: str | None) -> str:
     return local[:2] + "****@" + domain
 
 
+def mask_birth_date(value: object) -> str:
+    """A birth date (a date or ``YYYY-MM-DD``) → ``****-**-**``: the day and the year both
+    identify a person with the name; the age band an analysis shows is enough."""
+    return "****-**-**" if value else ""
+
+
 def mask_contact(value: str | None) -> str:
     """An e-mail address or a phone number, masked as its kind is."""
     return mask_email(value) if value and "@" in value else mask_phone(value)
@@ -107,6 +114,12 @@ class Masker:
 
     def email(self, value: str | None) -> str:
         return (value or "") if self.full else mask_email(value)
+
+    def birth_date(self, value: dt.date | None) -> str:
+        """``YYYY-MM-DD`` in full, else masked (``mask_birth_date``); "" for none."""
+        if not value:
+            return ""
+        return value.isoformat() if self.full else mask_birth_date(value)
 
     def contact(self, value: str | None) -> str:
         """An e-mail address or a phone number."""

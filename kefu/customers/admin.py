@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from kefu.customers.models import Contact, Customer, CustomerPhone
+from kefu.customers.models import Contact, Customer, CustomerPhone, Store
 
 
 class PhoneInline(admin.TabularInline):
@@ -26,3 +26,13 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "branch", "is_active"]
+    list_filter = ["branch", "is_active"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # a store closes (is_active off); its members and purchases stay

@@ -88,3 +88,100 @@ class CustomerPhone(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- members (会员: a chain store's loyalty members, DOMAIN §10) -----------------------------
+
+
+class Store(models.Model):
+    """A store (门店) of the chain: its members are enrolled there and its till system sends
+    the purchases. A store belongs to a branch; a branch's staff see its stores only."""
+
+    code = models.CharField(_("门店编码"), max_length=20, unique=True)
+    name = models.CharField(_("门店名称"), max_length=60)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, verbose_name=_("分支机构"))
+    is_active = models.BooleanField(_("营业中"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("门店")
+        verbose_name_plural = _("门店")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberLevel(models.TextChoices):
+    NORMAL = "normal", _("普通")
+    SILVER = "silver", _("银卡")
+    GOLD = "gold", _("金卡")
+    DIAMOND = "diamond", _("钻石")
+
+
+class Member(models.Model):
+    """A customer's membership: one per customer, enrolled at one store (the store the
+    analyses count the member in)."""
+
+    Level = MemberLevel
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.PROTECT, related_name="membership", verbose_name=_("客户")
+    )
+    number = models.CharField(_("会员号"), max_length=30, unique=True)
+    level = models.CharField(
+        _("会员等级"), max_length=10, choices=MemberLevel.choices, default=MemberLevel.NORMAL
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="members", verbose_name=_("开卡门店")
+    )
+    joined_on = models.DateField(_("入会日期"))
+    expires_on = models.DateField(_("到期日期"), null=True, blank=True)
+    # Personal data: masked for viewers without core.view_pii (kefu.core.masking).
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("会员")
+        verbose_name_plural = _("会员")
+        indexes = [
+            models.Index(fields=["store", "joined_on"], name="member_store_joined"),
+            models.Index(fields=["expires_on", "store"], name="member_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Purchase(models.Model):
+    """One receipt (小票) from a store's till system, imported: a store's receipt number is
+    imported once (the unique pair makes a second import of the same file add nothing)."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("门店")
+    )
+    receipt_no = models.CharField(_("小票号"), max_length=40)
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("会员")
+    )
+    amount = models.DecimalField(_("金额(元)"), max_digits=12, decimal_places=2)
+    at = models.DateTimeField(_("消费时间"))
+    imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("消费记录")
+        verbose_name_plural = _("消费记录")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "receipt_no"], name="purchase_receipt_once")
+        ]
+        indexes = [
+            # Every analysis aggregates a member's purchases of a period: the member's rows in
+            # time order, with the amount in the index (PostgreSQL reads the index alone).
+            models.Index(fields=["member", "at"], include=["amount"], name="purchase_member_at"),
+            models.Index(fields=["at"], include=["member", "amount"], name="purchase_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}:{self.receipt_no}"

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kefu.accounts import org
 from kefu.core.actor import Actor
+from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
-from kefu.customers.access import visible_customers
-from kefu.customers.models import Customer, CustomerPhone
+from kefu.customers.access import access_customer, visible_customers
+from kefu.customers.analyses import churned_members
+from kefu.customers.member_access import analysed_stores
+from kefu.customers.models import Customer, CustomerPhone, Member, MemberLevel
 
 # Tags an agent must see before saying a word: shown first and in red on the pop and the
 # customer page (the others as plain badges).
@@ -124,3 +130,48 @@ def list_customers(
     if active is not None:
         qs = qs.filter(is_active=active)
     return qs.prefetch_related("phones", "tags").order_by("-id")
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+def membership_of(actor: Actor | None, customer_id: int) -> Member | None:
+    """The membership of a customer ``actor`` may see (NOT_FOUND otherwise), None for a
+    customer who is not a member: number, level and store are shown with the customer."""
+    customer = access_customer(actor, customer_id)
+    return Member.objects.select_related("store", "customer").filter(customer=customer).first()
+
+
+def list_members(
+    actor: Actor | None,
+    *,
+    store: str = "",
+    branch: str = "",
+    level: str = "",
+    q: str = "",
+    expiring_days: int | None = None,
+    churned_days: int | None = None,
+    today: dt.date | None = None,
+) -> QuerySet[Member]:
+    """The members of the stores ``actor`` may analyse (kefu.customers.member_access), newest
+    first: of a level, a member number or customer name, expiring within ``expiring_days``
+    days, or churned (no purchase in ``churned_days`` days: analyses.churned_members)."""
+    today = today or timezone.localdate()
+    stores = analysed_stores(actor, store=store.strip(), branch=branch.strip())
+    members = Member.objects.filter(store__in=stores).select_related("store", "customer")
+    if level:
+        if level not in MemberLevel.values:
+            raise ServiceError(Code.INVALID, _("会员等级无效"), field="level")
+        members = members.filter(level=level)
+    if q:
+        members = members.filter(Q(number=q.strip()) | Q(customer__name__icontains=q.strip()))
+    if expiring_days is not None:
+        if not 1 <= expiring_days <= 366:
+            raise ServiceError(Code.INVALID, _("到期天数应在 1 到 366 之间"), field="expiring_days")
+        until = today + dt.timedelta(days=expiring_days)
+        members = members.filter(expires_on__range=(today, until))
+    if churned_days is not None:
+        if not 1 <= churned_days <= 3650:
+            raise ServiceError(Code.INVALID, _("天数应在 1 到 3650 之间"), field="churned_days")
+        members = churned_members(members, days=churned_days, today=today)
+    return members.order_by("-id")

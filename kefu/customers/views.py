@@ -5,18 +5,28 @@ from __future__ import annotations
 import base64
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts.scope import scope_of
-from kefu.core.errors import ServiceError
+from kefu.core.errors import Code, ServiceError, refuse_page
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
 from kefu.core.retention import is_administrator
-from kefu.customers import access, selectors, services
+from kefu.core.schemas import day_or_none
+from kefu.customers import access, analyses, member_access, members, selectors, services
 from kefu.customers.forms import CustomerForm, ImportForm, split_contacts
-from kefu.customers.importer import ImportResult, error_report, import_customers
+from kefu.customers.importer import (
+    ImportResult,
+    error_report,
+    import_customers,
+    purchase_error_report,
+    read_purchases,
+)
+from kefu.customers.models import Member
 from kefu.customers.services import CustomerIn, PhoneIn, split_phones, split_tags
 from kefu.tickets import holds
 from kefu.tickets.selectors import recent_tickets_for
@@ -37,6 +47,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "masker": Masker(request.user),
             "can_edit": scope_of(request.user).can_intake,
+            "may_analyse": member_access.may_analyse(request.user),
         },
     )
 
@@ -55,6 +66,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         {
             "customer": customer,
             "masker": masker,
+            "membership": selectors.membership_of(request.user, customer.id),
+            "may_analyse": member_access.may_analyse(request.user),
             "recent": recent_tickets_for(
                 request.user, customer_id=customer.id, caller_number="", limit=20
             ),
@@ -156,5 +169,133 @@ def customer_import(request: HttpRequest) -> HttpResponse:
         request,
         "customers/import.html",
         {"form": form, "result": result, "report": report},
+        status=status,
+    )
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def _member_filters(request: HttpRequest) -> analyses.Filters:
+    def number(name: str, default: int) -> int:
+        raw = request.GET.get(name, "").strip()
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else default
+
+    return analyses.Filters(
+        store=request.GET.get("store", "")[:20],
+        branch=request.GET.get("branch", "")[:20],
+        date_from=day_or_none(request.GET.get("date_from")),
+        date_to=day_or_none(request.GET.get("date_to")),
+        expiring_days=number("expiring_days", 30),
+        days=number("days", analyses.CHURN_DAYS),
+    )
+
+
+@login_required
+@require_GET
+def member_analyses(request: HttpRequest) -> HttpResponse:
+    """Every member analysis of the stores the viewer may read, narrowed by the filters; each
+    with its Excel download."""
+    filters = _member_filters(request)
+    if not member_access.may_analyse(request.user):
+        raise PermissionDenied
+    tables, error = [], ""
+    for name in analyses.NAMES:
+        try:
+            result = analyses.run(request.user, name, filters)
+        except ServiceError as exc:
+            refuse_page(exc)
+            error = exc.detail
+            break
+        header, rows = analyses.table(name, result)
+        tables.append(
+            {
+                "name": name,
+                "title": analyses.TITLES[name],
+                "header": header,
+                "rows": rows,
+                "result": result,
+            }
+        )
+    return render(
+        request,
+        "customers/members.html",
+        {
+            "tables": tables,
+            "error": error,
+            "filters": filters,
+            "query": request.GET.urlencode(),
+            "stores": member_access.visible_stores(request.user).order_by("code"),
+            "can_import": member_access.may_import(request.user),
+            "rules": analyses.RFM_RULES,
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+@require_GET
+def member_workbook(request: HttpRequest, name: str) -> HttpResponse:
+    """One analysis as .xlsx, with the page's filters."""
+    if name not in analyses.NAMES:
+        raise Http404
+    try:
+        result = analyses.run(request.user, name, _member_filters(request))
+    except ServiceError as exc:
+        refuse_page(exc)
+        return HttpResponse(exc.detail, status=exc.status, content_type="text/plain")
+    response = HttpResponse(
+        analyses.workbook(name, result),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="members-{name}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def member_list(request: HttpRequest) -> HttpResponse:
+    """The members of the stores the viewer may analyse, birth dates masked by permission."""
+    q = request.GET.get("q", "")[:40]
+    try:
+        rows = selectors.list_members(request.user, store=request.GET.get("store", "")[:20], q=q)
+    except ServiceError as exc:
+        refuse_page(exc)
+        rows = Member.objects.none()
+    page = paginate(rows, **page_args(request.GET))
+    return render(
+        request,
+        "customers/member_list.html",
+        {"page": page, "q": q, "masker": Masker(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def purchase_import(request: HttpRequest) -> HttpResponse:
+    """Upload a store's purchases (.xlsx or .csv): the counts, and the refused rows with their
+    reasons (also as an Excel report)."""
+    if not member_access.may_import(request.user):
+        raise PermissionDenied
+    result: members.PurchaseResult | None = None
+    report, error, status = "", "", 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ServiceError(Code.INVALID, _("请选择文件"), field="file")
+            result = members.import_purchases(
+                read_purchases(upload.read()), actor=request.user, source="file"
+            )
+        except ServiceError as exc:
+            refuse_page(exc)
+            error, status = exc.detail, 422
+        else:
+            if result.errors:
+                report = base64.b64encode(purchase_error_report(result)).decode()
+    return render(
+        request,
+        "customers/purchase_import.html",
+        {"result": result, "report": report, "error": error},
         status=status,
     )

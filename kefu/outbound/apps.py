@@ -11,8 +11,10 @@ class OutboundConfig(AppConfig):
 
     def ready(self) -> None:
         # An anonymised customer's copies here are cleared (kefu.core.retention).
-        from kefu.outbound import retention, shift_sources
+        from kefu.outbound import retention, shift_sources, win_back
 
         retention.register()
         # A front-desk handover collects the appointments due (kefu.frontdesk.providers).
         shift_sources.register()
+        # The member analyses show what came of calling churned members (kefu.customers).
+        win_back.register()

@@ -27,10 +27,13 @@ class ListForm(forms.Form):
     )
     due_by = DayField(label=_("回访期限截至"), required=False, widget=DATE)
     # 流失会员
-    tag = forms.CharField(label=_("客户标签"), max_length=40, required=False, initial="流失会员")
-    quiet_days = forms.IntegerField(
-        label=_("多少天内无来电"), min_value=0, max_value=3650, required=False, initial=90
+    store = forms.CharField(
+        label=_("门店编码"), max_length=20, required=False, help_text=_("不填:所有门店")
     )
+    quiet_days = forms.IntegerField(
+        label=_("多少天无消费"), min_value=1, max_value=3650, required=False, initial=90
+    )
+    tag = forms.CharField(label=_("且带客户标签"), max_length=40, required=False)
     # 满意度抽样
     date_from = DayField(label=_("办结日期从"), required=False, widget=DATE)
     date_to = DayField(label=_("至"), required=False, widget=DATE)
@@ -84,7 +87,11 @@ class ListForm(forms.Form):
             case OutboundSource.CALLBACKS:
                 return {"purpose": data["callback_purpose"], "due_by": data["due_by"]}
             case OutboundSource.CHURNED:
-                return {"tag": data["tag"], "quiet_days": data["quiet_days"]}
+                return {
+                    "store": data["store"],
+                    "quiet_days": data["quiet_days"],
+                    "tag": data["tag"],
+                }
             case OutboundSource.SURVEY:
                 return {
                     "date_from": data["date_from"],

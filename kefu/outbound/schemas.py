@@ -25,8 +25,9 @@ class ListIn(Schema):
     params: dict[str, Any] = Field(
         default_factory=dict,
         description=(
-            "callbacks: purpose (a callback purpose), due_by (YYYY-MM-DD); churned: tag "
-            "(default 流失会员), quiet_days (no request for this many days, default 90); "
+            "callbacks: purpose (a callback purpose), due_by (YYYY-MM-DD); churned: members with "
+            "no purchase for quiet_days days (1–3650, default 90), of store (a store's code; "
+            "default every store), with tag (optional); "
             "survey: date_from, date_to (resolved between), percent (1–100, default 10), "
             "ticket_type (a type code); notice: notice (its id), unreached (true: only the "
             "customers its SMS did not reach)"

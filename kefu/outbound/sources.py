@@ -9,8 +9,9 @@ for every source.
 - 待回访任务 (``callbacks``): open phone callback tasks (kefu.followups), optionally of one
   purpose and due by a day, not already on another open list. Calling them through the list
   records each attempt on the task too.
-- 流失会员 (``churned``): active customers carrying a tag (流失会员 by default) with no request
-  in the last ``quiet_days`` days.
+- 流失会员 (``churned``): churned members — no purchase in the last ``quiet_days`` days
+  (default 90; kefu.customers.analyses.churned_members) — of one store or every store of the
+  list's reach, optionally only those carrying a tag.
 - 满意度抽样 (``survey``): a random share of the requests resolved between two days, one per
   customer number, leaving out anonymous callers, those who declined callbacks and requests
   already rated.
@@ -27,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -37,7 +38,9 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import cell_text
 from kefu.core.schemas import within_years, years_message
 from kefu.customers.access import visible_customers
-from kefu.customers.models import Customer, CustomerPhone
+from kefu.customers.analyses import CHURN_DAYS, churned_members
+from kefu.customers.member_access import visible_stores
+from kefu.customers.models import Customer, CustomerPhone, Member
 from kefu.followups.access import visible_tasks
 from kefu.followups.models import CallbackTask, Method, Survey
 from kefu.followups.models import Purpose as CallbackPurpose
@@ -49,7 +52,6 @@ from kefu.tickets.models import Status, Ticket
 
 MAX_ENTRIES = 50_000
 OPEN_LISTS = (OutboundList.Status.DRAFT, OutboundList.Status.ACTIVE, OutboundList.Status.PAUSED)
-CHURNED_TAG = "流失会员"
 RESOLVED = (Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED)
 EXCEL_HEADERS = {
     "name": {"姓名", "名称", "客户", "客户名称", "name"},
@@ -191,21 +193,46 @@ def from_callbacks(actor, params: dict, branch_id: int | None) -> tuple[Gathered
 
 
 def from_churned(actor, params: dict, branch_id: int | None) -> tuple[Gathered, dict]:
-    tag = str(params.get("tag") or CHURNED_TAG).strip()[:40]
-    quiet_days = whole_number(params.get("quiet_days"), "quiet_days", 0, 3650, 90)
-    customers = _customers(actor, branch_id).filter(tags__name=tag)
-    if quiet_days:
-        since = timezone.now() - dt.timedelta(days=quiet_days)
-        recent = Ticket.objects.filter(customer=OuterRef("pk"), received_at__gte=since)
-        customers = customers.exclude(Exists(recent))
-    found = list(customers.distinct().order_by("id").values_list("pk", "name")[: MAX_ENTRIES + 1])
+    """Churned members (kefu.customers.analyses.churned_members): no purchase in the last
+    ``quiet_days`` days (default 90), of one store (its code) or of every store the maker
+    may see (a branch's list: the branch's stores); optionally only customers with a tag."""
+    quiet_days = whole_number(params.get("quiet_days"), "quiet_days", 1, 3650, CHURN_DAYS)
+    store = str(params.get("store") or "").strip()[:20]
+    tag = str(params.get("tag") or "").strip()[:40]
+    stores = visible_stores(actor)
+    if branch_id:
+        stores = stores.filter(branch_id=branch_id)
+    if store:
+        stores = stores.filter(code=store)
+        if not stores.exists():
+            raise ServiceError(Code.INVALID, _("门店不存在:%s") % store, field="store")
+    churned = churned_members(
+        Member.objects.filter(store__in=stores), days=quiet_days, today=timezone.localdate()
+    )
+    customers = visible_customers(actor).filter(
+        is_active=True, pk__in=churned.values("customer_id")
+    )
+    if tag:
+        customers = customers.filter(tags__name=tag)
+    found = list(
+        customers.distinct()
+        .order_by("id")
+        .values_list("pk", "name", "membership__store__name")
+        .annotate(last=Max("membership__purchases__at"))[: MAX_ENTRIES + 1]
+    )
     if len(found) > MAX_ENTRIES:
         raise _too_many()
-    numbers = first_numbers([pk for pk, _name in found])
+    numbers = first_numbers([row[0] for row in found])
     gathered = Gathered()
-    for pk, name in found:
-        gathered.rows.append(Row(number=numbers.get(pk, ""), name=name, customer_id=pk, note=tag))
-    return gathered, {"tag": tag, "quiet_days": quiet_days}
+    for pk, name, store_name, last in found:
+        note = (
+            _("%(store)s · 最后消费 %(day)s")
+            % {"store": store_name, "day": f"{timezone.localtime(last):%Y-%m-%d}"}
+            if last
+            else _("%(store)s · 无消费记录") % {"store": store_name}
+        )
+        gathered.rows.append(Row(number=numbers.get(pk, ""), name=name, customer_id=pk, note=note))
+    return gathered, {"quiet_days": quiet_days, "store": store, "tag": tag}
 
 
 # --- 满意度抽样 ------------------------------------------------------------------------------

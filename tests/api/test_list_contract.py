@@ -131,6 +131,15 @@ def _customers(world):
     return world["people"]["agent"], {}, {}
 
 
+def _members(world):
+    from tests.customers.member_factories import make_member, make_store
+
+    store = make_store(world["org"])
+    for n in range(3):
+        make_member(world["people"]["lead"], store, f"M{n}", phone=f"1391234560{n}")
+    return world["people"]["lead"], {}, {}
+
+
 def _notifications(world):
     agent = world["people"]["agent"]
     for n in range(3):
@@ -557,6 +566,7 @@ ROWS = {
     "/api/v1/knowledge/questions": _questions,
     "/api/v1/tickets": _tickets,
     "/api/v1/customers": _customers,
+    "/api/v1/customers/members": _members,
     "/api/v1/notifications": _notifications,
     "/api/v1/followups": _followups,
     "/api/v1/notices": _notices,

@@ -1,6 +1,9 @@
 """The demo center is written through the real services: every ticket state, complaints in
 each step of their process, and one collective complaint."""
 
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
 from kefu.complaints.models import CollectiveGroup, Complaint, Plan
 from kefu.core.center import Center, center
 from kefu.customers.models import Customer
@@ -75,6 +78,33 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
         "done",
         "no_answer",
     ]
+    # A chain's members: three stores, every customer of this small demo a member, purchases
+    # over 18 months; every member analysis has something to show, and the churned list
+    # holds churned members.
+    from kefu.customers import analyses
+    from kefu.customers.models import Member, Purchase, Store
+
+    assert list(Store.objects.values_list("code", flat=True)) == ["S01", "S02", "S03"]
+    assert Member.objects.count() == 60
+    assert 100 < Purchase.objects.count() < 600
+    supervisor = get_user_model().objects.get(username="supervisor")
+    growth = analyses.run(supervisor, "growth", analyses.Filters())
+    assert growth.total["new"] > 0 and growth.total["expiring"] > 0
+    spending = analyses.run(supervisor, "spending", analyses.Filters())
+    assert sum(1 for n in spending.total if n) >= 4
+    rfm = analyses.run(supervisor, "rfm", analyses.Filters())
+    assert sum(1 for s in rfm.segments if s["members"]) >= 4
+    churn = analyses.run(supervisor, "churn", analyses.Filters())
+    assert churn.total["churned"] > 5 and churn.total["called"] >= 1
+    churned = set(
+        analyses.churned_members(
+            Member.objects.all(), days=90, today=timezone.localdate()
+        ).values_list("customer_id", flat=True)
+    )
+    called = set(
+        OutboundList.objects.get(purpose="churned").entries.values_list("customer_id", flat=True)
+    )
+    assert called and called <= churned
     assert seed_demo() == {"customers": 60, "tickets": 170}  # a second run adds nothing
 
 

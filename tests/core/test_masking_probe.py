@@ -65,6 +65,8 @@ def personal_values() -> dict[str, str]:
         secrets[number] = "id number"
     for email in _values("customers.Customer", "email"):
         secrets[email] = "e-mail"
+    for birth in _values("customers.Member", "birth_date"):
+        secrets[birth] = "birth date"
     addresses = _values("customers.Customer", "address") | _values("dispatch.WorkOrder", "address")
     for address in addresses:
         shown = len(mask_address(address)) - len("****")
@@ -137,6 +139,7 @@ def _path_values() -> dict[str, list[str]]:
     return {
         "ticket": tickets,
         "order": orders,
+        # the first customers of the demo are members too (/customers/{id}/membership)
         "customer_id": ids("customers.Customer"),
         "file_id": ids("conversations.MessageAttachment"),
         "group_id": ids("complaints.CollectiveGroup"),
@@ -265,6 +268,8 @@ def _page_leaks(user, secrets: dict[str, str]) -> tuple[int, list[str]]:
         "/",
         "/tickets/",
         "/customers/",
+        "/customers/members/",
+        "/customers/members/list",
         "/workorders/",
         "/calls/",
         "/followups/",

@@ -4,6 +4,7 @@ export it; refused roles get 403 and change nothing; bad input answers in the on
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from io import BytesIO
 
@@ -12,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from kefu.outbound.models import OutboundAttempt, OutboundEntry, OutboundList
-from tests.customers.factories import make_customer
+from tests.customers.member_factories import make_member, make_store
 from tests.outbound.factories import NUMBERS, at, excel_list, sheet
 
 MORNING = "2026-12-07 10:00"
@@ -24,10 +25,11 @@ def morning(time_machine):
     return time_machine
 
 
-def test_a_list_made_started_and_worked_through_the_api(people, api_as, morning):
+def test_a_list_made_started_and_worked_through_the_api(org, people, api_as, morning):
+    store = make_store(org, "S01", "人民路店")
     for n in range(3):
-        make_customer(
-            people["lead"], name=f"会员{n}", phones=(f"1380000009{n}",), tags=["流失会员"]
+        make_member(
+            people["lead"], store, f"{n}", phone=f"1380000009{n}", joined=dt.date(2025, 1, 1)
         )
     lead, agent = api_as(people["lead"]), api_as(people["agent"])
     made = lead.post(
@@ -36,7 +38,7 @@ def test_a_list_made_started_and_worked_through_the_api(people, api_as, morning)
             "name": "流失会员挽回",
             "purpose": "churned",
             "source": "churned",
-            "params": {"quiet_days": 0},
+            "params": {"quiet_days": 90},
             "script": "outbound_opener",
             "max_attempts": 2,
             "retry_minutes": 30,

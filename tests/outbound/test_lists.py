@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from kefu.accounts.models import Role
 from kefu.core.errors import ServiceError
 from kefu.core.models import AuditLog
+from kefu.customers import analyses
 from kefu.followups.models import CallbackTask, Survey
 from kefu.notices.campaign import send_campaign_batch
 from kefu.notices.models import Campaign
@@ -18,6 +20,7 @@ from kefu.outbound.models import OutboundEntry, OutboundList
 from kefu.telephony.blacklist import add_blacklist_entry
 from tests.accounts.factories import make_person
 from tests.customers.factories import make_customer
+from tests.customers.member_factories import buy, make_member, make_store
 from tests.followups.factories import resolved_complaint, resolved_repair
 from tests.notices.factories import make_notice
 from tests.outbound.factories import excel_list, list_in, sheet
@@ -126,36 +129,64 @@ def test_only_leads_make_lists(people, role):
     assert refused.value.code == "forbidden"
 
 
-def test_churned_members_are_the_tagged_customers_quiet_for_the_days_asked(lead, people):
-    quiet = make_customer(lead, name="赵女士", phones=("13800000011",), tags=["流失会员"])
-    called = make_customer(lead, name="钱先生", phones=("13800000012",), tags=["流失会员"])
-    make_ticket(people["agent"], customer_id=called.pk, caller_number="13800000012")
-    make_customer(lead, name="孙先生", phones=("13800000013",), tags=["VIP"])
-    gone = make_customer(lead, name="周女士", phones=("13800000014",), tags=["流失会员"])
-    gone.is_active = False
-    gone.save()
+def _churn_shop(org, lead):
+    """Members of two head-office stores: one quiet for 200 days, one who bought 10 days ago,
+    one who joined 5 days ago and never bought, one quiet but no longer a customer."""
+    today = timezone.localdate()
+    s1, s2 = make_store(org, "S01", "人民路店"), make_store(org, "S02", "解放路店")
+    quiet = make_member(lead, s1, "M1", joined=today - dt.timedelta(days=400))
+    buy(quiet, 88, today - dt.timedelta(days=200))
+    recent = make_member(lead, s1, "M2", joined=today - dt.timedelta(days=400))
+    buy(recent, 66, today - dt.timedelta(days=10))
+    make_member(lead, s1, "M3", joined=today - dt.timedelta(days=5))
+    gone = make_member(lead, s1, "M4", joined=today - dt.timedelta(days=400))
+    gone.customer.is_active = False
+    gone.customer.save()
+    other = make_member(lead, s2, "M5", joined=today - dt.timedelta(days=400))
+    return {"quiet": quiet, "recent": recent, "other": other, "today": today}
+
+
+def test_churned_members_are_those_without_a_purchase_for_the_days_asked(org, lead):
+    shop = _churn_shop(org, lead)
     built = services.create_list(
-        lead, list_in(source="churned", purpose="churned", params={"quiet_days": 30})
+        lead,
+        list_in(source="churned", purpose="churned", params={"quiet_days": 90, "store": "S01"}),
     )
-    assert entries(built) == [("赵女士", "13800000011", "pending")]
-    assert OutboundEntry.objects.get().customer_id == quiet.pk
-    assert built.outbound.source_detail == {"tag": "流失会员", "quiet_days": 30}
-    # with no quiet period, the customer who phoned recently is on it too
+    last = shop["today"] - dt.timedelta(days=200)
+    assert [(e.customer_id, e.note) for e in OutboundEntry.objects.all()] == [
+        (shop["quiet"].customer_id, f"人民路店 · 最后消费 {last:%Y-%m-%d}")
+    ]
+    assert built.outbound.source_detail == {"quiet_days": 90, "store": "S01", "tag": ""}
+    # five quiet days: the one who bought ten days ago too, not the one who joined five ago
     built = services.create_list(
-        lead, list_in(source="churned", purpose="churned", params={"quiet_days": 0})
+        lead,
+        list_in(source="churned", purpose="churned", params={"quiet_days": 5, "store": "S01"}),
     )
-    assert [e[0] for e in entries(built)] == ["赵女士", "钱先生"]
+    assert [e[0] for e in entries(built)] == ["会员M1", "会员M2"]
+    # every store: the other store's member, who never bought, too
+    built = services.create_list(lead, list_in(source="churned", purpose="churned"))
+    assert [e[0] for e in entries(built)] == ["会员M1", "会员M5"]
+    assert entries(built)[1] and OutboundEntry.objects.last().note == "解放路店 · 无消费记录"
+    with pytest.raises(ServiceError) as refused:
+        services.create_list(
+            lead, list_in(source="churned", purpose="churned", params={"store": "S99"})
+        )
+    assert (refused.value.code, refused.value.field) == ("invalid", "store")
 
 
 def test_a_branch_lead_lists_only_their_branch_and_the_list_is_theirs(org, lead, people):
     sz_lead = make_person("sz-lead", Role.TEAM_LEAD, number="8501", branch=org["sz"])
-    make_customer(lead, name="总部客户", phones=("13800000021",), tags=["流失会员"])
-    make_customer(lead, name="深圳客户", phones=("13800000022",), tags=["流失会员"], area="nsh")
-    built = services.create_list(
-        sz_lead, list_in(source="churned", purpose="churned", params={"quiet_days": 0})
-    )
-    assert [e[0] for e in entries(built)] == ["深圳客户"]
+    hq_store, sz_store = make_store(org, "S01", "人民路店"), make_store(org, "S03", "南山店", "sz")
+    make_member(lead, hq_store, "HQ1", joined=dt.date(2024, 1, 1))
+    make_member(lead, sz_store, "SZ1", joined=dt.date(2024, 1, 1))
+    built = services.create_list(sz_lead, list_in(source="churned", purpose="churned"))
+    assert [e[0] for e in entries(built)] == ["会员SZ1"]
     assert built.outbound.branch_id == org["sz"].pk
+    with pytest.raises(ServiceError) as refused:
+        services.create_list(
+            sz_lead, list_in(source="churned", purpose="churned", params={"store": "S01"})
+        )
+    assert refused.value.field == "store"
     # the head office's center-wide staff see it; the 深圳 agent too once started
     services.move_list(sz_lead, built.outbound.pk, "start")
     assert services.visible_lists(lead).filter(pk=built.outbound.pk).exists()
@@ -166,6 +197,32 @@ def test_a_branch_lead_lists_only_their_branch_and_the_list_is_theirs(org, lead,
     with pytest.raises(ServiceError) as refused:
         services.access_list(sz_lead, hq.outbound.pk)
     assert refused.value.code == "not_found"
+
+
+HOURS = {"call_from": dt.time(0, 0), "call_until": dt.time(23, 59)}
+
+
+def test_the_churn_analysis_counts_the_members_called_and_those_who_bought_again(org, lead, agent):
+    shop = _churn_shop(org, lead)
+    built = services.create_list(
+        lead, list_in(source="churned", purpose="churned", params={"store": "S01"}, **HOURS)
+    )
+    extra = services.create_list(
+        lead, list_in(source="churned", purpose="churned", params={"store": "S02"}, **HOURS)
+    )
+    for made in (built, extra):
+        services.move_list(lead, made.outbound.pk, "start")
+    before = timezone.now()
+    for made in (built, extra):
+        taken = services.next_entry(agent, made.outbound.pk).entry
+        services.record_attempt(agent, taken.pk, services.AttemptIn("done", note="已介绍新品"))
+    # the quiet member of 人民路店 buys after the call; the other store's member never does
+    buy(shop["quiet"], 120, timezone.now() + dt.timedelta(minutes=5))
+    buy(shop["other"], 50, before - dt.timedelta(days=1))  # before the call: not a win-back
+    result = analyses.run(lead, "churn", analyses.Filters(days=90))
+    figures = {r.store: (r.values["called"], r.values["bought_again"]) for r in result.rows}
+    assert figures == {"S01": (1, 1), "S02": (1, 0)}
+    assert (result.total["called"], result.total["bought_again"]) == (2, 1)
 
 
 def test_a_survey_sample_draws_resolved_requests_once_per_number(lead, people):

@@ -39,6 +39,11 @@ def pii_email(value: str | None, masker: Masker) -> str:
 
 
 @register.filter
+def pii_birth(value: dt.date | None, masker: Masker) -> str:
+    return masker.birth_date(value)
+
+
+@register.filter
 def label(value: Any, labels: dict[Any, Any]) -> Any:
     return labels.get(value, value)
 
