@@ -45,6 +45,7 @@ REFERENCE_LISTS = {
     "/api/v1/lostfound/reports/{report_id}/matches",  # at most 10
     "/api/v1/frontdesk/handovers/left",  # one row per person who handed a shift over
     "/api/v1/reports/views",  # my saved report views, at most 50
+    "/api/v1/reports/subscriptions",  # my report subscriptions, at most 50
 }
 # GET operations that declare no JSON schema, and what they answer instead of a list.
 UNTYPED = {
