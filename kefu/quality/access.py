@@ -147,7 +147,9 @@ def visible_send_backs(actor: Actor | None) -> QuerySet[SendBack]:
     return SendBack.objects.filter(mine)
 
 
-def access_send_back(actor: Actor | None, send_back_id: int, *, for_update: bool = False) -> SendBack:
+def access_send_back(
+    actor: Actor | None, send_back_id: int, *, for_update: bool = False
+) -> SendBack:
     require_use(actor)
     _key(send_back_id, _("整改单不存在"))
     rows = visible_send_backs(actor).filter(pk=send_back_id)

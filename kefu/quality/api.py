@@ -167,7 +167,9 @@ def send_back(request, inspection_id: int, payload: QcSendBackIn):
 @router.post("/inspections/{inspection_id}/appeal", response={201: QcAppealOut})
 def file_appeal(request, inspection_id: int, payload: QcAppealIn):
     """The agent's one appeal of their inspection."""
-    return Status(201, appeal_out(services.file_appeal(request.user, inspection_id, reason=payload.reason)))
+    return Status(
+        201, appeal_out(services.file_appeal(request.user, inspection_id, reason=payload.reason))
+    )
 
 
 @router.get("/send-backs", response=PageOut[QcSendBackOut])
@@ -216,9 +218,7 @@ def list_evaluations(request, filters: Query[QcEvaluationQuery]):
     access.require_use(request.user)
     rows = selectors.evaluable_agents(request.user).order_by("staff__employee_no", "pk")
     page = paginate(rows, page=filters.page, per_page=filters.per_page)
-    return page_out(
-        page, lambda u: evaluation_out(selectors.evaluation(request.user, u.pk, month))
-    )
+    return page_out(page, lambda u: evaluation_out(selectors.evaluation(request.user, u.pk, month)))
 
 
 @router.get("/evaluation/{agent_id}", response=QcEvaluationOut)

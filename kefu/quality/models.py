@@ -220,9 +220,7 @@ class SendBack(models.Model):
         OPEN = "open", _("待整改")
         FIXED = "fixed", _("已整改")
 
-    inspection = models.ForeignKey(
-        Inspection, on_delete=models.PROTECT, related_name="send_backs"
-    )
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="send_backs")
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

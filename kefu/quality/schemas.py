@@ -76,7 +76,9 @@ class QcSettingsOut(QcSettingsIn):
 
 
 class QcDrawIn(Schema):
-    day: Day | None = Field(None, description="a day of the period to draw; default: the last ended")
+    day: Day | None = Field(
+        None, description="a day of the period to draw; default: the last ended"
+    )
 
 
 class QcDrawOut(Schema):
@@ -443,7 +445,12 @@ def evaluation_out(e: Any) -> dict[str, Any]:
         "callbacks_satisfied": e.callbacks_satisfied,
         "callbacks_unsatisfied": e.callbacks_unsatisfied,
         "exams": [
-            {"exam_title": x.exam_title, "finished_at": x.finished_at, "score": x.score, "passed": x.passed}
+            {
+                "exam_title": x.exam_title,
+                "finished_at": x.finished_at,
+                "score": x.score,
+                "passed": x.passed,
+            }
             for x in e.exams
         ],
         "exam_average": e.exam_average,

@@ -150,9 +150,7 @@ def _items(items: Any) -> list[dict[str, Any]]:
         is_veto = item.get("is_veto", False)
         if not isinstance(is_veto, bool):
             raise ServiceError(Code.INVALID, _("一票否决须为是或否"), field=f"{field}.is_veto")
-        cleaned.append(
-            {"name": name, "category": category, "points": points, "is_veto": is_veto}
-        )
+        cleaned.append({"name": name, "category": category, "points": points, "is_veto": is_veto})
     if not sum(i["points"] for i in cleaned):
         raise ServiceError(Code.INVALID, _("评分项的分值合计必须大于 0"), field="items")
     return cleaned
@@ -184,7 +182,9 @@ def create_scorecard(actor: Actor | None, *, name: str, items: list[Any]) -> Sco
     access.require_define(actor)
     name = clean_text(name, "name", limit=60, required=True, message=_("请填写评分表名称"))
     card = _write_scorecard(actor, code=_next_code(), version=1, name=name, items=_items(items))
-    record_audit(actor=actor, action="quality.scorecard.create", obj=card, detail={"code": card.code})
+    record_audit(
+        actor=actor, action="quality.scorecard.create", obj=card, detail={"code": card.code}
+    )
     return card
 
 
@@ -276,9 +276,7 @@ class Pick:
     call_id: int | None = None
 
 
-def plan_sample(
-    rules: QualitySettings, start: dt.date, end: dt.date, seed: int
-) -> list[Pick]:
+def plan_sample(rules: QualitySettings, start: dt.date, end: dt.date, seed: int) -> list[Pick]:
     """What the period's draw picks, without writing: per agent (role 坐席) the targeted
     tickets (complaints, breached time limits, low survey scores — each once, under the first
     of those reasons), then a random ``random_quota`` of their tickets drawn from the others,
@@ -336,13 +334,13 @@ def plan_sample(
         ]
         heard = calls.get(agent_id, [])
         quota = random_quota(len(heard), share_percent=rules.share_percent, minimum=rules.minimum)
-        picks += [Pick(agent_id, Reason.CALL, call_id=pk) for pk in sorted(rng.sample(heard, quota))]
+        picks += [
+            Pick(agent_id, Reason.CALL, call_id=pk) for pk in sorted(rng.sample(heard, quota))
+        ]
     return picks
 
 
-def draw_sample(
-    actor: Actor | None, *, day: dt.date | None = None
-) -> tuple[SampleDraw, bool]:
+def draw_sample(actor: Actor | None, *, day: dt.date | None = None) -> tuple[SampleDraw, bool]:
     """The sample of the period holding ``day`` (default: the last period that has ended),
     under the center's settings; (draw, True) when this call made it, (the draw made before,
     False) when it was made already — also when another worker makes it at the same time.
@@ -542,7 +540,12 @@ def inspect_sample(
         actor=actor,
         action="quality.inspection.score",
         obj=inspection,
-        detail={"sample": sample.pk, "scorecard": card.pk, "score": result.score, "vetoed": result.vetoed},
+        detail={
+            "sample": sample.pk,
+            "scorecard": card.pk,
+            "score": result.score,
+            "vetoed": result.vetoed,
+        },
     )
     return inspection
 
@@ -565,7 +568,9 @@ def send_back(
     future. One open send-back per inspection (CONFLICT). Recipients are told."""
     access.require_inspect(actor)
     inspection = access.access_inspection(actor, inspection_id, for_update=True)
-    fix = clean_text(required_fix, "required_fix", limit=1000, required=True, message=_("请填写整改要求"))
+    fix = clean_text(
+        required_fix, "required_fix", limit=1000, required=True, message=_("请填写整改要求")
+    )
     if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
         raise ServiceError(Code.INVALID, _("请填写整改期限"), field="due_at")
     now = timezone.now()
@@ -577,7 +582,9 @@ def send_back(
         recipients = [to_user]
     elif to == "department":
         ok = isinstance(department_id, int) and 0 < department_id < 2**62
-        department = Department.objects.filter(pk=department_id, is_active=True).first() if ok else None
+        department = (
+            Department.objects.filter(pk=department_id, is_active=True).first() if ok else None
+        )
         if department is None:
             raise ServiceError(Code.INVALID, _("请选择整改部门"), field="department")
         recipients = list(
@@ -666,7 +673,9 @@ def file_appeal(actor: Actor | None, inspection_id: int, *, reason: str) -> Appe
     )
     inspection.status = Inspection.Status.APPEALED
     inspection.save(update_fields=["status"])
-    record_audit(actor=actor, action="quality.appeal.file", obj=appeal, detail={"inspection": inspection.pk})
+    record_audit(
+        actor=actor, action="quality.appeal.file", obj=appeal, detail={"inspection": inspection.pk}
+    )
     return appeal
 
 
@@ -704,7 +713,9 @@ def decide_appeal(
     appeal.decided_by = _me(actor)
     appeal.decided_at = timezone.now()
     appeal.decision_note = text
-    appeal.save(update_fields=["status", "decided_score", "decided_by", "decided_at", "decision_note"])
+    appeal.save(
+        update_fields=["status", "decided_score", "decided_by", "decided_at", "decision_note"]
+    )
     inspection.status = Inspection.Status.FINAL
     inspection.save(update_fields=["status", "score"])
     notify_users(

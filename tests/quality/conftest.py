@@ -1,7 +1,7 @@
 import pytest
 
-from tests.accounts.factories import make_person
 from kefu.accounts.models import Role
+from tests.accounts.factories import make_person
 
 
 @pytest.fixture

@@ -36,7 +36,9 @@ def last_period() -> tuple[dt.date, dt.date]:
 
 def in_last_period(day_offset: int = 1) -> dt.datetime:
     start, _ = last_period()
-    return timezone.make_aware(dt.datetime.combine(start + dt.timedelta(days=day_offset), dt.time(10)))
+    return timezone.make_aware(
+        dt.datetime.combine(start + dt.timedelta(days=day_offset), dt.time(10))
+    )
 
 
 def tickets_of(agent, n: int, **fields) -> list[Ticket]:
@@ -81,7 +83,9 @@ def agent_named(username: str, number: str, branch=None):
 def a_sample(quality, agent) -> Sample:
     """One pending sample of ``agent``'s ticket (a draw of last week made for it)."""
     tickets_of(agent, 1)
-    services.update_settings(quality, period="week", share_percent=100, minimum=1, include_calls=False)
+    services.update_settings(
+        quality, period="week", share_percent=100, minimum=1, include_calls=False
+    )
     draw, _ = services.draw_sample(quality)
     return Sample.objects.filter(draw=draw, agent=agent).first()
 

@@ -8,13 +8,17 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from kefu.accounts.models import Role
 from kefu.notify.models import Delivery
 from kefu.quality import services
-from kefu.quality.models import Appeal, Inspection, Sample, SampleDraw, Scorecard, SendBack
+from kefu.quality.models import Appeal, Inspection, Sample, Scorecard, SendBack
 from kefu.training import services as training
-from tests.accounts.factories import make_person
-from tests.quality.factories import ITEMS, all_pass, in_last_period, low_survey, scorecard, tickets_of
+from tests.quality.factories import (
+    ITEMS,
+    all_pass,
+    low_survey,
+    scorecard,
+    tickets_of,
+)
 
 
 @pytest.fixture
@@ -22,7 +26,9 @@ def world(people, quality, admin, sz_lead):
     agent, sz_agent = people["agent"], people["sz_agent"]
     tickets_of(agent, 2)
     tickets_of(sz_agent, 1, branch="sz")
-    services.update_settings(quality, period="week", share_percent=100, minimum=0, include_calls=False)
+    services.update_settings(
+        quality, period="week", share_percent=100, minimum=0, include_calls=False
+    )
     draw, _ = services.draw_sample(quality)
     card = scorecard(quality)
     return {
@@ -57,7 +63,10 @@ def test_who_may_draw_and_score(api_as, world):
         client = api_as(world[role])
         assert client.post("/quality/draws", {}).status_code == 403, role
         assert client.get("/quality/samples").status_code == 403, role
-        assert _inspect(api_as, world[role], world["mine"][0], world["card"]).status_code in (403, 404)
+        assert _inspect(api_as, world[role], world["mine"][0], world["card"]).status_code in (
+            403,
+            404,
+        )
     assert Inspection.objects.count() == 0
     answer = api_as(world["quality"]).post("/quality/draws", {})
     assert answer.status_code == 200 and answer.json()["created"] is False
@@ -73,19 +82,30 @@ def test_who_may_draw_and_score(api_as, world):
 def test_the_agent_is_told_and_reads_only_their_own(api_as, world):
     mine = _inspect(api_as, world["quality"], world["mine"][0], world["card"]).json()
     theirs = _inspect(api_as, world["quality"], world["sz"], world["card"]).json()
-    assert Delivery.objects.filter(user=world["agent"], key=f"quality.inspected:{mine['id']}").exists()
+    assert Delivery.objects.filter(
+        user=world["agent"], key=f"quality.inspected:{mine['id']}"
+    ).exists()
     agent = api_as(world["agent"])
     listed = agent.get("/quality/inspections").json()
     assert [r["id"] for r in listed["items"]] == [mine["id"]]
     assert agent.get(f"/quality/inspections/{theirs['id']}").status_code == 404
-    assert agent.get(f"/quality/inspections/{mine['id']}").json()["marks"][0]["name"] == ITEMS[0]["name"]
+    assert (
+        agent.get(f"/quality/inspections/{mine['id']}").json()["marks"][0]["name"]
+        == ITEMS[0]["name"]
+    )
     # Readers: GM and the center's lead all; the Shenzhen lead only Shenzhen; departments none.
     counts = {
         role: api_as(world[role]).get("/quality/inspections").json()["count"]
         for role in ("gm", "lead", "supervisor", "quality", "admin", "sz_lead", "dept_handler")
     }
     assert counts == {
-        "gm": 2, "lead": 2, "supervisor": 2, "quality": 2, "admin": 2, "sz_lead": 1, "dept_handler": 0
+        "gm": 2,
+        "lead": 2,
+        "supervisor": 2,
+        "quality": 2,
+        "admin": 2,
+        "sz_lead": 1,
+        "dept_handler": 0,
     }
 
 
@@ -98,35 +118,66 @@ def test_send_back_lifecycle_to_the_agent_and_to_a_department(api_as, world, org
     assert answer.status_code == 201
     row = answer.json()
     assert row["status"] == "open" and row["overdue"] is False
-    assert Delivery.objects.filter(user=world["agent"], key=f"quality.send_back:{row['id']}").exists()
+    assert Delivery.objects.filter(
+        user=world["agent"], key=f"quality.send_back:{row['id']}"
+    ).exists()
     # One open send-back per inspection.
-    assert quality.post(path, {"to": "agent", "required_fix": "再改", "due_at": due}).status_code == 409
+    assert (
+        quality.post(path, {"to": "agent", "required_fix": "再改", "due_at": due}).status_code
+        == 409
+    )
     # Only the recipient records the fix.
-    assert api_as(world["sz_agent"]).post(f"/quality/send-backs/{row['id']}/fix", {"note": "x"}).status_code == 404
+    assert (
+        api_as(world["sz_agent"])
+        .post(f"/quality/send-backs/{row['id']}/fix", {"note": "x"})
+        .status_code
+        == 404
+    )
     assert quality.post(f"/quality/send-backs/{row['id']}/fix", {"note": "x"}).status_code == 403
     fixed = api_as(world["agent"]).post(f"/quality/send-backs/{row['id']}/fix", {"note": "已补录"})
     assert fixed.status_code == 200 and fixed.json()["status"] == "fixed"
-    assert api_as(world["agent"]).post(f"/quality/send-backs/{row['id']}/fix", {"note": "again"}).status_code == 409
+    assert (
+        api_as(world["agent"])
+        .post(f"/quality/send-backs/{row['id']}/fix", {"note": "again"})
+        .status_code
+        == 409
+    )
     # Now to the repair department: its handler sees it and fixes it, billing sees nothing.
     answer = quality.post(
         path,
-        {"to": "department", "department": org["depts"]["repair"].pk, "required_fix": "上门复核", "due_at": due},
+        {
+            "to": "department",
+            "department": org["depts"]["repair"].pk,
+            "required_fix": "上门复核",
+            "due_at": due,
+        },
     )
     assert answer.status_code == 201
     dept_row = answer.json()
     assert api_as(world["other_dept_handler"]).get("/quality/send-backs").json()["count"] == 0
     assert api_as(world["dept_handler"]).get("/quality/send-backs").json()["count"] == 1
-    assert Delivery.objects.filter(user=world["dept_head"], key=f"quality.send_back:{dept_row['id']}").exists()
-    done = api_as(world["dept_head"]).post(f"/quality/send-backs/{dept_row['id']}/fix", {"note": "已复核"})
+    assert Delivery.objects.filter(
+        user=world["dept_head"], key=f"quality.send_back:{dept_row['id']}"
+    ).exists()
+    done = api_as(world["dept_head"]).post(
+        f"/quality/send-backs/{dept_row['id']}/fix", {"note": "已复核"}
+    )
     assert done.status_code == 200
 
 
 def test_an_overdue_fix_is_listed_as_overdue(api_as, world):
     inspection = services.inspect_sample(
-        world["quality"], world["mine"][0].pk, scorecard_id=world["card"].pk, marks=all_pass(world["card"])
+        world["quality"],
+        world["mine"][0].pk,
+        scorecard_id=world["card"].pk,
+        marks=all_pass(world["card"]),
     )
     row = services.send_back(
-        world["quality"], inspection.pk, to="agent", required_fix="补录", due_at=timezone.now() + dt.timedelta(hours=1)
+        world["quality"],
+        inspection.pk,
+        to="agent",
+        required_fix="补录",
+        due_at=timezone.now() + dt.timedelta(hours=1),
     )
     SendBack.objects.filter(pk=row.pk).update(due_at=timezone.now() - dt.timedelta(minutes=5))
     overdue = api_as(world["quality"]).get("/quality/send-backs", {"overdue": "true"}).json()
@@ -143,12 +194,17 @@ def test_bad_send_back_input_is_refused_and_writes_nothing(api_as, world):
         ({"to": "agent", "required_fix": "补录", "due_at": past}, "due_at"),
         ({"to": "agent", "required_fix": "  ", "due_at": future}, "required_fix"),
         ({"to": "nobody", "required_fix": "补录", "due_at": future}, "to"),
-        ({"to": "department", "department": 999999, "required_fix": "补录", "due_at": future}, "department"),
+        (
+            {"to": "department", "department": 999999, "required_fix": "补录", "due_at": future},
+            "department",
+        ),
     ):
         answer = quality.post(path, body)
         assert answer.status_code == 422, body
         assert answer.json()["field"] == field
-    answer = quality.post(path, {"to": "agent", "required_fix": "补录", "due_at": "1999-01-01T10:00:00+08:00"})
+    answer = quality.post(
+        path, {"to": "agent", "required_fix": "补录", "due_at": "1999-01-01T10:00:00+08:00"}
+    )
     assert answer.status_code == 422 and "due_at" in answer.content.decode()
     assert SendBack.objects.count() == 0
 
@@ -184,11 +240,15 @@ def test_one_appeal_per_inspection_and_the_branch_lead_decides(api_as, world):
 
 def test_an_upheld_appeal_leaves_the_score(api_as, world):
     row = services.inspect_sample(
-        world["quality"], world["sz"].pk, scorecard_id=world["card"].pk,
+        world["quality"],
+        world["sz"].pk,
+        scorecard_id=world["card"].pk,
         marks=all_pass(world["card"], {1: {"passed": False}}),
     )
     appeal = services.file_appeal(world["sz_agent"], row.pk, reason="问候语已说")
-    answer = api_as(world["sz_lead"]).post(f"/quality/appeals/{appeal.pk}/decide", {"outcome": "upheld"})
+    answer = api_as(world["sz_lead"]).post(
+        f"/quality/appeals/{appeal.pk}/decide", {"outcome": "upheld"}
+    )
     assert answer.status_code == 200 and answer.json()["decided_score"] == 80
     row.refresh_from_db()
     assert (row.score, row.inspector_score) == (80, 80)
@@ -197,9 +257,13 @@ def test_an_upheld_appeal_leaves_the_score(api_as, world):
 def test_evaluation_counts_the_month_for_the_right_readers(api_as, world):
     agent = world["agent"]
     card = world["card"]
-    services.inspect_sample(world["quality"], world["mine"][0].pk, scorecard_id=card.pk, marks=all_pass(card))
     services.inspect_sample(
-        world["quality"], world["mine"][1].pk, scorecard_id=card.pk,
+        world["quality"], world["mine"][0].pk, scorecard_id=card.pk, marks=all_pass(card)
+    )
+    services.inspect_sample(
+        world["quality"],
+        world["mine"][1].pk,
+        scorecard_id=card.pk,
         marks=all_pass(card, {5: {"passed": False}}),  # vetoed: 0
     )
     ticket = world["mine"][0].ticket
@@ -222,7 +286,12 @@ def test_evaluation_counts_the_month_for_the_right_readers(api_as, world):
     for role in ("gm", "supervisor", "quality", "admin", "lead"):
         assert api_as(world[role]).get("/quality/evaluation").json()["count"] == 2, role
     assert api_as(world["dept_handler"]).get("/quality/evaluation").json()["count"] == 0
-    assert api_as(world["lead"]).get(f"/quality/evaluation/{agent.pk}", {"month": "1999-01-01"}).status_code == 422
+    assert (
+        api_as(world["lead"])
+        .get(f"/quality/evaluation/{agent.pk}", {"month": "1999-01-01"})
+        .status_code
+        == 422
+    )
 
 
 def _exam(world):

@@ -39,14 +39,20 @@ def test_failed_items_lose_their_weight_and_points_count_as_given():
 
 def test_score_is_a_percentage_of_the_weights_rounded_half_up():
     items = _items((3, False), (5, False))  # 8 points in all
-    result = services.score(items, [{"position": 1, "passed": True}, {"position": 2, "passed": False}])
+    result = services.score(
+        items, [{"position": 1, "passed": True}, {"position": 2, "passed": False}]
+    )
     # 3 / 8 = 37.5 % → 38
     assert result.score == 38
 
 
 def test_a_failed_veto_item_makes_the_whole_score_zero():
     items = _items((40, False), (60, False), (0, True))
-    marks = [{"position": 1, "passed": True}, {"position": 2, "passed": True}, {"position": 3, "passed": False}]
+    marks = [
+        {"position": 1, "passed": True},
+        {"position": 2, "passed": True},
+        {"position": 3, "passed": False},
+    ]
     result = services.score(items, marks)
     assert result.vetoed is True
     assert result.points == 100
@@ -74,7 +80,10 @@ def test_an_inspection_keeps_the_items_as_they_were_after_a_revision(people, qua
     inspection = services.inspect_sample(quality, sample.pk, scorecard_id=card.pk, marks=marks)
     assert inspection.score == 100 - 30
     revised = services.revise_scorecard(
-        quality, card.pk, name="新表", items=[{"name": "只剩一项", "category": "accuracy", "points": 10}]
+        quality,
+        card.pk,
+        name="新表",
+        items=[{"name": "只剩一项", "category": "accuracy", "points": 10}],
     )
     assert revised.version == 2 and revised.code == card.code
     card.refresh_from_db()
@@ -108,7 +117,10 @@ def test_a_scorecard_needs_items_with_points_and_valid_categories(quality):
         ([{"name": "a", "category": "process", "points": 0}], "items"),
         ([{"name": "a", "category": "process", "points": 101}], "items.0.points"),
         (
-            [{"name": "a", "category": "process", "points": 5}, {"name": "a", "category": "script", "points": 5}],
+            [
+                {"name": "a", "category": "process", "points": 5},
+                {"name": "a", "category": "script", "points": 5},
+            ],
             "items.1.name",
         ),
     ):
