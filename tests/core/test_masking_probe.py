@@ -162,6 +162,12 @@ def _path_values() -> dict[str, list[str]]:
         "procedure_id": ids("training.Procedure"),
         "problem_id": ids("notebooks.Problem"),
         "grumble_id": ids("notebooks.Grumble"),
+        "scorecard_id": ids("quality.Scorecard"),
+        "sample_id": ids("quality.Sample", ticket__isnull=False),
+        "inspection_id": ids("quality.Inspection"),
+        "send_back_id": ids("quality.SendBack"),
+        "appeal_id": ids("quality.Appeal"),
+        "agent_id": ids("auth.User", staff__role="agent"),
     }
 
 

@@ -107,3 +107,33 @@ def inspected(quality, agent, card=None, marks=None):
 
 
 __all__ = ["SampleDraw"]
+
+
+def three_of_each(people) -> dict:
+    """Three of every quality row (for the API's list contract): three agents' tickets of last
+    week, three draws, samples scored, each sent back and appealed."""
+    quality = people["quality"]
+    agent = people["agent"]
+    third = agent_named("agent3", "8013")
+    tickets_of(agent, 3)
+    tickets_of(third, 1)
+    tickets_of(people["sz_agent"], 1, branch="sz")
+    services.update_settings(quality, period="week", share_percent=100, minimum=0, include_calls=False)
+    start, _end = last_period()
+    draws = [services.draw_sample(quality)[0]]
+    for weeks in (1, 2):
+        draws.append(services.draw_sample(quality, day=start - dt.timedelta(days=7 * weeks))[0])
+    card = scorecard(quality)
+    for n in (2, 3):
+        scorecard(quality, name=f"评分表{n}")
+    samples = list(Sample.objects.filter(draw=draws[0], agent=agent).order_by("pk"))
+    made = []
+    for sample in samples:
+        row = services.inspect_sample(quality, sample.pk, scorecard_id=card.pk, marks=all_pass(card))
+        services.send_back(
+            quality, row.pk, to="agent", required_fix=f"整改{row.pk}",
+            due_at=timezone.now() + dt.timedelta(days=1, minutes=row.pk),
+        )
+        services.file_appeal(agent, row.pk, reason=f"申诉{row.pk}")
+        made.append(row)
+    return {"quality": quality, "agent": agent, "inspections": made, "draws": draws}
