@@ -49,11 +49,11 @@ from kefu.knowledge import services as knowledge_services
 from kefu.knowledge.models import Category as KnowledgeCategory
 from kefu.knowledge.schemas import ArticleIn
 from kefu.notebooks import services as notebooks
-from kefu.quality import services as quality
-from kefu.quality.models import Sample as QualitySample
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
 from kefu.outbound import services as outbound
+from kefu.quality import services as quality
+from kefu.quality.models import Sample as QualitySample
 from kefu.telephony.models import CallRecord, LadderTier
 from kefu.telephony.simulator import CallCenter, Scenario, play
 from kefu.tickets import services as ticket_services
@@ -1471,7 +1471,9 @@ def _seed_quality() -> None:
     ]
     inspections = []
     for sample, verdict in zip(samples, verdicts, strict=False):
-        marks = [{"position": i.position, "passed": True, **verdict.get(i.position, {})} for i in items]
+        marks = [
+            {"position": i.position, "passed": True, **verdict.get(i.position, {})} for i in items
+        ]
         inspections.append(
             quality.inspect_sample(inspector, sample.pk, scorecard_id=card.pk, marks=marks)
         )

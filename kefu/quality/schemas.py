@@ -332,7 +332,7 @@ def sample_out(sample: Sample) -> dict[str, Any]:
         "agent_name": _name(sample.agent),
         "reason": sample.reason,
         "status": sample.status,
-        "ticket": sample.ticket.serial if sample.ticket_id else None,
+        "ticket": sample.ticket.serial if sample.ticket is not None else None,
         "call": sample.call_id,
         "inspection": inspection.pk if inspection is not None else None,
     }
@@ -346,7 +346,7 @@ def inspection_out(row: Inspection) -> dict[str, Any]:
         "agent": row.agent_id,
         "agent_name": _name(row.agent),
         "inspector_name": _name(row.inspector),
-        "ticket": sample.ticket.serial if sample.ticket_id else None,
+        "ticket": sample.ticket.serial if sample.ticket is not None else None,
         "call": sample.call_id,
         "scorecard": row.scorecard_id,
         "status": row.status,
@@ -375,7 +375,7 @@ def mark_out(mark: Mark) -> dict[str, Any]:
 
 def inspection_detail_out(row: Inspection, marks: list[Mark], *, viewer: Any) -> dict[str, Any]:
     sample = row.sample
-    content = sample.ticket.content if sample.ticket_id else ""
+    content = sample.ticket.content if sample.ticket is not None else ""
     call = sample.call
     appeal = Appeal.objects.filter(inspection=row).values_list("pk", flat=True).first()
     return inspection_out(row) | {

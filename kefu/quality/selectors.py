@@ -103,14 +103,14 @@ def evaluable_agents(actor: Actor | None) -> QuerySet:
     branch: all), supervisors, quality, the general manager and admins all in their reach,
     an agent only themself; department staff nobody."""
     users = get_user_model().objects.filter(staff__role=Role.AGENT).select_related("staff")
-    where = access.agents_filter(actor, "user")
-    if where is None:
-        return users.none()
-    # agents_filter speaks of a related ``user``: on the user model itself, drop the prefix.
     scope = scope_of(actor)
+    if actor is None or actor.pk is None or not scope.is_center:
+        return users.none()
     if scope.role in access.READ_ALL_ROLES:
-        return users if scope.everything else users.filter(staff__branch_id=scope.branch_id)
-    return users.filter(pk=actor.pk if actor is not None else 0)
+        if scope.everything:
+            return users
+        return users.filter(staff__branch_id=scope.branch_id or 0)
+    return users.filter(pk=actor.pk)
 
 
 @dataclass(frozen=True)

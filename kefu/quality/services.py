@@ -581,9 +581,10 @@ def send_back(
         to_user = inspection.agent
         recipients = [to_user]
     elif to == "department":
-        ok = isinstance(department_id, int) and 0 < department_id < 2**62
         department = (
-            Department.objects.filter(pk=department_id, is_active=True).first() if ok else None
+            Department.objects.filter(pk=department_id, is_active=True).first()
+            if isinstance(department_id, int) and 0 < department_id < 2**62
+            else None
         )
         if department is None:
             raise ServiceError(Code.INVALID, _("请选择整改部门"), field="department")

@@ -118,7 +118,9 @@ def three_of_each(people) -> dict:
     tickets_of(agent, 3)
     tickets_of(third, 1)
     tickets_of(people["sz_agent"], 1, branch="sz")
-    services.update_settings(quality, period="week", share_percent=100, minimum=0, include_calls=False)
+    services.update_settings(
+        quality, period="week", share_percent=100, minimum=0, include_calls=False
+    )
     start, _end = last_period()
     draws = [services.draw_sample(quality)[0]]
     for weeks in (1, 2):
@@ -129,9 +131,14 @@ def three_of_each(people) -> dict:
     samples = list(Sample.objects.filter(draw=draws[0], agent=agent).order_by("pk"))
     made = []
     for sample in samples:
-        row = services.inspect_sample(quality, sample.pk, scorecard_id=card.pk, marks=all_pass(card))
+        row = services.inspect_sample(
+            quality, sample.pk, scorecard_id=card.pk, marks=all_pass(card)
+        )
         services.send_back(
-            quality, row.pk, to="agent", required_fix=f"整改{row.pk}",
+            quality,
+            row.pk,
+            to="agent",
+            required_fix=f"整改{row.pk}",
             due_at=timezone.now() + dt.timedelta(days=1, minutes=row.pk),
         )
         services.file_appeal(agent, row.pk, reason=f"申诉{row.pk}")
