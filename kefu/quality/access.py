@@ -104,7 +104,7 @@ def access_sample(actor: Actor | None, sample_id: int, *, for_update: bool = Fal
     _key(sample_id, _("样本不存在"))
     rows = visible_samples(actor).filter(pk=sample_id)
     if for_update:
-        rows = Sample.objects.select_for_update().filter(pk__in=rows.values("pk"))
+        rows = Sample.objects.select_for_update(of=("self",)).filter(pk__in=rows.values("pk"))
     found = rows.select_related("ticket", "call", "agent__staff", "draw").first()
     if found is None:
         raise ServiceError(Code.NOT_FOUND, _("样本不存在"))
@@ -123,7 +123,7 @@ def access_inspection(
     _key(inspection_id, _("质检记录不存在"))
     rows = visible_inspections(actor).filter(pk=inspection_id)
     if for_update:
-        rows = Inspection.objects.select_for_update().filter(pk__in=rows.values("pk"))
+        rows = Inspection.objects.select_for_update(of=("self",)).filter(pk__in=rows.values("pk"))
     found = rows.select_related("sample__ticket", "sample__call", "agent__staff").first()
     if found is None:
         raise ServiceError(Code.NOT_FOUND, _("质检记录不存在"))
@@ -154,7 +154,7 @@ def access_send_back(
     _key(send_back_id, _("整改单不存在"))
     rows = visible_send_backs(actor).filter(pk=send_back_id)
     if for_update:
-        rows = SendBack.objects.select_for_update().filter(pk__in=rows.values("pk"))
+        rows = SendBack.objects.select_for_update(of=("self",)).filter(pk__in=rows.values("pk"))
     found = rows.select_related("inspection__sample__ticket", "to_department").first()
     if found is None:
         raise ServiceError(Code.NOT_FOUND, _("整改单不存在"))
@@ -184,7 +184,7 @@ def access_appeal(actor: Actor | None, appeal_id: int, *, for_update: bool = Fal
     _key(appeal_id, _("申诉不存在"))
     rows = visible_appeals(actor).filter(pk=appeal_id)
     if for_update:
-        rows = Appeal.objects.select_for_update().filter(pk__in=rows.values("pk"))
+        rows = Appeal.objects.select_for_update(of=("self",)).filter(pk__in=rows.values("pk"))
     found = rows.select_related("inspection", "agent__staff").first()
     if found is None:
         raise ServiceError(Code.NOT_FOUND, _("申诉不存在"))

@@ -25,9 +25,11 @@ from kefu.core.paging import page_number, paginate
 from kefu.core.schemas import day_or_none, within_years
 from kefu.quality import access, selectors, services
 from kefu.quality.models import Appeal, Category, Sample, Scorecard, SendBack
+from kefu.tickets.models import TicketStatus
 from kefu.tickets.selectors import get_timeline
 
 CATEGORY_LABELS = dict(Category.choices)
+STATUS_LABELS = dict(TicketStatus.choices)
 
 
 def _error(request, exc: ServiceError) -> None:
