@@ -25,7 +25,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -742,7 +741,3 @@ def decide_appeal(
         },
     )
     return appeal
-
-
-def overdue_filter(now: dt.datetime) -> Q:
-    return Q(status=SendBack.Status.OPEN, due_at__lt=now)

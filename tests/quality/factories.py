@@ -10,7 +10,7 @@ from django.utils import timezone
 from kefu.accounts.models import Role
 from kefu.followups.models import Survey
 from kefu.quality import services
-from kefu.quality.models import Period, Sample, SampleDraw
+from kefu.quality.models import Period, Sample
 from kefu.telephony.models import CallRecord
 from kefu.tickets.models import Ticket
 from tests.accounts.factories import make_person
@@ -104,9 +104,6 @@ def inspected(quality, agent, card=None, marks=None):
     return services.inspect_sample(
         quality, sample.pk, scorecard_id=card.pk, marks=marks or all_pass(card)
     )
-
-
-__all__ = ["SampleDraw"]
 
 
 def three_of_each(people) -> dict:
