@@ -37,6 +37,7 @@ from kefu.notices.api import router as notices_router
 from kefu.notify.api import router as notify_router
 from kefu.outbound.api import router as outbound_router
 from kefu.portal.api import router as portal_router
+from kefu.quality.api import router as quality_router
 from kefu.reports.api import router as reports_router
 from kefu.sla.api import router as sla_router
 from kefu.sms.api import router as sms_router
@@ -249,6 +250,7 @@ api.add_router("/lostfound", lostfound_router)
 api.add_router("/frontdesk", shift_router)
 api.add_router("/training", training_router)
 api.add_router("/notebooks", notebooks_router)
+api.add_router("/quality", quality_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/followups", followups_router)
 api.add_router("/reports", reports_router)

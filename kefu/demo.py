@@ -53,6 +53,8 @@ from kefu.notebooks import services as notebooks
 from kefu.notices import services as notice_services
 from kefu.notices.schemas import NoticeIn
 from kefu.outbound import services as outbound
+from kefu.quality import services as quality
+from kefu.quality.models import Sample as QualitySample
 from kefu.reports import services as reports
 from kefu.telephony.models import CallRecord, LadderTier
 from kefu.telephony.simulator import CallCenter, Scenario, play
@@ -377,6 +379,7 @@ def seed_demo(*, customers: int = 300, tickets: int = 400, seed: int = 2025) -> 
     _seed_training()
     _seed_notebooks()
     _seed_reports()
+    _seed_quality()
     # A few callers phoned twice about the same matter: their second ticket is merged.
     open_tickets = list(Ticket.objects.filter(status="accepted").order_by("id")[:10])
     for duplicate, survivor in zip(open_tickets[1::2], open_tickets[::2], strict=False):
@@ -1527,6 +1530,59 @@ def _seed_reports() -> None:
         reports=["intake", "time_limits", "complaints", "satisfaction"],
         recipients=["gm"],
     )
+
+
+QUALITY_ITEMS = [
+    {"name": "开头语、问候语规范", "category": "attitude", "points": 10},
+    {"name": "语气亲切、耐心倾听", "category": "attitude", "points": 15},
+    {"name": "复述确认诉求", "category": "process", "points": 15},
+    {"name": "工单信息完整、分类正确", "category": "accuracy", "points": 20},
+    {"name": "按时派工与答复", "category": "time_limit", "points": 15},
+    {"name": "使用标准话术", "category": "script", "points": 15},
+    {"name": "结束语与满意度邀请", "category": "script", "points": 10},
+    {"name": "未使用禁用语", "category": "forbidden", "points": 0, "is_veto": True},
+]
+
+
+def _seed_quality() -> None:
+    """Quality: the hotline scorecard (eight items, one veto), last week's sample drawn,
+    four of its tickets scored (one vetoed for a forbidden phrase), one sent back to the agent
+    for a fix, and one appeal waiting for the team lead."""
+    User = get_user_model()
+    inspector = User.objects.get(username="quality")
+    card = quality.create_scorecard(inspector, name="热线服务质检评分表", items=QUALITY_ITEMS)
+    draw, _created = quality.draw_sample(inspector)
+    samples = list(
+        QualitySample.objects.filter(draw=draw, ticket__isnull=False).order_by("agent_id", "id")[:4]
+    )
+    items = list(card.items.order_by("position"))
+    verdicts = [
+        {},  # all passed
+        {3: {"passed": False, "comment": "未复述客户地址"}},
+        {5: {"points": 8, "comment": "派工晚了 20 分钟"}},
+        {8: {"passed": False, "comment": "通话中说了“这不是我的工作”"}},
+    ]
+    inspections = []
+    for sample, verdict in zip(samples, verdicts, strict=False):
+        marks = [
+            {"position": i.position, "passed": True, **verdict.get(i.position, {})} for i in items
+        ]
+        inspections.append(
+            quality.inspect_sample(inspector, sample.pk, scorecard_id=card.pk, marks=marks)
+        )
+    if len(inspections) > 1:
+        quality.send_back(
+            inspector,
+            inspections[1].pk,
+            to="agent",
+            required_fix="回电客户核实并补录详细地址",
+            due_at=timezone.now() + dt.timedelta(days=2),
+        )
+    if len(inspections) > 2:
+        appellant = inspections[2].agent
+        quality.file_appeal(
+            appellant, inspections[2].pk, reason="当时维修部电话占线,已在 10 分钟内改派并备注"
+        )
 
 
 def _seed_notebooks() -> None:

@@ -202,6 +202,7 @@ INSTALLED_APPS = [
     "kefu.frontdesk",
     "kefu.training",
     "kefu.notebooks",
+    "kefu.quality",
     "kefu.desk",
     "kefu.conversations",
     "kefu.mail",

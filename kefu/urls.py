@@ -20,6 +20,7 @@ from kefu.notebooks import views as notebook_views
 from kefu.notices import views as notice_views
 from kefu.notify import views as notify_views
 from kefu.outbound import views as outbound_views
+from kefu.quality import views as quality_views
 from kefu.reports import views as report_views
 from kefu.telephony import views as call_views
 from kefu.training import views as training_views
@@ -177,6 +178,27 @@ urlpatterns = [
         training_views.procedure_confirm,
         name="training-confirm",
     ),
+    path("quality/", quality_views.home, name="quality"),
+    path("quality/draw", quality_views.draw, name="quality-draw"),
+    path("quality/samples/<int:sample_id>/", quality_views.sample, name="quality-sample"),
+    path(
+        "quality/inspections/<int:inspection_id>/",
+        quality_views.inspection,
+        name="quality-inspection",
+    ),
+    path(
+        "quality/inspections/<int:inspection_id>/<str:action>",
+        quality_views.inspection_act,
+        name="quality-inspection-act",
+    ),
+    path("quality/send-backs/", quality_views.send_backs, name="quality-send-backs"),
+    path(
+        "quality/send-backs/<int:send_back_id>/",
+        quality_views.send_back,
+        name="quality-send-back",
+    ),
+    path("quality/scorecards/", quality_views.scorecards, name="quality-scorecards"),
+    path("quality/evaluation/", quality_views.evaluation, name="quality-evaluation"),
     path("notebooks/", notebook_views.notebook, name="notebooks"),
     path("notebooks/problems/new", notebook_views.problem_create, name="notebooks-problem-create"),
     path("notebooks/problems/<int:problem_id>/", notebook_views.problem, name="notebooks-problem"),

@@ -382,6 +382,54 @@ EVENTS: dict[str, Event] = {
             "Your loss report {report} is received; we will call you when a matching item is found.",
         ),
     ),
+    "quality.inspected": Event(
+        "质检结果",
+        ("score",),
+        email=False,
+        sms=False,
+        zh=Words(
+            "质检结果:{serial}",
+            "您受理的 {serial} 已质检,得分 {score}。如有异议可申诉一次:{url}",
+            "您的{serial}质检得分{score}。",
+        ),
+        en=Words(
+            "Quality check: {serial}",
+            "Your work {serial} was checked: score {score}. You may appeal once: {url}",
+            "Your {serial} was checked: score {score}.",
+        ),
+    ),
+    "quality.send_back": Event(
+        "质检整改",
+        ("fix", "due"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "质检整改:{serial}",
+            "{serial} 经质检退回整改:{fix}。请于 {due} 前完成并填写整改结果:{url}",
+            "{serial}质检退回整改,期限{due}。",
+        ),
+        en=Words(
+            "Fix required: {serial}",
+            "{serial} was sent back by quality control: {fix}. Fix it by {due} and record it: {url}",
+            "{serial} sent back for a fix by {due}.",
+        ),
+    ),
+    "quality.appeal_decided": Event(
+        "质检申诉结果",
+        ("outcome", "score"),
+        email=False,
+        sms=False,
+        zh=Words(
+            "质检申诉结果:{serial}",
+            "您对质检 {serial} 的申诉已裁定:{outcome},得分 {score}。{url}",
+            "质检申诉已裁定:{outcome},得分{score}。",
+        ),
+        en=Words(
+            "Appeal decided: {serial}",
+            "Your appeal of quality check {serial} was decided: {outcome}, score {score}. {url}",
+            "Appeal decided: {outcome}, score {score}.",
+        ),
+    ),
     "notebooks.weekly_problems": Event(
         "问题周汇总",
         ("count",),

@@ -479,6 +479,27 @@ def _training_procedures(world):
     return supervisor, {}, {"procedure_id": version.procedure_id}
 
 
+def _quality_rows(world):
+    from tests.quality.factories import three_of_each
+
+    made = three_of_each(world["people"])
+    return made["quality"], {}, {}
+
+
+def _quality_own(world):
+    from tests.quality.factories import three_of_each
+
+    made = three_of_each(world["people"])
+    return made["agent"], {}, {}
+
+
+def _quality_evaluation(world):
+    from tests.quality.factories import three_of_each
+
+    three_of_each(world["people"])
+    return world["people"]["lead"], {}, {}
+
+
 def _problems(world):
     from tests.notebooks.factories import problem
 
@@ -548,6 +569,13 @@ ROWS = {
     "/api/v1/lostfound/reports": _loss_reports,
     "/api/v1/lostfound/finance-batches": _finance_batches,
     "/api/v1/frontdesk/handovers": _handovers,
+    "/api/v1/quality/scorecards": _quality_rows,
+    "/api/v1/quality/draws": _quality_rows,
+    "/api/v1/quality/samples": _quality_rows,
+    "/api/v1/quality/inspections": _quality_own,
+    "/api/v1/quality/send-backs": _quality_own,
+    "/api/v1/quality/appeals": _quality_rows,
+    "/api/v1/quality/evaluation": _quality_evaluation,
     "/api/v1/notebooks/problems": _problems,
     "/api/v1/notebooks/collections": _collections,
     "/api/v1/notebooks/entries": _entries,

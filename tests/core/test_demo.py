@@ -105,6 +105,17 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
         OutboundList.objects.get(purpose="churned").entries.values_list("customer_id", flat=True)
     )
     assert called and called <= churned
+    # Quality: the hotline scorecard with its veto item, last week's sample, scored
+    # inspections (one vetoed), one send-back open, one appeal waiting for the lead.
+    from kefu.quality.models import Appeal, Inspection, Sample, SampleDraw, Scorecard, SendBack
+
+    card = Scorecard.objects.get()
+    assert card.items.count() == 8 and card.items.filter(is_veto=True).count() == 1
+    assert SampleDraw.objects.count() == 1 and Sample.objects.count() > 4
+    scored = list(Inspection.objects.order_by("id").values_list("score", "vetoed"))
+    assert len(scored) == 4 and scored[0] == (100, False) and scored[3] == (0, True)
+    assert SendBack.objects.filter(status="open").count() == 1
+    assert Appeal.objects.filter(status="pending").count() == 1
     assert seed_demo() == {"customers": 60, "tickets": 170}  # a second run adds nothing
 
 

@@ -24,6 +24,7 @@ from django.urls import Resolver404, resolve
 from kefu.accounts.services import create_api_token
 from kefu.core.masking import mask_address
 from kefu.demo import seed_demo
+from kefu.reports.catalog import REPORTS
 
 PREFIX = "/api/v1"
 PER_PATTERN = 3  # pages walked per URL pattern (a list, three of its rows)
@@ -165,6 +166,14 @@ def _path_values() -> dict[str, list[str]]:
         "procedure_id": ids("training.Procedure"),
         "problem_id": ids("notebooks.Problem"),
         "grumble_id": ids("notebooks.Grumble"),
+        "scorecard_id": ids("quality.Scorecard"),
+        "sample_id": ids("quality.Sample", ticket__isnull=False),
+        "inspection_id": ids("quality.Inspection"),
+        "send_back_id": ids("quality.SendBack"),
+        "appeal_id": ids("quality.Appeal"),
+        "agent_id": ids("auth.User", staff__role="agent"),
+        # Every report (its figures name staff, never a customer).
+        "key": [report.key for report in REPORTS],
     }
 
 
@@ -206,7 +215,7 @@ def _api_urls(schema: dict) -> list[str]:
         key = name
         if name == "serial":
             key = "order" if path.startswith(f"{PREFIX}/workorders") else "ticket"
-        if key in ("file_id", "photo_id") or path.endswith("/signature"):
+        if key in ("file_id", "photo_id") or path.endswith(("/signature", ".xlsx")):
             continue  # attachments and pictures are files, not rendered text
         assert values.get(key), f"no rows to fill {path}"
         urls.extend(path.replace("{" + name + "}", value) for value in values[key])

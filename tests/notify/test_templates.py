@@ -73,6 +73,9 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "notebooks.weekly_problems",
         "notebooks.problem_answered",
         "notebooks.problem_forwarded",
+        "quality.inspected",
+        "quality.send_back",
+        "quality.appeal_decided",
     }
 
 

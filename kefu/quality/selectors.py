@@ -1,0 +1,200 @@
+"""Quality reads: scorecards, samples, inspections, send-backs (overdue ones flagged),
+appeals, and the agent's monthly evaluation (quality score, callbacks and surveys, exams)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Role
+from kefu.accounts.scope import scope_of
+from kefu.core.actor import Actor
+from kefu.core.errors import Code, ServiceError
+from kefu.followups.models import CallbackTask, Survey
+from kefu.quality import access
+from kefu.quality.models import Appeal, Inspection, Sample, SampleDraw, Scorecard, SendBack
+from kefu.training.selectors import ExamResult, results_for
+
+SATISFIED_FROM = 4  # a survey score of 4 or 5 counts as satisfied
+
+
+def list_scorecards(actor: Actor | None, *, status: str = "active") -> QuerySet[Scorecard]:
+    access.require_use(actor)
+    if not scope_of(actor).is_center:
+        return Scorecard.objects.none()
+    rows = Scorecard.objects.annotate(item_count=Count("items")).order_by("code", "-version")
+    return rows.filter(status=status) if status in Scorecard.Status.values else rows
+
+
+def list_draws(actor: Actor | None) -> QuerySet[SampleDraw]:
+    access.require_inspect(actor)
+    return SampleDraw.objects.order_by("-start", "-id")
+
+
+def list_samples(
+    actor: Actor | None, *, draw_id: int | None = None, status: str = "", reason: str = ""
+) -> QuerySet[Sample]:
+    access.require_inspect(actor)
+    rows = access.visible_samples(actor)
+    if draw_id is not None:
+        rows = rows.filter(draw_id=draw_id if 0 < draw_id < 2**62 else 0)
+    if status in Sample.Status.values:
+        rows = rows.filter(status=status)
+    if reason:
+        rows = rows.filter(reason=reason)
+    return rows.select_related("agent__staff", "ticket", "call", "draw").order_by(
+        "-draw__start", "agent__staff__employee_no", "id"
+    )
+
+
+def list_inspections(
+    actor: Actor | None, *, agent_id: int | None = None, status: str = ""
+) -> QuerySet[Inspection]:
+    access.require_use(actor)
+    rows = access.visible_inspections(actor)
+    if agent_id is not None:
+        rows = rows.filter(agent_id=agent_id if 0 < agent_id < 2**62 else 0)
+    if status in Inspection.Status.values:
+        rows = rows.filter(status=status)
+    return rows.select_related(
+        "agent__staff", "inspector__staff", "sample__ticket", "scorecard"
+    ).order_by("-inspected_at", "-id")
+
+
+def marks_of(inspection: Inspection) -> list[Any]:
+    return list(inspection.marks.order_by("position"))
+
+
+def list_send_backs(
+    actor: Actor | None, *, status: str = "", overdue: bool = False
+) -> QuerySet[SendBack]:
+    access.require_use(actor)
+    rows = access.visible_send_backs(actor)
+    if status in SendBack.Status.values:
+        rows = rows.filter(status=status)
+    if overdue:
+        rows = rows.filter(status=SendBack.Status.OPEN, due_at__lt=timezone.now())
+    return rows.select_related(
+        "inspection__agent__staff", "inspection__sample__ticket", "to_user__staff", "to_department"
+    ).order_by("due_at", "id")
+
+
+def list_appeals(actor: Actor | None, *, status: str = "") -> QuerySet[Appeal]:
+    access.require_use(actor)
+    rows = access.visible_appeals(actor)
+    if status in Appeal.Status.values:
+        rows = rows.filter(status=status)
+    return rows.select_related("agent__staff", "decided_by__staff", "inspection").order_by(
+        "-filed_at", "-id"
+    )
+
+
+# ------------------------------------------------------------------------------ evaluation
+
+
+def evaluable_agents(actor: Actor | None) -> QuerySet:
+    """Whose evaluation ``actor`` reads: a team lead their branch's agents (a lead of no
+    branch: all), supervisors, quality, the general manager and admins all in their reach,
+    an agent only themself; department staff nobody."""
+    users = get_user_model().objects.filter(staff__role=Role.AGENT).select_related("staff")
+    scope = scope_of(actor)
+    if actor is None or actor.pk is None or not scope.is_center:
+        return users.none()
+    if scope.role in access.READ_ALL_ROLES:
+        if scope.everything:
+            return users
+        return users.filter(staff__branch_id=scope.branch_id or 0)
+    return users.filter(pk=actor.pk)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    user_id: int
+    name: str
+    employee_no: str
+    month: dt.date
+    inspections: int
+    quality_score: float | None  # the average of the month's inspections' scores
+    vetoed: int
+    surveys: int
+    survey_average: float | None
+    surveys_satisfied: int
+    callbacks_satisfied: int
+    callbacks_unsatisfied: int
+    exams: list[ExamResult]
+    exam_average: float | None
+    exams_passed: int
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = month.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    aware = timezone.make_aware
+    return (
+        aware(dt.datetime.combine(start, dt.time())),
+        aware(dt.datetime.combine(end, dt.time())),
+    )
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def evaluation(actor: Actor | None, user_id: int, month: dt.date) -> Evaluation:
+    """One agent's month (绩效): the average score of their inspections that month, their
+    tickets' surveys answered and callbacks finished that month, their exams finished that
+    month. NOT_FOUND for an agent the actor may not read."""
+    access.require_use(actor)
+    if not isinstance(user_id, int) or not 0 < user_id < 2**62:
+        raise ServiceError(Code.NOT_FOUND, _("坐席不存在"))
+    user = evaluable_agents(actor).filter(pk=user_id).first()
+    if user is None:
+        raise ServiceError(Code.NOT_FOUND, _("坐席不存在"))
+    start, end = month_bounds(month)
+    checked = Inspection.objects.filter(
+        agent_id=user_id, inspected_at__gte=start, inspected_at__lt=end
+    ).aggregate(n=Count("id"), avg=Avg("score"), vetoed=Count("id", filter=Q(vetoed=True)))
+    surveys = Survey.objects.filter(
+        agent_id=user_id,
+        state=Survey.State.ANSWERED,
+        answered_at__gte=start,
+        answered_at__lt=end,
+    ).aggregate(
+        n=Count("id"), avg=Avg("score"), ok=Count("id", filter=Q(score__gte=SATISFIED_FROM))
+    )
+    callbacks = CallbackTask.objects.filter(
+        ticket__created_by_id=user_id, finished_at__gte=start, finished_at__lt=end
+    ).aggregate(
+        ok=Count("id", filter=Q(outcome=CallbackTask.Outcome.SATISFIED)),
+        bad=Count("id", filter=Q(outcome=CallbackTask.Outcome.UNSATISFIED)),
+    )
+    exams = results_for(user_id, start=start, end=end)
+    return Evaluation(
+        user_id=user_id,
+        name=user.staff.display_name,
+        employee_no=user.staff.employee_no,
+        month=month.replace(day=1),
+        inspections=checked["n"],
+        quality_score=_round(checked["avg"]),
+        vetoed=checked["vetoed"],
+        surveys=surveys["n"],
+        survey_average=_round(surveys["avg"]),
+        surveys_satisfied=surveys["ok"],
+        callbacks_satisfied=callbacks["ok"],
+        callbacks_unsatisfied=callbacks["bad"],
+        exams=exams,
+        exam_average=_round(sum(e.score for e in exams) / len(exams)) if exams else None,
+        exams_passed=sum(1 for e in exams if e.passed),
+    )
+
+
+def evaluations(actor: Actor | None, month: dt.date) -> list[Evaluation]:
+    """The month's evaluation of every agent ``actor`` reads, by 工号."""
+    ids = list(evaluable_agents(actor).order_by("staff__employee_no").values_list("pk", flat=True))
+    return [evaluation(actor, pk, month) for pk in ids]
