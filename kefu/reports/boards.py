@@ -23,12 +23,13 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Branch
+from kefu.core import charts
 from kefu.core import measures as registry
 from kefu.core.errors import Code, ServiceError
 from kefu.core.measures import Dimension, Measure
 from kefu.core.paging import Page, paginate
 from kefu.core.schemas import day_or_none
-from kefu.reports import charts, figures
+from kefu.reports import figures
 from kefu.reports.access import access_reports
 from kefu.reports.catalog import BY_KEY, REPORTS, Report
 

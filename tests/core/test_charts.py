@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from kefu.reports import charts
+from kefu.core import charts
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

@@ -56,16 +56,19 @@ def _text(parent: ET.Element, x: float, y: float, text: str, cls: str, **attrs: 
     node.text = text
 
 
-def _frame(title: str, top: float, fmt: Callable[[float], str], head: float) -> ET.Element:
+def _frame(
+    title: str, top: float, fmt: Callable[[float], str], head: float, size: tuple[int, int]
+) -> ET.Element:
+    width, height = size
     svg = ET.Element(
         "svg",
         xmlns="http://www.w3.org/2000/svg",
-        viewBox=f"0 0 {WIDTH} {HEIGHT}",
+        viewBox=f"0 0 {width} {height}",
         role="img",
         attrib={"class": "chart", "aria-label": title},
     )
     ET.SubElement(svg, "title").text = title
-    plot_h = HEIGHT - head - BOTTOM
+    plot_h = height - head - BOTTOM
     for step in range(5):
         value = top * step / 4
         y = head + plot_h - plot_h * step / 4
@@ -73,24 +76,28 @@ def _frame(title: str, top: float, fmt: Callable[[float], str], head: float) -> 
             svg,
             "line",
             x1=str(LEFT),
-            x2=str(WIDTH - RIGHT),
+            x2=str(width - RIGHT),
             y1=f"{y:.1f}",
             y2=f"{y:.1f}",
-            attrib={"class": "grid"},
+            attrib={"class": "grid edge" if step in (0, 4) else "grid"},
         )
-        _text(svg, LEFT - 6, y + 4, fmt(value), "tick", text_anchor="end")
+        cls = "tick y edge" if step in (0, 4) else "tick y"
+        _text(svg, LEFT - 6, y + 4, fmt(value), cls, text_anchor="end")
     return svg
 
 
-def _x_labels(svg: ET.Element, labels: Sequence[str], centre: Callable[[int], float]) -> None:
+def _x_labels(
+    svg: ET.Element, labels: Sequence[str], centre: Callable[[int], float], height: int
+) -> None:
     # At most ~16 labels under the axis; the rest are in the table below the chart.
     every = max(1, math.ceil(len(labels) / 16))
     for index, label in enumerate(labels):
         if index % every:
             continue
-        x, y = centre(index), HEIGHT - BOTTOM + 14
+        x, y = centre(index), height - BOTTOM + 14
         short = label if len(label) <= 8 else label[:7] + "…"
-        _text(svg, x, y, short, "tick", text_anchor="end", transform=f"rotate(-35 {x:.1f} {y:.1f})")
+        rotate = f"rotate(-35 {x:.1f} {y:.1f})"
+        _text(svg, x, y, short, "tick x", text_anchor="end", transform=rotate)
 
 
 def _text_width(text: str) -> float:
@@ -98,17 +105,17 @@ def _text_width(text: str) -> float:
     return sum(12.5 if ord(ch) > 0x2E80 else 7 for ch in text)
 
 
-def _legend_places(series: Sequence[Series]) -> list[tuple[float, float]]:
+def _legend_places(series: Sequence[Series], width: int) -> list[tuple[float, float]]:
     """Where each series' key goes above the plot, wrapping to more rows as needed."""
     if len(series) < 2:
         return []
     places, x, y = [], float(LEFT), 2.0
     for one in series:
-        width = 18 + _text_width(one.label) + 14
-        if x + width > WIDTH - RIGHT and x > LEFT:
+        key = 18 + _text_width(one.label) + 14
+        if x + key > width - RIGHT and x > LEFT:
             x, y = float(LEFT), y + 16
         places.append((x, y))
-        x += width
+        x += key
     return places
 
 
@@ -151,15 +158,16 @@ def bars(
     fmt: Callable[[float], str] = lambda v: f"{v:g}",
     *,
     whole: bool = False,
+    size: tuple[int, int] = (WIDTH, HEIGHT),
 ) -> SafeString:
     """Bars per label, stacked when there are several series (each series a colour);
     ``whole``: the figures are counts."""
     stacks = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
     top = nice_top(max(stacks, default=0), whole=whole)
-    places = _legend_places(series)
+    places = _legend_places(series, size[0])
     head = _head(places)
-    svg = _frame(title, top, fmt, head)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - head - BOTTOM
+    svg = _frame(title, top, fmt, head, size)
+    plot_w, plot_h = size[0] - LEFT - RIGHT, size[1] - head - BOTTOM
     slot = plot_w / max(1, len(labels))
     width = max(2.0, slot * 0.7)
     for index, label in enumerate(labels):
@@ -182,7 +190,7 @@ def bars(
                 attrib={"class": _cls(number)},
             )
             ET.SubElement(rect, "title").text = f"{label} · {one.label}: {fmt(value)}"
-    _x_labels(svg, labels, lambda i: LEFT + slot * i + slot / 2)
+    _x_labels(svg, labels, lambda i: LEFT + slot * i + slot / 2, size[1])
     _legend(svg, series, places)
     return render(svg)
 
@@ -194,14 +202,15 @@ def lines(
     fmt: Callable[[float], str] = lambda v: f"{v:g}",
     *,
     whole: bool = False,
+    size: tuple[int, int] = (WIDTH, HEIGHT),
 ) -> SafeString:
     """One line per series over ordered labels (days, weeks, months, hours)."""
     values = [v for s in series for v in s.values if v is not None]
     top = nice_top(max(values, default=0), whole=whole)
-    places = _legend_places(series)
+    places = _legend_places(series, size[0])
     head = _head(places)
-    svg = _frame(title, top, fmt, head)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - head - BOTTOM
+    svg = _frame(title, top, fmt, head, size)
+    plot_w, plot_h = size[0] - LEFT - RIGHT, size[1] - head - BOTTOM
     step = plot_w / max(1, len(labels) - 1) if len(labels) > 1 else 0.0
 
     def x(i: int) -> float:
@@ -233,7 +242,7 @@ def lines(
                 attrib={"class": _cls(number)},
             )
             ET.SubElement(dot, "title").text = f"{labels[i]} · {one.label}: {fmt(value)}"
-    _x_labels(svg, labels, x)
+    _x_labels(svg, labels, x, size[1])
     _legend(svg, series, places)
     return render(svg)
 
