@@ -288,12 +288,30 @@ def test_the_panel_takes_a_fixed_number_of_queries(
 
     # session, user, staff profile; notices and their areas; tickets; work orders; call tasks;
     # the dispatch latency; the telephone floor: agents, queue reports, ringing calls, today's
-    # calls, calls in progress, the ladder's steps in force
-    with django_assert_num_queries(15):
+    # calls, calls in progress, the ladder's steps in force; today's intake per hour
+    with django_assert_num_queries(16):
         page = client.get("/wall/panel")
 
     assert page.status_code == 200
     assert page.content.decode().count('data-testid="wall-notice"') == 2
+
+
+def test_the_chart_shows_todays_intake_per_hour_as_the_tile_counts_it(
+    agent, lead, web_as, time_machine
+):
+    plan = ["2026-11-24 00:30", "2026-11-24 08:10", "2026-11-24 08:50", "2026-11-24 09:40"]
+    time_machine.move_to(NOW - dt.timedelta(days=1), tick=False)
+    make_ticket(agent, content="昨天的")  # not today's
+    for when in plan:
+        time_machine.move_to(dt.datetime.fromisoformat(when).replace(tzinfo=SHANGHAI), tick=False)
+        make_ticket(agent, content=f"{when} 的来电")
+    time_machine.move_to(NOW, tick=False)
+    html = web_as(lead).get("/wall/panel").content.decode()
+    chart = html[html.index('data-testid="wall-intake-chart"') :]
+    bars = {hour: int(n) for hour, n in re.findall(r"<title>(\d\d) · [^<:]+: (\d+)</title>", chart)}
+    assert bars == {"00": 1, "08": 2, "09": 1}  # hours up to now (10:00), one bar each
+    tile = re.search(r'data-testid="tickets-today">.*?class="num">(\d+)<', html, re.S)
+    assert tile is not None and int(tile.group(1)) == sum(bars.values()) == 4
 
 
 def test_a_planned_outage_two_days_away_shows_as_upcoming(lead, web_as, time_machine):
