@@ -5,8 +5,8 @@ Activity is the customer's own last change and whatever the other apps report
 (``register_customer_activity``: a ticket received or changed, a call, a work order, or one
 of them still open). An expired customer keeps its row — its tickets, calls and work orders
 still point at it and every statistic counts it — under a neutral name, with its phones,
-contacts, ID number, account number, address, e-mail and notes gone, and every app's copies
-cleared (``register_customer_scrubber``). A customer under a legal hold, or with a ticket
+contacts, ID number, account number, address, e-mail, notes and a member's birth date gone,
+and every app's copies cleared (``register_customer_scrubber``). A customer under a legal hold, or with a ticket
 under one, is left as it is.
 """
 
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core import retention
 from kefu.core.retention import Counts, FormerCustomer, Kind
 from kefu.core.services import record_audit
-from kefu.customers.models import Customer, CustomerPhone
+from kefu.customers.models import Customer, CustomerPhone, Member
 
 KIND = "customers"
 # Stored as the customer's name: data, not UI text (every language shows the same row).
@@ -80,6 +80,9 @@ def anonymise_customer(customer: Customer) -> int:
     customer.save()
     customer.phones.all().delete()
     customer.contacts.all().delete()
+    # A member's card stays (its number, level and store count in the analyses); the birth
+    # date, personal data, goes.
+    Member.objects.filter(customer=customer).update(birth_date=None)
     copies = retention.scrub_customer_copies(former)
     record_audit(actor=None, action="customer.anonymise", obj=customer, detail={"copies": copies})
     return copies

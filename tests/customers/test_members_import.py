@@ -271,3 +271,19 @@ def test_the_import_page_shows_the_counts_and_the_refused_rows(till, web_as, peo
     assert junk.status_code == 422 and "无法读取文件" in junk.content.decode()
     assert Purchase.objects.count() == 1
     assert web_as(people["agent"]).get("/customers/purchases/import").status_code == 403
+
+
+def test_an_anonymised_customers_membership_keeps_its_card_but_not_the_birth_date(org, people):
+    import datetime as dt
+
+    from kefu.customers.models import Customer, Member
+    from kefu.customers.retention import anonymise_customer
+    from tests.customers.member_factories import make_member, make_store
+
+    store = make_store(org)
+    member = make_member(people["supervisor"], store, "M900", birth=dt.date(1980, 5, 17))
+    anonymise_customer(Customer.objects.select_for_update().get(pk=member.customer_id))
+    member.refresh_from_db()
+    assert member.birth_date is None
+    assert (member.number, member.store_id) == ("M900", store.pk)
+    assert Member.objects.count() == 1
