@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import Code, ServiceError
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
@@ -16,3 +20,11 @@ def user_of(actor: Actor | None) -> User | None:
     if actor is None or not actor.is_authenticated:
         return None
     return actor
+
+
+def signed_in(actor: Actor | None) -> User:
+    """The signed-in user taking a step; FORBIDDEN (请先登录) for the system or a visitor."""
+    user = user_of(actor)
+    if user is None:
+        raise ServiceError(Code.FORBIDDEN, _("请先登录"))
+    return user

@@ -64,6 +64,18 @@ def clean_text(
     return value
 
 
+def whole_in(value: Any, field: str, *, low: int, high: int) -> int:
+    """``value`` if it is a whole number from ``low`` to ``high``; INVALID naming ``field``
+    otherwise (a bool is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ServiceError(
+            Code.INVALID,
+            _("请填写 %(low)d 到 %(high)d 之间的整数") % {"low": low, "high": high},
+            field=field,
+        )
+    return value
+
+
 def record_audit(
     *, actor: Actor | None, action: str, obj: Model, detail: dict[str, Any] | None = None
 ) -> AuditLog:

@@ -29,9 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Department, Role
-from kefu.core.actor import Actor, user_of
+from kefu.core.actor import Actor, signed_in, user_of
 from kefu.core.errors import Code, ServiceError
-from kefu.core.services import clean_text, record_audit
+from kefu.core.services import clean_text, record_audit, whole_in
 from kefu.followups.models import Survey
 from kefu.notify.services import notify_users
 from kefu.quality import access
@@ -60,23 +60,6 @@ SEND_BACK_EVENT = "quality.send_back"
 APPEAL_EVENT = "quality.appeal_decided"
 
 
-def _me(actor: Actor | None) -> Any:
-    user = user_of(actor)
-    if user is None:
-        raise ServiceError(Code.FORBIDDEN, _("请先登录"))
-    return user
-
-
-def _int(value: Any, field: str, *, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ServiceError(
-            Code.INVALID,
-            _("请填写 %(low)d 到 %(high)d 之间的整数") % {"low": low, "high": high},
-            field=field,
-        )
-    return value
-
-
 # ------------------------------------------------------------------------------ settings
 
 
@@ -103,9 +86,9 @@ def update_settings(
         raise ServiceError(Code.INVALID, _("请选择抽检周期"), field="period")
     row = QualitySettings.objects.select_for_update().order_by("id").first() or QualitySettings()
     row.period = period
-    row.share_percent = _int(share_percent, "share_percent", low=0, high=100)
-    row.minimum = _int(minimum, "minimum", low=0, high=100)
-    row.low_score_max = _int(low_score_max, "low_score_max", low=1, high=4)
+    row.share_percent = whole_in(share_percent, "share_percent", low=0, high=100)
+    row.minimum = whole_in(minimum, "minimum", low=0, high=100)
+    row.low_score_max = whole_in(low_score_max, "low_score_max", low=1, high=4)
     row.include_calls, row.complaints = bool(include_calls), bool(complaints)
     row.breached, row.low_scores = bool(breached), bool(low_scores)
     row.save()
@@ -145,7 +128,7 @@ def _items(items: Any) -> list[dict[str, Any]]:
         category = item.get("category")
         if category not in Category.values:
             raise ServiceError(Code.INVALID, _("请选择评分项类别"), field=f"{field}.category")
-        points = _int(item.get("points", 0), f"{field}.points", low=0, high=MAX_POINTS)
+        points = whole_in(item.get("points", 0), f"{field}.points", low=0, high=MAX_POINTS)
         is_veto = item.get("is_veto", False)
         if not isinstance(is_veto, bool):
             raise ServiceError(Code.INVALID, _("一票否决须为是或否"), field=f"{field}.is_veto")
@@ -452,7 +435,7 @@ def score(items: list[ScorecardItem], marks: Any) -> Scored:
                 )
             awarded = item.points if passed else 0
         else:
-            awarded = _int(given, f"marks.{n}.points", low=0, high=item.points)
+            awarded = whole_in(given, f"marks.{n}.points", low=0, high=item.points)
             if passed is None:
                 passed = awarded == item.points
         if item.is_veto and not passed:
@@ -512,7 +495,7 @@ def inspect_sample(
         sample=sample,
         scorecard=card,
         agent_id=sample.agent_id,
-        inspector=_me(actor),
+        inspector=signed_in(actor),
         points=result.points,
         max_points=result.max_points,
         vetoed=result.vetoed,
@@ -604,7 +587,7 @@ def send_back(
         to_department=department,
         required_fix=fix,
         due_at=due_at,
-        created_by=_me(actor),
+        created_by=signed_in(actor),
         created_at=now,
     )
     ticket = inspection.sample.ticket
@@ -640,7 +623,7 @@ def record_fix(actor: Actor | None, send_back_id: int, *, note: str) -> SendBack
         raise ServiceError(Code.INVALID_TRANSITION, _("此整改已完成"))
     row.fix_note = clean_text(note, "note", limit=1000, required=True, message=_("请填写整改说明"))
     row.status = SendBack.Status.FIXED
-    row.fixed_by = _me(actor)
+    row.fixed_by = signed_in(actor)
     row.fixed_at = timezone.now()
     row.save(update_fields=["fix_note", "status", "fixed_by", "fixed_at"])
     record_audit(
@@ -704,13 +687,13 @@ def decide_appeal(
     if outcome == Appeal.Status.ACCEPTED:
         if score is None:
             raise ServiceError(Code.INVALID, _("申诉成立时请填写裁定得分"), field="score")
-        decided = _int(score, "score", low=0, high=100)
+        decided = whole_in(score, "score", low=0, high=100)
         appeal.decided_score = decided
         inspection.score = decided
     else:
         appeal.decided_score = inspection.score
     appeal.status = outcome
-    appeal.decided_by = _me(actor)
+    appeal.decided_by = signed_in(actor)
     appeal.decided_at = timezone.now()
     appeal.decision_note = text
     appeal.save(

@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Branch
 from kefu.accounts.scope import scope_of
-from kefu.core.actor import Actor, user_of
+from kefu.core.actor import Actor, signed_in
 from kefu.core.errors import Code, ServiceError
-from kefu.core.services import clean_text, record_audit
+from kefu.core.services import clean_text, record_audit, whole_in
 from kefu.training import access
 from kefu.training.models import (
     Attempt,
@@ -45,7 +45,7 @@ from kefu.training.models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    pass
 
 Kind = Question.Kind
 JUDGE_OPTIONS = ["正确", "错误"]
@@ -57,24 +57,6 @@ LEVELS = (("easy", Difficulty.EASY), ("medium", Difficulty.MEDIUM), ("hard", Dif
 
 
 # ------------------------------------------------------------------------------ the bank
-
-
-def _me(actor: Actor | None) -> User:
-    """The signed-in user taking the step (every caller checked the role already)."""
-    user = user_of(actor)
-    if user is None:
-        raise ServiceError(Code.FORBIDDEN, _("请先登录"))
-    return user
-
-
-def _int(value: Any, field: str, *, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ServiceError(
-            Code.INVALID,
-            _("请填写 %(low)d 到 %(high)d 之间的整数") % {"low": low, "high": high},
-            field=field,
-        )
-    return value
 
 
 def _question_fields(
@@ -91,7 +73,7 @@ def _question_fields(
         raise ServiceError(Code.INVALID, _("请选择题型"), field="kind")
     if topic not in Topic.values:
         raise ServiceError(Code.INVALID, _("请选择知识点"), field="topic")
-    difficulty = _int(difficulty, "difficulty", low=1, high=3)
+    difficulty = whole_in(difficulty, "difficulty", low=1, high=3)
     text = clean_text(text, "text", limit=500, required=True, message=_("请填写题目"))
     if kind == Kind.JUDGE:
         options = list(JUDGE_OPTIONS)
@@ -142,7 +124,7 @@ def create_question(actor: Actor | None, **fields: Any) -> Question:
     """A new question (version 1). Supervisors and admins; INVALID naming the field."""
     access.require_bank(actor)
     data = _question_fields(**fields)
-    question = Question.objects.create(code=_next_code(), created_by=_me(actor), **data)
+    question = Question.objects.create(code=_next_code(), created_by=signed_in(actor), **data)
     record_audit(
         actor=actor, action="training.question.create", obj=question, detail={"code": question.code}
     )
@@ -160,7 +142,7 @@ def revise_question(actor: Actor | None, question_id: int, **fields: Any) -> Que
     old.status = Question.Status.SUPERSEDED
     old.save(update_fields=["status"])
     new = Question.objects.create(
-        code=old.code, version=old.version + 1, created_by=_me(actor), **data
+        code=old.code, version=old.version + 1, created_by=signed_in(actor), **data
     )
     record_audit(
         actor=actor,
@@ -255,13 +237,13 @@ def create_exam(
     if not isinstance(topics, list) or not topics or any(t not in Topic.values for t in topics):
         raise ServiceError(Code.INVALID, _("请选择至少一个知识点"), field="topics")
     counts = {
-        field: _int(value, field, low=0, high=MAX_PER_LEVEL)
+        field: whole_in(value, field, low=0, high=MAX_PER_LEVEL)
         for field, value in (("easy", easy), ("medium", medium), ("hard", hard))
     }
     if not sum(counts.values()):
         raise ServiceError(Code.INVALID, _("试卷至少要有一道题"), field="easy")
-    minutes = _int(minutes, "minutes", low=1, high=MAX_MINUTES)
-    pass_mark = _int(pass_mark, "pass_mark", low=0, high=100)
+    minutes = whole_in(minutes, "minutes", low=1, high=MAX_MINUTES)
+    pass_mark = whole_in(pass_mark, "pass_mark", low=0, high=100)
     topics = sorted(set(topics))
     _check_enough(_pools(topics), counts)
     exam = Exam.objects.create(
@@ -270,7 +252,7 @@ def create_exam(
         minutes=minutes,
         pass_mark=pass_mark,
         branch=_exam_branch(actor, branch_id),
-        created_by=_me(actor),
+        created_by=signed_in(actor),
         **counts,
     )
     record_audit(
@@ -331,7 +313,7 @@ def start_attempt(actor: Actor | None, exam_id: int) -> Attempt:
     """The candidate's paper: the one under way if there is one (its clock kept running),
     else a new draw. INVALID_TRANSITION for a closed exam; INVALID when the bank is short."""
     access.require_train(actor)
-    me = _me(actor)
+    me = signed_in(actor)
     exam = access.access_exam(actor, exam_id, for_update=True)
     now = timezone.now()
     open_one = (
@@ -517,7 +499,7 @@ def publish_procedure(
         title=title,
         body=body,
         note=note,
-        published_by=_me(actor),
+        published_by=signed_in(actor),
         published_at=timezone.now(),
     )
     procedure.current = version
@@ -539,7 +521,7 @@ def confirm_procedure(
     """我已阅读并理解 for the current version. ``number``: the version the reader saw — if a
     newer one was published meanwhile, CONFLICT (read it first). Once per version."""
     procedure = access.access_procedure(actor, procedure_id)
-    me = _me(actor)
+    me = signed_in(actor)
     assert procedure.current is not None
     current = procedure.current
     if number is not None and number != current.number:
