@@ -106,10 +106,14 @@ def index(request):
     except ServiceError as exc:
         refuse_page(exc)
         raise
+    titles = {report.key: str(report.title) for report in catalogue}
+    subscriptions = services.subscriptions_of(request.user)
+    for subscription in subscriptions:
+        subscription.titles = [titles.get(key, key) for key in subscription.reports]
     context = {
         "reports": catalogue,
         "views": services.views_of(request.user),
-        "subscriptions": services.subscriptions_of(request.user),
+        "subscriptions": subscriptions,
         "recipients": services.recipient_choices(request.user),
     }
     return render(request, "reports/index.html", context)

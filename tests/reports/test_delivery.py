@@ -165,7 +165,9 @@ def test_subscriptions_through_the_api_and_the_page(with_email, api_as, web_as):
     )
     page = web_as(with_email["supervisor"])
     text = page.get("/reports/").content.decode()
-    assert 'data-testid="subscriptions"' in text and "周报" in text
+    assert 'data-testid="subscriptions"' in text and "周报" in text and "话务报表" in text
+    head = text.split("</title>")[0]
+    assert "统计报表" in head and "报表订阅" not in head
     answer = page.post(
         "/reports/subscriptions",
         {
