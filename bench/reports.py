@@ -203,7 +203,9 @@ def staff() -> dict:
         if d.code in ("repair", "network", "sz-repair", "delivery"):
             for i in range(2):
                 Crew.objects.get_or_create(
-                    department=d, name=f"{d.name}{i + 1}班", defaults={"leader_id": by_dept[d.id][0]}
+                    department=d,
+                    name=f"{d.name}{i + 1}班",
+                    defaults={"leader_id": by_dept[d.id][0]},
                 )
     agents = {
         code: [p.user_id for p in profiles if p.role == Role.AGENT and p.branch_id == b.id]
@@ -292,9 +294,9 @@ def load() -> None:
     cols = ["id", "name", "kind", "gender", "account_no", "id_number", "address", "email"]
     cols += ["branch_id", "area_id", "notes", "is_active", "created_at", "updated_at"]
     base.Writer(Customer, [*cols, "created_by_id"]).write(customers())
-    base.Writer(CustomerPhone, ["customer_id", "contact_id", "number", "label", "is_primary"]).write(
-        [i + 1, None, base.mobile(i), "", True] for i in range(n_cust)
-    )
+    base.Writer(
+        CustomerPhone, ["customer_id", "contact_id", "number", "label", "is_primary"]
+    ).write([i + 1, None, base.mobile(i), "", True] for i in range(n_cust))
     log(f"customers: {n_cust:,} in {time.perf_counter() - t0:.1f}s")
 
     # Tickets over 13 months up to an hour ago.
@@ -385,7 +387,18 @@ def load() -> None:
             if status in OPEN and rng.random() < 0.9:
                 row[idx["due_at"]] = received + dt.timedelta(minutes=30 + rng.random() * 4300)
             facts.append(
-                (tid, code, received, status, resolved, customer_id, branch_id, area_id, dept, agent)
+                (
+                    tid,
+                    code,
+                    received,
+                    status,
+                    resolved,
+                    customer_id,
+                    branch_id,
+                    area_id,
+                    dept,
+                    agent,
+                )
             )
             yield row
 
@@ -499,7 +512,7 @@ def load() -> None:
     # Callbacks for the resolved complaints and half the resolved repairs; surveys for them.
     t0 = time.perf_counter()
     callbacks, surveys = [], []
-    for tid, code, received, status, resolved, _c, _b, _a, dept, agent in facts:
+    for tid, code, _received, _status, resolved, _c, _b, _a, dept, agent in facts:
         if resolved is None or code not in ("complaint", "repair"):
             continue
         if code == "repair" and rng.random() < 0.5:

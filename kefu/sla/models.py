@@ -157,6 +157,8 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["state", "warn_at"], name="sla_deadline_warn"),
             models.Index(fields=["state", "due_at"], name="sla_deadline_due"),
+            # The reports' time limits by the month they fell due, whatever their state.
+            models.Index(fields=["due_at"], name="sla_deadline_due_at"),
             models.Index(
                 fields=["next_escalation_at"],
                 condition=models.Q(state="breached", next_escalation_at__isnull=False),
