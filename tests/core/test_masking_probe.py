@@ -138,6 +138,7 @@ def _path_values() -> dict[str, list[str]]:
         "ticket": tickets,
         "order": orders,
         "customer_id": ids("customers.Customer"),
+        "key": ["intake", "complaints", "satisfaction"],  # reports: figures, their drill-down
         "file_id": ids("conversations.MessageAttachment"),
         "group_id": ids("complaints.CollectiveGroup"),
         "roster_id": ids("workforce.Roster"),
