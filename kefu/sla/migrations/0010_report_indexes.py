@@ -13,6 +13,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='deadline',
-            index=models.Index(fields=['due_at'], name='sla_deadline_due_at'),
+            index=models.Index(
+                fields=['due_at', 'name', 'state', 'ticket', 'id'], name='sla_deadline_report'
+            ),
         ),
     ]
