@@ -449,6 +449,7 @@ class WorkOrder(models.Model):
         verbose_name_plural = _("派工单")
         indexes = [
             models.Index(fields=["status", "-ordered_at"], name="wo_status_recent"),
+            models.Index(fields=["ordered_at"], name="wo_ordered"),  # the reports' period
             models.Index(fields=["department", "status"], name="wo_dept_status"),
             models.Index(fields=["assignee", "status"], name="wo_assignee_status"),
             # The sweeps walk only the orders still out in the field.

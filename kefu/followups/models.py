@@ -184,6 +184,7 @@ class CallbackTask(models.Model):
             models.Index(fields=["state", "due_at"], name="callback_state_due"),
             models.Index(fields=["assignee", "state", "due_at"], name="callback_assignee_due"),
             models.Index(fields=["due_at"], name="callback_due"),
+            models.Index(fields=["created_at"], name="callback_created"),  # the reports' period
             models.Index(fields=["rule", "state"], name="callback_rule_state"),
         ]
 

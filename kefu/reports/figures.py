@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import DateField, DateTimeField, F, Q, QuerySet, Value
+from django.db import connections
+from django.db.models import Count, DateField, DateTimeField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import (
     ExtractHour,
     ExtractIsoWeekDay,
@@ -173,6 +174,42 @@ def _aggregates(measures: Iterable[Measure], prefix: str = "") -> dict[str, Any]
     return out
 
 
+def _with_total(grouped: QuerySet[Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The grouped rows and, on PostgreSQL, the whole's in the same scan of the rows
+    (``GROUP BY GROUPING SETS ((…), ())``: an average or a distinct count of the whole is not
+    made of the lines'). Elsewhere the whole is None: the caller asks for it apart."""
+    connection = connections[grouped.db]
+    if connection.vendor != "postgresql" or grouped.query.extra_select:
+        return list(grouped), None
+    compiler = grouped.query.get_compiler(using=grouped.db)
+    sql, params = compiler.as_sql()
+    if not sql.startswith("SELECT ") or not sql.endswith(" GROUP BY 1"):
+        return list(grouped), None  # not the one-dimension shape this is written for
+    # A constant first column, grouped by in the lines' set only: None marks the whole's row.
+    sql = 'SELECT 1 AS "_line", ' + sql[len("SELECT ") :]
+    sql = sql[: -len(" GROUP BY 1")] + " GROUP BY GROUPING SETS ((1, 2), ())"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    names = [*grouped.query.values_select, *grouped.query.annotation_select]
+    converted = compiler.results_iter(results=[[row[1:] for row in fetched]])
+    rows, whole = [], None
+    for marker, values in zip((row[0] for row in fetched), converted, strict=True):
+        raw = dict(zip(names, values, strict=True))
+        if marker is None:
+            whole = raw
+        else:
+            rows.append(raw)
+    return rows, whole
+
+
+def _additive(aggregate: Any) -> bool:
+    """Whether the aggregate of a set of rows is the sum of its parts' (a plain count, a sum)."""
+    if type(aggregate) is Count:
+        return not getattr(aggregate, "distinct", False)
+    return type(aggregate) is Sum
+
+
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     zone = timezone.get_default_timezone()
     return (
@@ -241,11 +278,24 @@ def run(query: Query) -> Table:
         fact = registry.fact(fact_key)
         qs = _filtered(fact, query)
         grouped = qs.annotate(_by=_expression(fact, by.key)).values("_by")
-        for raw in grouped.annotate(**_aggregates(group)).order_by():
+        aggregates = _aggregates(group)
+        # GROUP BY puts every row in exactly one line: counts and sums of the whole are the
+        # sums of the lines' (one scan of the rows instead of two). Averages and distinct
+        # counts are not, and are asked of the database again.
+        summed: dict[str, Any] | None = (
+            dict.fromkeys(aggregates) if all(map(_additive, aggregates.values())) else None
+        )
+        rows, whole = _with_total(grouped.annotate(**aggregates).order_by())
+        for raw in rows:
             line = lines.setdefault(raw["_by"], Line(raw["_by"], ""))
             for measure in group:
                 line.values[measure.key] = _finish(measure, raw, "")
-        whole = qs.aggregate(**_aggregates(group))
+            if summed is not None:
+                for name in summed:
+                    if raw[name] is not None:
+                        summed[name] = (summed[name] or 0) + raw[name]
+        if whole is None:
+            whole = summed if summed is not None else qs.aggregate(**aggregates)
         for measure in group:
             total[measure.key] = _finish(measure, whole, "")
 

@@ -157,6 +157,12 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["state", "warn_at"], name="sla_deadline_warn"),
             models.Index(fields=["state", "due_at"], name="sla_deadline_due"),
+            # The reports' time limits by the period they fell due in, whatever their state:
+            # target, state, ticket (for its dimensions and branch) and id are read from the
+            # index alone.
+            models.Index(
+                fields=["due_at", "name", "state", "ticket", "id"], name="sla_deadline_report"
+            ),
             models.Index(
                 fields=["next_escalation_at"],
                 condition=models.Q(state="breached", next_escalation_at__isnull=False),

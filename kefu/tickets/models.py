@@ -252,6 +252,23 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="ticket_open_dept_status",
             ),
+            # The backlog report: every open ticket counted by its age and the dimensions it
+            # is grouped, split and filtered by, read from this index alone (the open tickets
+            # of a year lie scattered over the table's pages), a branch's first.
+            models.Index(
+                fields=[
+                    "branch",
+                    "received_at",
+                    "type",
+                    "department",
+                    "status",
+                    "channel",
+                    "assignee",
+                    "id",
+                ],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_open_report",
+            ),
             # Nearly every ticket has no merged_into: the FK's own index then has statistics
             # that tell SQLite it is useless, and "the tickets merged into this one" became a
             # table scan. (Dropping that index would make SQLite rebuild the table.)
