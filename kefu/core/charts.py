@@ -169,7 +169,7 @@ def bars(
     svg = _frame(title, top, fmt, head, size)
     plot_w, plot_h = size[0] - LEFT - RIGHT, size[1] - head - BOTTOM
     slot = plot_w / max(1, len(labels))
-    width = max(2.0, slot * 0.7)
+    width = min(max(2.0, slot * 0.7), 90.0)  # one bar alone is not a wall
     for index, label in enumerate(labels):
         base = float(head + plot_h)
         for number, one in enumerate(series):
