@@ -111,9 +111,12 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
 
     card = Scorecard.objects.get()
     assert card.items.count() == 8 and card.items.filter(is_veto=True).count() == 1
-    assert SampleDraw.objects.count() == 1 and Sample.objects.count() > 4
     scored = list(Inspection.objects.order_by("id").values_list("score", "vetoed"))
     assert len(scored) == 4 and scored[0] == (100, False) and scored[3] == (0, True)
+    # Last week's draw: each inspection on a sample of its own (how many more there are
+    # depends on last week's tickets, which move with the day the demo is loaded).
+    assert SampleDraw.objects.count() == 1
+    assert Sample.objects.count() >= Inspection.objects.values("sample").distinct().count() == 4
     assert SendBack.objects.filter(status="open").count() == 1
     assert Appeal.objects.filter(status="pending").count() == 1
     assert seed_demo() == {"customers": 60, "tickets": 170}  # a second run adds nothing
