@@ -74,6 +74,15 @@ CENTER_ROLES: set[str] = {
     Role.QUALITY,
     Role.ADMIN,
 }
+# Statistics are restricted (DOMAIN §11): the reports and the member analyses are read by the
+# center's managers, quality and administrators.
+STATISTICS_ROLES: set[str] = {
+    Role.TEAM_LEAD,
+    Role.SUPERVISOR,
+    Role.GENERAL_MANAGER,
+    Role.QUALITY,
+    Role.ADMIN,
+}
 # Field staff (外勤) belong to a department: they see its work and take its work orders.
 DEPARTMENT_ROLES: set[str] = {Role.DEPT_HANDLER, Role.DEPT_HEAD, Role.FIELD_STAFF}
 

@@ -4,8 +4,8 @@
   customer sees them (kefu.customers.access), agents included — on the customer page.
 - The member lists and analyses (new, expiring, spending, gender and age, RFM, churn) are
   statistics (DOMAIN §11): the roles that read the reports — team leads, supervisors, the
-  general manager, quality and administrators (the same set as kefu.reports.access
-  READ_ROLES, which sits above this layer) — and of their reach: a branch's staff the stores
+  general manager, quality and administrators (``accounts.models.STATISTICS_ROLES``, as the
+  reports) — and of their reach: a branch's staff the stores
   of their branch, the center's own staff every store.
 - Purchases are imported by supervisors and administrators (and integrators' tokens of those
   roles), into the stores of their reach.
@@ -16,19 +16,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from kefu.accounts.models import Role
+from kefu.accounts.models import STATISTICS_ROLES, Role
 from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.customers.models import Store
 
-ANALYSIS_ROLES: set[str] = {
-    Role.TEAM_LEAD,
-    Role.SUPERVISOR,
-    Role.GENERAL_MANAGER,
-    Role.QUALITY,
-    Role.ADMIN,
-}
+ANALYSIS_ROLES = STATISTICS_ROLES
 IMPORT_ROLES: set[str] = {Role.SUPERVISOR, Role.ADMIN}
 # Who enrols a customer as a member or changes the membership: those who keep the archive.
 ENROL_ROLES: set[str] = {Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.ADMIN}

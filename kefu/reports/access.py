@@ -5,18 +5,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from kefu.accounts import org
-from kefu.accounts.models import Role
+from kefu.accounts.models import STATISTICS_ROLES
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 
 # Statistics are restricted (DOMAIN §11): the center's managers, quality and administrators.
-READ_ROLES: set[str] = {
-    Role.TEAM_LEAD,
-    Role.SUPERVISOR,
-    Role.GENERAL_MANAGER,
-    Role.QUALITY,
-    Role.ADMIN,
-}
+READ_ROLES = STATISTICS_ROLES
 
 
 def can_read(actor) -> bool:
