@@ -5,7 +5,6 @@ A web reply is announced to the customer's mobile by an SMS with no words of the
 
 from __future__ import annotations
 
-import mailbox
 from pathlib import Path
 
 import pytest
@@ -40,8 +39,7 @@ def mail_settings(settings, smtp_server) -> None:
 
 
 def raw_mails(smtp_server) -> list[bytes]:
-    box = mailbox.Maildir(smtp_server.maildir, factory=None, create=False)
-    return [box.get_bytes(key) for key in sorted(box.keys())]
+    return smtp_server.raw_messages()
 
 
 def nothing_more_written(messages: int, deliveries: int, attachments: int) -> bool:

@@ -30,12 +30,23 @@ class SmtpServer:
     port: int
     maildir: str
 
-    def messages(self) -> list[email.message.EmailMessage]:
+    def raw_messages(self) -> list[bytes]:
+        """The stored mails in the order the server received them."""
         box = mailbox.Maildir(self.maildir, factory=None, create=False)
+        return [box.get_bytes(key) for key in sorted(box.keys(), key=delivery_order)]
+
+    def messages(self) -> list[email.message.EmailMessage]:
         return [
-            email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
-            for key in sorted(box.keys())
+            email.message_from_bytes(raw, policy=email.policy.default)
+            for raw in self.raw_messages()
         ]
+
+
+def delivery_order(key: str) -> tuple[int, int]:
+    """A Maildir key is "<seconds>.M<microseconds>P<pid>Q<count>.<host>"; the microseconds
+    are not zero-padded, so keys do not sort as text: the server's count orders them."""
+    seconds, rest = key.split(".", 1)
+    return int(seconds), int(rest.split("Q", 1)[1].split(".", 1)[0])
 
 
 @pytest.fixture
