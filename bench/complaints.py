@@ -201,15 +201,15 @@ def load_complaints(now: dt.datetime) -> None:
 
     # Running clocks: --open open tickets, due over the next week, --burst of them in minute 30.
     t0 = time.perf_counter()
-    open_ids = list(
+    open_tickets = list(
         Ticket.objects.filter(status__in=OPEN_STATUSES)
         .order_by("-id")
-        .values_list("id", flat=True)[: ARGS.open]
+        .values_list("id", "branch_id", "type_id")[: ARGS.open]
     )
-    if len(open_ids) < ARGS.open:
-        log(f"only {len(open_ids)} open tickets in the data set")
+    if len(open_tickets) < ARGS.open:
+        log(f"only {len(open_tickets)} open tickets in the data set")
     burst_at = now + dt.timedelta(minutes=30)
-    for i, tid in enumerate(open_ids):
+    for i, (tid, branch_id, type_id) in enumerate(open_tickets):
         if i < ARGS.burst:
             due = burst_at + dt.timedelta(seconds=rng.uniform(0, 59))
         else:
@@ -221,6 +221,8 @@ def load_complaints(now: dt.datetime) -> None:
         deadline_rows.append(
             [
                 tid,
+                branch_id,
+                type_id,
                 policy.id,
                 "result",
                 "处理结果",
@@ -238,6 +240,8 @@ def load_complaints(now: dt.datetime) -> None:
         Deadline,
         [
             "ticket_id",
+            "branch_id",
+            "ticket_type_id",
             "policy_id",
             "code",
             "name",
@@ -258,7 +262,7 @@ def load_complaints(now: dt.datetime) -> None:
         else:
             cur.execute("ANALYZE")
     log(
-        f"deadlines: {len(deadline_rows)} ({len(open_ids)} running) in {time.perf_counter() - t0:.1f}s"
+        f"deadlines: {len(deadline_rows)} ({len(open_tickets)} running) in {time.perf_counter() - t0:.1f}s"
     )
 
 

@@ -468,7 +468,7 @@ def load() -> None:
     t0 = time.perf_counter()
 
     def deadlines():
-        for tid, code, received, status, resolved, *_rest in facts:
+        for tid, code, received, status, resolved, _customer, branch, *_rest in facts:
             policy = policies.get(types[code], any_policy)
             for position, (name, minutes) in enumerate(LIMITS[code]):
                 due = received + dt.timedelta(minutes=minutes)
@@ -487,6 +487,8 @@ def load() -> None:
                     state = "breached" if due < now else "pending"
                 yield [
                     tid,
+                    branch,
+                    types[code],
                     policy,
                     f"t{position}",
                     name,
@@ -503,8 +505,17 @@ def load() -> None:
 
     dw = base.Writer(
         Deadline,
-        ["ticket_id", "policy_id", "code", "name", "start", "started_at", "due_at", "warn_at"]
-        + ["state", "breached_at", "met_at", "escalation_level", "paused_for"],
+        ["ticket_id", "branch_id", "ticket_type_id", "policy_id", "code", "name", "start"]
+        + [
+            "started_at",
+            "due_at",
+            "warn_at",
+            "state",
+            "breached_at",
+            "met_at",
+            "escalation_level",
+            "paused_for",
+        ],
     )
     dw.write(deadlines())
     log(f"deadlines: {dw.rows:,} in {time.perf_counter() - t0:.1f}s")

@@ -127,6 +127,15 @@ class Deadline(models.Model):
         CANCELLED = "cancelled", _("已撤销")
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="deadlines")
+    # The ticket's branch and type, fixed at intake and copied here when the clock starts: the
+    # reports count a branch's time limits, and by type, from this table's report index alone
+    # (no join to the tickets). A ticket's branch and type never change after intake.
+    branch = models.ForeignKey(
+        "accounts.Branch", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    ticket_type = models.ForeignKey(
+        TicketType, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
     code = models.SlugField(max_length=30)
     name = models.CharField(max_length=60)
@@ -158,10 +167,11 @@ class Deadline(models.Model):
             models.Index(fields=["state", "warn_at"], name="sla_deadline_warn"),
             models.Index(fields=["state", "due_at"], name="sla_deadline_due"),
             # The reports' time limits by the period they fell due in, whatever their state:
-            # target, state, ticket (for its dimensions and branch) and id are read from the
-            # index alone.
+            # target, state, branch, type, ticket (for its other dimensions) and id are read
+            # from the index alone.
             models.Index(
-                fields=["due_at", "name", "state", "ticket", "id"], name="sla_deadline_report"
+                fields=["due_at", "name", "state", "branch", "ticket_type", "ticket", "id"],
+                name="sla_deadline_report",
             ),
             models.Index(
                 fields=["next_escalation_at"],

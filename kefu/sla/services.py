@@ -259,6 +259,8 @@ def _open_targets(ticket, policy: Policy, start: str, at: dt.datetime, calendar)
         rows.append(
             Deadline(
                 ticket=ticket,
+                branch_id=ticket.branch_id,
+                ticket_type_id=ticket.type_id,
                 policy=policy,
                 code=target.code,
                 name=target.name,
@@ -560,6 +562,8 @@ def start_promise(ticket, *, code: str, name: str, due: dt.datetime, at: dt.date
     warn = at + (due - at) * policy.warn_percent / 100
     row = Deadline.objects.create(
         ticket=ticket,
+        branch_id=ticket.branch_id,
+        ticket_type_id=ticket.type_id,
         policy=policy,
         code=code,
         name=name[:60],

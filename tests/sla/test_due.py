@@ -81,6 +81,13 @@ def test_a_complaints_due_time_through_its_whole_life(people, time_machine):
     assert first(ticket) == "result" and due(ticket) > at("2025-03-18 09:30")
     tickets.transition_ticket(ticket.serial, actor=agent, action="cancel", note="客户撤诉")
     assert first(ticket) is None
+    # Every clock started on the way (at intake, at dispatch, the promise, the callback's)
+    # carries the ticket's branch and type, which the reports read.
+    clocks = Deadline.objects.filter(ticket=ticket)
+    assert clocks.count() == 5
+    assert set(clocks.values_list("branch_id", "ticket_type_id")) == {
+        (ticket.branch_id, ticket.type_id)
+    }
 
 
 def test_a_breached_clock_stays_the_due_time_overdue(agent, time_machine):
