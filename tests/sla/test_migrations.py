@@ -6,11 +6,13 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from kefu.sla.models import Deadline
+from tests.accounts.factories import make_org, make_personas
 from tests.tickets.factories import make_ticket
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_time_limits_there_are_get_their_tickets_branch_and_type(agent):
+def test_the_time_limits_there_are_get_their_tickets_branch_and_type(reference_data):
+    agent = make_personas(make_org())["agent"]
     repair = make_ticket(agent, type="repair", content="水管爆裂")
     complaint = make_ticket(agent, type="complaint", content="抄表员态度差")
     assert Deadline.objects.filter(ticket__in=[repair, complaint]).count() >= 2
