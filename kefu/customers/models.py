@@ -185,3 +185,32 @@ class Purchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}:{self.receipt_no}"
+
+
+class MemberMonth(models.Model):
+    """A member's purchases of one calendar month (the center's zone), summed: the rollup the
+    member analyses read instead of the purchases (kefu.customers.member_months keeps it
+    exact; it is never edited by hand). ``first_at``/``last_at`` let an analysis whose
+    period starts inside a month tell whether that month counts whole, not at all, or must
+    be read from its purchases."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("月份"))  # its first day
+    purchases = models.PositiveIntegerField(_("消费次数"))
+    amount = models.DecimalField(_("金额(元)"), max_digits=14, decimal_places=2)
+    first_at = models.DateTimeField(_("首次消费时间"))
+    last_at = models.DateTimeField(_("末次消费时间"))
+
+    class Meta:
+        verbose_name = _("会员月度消费")
+        verbose_name_plural = _("会员月度消费")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="member_month_once")
+        ]
+        indexes = [
+            # Churn: has the member bought since the cutoff (any month's last purchase after it).
+            models.Index(fields=["last_at"], include=["member"], name="member_month_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.month:%Y-%m}"
