@@ -34,13 +34,10 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
@@ -49,11 +46,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.actor import Actor
-from kefu.core.calendar import start_of_day
+from kefu.core.calendar import next_month, start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import one_sheet
 from kefu.customers.member_access import analysed_stores
-from kefu.customers.models import Customer, Member, Purchase, Store
+from kefu.customers.member_months import month_of
+from kefu.customers.models import Customer, Member, MemberMonth, Purchase, Store
 
 # Lower bounds in yuan; a member with no purchase in the 12 months is 无消费.
 SPENDING_BANDS: list[tuple[Decimal, Any]] = [
@@ -137,15 +135,20 @@ def _store_rows(stores: QuerySet[Store]) -> dict[int, StoreRow]:
     }
 
 
-def _grouped(inner: QuerySet[Any], columns: list[str]) -> list[tuple[Any, ...]]:
-    """``SELECT columns, COUNT(*) FROM (inner) GROUP BY columns``: counts over a per-member
-    aggregate, done by the database. ``columns`` are aliases the inner query selects."""
-    sql, params = inner.query.sql_with_params()
-    quote = connection.ops.quote_name
-    names = ", ".join(f"t.{quote(c)}" for c in columns)
+def _grouped(
+    inner: tuple[str, list[Any]], columns: dict[str, str], *, outer_params: list[Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """``SELECT columns, COUNT(*) FROM (inner) t GROUP BY columns``: counts over a per-member
+    aggregate, done by the database. ``columns`` maps each name to its SQL expression over
+    the inner query's aliases (``t.``), whose parameters are ``outer_params``; the rows come
+    in ``columns``' order."""
+    sql, inner_params = inner
+    params = [*(outer_params or []), *inner_params]
+    names = ", ".join(f"{expression} AS {name}" for name, expression in columns.items())
+    ordinals = ", ".join(str(n) for n in range(1, len(columns) + 1))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {names}, COUNT(*) FROM ({sql}) t GROUP BY {names}",  # noqa: S608 - aliases
+            f"SELECT {names}, COUNT(*) FROM ({sql}) t GROUP BY {ordinals}",  # noqa: S608 - ours
             params,
         )
         return [tuple(row) for row in cursor.fetchall()]
@@ -191,25 +194,52 @@ def growth(
 # --- spending ------------------------------------------------------------------------------
 
 
-def _spent_since(stores: QuerySet[Store], since: dt.datetime) -> QuerySet[Any]:
-    """Per member of ``stores``: their store, purchases, yuan and last purchase since
-    ``since`` (one GROUP BY over the purchases of the period)."""
-    return (
-        Purchase.objects.filter(member__store__in=stores, at__gte=since)
-        .order_by()
-        .values(mid=F("member_id"), sid=F("member__store_id"))
-        .annotate(last=Max("at"), n=Count("id"), spent=Sum("amount"))
-    )
+def _spent_since(stores: QuerySet[Store], since: dt.datetime) -> tuple[str, list[Any]]:
+    """Per member of ``stores`` who bought at or after ``since``: ``mid``, their store
+    ``sid``, the purchases ``n``, the yuan ``spent`` and the ``last`` purchase time — the SQL
+    and its parameters, one GROUP BY over the monthly rollup (MemberMonth), exact:
+
+    - the months after the one ``since`` falls in count whole;
+    - that month counts whole when its first purchase is at or after ``since``, not at all
+      when its last is before; otherwise (the month straddles ``since``) its purchases from
+      ``since`` on are read from the purchases themselves (index purchase_member_at)."""
+    ops, quote = connection.ops, connection.ops.quote_name
+    rollup = quote(MemberMonth._meta.db_table)
+    purchases = quote(Purchase._meta.db_table)
+    members = quote(Member._meta.db_table)
+    first = month_of(since)
+    month = ops.adapt_datefield_value(first)
+    since_value = ops.adapt_datetimefield_value(since)
+    month_end = ops.adapt_datetimefield_value(start_of_day(next_month(first)))
+    stores_sql, stores_params = stores.order_by().values("pk").query.sql_with_params()
+    sql = f"""SELECT u.mid AS mid, m.store_id AS sid, SUM(u.n) AS n, SUM(u.spent) AS spent,
+            MAX(u.last) AS last
+        FROM (
+            SELECT r.member_id AS mid, r.purchases AS n, r.amount AS spent, r.last_at AS last
+            FROM {rollup} r
+            WHERE r."month" > %s OR (r."month" = %s AND r.first_at >= %s)
+            UNION ALL
+            SELECT p.member_id, 1, p.amount, p.at
+            FROM {rollup} e JOIN {purchases} p ON p.member_id = e.member_id
+            WHERE e."month" = %s AND e.first_at < %s AND e.last_at >= %s
+                AND p.at >= %s AND p.at < %s
+        ) u JOIN {members} m ON m.id = u.mid
+        WHERE m.store_id IN ({stores_sql})
+        GROUP BY u.mid, m.store_id"""  # noqa: S608 - the models' tables
+    params = [month, month, since_value]
+    params += [month, since_value, since_value, since_value, month_end]
+    return sql, [*params, *stores_params]
 
 
-def _band_of(column: str, bounds: list[Decimal]) -> Case:
-    """The index of the highest bound ``column`` reaches (0 for the first), a half cent
-    below each bound (_HALF_CENT)."""
-    whens = [
-        When(**{f"{column}__gte": bound - _HALF_CENT}, then=Value(index))
+def _band_of(column: str, bounds: list[Decimal]) -> str:
+    """SQL: the index of the highest bound ``column`` reaches (0 for the first), a half cent
+    below each bound (_HALF_CENT). The bounds are this module's constants, written as
+    literals (a float sum on SQLite compares with a number, not with a text parameter)."""
+    whens = " ".join(
+        f"WHEN {column} >= {bound - _HALF_CENT} THEN {index}"
         for index, bound in reversed(list(enumerate(bounds)))
-    ]
-    return Case(*whens, default=Value(0), output_field=IntegerField())
+    )
+    return f"CASE {whens} ELSE 0 END"
 
 
 @dataclass
@@ -225,9 +255,9 @@ def spending(stores: QuerySet[Store], *, today: dt.date) -> Spending:
     since = year_ago(today)
     rows = _store_rows(stores)
     bounds = [b for b, _label in SPENDING_BANDS]
-    inner = _spent_since(stores, start_of_day(since)).annotate(band=_band_of("spent", bounds))
+    inner = _spent_since(stores, start_of_day(since))
     counts = {pk: [0] * (len(bounds) + 1) for pk in rows}
-    for store_id, band, n in _grouped(inner, ["sid", "band"]):
+    for store_id, band, n in _grouped(inner, {"sid": "t.sid", "band": _band_of("t.spent", bounds)}):
         counts[store_id][int(band) + 1] += n
     members = dict(stores.annotate(n=Count("members")).values_list("pk", "n"))
     for pk, row in rows.items():
@@ -301,26 +331,28 @@ def rfm(stores: QuerySet[Store], *, today: dt.date) -> Rfm:
     """The members of ``stores`` who bought in the 12 months to today by RFM segment (the
     module's docstring), with the members per score of each letter. Two queries."""
     since = year_ago(today)
-    r_whens = [
-        When(last__gte=start_of_day(today - dt.timedelta(days=days)), then=Value(5 - index))
-        for index, days in enumerate(RFM_RULES["r"])
-    ]
-    f_whens = [
-        When(n__gte=bound, then=Value(5 - index)) for index, bound in enumerate(RFM_RULES["f"])
-    ]
+    ops = connection.ops
+    params: list[Any] = []
+    r_whens = []
+    for index, days in enumerate(RFM_RULES["r"]):
+        r_whens.append(f"WHEN t.last >= %s THEN {5 - index}")
+        params.append(ops.adapt_datetimefield_value(start_of_day(today - dt.timedelta(days=days))))
+    f_whens = [f"WHEN t.n >= {bound} THEN {5 - i}" for i, bound in enumerate(RFM_RULES["f"])]
     m_whens = [
-        When(spent__gte=Decimal(bound) - _HALF_CENT, then=Value(5 - index))
-        for index, bound in enumerate(RFM_RULES["m"])
+        f"WHEN t.spent >= {Decimal(bound) - _HALF_CENT} THEN {5 - i}"
+        for i, bound in enumerate(RFM_RULES["m"])
     ]
-    inner = _spent_since(stores, start_of_day(since)).annotate(
-        r=Case(*r_whens, default=Value(1), output_field=IntegerField()),
-        f=Case(*f_whens, default=Value(1), output_field=IntegerField()),
-        m=Case(*m_whens, default=Value(1), output_field=IntegerField()),
-    )
+    sql, inner_params = _spent_since(stores, start_of_day(since))
+    columns = {
+        "r": f"CASE {' '.join(r_whens)} ELSE 1 END",
+        "f": f"CASE {' '.join(f_whens)} ELSE 1 END",
+        "m": f"CASE {' '.join(m_whens)} ELSE 1 END",
+    }
     segments = {key: 0 for key in SEGMENTS}
     scores = {letter: [0] * 5 for letter in "rfm"}
     bought = 0
-    for r, f, m, n in _grouped(inner, ["r", "f", "m"]):
+    # The outer SELECT's parameters (R's instants) come before the inner query's.
+    for r, f, m, n in _grouped((sql, inner_params), columns, outer_params=params):
         r, f, m = int(r), int(f), int(m)
         segments[(r >= HIGH, f >= HIGH, m >= HIGH)] += n
         for letter, value in (("r", r), ("f", f), ("m", m)):
@@ -354,7 +386,7 @@ def churned_members(members: QuerySet[Member], *, days: int, today: dt.date) -> 
     """Those of ``members`` with no purchase in the last ``days`` days who joined before
     them (a new member has not had the time to leave). Indexed: purchase_member_at."""
     cutoff = churn_cutoff(today, days)
-    recent = Purchase.objects.filter(member=OuterRef("pk"), at__gte=cutoff)
+    recent = MemberMonth.objects.filter(member=OuterRef("pk"), last_at__gte=cutoff)
     return members.filter(joined_on__lt=cutoff.date()).exclude(Exists(recent))
 
 
@@ -371,7 +403,7 @@ def churn(stores: QuerySet[Store], *, days: int, today: dt.date) -> Churn:
     called back since the period began, how many bought after the call."""
     cutoff = churn_cutoff(today, days)
     rows = _store_rows(stores)
-    recent = Purchase.objects.filter(member=OuterRef("pk"), at__gte=cutoff)
+    recent = MemberMonth.objects.filter(member=OuterRef("pk"), last_at__gte=cutoff)
     counted = (
         Member.objects.filter(store__in=stores)
         .order_by()
