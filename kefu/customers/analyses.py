@@ -46,12 +46,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.actor import Actor
-from kefu.core.calendar import next_month, start_of_day
+from kefu.core.calendar import start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import one_sheet
+from kefu.customers import member_months
 from kefu.customers.member_access import analysed_stores
-from kefu.customers.member_months import month_of
-from kefu.customers.models import Customer, Member, MemberMonth, Purchase, Store
+from kefu.customers.member_months import year_ago
+from kefu.customers.models import Customer, Member, MemberMonth, MemberYear, Store
 
 # Lower bounds in yuan; a member with no purchase in the 12 months is 无消费.
 SPENDING_BANDS: list[tuple[Decimal, Any]] = [
@@ -104,14 +105,6 @@ def register_win_back(figures: WinBack) -> None:
     those of them who bought after the call) — kefu.outbound fills it in."""
     if figures not in _win_back:
         _win_back.append(figures)
-
-
-def year_ago(today: dt.date) -> dt.date:
-    """The same day a year before (28 February for 29 February)."""
-    try:
-        return today.replace(year=today.year - 1)
-    except ValueError:
-        return today.replace(year=today.year - 1, day=28)
 
 
 def _years_before(today: dt.date, years: int) -> dt.date:
@@ -197,37 +190,23 @@ def growth(
 def _spent_since(stores: QuerySet[Store], since: dt.datetime) -> tuple[str, list[Any]]:
     """Per member of ``stores`` who bought at or after ``since``: ``mid``, their store
     ``sid``, the purchases ``n``, the yuan ``spent`` and the ``last`` purchase time — the SQL
-    and its parameters, one GROUP BY over the monthly rollup (MemberMonth), exact:
-
-    - the months after the one ``since`` falls in count whole;
-    - that month counts whole when its first purchase is at or after ``since``, not at all
-      when its last is before; otherwise (the month straddles ``since``) its purchases from
-      ``since`` on are read from the purchases themselves (index purchase_member_at)."""
-    ops, quote = connection.ops, connection.ops.quote_name
-    rollup = quote(MemberMonth._meta.db_table)
-    purchases = quote(Purchase._meta.db_table)
-    members = quote(Member._meta.db_table)
-    first = month_of(since)
-    month = ops.adapt_datefield_value(first)
-    since_value = ops.adapt_datetimefield_value(since)
-    month_end = ops.adapt_datetimefield_value(start_of_day(next_month(first)))
+    and its parameters. From the members' 12-month rows (MemberYear, no GROUP BY) when they
+    hold this period, else one GROUP BY over the monthly rollup (member_months.window_sql)."""
+    quote = connection.ops.quote_name
     stores_sql, stores_params = stores.order_by().values("pk").query.sql_with_params()
-    sql = f"""SELECT u.mid AS mid, m.store_id AS sid, SUM(u.n) AS n, SUM(u.spent) AS spent,
-            MAX(u.last) AS last
-        FROM (
-            SELECT r.member_id AS mid, r.purchases AS n, r.amount AS spent, r.last_at AS last
-            FROM {rollup} r
-            WHERE r."month" > %s OR (r."month" = %s AND r.first_at >= %s)
-            UNION ALL
-            SELECT p.member_id, 1, p.amount, p.at
-            FROM {rollup} e JOIN {purchases} p ON p.member_id = e.member_id
-            WHERE e."month" = %s AND e.first_at < %s AND e.last_at >= %s
-                AND p.at >= %s AND p.at < %s
-        ) u JOIN {members} m ON m.id = u.mid
-        WHERE m.store_id IN ({stores_sql})
-        GROUP BY u.mid, m.store_id"""  # noqa: S608 - the models' tables
-    params = [month, month, since_value]
-    params += [month, since_value, since_value, since_value, month_end]
+    if member_months.year_since() == timezone.localtime(since).date() and since == start_of_day(
+        since
+    ):
+        figures = (
+            f"SELECT y.member_id AS mid, y.purchases AS n, y.amount AS spent, "  # noqa: S608
+            f"y.last_at AS last FROM {quote(MemberYear._meta.db_table)} y"
+        )
+        params: list[Any] = []
+    else:
+        figures, params = member_months.window_sql(since)
+    sql = f"""SELECT u.mid AS mid, m.store_id AS sid, u.n AS n, u.spent AS spent, u.last AS last
+        FROM ({figures}) u JOIN {quote(Member._meta.db_table)} m ON m.id = u.mid
+        WHERE m.store_id IN ({stores_sql})"""  # noqa: S608 - the models' tables
     return sql, [*params, *stores_params]
 
 

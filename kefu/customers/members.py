@@ -33,7 +33,7 @@ from kefu.core.schemas import within_years, years_message
 from kefu.core.services import clean_text, record_audit
 from kefu.customers.access import access_customer
 from kefu.customers.member_access import may_enrol, require_importer, visible_stores
-from kefu.customers.member_months import month_of, refresh_member_months
+from kefu.customers.member_months import month_of, refresh_member_months, refresh_member_year
 from kefu.customers.models import Member, MemberLevel, Purchase, Store
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -278,6 +278,7 @@ def import_purchases(
         # ignore_conflicts: a receipt another import wrote meanwhile is skipped, not a 500.
         Purchase.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
         refresh_member_months({(p.member_id, month_of(p.at)) for p in fresh})
+        refresh_member_year(member_ids)
         result.created = len(fresh)
         if fresh:
             record_audit(

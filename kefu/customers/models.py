@@ -214,3 +214,38 @@ class MemberMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.month:%Y-%m}"
+
+
+class MemberYear(models.Model):
+    """A member's purchases from the first instant of MemberYearMark.since on (the member
+    analyses' 12 months): one row per member who bought since, none for the others. Kept
+    exact by kefu.customers.member_months (the import, the worker's daily roll); the
+    analyses read it only when the mark's day is their period's first day."""
+
+    member = models.OneToOneField(
+        Member, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    purchases = models.PositiveIntegerField(_("消费次数"))
+    amount = models.DecimalField(_("金额(元)"), max_digits=14, decimal_places=2)
+    last_at = models.DateTimeField(_("末次消费时间"))
+
+    class Meta:
+        verbose_name = _("会员近12个月消费")
+        verbose_name_plural = _("会员近12个月消费")
+
+    def __str__(self) -> str:
+        return str(self.member_id)
+
+
+class MemberYearMark(models.Model):
+    """The one row saying which period MemberYear holds: every purchase at or after
+    ``since``'s midnight (the center's zone)."""
+
+    since = models.DateField(_("起始日期"))
+
+    class Meta:
+        verbose_name = _("会员近12个月消费起点")
+        verbose_name_plural = _("会员近12个月消费起点")
+
+    def __str__(self) -> str:
+        return f"{self.since}"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from kefu.customers.member_months import month_of, refresh_member_months
+from kefu.customers.member_months import month_of, refresh_member_months, refresh_member_year
 from kefu.customers.models import Member, MemberMonth, Purchase, Store
 from tests.customers.factories import make_customer
 
@@ -60,6 +60,7 @@ def buy(member, amount, at, *, store=None, receipt=None) -> Purchase:
     )
     # What the import does after writing receipts: the member's month in the rollup.
     refresh_member_months({(member.pk, month_of(at))})
+    refresh_member_year({member.pk})
     return purchase
 
 

@@ -21,8 +21,15 @@ from django.core.management import call_command
 from django.db import connection
 
 from kefu.customers import analyses, members
-from kefu.customers.member_months import rebuild_member_months
-from kefu.customers.models import Member, MemberMonth, Purchase, Store
+from kefu.customers.member_months import rebuild_member_months, roll_member_year, year_since
+from kefu.customers.models import (
+    Member,
+    MemberMonth,
+    MemberYear,
+    MemberYearMark,
+    Purchase,
+    Store,
+)
 from kefu.customers.tasks import sweep_member_months
 from tests.customers.member_factories import (
     make_member,
@@ -134,6 +141,33 @@ def cutoff_of(days: int) -> dt.datetime:
 
 
 def assert_analyses_match(stores) -> dict:
+    """The analyses equal the figures computed here: from MemberYear when it holds the 12
+    months (its rows equal too), and summed from the monthly rollup without it."""
+    expected = _assert_analyses_match(stores)
+    if year_since() is not None:
+        assert year_since() == SINCE.date()
+        assert year_rows() == year_from_purchases()
+        MemberYearMark.objects.all().delete()
+        assert _assert_analyses_match(stores) == expected
+        assert roll_member_year(TODAY) == len(year_from_purchases())
+    return expected
+
+
+def year_from_purchases() -> dict:
+    found: dict = {}
+    for member_id, amount, moment in Purchase.objects.filter(at__gte=SINCE).values_list(
+        "member_id", "amount", "at"
+    ):
+        n, spent, last = found.get(member_id, (0, Decimal(0), moment))
+        found[member_id] = (n + 1, spent + amount, max(last, moment))
+    return found
+
+
+def year_rows() -> dict:
+    return {y.member_id: (y.purchases, y.amount, y.last_at) for y in MemberYear.objects.all()}
+
+
+def _assert_analyses_match(stores) -> dict:
     expected = expected_from_purchases(stores)
     queryset = Store.objects.filter(pk__in=[s.pk for s in stores])
     spending = analyses.spending(queryset, today=TODAY)
@@ -159,6 +193,9 @@ def assert_analyses_match(stores) -> dict:
 def test_an_import_keeps_the_rollup_and_the_analyses_exact(chain):
     stores, who = chain["stores"], chain["supervisor"]
     with time_machine.travel(NOW, tick=False):
+        # The worker's roll of the day, before any purchase: the imports keep it right.
+        assert roll_member_year() == 0
+        assert year_since() == SINCE.date()
         first = members.import_purchases(receipts(FIRST, "A"), actor=who)
         assert first.created == len(FIRST)
         assert rollup_rows() == months_from_purchases()
