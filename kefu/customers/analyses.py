@@ -363,10 +363,19 @@ def churn_cutoff(today: dt.date, days: int) -> dt.datetime:
 
 def churned_members(members: QuerySet[Member], *, days: int, today: dt.date) -> QuerySet[Member]:
     """Those of ``members`` with no purchase in the last ``days`` days who joined before
-    them (a new member has not had the time to leave). Indexed: purchase_member_at."""
+    them (a new member has not had the time to leave): ``_bought_since``."""
     cutoff = churn_cutoff(today, days)
-    recent = MemberMonth.objects.filter(member=OuterRef("pk"), last_at__gte=cutoff)
-    return members.filter(joined_on__lt=cutoff.date()).exclude(Exists(recent))
+    return members.filter(joined_on__lt=cutoff.date()).exclude(_bought_since(cutoff))
+
+
+def _bought_since(cutoff: dt.datetime) -> Exists:
+    """Has the member (OuterRef "pk") a purchase at or after ``cutoff``: asked of the
+    member's 12-month row (MemberYear, its last purchase) when that period covers the cutoff,
+    else of the monthly rollup (any month's last purchase at or after it). One query."""
+    since = member_months.year_since()
+    if since is not None and cutoff >= start_of_day(since):
+        return Exists(MemberYear.objects.filter(member=OuterRef("pk"), last_at__gte=cutoff))
+    return Exists(MemberMonth.objects.filter(member=OuterRef("pk"), last_at__gte=cutoff))
 
 
 @dataclass
@@ -382,14 +391,14 @@ def churn(stores: QuerySet[Store], *, days: int, today: dt.date) -> Churn:
     called back since the period began, how many bought after the call."""
     cutoff = churn_cutoff(today, days)
     rows = _store_rows(stores)
-    recent = MemberMonth.objects.filter(member=OuterRef("pk"), last_at__gte=cutoff)
+    recent = _bought_since(cutoff)
     counted = (
         Member.objects.filter(store__in=stores)
         .order_by()
         .values("store_id")
         .annotate(
             n=Count("id"),
-            gone=Count("id", filter=Q(Q(joined_on__lt=cutoff.date()), ~Exists(recent))),
+            gone=Count("id", filter=Q(Q(joined_on__lt=cutoff.date()), ~recent)),
         )
         .values_list("store_id", "n", "gone")
     )
