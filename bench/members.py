@@ -2,7 +2,7 @@
 """Kefu member-analysis benchmark: the member analyses over N purchases on PostgreSQL.
 
     .venv/bin/python bench/members.py [--purchases 200000] [--members-per 10] [--stores 30]
-    .venv/bin/python bench/members.py --reuse      # the database loaded before: migrate, measure
+    .venv/bin/python bench/members.py --reuse [--keep-rollup]   # the database loaded before
 
 Creates the database kefu_bench_members on 127.0.0.1 (DROP/CREATE), migrates, seeds the demo
 organization, --stores stores over its branches, one member (and customer) per --members-per
@@ -39,6 +39,7 @@ def parse_args():
     p.add_argument("--stores", type=int, default=30)
     p.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/kefu_bench_members")
     p.add_argument("--reuse", action="store_true", help="measure the database loaded before")
+    p.add_argument("--keep-rollup", action="store_true", help="with --reuse: no rebuild")
     return p.parse_args()
 
 
@@ -135,7 +136,7 @@ def main() -> None:
     from django.utils import timezone
 
     from kefu.customers import analyses, member_months, members
-    from kefu.customers.models import Member, Purchase, Store
+    from kefu.customers.models import Member, MemberMonth, Purchase, Store
 
     rng = random.Random(5)
     today = timezone.localdate()
@@ -147,7 +148,11 @@ def main() -> None:
     else:
         supervisor, stores, member_rows = load(args, rng, today, now)
     began = time.perf_counter()
-    rows = member_months.rebuild_member_months()
+    if args.reuse and args.keep_rollup:
+        member_months.roll_member_year()  # nothing when it holds today's period
+        rows = MemberMonth.objects.count()
+    else:
+        rows = member_months.rebuild_member_months()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_membermonth")
         cursor.execute("ANALYZE customers_memberyear")

@@ -203,7 +203,8 @@ def _spent_since(stores: QuerySet[Store], since: dt.datetime) -> tuple[str, list
         )
         params: list[Any] = []
     else:
-        figures, params = member_months.window_sql(since)
+        members = Member.objects.filter(store__in=stores).order_by().values("pk")
+        figures, params = member_months.window_sql(since, members=members.query.sql_with_params())
     sql = f"""SELECT u.mid AS mid, m.store_id AS sid, u.n AS n, u.spent AS spent, u.last AS last
         FROM ({figures}) u JOIN {quote(Member._meta.db_table)} m ON m.id = u.mid
         WHERE m.store_id IN ({stores_sql})"""  # noqa: S608 - the models' tables

@@ -28,7 +28,7 @@ sums the months (``window_sql``) — the same figures, slower.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -143,7 +143,7 @@ def year_ago(today: dt.date) -> dt.date:
 
 
 def window_sql(
-    since: dt.datetime, *, members: tuple[str, list[Any]] | None = None
+    since: dt.datetime, *, members: tuple[str, Sequence[Any]] | None = None
 ) -> tuple[str, list[Any]]:
     """SQL and parameters: per member (of the ``members`` subquery, else all) who bought at
     or after ``since``: ``mid``, purchases ``n``, yuan ``spent``, ``last`` purchase time.
@@ -161,7 +161,7 @@ def window_sql(
     month_end = ops.adapt_datetimefield_value(start_of_day(next_month(first)))
     only, only_params = "", []
     if members is not None:
-        only, only_params = f" AND r.member_id IN ({members[0]})", list(members[1])
+        only, only_params = f" AND r.member_id IN ({members[0]})", [*members[1]]
     sql = f"""SELECT u.mid AS mid, SUM(u.n) AS n, SUM(u.spent) AS spent, MAX(u.last) AS last
         FROM (
             SELECT r.member_id AS mid, r.purchases AS n, r.amount AS spent, r.last_at AS last
