@@ -392,21 +392,33 @@ def churn(stores: QuerySet[Store], *, days: int, today: dt.date) -> Churn:
     called back since the period began, how many bought after the call."""
     cutoff = churn_cutoff(today, days)
     rows = _store_rows(stores)
-    recent = _bought_since(cutoff)
+    # churned = joined before the cutoff - of those, who bought since: two GROUP BYs joined
+    # by hash, not a lookup per member (an EXISTS inside an aggregate's FILTER is one).
     counted = (
         Member.objects.filter(store__in=stores)
         .order_by()
         .values("store_id")
-        .annotate(
-            n=Count("id"),
-            gone=Count("id", filter=Q(Q(joined_on__lt=cutoff.date()), ~recent)),
+        .annotate(n=Count("id"), old=Count("id", filter=Q(joined_on__lt=cutoff.date())))
+        .values_list("store_id", "n", "old")
+    )
+    since = member_months.year_since()
+    by_year = since is not None and cutoff >= start_of_day(since)
+    recent: QuerySet[Any] = MemberYear.objects.all() if by_year else MemberMonth.objects.all()
+    stayed = dict(
+        recent.filter(
+            last_at__gte=cutoff,
+            member__store__in=stores,
+            member__joined_on__lt=cutoff.date(),
         )
-        .values_list("store_id", "n", "gone")
+        .order_by()
+        .values("member__store_id")
+        .annotate(n=Count("member_id", distinct=not by_year))  # a row a month: distinct
+        .values_list("member__store_id", "n")
     )
     for row in rows.values():
         row.values = {"members": 0, "churned": 0, "called": 0, "bought_again": 0}
-    for store_id, n, gone in counted:
-        rows[store_id].values.update(members=n, churned=gone)
+    for store_id, n, old in counted:
+        rows[store_id].values.update(members=n, churned=old - stayed.get(store_id, 0))
     for figures in _win_back:
         for store_id, (called, again) in figures(stores, cutoff).items():
             if store_id in rows:

@@ -337,7 +337,7 @@ def test_the_analyses_are_a_fixed_number_of_queries(shop, lead, django_assert_nu
         ("spending", 4),  # 3 and the period MemberYear holds
         ("demographics", 1),
         ("rfm", 3),
-        ("churn", 4),  # 3 and the period MemberYear holds
+        ("churn", 5),  # stores, members, MemberYear's period, who bought since, win-back
     ):
         with django_assert_num_queries(queries):
             analyses.run(lead, name, filters)
