@@ -34,13 +34,10 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
@@ -52,8 +49,10 @@ from kefu.core.actor import Actor
 from kefu.core.calendar import start_of_day
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import one_sheet
+from kefu.customers import member_months
 from kefu.customers.member_access import analysed_stores
-from kefu.customers.models import Customer, Member, Purchase, Store
+from kefu.customers.member_months import year_ago
+from kefu.customers.models import Customer, Member, MemberMonth, MemberYear, Store
 
 # Lower bounds in yuan; a member with no purchase in the 12 months is 无消费.
 SPENDING_BANDS: list[tuple[Decimal, Any]] = [
@@ -108,14 +107,6 @@ def register_win_back(figures: WinBack) -> None:
         _win_back.append(figures)
 
 
-def year_ago(today: dt.date) -> dt.date:
-    """The same day a year before (28 February for 29 February)."""
-    try:
-        return today.replace(year=today.year - 1)
-    except ValueError:
-        return today.replace(year=today.year - 1, day=28)
-
-
 def _years_before(today: dt.date, years: int) -> dt.date:
     try:
         return today.replace(year=today.year - years)
@@ -137,15 +128,20 @@ def _store_rows(stores: QuerySet[Store]) -> dict[int, StoreRow]:
     }
 
 
-def _grouped(inner: QuerySet[Any], columns: list[str]) -> list[tuple[Any, ...]]:
-    """``SELECT columns, COUNT(*) FROM (inner) GROUP BY columns``: counts over a per-member
-    aggregate, done by the database. ``columns`` are aliases the inner query selects."""
-    sql, params = inner.query.sql_with_params()
-    quote = connection.ops.quote_name
-    names = ", ".join(f"t.{quote(c)}" for c in columns)
+def _grouped(
+    inner: tuple[str, list[Any]], columns: dict[str, str], *, outer_params: list[Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """``SELECT columns, COUNT(*) FROM (inner) t GROUP BY columns``: counts over a per-member
+    aggregate, done by the database. ``columns`` maps each name to its SQL expression over
+    the inner query's aliases (``t.``), whose parameters are ``outer_params``; the rows come
+    in ``columns``' order."""
+    sql, inner_params = inner
+    params = [*(outer_params or []), *inner_params]
+    names = ", ".join(f"{expression} AS {name}" for name, expression in columns.items())
+    ordinals = ", ".join(str(n) for n in range(1, len(columns) + 1))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {names}, COUNT(*) FROM ({sql}) t GROUP BY {names}",  # noqa: S608 - aliases
+            f"SELECT {names}, COUNT(*) FROM ({sql}) t GROUP BY {ordinals}",  # noqa: S608 - ours
             params,
         )
         return [tuple(row) for row in cursor.fetchall()]
@@ -191,25 +187,39 @@ def growth(
 # --- spending ------------------------------------------------------------------------------
 
 
-def _spent_since(stores: QuerySet[Store], since: dt.datetime) -> QuerySet[Any]:
-    """Per member of ``stores``: their store, purchases, yuan and last purchase since
-    ``since`` (one GROUP BY over the purchases of the period)."""
-    return (
-        Purchase.objects.filter(member__store__in=stores, at__gte=since)
-        .order_by()
-        .values(mid=F("member_id"), sid=F("member__store_id"))
-        .annotate(last=Max("at"), n=Count("id"), spent=Sum("amount"))
-    )
+def _spent_since(stores: QuerySet[Store], since: dt.datetime) -> tuple[str, list[Any]]:
+    """Per member of ``stores`` who bought at or after ``since``: ``mid``, their store
+    ``sid``, the purchases ``n``, the yuan ``spent`` and the ``last`` purchase time — the SQL
+    and its parameters. From the members' 12-month rows (MemberYear, no GROUP BY) when they
+    hold this period, else one GROUP BY over the monthly rollup (member_months.window_sql)."""
+    quote = connection.ops.quote_name
+    stores_sql, stores_params = stores.order_by().values("pk").query.sql_with_params()
+    if member_months.year_since() == timezone.localtime(since).date() and since == start_of_day(
+        since
+    ):
+        figures = (
+            f"SELECT y.member_id AS mid, y.purchases AS n, y.amount AS spent, "  # noqa: S608
+            f"y.last_at AS last FROM {quote(MemberYear._meta.db_table)} y"
+        )
+        params: list[Any] = []
+    else:
+        members = Member.objects.filter(store__in=stores).order_by().values("pk")
+        figures, params = member_months.window_sql(since, members=members.query.sql_with_params())
+    sql = f"""SELECT u.mid AS mid, m.store_id AS sid, u.n AS n, u.spent AS spent, u.last AS last
+        FROM ({figures}) u JOIN {quote(Member._meta.db_table)} m ON m.id = u.mid
+        WHERE m.store_id IN ({stores_sql})"""  # noqa: S608 - the models' tables
+    return sql, [*params, *stores_params]
 
 
-def _band_of(column: str, bounds: list[Decimal]) -> Case:
-    """The index of the highest bound ``column`` reaches (0 for the first), a half cent
-    below each bound (_HALF_CENT)."""
-    whens = [
-        When(**{f"{column}__gte": bound - _HALF_CENT}, then=Value(index))
+def _band_of(column: str, bounds: list[Decimal]) -> str:
+    """SQL: the index of the highest bound ``column`` reaches (0 for the first), a half cent
+    below each bound (_HALF_CENT). The bounds are this module's constants, written as
+    literals (a float sum on SQLite compares with a number, not with a text parameter)."""
+    whens = " ".join(
+        f"WHEN {column} >= {bound - _HALF_CENT} THEN {index}"
         for index, bound in reversed(list(enumerate(bounds)))
-    ]
-    return Case(*whens, default=Value(0), output_field=IntegerField())
+    )
+    return f"CASE {whens} ELSE 0 END"
 
 
 @dataclass
@@ -225,9 +235,9 @@ def spending(stores: QuerySet[Store], *, today: dt.date) -> Spending:
     since = year_ago(today)
     rows = _store_rows(stores)
     bounds = [b for b, _label in SPENDING_BANDS]
-    inner = _spent_since(stores, start_of_day(since)).annotate(band=_band_of("spent", bounds))
+    inner = _spent_since(stores, start_of_day(since))
     counts = {pk: [0] * (len(bounds) + 1) for pk in rows}
-    for store_id, band, n in _grouped(inner, ["sid", "band"]):
+    for store_id, band, n in _grouped(inner, {"sid": "t.sid", "band": _band_of("t.spent", bounds)}):
         counts[store_id][int(band) + 1] += n
     members = dict(stores.annotate(n=Count("members")).values_list("pk", "n"))
     for pk, row in rows.items():
@@ -301,26 +311,28 @@ def rfm(stores: QuerySet[Store], *, today: dt.date) -> Rfm:
     """The members of ``stores`` who bought in the 12 months to today by RFM segment (the
     module's docstring), with the members per score of each letter. Two queries."""
     since = year_ago(today)
-    r_whens = [
-        When(last__gte=start_of_day(today - dt.timedelta(days=days)), then=Value(5 - index))
-        for index, days in enumerate(RFM_RULES["r"])
-    ]
-    f_whens = [
-        When(n__gte=bound, then=Value(5 - index)) for index, bound in enumerate(RFM_RULES["f"])
-    ]
+    ops = connection.ops
+    params: list[Any] = []
+    r_whens = []
+    for index, days in enumerate(RFM_RULES["r"]):
+        r_whens.append(f"WHEN t.last >= %s THEN {5 - index}")
+        params.append(ops.adapt_datetimefield_value(start_of_day(today - dt.timedelta(days=days))))
+    f_whens = [f"WHEN t.n >= {bound} THEN {5 - i}" for i, bound in enumerate(RFM_RULES["f"])]
     m_whens = [
-        When(spent__gte=Decimal(bound) - _HALF_CENT, then=Value(5 - index))
-        for index, bound in enumerate(RFM_RULES["m"])
+        f"WHEN t.spent >= {Decimal(bound) - _HALF_CENT} THEN {5 - i}"
+        for i, bound in enumerate(RFM_RULES["m"])
     ]
-    inner = _spent_since(stores, start_of_day(since)).annotate(
-        r=Case(*r_whens, default=Value(1), output_field=IntegerField()),
-        f=Case(*f_whens, default=Value(1), output_field=IntegerField()),
-        m=Case(*m_whens, default=Value(1), output_field=IntegerField()),
-    )
+    sql, inner_params = _spent_since(stores, start_of_day(since))
+    columns = {
+        "r": f"CASE {' '.join(r_whens)} ELSE 1 END",
+        "f": f"CASE {' '.join(f_whens)} ELSE 1 END",
+        "m": f"CASE {' '.join(m_whens)} ELSE 1 END",
+    }
     segments = {key: 0 for key in SEGMENTS}
     scores = {letter: [0] * 5 for letter in "rfm"}
     bought = 0
-    for r, f, m, n in _grouped(inner, ["r", "f", "m"]):
+    # The outer SELECT's parameters (R's instants) come before the inner query's.
+    for r, f, m, n in _grouped((sql, inner_params), columns, outer_params=params):
         r, f, m = int(r), int(f), int(m)
         segments[(r >= HIGH, f >= HIGH, m >= HIGH)] += n
         for letter, value in (("r", r), ("f", f), ("m", m)):
@@ -352,10 +364,19 @@ def churn_cutoff(today: dt.date, days: int) -> dt.datetime:
 
 def churned_members(members: QuerySet[Member], *, days: int, today: dt.date) -> QuerySet[Member]:
     """Those of ``members`` with no purchase in the last ``days`` days who joined before
-    them (a new member has not had the time to leave). Indexed: purchase_member_at."""
+    them (a new member has not had the time to leave): ``_bought_since``."""
     cutoff = churn_cutoff(today, days)
-    recent = Purchase.objects.filter(member=OuterRef("pk"), at__gte=cutoff)
-    return members.filter(joined_on__lt=cutoff.date()).exclude(Exists(recent))
+    return members.filter(joined_on__lt=cutoff.date()).exclude(_bought_since(cutoff))
+
+
+def _bought_since(cutoff: dt.datetime) -> Exists:
+    """Has the member (OuterRef "pk") a purchase at or after ``cutoff``: asked of the
+    member's 12-month row (MemberYear, its last purchase) when that period covers the cutoff,
+    else of the monthly rollup (any month's last purchase at or after it). One query."""
+    since = member_months.year_since()
+    if since is not None and cutoff >= start_of_day(since):
+        return Exists(MemberYear.objects.filter(member=OuterRef("pk"), last_at__gte=cutoff))
+    return Exists(MemberMonth.objects.filter(member=OuterRef("pk"), last_at__gte=cutoff))
 
 
 @dataclass
@@ -371,21 +392,33 @@ def churn(stores: QuerySet[Store], *, days: int, today: dt.date) -> Churn:
     called back since the period began, how many bought after the call."""
     cutoff = churn_cutoff(today, days)
     rows = _store_rows(stores)
-    recent = Purchase.objects.filter(member=OuterRef("pk"), at__gte=cutoff)
+    # churned = joined before the cutoff - of those, who bought since: two GROUP BYs joined
+    # by hash, not a lookup per member (an EXISTS inside an aggregate's FILTER is one).
     counted = (
         Member.objects.filter(store__in=stores)
         .order_by()
         .values("store_id")
-        .annotate(
-            n=Count("id"),
-            gone=Count("id", filter=Q(Q(joined_on__lt=cutoff.date()), ~Exists(recent))),
+        .annotate(n=Count("id"), old=Count("id", filter=Q(joined_on__lt=cutoff.date())))
+        .values_list("store_id", "n", "old")
+    )
+    since = member_months.year_since()
+    by_year = since is not None and cutoff >= start_of_day(since)
+    recent: QuerySet[Any] = MemberYear.objects.all() if by_year else MemberMonth.objects.all()
+    stayed = dict(
+        recent.filter(
+            last_at__gte=cutoff,
+            member__store__in=stores,
+            member__joined_on__lt=cutoff.date(),
         )
-        .values_list("store_id", "n", "gone")
+        .order_by()
+        .values("member__store_id")
+        .annotate(n=Count("member_id", distinct=not by_year))  # a row a month: distinct
+        .values_list("member__store_id", "n")
     )
     for row in rows.values():
         row.values = {"members": 0, "churned": 0, "called": 0, "bought_again": 0}
-    for store_id, n, gone in counted:
-        rows[store_id].values.update(members=n, churned=gone)
+    for store_id, n, old in counted:
+        rows[store_id].values.update(members=n, churned=old - stayed.get(store_id, 0))
     for figures in _win_back:
         for store_id, (called, again) in figures(stores, cutoff).items():
             if store_id in rows:

@@ -9,7 +9,9 @@ Import rule (per row): each row is checked on its own; a bad row (unknown store 
 amount not a positive sum of yuan with at most 2 decimals, time unreadable, outside the
 years taken or in the future) is reported with its row number and field and writes
 nothing; the good rows are kept. A receipt already imported (or twice in one file) is
-counted as ``already`` and not written again, so importing a file twice adds nothing.
+counted as ``already`` and not written again, so importing a file twice adds nothing. The
+members' monthly rollup (kefu.customers.member_months) is recomputed for the months the new
+receipts fall in, in the same transaction.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from kefu.core.schemas import within_years, years_message
 from kefu.core.services import clean_text, record_audit
 from kefu.customers.access import access_customer
 from kefu.customers.member_access import may_enrol, require_importer, visible_stores
+from kefu.customers.member_months import month_of, refresh_member_months, refresh_member_year
 from kefu.customers.models import Member, MemberLevel, Purchase, Store
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -263,8 +266,19 @@ def import_purchases(
     fresh = _not_yet_imported(good)
     result.already += len(good) - len(fresh)
     with transaction.atomic():
+        # The members' locks, in id order, before their months' rollup is recomputed: an
+        # import of the same members at the same time waits, then reads these purchases.
+        member_ids = sorted({p.member_id for p in fresh})
+        list(
+            Member.objects.select_for_update()
+            .filter(pk__in=member_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         # ignore_conflicts: a receipt another import wrote meanwhile is skipped, not a 500.
         Purchase.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
+        refresh_member_months({(p.member_id, month_of(p.at)) for p in fresh})
+        refresh_member_year(member_ids)
         result.created = len(fresh)
         if fresh:
             record_audit(

@@ -185,3 +185,67 @@ class Purchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}:{self.receipt_no}"
+
+
+class MemberMonth(models.Model):
+    """A member's purchases of one calendar month (the center's zone), summed: the rollup the
+    member analyses read instead of the purchases (kefu.customers.member_months keeps it
+    exact; it is never edited by hand). ``first_at``/``last_at`` let an analysis whose
+    period starts inside a month tell whether that month counts whole, not at all, or must
+    be read from its purchases."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("月份"))  # its first day
+    purchases = models.PositiveIntegerField(_("消费次数"))
+    amount = models.DecimalField(_("金额(元)"), max_digits=14, decimal_places=2)
+    first_at = models.DateTimeField(_("首次消费时间"))
+    last_at = models.DateTimeField(_("末次消费时间"))
+
+    class Meta:
+        verbose_name = _("会员月度消费")
+        verbose_name_plural = _("会员月度消费")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="member_month_once")
+        ]
+        indexes = [
+            # Churn: has the member bought since the cutoff (any month's last purchase after it).
+            models.Index(fields=["last_at"], include=["member"], name="member_month_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.month:%Y-%m}"
+
+
+class MemberYear(models.Model):
+    """A member's purchases from the first instant of MemberYearMark.since on (the member
+    analyses' 12 months): one row per member who bought since, none for the others. Kept
+    exact by kefu.customers.member_months (the import, the worker's daily roll); the
+    analyses read it only when the mark's day is their period's first day."""
+
+    member = models.OneToOneField(
+        Member, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    purchases = models.PositiveIntegerField(_("消费次数"))
+    amount = models.DecimalField(_("金额(元)"), max_digits=14, decimal_places=2)
+    last_at = models.DateTimeField(_("末次消费时间"))
+
+    class Meta:
+        verbose_name = _("会员近12个月消费")
+        verbose_name_plural = _("会员近12个月消费")
+
+    def __str__(self) -> str:
+        return str(self.member_id)
+
+
+class MemberYearMark(models.Model):
+    """The one row saying which period MemberYear holds: every purchase at or after
+    ``since``'s midnight (the center's zone)."""
+
+    since = models.DateField(_("起始日期"))
+
+    class Meta:
+        verbose_name = _("会员近12个月消费起点")
+        verbose_name_plural = _("会员近12个月消费起点")
+
+    def __str__(self) -> str:
+        return f"{self.since}"
