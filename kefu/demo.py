@@ -32,7 +32,7 @@ from kefu.complaints import services as complaint_services
 from kefu.complaints.models import Category, MunicipalHotline, RoutingRule
 from kefu.conversations import services as conversations
 from kefu.conversations.models import ChannelRule, ReplyTemplate
-from kefu.core.calendar import WorkingCalendar, start_of_day
+from kefu.core.calendar import WorkingCalendar, previous_month, start_of_day
 from kefu.core.errors import ServiceError
 from kefu.core.models import CenterProfile
 from kefu.core.services import get_or_create_tags
@@ -102,6 +102,7 @@ STAFF = [
     ("labhead", "何静", "3400", Role.DEPT_HEAD, "hq", "quality-dept"),
     ("sz-head", "林峰", "5100", Role.DEPT_HEAD, "sz", "sz-repair"),
     ("sz-agent", "黄磊", "8511", Role.AGENT, "sz", None),
+    ("sz-lead", "蔡敏", "8501", Role.TEAM_LEAD, "sz", None),
     ("sz-handler", "吴刚", "5101", Role.DEPT_HANDLER, "sz", "sz-repair"),
     ("gm", "郑总", "0100", Role.GENERAL_MANAGER, None, None),
     ("quality", "冯丽", "8100", Role.QUALITY, None, None),
@@ -1513,7 +1514,8 @@ def logins() -> list[tuple[str, str, str]]:
 def _seed_reports() -> None:
     """The supervisor's saved view and monthly subscription: on the 1st at 08:00 last month's
     intake, time limits and complaints go to the general manager by e-mail (the demo has no
-    mail server: the sending fails, recorded on the notifications page)."""
+    mail server: the sending fails, recorded on the notifications page); last month's center
+    and branch complaint reports in their steps."""
     users = get_user_model().objects
     for username in ("supervisor", "gm"):
         users.filter(username=username).update(email=f"{username}@water.example.cn")
@@ -1529,6 +1531,23 @@ def _seed_reports() -> None:
         name="月度运营报表",
         reports=["intake", "time_limits", "complaints", "satisfaction"],
         recipients=["gm"],
+    )
+    # Last month's complaint reports (月度投诉统计), as the worker prepared them on the 1st: the
+    # center's submitted by the supervisor and approved by the general manager (to be filed);
+    # 深圳分公司's submitted by its team lead, waiting for the general manager; 总公司's a draft.
+    month = previous_month(timezone.localdate())
+    reports.prepare_reports(month)
+    reports.submit_report(
+        month,
+        actor=supervisor,
+        summary="本月投诉集中在停水通知不及时和维修上门慢两类;已要求管网所停水前 24 小时"
+        "短信通知,维修部增设夜班抢修组。",
+    )
+    reports.review_report(month, actor=users.get(username="gm"), approve=True, note="同意,请归档")
+    reports.submit_report(
+        month,
+        actor=users.get(username="sz-lead"),
+        summary="深圳分公司本月投诉以维修时效为主,已与深圳维修站约定 2 小时内上门。",
     )
 
 

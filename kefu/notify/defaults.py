@@ -216,6 +216,40 @@ EVENTS: dict[str, Event] = {
             "Complaint report of {month} overdue (due {due}).",
         ),
     ),
+    "report.branch_due": Event(
+        "分支机构月报即将到期",
+        ("month", "branch", "due"),
+        email=True,
+        sms=False,
+        zh=Words(
+            "月报即将到期:{branch}{month}投诉统计",
+            "{branch}{month}投诉统计月报须于 {due} 前经总经理审阅并归档,请及时提交审阅:{url}",
+            "{branch}{month}投诉月报须于{due}前审阅归档,请及时处理。",
+        ),
+        en=Words(
+            "Monthly report due soon: complaints of {branch}, {month}",
+            "The complaint report of {branch} for {month} must be reviewed by the general "
+            "manager and filed before {due}: {url}",
+            "Complaint report of {branch}, {month} due before {due}.",
+        ),
+    ),
+    "report.branch_overdue": Event(
+        "分支机构月报已超期",
+        ("month", "branch", "due"),
+        email=True,
+        sms=False,
+        zh=Words(
+            "月报已超期:{branch}{month}投诉统计",
+            "{branch}{month}投诉统计月报未在 {due} 前归档,已超期,请尽快审阅归档:{url}",
+            "{branch}{month}投诉月报未在{due}前归档,已超期。",
+        ),
+        en=Words(
+            "Monthly report overdue: complaints of {branch}, {month}",
+            "The complaint report of {branch} for {month} was not filed before {due}. "
+            "Please review and file it now: {url}",
+            "Complaint report of {branch}, {month} overdue (due {due}).",
+        ),
+    ),
     "roster.swap_asked": Event(
         "调班申请",
         ("who", "shift"),

@@ -7,8 +7,16 @@ from kefu.reports.models import MonthlyReport
 class MonthlyReportAdmin(admin.ModelAdmin):
     """Read-only here: reports change only through their services (audited), on their page."""
 
-    list_display = ["month", "state", "due_at", "submitted_by", "reviewed_by", "archived_at"]
-    list_filter = ["state"]
+    list_display = [
+        "month",
+        "branch",
+        "state",
+        "due_at",
+        "submitted_by",
+        "reviewed_by",
+        "archived_at",
+    ]
+    list_filter = ["state", "branch"]
     exclude = ["figures"]
 
     def has_add_permission(self, request):

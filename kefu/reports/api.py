@@ -6,7 +6,11 @@ the rows behind any figure (``/reports/r/{key}/drill``); saved views (``/reports
 
 The monthly complaint report: the figures with the report's state, the Excel file, and the
 report's steps (submit, review, archive). ``month`` is ``YYYY-MM``; a bad one is a 422 naming
-the field ``month``."""
+the field ``month``. Each branch has its own report (分支机构月报): ``?branch=<id>`` names it
+(``/reports/complaints/{month}/reports`` lists the month's reports with their ids); without
+it, the center's report for the center's readers and their own branch's for a branch's. A
+branch id no branch has is a 404, one that is not a number a 422 (field ``branch``), another
+branch's report 403."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
+from kefu.core.calendar import parse_month
 from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.schemas import Day
 from kefu.reports import boards, export, selectors, services
@@ -34,17 +39,26 @@ class ReviewIn(Schema):
     note: str = Field("", max_length=services.MAX_TEXT)
 
 
+def _who(user) -> str | None:
+    if user is None:
+        return None
+    staff = getattr(user, "staff", None)
+    return staff.display_name if staff is not None else user.username
+
+
+def _branch_out(branch) -> dict | None:
+    if branch is None:
+        return None
+    return {"id": branch.pk, "code": branch.code, "name": branch.name}
+
+
 def _body(page: services.ReportPage) -> dict:
     report = page.report
-
-    def who(user) -> str | None:
-        if user is None:
-            return None
-        staff = getattr(user, "staff", None)
-        return staff.display_name if staff is not None else user.username
+    who = _who
 
     return {
         "month": f"{page.month:%Y-%m}",
+        "branch": _branch_out(page.branch),
         "report": {
             "state": report.state if report else None,
             "state_label": str(report.get_state_display()) if report else None,
@@ -66,8 +80,26 @@ def _body(page: services.ReportPage) -> dict:
     }
 
 
-def _page(request, month: str) -> dict:
-    return _body(services.get_report_page(request.user, month))
+def _page(request, month: str, branch: str) -> dict:
+    return _body(services.get_report_page(request.user, month, branch=branch))
+
+
+BRANCH = Query("", max_length=20, description="a branch's id: its report (分支机构月报)")
+
+
+class MonthReportOut(Schema):
+    branch: dict | None = Field(..., description="id, code, name; null: the center's report")
+    state: str | None = Field(..., description="null: not made yet (a draft to come)")
+    state_label: str
+    due_at: dt.datetime
+    overdue: bool
+    submitted_by: str | None
+    submitted_at: dt.datetime | None
+
+
+class MonthReportsOut(Schema):
+    month: str
+    reports: list[MonthReportOut]
 
 
 @router.get("/wording/{month}", response=dict)
@@ -79,39 +111,69 @@ def wording(request, month: str):
 
 # The .xlsx route first: "{month}" alone would take "2025-11.xlsx" as the month.
 @router.get("/complaints/{month}.xlsx", response={200: None})
-def workbook(request, month: str):
+def workbook(request, month: str, branch: str = BRANCH):
     """The month's figures as an Excel workbook (the snapshot once the report is submitted)."""
-    page = services.get_report_page(request.user, month)
-    response = HttpResponse(services.monthly_workbook(page.stats), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="complaints-{page.month:%Y-%m}.xlsx"'
+    page = services.get_report_page(request.user, month, branch=branch)
+    name = page.branch.name if page.branch is not None else ""
+    response = HttpResponse(
+        services.monthly_workbook(page.stats, branch_name=name), content_type=XLSX
+    )
+    suffix = f"-{page.branch.code}" if page.branch is not None else ""
+    filename = f"complaints-{page.month:%Y-%m}{suffix}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
+@router.get("/complaints/{month}/reports", response=MonthReportsOut)
+def month_reports(request, month: str):
+    """The month's reports I may read, with their states and due times: the center's and each
+    branch's for the center's readers, my branch's for a branch's."""
+    entries = services.list_reports(request.user, month)
+    return {
+        "month": parse_month(month).strftime("%Y-%m"),
+        "reports": [
+            {
+                "branch": _branch_out(entry.branch),
+                "state": entry.state,
+                "state_label": entry.state_label,
+                "due_at": entry.due_at,
+                "overdue": entry.overdue,
+                "submitted_by": _who(entry.report.submitted_by) if entry.report else None,
+                "submitted_at": entry.report.submitted_at if entry.report else None,
+            }
+            for entry in entries
+        ],
+    }
+
+
 @router.get("/complaints/{month}", response=dict)
-def monthly(request, month: str):
+def monthly(request, month: str, branch: str = BRANCH):
     """The month's complaint figures and its report's state, due time and allowed actions."""
-    return _page(request, month)
+    return _page(request, month, branch)
 
 
 @router.post("/complaints/{month}/submit", response=dict)
-def submit(request, month: str, payload: SubmitIn):
-    """A supervisor submits the report with its analysis (分析与整改) for review."""
-    services.submit_report(month, actor=request.user, summary=payload.summary)
-    return _page(request, month)
+def submit(request, month: str, payload: SubmitIn, branch: str = BRANCH):
+    """Submit the report with its analysis (分析与整改) for review: the center's by a
+    supervisor, a branch's by its lead (or a center supervisor)."""
+    services.submit_report(month, actor=request.user, summary=payload.summary, branch=branch)
+    return _page(request, month, branch)
 
 
 @router.post("/complaints/{month}/review", response=dict)
-def review(request, month: str, payload: ReviewIn):
+def review(request, month: str, payload: ReviewIn, branch: str = BRANCH):
     """The general manager approves the report or sends it back (a note is then required)."""
-    services.review_report(month, actor=request.user, approve=payload.approve, note=payload.note)
-    return _page(request, month)
+    services.review_report(
+        month, actor=request.user, approve=payload.approve, note=payload.note, branch=branch
+    )
+    return _page(request, month, branch)
 
 
 @router.post("/complaints/{month}/archive", response=dict)
-def archive(request, month: str):
+def archive(request, month: str, branch: str = BRANCH):
     """File the approved report; it never changes again."""
-    services.archive_report(month, actor=request.user)
-    return _page(request, month)
+    services.archive_report(month, actor=request.user, branch=branch)
+    return _page(request, month, branch)
 
 
 # ---------------------------------------------------------------------------------- boards

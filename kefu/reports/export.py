@@ -55,11 +55,12 @@ class _Sheet:
         self.ws.append([])
 
 
-def monthly_workbook(stats: MonthlyStats) -> bytes:
-    """The workbook of ``stats`` as .xlsx bytes: 汇总, 类别与性质, 部门, 坐席, 回访, 原因与整改."""
+def monthly_workbook(stats: MonthlyStats, *, branch_name: str = "") -> bytes:
+    """The workbook of ``stats`` as .xlsx bytes: 汇总, 类别与性质, 部门, 坐席, 回访, 原因与整改
+    (a branch's report names the branch in its title)."""
     book = Workbook()
     book.remove(book.active)
-    _summary(book, stats)
+    _summary(book, stats, branch_name)
     _matrix(book, stats)
     _rows(book, "部门", "部门", stats.departments, stats)
     _rows(book, "坐席", "坐席(受理人)", stats.agents, stats)
@@ -70,9 +71,9 @@ def monthly_workbook(stats: MonthlyStats) -> bytes:
     return out.getvalue()
 
 
-def _summary(book: Workbook, stats: MonthlyStats) -> None:
+def _summary(book: Workbook, stats: MonthlyStats, branch_name: str = "") -> None:
     s = _Sheet(book, "汇总", [24, 14])
-    s.ws.append([f"{stats.month:%Y 年 %m 月}投诉统计"])
+    s.ws.append([f"{branch_name}{stats.month:%Y 年 %m 月}投诉统计"])
     s.ws["A1"].font = Font(bold=True, size=14)
     s.header("项目", "数值")
     s.row("投诉总数", stats.total, bold=True)

@@ -2,6 +2,10 @@
 supervisor's analysis, the general manager's review and the filing before the 5th of the next
 month (DOMAIN §2, "Statistics").
 
+The center's report (``branch`` empty) is submitted by a supervisor; each branch's report
+(分支机构月报, the same figures cut to the complaints of that branch) by that branch's lead. One
+report per month and branch, one center report per month.
+
 A report moves draft → submitted → approved → archived; the general manager may send a
 submitted report back to draft with a note. The figures are snapshotted when it is submitted
 (what the general manager reviews) and an archived report never changes again. Nothing is
@@ -29,8 +33,17 @@ class MonthlyReport(models.Model):
         State.ARCHIVED: set(),
     }
 
-    # The first day of the month reported on (center-wide: one report a month).
-    month = models.DateField(_("月份"), unique=True)
+    # The first day of the month reported on.
+    month = models.DateField(_("月份"))
+    # None: the center's report; else the report of that branch's complaints.
+    branch = models.ForeignKey(
+        "accounts.Branch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("分支机构"),
+    )
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.DRAFT)
     summary = models.TextField(_("分析与整改"), blank=True)
     # MonthlyStats.as_dict() taken at submission; frozen once archived.
@@ -77,6 +90,19 @@ class MonthlyReport(models.Model):
         ordering = ["-month"]
         verbose_name = _("月度投诉统计")
         verbose_name_plural = _("月度投诉统计")
+        constraints = [
+            # NULLs are distinct in a unique index: the center's report needs its own.
+            models.UniqueConstraint(
+                fields=["month", "branch"],
+                condition=models.Q(branch__isnull=False),
+                name="report_one_per_branch_month",
+            ),
+            models.UniqueConstraint(
+                fields=["month"],
+                condition=models.Q(branch__isnull=True),
+                name="report_one_center_month",
+            ),
+        ]
         indexes = [
             # The hourly sweep: reports not yet filed, by their warning and due times.
             models.Index(
@@ -92,7 +118,9 @@ class MonthlyReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m}"
+        if self.branch_id is None:
+            return f"{self.month:%Y-%m}"
+        return f"{self.month:%Y-%m} {self.branch}"
 
     @property
     def is_archived(self) -> bool:

@@ -10,9 +10,10 @@ from kefu.reports import services
 
 @db_periodic_task(crontab(day="1", hour="0", minute="5"))
 def prepare_monthly_report() -> int:
-    """On the 1st, the draft report of the month just ended."""
+    """On the 1st, the draft reports of the month just ended: the center's and each active
+    branch's (those missing only). Returns how many reports the month has."""
     month = previous_month(timezone.localdate())
-    return services.prepare_report(month, actor=None).pk
+    return len(services.prepare_reports(month))
 
 
 @db_periodic_task(crontab(minute="15"))

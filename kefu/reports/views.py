@@ -27,41 +27,71 @@ from kefu.reports.models import MonthlyReport
 FORMS = {"submit": SubmitForm, "review": ReviewForm, "archive": ArchiveForm}
 
 
-def _page(request, month_text: str, *, forms=None, error: str = "", status: int = 200):
-    context: dict[str, Any] = {"month_text": month_text, "error": error, "page": None, "forms": {}}
+def _here(month, branch: str) -> str:
+    """The monthly page's address for ``month`` and ``branch`` (an id as text, or "")."""
+    query = {"month": f"{parse_month(month):%Y-%m}"}
+    if branch:
+        query["branch"] = branch
+    return reverse("report-complaints") + "?" + urlencode(query)
+
+
+def _page(
+    request,
+    month_text: str,
+    branch: str = "",
+    *,
+    forms=None,
+    error: str = "",
+    status: int = 200,
+):
+    context: dict[str, Any] = {
+        "month_text": month_text,
+        "branch_text": branch,
+        "error": error,
+        "page": None,
+        "forms": {},
+    }
     try:
-        page = services.get_report_page(request.user, month_text)
+        page = services.get_report_page(request.user, month_text, branch=branch)
     except ServiceError as exc:
         context["error"] = exc.detail
         status = 400 if exc.code == Code.INVALID else exc.status
     else:
         forms = forms or {}
+        query = f"?branch={page.branch.pk}" if page.branch is not None else ""
         context.update(
             page=page,
             charts=boards.monthly_charts(page.stats),
             month_text=f"{page.month:%Y-%m}",
+            branch_text=str(page.branch.pk) if page.branch is not None else "",
+            query=query,
             forms={name: forms.get(name) or FORMS[name]() for name in page.actions},
             now=timezone.now(),
         )
     return render(request, "reports/monthly.html", context, status=status)
 
 
+def _branch_param(request) -> str:
+    return request.GET.get("branch", "")[:20]
+
+
 @login_required
 @require_GET
 def monthly(request):
     default = f"{previous_month(timezone.localdate()):%Y-%m}"
-    return _page(request, request.GET.get("month") or default)
+    return _page(request, request.GET.get("month") or default, _branch_param(request))
 
 
 @login_required
 @require_POST
 def action(request, month: str, name: str):
+    branch = _branch_param(request)
     form_class = FORMS.get(name)
     if form_class is None:
-        return _page(request, month, error=_("未知操作"), status=404)
+        return _page(request, month, branch, error=_("未知操作"), status=404)
     form = form_class(request.POST)
     if not form.is_valid():
-        return _page(request, month, forms={name: form}, error=_("输入有误"), status=422)
+        return _page(request, month, branch, forms={name: form}, error=_("输入有误"), status=422)
     calls: dict[str, Callable[..., MonthlyReport]] = {
         "submit": services.submit_report,
         "review": services.review_report,
@@ -69,24 +99,31 @@ def action(request, month: str, name: str):
     }
     call = calls[name]
     try:
-        call(month, actor=request.user, **form.cleaned_data)
+        report = call(month, actor=request.user, branch=branch, **form.cleaned_data)
     except ServiceError as exc:
         if exc.field in form.fields:
             form.add_error(exc.field, exc.detail)
-        return _page(request, month, forms={name: form}, error=exc.detail, status=exc.status)
+        return _page(
+            request, month, branch, forms={name: form}, error=exc.detail, status=exc.status
+        )
     # After the change, the page again (a reload must not post again).
-    return redirect(reverse("report-complaints") + f"?month={parse_month(month):%Y-%m}")
+    return redirect(_here(month, str(report.branch_id) if report.branch_id else ""))
 
 
 @login_required
 @require_GET
 def workbook(request, month: str):
+    branch = _branch_param(request)
     try:
-        page = services.get_report_page(request.user, month)
+        page = services.get_report_page(request.user, month, branch=branch)
     except ServiceError as exc:
-        return _page(request, month, status=400 if exc.code == Code.INVALID else exc.status)
-    response = HttpResponse(services.monthly_workbook(page.stats), content_type=XLSX)
-    filename = f"complaints-{page.month:%Y-%m}.xlsx"
+        return _page(request, month, branch, status=400 if exc.code == Code.INVALID else exc.status)
+    name = page.branch.name if page.branch is not None else ""
+    response = HttpResponse(
+        services.monthly_workbook(page.stats, branch_name=name), content_type=XLSX
+    )
+    suffix = f"-{page.branch.code}" if page.branch is not None else ""
+    filename = f"complaints-{page.month:%Y-%m}{suffix}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

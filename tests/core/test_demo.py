@@ -124,7 +124,17 @@ def test_the_demo_center_has_tickets_in_every_state_and_complaints_in_every_step
     assert Sample.objects.count() >= Inspection.objects.values("sample").distinct().count() == 4
     assert SendBack.objects.filter(status="open").count() == 1
     assert Appeal.objects.filter(status="pending").count() == 1
+    # Last month's complaint reports: the center's approved, to be filed; 深圳分公司's
+    # submitted by its team lead, waiting for the general manager; 总公司's a draft.
+    from kefu.reports.models import MonthlyReport
+
+    reports = MonthlyReport.objects.select_related("branch", "submitted_by")
+    assert sorted(
+        (r.branch.code if r.branch else "", r.state, getattr(r.submitted_by, "username", ""))
+        for r in reports
+    ) == [("", "approved", "supervisor"), ("hq", "draft", ""), ("sz", "submitted", "sz-lead")]
     assert seed_demo() == {"customers": 60, "tickets": 170}  # a second run adds nothing
+    assert MonthlyReport.objects.count() == 3
 
 
 def test_the_demo_replays_each_ticket_at_its_own_hours(db):

@@ -38,6 +38,8 @@ def test_every_shipped_event_has_its_templates_in_both_languages(db):
         "followup.due",
         "report.due",
         "report.overdue",
+        "report.branch_due",
+        "report.branch_overdue",
         "report.delivery",
         "survey.invite",
         "ticket.reply",
