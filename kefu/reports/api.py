@@ -114,12 +114,8 @@ def wording(request, month: str):
 def workbook(request, month: str, branch: str = BRANCH):
     """The month's figures as an Excel workbook (the snapshot once the report is submitted)."""
     page = services.get_report_page(request.user, month, branch=branch)
-    name = page.branch.name if page.branch is not None else ""
-    response = HttpResponse(
-        services.monthly_workbook(page.stats, branch_name=name), content_type=XLSX
-    )
-    suffix = f"-{page.branch.code}" if page.branch is not None else ""
-    filename = f"complaints-{page.month:%Y-%m}{suffix}.xlsx"
+    content, filename = services.report_workbook(page)
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

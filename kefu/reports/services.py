@@ -239,6 +239,14 @@ class ReportPage:
     reports: list[ReportEntry] = field(default_factory=list)  # the month's, as ``actor`` may read
 
 
+def report_workbook(page: ReportPage) -> tuple[bytes, str]:
+    """The page's figures as an Excel workbook and its file name (a branch's carries its code)."""
+    name = page.branch.name if page.branch is not None else ""
+    suffix = f"-{page.branch.code}" if page.branch is not None else ""
+    filename = f"complaints-{page.month:%Y-%m}{suffix}.xlsx"
+    return monthly_workbook(page.stats, branch_name=name), filename
+
+
 def _entry(month: dt.date, branch: Branch | None, report: MonthlyReport | None) -> ReportEntry:
     due = report.due_at if report is not None else due_at_for(month)
     filed = report is not None and report.is_archived

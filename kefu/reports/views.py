@@ -118,12 +118,8 @@ def workbook(request, month: str):
         page = services.get_report_page(request.user, month, branch=branch)
     except ServiceError as exc:
         return _page(request, month, branch, status=400 if exc.code == Code.INVALID else exc.status)
-    name = page.branch.name if page.branch is not None else ""
-    response = HttpResponse(
-        services.monthly_workbook(page.stats, branch_name=name), content_type=XLSX
-    )
-    suffix = f"-{page.branch.code}" if page.branch is not None else ""
-    filename = f"complaints-{page.month:%Y-%m}{suffix}.xlsx"
+    content, filename = services.report_workbook(page)
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
