@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
+from kefu.accounts.services import display_name
 from kefu.core.calendar import parse_month
 from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.schemas import Day
@@ -40,10 +41,7 @@ class ReviewIn(Schema):
 
 
 def _who(user) -> str | None:
-    if user is None:
-        return None
-    staff = getattr(user, "staff", None)
-    return staff.display_name if staff is not None else user.username
+    return display_name(user) or None
 
 
 def _branch_out(branch) -> dict | None:
