@@ -522,8 +522,9 @@ def drill_periodic(env: dict[str, str], kefu: Kefu, pg: Postgres, data: Path, si
 
     with psycopg.connect(pg.url) as conn:
         claims = conn.execute("select task, period from core_periodicrun").fetchall()
+        # One report per month for the center (branch null) and one per month and branch.
         reports = conn.execute(
-            "select month, count(*) from reports_monthlyreport group by 1"
+            "select month, branch_id, count(*) from reports_monthlyreport group by 1, 2"
         ).fetchall()
     ran: Counter = Counter()
     skipped: Counter = Counter()
@@ -548,12 +549,15 @@ def drill_periodic(env: dict[str, str], kefu: Kefu, pg: Postgres, data: Path, si
         f"  {count} periodic jobs queued twice more at once ({time.monotonic() - enqueued_at:.0f} s "
         f"ago); claims {len(claims)} for {len(by_task)} jobs; runs logged {sum(ran.values())}, "
         f"copies skipped {sum(skipped.values())}; time-limit sweeps {len(sweeps)} in about "
-        f"{minutes} minutes (minutes without one: {len(gaps)}); monthly reports {reports}"
+        f"{minutes} minutes (minutes without one: {len(gaps)}); monthly reports (month, branch, count) {reports}"
     )
     check(len(by_task) == count, f"every periodic job ran ({len(by_task)} of {count})")
     check(not twice, f"no job ran twice in one period {list(twice)[:3]}")
     check(sum(skipped.values()) >= count, "the second copy of each job was skipped")
-    check(all(n == 1 for _, n in reports), "one monthly report per month")
+    check(
+        bool(reports) and all(n == 1 for _, _, n in reports),
+        "one monthly report per month for the center and for each branch",
+    )
     check(not gaps, f"the time-limit sweep ran every minute {gaps[:2]}")
 
 
