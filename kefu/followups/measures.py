@@ -1,7 +1,5 @@
-"""Callbacks and satisfaction in the reports (kefu.core.measures), counted as the monthly
-complaint report counts them (kefu.reports.selectors.Callbacks): every callback owed (not the
-excluded) is due; the callback rate leaves out the ones the customer refused; satisfaction is
-the satisfied share of the callbacks with an answer; the survey score is the 1–5 average.
+"""Callbacks and satisfaction in the reports (kefu.core.measures), counted by the conditions
+of kefu.followups.rates, as the callback report and the monthly complaint report count them.
 """
 
 from __future__ import annotations
@@ -11,13 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.core.measures import Fact, Measure, declare
 from kefu.followups.models import CallbackTask, Survey
+from kefu.followups.rates import ANSWERED, ASKED, DONE, DUE, SATISFIED, SURVEY_ANSWERED
 
-State, Outcome = CallbackTask.State, CallbackTask.Outcome
-DUE = ~Q(state=State.EXCLUDED)
-ASKED = ~Q(state=State.EXCLUDED) & ~Q(state=State.REFUSED)
-DONE = Q(state=State.DONE)
-ANSWERED = Q(outcome__in=(Outcome.SATISFIED, Outcome.UNSATISFIED))
-SCORED = Q(state=Survey.State.ANSWERED, score__isnull=False)
+SCORED = SURVEY_ANSWERED & Q(score__isnull=False)
 
 declare(
     facts=[
@@ -89,7 +83,7 @@ declare(
             _("满意率"),
             "callbacks",
             "rate",
-            lambda: Count("id", filter=Q(outcome=Outcome.SATISFIED)),
+            lambda: Count("id", filter=SATISFIED),
             rows=ANSWERED,
             of=lambda: Count("id", filter=ANSWERED),
         ),

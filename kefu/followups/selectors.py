@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
 from kefu.core.paging import PER_PAGE, Page, paginate
+from kefu.followups import rates
 from kefu.followups.access import access_task, visible_tasks
 from kefu.followups.models import CallbackTask, Survey
 from kefu.followups.services import EXCLUDED_BY_CUSTOMER
@@ -80,17 +81,15 @@ class Rates:
 
     @property
     def callback_rate(self) -> float | None:
-        owed = self.due - self.refused
-        return round(self.done / owed, 4) if owed else None
+        return rates.callback_rate(done=self.done, due=self.due, refused=self.refused)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        reached = self.satisfied + self.unsatisfied
-        return round(self.satisfied / reached, 4) if reached else None
+        return rates.satisfaction_rate(satisfied=self.satisfied, unsatisfied=self.unsatisfied)
 
     @property
     def average_score(self) -> float | None:
-        return round(self.score_sum / self.surveys, 2) if self.surveys else None
+        return rates.average_score(score_sum=self.score_sum, surveys=self.surveys)
 
     def add(self, other: Rates) -> None:
         for name in TASK_COUNTS + SURVEY_COUNTS:
@@ -109,18 +108,11 @@ class Rates:
         }
 
 
-State, Excluded = CallbackTask.State, CallbackTask.Excluded
+Excluded = CallbackTask.Excluded
 TASK_AGGREGATES = {
-    "due": Count("id", filter=~Q(state=State.EXCLUDED)),
-    "done": Count("id", filter=Q(state=State.DONE)),
-    "in_time": Count("id", filter=Q(state=State.DONE, finished_at__lte=F("due_at"))),
-    "open": Count("id", filter=Q(state=State.OPEN)),
+    **rates.task_counts(),
     "excluded": Count("id", filter=Q(excluded_reason__in=EXCLUDED_BY_CUSTOMER)),
     "not_sampled": Count("id", filter=Q(excluded_reason=Excluded.NOT_SAMPLED)),
-    "given_up": Count("id", filter=Q(state=State.GIVEN_UP)),
-    "refused": Count("id", filter=Q(state=State.REFUSED)),
-    "satisfied": Count("id", filter=Q(outcome=CallbackTask.Outcome.SATISFIED)),
-    "unsatisfied": Count("id", filter=Q(outcome=CallbackTask.Outcome.UNSATISFIED)),
 }
 TASK_COUNTS = tuple(TASK_AGGREGATES)
 SURVEY_COUNTS = ("invited", "surveys", "score_sum")
@@ -176,11 +168,7 @@ def callback_rates(actor, *, date_from: dt.date | None = None, date_to: dt.date 
     start, end = _midnight(date_from), _midnight(date_to + dt.timedelta(days=1))
     tasks = visible_tasks(actor).filter(due_at__gte=start, due_at__lt=end)
     surveys = _visible_surveys(actor).filter(created_at__gte=start, created_at__lt=end)
-    answered = {
-        "invited": Count("id"),
-        "surveys": Count("id", filter=Q(state=Survey.State.ANSWERED)),
-        "score_sum": Sum("score", filter=Q(state=Survey.State.ANSWERED), default=0),
-    }
+    answered = {"invited": Count("id"), **rates.survey_counts()}
     by_agent: dict = {}
     for row in (
         tasks.values("assignee", "assignee__staff__display_name", "assignee__username")
@@ -204,8 +192,8 @@ def callback_rates(actor, *, date_from: dt.date | None = None, date_to: dt.date 
             by_dept, row["department"], row["department__name"] or _("未派部门"), row, SURVEY_COUNTS
         )
     total = Rates(name=_("合计"))
-    for rates in by_agent.values():
-        total.add(rates)
+    for agent_row in by_agent.values():
+        total.add(agent_row)
     order = lambda r: (r.key is None, r.name, r.key or 0)  # noqa: E731
     return Report(
         date_from,
@@ -223,9 +211,9 @@ def _agent_name(row: dict, prefix: str) -> str:
 
 
 def _row(rows: dict, key, name: str, values: dict, names) -> None:
-    rates = rows.setdefault(key, Rates(key=key, name=name))
+    row = rows.setdefault(key, Rates(key=key, name=name))
     for attr in names:
-        setattr(rates, attr, getattr(rates, attr) + (values[attr] or 0))
+        setattr(row, attr, getattr(row, attr) + (values[attr] or 0))
 
 
 def _visible_surveys(actor):

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.complaints.models import Complaint
 from kefu.core.calendar import next_month, parse_month
 from kefu.core.models import PhraseUse
+from kefu.followups import rates
 from kefu.followups.models import CallbackTask, Survey
 from kefu.followups.services import EXCLUDED_BY_CUSTOMER
 from kefu.reports.access import access_reports
@@ -116,15 +117,15 @@ class Callbacks:
 
     @property
     def callback_rate(self) -> float | None:
-        return _rate(self.done, self.due - self.refused)
+        return rates.callback_rate(done=self.done, due=self.due, refused=self.refused)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return _rate(self.satisfied, self.satisfied + self.unsatisfied)
+        return rates.satisfaction_rate(satisfied=self.satisfied, unsatisfied=self.unsatisfied)
 
     @property
     def average_score(self) -> float | None:
-        return round(self.score_sum / self.surveys, 2) if self.surveys else None
+        return rates.average_score(score_sum=self.score_sum, surveys=self.surveys)
 
 
 @dataclass
@@ -258,25 +259,15 @@ DEADLINE_COUNTS = {
     "cancelled": Count("id", filter=Q(state=DeadlineState.CANCELLED)),
 }
 CALLBACK_COUNTS = {
-    "due": Count("id", filter=~Q(state=TaskState.EXCLUDED)),
-    "done": Count("id", filter=Q(state=TaskState.DONE)),
-    "in_time": Count("id", filter=Q(state=TaskState.DONE, finished_at__lte=F("due_at"))),
-    "open": Count("id", filter=Q(state=TaskState.OPEN)),
-    "given_up": Count("id", filter=Q(state=TaskState.GIVEN_UP)),
-    "refused": Count("id", filter=Q(state=TaskState.REFUSED)),
+    **rates.task_counts(),
     "declined": Count("id", filter=Q(excluded_reason=Excluded.DECLINED)),
     "anonymous": Count("id", filter=Q(excluded_reason=Excluded.ANONYMOUS)),
     "not_sampled": Count("id", filter=Q(excluded_reason=Excluded.NOT_SAMPLED)),
-    "satisfied": Count("id", filter=Q(outcome=CallbackTask.Outcome.SATISFIED)),
-    "unsatisfied": Count("id", filter=Q(outcome=CallbackTask.Outcome.UNSATISFIED)),
 }
 assert set(EXCLUDED_BY_CUSTOMER) == {Excluded.DECLINED, Excluded.ANONYMOUS}
 # Answered ones, counted by filter rather than in WHERE: the read then goes by the month's
 # tickets (the ticket index), not through every answered survey of all time (the state index).
-SURVEY_COUNTS = {
-    "surveys": Count("id", filter=Q(state=Survey.State.ANSWERED)),
-    "score_sum": Sum("score", filter=Q(state=Survey.State.ANSWERED), default=0),
-}
+SURVEY_COUNTS = rates.survey_counts()
 DEPT, AGENT = "ticket__department_id", "ticket__created_by_id"
 
 
