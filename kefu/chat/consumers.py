@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kefu.chat import services
 from kefu.chat.models import ChatSession
 from kefu.core.errors import Code, ServiceError
+from kefu.core.numbers import whole
 
 # Close codes: the session is unknown or over; the user may not take chats.
 CLOSE_GONE = 4404
@@ -175,7 +176,4 @@ class AgentConsumer(JsonFrames):
 
 
 def _int(value: Any, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ServiceError(Code.INVALID, _("参数无效"), field=field) from None
+    return whole(value, field=field, message=_("参数无效"))

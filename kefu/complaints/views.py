@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.complaints import access, services
-from kefu.core.errors import Code, ServiceError, refuse_nul
+from kefu.core.errors import ServiceError, refuse_nul
+from kefu.core.numbers import whole
 from kefu.desk.views import after_change
 from kefu.tickets.access import visible_tickets
 
@@ -26,10 +27,7 @@ def _when(value: str) -> dt.datetime | None:
 
 
 def _int(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ServiceError(Code.INVALID, _("请选择"), field="hotline_id")
+    return whole(value, field="hotline_id", message=_("请选择"))
 
 
 def _bool(value: str | None) -> bool | None:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts.models import CENTER_ROLES
 from kefu.core.errors import ServiceError, refuse_page
+from kefu.core.numbers import MAX_ID, whole_or_none
 from kefu.core.schemas import day_or_none
 from kefu.frontdesk import access, checklists, providers, schemas
 from kefu.frontdesk.checklists import AnswerIn, ItemIn
@@ -29,10 +30,7 @@ from kefu.frontdesk.models import Checklist
 
 
 def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw or "")
-    except ValueError:
-        return None
+    return whole_or_none(raw, low=-MAX_ID)
 
 
 def _shift_choices(day: dt.date) -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ from kefu.core.downloads import image_response
 from kefu.core.errors import Code, ServiceError, refuse_page
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
+from kefu.core.numbers import whole_or_none
 from kefu.core.paging import page_number, paginate
 from kefu.core.schemas import day_or_none
 from kefu.core.services import record_unmasked_read
@@ -176,10 +177,7 @@ def link(request, item_id: int):
 
 
 def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    return whole_or_none(value) or 0
 
 
 @login_required

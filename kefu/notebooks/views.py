@@ -22,6 +22,7 @@ from kefu.complaints.models import Category as ComplaintCategory
 from kefu.core.errors import ServiceError, refuse_page
 from kefu.core.excel import one_sheet
 from kefu.core.masking import Masker
+from kefu.core.numbers import whole_or_none
 from kefu.core.paging import page_args, paginate
 from kefu.core.schemas import day_or_none
 from kefu.core.services import record_unmasked_read
@@ -58,8 +59,7 @@ def _require_read(request) -> None:
 
 
 def _int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+    return whole_or_none(raw)
 
 
 def _month(request) -> tuple[dt.date, dt.date]:

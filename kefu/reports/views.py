@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.calendar import parse_month, previous_month
 from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.numbers import whole
 from kefu.core.paging import page_number
 from kefu.reports import boards, export, services
 from kefu.reports.export import XLSX
@@ -251,10 +252,7 @@ def subscribe(request):
 
 
 def _whole(raw: str | None, field: str) -> int:
-    text = (raw or "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) < 4):
-        raise ServiceError(Code.INVALID, _("请填写整数"), field=field)
-    return int(text)
+    return whole(raw, field=field, high=999, message=_("请填写整数"))
 
 
 @login_required

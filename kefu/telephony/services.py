@@ -34,6 +34,7 @@ from kefu.accounts.models import DEPARTMENT_ROLES, StaffProfile
 from kefu.accounts.scope import scope_of
 from kefu.core import refcache
 from kefu.core.errors import Code, ServiceError
+from kefu.core.numbers import whole
 from kefu.core.phones import normalize_phone
 from kefu.core.realtime import (
     AGENTS_GROUP,
@@ -235,13 +236,7 @@ def _whole(params: dict, key: str, *, limit: int) -> int:
     value = params.get(key)
     if value is None or value == "":
         return 0
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = -1
-    if isinstance(value, bool) or not 0 <= number <= limit:
-        raise ServiceError(Code.INVALID, _("必须是 0 到 %d 的整数") % limit, field=key)
-    return number
+    return whole(value, field=key, high=limit, message=_("必须是 0 到 %d 的整数") % limit)
 
 
 def _floor_event(event: str, params: dict, now: dt.datetime) -> None:

@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.errors import ServiceError, refuse_page
+from kefu.core.numbers import whole
 from kefu.core.paging import page_number, paginate
 from kefu.training import access, selectors, services
 from kefu.training.models import Difficulty, Question, Topic
@@ -26,10 +27,7 @@ LETTERS = "ABCDEFGH"
 
 
 def _number(raw: str | None, field: str) -> int:
-    raw = (raw or "").strip()
-    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 6:
-        raise ServiceError(Code.INVALID, _("请填写整数"), field=field)
-    return int(raw)
+    return whole(raw, field=field, low=-999_999, high=999_999, message=_("请填写整数"))
 
 
 def _error(request, exc: ServiceError) -> None:

@@ -265,6 +265,12 @@ def test_a_frame_that_is_not_json_is_answered_and_the_sockets_stay_open(online, 
                 assert await comm.receive_json_from(timeout=3) == INVALID_FRAME
             await comm.send_to(bytes_data=b"\x00\x01")
             assert await comm.receive_json_from(timeout=3) == INVALID_FRAME
+        # A session that is no number the database keys by: a refusal naming it, not a crash
+        # (past 2**31 an id overflows PostgreSQL's integer key).
+        for bad in (10**15, "12abc", True, 1.5, None, "１"):
+            await console.send_json_to({"type": "accept", "session": bad})
+            refused = await _next(console, "error")
+            assert (refused["field"], refused["detail"]) == ("session", "参数无效"), bad
         # Both still work.
         await visitor.send_json_to({"type": "line", "text": "还在吗"})
         seen = await _next(console, "chat.line")
