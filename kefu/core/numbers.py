@@ -33,10 +33,10 @@ def whole(
     raw: object, *, field: str, low: int = 0, high: int = MAX_ID, message: str | None = None
 ) -> int:
     """``raw`` as an integer from ``low`` to ``high``; otherwise INVALID naming ``field``, with
-    ``message`` or "请填写 low 到 high 的整数"."""
+    ``message`` or "请填写 low 到 high 之间的整数"."""
     number = _read(raw, low, high)
     if number is None:
-        detail = message or _("请填写 %(low)d 到 %(high)d 的整数") % {"low": low, "high": high}
+        detail = message or _("请填写 %(low)d 到 %(high)d 之间的整数") % {"low": low, "high": high}
         raise ServiceError(Code.INVALID, detail, field=field)
     return number
 

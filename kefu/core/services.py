@@ -16,6 +16,7 @@ from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError, refuse_nul
 from kefu.core.masking import can_view_pii
 from kefu.core.models import AuditLog, CalendarDay, CalendarYear, SerialCounter, Tag
+from kefu.core.numbers import whole
 
 _NEXT_SERIAL_SQL = (
     f"INSERT INTO {SerialCounter._meta.db_table} (day, last) VALUES (%s, 1) "
@@ -65,15 +66,10 @@ def clean_text(
 
 
 def whole_in(value: Any, field: str, *, low: int, high: int) -> int:
-    """``value`` if it is a whole number from ``low`` to ``high``; INVALID naming ``field``
-    otherwise (a bool is not a number here)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ServiceError(
-            Code.INVALID,
-            _("请填写 %(low)d 到 %(high)d 之间的整数") % {"low": low, "high": high},
-            field=field,
-        )
-    return value
+    """``value`` if it is a whole number (an int, not a bool) from ``low`` to ``high``; INVALID
+    naming ``field`` otherwise, as kefu.core.numbers.whole words it."""
+    typed = value if isinstance(value, int) else None  # text is the pages' to read
+    return whole(typed, field=field, low=low, high=high)
 
 
 def record_audit(

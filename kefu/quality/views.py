@@ -21,6 +21,7 @@ from kefu.accounts.scope import scope_of
 from kefu.conversations.selectors import thread
 from kefu.core.errors import Code, ServiceError, refuse_page
 from kefu.core.masking import Masker
+from kefu.core.numbers import whole_or_none
 from kefu.core.paging import page_number, paginate
 from kefu.core.schemas import day_or_none, within_years
 from kefu.quality import access, selectors, services
@@ -313,7 +314,8 @@ def _items_from(text: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for n, line in enumerate(line for line in (text or "").splitlines() if line.strip()):
         parts = [p.strip() for p in line.split("|")]
-        if len(parts) < 3 or not (parts[2].isascii() and parts[2].isdigit() and len(parts[2]) < 5):
+        points = whole_or_none(parts[2], high=9999) if len(parts) >= 3 else None
+        if points is None:
             raise ServiceError(
                 Code.INVALID, _("第 %d 行格式应为:名称|类别|分值|否决") % (n + 1), field="items"
             )
@@ -321,7 +323,7 @@ def _items_from(text: str) -> list[dict[str, Any]]:
             {
                 "name": parts[0],
                 "category": by_label.get(parts[1], parts[1]),
-                "points": int(parts[2]),
+                "points": points,
                 "is_veto": len(parts) > 3 and parts[3] in ("是", "1", "yes", "否决"),
             }
         )

@@ -53,7 +53,7 @@ def test_what_does_not(raw):
 def test_the_bounds_and_the_callers_message():
     assert whole("-3", field="n", low=-5) == -3
     assert whole_or_none("-3") is None
-    with pytest.raises(ServiceError, match="请填写 1 到 24 的整数"):
+    with pytest.raises(ServiceError, match="请填写 1 到 24 之间的整数"):
         whole("25", field="hour", low=1, high=24)
     with pytest.raises(ServiceError, match="请选择"):
         whole("x", field="hotline_id", message="请选择")
