@@ -198,6 +198,12 @@ urlpatterns = [
         name="quality-send-back",
     ),
     path("quality/scorecards/", quality_views.scorecards, name="quality-scorecards"),
+    path(
+        "quality/scorecards/<int:scorecard_id>/<str:action>",
+        quality_views.scorecard_act,
+        name="quality-scorecard-act",
+    ),
+    path("quality/sampling", quality_views.sampling, name="quality-sampling"),
     path("quality/evaluation/", quality_views.evaluation, name="quality-evaluation"),
     path("notebooks/", notebook_views.notebook, name="notebooks"),
     path("notebooks/problems/new", notebook_views.problem_create, name="notebooks-problem-create"),

@@ -21,11 +21,11 @@ from kefu.accounts.scope import scope_of
 from kefu.conversations.selectors import thread
 from kefu.core.errors import Code, ServiceError, refuse_page
 from kefu.core.masking import Masker
-from kefu.core.numbers import whole_or_none
+from kefu.core.numbers import whole, whole_or_none
 from kefu.core.paging import page_number, paginate
 from kefu.core.schemas import day_or_none, within_years
 from kefu.quality import access, selectors, services
-from kefu.quality.models import Appeal, Category, Sample, Scorecard, SendBack
+from kefu.quality.models import Appeal, Category, Period, Sample, Scorecard, SendBack
 from kefu.tickets.models import TicketStatus
 from kefu.tickets.selectors import get_timeline
 
@@ -330,35 +330,117 @@ def _items_from(text: str) -> list[dict[str, Any]]:
     return items
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def scorecards(request):
-    """The scorecards in use (and past versions); inspectors add one."""
+def _lines_of(card: Scorecard) -> str:
+    """The card's items in the form's one-line-each format, to revise from."""
+    yes = _("是")
+    return "\n".join(
+        "|".join(
+            [i.name, str(CATEGORY_LABELS.get(i.category, i.category)), str(i.points)]
+            + ([yes] if i.is_veto else [])
+        )
+        for i in card.items.all()
+    )
+
+
+def _scorecards_page(request, *, status: int = 200, posted: dict[str, Any] | None = None):
+    """The scorecards in use and past, the forms to add and revise one, the sampling rules.
+    ``posted``: what a refused form sent, shown again in its form."""
     rows = _guard(selectors.list_scorecards, request.user, status="all")
-    status = 200
-    if request.method == "POST":
-        try:
-            card = services.create_scorecard(
-                request.user,
-                name=request.POST.get("name", ""),
-                items=_items_from(request.POST.get("items", "")),
-            )
-            messages.success(request, _("评分表 %s 已创建") % card.name)
-            return redirect("quality-scorecards")
-        except ServiceError as exc:
-            _error(request, exc)
-            status = 422
+    cards = list(rows.prefetch_related("items")[:100])
+    posted = posted or {}
+    for card in cards:
+        mine = posted.get("card") == card.pk
+        card.form_name = posted["name"] if mine else card.name
+        card.form_lines = posted["items"] if mine else _lines_of(card)
+        card.form_open = mine
+    may_define = access.may_define(request.user)
     return render(
         request,
         "quality/scorecards.html",
         {
-            "cards": list(rows.prefetch_related("items")[:100]),
+            "cards": cards,
             "categories": CATEGORY_LABELS,
-            "may_define": access.may_define(request.user),
+            "may_define": may_define,
             "category_names": "、".join(str(label) for _code, label in Category.choices),
+            "new_name": posted.get("name", "") if posted.get("card") is None else "",
+            "new_items": posted.get("items", "") if posted.get("card") is None else "",
+            "settings": services.current_settings(),
+            "settings_posted": posted.get("settings"),
+            "periods": Period.choices,
         },
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scorecards(request):
+    """The scorecards in use (and past versions); inspectors add one."""
+    if request.method == "GET":
+        return _scorecards_page(request)
+    name, text = request.POST.get("name", ""), request.POST.get("items", "")
+    try:
+        card = services.create_scorecard(request.user, name=name, items=_items_from(text))
+    except ServiceError as exc:
+        _error(request, exc)
+        return _scorecards_page(request, status=422, posted={"name": name, "items": text})
+    messages.success(request, _("评分表 %s 已创建") % card.name)
+    return redirect("quality-scorecards")
+
+
+@login_required
+@require_POST
+def scorecard_act(request, scorecard_id: int, action: str):
+    """修订 (the next version from the posted name and items) or 停用 (retire)."""
+    name, text = request.POST.get("name", ""), request.POST.get("items", "")
+    try:
+        if action == "revise":
+            card = services.revise_scorecard(
+                request.user, scorecard_id, name=name, items=_items_from(text)
+            )
+            done = _("评分表 %(name)s 已修订为第 %(version)d 版") % {
+                "name": card.name,
+                "version": card.version,
+            }
+        elif action == "retire":
+            card = services.retire_scorecard(request.user, scorecard_id)
+            done = _("评分表 %s 已停用") % card.name
+        else:
+            raise ServiceError(Code.NOT_FOUND, _("没有这个操作"))
+    except ServiceError as exc:
+        _error(request, exc)
+        posted = {"card": scorecard_id, "name": name, "items": text} if action == "revise" else {}
+        return _scorecards_page(request, status=422, posted=posted)
+    messages.success(request, done)
+    return redirect("quality-scorecards")
+
+
+def _checked(request, name: str) -> bool:
+    return request.POST.get(name) in ("1", "on", "true")
+
+
+@login_required
+@require_POST
+def sampling(request):
+    """The center's sampling rules (抽检规则): period, share, minimum, what is checked whole."""
+    post = request.POST
+    try:
+        services.update_settings(
+            request.user,
+            period=post.get("period", ""),
+            share_percent=whole(post.get("share_percent"), field="share_percent", high=100),
+            minimum=whole(post.get("minimum"), field="minimum", high=100),
+            include_calls=_checked(request, "include_calls"),
+            complaints=_checked(request, "complaints"),
+            breached=_checked(request, "breached"),
+            low_scores=_checked(request, "low_scores"),
+            low_score_max=whole(post.get("low_score_max"), field="low_score_max", low=1, high=4),
+        )
+    except ServiceError as exc:
+        _error(request, exc)
+        return _scorecards_page(request, status=422, posted={"settings": post})
+    messages.success(request, _("抽检规则已保存"))
+    return redirect("quality-scorecards")
 
 
 @login_required

@@ -117,3 +117,90 @@ def test_evaluation_page_lists_the_readers_agents(people, quality, web_as):
     assert page.count('data-testid="evaluation-row"') == 2
     page = web_as(people["agent"]).get("/quality/evaluation/").content.decode()
     assert page.count('data-testid="evaluation-row"') == 1 and "李娜" in page
+
+
+def test_the_inspector_revises_and_retires_a_scorecard_on_the_page(people, quality, web_as):
+    card = scorecard(quality)
+    web = web_as(quality)
+    page = web.get("/quality/scorecards/").content.decode()
+    # The revise form starts from the card's items, one a line, the veto marked 是.
+    lines = [
+        "|".join(
+            [i.name, str(i.get_category_display()), str(i.points)] + (["是"] if i.is_veto else [])
+        )
+        for i in card.items.all()
+    ]
+    assert "\n".join(lines) in page.replace("&#x27;", "'")
+    answer = web.post(
+        f"/quality/scorecards/{card.pk}/revise",
+        {"name": "服务质检表(修订)", "items": "\n".join(lines + ["结束语规范|服务态度|5"])},
+    )
+    assert answer.status_code == 302
+    card.refresh_from_db()
+    new = Scorecard.objects.get(code=card.code, version=card.version + 1)
+    assert (card.status, new.status, new.name) == ("superseded", "active", "服务质检表(修订)")
+    assert [i.name for i in new.items.all()][-1] == "结束语规范"
+    assert new.items.count() == card.items.count() + 1  # the old version stays as it was
+
+    # A refused revision: 422, the message, the text kept in the form; nothing written.
+    bad = web.post(
+        f"/quality/scorecards/{new.pk}/revise", {"name": "x", "items": "没有分值|服务态度"}
+    )
+    assert bad.status_code == 422
+    body = bad.content.decode()
+    assert "第 1 行格式应为" in body and "没有分值|服务态度" in body
+    assert Scorecard.objects.filter(code=card.code).count() == 2
+    # Only the card in use is revised or retired.
+    assert web.post(f"/quality/scorecards/{card.pk}/retire").status_code == 422
+    assert web.post(f"/quality/scorecards/{new.pk}/retire").status_code == 302
+    new.refresh_from_db()
+    assert new.status == "retired"
+    assert web.post("/quality/scorecards/99999999/retire").status_code == 404
+    assert web.post(f"/quality/scorecards/{new.pk}/erase").status_code in (404, 422)
+    assert Scorecard.objects.filter(code=card.code).count() == 2  # nothing deleted
+
+
+def test_the_sampling_rules_are_set_on_the_page(people, quality, web_as):
+    from kefu.quality.models import QualitySettings
+
+    web = web_as(quality)
+    form = {
+        "period": "month",
+        "share_percent": "10",
+        "minimum": "3",
+        "complaints": "1",
+        "low_scores": "on",
+        "low_score_max": "1",
+    }
+    assert web.post("/quality/sampling", form).status_code == 302
+    rules = services.current_settings()
+    assert (rules.period, rules.share_percent, rules.minimum, rules.low_score_max) == (
+        "month",
+        10,
+        3,
+        1,
+    )
+    assert (rules.include_calls, rules.complaints, rules.breached, rules.low_scores) == (
+        False,
+        True,
+        False,
+        True,
+    )
+    home = web.get("/quality/").content.decode()
+    assert "随机抽取 10%,至少 3 条" in home
+    for field, value in (
+        ("share_percent", "101"),
+        ("share_percent", "5%"),
+        ("minimum", "-1"),
+        ("low_score_max", "5"),
+        ("period", "year"),
+    ):
+        answer = web.post("/quality/sampling", {**form, field: value})
+        assert answer.status_code == 422, field
+        assert f"{field}:" in answer.content.decode()
+        assert f'value="{value}"' in answer.content.decode() or field == "period"
+    assert QualitySettings.objects.get().share_percent == 10  # unchanged by the refusals
+    for role in ("agent", "lead", "gm"):
+        assert web_as(people[role]).post("/quality/sampling", form).status_code == 403, role
+        card = scorecard(quality)
+        assert web_as(people[role]).post(f"/quality/scorecards/{card.pk}/retire").status_code == 403
