@@ -205,6 +205,11 @@ urlpatterns = [
     ),
     path("quality/sampling", quality_views.sampling, name="quality-sampling"),
     path("quality/evaluation/", quality_views.evaluation, name="quality-evaluation"),
+    path(
+        "quality/evaluation.xlsx",
+        quality_views.evaluation_workbook,
+        name="quality-evaluation-workbook",
+    ),
     path("notebooks/", notebook_views.notebook, name="notebooks"),
     path("notebooks/problems/new", notebook_views.problem_create, name="notebooks-problem-create"),
     path("notebooks/problems/<int:problem_id>/", notebook_views.problem, name="notebooks-problem"),

@@ -12,10 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kefu.business import services
 from kefu.business.importer import can_import, error_report, example_workbook, import_business
 from kefu.core.errors import Code, ServiceError
+from kefu.core.excel import xlsx_response
 from kefu.customers.forms import ImportForm
 from kefu.customers.importer import ImportResult
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -54,9 +53,7 @@ def panel_partial(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("example") == "1":
-        response = HttpResponse(example_workbook(), content_type=XLSX)
-        response["Content-Disposition"] = 'attachment; filename="business-example.xlsx"'
-        return response
+        return xlsx_response(example_workbook(), "business-example.xlsx")
     result: ImportResult | None = None
     report = ""
     form = ImportForm(request.POST or None, request.FILES or None)

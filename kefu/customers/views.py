@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.excel import xlsx_response
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
 from kefu.core.retention import is_administrator
@@ -244,12 +245,7 @@ def member_workbook(request: HttpRequest, name: str) -> HttpResponse:
     except ServiceError as exc:
         refuse_page(exc)
         return HttpResponse(exc.detail, status=exc.status, content_type="text/plain")
-    response = HttpResponse(
-        analyses.workbook(name, result),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="members-{name}.xlsx"'
-    return response
+    return xlsx_response(analyses.workbook(name, result), f"members-{name}.xlsx")
 
 
 @login_required

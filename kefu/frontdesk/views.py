@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 import segno
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +24,7 @@ from kefu.accounts.models import CENTER_ROLES
 from kefu.accounts.services import floor_lead_choices
 from kefu.core.downloads import image_response
 from kefu.core.errors import Code, ServiceError, refuse_page
-from kefu.core.excel import one_sheet
+from kefu.core.excel import one_sheet, xlsx_response
 from kefu.core.masking import Masker
 from kefu.core.numbers import whole_or_none
 from kefu.core.paging import page_number, paginate
@@ -431,14 +429,11 @@ def summary_xlsx(request):
         [str(h) for h in selectors.SUMMARY_HEADER],
         selectors.summary_sheet_rows(result),
     )
-    response = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_response(
+        body,
+        f"lostfound-{year:04d}{month:02d}.xlsx",
+        local_name=f"{title}-{year:04d}{month:02d}.xlsx",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="lostfound-{year:04d}{month:02d}.xlsx"; '
-        f"filename*=UTF-8''{quote(title)}-{year:04d}{month:02d}.xlsx"
-    )
-    return response
 
 
 @login_required

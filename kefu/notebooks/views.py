@@ -6,12 +6,11 @@ templates through the API's shapes (kefu.notebooks.schemas), masked as the API m
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.accounts.services import floor_lead_choices
 from kefu.complaints.models import Category as ComplaintCategory
 from kefu.core.errors import ServiceError, refuse_page
-from kefu.core.excel import one_sheet
+from kefu.core.excel import one_sheet, xlsx_response
 from kefu.core.masking import Masker
 from kefu.core.numbers import whole_or_none
 from kefu.core.paging import page_args, paginate
@@ -305,14 +304,9 @@ def counts_xlsx(request):
         request.user, first=first, last=last, agent_id=_int(request.GET.get("agent"))
     )
     body = one_sheet(f"{first:%Y-%m}", selectors.count_header(), selectors.count_sheet_rows(result))
-    response = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_response(
+        body, f"service-count-{first:%Y%m}.xlsx", local_name=f"{_('服务统计')}-{first:%Y%m}.xlsx"
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="service-count-{first:%Y%m}.xlsx"; '
-        f"filename*=UTF-8''{quote(_('服务统计'))}-{first:%Y%m}.xlsx"
-    )
-    return response
 
 
 @login_required

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.accounts.models import Branch
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError, refuse_page
-from kefu.core.excel import one_sheet
+from kefu.core.excel import one_sheet, xlsx_response
 from kefu.core.masking import Masker
 from kefu.core.paging import page_number, paginate
 from kefu.core.uploads import checked_upload
@@ -197,12 +196,9 @@ def export(request, list_id: int):
     outbound = _list(request, list_id)
     entries = outbound.entries.values_list("pk", flat=True)
     services.audit_entries_shown(request.user, outbound, entries, how="export")
-    response = HttpResponse(
-        selectors.list_workbook(request.user, outbound),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return xlsx_response(
+        selectors.list_workbook(request.user, outbound), f"outbound-{outbound.pk}.xlsx"
     )
-    response["Content-Disposition"] = f'attachment; filename="outbound-{outbound.pk}.xlsx"'
-    return response
 
 
 @login_required
@@ -212,11 +208,7 @@ def sample_sheet(request):
     if not services.may_plan(request.user):
         raise PermissionDenied(_("只有班长、主管和管理员可以管理外呼任务"))
     data = one_sheet(_("外呼名单"), [_("姓名"), _("电话"), _("备注")], [])
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="outbound-list.xlsx"'
-    return response
+    return xlsx_response(data, "outbound-list.xlsx")
 
 
 def _work_page(request, outbound: OutboundList, *, form=None, error="", status=200, dial=None):

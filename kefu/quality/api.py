@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja import Query, Router
 from ninja.responses import Status
 
+from kefu.core.excel import xlsx_response
 from kefu.core.paging import PageOut, PageQuery, page_out, paginate
 from kefu.quality import access, selectors, services
 from kefu.quality.schemas import (
@@ -219,6 +220,15 @@ def list_evaluations(request, filters: Query[QcEvaluationQuery]):
     rows = selectors.evaluable_agents(request.user).order_by("staff__employee_no", "pk")
     page = paginate(rows, page=filters.page, per_page=filters.per_page)
     return page_out(page, lambda u: evaluation_out(selectors.evaluation(request.user, u.pk, month)))
+
+
+@router.get("/evaluation.xlsx", response={200: None})
+def evaluation_workbook(request, filters: Query[QcMonthQuery]):
+    """The month's evaluations of every agent the caller reads, as an Excel workbook."""
+    access.require_use(request.user)
+    month = filters.month or timezone.localdate()
+    content, filename = selectors.evaluation_workbook(request.user, month)
+    return xlsx_response(content, filename)
 
 
 @router.get("/evaluation/{agent_id}", response=QcEvaluationOut)

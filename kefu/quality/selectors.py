@@ -16,6 +16,7 @@ from kefu.accounts.models import Role
 from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
+from kefu.core.excel import one_sheet
 from kefu.followups.models import CallbackTask, Survey
 from kefu.quality import access
 from kefu.quality.models import Appeal, Inspection, Sample, SampleDraw, Scorecard, SendBack
@@ -198,3 +199,43 @@ def evaluations(actor: Actor | None, month: dt.date) -> list[Evaluation]:
     """The month's evaluation of every agent ``actor`` reads, by 工号."""
     ids = list(evaluable_agents(actor).order_by("staff__employee_no").values_list("pk", flat=True))
     return [evaluation(actor, pk, month) for pk in ids]
+
+
+def evaluation_workbook(actor: Actor | None, month: dt.date) -> tuple[bytes, str]:
+    """The month's evaluations of every agent ``actor`` reads as one sheet (绩效), numbers as
+    numbers, with its file name ``evaluation-YYYY-MM.xlsx``."""
+    header = [
+        _("工号"),
+        _("坐席"),
+        _("质检次数"),
+        _("质检平均分"),
+        _("一票否决"),
+        _("满意度评价"),
+        _("平均满意度"),
+        _("满意评价"),
+        _("回访满意"),
+        _("回访不满意"),
+        _("考试次数"),
+        _("考试及格"),
+        _("考试平均分"),
+    ]
+    rows = [
+        [
+            e.employee_no,
+            e.name,
+            e.inspections,
+            e.quality_score,
+            e.vetoed,
+            e.surveys,
+            e.survey_average,
+            e.surveys_satisfied,
+            e.callbacks_satisfied,
+            e.callbacks_unsatisfied,
+            len(e.exams),
+            e.exams_passed,
+            e.exam_average,
+        ]
+        for e in evaluations(actor, month)
+    ]
+    title = _("坐席绩效 %s") % f"{month:%Y-%m}"
+    return one_sheet(title, header, rows), f"evaluation-{month:%Y-%m}.xlsx"

@@ -20,6 +20,7 @@ from kefu.accounts.models import Department
 from kefu.accounts.scope import scope_of
 from kefu.conversations.selectors import thread
 from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.excel import xlsx_response
 from kefu.core.masking import Masker
 from kefu.core.numbers import whole, whole_or_none
 from kefu.core.paging import page_number, paginate
@@ -443,14 +444,27 @@ def sampling(request):
     return redirect("quality-scorecards")
 
 
+def _month_of(request) -> dt.date:
+    """``?month=YYYY-MM`` (default this month); anything else reads as this month."""
+    raw = request.GET.get("month", "")
+    return (day_or_none(f"{raw}-01") if raw else None) or timezone.localdate()
+
+
+@login_required
+@require_GET
+def evaluation_workbook(request):
+    """The month's evaluations of every agent the reader reads, as .xlsx."""
+    _guard(access.require_use, request.user)
+    content, filename = selectors.evaluation_workbook(request.user, _month_of(request))
+    return xlsx_response(content, filename)
+
+
 @login_required
 @require_GET
 def evaluation(request):
     """绩效: each agent's month — quality score, surveys and callbacks, exams."""
     _guard(access.require_use, request.user)
-    raw = request.GET.get("month", "")
-    month = day_or_none(f"{raw}-01") if raw else None
-    month = month or timezone.localdate()
+    month = _month_of(request)
     rows = selectors.evaluable_agents(request.user).order_by("staff__employee_no", "pk")
     page = paginate(rows, page=page_number(request))
     return render(

@@ -17,16 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from kefu.accounts.services import display_name
 from kefu.core.calendar import parse_month
+from kefu.core.excel import xlsx_response
 from kefu.core.paging import PageOut, PageQuery, page_out
 from kefu.core.schemas import Day
 from kefu.reports import boards, export, selectors, services
-from kefu.reports.export import XLSX
 
 router = Router(tags=["reports"])
 
@@ -113,9 +112,7 @@ def workbook(request, month: str, branch: str = BRANCH):
     """The month's figures as an Excel workbook (the snapshot once the report is submitted)."""
     page = services.get_report_page(request.user, month, branch=branch)
     content, filename = services.report_workbook(page)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(content, filename)
 
 
 @router.get("/complaints/{month}/reports", response=MonthReportsOut)
@@ -322,10 +319,8 @@ def catalog(request):
 def board_workbook(request, key: str, params: Query[ReportParams]):
     """The report as an Excel workbook (the table, the split matrix, the conditions)."""
     board = boards.read(request.user, key, params.as_params())
-    response = HttpResponse(export.board_workbook(board), content_type=XLSX)
     filename = f"{key}-{board.params['start']}-{board.params['end']}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(export.board_workbook(board), filename)
 
 
 @router.get("/r/{key}/drill", response=PageOut[ReportDrillRow])

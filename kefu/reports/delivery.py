@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from kefu.core.calendar import previous_month
 from kefu.core.errors import Code, ServiceError
+from kefu.core.excel import XLSX
 from kefu.core.services import clean_text, record_audit
 from kefu.notify.services import MailFile, send_email
 from kefu.reports import boards
 from kefu.reports.access import access_reports, can_read
-from kefu.reports.export import XLSX, board_workbook
+from kefu.reports.export import board_workbook
 from kefu.reports.models import Subscription, SubscriptionRun
 
 logger = logging.getLogger(__name__)

@@ -9,20 +9,17 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from kefu.core.excel import safe_cell
+from kefu.core.excel import HEADER_FILL, safe_cell
 from kefu.core.measures import Measure
 from kefu.reports.selectors import Callbacks, MonthlyStats, Row
 
 if TYPE_CHECKING:
     from kefu.reports.boards import Board
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 PERCENT = "0.0%"
-HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
 BOLD = Font(bold=True)
 
 

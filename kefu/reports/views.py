@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.calendar import parse_month, previous_month
 from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.excel import xlsx_response
 from kefu.core.numbers import whole
 from kefu.core.paging import page_number
 from kefu.reports import boards, export, services
-from kefu.reports.export import XLSX
 from kefu.reports.forms import ArchiveForm, ReviewForm, SubmitForm
 from kefu.reports.models import MonthlyReport
 
@@ -120,9 +120,7 @@ def workbook(request, month: str):
     except ServiceError as exc:
         return _page(request, month, branch, status=400 if exc.code == Code.INVALID else exc.status)
     content, filename = services.report_workbook(page)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(content, filename)
 
 
 # ---------------------------------------------------------------------------------- boards
@@ -180,10 +178,8 @@ def board_workbook(request, key: str):
     except ServiceError as exc:
         refuse_page(exc)
         return HttpResponse(exc.detail, status=422, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(export.board_workbook(read), content_type=XLSX)
     filename = f"{key}-{read.params['start']}-{read.params['end']}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(export.board_workbook(read), filename)
 
 
 @login_required

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from kefu.accounts.scope import scope_of
 from kefu.core.errors import Code, ServiceError
+from kefu.core.excel import xlsx_response
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
 from kefu.knowledge import selectors as knowledge_selectors
@@ -326,9 +326,4 @@ def plan_export(request):
     if error:
         messages.error(request, error)
         return redirect("call-plan")
-    response = HttpResponse(
-        planning.plan_workbook(plan),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="seats-{plan.date}.xlsx"'
-    return response
+    return xlsx_response(planning.plan_workbook(plan), f"seats-{plan.date}.xlsx")

@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.errors import Code, ServiceError
+from kefu.core.excel import xlsx_response
 from kefu.workforce import attendance, leave, selectors, services, swaps, tables
 from kefu.workforce.forms import LeaveForm, RosterForm, SwapForm, TemplateForm, WishForm
 from kefu.workforce.models import Roster
@@ -158,12 +159,9 @@ def roster(request, roster_id: int):
 @require_GET
 def roster_export(request, roster_id: int):
     item = _roster(request, roster_id)
-    response = HttpResponse(
-        selectors.roster_workbook(selectors.roster_view(item)),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return xlsx_response(
+        selectors.roster_workbook(selectors.roster_view(item)), f"roster-{item.first_day}.xlsx"
     )
-    response["Content-Disposition"] = f'attachment; filename="roster-{item.first_day}.xlsx"'
-    return response
 
 
 @login_required
@@ -413,12 +411,7 @@ def attendance_export(request):
     if error:
         messages.error(request, error)
         return redirect("roster-attendance")
-    response = HttpResponse(
-        attendance.attendance_workbook(day, rows),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="attendance-{day}.xlsx"'
-    return response
+    return xlsx_response(attendance.attendance_workbook(day, rows), f"attendance-{day}.xlsx")
 
 
 def _tables(request):
@@ -450,10 +443,5 @@ def five_tables_export(request):
     if error:
         messages.error(request, error)
         return redirect("roster-tables")
-    response = HttpResponse(
-        tables.tables_workbook(result),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     month = result.month.strftime("%Y-%m")
-    response["Content-Disposition"] = f'attachment; filename="five-tables-{month}.xlsx"'
-    return response
+    return xlsx_response(tables.tables_workbook(result), f"five-tables-{month}.xlsx")

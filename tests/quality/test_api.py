@@ -4,9 +4,11 @@ the lead's decision, bad input answered 422 with nothing written, and the evalua
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from kefu.notify.models import Delivery
 from kefu.quality import services
@@ -254,7 +256,7 @@ def test_an_upheld_appeal_leaves_the_score(api_as, world):
     assert (row.score, row.inspector_score) == (80, 80)
 
 
-def test_evaluation_counts_the_month_for_the_right_readers(api_as, world):
+def test_evaluation_counts_the_month_for_the_right_readers(api_as, web_as, world):
     agent = world["agent"]
     card = world["card"]
     services.inspect_sample(
@@ -292,6 +294,28 @@ def test_evaluation_counts_the_month_for_the_right_readers(api_as, world):
         .status_code
         == 422
     )
+
+    # The workbook holds the JSON's numbers, one row per agent the reader reads, on the API
+    # and on the page.
+    for answer in (
+        api_as(world["lead"]).get("/quality/evaluation.xlsx", {"month": month}),
+        web_as(world["lead"]).get("/quality/evaluation.xlsx", {"month": month[:7]}),
+    ):
+        assert answer.status_code == 200
+        assert answer["Content-Disposition"] == (
+            f'attachment; filename="evaluation-{month[:7]}.xlsx"'
+        )
+        sheet = load_workbook(BytesIO(answer.content)).active
+        assert sheet.title == f"坐席绩效 {month[:7]}" and sheet.freeze_panes == "A2"
+        rows = {r[1]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+        assert len(rows) == 2
+        mine = rows[got["name"]]
+        assert mine[2:10] == (2, 50.0, 1, 2, 3.5, 1, got["callbacks_satisfied"], 0)
+        assert (mine[10], mine[11], mine[12]) == (1, 0, got["exam_average"])
+    sheet = load_workbook(BytesIO(api_as(agent).get("/quality/evaluation.xlsx").content)).active
+    assert [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == [got["name"]]
+    answer = api_as(world["lead"]).get("/quality/evaluation.xlsx", {"month": "1999-01-01"})
+    assert answer.status_code == 422
 
 
 def _exam(world):
