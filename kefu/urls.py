@@ -71,6 +71,11 @@ urlpatterns = [
     path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
     path("customers/<int:customer_id>/edit", customer_views.customer_edit, name="customer-edit"),
     path(
+        "customers/<int:customer_id>/membership",
+        customer_views.membership_edit,
+        name="customer-membership",
+    ),
+    path(
         "customers/<int:customer_id>/overview",
         ticket_views.customer_overview_partial,
         name="customer-overview",

@@ -49,6 +49,10 @@ LEVEL_NAMES = {str(label): value for value, label in MemberLevel.choices} | {
 # --- membership ----------------------------------------------------------------------------
 
 
+# The membership form's fields, as MemberIn names them.
+MEMBER_FIELDS = ("number", "store", "level", "joined_on", "expires_on", "birth_date")
+
+
 @dataclass
 class MemberIn:
     number: str
