@@ -14,7 +14,7 @@ from kefu.core.schemas import Day
 from kefu.core.uploads import checked_upload
 from kefu.customers import access, analyses, members, selectors, services
 from kefu.customers.importer import import_customers, read_purchases
-from kefu.customers.models import Customer
+from kefu.customers.models import Customer, Store
 from kefu.customers.schemas import (
     CustomerInSchema,
     CustomerOut,
@@ -178,6 +178,50 @@ def save_membership(
     member = selectors.membership_of(request.user, customer_id)
     assert member is not None
     return member_out(member, Masker(request.user))
+
+
+class StoreOut(Schema):
+    code: str
+    name: str
+    branch: str = Field(description="the branch's code")
+    branch_name: str
+    is_active: bool = Field(description="open (营业中); a closed store takes no new members")
+    members: int = Field(description="members enrolled at the store")
+
+
+class StoreIn(Schema):
+    name: str = Field(max_length=60)
+    branch: str = Field(max_length=20, description="the branch's code")
+    is_active: bool = True
+
+
+def store_out(store: Store) -> dict[str, Any]:
+    return {
+        "code": store.code,
+        "name": store.name,
+        "branch": store.branch.code,
+        "branch_name": store.branch.name,
+        "is_active": store.is_active,
+        "members": store.member_count,  # type: ignore[attr-defined]  # list_stores counts
+    }
+
+
+@router.get("/stores", response=PageOut[StoreOut])
+def stores(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
+    """The stores of the caller's reach (门店), open and closed, by code: those who enrol,
+    import or analyse members."""
+    rows = selectors.list_stores(request.user)
+    return page_out(paginate(rows, page=filters.page, per_page=filters.per_page), store_out)
+
+
+@router.put("/stores/{code}", response={200: StoreOut, 201: StoreOut})
+def save_store(request: HttpRequest, code: str, payload: StoreIn) -> Status[dict[str, Any]]:
+    """Open the store ``code`` (as the till system sends it; 201) or change it (200): name,
+    branch, open or closed (the center's supervisors and administrators). A store is never
+    deleted; closing it keeps its members and purchases."""
+    store, opened = members.save_store(code, members.StoreIn(**payload.dict()), actor=request.user)
+    row = selectors.list_stores(request.user).get(pk=store.pk)
+    return Status(201 if opened else 200, store_out(row))
 
 
 @router.post("/purchases", response=PurchaseImportOut)

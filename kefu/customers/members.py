@@ -27,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.accounts.org import active_branch
+from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.schemas import within_years, years_message
@@ -140,6 +142,59 @@ def save_membership(customer_id: int, data: MemberIn, *, actor: Actor) -> Member
         detail={"customer": customer.pk, "before": before} if before else {"customer": customer.pk},
     )
     return member
+
+
+# --- stores --------------------------------------------------------------------------------
+
+STORE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}")
+
+
+@dataclass
+class StoreIn:
+    name: str
+    branch: str  # the branch's code
+    is_active: bool = True
+
+
+@transaction.atomic
+def save_store(code: str, data: StoreIn, *, actor: Actor) -> tuple[Store, bool]:
+    """Open the store ``code`` (门店编码, as the till system sends it) or change it: name,
+    branch, open or closed. A store is never deleted: a closed one keeps its members and
+    purchases and takes no new ones. Returns the store and whether it was opened now.
+
+    Raises ServiceError: FORBIDDEN (not the center's supervisor or administrator), INVALID
+    naming the field; nothing is written then."""
+    require_importer(actor)
+    if not scope_of(actor).everything:  # a branch's staff use the stores, the center keeps them
+        raise ServiceError(Code.FORBIDDEN, _("门店由总部维护"))
+    code = (code or "").strip()
+    if not STORE_CODE.fullmatch(code):
+        raise ServiceError(Code.INVALID, _("门店编码为 1–20 位字母、数字、- 或 _"), field="code")
+    name = clean_text(data.name, "name", limit=60, required=True, message=_("请填写门店名称"))
+    branch = active_branch((data.branch or "").strip()) if isinstance(data.branch, str) else None
+    if branch is None:
+        raise ServiceError(Code.INVALID, _("分支机构不存在或已停用"), field="branch")
+    if not isinstance(data.is_active, bool):
+        raise ServiceError(Code.INVALID, _("营业状态须为是或否"), field="is_active")
+    store = Store.objects.select_for_update().filter(code=code).first()
+    before = None
+    if store is None:
+        store = Store(code=code)
+    else:
+        before = {"name": store.name, "branch": store.branch_id, "is_active": store.is_active}
+    store.name, store.branch, store.is_active = name, branch, data.is_active
+    try:
+        with transaction.atomic():
+            store.save()
+    except IntegrityError:  # opened by another request at the same moment
+        raise ServiceError(Code.CONFLICT, _("门店编码已存在:%s") % code, field="code") from None
+    record_audit(
+        actor=actor,
+        action="store.open" if before is None else "store.update",
+        obj=store,
+        detail={"code": code, "before": before} if before else {"code": code},
+    )
+    return store, before is None
 
 
 # --- purchases -----------------------------------------------------------------------------

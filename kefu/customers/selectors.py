@@ -7,7 +7,7 @@ import functools
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,8 +17,14 @@ from kefu.core.errors import Code, ServiceError
 from kefu.core.phones import normalize_phone
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.analyses import churned_members
-from kefu.customers.member_access import analysed_stores
-from kefu.customers.models import Customer, CustomerPhone, Member, MemberLevel
+from kefu.customers.member_access import (
+    analysed_stores,
+    may_analyse,
+    may_enrol,
+    may_import,
+    visible_stores,
+)
+from kefu.customers.models import Customer, CustomerPhone, Member, MemberLevel, Store
 
 # Tags an agent must see before saying a word: shown first and in red on the pop and the
 # customer page (the others as plain badges).
@@ -133,6 +139,20 @@ def list_customers(
 
 
 # --- members -------------------------------------------------------------------------------
+
+
+def list_stores(actor: Actor | None) -> QuerySet[Store]:
+    """The stores of ``actor``'s reach (kefu.customers.member_access.visible_stores), open and
+    closed, by code, with their branch and how many members each enrolled. FORBIDDEN for
+    those who neither enrol, import nor analyse members."""
+    if not (may_enrol(actor) or may_import(actor) or may_analyse(actor)):
+        raise ServiceError(Code.FORBIDDEN, _("无权查看门店"))
+    return (
+        visible_stores(actor)
+        .select_related("branch")
+        .annotate(member_count=Count("members"))
+        .order_by("code")
+    )
 
 
 def membership_of(actor: Actor | None, customer_id: int) -> Member | None:
