@@ -219,7 +219,8 @@ def list_evaluations(request, filters: Query[QcEvaluationQuery]):
     access.require_use(request.user)
     rows = selectors.evaluable_agents(request.user).order_by("staff__employee_no", "pk")
     page = paginate(rows, page=filters.page, per_page=filters.per_page)
-    return page_out(page, lambda u: evaluation_out(selectors.evaluation(request.user, u.pk, month)))
+    found = {e.user_id: e for e in selectors.evaluate(list(page.items), month)}
+    return page_out(page, lambda u: evaluation_out(found[u.pk]))
 
 
 @router.get("/evaluation.xlsx", response={200: None})

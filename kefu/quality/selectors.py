@@ -17,10 +17,11 @@ from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
 from kefu.core.excel import one_sheet
+from kefu.followups import rates
 from kefu.followups.models import CallbackTask, Survey
 from kefu.quality import access
 from kefu.quality.models import Appeal, Inspection, Sample, SampleDraw, Scorecard, SendBack
-from kefu.training.selectors import ExamResult, results_for
+from kefu.training.selectors import ExamResult, results_of_people
 
 SATISFIED_FROM = 4  # a survey score of 4 or 5 counts as satisfied
 
@@ -157,48 +158,81 @@ def evaluation(actor: Actor | None, user_id: int, month: dt.date) -> Evaluation:
     user = evaluable_agents(actor).filter(pk=user_id).first()
     if user is None:
         raise ServiceError(Code.NOT_FOUND, _("坐席不存在"))
-    start, end = month_bounds(month)
-    checked = Inspection.objects.filter(
-        agent_id=user_id, inspected_at__gte=start, inspected_at__lt=end
-    ).aggregate(n=Count("id"), avg=Avg("score"), vetoed=Count("id", filter=Q(vetoed=True)))
-    surveys = Survey.objects.filter(
-        agent_id=user_id,
-        state=Survey.State.ANSWERED,
-        answered_at__gte=start,
-        answered_at__lt=end,
-    ).aggregate(
-        n=Count("id"), avg=Avg("score"), ok=Count("id", filter=Q(score__gte=SATISFIED_FROM))
-    )
-    callbacks = CallbackTask.objects.filter(
-        ticket__created_by_id=user_id, finished_at__gte=start, finished_at__lt=end
-    ).aggregate(
-        ok=Count("id", filter=Q(outcome=CallbackTask.Outcome.SATISFIED)),
-        bad=Count("id", filter=Q(outcome=CallbackTask.Outcome.UNSATISFIED)),
-    )
-    exams = results_for(user_id, start=start, end=end)
-    return Evaluation(
-        user_id=user_id,
-        name=user.staff.display_name,
-        employee_no=user.staff.employee_no,
-        month=month.replace(day=1),
-        inspections=checked["n"],
-        quality_score=_round(checked["avg"]),
-        vetoed=checked["vetoed"],
-        surveys=surveys["n"],
-        survey_average=_round(surveys["avg"]),
-        surveys_satisfied=surveys["ok"],
-        callbacks_satisfied=callbacks["ok"],
-        callbacks_unsatisfied=callbacks["bad"],
-        exams=exams,
-        exam_average=_round(sum(e.score for e in exams) / len(exams)) if exams else None,
-        exams_passed=sum(1 for e in exams if e.passed),
-    )
+    return evaluate([user], month)[0]
 
 
 def evaluations(actor: Actor | None, month: dt.date) -> list[Evaluation]:
     """The month's evaluation of every agent ``actor`` reads, by 工号."""
-    ids = list(evaluable_agents(actor).order_by("staff__employee_no").values_list("pk", flat=True))
-    return [evaluation(actor, pk, month) for pk in ids]
+    access.require_use(actor)
+    return evaluate(list(evaluable_agents(actor).order_by("staff__employee_no", "pk")), month)
+
+
+def evaluate(users: list[Any], month: dt.date) -> list[Evaluation]:
+    """The month's evaluation of each of ``users`` (agents with their staff row, whom the
+    caller checked may be read), in their order: four grouped queries whatever their number."""
+    start, end = month_bounds(month)
+    ids = [u.pk for u in users]
+    checked = _by(
+        "agent_id",
+        Inspection.objects.filter(agent_id__in=ids, inspected_at__gte=start, inspected_at__lt=end),
+        n=Count("id"),
+        avg=Avg("score"),
+        vetoed=Count("id", filter=Q(vetoed=True)),
+    )
+    surveys = _by(
+        "agent_id",
+        Survey.objects.filter(
+            agent_id__in=ids,
+            state=Survey.State.ANSWERED,
+            answered_at__gte=start,
+            answered_at__lt=end,
+        ),
+        n=Count("id"),
+        avg=Avg("score"),
+        ok=Count("id", filter=Q(score__gte=SATISFIED_FROM)),
+    )
+    callbacks = _by(
+        "ticket__created_by_id",
+        CallbackTask.objects.filter(
+            ticket__created_by_id__in=ids, finished_at__gte=start, finished_at__lt=end
+        ),
+        ok=Count("id", filter=rates.SATISFIED),
+        bad=Count("id", filter=Q(outcome=CallbackTask.Outcome.UNSATISFIED)),
+    )
+    exams_of = results_of_people(ids, start=start, end=end)
+    found = []
+    for user in users:
+        mine, heard, called = (
+            checked.get(user.pk, {}),
+            surveys.get(user.pk, {}),
+            callbacks.get(user.pk, {}),
+        )
+        exams = exams_of.get(user.pk, [])
+        found.append(
+            Evaluation(
+                user_id=user.pk,
+                name=user.staff.display_name,
+                employee_no=user.staff.employee_no,
+                month=month.replace(day=1),
+                inspections=mine.get("n", 0),
+                quality_score=_round(mine.get("avg")),
+                vetoed=mine.get("vetoed", 0),
+                surveys=heard.get("n", 0),
+                survey_average=_round(heard.get("avg")),
+                surveys_satisfied=heard.get("ok", 0),
+                callbacks_satisfied=called.get("ok", 0),
+                callbacks_unsatisfied=called.get("bad", 0),
+                exams=exams,
+                exam_average=_round(sum(e.score for e in exams) / len(exams)) if exams else None,
+                exams_passed=sum(1 for e in exams if e.passed),
+            )
+        )
+    return found
+
+
+def _by(key: str, rows: QuerySet, **aggregates: Any) -> dict[int, dict[str, Any]]:
+    """``aggregates`` of ``rows`` grouped by ``key``: key → {name: value}."""
+    return {row.pop(key): row for row in rows.values(key).annotate(**aggregates).order_by()}
 
 
 def evaluation_workbook(actor: Actor | None, month: dt.date) -> tuple[bytes, str]:

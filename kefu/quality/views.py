@@ -472,7 +472,7 @@ def evaluation(request):
         "quality/evaluation.html",
         {
             "page": page,
-            "rows": [selectors.evaluation(request.user, u.pk, month) for u in page.items],
+            "rows": selectors.evaluate(list(page.items), month),
             "month": month,
         },
     )

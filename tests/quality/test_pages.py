@@ -204,3 +204,25 @@ def test_the_sampling_rules_are_set_on_the_page(people, quality, web_as):
         assert web_as(people[role]).post("/quality/sampling", form).status_code == 403, role
         card = scorecard(quality)
         assert web_as(people[role]).post(f"/quality/scorecards/{card.pk}/retire").status_code == 403
+
+
+def test_the_evaluations_cost_the_same_queries_for_three_agents_or_eight(org, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kefu.accounts.models import Role
+    from kefu.quality import selectors
+    from tests.accounts.factories import make_person
+
+    month = timezone.localdate()
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as seen:
+            rows = selectors.evaluations(people["supervisor"], month)
+        return len(rows), len(seen.captured_queries)
+
+    few, cost = queries()
+    for n in range(5):
+        make_person(f"extra-{n}", Role.AGENT, number=f"77{n:02d}")
+    many, cost_more = queries()
+    assert (many, cost_more) == (few + 5, cost)
