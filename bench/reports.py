@@ -163,15 +163,17 @@ def staff() -> dict:
     branches = {b.code: b for b in Branch.objects.all()}
     departments = list(Department.objects.select_related("branch"))
     number = 9000
+    User = get_user_model()
     for code, (agents, handlers) in EXTRA_STAFF.items():
-        create_staff(
-            username=f"{code}-lead",
-            password=DEMO_PASSWORD,
-            employee_no={"hq": "8801", "sz": "8802"}.get(code, "8803"),
-            display_name=f"{branches[code].name}班长",
-            role=Role.TEAM_LEAD,
-            branch=branches[code],
-        )
+        if not User.objects.filter(username=f"{code}-lead").exists():  # the demo has sz-lead
+            create_staff(
+                username=f"{code}-lead",
+                password=DEMO_PASSWORD,
+                employee_no={"hq": "8801", "sz": "8802"}.get(code, "8803"),
+                display_name=f"{branches[code].name}班长",
+                role=Role.TEAM_LEAD,
+                branch=branches[code],
+            )
         for i in range(agents):
             number += 1
             create_staff(
@@ -193,7 +195,6 @@ def staff() -> dict:
                     role=Role.DEPT_HANDLER if i else Role.FIELD_STAFF,
                     department=d,
                 )
-    User = get_user_model()
     profiles = list(StaffProfile.objects.select_related("department", "branch"))
     by_dept: dict[int, list[int]] = {}
     for p in profiles:
