@@ -171,7 +171,8 @@ def save_store(code: str, data: StoreIn, *, actor: Actor) -> tuple[Store, bool]:
     if not STORE_CODE.fullmatch(code):
         raise ServiceError(Code.INVALID, _("门店编码为 1–20 位字母、数字、- 或 _"), field="code")
     name = clean_text(data.name, "name", limit=60, required=True, message=_("请填写门店名称"))
-    branch = active_branch((data.branch or "").strip()) if isinstance(data.branch, str) else None
+    branch_code = data.branch.strip() if isinstance(data.branch, str) else ""
+    branch = active_branch(branch_code) if STORE_CODE.fullmatch(branch_code) else None
     if branch is None:
         raise ServiceError(Code.INVALID, _("分支机构不存在或已停用"), field="branch")
     if not isinstance(data.is_active, bool):

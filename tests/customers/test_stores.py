@@ -67,6 +67,8 @@ def test_a_supervisor_opens_changes_and_closes_a_store(org, people, api_as):
         ("S01", {"name": "  ", "branch": "hq"}, "name"),
         ("S01", {"name": "x" * 61, "branch": "hq"}, "name"),
         ("S01", {"name": "x", "branch": "nowhere"}, "branch"),
+        ("S01", {"name": "x", "branch": "h\u0000q"}, "branch"),
+        ("S01", {"name": "x\u0000", "branch": "hq"}, "name"),
         ("S01", {"name": "x"}, "branch"),
         ("S01", {"name": "x", "branch": "hq", "is_active": "maybe"}, "is_active"),
     ],
