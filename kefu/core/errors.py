@@ -9,8 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -81,3 +82,10 @@ def refuse_page(exc: ServiceError) -> None:
         raise PermissionDenied(exc.detail)
     if exc.code == Code.NOT_FOUND:
         raise Http404(exc.detail)
+
+
+def show_refusal(request: HttpRequest, exc: ServiceError) -> None:
+    """For a page's view: ``refuse_page``, else the refusal as the page's error message, with
+    the field it names ("field: detail")."""
+    refuse_page(exc)
+    messages.error(request, f"{exc.field}: {exc.detail}" if exc.field else exc.detail)

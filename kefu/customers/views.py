@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts.scope import scope_of
-from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.errors import Code, ServiceError, refuse_page, show_refusal
 from kefu.core.excel import xlsx_response
 from kefu.core.masking import Masker
 from kefu.core.paging import page_args, paginate
@@ -295,8 +295,7 @@ def membership_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
             )
             members.save_membership(customer.id, data, actor=request.user)
         except ServiceError as exc:
-            refuse_page(exc)
-            messages.error(request, f"{exc.field}: {exc.detail}" if exc.field else exc.detail)
+            show_refusal(request, exc)
             status = 422
         else:
             messages.success(request, _("会员资料已保存"))

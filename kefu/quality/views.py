@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.accounts.models import Department
 from kefu.accounts.scope import scope_of
 from kefu.conversations.selectors import thread
-from kefu.core.errors import Code, ServiceError, refuse_page
+from kefu.core.errors import Code, ServiceError, refuse_page, show_refusal
 from kefu.core.excel import xlsx_response
 from kefu.core.masking import Masker
 from kefu.core.numbers import whole, whole_or_none
@@ -32,11 +32,6 @@ from kefu.tickets.selectors import get_timeline
 
 CATEGORY_LABELS = dict(Category.choices)
 STATUS_LABELS = dict(TicketStatus.choices)
-
-
-def _error(request, exc: ServiceError) -> None:
-    refuse_page(exc)
-    messages.error(request, f"{exc.field}: {exc.detail}" if exc.field else exc.detail)
 
 
 def _guard(call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -80,7 +75,7 @@ def draw(request):
             raise ServiceError(Code.INVALID, _("请填写正确的日期"), field="day")
         made, created = services.draw_sample(request.user, day=day)
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
         return redirect("quality")
     if created:
         messages.success(
@@ -168,7 +163,7 @@ def sample(request, sample_id: int):
             messages.success(request, _("已评分:%d 分") % inspection.score)
             return redirect("quality-inspection", inspection.pk)
         except ServiceError as exc:
-            _error(request, exc)
+            show_refusal(request, exc)
             status = 422
     return render(
         request,
@@ -259,7 +254,7 @@ def inspection_act(request, inspection_id: int, action: str):
         else:
             raise ServiceError(Code.NOT_FOUND, _("操作不存在"))
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
     return redirect("quality-inspection", inspection_id)
 
 
@@ -274,7 +269,7 @@ def send_back(request, send_back_id: int):
             messages.success(request, _("整改结果已记录"))
             return redirect("quality-send-back", row.pk)
         except ServiceError as exc:
-            _error(request, exc)
+            show_refusal(request, exc)
             status = 422
     masker = Masker(request.user)
     ticket = row.inspection.sample.ticket
@@ -383,7 +378,7 @@ def scorecards(request):
     try:
         card = services.create_scorecard(request.user, name=name, items=_items_from(text))
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
         return _scorecards_page(request, status=422, posted={"name": name, "items": text})
     messages.success(request, _("评分表 %s 已创建") % card.name)
     return redirect("quality-scorecards")
@@ -409,7 +404,7 @@ def scorecard_act(request, scorecard_id: int, action: str):
         else:
             raise ServiceError(Code.NOT_FOUND, _("没有这个操作"))
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
         posted = {"card": scorecard_id, "name": name, "items": text} if action == "revise" else {}
         return _scorecards_page(request, status=422, posted=posted)
     messages.success(request, done)
@@ -438,7 +433,7 @@ def sampling(request):
             low_score_max=whole(post.get("low_score_max"), field="low_score_max", low=1, high=4),
         )
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
         return _scorecards_page(request, status=422, posted={"settings": post})
     messages.success(request, _("抽检规则已保存"))
     return redirect("quality-scorecards")

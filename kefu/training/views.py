@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu.core.errors import ServiceError, refuse_page
+from kefu.core.errors import ServiceError, refuse_page, show_refusal
 from kefu.core.numbers import whole
 from kefu.core.paging import page_number, paginate
 from kefu.training import access, selectors, services
@@ -28,11 +28,6 @@ LETTERS = "ABCDEFGH"
 
 def _number(raw: str | None, field: str) -> int:
     return whole(raw, field=field, low=-999_999, high=999_999, message=_("请填写整数"))
-
-
-def _error(request, exc: ServiceError) -> None:
-    refuse_page(exc)
-    messages.error(request, f"{exc.field}: {exc.detail}" if exc.field else exc.detail)
 
 
 @login_required
@@ -87,7 +82,7 @@ def exam_create(request):
         try:
             exam = services.create_exam(request.user, **_exam_form(request))
         except ServiceError as exc:
-            _error(request, exc)
+            show_refusal(request, exc)
             status = 422
         else:
             messages.success(request, _("考试已设置"))
@@ -139,7 +134,7 @@ def exam_start(request, exam_id: int):
     try:
         attempt = services.start_attempt(request.user, exam_id)
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
         return redirect("training-exam", exam_id=exam_id)
     return redirect("training-attempt", attempt_id=attempt.pk)
 
@@ -150,7 +145,7 @@ def exam_close(request, exam_id: int):
     try:
         services.close_exam(request.user, exam_id)
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
     return redirect("training-exam", exam_id=exam_id)
 
 
@@ -207,7 +202,7 @@ def attempt_submit(request, attempt_id: int):
         answers = {p: _chosen(request, p) for p in positions}
         services.submit_attempt(request.user, attempt_id, answers=answers)
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
     return redirect("training-attempt", attempt_id=attempt_id)
 
 
@@ -321,7 +316,7 @@ def question_create(request):
         try:
             services.create_question(request.user, **_question_form(request))
         except ServiceError as exc:
-            _error(request, exc)
+            show_refusal(request, exc)
             return _question_page(request, None, status=422)
         messages.success(request, _("试题已保存"))
         return redirect("training-bank")
@@ -341,7 +336,7 @@ def question_edit(request, question_id: int):
         try:
             services.revise_question(request.user, question_id, **_question_form(request))
         except ServiceError as exc:
-            _error(request, exc)
+            show_refusal(request, exc)
             return _question_page(request, question, status=422)
         messages.success(request, _("已保存为新版本"))
         return redirect("training-bank")
@@ -354,7 +349,7 @@ def question_retire(request, question_id: int):
     try:
         services.retire_question(request.user, question_id)
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("试题已停用"))
     return redirect("training-bank")
@@ -400,7 +395,7 @@ def procedure_publish(request):
                 note=post.get("note", ""),
             )
         except ServiceError as exc:
-            _error(request, exc)
+            show_refusal(request, exc)
             status = 422
         else:
             messages.success(request, _("已发布"))
@@ -443,7 +438,7 @@ def procedure_confirm(request, procedure_id: int):
         number = _number(request.POST.get("number"), "number")
         services.confirm_procedure(request.user, procedure_id, number=number)
     except ServiceError as exc:
-        _error(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("已确认"))
     return redirect("training-procedure", procedure_id=procedure_id)
