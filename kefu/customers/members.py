@@ -87,10 +87,17 @@ def parse_birth_date(
     return day
 
 
-def _store_for(actor: Actor, code: str, field_name: str = "store") -> Store:
-    store = visible_stores(actor).filter(code=(code or "").strip(), is_active=True).first()
+def _store_for(
+    actor: Actor, code: str, field_name: str = "store", *, current: Store | None = None
+) -> Store:
+    """The open store ``code`` of the actor's reach; a closed one only when it is ``current``
+    (a member of a store since closed keeps it while the rest of the card changes)."""
+    code = (code or "").strip()
+    store = visible_stores(actor).filter(code=code, is_active=True).first()
+    if store is None and current is not None and current.code == code:
+        store = visible_stores(actor).filter(pk=current.pk).first()
     if store is None:
-        raise ServiceError(Code.INVALID, _("门店不存在:%s") % (code or "")[:20], field=field_name)
+        raise ServiceError(Code.INVALID, _("门店不存在或已停业:%s") % code[:20], field=field_name)
     return store
 
 
@@ -107,7 +114,8 @@ def save_membership(customer_id: int, data: MemberIn, *, actor: Actor) -> Member
     number = clean_text(data.number, "number", limit=30, required=True)
     if data.level not in MemberLevel.values:
         raise ServiceError(Code.INVALID, _("会员等级无效"), field="level")
-    store = _store_for(actor, data.store)
+    member = Member.objects.select_related("store").filter(customer=customer).first()
+    store = _store_for(actor, data.store, current=member.store if member else None)
     if data.joined_on is None:
         raise ServiceError(Code.INVALID, _("请填写入会日期"), field="joined_on")
     for name, day in (("joined_on", data.joined_on), ("expires_on", data.expires_on)):
@@ -116,7 +124,6 @@ def save_membership(customer_id: int, data: MemberIn, *, actor: Actor) -> Member
     if data.expires_on is not None and data.expires_on < data.joined_on:
         raise ServiceError(Code.INVALID, _("到期日期不能早于入会日期"), field="expires_on")
     birth_date = parse_birth_date(data.birth_date)
-    member = Member.objects.filter(customer=customer).first()
     if Member.objects.filter(number=number).exclude(customer=customer).exists():
         raise ServiceError(Code.CONFLICT, _("会员号已存在:%s") % number, field="number")
     before = None

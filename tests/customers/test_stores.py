@@ -9,7 +9,7 @@ import pytest
 
 from kefu.accounts.models import Role
 from kefu.core.models import AuditLog
-from kefu.customers.models import Store
+from kefu.customers.models import Member, Store
 from tests.accounts.factories import make_person
 from tests.customers.factories import make_customer
 from tests.customers.member_factories import make_member, make_store
@@ -52,6 +52,14 @@ def test_a_supervisor_opens_changes_and_closes_a_store(org, people, api_as):
         {"number": "VIP701", "store": "S-10", "joined_on": "2026-11-01"},
     )
     assert (refused.status_code, refused.json()["field"]) == (422, "store")
+    # Its members keep it while the rest of their card changes.
+    member = Member.objects.get(number="VIP700")
+    kept = api_as(people["agent"]).put(
+        f"/customers/{member.customer_id}/membership",
+        {"number": "VIP700", "store": "S-10", "joined_on": "2024-01-01", "level": "gold"},
+    )
+    assert kept.status_code == 200, kept.content
+    assert (kept.json()["store"], kept.json()["level"]) == ("S-10", "gold")
     listed = api.get("/customers/stores").json()
     assert [(s["code"], s["is_active"], s["members"]) for s in listed["items"]] == [
         ("S-10", False, 1)
