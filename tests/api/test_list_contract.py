@@ -51,6 +51,7 @@ REFERENCE_LISTS = {
 UNTYPED = {
     "/api/v1/conversations/files/{file_id}": "a file",
     "/api/v1/health": "a status object",
+    "/api/v1/quality/evaluation.xlsx": "an Excel workbook",
     "/api/v1/reports/complaints/{month}.xlsx": "an Excel workbook",
     "/api/v1/reports/r/{key}.xlsx": "an Excel workbook",
     "/api/v1/workorders/latency": "a summary object",
@@ -139,6 +140,14 @@ def _members(world):
     for n in range(3):
         make_member(world["people"]["lead"], store, f"M{n}", phone=f"1391234560{n}")
     return world["people"]["lead"], {}, {}
+
+
+def _stores(world):
+    from tests.customers.member_factories import make_store
+
+    for n in range(3):
+        make_store(world["org"], f"S0{n}", f"门店{n}", "sz" if n == 2 else "hq")
+    return world["people"]["agent"], {}, {}
 
 
 def _notifications(world):
@@ -596,6 +605,7 @@ ROWS = {
     "/api/v1/tickets": _tickets,
     "/api/v1/customers": _customers,
     "/api/v1/customers/members": _members,
+    "/api/v1/customers/stores": _stores,
     "/api/v1/notifications": _notifications,
     "/api/v1/followups": _followups,
     "/api/v1/notices": _notices,
