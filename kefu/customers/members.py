@@ -31,6 +31,7 @@ from kefu.accounts.org import active_branch
 from kefu.accounts.scope import scope_of
 from kefu.core.actor import Actor
 from kefu.core.errors import Code, ServiceError
+from kefu.core.masking import can_view_pii
 from kefu.core.schemas import within_years, years_message
 from kefu.core.services import clean_text, record_audit
 from kefu.customers.access import access_customer
@@ -49,10 +50,6 @@ LEVEL_NAMES = {str(label): value for value, label in MemberLevel.choices} | {
 
 
 # --- membership ----------------------------------------------------------------------------
-
-
-# The membership form's fields, as MemberIn names them.
-MEMBER_FIELDS = ("number", "store", "level", "joined_on", "expires_on", "birth_date")
 
 
 @dataclass
@@ -103,7 +100,8 @@ def _store_for(
 
 @transaction.atomic
 def save_membership(customer_id: int, data: MemberIn, *, actor: Actor) -> Member:
-    """Enrol a customer as a member, or change their membership (one per customer).
+    """Enrol a customer as a member, or change their membership (one per customer). An
+    editor who may not see personal data sees the birth date masked: sent blank, it is kept.
 
     Raises ServiceError: FORBIDDEN (not an archive keeper), NOT_FOUND (a customer the actor
     may not see), INVALID naming the field, CONFLICT (the number is another member's);
@@ -124,6 +122,8 @@ def save_membership(customer_id: int, data: MemberIn, *, actor: Actor) -> Member
     if data.expires_on is not None and data.expires_on < data.joined_on:
         raise ServiceError(Code.INVALID, _("到期日期不能早于入会日期"), field="expires_on")
     birth_date = parse_birth_date(data.birth_date)
+    if birth_date is None and member is not None and not can_view_pii(actor):
+        birth_date = member.birth_date  # shown masked to this editor: left blank, kept
     if Member.objects.filter(number=number).exclude(customer=customer).exists():
         raise ServiceError(Code.CONFLICT, _("会员号已存在:%s") % number, field="number")
     before = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from dataclasses import fields
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts.scope import scope_of
+from kefu.core.calendar import parse_day
 from kefu.core.errors import Code, ServiceError, refuse_page, show_refusal
 from kefu.core.excel import xlsx_response
 from kefu.core.masking import Masker
@@ -280,10 +282,7 @@ def membership_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
             }
         status = 200
     else:
-        values = {k: request.POST.get(k, "")[:40] for k in members.MEMBER_FIELDS}
-        birth: str | dt.date | None = values["birth_date"].strip()
-        if not birth and member is not None and not masker.full:
-            birth = member.birth_date  # masked on the form: left as it was
+        values = {f.name: request.POST.get(f.name, "")[:40] for f in fields(members.MemberIn)}
         try:
             data = members.MemberIn(
                 number=values["number"],
@@ -291,7 +290,7 @@ def membership_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
                 level=values["level"],
                 joined_on=_day_field(values["joined_on"], "joined_on"),
                 expires_on=_day_field(values["expires_on"], "expires_on"),
-                birth_date=birth,
+                birth_date=values["birth_date"],
             )
             members.save_membership(customer.id, data, actor=request.user)
         except ServiceError as exc:
@@ -318,12 +317,7 @@ def membership_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 def _day_field(raw: str, field: str) -> dt.date | None:
     """A date typed on the form: None for blank; INVALID naming ``field`` when unreadable."""
-    if not raw.strip():
-        return None
-    day = day_or_none(raw.strip())
-    if day is None:
-        raise ServiceError(Code.INVALID, _("请填写正确的日期"), field=field)
-    return day
+    return parse_day(raw, field=field) if raw.strip() else None
 
 
 @login_required

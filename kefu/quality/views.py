@@ -449,8 +449,7 @@ def _month_of(request) -> dt.date:
 @require_GET
 def evaluation_workbook(request):
     """The month's evaluations of every agent the reader reads, as .xlsx."""
-    _guard(access.require_use, request.user)
-    content, filename = selectors.evaluation_workbook(request.user, _month_of(request))
+    content, filename = _guard(selectors.evaluation_workbook, request.user, _month_of(request))
     return xlsx_response(content, filename)
 
 

@@ -83,7 +83,9 @@ def test_a_refused_form_keeps_what_was_typed_and_writes_nothing(org, people, web
     assert not Member.objects.filter(customer=customer).exists()
 
 
-def test_a_birth_date_the_editor_may_not_see_stays_masked_and_unchanged(org, people, web_as):
+def test_a_birth_date_the_editor_may_not_see_stays_masked_and_unchanged(
+    org, people, web_as, api_as
+):
     store = make_store(org, "S01", "人民路店")
     agent = people["agent"]
     member = make_member(agent, store, "VIP010", birth=dt.date(1985, 2, 3))
@@ -96,6 +98,17 @@ def test_a_birth_date_the_editor_may_not_see_stays_masked_and_unchanged(org, peo
     assert web.post(f"/customers/{member.customer_id}/membership", posted).status_code == 302
     member.refresh_from_db()
     assert (member.level, member.birth_date) == ("silver", dt.date(1985, 2, 3))
+    # The same rule over the API: sent without it, the birth date this caller cannot see stays.
+    body = {"number": "VIP010", "store": "S01", "joined_on": "2026-10-01", "level": "gold"}
+    answer = api_as(agent).put(f"/customers/{member.customer_id}/membership", body)
+    assert answer.status_code == 200 and answer.json()["birth_date"] == "****-**-**"
+    member.refresh_from_db()
+    assert (member.level, member.birth_date) == ("gold", dt.date(1985, 2, 3))
+    # One who may see it clears it by sending it blank.
+    answer = api_as(people["lead"]).put(f"/customers/{member.customer_id}/membership", body)
+    assert answer.status_code == 200
+    member.refresh_from_db()
+    assert member.birth_date is None
 
 
 def test_who_may_open_the_membership_form(org, people, web_as):
